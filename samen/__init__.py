@@ -1,0 +1,1 @@
+"""The `samen` command: run the whole system, migrate, provision, import data."""

@@ -1,0 +1,3 @@
+from samen.cli import app
+
+app()

@@ -1,0 +1,144 @@
+"""`samen`: run the whole system and look after it."""
+
+import asyncio
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shared.settings import Settings, get_settings
+
+app = typer.Typer(help="Samen: neighbourhood care cooperatives.", no_args_is_help=True)
+console = Console()
+
+SERVICES_WITH_DATABASES = ("registry", "matching", "notify", "gateway")
+
+
+def _migrations_dir(service: str) -> Path:
+    module = importlib.import_module(f"services.{service}.bootstrap")
+    return Path(module.MIGRATIONS)
+
+
+@app.command()
+def up(
+    port: Annotated[int | None, typer.Option(help="HTTP port (SAMEN_HTTP_PORT)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="data folder (SAMEN_DATA_DIR)")] = None,
+    nats_config: Annotated[
+        Path | None, typer.Option(help="nats-server configuration (users and permissions)")
+    ] = None,
+    demo: Annotated[bool, typer.Option(help="seed Utrecht demo data and print demo logins")] = False,
+) -> None:
+    """Run everything: nats-server, registry, matching, notify and the gateway."""
+    from samen.supervisor import run
+    from shared.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(service="samen", env=settings.env, level=settings.log_level)
+    import os
+
+    nats_url = os.environ.get("NATS_URL") or os.environ.get("SAMEN_NATS_URL")
+    extra_env = {"SAMEN_DEMO": "1"} if demo else {}
+    raise typer.Exit(
+        asyncio.run(
+            run(
+                data_dir=data_dir or settings.data_dir,
+                http_port=port or settings.http_port,
+                nats_url=nats_url,
+                nats_config=nats_config,
+                extra_env=extra_env,
+            )
+        )
+    )
+
+
+@app.command()
+def migrate(
+    services: Annotated[list[str] | None, typer.Argument(help="services (default: all)")] = None,
+) -> None:
+    """Bring each service's database to the newest schema."""
+    from shared.migrations import upgrade_sync
+
+    settings = get_settings()
+    for service in services or SERVICES_WITH_DATABASES:
+        try:
+            location = _migrations_dir(service)
+        except (ModuleNotFoundError, AttributeError):
+            continue
+        url = settings.database_url_for(service)
+        upgrade_sync(location, url)
+        console.print(f"[green]✓[/] {service} migrated")
+
+
+@app.command()
+def makemigration(
+    service: Annotated[str, typer.Argument(help="registry, matching, notify or gateway")],
+    message: Annotated[str, typer.Option("-m", "--message")],
+) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    from shared.migrations import alembic_config, upgrade_sync
+
+    settings = get_settings()
+    location = _migrations_dir(service)
+    url = settings.database_url_for(f"{service}-autogenerate")
+    upgrade_sync(location, url)
+    command.revision(alembic_config(location, url), message=message, autogenerate=True)
+
+
+@app.command()
+def provision() -> None:
+    """Declare the streams and every durable consumer on the NATS server (NATS_URL)."""
+    import nats
+
+    from shared.streams import provision as provision_streams
+
+    settings = get_settings()
+
+    async def go() -> None:
+        nc = await nats.connect(
+            settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
+        )
+        try:
+            await provision_streams(nc.jetstream(), replicas=settings.stream_replicas)
+        finally:
+            await nc.close()
+
+    asyncio.run(go())
+    console.print("[green]✓[/] streams and consumers provisioned")
+
+
+@app.command()
+def config() -> None:
+    """Show every setting, its environment variable and the value in force."""
+    settings = get_settings()
+    table = Table("setting", "environment variable", "value", "meaning")
+    for name, field in Settings.model_fields.items():
+        env = "NATS_URL" if name == "nats_url" else f"SAMEN_{name.upper()}"
+        value = getattr(settings, name)
+        if name in {"secret_key", "nats_password"} and value:
+            value = "***"
+        table.add_row(name, env, str(value), field.description or "")
+    console.print(table)
+
+
+def _add_service_commands() -> None:
+    """Each service may bring its own sub-commands (`services/<name>/cli.py`, `app`)."""
+    for service in ("registry", "matching", "notify", "gateway"):
+        try:
+            module = importlib.import_module(f"services.{service}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{service}.cli":
+                raise
+            continue
+        for name, sub in getattr(module, "COMMANDS", {}).items():
+            app.add_typer(sub, name=name)
+
+
+_add_service_commands()
+
+if __name__ == "__main__":
+    app()

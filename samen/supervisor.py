@@ -1,0 +1,246 @@
+"""`samen up`: a real nats-server, the three services and the gateway as child processes.
+
+A child that crashes is restarted with backoff; Ctrl-C or SIGTERM stops everything, children
+first, and leaves no process behind (children also die with the supervisor: PDEATHSIG).
+"""
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from samen.nats_server import NatsServer, free_port
+from shared.logging import get_logger
+
+log = get_logger("samen.up")
+
+SERVICES = ("registry", "matching", "notify", "gateway")
+DEFAULT_NATS_PORT = 4322
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it if the supervisor dies."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
+    """The environment of one child: SAMEN_<SERVICE>_DATABASE_URL becomes its database URL."""
+    env = dict(base)
+    own_url = base.get(f"SAMEN_{service.upper()}_DATABASE_URL")
+    if own_url:
+        env["SAMEN_DATABASE_URL"] = own_url
+    else:
+        env.pop("SAMEN_DATABASE_URL", None)  # never let services share one database
+    return env
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    backoff: float = field(default=1.0)
+
+    async def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command,
+            env=self.env,
+            stdout=log_file,
+            stderr=log_file,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops children in order
+        )
+        log_file.close()
+        self.started_at = time.monotonic()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+
+class Supervisor:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        http_port: int,
+        nats_url: str | None = None,
+        nats_port: int | None = None,
+        nats_config: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        services: tuple[str, ...] = SERVICES,
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.http_port = http_port
+        self.nats: NatsServer | None = None
+        self.nats_url = nats_url
+        self._nats_port = nats_port
+        self._nats_config = nats_config
+        self.extra_env = extra_env or {}
+        self.services = services
+        self.children: list[Child] = []
+        self._stopping = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def _start_nats(self) -> str:
+        if self.nats_url:
+            return self.nats_url
+        self.nats = NatsServer(
+            self.data_dir / "jetstream",
+            port=free_port(self._nats_port or DEFAULT_NATS_PORT),
+            config_file=self._nats_config,
+            log_file=self.data_dir / "logs" / "nats-server.log",
+        ).start()
+        log.info("nats-server started", url=self.nats.url)
+        return self.nats.url
+
+    def _children(self, nats_url: str) -> list[Child]:
+        base = dict(os.environ)
+        base.update(
+            {
+                "NATS_URL": nats_url,
+                "SAMEN_DATA_DIR": str(self.data_dir),
+                "SAMEN_HTTP_PORT": str(self.http_port),
+                "SAMEN_PUBLIC_URL": base.get("SAMEN_PUBLIC_URL", self.url),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        base.update(self.extra_env)
+        return [
+            Child(
+                name=service,
+                command=[sys.executable, "-m", f"services.{service}"],
+                env=service_env(service, base),
+                log_path=self.data_dir / "logs" / f"{service}.log",
+            )
+            for service in self.services
+        ]
+
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        nats_url = self._start_nats()
+        self.children = self._children(nats_url)
+        for child in self.children:
+            await child.start()
+            log.info("started", service=child.name, pid=child.process.pid if child.process else None)
+
+    async def wait_ready(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline and not self._stopping.is_set():
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.get(f"{self.url}/readyz")
+                    if response.status_code == 200:
+                        return True
+                await asyncio.sleep(0.2)
+        return False
+
+    async def watch(self) -> None:
+        """Restart children that exit, with backoff, until asked to stop."""
+        while not self._stopping.is_set():
+            for child in self.children:
+                process = child.process
+                if process is None or process.returncode is None:
+                    continue
+                if time.monotonic() - child.started_at > 60:
+                    child.backoff = 1.0  # it ran fine for a while: start over
+                log.warning(
+                    "service exited, restarting",
+                    service=child.name,
+                    returncode=process.returncode,
+                    restart_in=child.backoff,
+                    log=str(child.log_path),
+                )
+                child.process = None
+                asyncio.get_running_loop().call_later(
+                    child.backoff, lambda c=child: asyncio.ensure_future(self._restart(c))
+                )
+                child.backoff = min(child.backoff * 2, 30.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 0.5)
+
+    async def _restart(self, child: Child) -> None:
+        if self._stopping.is_set():
+            return
+        child.restarts += 1
+        await child.start()
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        # The gateway first (no new work), then the services, then NATS.
+        for child in reversed(self.children):
+            await child.stop()
+        if self.nats is not None:
+            self.nats.stop()
+        log.info("everything stopped")
+
+
+async def run(
+    *,
+    data_dir: Path,
+    http_port: int,
+    nats_url: str | None,
+    nats_config: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    on_ready: list[str] | None = None,
+) -> int:
+    supervisor = Supervisor(
+        data_dir=data_dir,
+        http_port=http_port,
+        nats_url=nats_url,
+        nats_config=nats_config,
+        extra_env=extra_env,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, supervisor.request_stop)
+    started = time.monotonic()
+    try:
+        await supervisor.start()
+        watcher = asyncio.create_task(supervisor.watch())
+        if await supervisor.wait_ready():
+            took = time.monotonic() - started
+            print(f"\nSamen is running at {supervisor.url}  (ready in {took:.1f} s)", flush=True)
+            for line in on_ready or []:
+                print(line, flush=True)
+            print(f"Logs are in {supervisor.data_dir / 'logs'}. Press Ctrl-C to stop.\n", flush=True)
+        elif not supervisor._stopping.is_set():
+            print(
+                f"Samen did not become ready; see the logs in {supervisor.data_dir / 'logs'}",
+                file=sys.stderr,
+                flush=True,
+            )
+        await watcher
+    finally:
+        await supervisor.stop()
+    return 0

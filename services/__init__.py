@@ -1,0 +1,1 @@
+"""The Samen services: registry, matching, notify and the gateway."""

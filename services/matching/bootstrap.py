@@ -1,0 +1,23 @@
+"""Composition root of the matching service: wires adapters, handlers and RPC verbs."""
+
+from pathlib import Path
+
+from shared.clock import Clock
+from shared.service import ServiceRuntime
+from shared.settings import Settings
+
+from services.matching.adapters.orm import messaging, metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+    runtime = ServiceRuntime(
+        "matching",
+        metadata=metadata,
+        tables=messaging,
+        migrations=MIGRATIONS,
+        settings=settings,
+        clock=clock,
+    )
+    return runtime

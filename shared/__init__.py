@@ -1,0 +1,1 @@
+"""The contract package every Samen service imports: events, subjects, streams, plumbing."""

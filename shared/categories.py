@@ -1,0 +1,51 @@
+"""The category taxonomy of help: ids are stable, labels are for people."""
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Category(StrEnum):
+    information = "information"
+    groceries = "groceries"
+    transport = "transport"
+    company = "company"
+    digital = "digital"
+    paperwork = "paperwork"
+    odd_jobs = "odd_jobs"
+    garden = "garden"
+    meals = "meals"
+    light_care = "light_care"
+    language = "language"
+    work = "work"
+
+
+class Label(NamedTuple):
+    nl: str
+    en: str
+    icon: str
+
+
+LABELS: dict[Category, Label] = {
+    Category.information: Label("Informatie en advies", "Information and advice", "ℹ️"),
+    Category.groceries: Label("Boodschappen", "Groceries", "🛒"),
+    Category.transport: Label("Vervoer", "Transport", "🚗"),
+    Category.company: Label(
+        "Gezelschap (bezoek, wandeling, praatje)", "Company (visits, a walk, a chat)", "☕"
+    ),
+    Category.digital: Label("Hulp met computer of telefoon", "Digital help", "💻"),
+    Category.paperwork: Label("Post en formulieren", "Paperwork", "📄"),
+    Category.odd_jobs: Label("Klusjes", "Odd jobs", "🔧"),
+    Category.garden: Label("Tuin", "Garden", "🌿"),
+    Category.meals: Label("Maaltijden", "Meals", "🍲"),
+    Category.light_care: Label("Lichte zorg", "Light care", "🤝"),
+    Category.language: Label("Taalmaatje", "Language buddy", "💬"),
+    Category.work: Label("Werk en ondernemen", "Work and enterprise", "💼"),
+}
+
+# Light care is close to the person: volunteers need a certificate of conduct (VOG).
+NEEDS_CERTIFICATE_OF_CONDUCT: frozenset[Category] = frozenset({Category.light_care})
+
+
+def label(category: Category | str, language: str = "nl") -> str:
+    entry = LABELS[Category(category)]
+    return entry.en if language == "en" else entry.nl

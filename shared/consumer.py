@@ -1,0 +1,168 @@
+"""Event consumers with the defaults every service keeps.
+
+- explicit acks; an event already in the inbox is acked and skipped;
+- a transient error NAKs with exponential backoff, up to the consumer's `max_deliver`;
+- a poison message (unreadable, invalid, or still failing at the last delivery) is copied to
+  `samen.dlq.<service>` with the reason and terminated, and the consumer goes on.
+"""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from pydantic import ValidationError
+
+from shared.errors import Invalid
+from shared.events import Envelope
+from shared.logging import correlation, get_logger
+from shared.streams import ConsumerSpec
+from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+EventHandler = Callable[[Envelope, Any], Awaitable[None]]
+"""handler(event, uow): does its work inside `uow`; the consumer commits."""
+
+DLQ_REASON = "Samen-Dlq-Reason"
+DLQ_CONSUMER = "Samen-Dlq-Consumer"
+DLQ_SUBJECT = "Samen-Dlq-Original-Subject"
+DLQ_DELIVERIES = "Samen-Dlq-Deliveries"
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event it can never handle: it goes to the DLQ at once."""
+
+
+def nak_delay(delivery: int, base: float) -> float:
+    return float(min(60.0, base * 2 ** max(0, delivery - 1)))
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        *,
+        broker: NatsBroker,
+        uow_factory: Callable[[], UnitOfWork],
+        handlers: Mapping[str, EventHandler],
+        retry_base_seconds: float = 1.0,
+    ) -> None:
+        self.spec = spec
+        self._broker = broker
+        self._uow_factory = uow_factory
+        self._handlers = dict(handlers)
+        self._retry_base = retry_base_seconds
+        # FastStream handles a fetched batch concurrently; events of one aggregate must be
+        # applied in order, so this consumer takes them one at a time (FIFO lock).
+        self._lock = asyncio.Lock()
+        self.handled = 0
+        self.failed = 0
+        self.dead_lettered = 0
+
+    def register(self) -> None:
+        self._broker.subscriber(
+            self.spec.filter_subjects[0],
+            stream=JStream(EVENTS_STREAM, declare=False),
+            durable=self.spec.durable,
+            pull_sub=PullSub(batch_size=50, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.spec.durable}:consume",
+            description=self.spec.description or None,
+        )(self.on_message)
+
+    async def on_message(self, msg: NatsMessage) -> None:
+        async with self._lock:
+            await self._handle(msg)
+
+    async def _handle(self, msg: NatsMessage) -> None:
+        raw = msg.raw_message
+        delivery = raw.metadata.num_delivered if raw.metadata else 1
+        try:
+            event = Envelope.model_validate_json(raw.data)
+        except ValidationError as exc:
+            await self._dead_letter(msg, f"unreadable envelope: {exc.errors()[0]['msg']}", delivery)
+            return
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            await msg.ack()  # not an event this service cares about
+            return
+        with correlation(event.correlation_id):
+            try:
+                async with self._uow_factory() as uow:
+                    if await uow.seen_before(self.spec.durable, event.event_id):
+                        log.debug("duplicate event skipped", event_id=event.event_id)
+                        await uow.rollback()
+                        await msg.ack()
+                        return
+                    uow.causation_id = event.event_id
+                    await handler(event, uow)
+                    await uow.commit()
+            except (PoisonEvent, ValidationError, Invalid, KeyError, TypeError) as exc:
+                await self._dead_letter(msg, f"{type(exc).__name__}: {exc}", delivery, event)
+                return
+            except Exception as exc:
+                self.failed += 1
+                if delivery >= self.spec.max_deliver:
+                    await self._dead_letter(
+                        msg, f"failed {delivery} times: {type(exc).__name__}: {exc}", delivery, event
+                    )
+                    return
+                delay = nak_delay(delivery, self._retry_base)
+                log.warning(
+                    "event handler failed, will retry",
+                    event_type=event.type,
+                    event_id=event.event_id,
+                    delivery=delivery,
+                    retry_in=delay,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await msg.nack(delay=delay)
+                return
+            self.handled += 1
+            await msg.ack()
+
+    async def _dead_letter(
+        self, msg: NatsMessage, reason: str, delivery: int, event: Envelope | None = None
+    ) -> None:
+        raw = msg.raw_message
+        event_id = event.event_id if event else f"seq-{raw.metadata.sequence.stream}"
+        await self._broker.publish(
+            raw.data,
+            dlq_subject(self.spec.service),
+            stream=DLQ_STREAM,
+            headers={
+                "Nats-Msg-Id": f"{self.spec.durable}:{event_id}",
+                DLQ_REASON: reason[:1000],
+                DLQ_CONSUMER: self.spec.durable,
+                DLQ_SUBJECT: raw.subject,
+                DLQ_DELIVERIES: str(delivery),
+            },
+        )
+        self.dead_lettered += 1
+        log.error(
+            "event moved to the dead-letter queue",
+            consumer=self.spec.durable,
+            event_id=event_id,
+            reason=reason,
+        )
+        await msg.reject()
+
+
+def dlq_entry(headers: Mapping[str, str], data: bytes) -> dict[str, Any]:
+    """A readable view of a DLQ message (for `samen dlq` and tests)."""
+    try:
+        body: Any = json.loads(data)
+    except ValueError:
+        body = data.decode(errors="replace")
+    return {
+        "reason": headers.get(DLQ_REASON),
+        "consumer": headers.get(DLQ_CONSUMER),
+        "subject": headers.get(DLQ_SUBJECT),
+        "deliveries": headers.get(DLQ_DELIVERIES),
+        "event": body,
+    }

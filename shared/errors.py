@@ -1,0 +1,51 @@
+"""Typed errors that cross service boundaries over request/reply.
+
+A domain raises one of these; the RPC layer carries its code and message to the caller, where
+the same class is raised again; the gateway maps each to an HTTP problem response.
+"""
+
+from typing import ClassVar
+
+
+class SamenError(Exception):
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class NotFound(SamenError):
+    code = "not_found"
+    http_status = 404
+
+
+class Invalid(SamenError):
+    code = "invalid"
+    http_status = 422
+
+
+class Forbidden(SamenError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(SamenError):
+    code = "conflict"
+    http_status = 409
+
+
+class Unavailable(SamenError):
+    code = "unavailable"
+    http_status = 503
+
+
+ERRORS_BY_CODE: dict[str, type[SamenError]] = {
+    cls.code: cls for cls in (NotFound, Invalid, Forbidden, Conflict, Unavailable)
+}
+
+
+def error_from_code(code: str, message: str, details: dict[str, object] | None = None) -> SamenError:
+    return ERRORS_BY_CODE.get(code, SamenError)(message, details=details)

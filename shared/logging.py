@@ -1,0 +1,114 @@
+"""structlog set-up: JSON in production, readable lines in development.
+
+A correlation id follows each piece of work from HTTP through every event and reply. A
+processor strips personal data, so logs never carry names, e-mail, phone numbers or addresses.
+"""
+
+import logging
+import re
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+from shared.ids import new_id
+
+PERSONAL_KEYS = frozenset(
+    {
+        "name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address",
+        "street",
+        "house_number",
+        "postcode",
+        "password",
+        "description",
+        "comment",
+        "note",
+        "token",
+        "contact",
+    }
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?<!\d)(?:\+31|0031|0)[\s-]?(?:\d[\s-]?){9}(?!\d)")
+REDACTED = "[redacted]"
+
+
+def scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, value))
+    if isinstance(value, dict):
+        return {k: REDACTED if k in PERSONAL_KEYS else scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def drop_personal_data(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key in PERSONAL_KEYS:
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = scrub(event_dict[key])
+    return event_dict
+
+
+def configure_logging(*, service: str, env: str = "development", level: str = "INFO") -> None:
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if env == "production"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        drop_personal_data,
+        structlog.processors.format_exc_info,
+    ]
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    # Route the standard library (uvicorn, faststream, alembic) through the same pipeline.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=processors,
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("alembic.runtime.migration", "httpx", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def current_correlation_id() -> str | None:
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return str(value) if value else None
+
+
+@contextmanager
+def correlation(correlation_id: str | None) -> Iterator[str]:
+    """Bind a correlation id (a new one when None) for the work inside the block."""
+    cid = correlation_id or new_id()
+    with structlog.contextvars.bound_contextvars(correlation_id=cid):
+        yield cid
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,51 @@
+"""Alembic, run the same way for every service, on SQLite and PostgreSQL.
+
+Each service keeps its revisions in `services/<name>/migrations/`; its `env.py` calls
+`run_env(metadata)`. Services migrate at start (`upgrade`), or with `samen migrate`.
+"""
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, create_engine, pool
+
+from shared.db import sync_url
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade_sync(script_location: Path, url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(script_location, url), revision)
+
+
+async def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
+    # Alembic is synchronous; keep it off the event loop.
+    await asyncio.to_thread(upgrade_sync, script_location, url, revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of every service's migrations/env.py."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(str(url), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,  # SQLite can only alter tables by copying them
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

@@ -1,0 +1,189 @@
+"""Transactional outbox: an event row commits in the same transaction as the change it
+announces; a relay publishes it to JetStream afterwards, so nothing is lost when NATS is away.
+
+Each row is published with `Nats-Msg-Id = event_id`: if the relay crashes after publishing but
+before marking the row, the server drops the second copy inside its duplicate window.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock, SystemClock
+from shared.events import Envelope
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+"""publish(subject, payload, event_id): returns once the stream stored it, raises otherwise."""
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(40), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+        Column("last_error", Text, nullable=True),
+        Index("ix_outbox_unpublished", "published_at", "id"),
+    )
+
+
+def outbox_rows(envelopes: Sequence[Envelope], now: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "event_id": e.event_id,
+            "subject": e.subject,
+            "payload": e.model_dump_json(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for e in envelopes
+    ]
+
+
+def retry_delay(attempts: int, *, base: float = 0.5, cap: float = 60.0) -> float:
+    """Exponential backoff: 0.5 s, 1 s, 2 s, ... up to a minute."""
+    return float(min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order; wakes at once after a commit."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        publish: Publish,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        clock: Clock | None = None,
+        claim_rows: bool = False,
+    ) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._publish = publish
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._clock = clock or SystemClock()
+        # PostgreSQL: replicas claim rows with FOR UPDATE SKIP LOCKED, so no two publish one.
+        self._claim_rows = claim_rows
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published_total = 0
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay pass failed")
+                published = 0
+            if published < self._batch_size:
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+
+    async def backlog(self) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(self._table).where(
+                    self._table.c.published_at.is_(None)
+                )
+            )
+            return int(count or 0)
+
+    async def publish_pending(self) -> int:
+        """One pass: publish what is due, oldest first. Returns how many were published."""
+        t = self._table
+        now = self._clock.now()
+        due = (
+            select(t.c.id, t.c.event_id, t.c.subject, t.c.payload, t.c.attempts)
+            .where(t.c.published_at.is_(None))
+            .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= now))
+            .order_by(t.c.id)
+            .limit(self._batch_size)
+        )
+        if self._claim_rows:
+            async with self._sessions() as session, session.begin():
+                rows = (await session.execute(due.with_for_update(skip_locked=True))).all()
+                return await self._publish_rows(session, rows)
+        async with self._sessions() as session:
+            rows = (await session.execute(due)).all()
+            await session.rollback()  # end the read before the network round trips
+        if not rows:
+            return 0
+        async with self._sessions() as session, session.begin():
+            return await self._publish_rows(session, rows)
+
+    async def _publish_rows(self, session: AsyncSession, rows: Sequence[object]) -> int:
+        if not rows:
+            return 0
+        t = self._table
+        # Pipelined: all publishes of the batch in flight at once, acks awaited together.
+        results = await asyncio.gather(
+            *(self._publish(r.subject, r.payload.encode(), r.event_id) for r in rows),  # type: ignore[attr-defined]
+            return_exceptions=True,
+        )
+        now = self._clock.now()
+        done = [r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]  # type: ignore[attr-defined]
+        if done:
+            await session.execute(update(t).where(t.c.id.in_(done)).values(published_at=now))
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                attempts = row.attempts + 1  # type: ignore[attr-defined]
+                await session.execute(
+                    update(t)
+                    .where(t.c.id == row.id)  # type: ignore[attr-defined]
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=now + timedelta(seconds=retry_delay(attempts)),
+                        last_error=f"{type(result).__name__}: {result}"[:500],
+                    )
+                )
+        failed = len(rows) - len(done)
+        if failed:
+            log.warning("outbox publish failed", failed=failed, published=len(done))
+        self.published_total += len(done)
+        return len(done)

@@ -1,0 +1,160 @@
+"""Request/reply on `samen.rpc.<service>.<verb>` (queue group = service, so replicas share).
+
+Replies are `{"ok": true, "result": ...}` or `{"ok": false, "error": {"code", "message",
+"details"}}`; the client raises the matching typed error from `shared.errors`. A missing or slow
+service becomes `Unavailable`, never a hang.
+"""
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, overload
+
+from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from shared.errors import Invalid, SamenError, Unavailable, error_from_code
+from shared.logging import correlation, current_correlation_id, get_logger
+from shared.subjects import rpc_subject
+
+log = get_logger(__name__)
+
+CORRELATION_HEADER = "Samen-Correlation-Id"
+T = TypeVar("T")
+Req = TypeVar("Req", bound=BaseModel)
+
+
+class Empty(BaseModel):
+    """A request without arguments."""
+
+
+def _to_jsonable(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list):
+        return [_to_jsonable(r) for r in result]
+    return TypeAdapter(Any).dump_python(result, mode="json")
+
+
+def ok_reply(result: Any) -> bytes:
+    return json.dumps({"ok": True, "result": _to_jsonable(result)}).encode()
+
+
+def error_reply(error: SamenError) -> bytes:
+    return json.dumps(
+        {
+            "ok": False,
+            "error": {"code": error.code, "message": error.message, "details": error.details},
+        },
+        default=str,
+    ).encode()
+
+
+def validation_details(exc: ValidationError) -> dict[str, object]:
+    return {
+        "errors": [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+    }
+
+
+def register_rpc(
+    broker: NatsBroker,
+    service: str,
+    verb: str,
+    handler: Callable[[Req], Awaitable[Any]],
+    *,
+    description: str | None = None,
+) -> None:
+    """Answer `samen.rpc.<service>.<verb>` with `handler(request_model)`.
+
+    The request model is the annotation of the handler's first parameter.
+    """
+    params = list(inspect.signature(handler, eval_str=True).parameters.values())
+    request_model: type[BaseModel] = params[0].annotation if params else Empty
+
+    async def endpoint(msg: NatsMessage) -> bytes:
+        headers = msg.headers or {}
+        with correlation(headers.get(CORRELATION_HEADER)):
+            try:
+                request = request_model.model_validate_json(msg.body or b"{}")
+                return ok_reply(await handler(request))  # type: ignore[arg-type]
+            except ValidationError as exc:
+                return error_reply(Invalid("invalid request", details=validation_details(exc)))
+            except SamenError as exc:
+                return error_reply(exc)
+            except Exception:
+                log.exception("rpc handler failed", subject=rpc_subject(service, verb))
+                return error_reply(SamenError("internal error"))
+
+    broker.subscriber(
+        rpc_subject(service, verb),
+        queue=service,
+        title=rpc_subject(service, verb),
+        description=description or (handler.__doc__ or "").strip() or None,
+    )(endpoint)
+
+
+class RpcClient:
+    def __init__(self, broker: NatsBroker, *, timeout: float = 5.0) -> None:
+        self._broker = broker
+        self._timeout = timeout
+
+    @overload
+    async def call(
+        self,
+        service: str,
+        verb: str,
+        payload: BaseModel | dict[str, Any] | None = ...,
+        *,
+        result: type[T],
+        timeout: float | None = ...,
+    ) -> T: ...
+
+    @overload
+    async def call(
+        self,
+        service: str,
+        verb: str,
+        payload: BaseModel | dict[str, Any] | None = ...,
+        *,
+        result: None = ...,
+        timeout: float | None = ...,
+    ) -> Any: ...
+
+    async def call(
+        self,
+        service: str,
+        verb: str,
+        payload: BaseModel | dict[str, Any] | None = None,
+        *,
+        result: type[T] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        if isinstance(payload, BaseModel):
+            body = payload.model_dump_json().encode()
+        else:
+            body = json.dumps(payload or {}, default=str).encode()
+        headers = {}
+        if cid := current_correlation_id():
+            headers[CORRELATION_HEADER] = cid
+        subject = rpc_subject(service, verb)
+        try:
+            response = await self._broker.request(
+                body, subject, timeout=timeout or self._timeout, headers=headers
+            )
+        except (TimeoutError, NatsTimeoutError, NoRespondersError) as exc:
+            raise Unavailable(f"{service} did not answer ({verb})") from exc
+        reply = json.loads(response.body)
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            raise error_from_code(
+                error.get("code", "error"), error.get("message", "error"), error.get("details")
+            )
+        if result is None:
+            return reply.get("result")
+        return TypeAdapter(result).validate_python(reply.get("result"))

@@ -1,0 +1,245 @@
+"""The runtime every service shares: connect, migrate, provision, relay, health, shutdown.
+
+A service's `bootstrap.build()` creates a `ServiceRuntime`, registers its event handlers and
+RPC verbs on it, and `python -m services.<name>` runs it.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from faststream import FastStream
+from faststream.nats import NatsBroker
+from faststream.nats.security import NatsUserPassword
+from pydantic import BaseModel
+from sqlalchemy import MetaData, text
+
+from shared.clock import Clock, SystemClock
+from shared.consumer import EventConsumer, EventHandler
+from shared.db import create_engine, is_postgres, session_factory
+from shared.errors import Unavailable
+from shared.inbox import inbox_table
+from shared.logging import configure_logging, get_logger
+from shared.migrations import upgrade
+from shared.outbox import OutboxRelay, outbox_table
+from shared.rpc import Empty, RpcClient, register_rpc
+from shared.settings import Settings, get_settings
+from shared.streams import ConsumerSpec, consumers_of, provision
+from shared.subjects import EVENTS_STREAM
+from shared.uow import MessagingTables, UnitOfWork
+
+log = get_logger(__name__)
+U = TypeVar("U", bound=UnitOfWork)
+
+
+def messaging_tables(metadata: MetaData) -> MessagingTables:
+    """Add the outbox and inbox tables to a service's metadata."""
+    return MessagingTables(outbox=outbox_table(metadata), inbox=inbox_table(metadata))
+
+
+class Health(BaseModel):
+    service: str
+    status: str
+    database: str
+    outbox_backlog: int
+    consumers: dict[str, dict[str, int]] = {}
+
+
+def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
+    security = (
+        NatsUserPassword(settings.nats_user, settings.nats_password or "")
+        if settings.nats_user
+        else None
+    )
+    return NatsBroker(
+        settings.nats_servers(),
+        security=security,
+        name=name,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,  # a service outlives a NATS restart
+        reconnect_time_wait=1,
+        connect_timeout=5,
+        # Per-message "Received/Processed" lines are debug detail, not operator news.
+        logger=logging.getLogger(f"faststream.{name}"),
+        log_level=logging.DEBUG,
+    )
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        name: str,
+        *,
+        metadata: MetaData,
+        tables: MessagingTables,
+        migrations: Path,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings or get_settings()
+        self.clock = clock or SystemClock()
+        self.metadata = metadata
+        self.tables = tables
+        self.migrations = migrations
+        self.database_url = self.settings.database_url_for(name)
+        self.engine = create_engine(self.database_url)
+        self.sessions = session_factory(self.engine)
+        self.broker = nats_broker(self.settings, name=name)
+        self.rpc = RpcClient(self.broker, timeout=self.settings.rpc_timeout)
+        self.relay = OutboxRelay(
+            self.sessions,
+            tables.outbox,
+            self._publish_event,
+            clock=self.clock,
+            claim_rows=is_postgres(self.engine),
+        )
+        self.consumers: list[EventConsumer] = []
+        self._retry_base = self.settings.retry_base_seconds
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stoppers: list[Callable[[], Awaitable[None]]] = []
+        register_rpc(self.broker, name, "health", self._health)
+        self.app = FastStream(
+            self.broker,
+            on_startup=[self.prepare],
+            after_startup=[self._after_start],
+            on_shutdown=[self._shutdown],
+        )
+
+    # -- wiring ---------------------------------------------------------------
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.tables,
+            source=self.name,
+            clock=self.clock,
+            after_commit=self.relay.wake,
+        )
+
+    def uow_factory(self, cls: type[U], **kwargs: Any) -> Callable[[], U]:
+        def make() -> U:
+            return cls(
+                self.sessions,
+                self.tables,
+                source=self.name,
+                clock=self.clock,
+                after_commit=self.relay.wake,
+                **kwargs,
+            )
+
+        return make
+
+    def consume(
+        self,
+        handlers: Mapping[str, EventHandler],
+        *,
+        spec: ConsumerSpec | None = None,
+        uow_factory: Callable[[], UnitOfWork] | None = None,
+    ) -> EventConsumer:
+        """Handle events with this service's durable consumer (from shared.streams)."""
+        spec = spec or consumers_of(self.name)[0]
+        consumer = EventConsumer(
+            spec,
+            broker=self.broker,
+            uow_factory=uow_factory or self.uow,
+            handlers=handlers,
+            retry_base_seconds=self._retry_base,
+        )
+        consumer.register()
+        self.consumers.append(consumer)
+        return consumer
+
+    def answer(self, verb: str, handler: Callable[..., Awaitable[Any]]) -> None:
+        """Answer `samen.rpc.<service>.<verb>`."""
+        register_rpc(self.broker, self.name, verb, handler)
+
+    def background(self, job: Callable[[], Awaitable[None]]) -> None:
+        """A long-running task (timers, delivery workers) started after the broker."""
+        self._background.append(job)
+
+    def on_stop(self, stopper: Callable[[], Awaitable[None]]) -> None:
+        self._stoppers.append(stopper)
+
+    # -- life cycle -------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Migrate the database, connect to NATS and provision streams and consumers."""
+        configure_logging(
+            service=self.name, env=self.settings.env, level=self.settings.log_level
+        )
+        await upgrade(self.migrations, self.database_url)
+        await self.broker.connect()
+        specs = {c.durable: c for c in consumers_of(self.name)}
+        specs.update({c.spec.durable: c.spec for c in self.consumers})
+        await provision(
+            self.broker.connection.jetstream(),
+            consumers=tuple(specs.values()),
+            replicas=self.settings.stream_replicas,
+        )
+
+    async def _after_start(self) -> None:
+        self.relay.start()
+        self._tasks = [asyncio.create_task(job()) for job in self._background]
+        log.info("service started", database=self.engine.dialect.name)
+
+    async def _shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for stopper in self._stoppers:
+            await stopper()
+        await self.relay.stop()
+        await self.engine.dispose()
+        log.info("service stopped")
+
+    async def start(self) -> None:
+        """Start without FastStream's signal handling (tests, the supervisor)."""
+        await self.prepare()
+        await self.broker.start()
+        await self._after_start()
+
+    async def stop(self) -> None:
+        await self._shutdown()
+        await self.broker.stop()
+
+    def run(self) -> None:
+        asyncio.run(self.app.run())
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _publish_event(self, subject: str, payload: bytes, event_id: str) -> None:
+        if not self.broker.connection.is_connected:
+            raise Unavailable("NATS is not connected")
+        await self.broker.publish(
+            payload,
+            subject,
+            stream=EVENTS_STREAM,
+            headers={"Nats-Msg-Id": event_id, "content-type": "application/json"},
+            timeout=5.0,
+        )
+
+    async def _health(self, _: Empty) -> Health:
+        database = "ok"
+        try:
+            async with self.sessions() as session:
+                await session.execute(text("SELECT 1"))
+            backlog = await self.relay.backlog()
+        except Exception as exc:
+            database, backlog = f"error: {type(exc).__name__}", -1
+        return Health(
+            service=self.name,
+            status="ok" if database == "ok" else "degraded",
+            database=database,
+            outbox_backlog=backlog,
+            consumers={
+                c.spec.durable: {
+                    "handled": c.handled,
+                    "failed": c.failed,
+                    "dead_lettered": c.dead_lettered,
+                }
+                for c in self.consumers
+            },
+        )

@@ -1,0 +1,62 @@
+"""Settings: every field is also an environment variable (prefix SAMEN_, except NATS_URL).
+
+docs/configuration.md lists them; `samen config` prints the values in force.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMEN_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        default="development", description="production logs JSON; development logs readable lines"
+    )
+    data_dir: Path = Field(default=Path("var"), description="SQLite files, JetStream, e-mails")
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        validation_alias=AliasChoices("NATS_URL", "SAMEN_NATS_URL"),
+        description="NATS server(s), comma separated",
+    )
+    nats_user: str | None = Field(default=None, description="NATS user of this service")
+    nats_password: str | None = Field(default=None, description="NATS password of this service")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/<service>.db",
+    )
+    log_level: str = Field(default="INFO")
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas")
+    retry_base_seconds: float = Field(
+        default=1.0, gt=0, description="first delay before a failed event is retried (doubles)"
+    )
+    rpc_timeout: float = Field(default=5.0, gt=0, description="seconds to wait for a reply")
+    http_host: str = Field(default="127.0.0.1", description="gateway listen address")
+    http_port: int = Field(default=8000, description="gateway port")
+    secret_key: str = Field(
+        default="change-me-in-production",
+        description="signs sessions and accept/decline links; set it in production",
+    )
+    smtp_url: str | None = Field(
+        default=None, description="smtp://user:pass@host:port; unset writes .eml files"
+    )
+    mail_from: str = Field(default="Samen <noreply@samen.local>")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="links in messages")
+
+    def database_url_for(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
+
+    def nats_servers(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,106 @@
+"""Unit of work: one database transaction that carries the change and the events it announces."""
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.areas import AreaRef
+from shared.clock import Clock, SystemClock
+from shared.events import Envelope, EventData, envelope
+from shared.inbox import record_once
+from shared.logging import current_correlation_id
+from shared.outbox import outbox_rows
+
+
+class MessagingTables:
+    """The outbox and inbox tables of one service's database."""
+
+    def __init__(self, outbox: Table, inbox: Table) -> None:
+        self.outbox = outbox
+        self.inbox = inbox
+
+
+class UnitOfWork:
+    """`async with uow: ...; uow.emit(...); await uow.commit()`
+
+    Services subclass it to add their repositories (built on `self.session`).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        source: str,
+        clock: Clock | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._tables = tables
+        self.source = source
+        self.clock = clock or SystemClock()
+        self._after_commit = after_commit
+        self._pending: list[Envelope] = []
+        self.committed_events: list[Envelope] = []
+        self.causation_id: str | None = None
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+            self._pending = []
+
+    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope:
+        """Queue an event; it is written to the outbox when the unit of work commits."""
+        event = envelope(
+            data,
+            source=self.source,
+            area=area,
+            correlation_id=current_correlation_id(),
+            causation_id=self.causation_id,
+            occurred_at=self.clock.now(),
+        )
+        self._pending.append(event)
+        return event
+
+    async def seen_before(self, consumer: str, event_id: str) -> bool:
+        """Record an incoming event in the inbox; True when it was handled already."""
+        inserted = await record_once(
+            self.session,
+            self._tables.inbox,
+            consumer=consumer,
+            event_id=event_id,
+            now=self.clock.now(),
+        )
+        return not inserted
+
+    async def commit(self) -> None:
+        if self._pending:
+            await self.session.execute(
+                insert(self._tables.outbox), outbox_rows(self._pending, self.clock.now())
+            )
+        await self.session.commit()
+        self.committed_events.extend(self._pending)
+        self._pending = []
+        if self._after_commit is not None:
+            self._after_commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._pending = []

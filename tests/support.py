@@ -1,0 +1,106 @@
+"""Helpers the tests share: real nats-server, fresh databases, polling with a deadline."""
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
+
+POSTGRES_URL_ENV = "SAMEN_TEST_POSTGRES_URL"
+NATS_URL_ENV = "SAMEN_TEST_NATS_URL"
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "condition not met",
+) -> T:
+    """Poll an async probe until it returns something truthy, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{message} within {timeout} s (last value: {last!r})")
+
+
+def wait_until(
+    probe: Callable[[], T], *, timeout: float = 15.0, interval: float = 0.1, message: str = ""
+) -> T:
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            last = probe()
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"{message or 'condition not met'} within {timeout} s (last: {last!r})")
+
+
+class PostgresDatabases:
+    """Fresh PostgreSQL databases on the server at SAMEN_TEST_POSTGRES_URL, dropped at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.prefix = f"samen_t{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    def _admin_dsn(self) -> str:
+        url = make_url(self.admin_url)
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def create(self, label: str) -> str:
+        name = f"{self.prefix}_{label}_{len(self.created)}".lower().replace("-", "_")
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        url = make_url(self.admin_url).set(drivername="postgresql+asyncpg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+def processes_with_env(name: str, value: str) -> list[int]:
+    """Pids of live processes whose environment has NAME=VALUE (to prove nothing is left)."""
+    wanted = f"{name}={value}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                status = (entry / "status").read_text()
+                if "State:\tZ" not in status:
+                    pids.append(int(entry.name))
+    return pids
+
+
+@contextlib.contextmanager
+def env_vars(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
