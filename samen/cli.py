@@ -29,7 +29,9 @@ def up(
     nats_config: Annotated[
         Path | None, typer.Option(help="nats-server configuration (users and permissions)")
     ] = None,
-    demo: Annotated[bool, typer.Option(help="seed Utrecht demo data and print demo logins")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="seed Utrecht demo data and print demo logins")
+    ] = False,
 ) -> None:
     """Run everything: nats-server, registry, matching, notify and the gateway."""
     from samen.supervisor import run

@@ -56,7 +56,7 @@ class Child:
 
     async def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        log_file = open(self.log_path, "ab")  # noqa: SIM115, ASYNC230 - handed to the child
         self.process = await asyncio.create_subprocess_exec(
             *self.command,
             env=self.env,
@@ -104,6 +104,7 @@ class Supervisor:
         self.services = services
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
+        self._restart_tasks: set[asyncio.Future[None]] = set()
 
     @property
     def url(self) -> str:
@@ -149,7 +150,9 @@ class Supervisor:
         self.children = self._children(nats_url)
         for child in self.children:
             await child.start()
-            log.info("started", service=child.name, pid=child.process.pid if child.process else None)
+            log.info(
+                "started", service=child.name, pid=child.process.pid if child.process else None
+            )
 
     async def wait_ready(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -179,12 +182,13 @@ class Supervisor:
                     log=str(child.log_path),
                 )
                 child.process = None
-                asyncio.get_running_loop().call_later(
-                    child.backoff, lambda c=child: asyncio.ensure_future(self._restart(c))
-                )
+                asyncio.get_running_loop().call_later(child.backoff, self._schedule_restart, child)
                 child.backoff = min(child.backoff * 2, 30.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), 0.5)
+
+    def _schedule_restart(self, child: Child) -> None:
+        self._restart_tasks.add(asyncio.ensure_future(self._restart(child)))
 
     async def _restart(self, child: Child) -> None:
         if self._stopping.is_set():
@@ -233,7 +237,9 @@ async def run(
             print(f"\nSamen is running at {supervisor.url}  (ready in {took:.1f} s)", flush=True)
             for line in on_ready or []:
                 print(line, flush=True)
-            print(f"Logs are in {supervisor.data_dir / 'logs'}. Press Ctrl-C to stop.\n", flush=True)
+            print(
+                f"Logs are in {supervisor.data_dir / 'logs'}. Press Ctrl-C to stop.\n", flush=True
+            )
         elif not supervisor._stopping.is_set():
             print(
                 f"Samen did not become ready; see the logs in {supervisor.data_dir / 'logs'}",

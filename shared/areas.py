@@ -65,9 +65,7 @@ class AreaRef(BaseModel):
         if not code:
             return cls()
         if is_neighbourhood(code):
-            return cls(
-                municipality=f"GM{code[2:6]}", district=f"WK{code[2:8]}", neighbourhood=code
-            )
+            return cls(municipality=f"GM{code[2:6]}", district=f"WK{code[2:8]}", neighbourhood=code)
         if is_district(code):
             return cls(municipality=f"GM{code[2:6]}", district=code)
         if is_municipality(code):

@@ -109,7 +109,10 @@ class EventConsumer:
                 self.failed += 1
                 if delivery >= self.spec.max_deliver:
                     await self._dead_letter(
-                        msg, f"failed {delivery} times: {type(exc).__name__}: {exc}", delivery, event
+                        msg,
+                        f"failed {delivery} times: {type(exc).__name__}: {exc}",
+                        delivery,
+                        event,
                     )
                     return
                 delay = nak_delay(delivery, self._retry_base)

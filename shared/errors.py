@@ -47,5 +47,7 @@ ERRORS_BY_CODE: dict[str, type[SamenError]] = {
 }
 
 
-def error_from_code(code: str, message: str, details: dict[str, object] | None = None) -> SamenError:
+def error_from_code(
+    code: str, message: str, details: dict[str, object] | None = None
+) -> SamenError:
     return ERRORS_BY_CODE.get(code, SamenError)(message, details=details)

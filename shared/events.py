@@ -6,6 +6,7 @@ addresses, phone numbers, e-mail and free text travel only over request/reply.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -48,8 +49,8 @@ class Envelope(BaseModel):
     def subject(self) -> str:
         return event_subject(self.type, self.area)
 
-    def payload(self, model: type[E]) -> E:
-        if model.TYPE != self.type:
+    def payload(self, model: builtins.type[E]) -> E:
+        if self.type != model.TYPE:
             raise TypeError(f"event is {self.type}, not {model.TYPE}")
         return model.model_validate(self.data)
 

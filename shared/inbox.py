@@ -24,7 +24,8 @@ async def record_once(
 ) -> bool:
     """Record the event as handled; False when it already was (a duplicate)."""
     values = {"consumer": consumer, "event_id": event_id, "handled_at": now}
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(table).values(values).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
     )

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -40,7 +41,9 @@ def outbox_table(metadata: MetaData) -> Table:
     return Table(
         "outbox",
         metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
         Column("event_id", String(40), nullable=False, unique=True),
         Column("subject", String(255), nullable=False),
         Column("payload", Text, nullable=False),
@@ -128,9 +131,9 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self._sessions() as session:
             count = await session.scalar(
-                select(func.count()).select_from(self._table).where(
-                    self._table.c.published_at.is_(None)
-                )
+                select(func.count())
+                .select_from(self._table)
+                .where(self._table.c.published_at.is_(None))
             )
             return int(count or 0)
 
@@ -157,25 +160,27 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             return await self._publish_rows(session, rows)
 
-    async def _publish_rows(self, session: AsyncSession, rows: Sequence[object]) -> int:
+    async def _publish_rows(self, session: AsyncSession, rows: Sequence[Any]) -> int:
         if not rows:
             return 0
         t = self._table
         # Pipelined: all publishes of the batch in flight at once, acks awaited together.
         results = await asyncio.gather(
-            *(self._publish(r.subject, r.payload.encode(), r.event_id) for r in rows),  # type: ignore[attr-defined]
+            *(self._publish(r.subject, r.payload.encode(), r.event_id) for r in rows),
             return_exceptions=True,
         )
         now = self._clock.now()
-        done = [r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]  # type: ignore[attr-defined]
+        done = [
+            r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)
+        ]
         if done:
             await session.execute(update(t).where(t.c.id.in_(done)).values(published_at=now))
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
-                attempts = row.attempts + 1  # type: ignore[attr-defined]
+                attempts = row.attempts + 1
                 await session.execute(
                     update(t)
-                    .where(t.c.id == row.id)  # type: ignore[attr-defined]
+                    .where(t.c.id == row.id)
                     .values(
                         attempts=attempts,
                         next_attempt_at=now + timedelta(seconds=retry_delay(attempts)),

@@ -6,7 +6,7 @@ RPC verbs on it, and `python -m services.<name>` runs it.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,7 +98,7 @@ class ServiceRuntime:
         )
         self.consumers: list[EventConsumer] = []
         self._retry_base = self.settings.retry_base_seconds
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
         register_rpc(self.broker, name, "health", self._health)
@@ -157,7 +157,7 @@ class ServiceRuntime:
         """Answer `samen.rpc.<service>.<verb>`."""
         register_rpc(self.broker, self.name, verb, handler)
 
-    def background(self, job: Callable[[], Awaitable[None]]) -> None:
+    def background(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A long-running task (timers, delivery workers) started after the broker."""
         self._background.append(job)
 
@@ -168,9 +168,7 @@ class ServiceRuntime:
 
     async def prepare(self) -> None:
         """Migrate the database, connect to NATS and provision streams and consumers."""
-        configure_logging(
-            service=self.name, env=self.settings.env, level=self.settings.log_level
-        )
+        configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
         await upgrade(self.migrations, self.database_url)
         await self.broker.connect()
         specs = {c.durable: c for c in consumers_of(self.name)}

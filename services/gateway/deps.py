@@ -10,15 +10,15 @@ from shared.settings import Settings
 
 
 def get_broker(request: Request) -> NatsBroker:
-    return request.app.state.broker  # type: ignore[no-any-return]
+    return request.app.state.broker
 
 
 def get_rpc(request: Request) -> RpcClient:
-    return request.app.state.rpc  # type: ignore[no-any-return]
+    return request.app.state.rpc
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 BrokerDep = Annotated[NatsBroker, Depends(get_broker)]

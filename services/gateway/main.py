@@ -1,4 +1,4 @@
-"""The gateway's FastAPI application."""
+"""The FastStream app of this service (for `faststream run` and `faststream docs`)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -1,4 +1,4 @@
-"""The FastStream application of the matching service (for `faststream run` and `faststream docs`)."""
+"""The FastStream app of this service (for `faststream run` and `faststream docs`)."""
 
 from services.matching.bootstrap import build
 

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
+from services.notify.adapters.orm import messaging, metadata
 from shared.clock import Clock
 from shared.service import ServiceRuntime
 from shared.settings import Settings
-
-from services.notify.adapters.orm import messaging, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

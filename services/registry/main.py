@@ -1,4 +1,4 @@
-"""The FastStream application of the registry service (for `faststream run` and `faststream docs`)."""
+"""The FastStream app of this service (for `faststream run` and `faststream docs`)."""
 
 from services.registry.bootstrap import build
 

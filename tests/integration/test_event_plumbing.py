@@ -89,7 +89,9 @@ async def test_event_written_while_nats_is_down_is_published_once_it_is_back(
     async def drained() -> bool:
         return await runtime.relay.backlog() == 0
 
-    await eventually(drained, timeout=20, message="the event was not published after NATS came back")
+    await eventually(
+        drained, timeout=20, message="the event was not published after NATS came back"
+    )
     assert await stream_messages(nats_server.url, EVENTS_STREAM) == 1
 
 
