@@ -114,6 +114,39 @@ def provision() -> None:
 
 
 @app.command()
+def health(
+    service: Annotated[str, typer.Argument(help="registry, matching or notify")],
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the answer")] = 3.0,
+) -> None:
+    """Ask one service for its health over NATS; exit 0 when it is healthy (container probes)."""
+    from shared.errors import SamenError
+    from shared.rpc import RpcClient
+    from shared.service import nats_broker
+
+    settings = get_settings()
+
+    async def ask() -> dict[str, object]:
+        broker = nats_broker(settings, name=f"samen-health-{service}")
+        await broker.connect()
+        try:
+            result: dict[str, object] = await RpcClient(broker).call(
+                service, "health", timeout=timeout
+            )
+            return result
+        finally:
+            await broker.stop()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(ask(), timeout + 5))
+    except (SamenError, OSError, TimeoutError) as exc:
+        console.print(f"[red]✗[/] {service}: {exc}")
+        raise typer.Exit(1) from exc
+    healthy = answer.get("status") == "ok"
+    console.print(f"{'[green]✓' if healthy else '[red]✗'}[/] {service}: {answer}")
+    raise typer.Exit(0 if healthy else 1)
+
+
+@app.command()
 def config() -> None:
     """Show every setting, its environment variable and the value in force."""
     settings = get_settings()
