@@ -1,0 +1,195 @@
+"""Public RPC verbs of the notify service (samen.rpc.notify.<verb>).
+
+The gateway calls these on behalf of a logged-in member (inbox, preferences), a coordinator
+(delivery log) or anyone holding an accept/decline link (token.verify / token.redeem, no login).
+Authorisation is the gateway's job: notify trusts the member_id it is given.
+
+Accept/decline links
+--------------------
+A `match.proposed` message carries two links, `{SAMEN_PUBLIC_URL}/p/{token}`, one per action.
+The token is an itsdangerous `URLSafeSerializer` string signed with `SAMEN_SECRET_KEY` (salt
+`samen.proposal-link`) around `{"j": link_id, "p": proposal_id, "r": request_id,
+"v": volunteer_id, "a": "accept"|"decline", "e": expires_at_unix}`. Both links of one proposal
+share one `link_id`: the proposal is answered once. Notify's database enforces single use.
+
+- `token.verify` looks without using it (for a confirmation page: mail scanners that open
+  links must not answer a proposal; the gateway shows "Accept?" on GET and redeems on POST).
+- `token.redeem` uses it, atomically: the first call wins, any later call is `conflict`.
+  A bad signature or a changed token is `invalid` (details.reason = "bad_signature"); a token
+  past its expiry is `invalid` (details.reason = "expired"); used, withdrawn or already answered
+  is `conflict` (details.reason = "used" | "withdrawn" | "answered").
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# samen.rpc.notify.<verb>
+INBOX_LIST = "inbox.list"
+INBOX_MARK_READ = "inbox.mark_read"
+PREFERENCES_GET = "preferences.get"
+PREFERENCES_SET = "preferences.set"
+COOPERATIVE_CHANNELS_GET = "cooperative_channels.get"
+COOPERATIVE_CHANNELS_SET = "cooperative_channels.set"
+DELIVERY_LOG = "delivery.log"
+TOKEN_VERIFY = "token.verify"
+TOKEN_REDEEM = "token.redeem"
+ERASURE_CONFIRM = "erasure.confirm"
+MEMBER_EXPORT = "member.export"
+MEMBER_ERASE = "member.erase"
+
+PROPOSAL_LINK_PATH = "/p/{token}"
+PROPOSAL_LINK_SALT = "samen.proposal-link"
+
+Channel = Literal["email", "apprise"]
+"""External channels, in a member's order of preference. The in-app inbox is always used."""
+Language = Literal["nl", "en"]
+LinkAction = Literal["accept", "decline"]
+
+
+class MemberQuery(BaseModel):
+    member_id: str
+
+
+class InboxQuery(BaseModel):
+    member_id: str
+    unread_only: bool = False
+    limit: int = Field(default=50, ge=1, le=200)
+    before: datetime | None = Field(default=None, description="page: items older than this")
+
+
+class InboxItem(BaseModel):
+    item_id: str
+    template: str
+    subject: str
+    body: str = Field(description="plain text, already in the member's language")
+    link: str | None = Field(default=None, description="where the message points, if anywhere")
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    unread: int = Field(description="unread items in the whole inbox")
+
+
+class MarkRead(BaseModel):
+    member_id: str
+    item_ids: list[str] | None = Field(default=None, description="None marks everything read")
+
+
+class MarkedRead(BaseModel):
+    updated: int
+    unread: int
+
+
+class Preferences(BaseModel):
+    member_id: str
+    channels: list[Channel] = Field(default_factory=lambda: ["email", "apprise"])
+    language: Language | None = Field(default=None, description="None: the registry's language")
+    quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "Europe/Amsterdam"
+    apprise_urls: list[str] = Field(default_factory=list, description="sms://, tgram://, ...")
+    daily_digest: bool = Field(default=False, description="coordinators: escalations once a day")
+
+
+class PreferencesUpdate(BaseModel):
+    """Only the fields given change."""
+
+    member_id: str
+    channels: list[Channel] | None = None
+    language: Language | None = None
+    quiet_start: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str | None = None
+    apprise_urls: list[str] | None = None
+    daily_digest: bool | None = None
+
+
+class CooperativeQuery(BaseModel):
+    cooperative_id: str
+
+
+class CooperativeChannels(BaseModel):
+    """Apprise URLs where a cooperative's coordinators hear of escalations (a group chat)."""
+
+    cooperative_id: str
+    apprise_urls: list[str] = Field(default_factory=list)
+
+
+class DeliveryLogQuery(BaseModel):
+    """For coordinators: attempts on messages about their areas (prefix match on CBS codes)."""
+
+    area_codes: list[str] = Field(default_factory=list, description="empty: all areas")
+    recipient_id: str | None = None
+    notification_id: str | None = None
+    status: Literal["sent", "failed", "held", "unknown"] | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class DeliveryAttempt(BaseModel):
+    attempt_id: str
+    notification_id: str
+    recipient_id: str
+    template: str
+    channel: str
+    status: Literal["sent", "failed", "held", "unknown"]
+    error: str | None = None
+    at: datetime
+    area_code: str | None = None
+
+
+class DeliveryLog(BaseModel):
+    attempts: list[DeliveryAttempt]
+
+
+class TokenRequest(BaseModel):
+    token: str
+
+
+class ProposalLink(BaseModel):
+    """What a valid accept/decline link stands for."""
+
+    proposal_id: str
+    request_id: str
+    volunteer_id: str
+    action: LinkAction
+    expires_at: datetime
+    used: bool = False
+
+
+class NotificationInfo(BaseModel):
+    notification_id: str
+    template: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class MemberExport(BaseModel):
+    """Everything notify holds about one member."""
+
+    member_id: str
+    preferences: Preferences | None
+    inbox: list[InboxItem]
+    notifications: list[NotificationInfo]
+    deliveries: list[DeliveryAttempt]
+
+
+class Erased(BaseModel):
+    member_id: str
+    deleted: int = Field(description="rows deleted or anonymised")
+
+
+class ErasureConfirmation(BaseModel):
+    """Call BEFORE registry erases the member: notify fetches the contact now and keeps only
+    the address for the confirmation until it has gone out."""
+
+    member_id: str
+
+
+class ErasureConfirmationQueued(BaseModel):
+    member_id: str
+    notification_id: str | None = Field(default=None, description="None: nowhere to send it")
