@@ -44,6 +44,7 @@ PROPOSAL_LINK_SALT = "samen.proposal-link"
 
 Channel = Literal["email", "apprise"]
 """External channels, in a member's order of preference. The in-app inbox is always used."""
+DEFAULT_CHANNELS: tuple[Channel, ...] = ("email", "apprise")
 Language = Literal["nl", "en"]
 LinkAction = Literal["accept", "decline"]
 
@@ -86,7 +87,7 @@ class MarkedRead(BaseModel):
 
 class Preferences(BaseModel):
     member_id: str
-    channels: list[Channel] = Field(default_factory=lambda: ["email", "apprise"])
+    channels: list[Channel] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
     language: Language | None = Field(default=None, description="None: the registry's language")
     quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
