@@ -201,6 +201,10 @@ class ConsentRecord(BaseModel):
     by: str | None = Field(default=None, description="member who recorded it, if not themselves")
 
 
+def _default_roles() -> list[Role]:
+    return ["resident"]
+
+
 class MemberRegister(_Request):
     """At least an e-mail or a phone number, unless a coordinator registers on someone's behalf
     (`registered_by`); then the member is reached through that coordinator."""
@@ -212,7 +216,7 @@ class MemberRegister(_Request):
     postcode: str
     house_number: str
     language: Language = "nl"
-    roles: list[Role] = Field(default_factory=lambda: ["resident"])
+    roles: list[Role] = Field(default_factory=_default_roles)
     consents: dict[ConsentPurpose, bool] = Field(default_factory=dict)
     registered_by: str | None = Field(
         default=None, description="the coordinator (or admin) registering on someone's behalf"
