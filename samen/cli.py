@@ -146,17 +146,45 @@ def health(
     raise typer.Exit(0 if healthy else 1)
 
 
-@app.command()
-def config() -> None:
-    """Show every setting, its environment variable and the value in force."""
-    settings = get_settings()
-    table = Table("setting", "environment variable", "value", "meaning")
+def settings_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
+    """(setting, environment variable, default or value, meaning) for every setting."""
+    rows = []
     for name, field in Settings.model_fields.items():
         env = "NATS_URL" if name == "nats_url" else f"SAMEN_{name.upper()}"
-        value = getattr(settings, name)
-        if name in {"secret_key", "nats_password"} and value:
+        value = getattr(settings, name) if settings else field.default
+        if settings and name in {"secret_key", "nats_password"} and value:
             value = "***"
-        table.add_row(name, env, str(value), field.description or "")
+        rows.append((name, env, "" if value is None else str(value), field.description or ""))
+    return rows
+
+
+def configuration_markdown() -> str:
+    lines = [
+        "# Configuration",
+        "",
+        "Every setting is an environment variable. `samen config` shows the values in force.",
+        "`samen up` passes them on to every service; `SAMEN_<SERVICE>_DATABASE_URL` (for example",
+        "`SAMEN_MATCHING_DATABASE_URL`) gives one service its own database under `samen up`.",
+        "",
+        "| environment variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for _, env, default, meaning in settings_rows():
+        lines.append(f"| `{env}` | `{default}` | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def config(
+    markdown: Annotated[bool, typer.Option(help="print docs/configuration.md")] = False,
+) -> None:
+    """Show every setting, its environment variable and the value in force."""
+    if markdown:
+        print(configuration_markdown(), end="")
+        return
+    table = Table("setting", "environment variable", "value", "meaning")
+    for row in settings_rows(get_settings()):
+        table.add_row(*row)
     console.print(table)
 
 

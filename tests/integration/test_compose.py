@@ -1,0 +1,124 @@
+"""docker-compose.yml, run without Docker: every service's command and environment from the
+compose file start the services as local processes (hosts mapped to 127.0.0.1)."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from samen.nats_server import NatsServer, free_port
+from tests.conftest import REPO
+from tests.support import PostgresDatabases, wait_until
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ("registry", "matching", "notify", "gateway")
+_VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+
+
+def interpolate(value: str) -> str:
+    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+
+
+def local_command(command: list[str]) -> list[str]:
+    """The container's command for this machine: the same program from this virtualenv."""
+    if command[0] == "python":
+        return [sys.executable, *command[1:]]
+    if command[0] == "samen":
+        return [sys.executable, "-m", "samen", *command[1:]]
+    raise AssertionError(f"unexpected command {command}")
+
+
+def test_the_compose_file_describes_every_part() -> None:
+    services = compose()["services"]
+    assert set(services) >= {"nats", "postgres", "mailpit", "provision", *SERVICES}
+    assert "-js" in services["nats"]["command"]
+    for name in SERVICES:
+        service = services[name]
+        assert service["healthcheck"]["test"], name
+        assert service["environment"]["SAMEN_DATABASE_URL"].endswith(f"/{name}")
+        assert service["environment"]["NATS_URL"] == "nats://nats:4222"
+    init = (REPO / "deploy/postgres/init.sql").read_text()
+    for name in SERVICES:
+        assert f"CREATE DATABASE {name};" in init
+
+
+@pytest.fixture
+def local_compose(
+    tmp_path: Path, postgres: PostgresDatabases | None
+) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+    services = compose()["services"]
+    nats = NatsServer(tmp_path / "jetstream").start()
+    port = free_port()
+    envs: dict[str, dict[str, str]] = {}
+    for name in ("provision", *SERVICES):
+        env = {k: interpolate(str(v)) for k, v in services[name]["environment"].items()}
+        env["NATS_URL"] = env["NATS_URL"].replace("nats://nats:4222", nats.url)
+        env["SAMEN_DATA_DIR"] = str(tmp_path / "data")
+        env.pop("SAMEN_SMTP_URL")  # no mail catcher here: mail goes to .eml files
+        if "SAMEN_HTTP_PORT" in env:
+            env["SAMEN_HTTP_HOST"] = "127.0.0.1"
+            env["SAMEN_HTTP_PORT"] = str(port)
+        if "SAMEN_DATABASE_URL" in env:
+            # postgres:5432/<service> -> a fresh database on this machine's server, or SQLite.
+            env["SAMEN_DATABASE_URL"] = (
+                postgres.create(name)
+                if postgres is not None
+                else f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
+            )
+        envs[name] = {**os.environ, **env}
+    provision = subprocess.run(
+        local_command(services["provision"]["command"]),
+        env=envs["provision"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+    )
+    assert provision.returncode == 0, provision.stderr.decode()
+    processes = [
+        subprocess.Popen(
+            local_command(services[name]["command"]),
+            env=envs[name],
+            cwd=REPO,
+            stdout=(tmp_path / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        for name in SERVICES
+    ]
+    try:
+        yield f"http://127.0.0.1:{port}", envs
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+        nats.stop()
+
+
+def test_the_compose_commands_start_a_ready_system(
+    local_compose: tuple[str, dict[str, dict[str, str]]],
+) -> None:
+    url, envs = local_compose
+    wait_until(
+        lambda: httpx.get(f"{url}/readyz", timeout=3).status_code == 200,
+        timeout=60,
+        message="the services from docker-compose.yml did not become ready",
+    )
+    # The containers' health checks pass too.
+    services = compose()["services"]
+    for name in ("registry", "matching", "notify"):
+        check = local_command(services[name]["healthcheck"]["test"][1:])
+        result = subprocess.run(check, env=envs[name], cwd=REPO, capture_output=True, timeout=30)
+        assert result.returncode == 0, (name, result.stdout.decode(), result.stderr.decode())
