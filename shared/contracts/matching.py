@@ -1,0 +1,415 @@
+"""Public RPC verbs of the matching service (`samen.rpc.matching.<verb>`) and their models.
+
+Authorisation: the gateway authenticates; matching checks what the acting member may do.
+- Requests carry `actor_id`: the member on whose behalf the gateway acts.
+- A requester (or the coordinator who entered the request on their behalf) may read, cancel
+  and complete their request; the matched volunteer may read and complete it; a volunteer with
+  a proposal may read it while the proposal is open.
+- Coordinator verbs carry `coordinator_id` and `area_codes`: the CBS codes of the areas of the
+  coordinator's cooperatives, which the gateway takes from the registry. Matching refuses
+  (`forbidden`) any request whose neighbourhood lies outside those areas.
+
+Errors: `invalid` (bad input, `details.errors` per field), `not_found`, `forbidden`, and
+`conflict` for a transition the request's state does not allow (e.g. a second accept:
+`details.reason = "already_matched"`, an answered or withdrawn proposal:
+`details.reason = "proposal_closed"`).
+
+Free-text descriptions, comments and notes travel only over these verbs, never in events.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.categories import Category
+
+# ----------------------------------------------------------------- verbs
+
+REQUEST_CREATE = "request.create"  # RequestCreate -> RequestView
+REQUEST_GET = "request.get"  # RequestQuery -> RequestView
+REQUEST_LIST_MINE = "request.list_mine"  # MyRequestsQuery -> RequestList
+REQUEST_CANCEL = "request.cancel"  # RequestCancel -> RequestView
+REQUEST_COMPLETE = "request.complete"  # RequestComplete -> RequestView
+NOTICE_BOARD = "request.notice_board"  # NoticeBoardQuery -> NoticeBoard (no personal data)
+
+PROPOSAL_LIST_FOR_VOLUNTEER = "proposal.list_for_volunteer"  # ProposalQuery -> ProposalList
+PROPOSAL_ACCEPT = "proposal.accept"  # ProposalAnswer -> ProposalView
+PROPOSAL_DECLINE = "proposal.decline"  # ProposalAnswer -> ProposalView
+
+COORDINATOR_BOARD = "coordinator.board"  # BoardQuery -> Board
+COORDINATOR_CANDIDATES = "coordinator.candidates"  # CandidatesQuery -> CandidateList
+COORDINATOR_MATCH = "coordinator.match"  # CoordinatorMatch -> RequestView
+COORDINATOR_REASSIGN = "coordinator.reassign"  # CoordinatorMatch -> RequestView
+COORDINATOR_CANCEL = "coordinator.cancel"  # CoordinatorCancel -> RequestView
+COORDINATOR_CLOSE = "coordinator.close"  # CoordinatorClose -> RequestView
+
+REPORT_FIGURES = "report.figures"  # FiguresQuery -> Figures (anonymous)
+
+MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberData
+MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure (also done on member.erased)
+
+RequestState = Literal["open", "proposed", "matched", "done", "escalated", "cancelled", "expired"]
+REQUEST_STATES: tuple[RequestState, ...] = (
+    "open",
+    "proposed",
+    "matched",
+    "done",
+    "escalated",
+    "cancelled",
+    "expired",
+)
+FINAL_STATES: frozenset[str] = frozenset({"done", "cancelled", "expired"})
+ProposalState = Literal["pending", "accepted", "declined", "expired", "withdrawn"]
+EscalationReason = Literal["no_candidates", "rounds_exhausted", "declined_by_all", "manual"]
+
+DESCRIPTION_MAX = 2000
+NOTE_MAX = 2000
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------- requests
+
+
+class RequestCreate(_Request):
+    """Ask for help. Either a window (`needed_from` .. `needed_until`) or `flexible`.
+
+    `flexible` with a `needed_until` means "any time before then". The request's area is the
+    requester's home neighbourhood as matching knows it from the registry's events; a
+    coordinator entering it on someone's behalf (`entered_by`, with `area_codes` of their
+    cooperatives) may give the `neighbourhood` instead.
+    """
+
+    requester_id: str
+    category: Category
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    needed_from: datetime | None = None
+    needed_until: datetime | None = None
+    flexible: bool = False
+    urgent: bool = False
+    languages: list[str] = Field(default_factory=lambda: ["nl"], min_length=1)
+    entered_by: str | None = Field(default=None, description="coordinator acting for requester")
+    area_codes: list[str] = Field(
+        default_factory=list, description="the entering coordinator's areas (with entered_by)"
+    )
+    neighbourhood: str | None = Field(
+        default=None, description="BU code; only a coordinator may set it"
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> "RequestCreate":
+        if not self.flexible and (self.needed_from is None or self.needed_until is None):
+            raise ValueError("give needed_from and needed_until, or mark the request flexible")
+        if (
+            self.needed_from is not None
+            and self.needed_until is not None
+            and self.needed_until <= self.needed_from
+        ):
+            raise ValueError("needed_until must be after needed_from")
+        for moment in (self.needed_from, self.needed_until):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("times need a time zone (ISO 8601 with offset)")
+        return self
+
+
+class RequestQuery(_Request):
+    request_id: str
+    actor_id: str
+    area_codes: list[str] = Field(
+        default_factory=list, description="when the actor looks as a coordinator: their areas"
+    )
+
+
+class ProposalView(BaseModel):
+    proposal_id: str
+    request_id: str
+    volunteer_id: str
+    state: ProposalState
+    round: int
+    category: Category
+    urgent: bool
+    needed_from: datetime | None
+    needed_until: datetime | None
+    flexible: bool
+    neighbourhood: str | None
+    proposed_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
+    description: str | None = Field(
+        default=None, description="shown to the volunteer while pending and once accepted"
+    )
+
+
+class RequestView(BaseModel):
+    request_id: str
+    requester_id: str
+    category: Category
+    description: str | None = Field(description="None once the requester has been erased")
+    state: RequestState
+    needed_from: datetime | None
+    needed_until: datetime | None
+    flexible: bool
+    urgent: bool
+    languages: list[str]
+    neighbourhood: str | None
+    district: str | None
+    municipality: str | None
+    entered_by: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    round: int
+    matched_volunteer_id: str | None
+    matched_at: datetime | None
+    matched_by: str | None = Field(description="coordinator id when matched by hand")
+    escalated_at: datetime | None
+    escalation_reason: EscalationReason | None
+    escalated_to: str | None = Field(description="cooperative whose coordinators picked it up")
+    completed_at: datetime | None
+    hours: float | None
+    score: int | None
+    comment: str | None
+    closed_by: str | None
+    note: str | None
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    proposals: list[ProposalView] = Field(
+        default_factory=list, description="only for coordinators and the requester"
+    )
+
+
+class RequestSummary(BaseModel):
+    request_id: str
+    requester_id: str
+    category: Category
+    state: RequestState
+    urgent: bool
+    needed_from: datetime | None
+    needed_until: datetime | None
+    flexible: bool
+    neighbourhood: str | None
+    created_at: datetime
+    matched_volunteer_id: str | None
+    escalated_at: datetime | None
+    escalation_reason: EscalationReason | None
+    entered_by: str | None
+    round: int
+
+
+class MyRequestsQuery(_Request):
+    member_id: str
+    role: Literal["requester", "volunteer"] = Field(
+        default="requester", description="requests I asked / requests I help with (matched)"
+    )
+    states: list[RequestState] | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class RequestList(BaseModel):
+    requests: list[RequestSummary]
+
+
+class RequestCancel(_Request):
+    request_id: str
+    actor_id: str
+
+
+class RequestComplete(_Request):
+    """The requester or the matched volunteer marks the help done."""
+
+    request_id: str
+    actor_id: str
+    hours: float | None = Field(default=None, ge=0, le=24 * 7)
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class NoticeBoardQuery(_Request):
+    area_code: str = Field(description="GM, WK or BU code")
+
+
+class NoticeItem(BaseModel):
+    """One open request as the notice board shows it: category and days, never names."""
+
+    category: Category
+    neighbourhood: str | None
+    needed_from: datetime | None
+    needed_until: datetime | None
+    flexible: bool
+    urgent: bool
+
+
+class NoticeBoard(BaseModel):
+    area_code: str
+    items: list[NoticeItem]
+
+
+# ----------------------------------------------------------------- proposals
+
+
+class ProposalQuery(_Request):
+    volunteer_id: str
+    states: list[ProposalState] | None = Field(default=None, description="default: all")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class ProposalList(BaseModel):
+    proposals: list[ProposalView]
+
+
+class ProposalAnswer(_Request):
+    """Accept or decline; `volunteer_id` must be the proposal's volunteer."""
+
+    proposal_id: str
+    volunteer_id: str
+
+
+# ----------------------------------------------------------------- coordinators
+
+
+class _CoordinatorRequest(_Request):
+    coordinator_id: str
+    area_codes: list[str] = Field(min_length=1, description="the coordinator's areas (CBS codes)")
+
+
+class BoardQuery(_CoordinatorRequest):
+    states: list[RequestState] | None = Field(
+        default=None, description="default: open, proposed, escalated, matched"
+    )
+    limit: int = Field(default=200, ge=1, le=1000, description="per state")
+
+
+class Board(BaseModel):
+    """Requests in the coordinator's areas by state; `escalated` oldest escalation first,
+    the others urgent first, then oldest first."""
+
+    area_codes: list[str]
+    requests: dict[RequestState, list[RequestSummary]]
+    counts: dict[RequestState, int]
+
+
+class CandidatesQuery(_CoordinatorRequest):
+    """Volunteers a coordinator might match by hand: everyone in the request's municipality
+    who offers the category and is available, nearest first (radius and rounds ignored)."""
+
+    request_id: str
+    limit: int = Field(default=20, ge=1, le=200)
+
+
+class Candidate(BaseModel):
+    volunteer_id: str
+    neighbourhood: str | None
+    distance_km: float | None
+    tier: Literal["neighbourhood", "district", "municipality", "elsewhere"]
+    open_assignments: int
+    assignments_recent: int
+    acceptance_rate: float | None
+    within_radius: bool
+    already_proposed: bool
+
+
+class CandidateList(BaseModel):
+    request_id: str
+    candidates: list[Candidate]
+
+
+class CoordinatorMatch(_CoordinatorRequest):
+    """Match by hand (`coordinator.match`: open, proposed or escalated) or hand a matched
+    request to another volunteer (`coordinator.reassign`)."""
+
+    request_id: str
+    volunteer_id: str
+
+
+class CoordinatorCancel(_CoordinatorRequest):
+    request_id: str
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class CoordinatorClose(_CoordinatorRequest):
+    """Close as done with a note (e.g. help arranged outside Samen); from any open state."""
+
+    request_id: str
+    note: str = Field(min_length=1, max_length=NOTE_MAX)
+    hours: float | None = Field(default=None, ge=0, le=24 * 7)
+
+
+# ----------------------------------------------------------------- reports
+
+
+SUPPRESS_BELOW = 5
+
+
+class FiguresQuery(_Request):
+    """Figures for the requests created in [period_from, period_until) in one area."""
+
+    area_code: str = Field(description="GM, WK or BU code (a cooperative's area)")
+    period_from: datetime
+    period_until: datetime
+
+    @model_validator(mode="after")
+    def _period(self) -> "FiguresQuery":
+        if self.period_until <= self.period_from:
+            raise ValueError("period_until must be after period_from")
+        return self
+
+
+class Figures(BaseModel):
+    """Anonymous figures. A count of 1-4 people or requests is suppressed (None), and so is
+    any rate, duration or sum computed over fewer than 5."""
+
+    area_code: str
+    period_from: datetime
+    period_until: datetime
+    suppress_below: int = SUPPRESS_BELOW
+    requests: int | None
+    by_category: dict[str, int | None]
+    by_state: dict[str, int | None]
+    by_district: dict[str, int | None]
+    matched: int | None
+    match_rate: float | None = Field(description="matched / (requests - cancelled)")
+    time_to_match_median_hours: float | None
+    time_to_match_p90_hours: float | None
+    escalations: int | None
+    volunteer_hours: float | None = Field(description="hours of requests completed in period")
+    active_volunteers: int | None = Field(description="distinct volunteers matched in period")
+    unmet_by_neighbourhood: dict[str, int | None] = Field(
+        description="requests never matched (open, proposed, escalated or expired)"
+    )
+
+
+# ----------------------------------------------------------------- privacy
+
+
+class MemberQuery(_Request):
+    member_id: str
+
+
+class VolunteerProfileHeld(BaseModel):
+    categories: list[str]
+    radius_km: float
+    languages: list[str]
+    flexible: bool
+    active: bool
+    matching_consent: bool
+
+
+class MemberData(BaseModel):
+    """Everything matching holds about a member (for `GET /api/v1/me/export`)."""
+
+    member_id: str
+    neighbourhood: str | None
+    roles: list[str]
+    volunteer_profile: VolunteerProfileHeld | None
+    requests: list[RequestView]
+    proposals: list[ProposalView]
+    helped_with: list[RequestSummary]
+
+
+class MemberErasure(BaseModel):
+    member_id: str
+    requests_anonymised: int
+    requests_cancelled: int
+    proposals_anonymised: int
