@@ -112,3 +112,35 @@ def correlation(correlation_id: str | None) -> Iterator[str]:
 
 def get_logger(name: str | None = None) -> Any:
     return structlog.get_logger(name)
+
+
+CORRELATION_HTTP_HEADER = "X-Correlation-Id"
+
+
+class CorrelationIdMiddleware:
+    """ASGI middleware: bind the caller's X-Correlation-Id (or a new one) to everything the
+    request does — logs, RPC calls, events — and echo it in the response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = None
+        for key, value in scope.get("headers", []):
+            if key == b"x-correlation-id":
+                given = value.decode("latin-1")[:64] or None
+                break
+
+        with correlation(given) as cid:
+
+            async def send_with_header(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    headers.append((b"x-correlation-id", cid.encode()))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await self.app(scope, receive, send_with_header)

@@ -1,4 +1,4 @@
-"""The FastStream app of this service (for `faststream run` and `faststream docs`)."""
+"""The gateway's FastAPI application."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.gateway.routes import health
-from shared.logging import configure_logging
+from shared.logging import CorrelationIdMiddleware, configure_logging
 from shared.rpc import RpcClient
 from shared.service import nats_broker
 from shared.settings import Settings, get_settings
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(CorrelationIdMiddleware)
     app.include_router(health.router)
     return app
 
