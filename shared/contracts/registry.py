@@ -483,3 +483,17 @@ class HsdsService(BaseModel):
 class DirectoryResults(BaseModel):
     total: int
     services: list[HsdsService]
+
+
+class MemberExport(BaseModel):
+    """Everything the registry holds about one member (`member.export`, GDPR art. 15)."""
+
+    member: MemberInfo
+    consent_history: list[ConsentRecord]
+    volunteer_profile: VolunteerProfile | None = None
+    organisations: list[OrganisationInfo] = Field(default_factory=list)
+    coordinated_cooperatives: list[CooperativeInfo] = Field(default_factory=list)
+    members_registered: list[str] = Field(
+        default_factory=list, description="ids of members this member registered on their behalf"
+    )
+    exported_at: datetime
