@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from services.matching.domain.rules import (
     RequestNeeds,
+    Tier,
     VolunteerSnapshot,
     available,
     best,
@@ -77,7 +78,8 @@ def test_fairness_then_acceptance_then_id_break_ties() -> None:
 
 def test_filters() -> None:
     n = needs()
-    d, tier = 0.0, "neighbourhood"
+    d = 0.0
+    tier: Tier = "neighbourhood"
     assert why_not(volunteer("req"), n, POLICY, d, tier) == "requester"
     assert why_not(volunteer("x", active=False), n, POLICY, d, tier) == "inactive"
     assert why_not(volunteer("x", consent=False), n, POLICY, d, tier) == "no_consent"

@@ -12,6 +12,7 @@ request and appends the events that announce the change to `request.events`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,6 +37,12 @@ from shared.events import (
 )
 from shared.ids import new_id
 
+PROPOSAL_OUTCOME_EVENTS: dict[str, Callable[..., EventData]] = {
+    "accepted": MatchAccepted,
+    "declined": MatchDeclined,
+    "expired": MatchExpired,
+    "withdrawn": MatchWithdrawn,
+}
 FINAL: frozenset[RequestState] = frozenset({"done", "cancelled", "expired"})
 UNMATCHED: frozenset[RequestState] = frozenset({"open", "proposed", "escalated"})
 # A flexible request without a needed-by time expires after this long unmatched.
@@ -276,12 +283,7 @@ class HelpRequest:
         return made
 
     def _close_proposal(self, proposal: Proposal, state: ProposalState, now: datetime) -> None:
-        event: type[MatchAccepted | MatchDeclined | MatchExpired | MatchWithdrawn] = {
-            "accepted": MatchAccepted,
-            "declined": MatchDeclined,
-            "expired": MatchExpired,
-            "withdrawn": MatchWithdrawn,
-        }[state]
+        event = PROPOSAL_OUTCOME_EVENTS[state]
         proposal.state = state
         proposal.answered_at = now
         self.events.append(
