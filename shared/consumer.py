@@ -8,6 +8,7 @@
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from pydantic import ValidationError
 
+from shared import metrics
 from shared.errors import Invalid
 from shared.events import Envelope
 from shared.logging import correlation, get_logger
@@ -91,6 +93,8 @@ class EventConsumer:
         if handler is None:
             await msg.ack()  # not an event this service cares about
             return
+        labels = (self.spec.service, self.spec.durable, event.type)
+        started = time.perf_counter()
         with correlation(event.correlation_id):
             try:
                 async with self._uow_factory() as uow:
@@ -107,6 +111,7 @@ class EventConsumer:
                 return
             except Exception as exc:
                 self.failed += 1
+                metrics.messages_failed.labels(*labels).inc()
                 if delivery >= self.spec.max_deliver:
                     await self._dead_letter(
                         msg,
@@ -127,6 +132,10 @@ class EventConsumer:
                 await msg.nack(delay=delay)
                 return
             self.handled += 1
+            metrics.messages_handled.labels(*labels).inc()
+            metrics.handler_seconds.labels(self.spec.service, self.spec.durable).observe(
+                time.perf_counter() - started
+            )
             await msg.ack()
 
     async def _dead_letter(
@@ -147,6 +156,7 @@ class EventConsumer:
             },
         )
         self.dead_lettered += 1
+        metrics.dlq_messages.labels(self.spec.service, self.spec.durable).inc()
         log.error(
             "event moved to the dead-letter queue",
             consumer=self.spec.durable,

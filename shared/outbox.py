@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import metrics
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope
 from shared.logging import get_logger
@@ -69,6 +70,12 @@ def outbox_rows(envelopes: Sequence[Envelope], now: datetime) -> list[dict[str, 
     ]
 
 
+def event_type_of(subject: str) -> str:
+    """`samen.evt.request.created.GM0344...` -> `request.created`."""
+    parts = subject.split(".")
+    return f"{parts[2]}.{parts[3]}" if len(parts) > 3 else subject
+
+
 def retry_delay(attempts: int, *, base: float = 0.5, cap: float = 60.0) -> float:
     """Exponential backoff: 0.5 s, 1 s, 2 s, ... up to a minute."""
     return float(min(cap, base * 2 ** max(0, attempts - 1)))
@@ -87,7 +94,9 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         clock: Clock | None = None,
         claim_rows: bool = False,
+        service: str = "",
     ) -> None:
+        self._service = service
         self._sessions = sessions
         self._table = table
         self._publish = publish
@@ -175,6 +184,9 @@ class OutboxRelay:
         ]
         if done:
             await session.execute(update(t).where(t.c.id.in_(done)).values(published_at=now))
+            for row, result in zip(rows, results, strict=True):
+                if not isinstance(result, BaseException):
+                    metrics.event_published(self._service, event_type_of(row.subject))
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 attempts = row.attempts + 1

@@ -7,6 +7,7 @@ service becomes `Unavailable`, never a hang.
 
 import inspect
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
@@ -16,6 +17,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared import metrics
 from shared.errors import Invalid, SamenError, Unavailable, error_from_code
 from shared.logging import correlation, current_correlation_id, get_logger
 from shared.subjects import rpc_subject
@@ -77,19 +79,26 @@ def register_rpc(
     params = list(inspect.signature(handler, eval_str=True).parameters.values())
     request_model: type[BaseModel] = params[0].annotation if params else Empty
 
+    latency = metrics.rpc_seconds.labels(service, verb)
+
     async def endpoint(msg: NatsMessage) -> bytes:
         headers = msg.headers or {}
+        started = time.perf_counter()
         with correlation(headers.get(CORRELATION_HEADER)):
             try:
                 request = request_model.model_validate_json(msg.body or b"{}")
                 return ok_reply(await handler(request))  # type: ignore[arg-type]
             except ValidationError as exc:
-                return error_reply(Invalid("invalid request", details=validation_details(exc)))
+                error: SamenError = Invalid("invalid request", details=validation_details(exc))
             except SamenError as exc:
-                return error_reply(exc)
+                error = exc
             except Exception:
                 log.exception("rpc handler failed", subject=rpc_subject(service, verb))
-                return error_reply(SamenError("internal error"))
+                error = SamenError("internal error")
+            finally:
+                latency.observe(time.perf_counter() - started)
+            metrics.rpc_errors.labels(service, verb, error.code).inc()
+            return error_reply(error)
 
     broker.subscriber(
         rpc_subject(service, verb),

@@ -16,6 +16,7 @@ from faststream.nats.security import NatsUserPassword
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
+from shared import metrics
 from shared.clock import Clock, SystemClock
 from shared.consumer import EventConsumer, EventHandler
 from shared.db import create_engine, is_postgres, session_factory
@@ -95,12 +96,15 @@ class ServiceRuntime:
             self._publish_event,
             clock=self.clock,
             claim_rows=is_postgres(self.engine),
+            service=name,
         )
         self.consumers: list[EventConsumer] = []
         self._retry_base = self.settings.retry_base_seconds
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
+        self._metrics_served = False
+        self.background(self._watch_outbox_backlog)
         register_rpc(self.broker, name, "health", self._health)
         self.app = FastStream(
             self.broker,
@@ -169,6 +173,9 @@ class ServiceRuntime:
     async def prepare(self) -> None:
         """Migrate the database, connect to NATS and provision streams and consumers."""
         configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
+        if self.settings.metrics_port and not self._metrics_served:
+            metrics.serve(self.settings.metrics_port)
+            self._metrics_served = True
         await upgrade(self.migrations, self.database_url)
         await self.broker.connect()
         specs = {c.durable: c for c in consumers_of(self.name)}
@@ -218,6 +225,15 @@ class ServiceRuntime:
             headers={"Nats-Msg-Id": event_id, "content-type": "application/json"},
             timeout=5.0,
         )
+
+    async def _watch_outbox_backlog(self) -> None:
+        gauge = metrics.outbox_backlog.labels(self.name)
+        while True:
+            try:
+                gauge.set(await self.relay.backlog())
+            except Exception as exc:  # the database may be briefly away; try again later
+                log.warning("could not count the outbox backlog", error=str(exc))
+            await asyncio.sleep(10)
 
     async def _health(self, _: Empty) -> Health:
         database = "ok"

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/<service>.db",
     )
     log_level: str = Field(default="INFO")
+    metrics_port: int | None = Field(
+        default=None, description="serve Prometheus /metrics on this port (services; off if unset)"
+    )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas")
     retry_base_seconds: float = Field(
         default=1.0, gt=0, description="first delay before a failed event is retried (doubles)"

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from services.gateway.routes import health
 from shared.logging import CorrelationIdMiddleware, configure_logging
+from shared.metrics import HttpMetricsMiddleware, metrics_app
 from shared.rpc import RpcClient
 from shared.service import nats_broker
 from shared.settings import Settings, get_settings
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
+    app.mount("/metrics", metrics_app())
     app.include_router(health.router)
     return app
 

@@ -1,0 +1,107 @@
+"""Prometheus metrics every service exposes (deploy/grafana/dashboard.json draws them).
+
+Services serve them on `SAMEN_METRICS_PORT` (off when unset); the gateway at `/metrics`.
+"""
+
+import time
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram, make_asgi_app, start_http_server
+
+messages_handled = Counter(
+    "samen_messages_handled", "Events handled by a consumer", ["service", "consumer", "type"]
+)
+messages_failed = Counter(
+    "samen_messages_failed",
+    "Event handler failures (each retried or dead-lettered)",
+    ["service", "consumer", "type"],
+)
+dlq_messages = Counter(
+    "samen_dlq_messages", "Messages moved to the dead-letter queue", ["service", "consumer"]
+)
+handler_seconds = Histogram(
+    "samen_handler_seconds",
+    "Time to handle one event, commit included",
+    ["service", "consumer"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+rpc_seconds = Histogram(
+    "samen_rpc_seconds",
+    "Time to answer one request/reply call",
+    ["service", "verb"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+rpc_errors = Counter(
+    "samen_rpc_errors", "Request/reply calls answered with an error", ["service", "verb", "code"]
+)
+outbox_backlog = Gauge("samen_outbox_backlog", "Outbox rows not yet published", ["service"])
+events_published = Counter(
+    "samen_events_published", "Events the outbox relay published", ["service", "type"]
+)
+requests_created = Counter("samen_requests_created", "Help requests created")
+requests_matched = Counter("samen_requests_matched", "Help requests matched")
+requests_escalated = Counter("samen_requests_escalated", "Help requests escalated to a person")
+notifications_sent = Counter("samen_notifications_sent", "Notifications delivered")
+notifications_failed = Counter("samen_notifications_failed", "Notifications that failed for good")
+http_requests = Counter(
+    "samen_http_requests", "HTTP requests served by the gateway", ["method", "route", "status"]
+)
+http_request_seconds = Histogram(
+    "samen_http_request_seconds",
+    "Time to serve one HTTP request",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+_DOMAIN_COUNTERS: dict[str, Counter] = {
+    "request.created": requests_created,
+    "request.matched": requests_matched,
+    "request.escalated": requests_escalated,
+    "notification.sent": notifications_sent,
+    "notification.failed": notifications_failed,
+}
+
+
+def event_published(service: str, event_type: str) -> None:
+    events_published.labels(service, event_type).inc()
+    if counter := _DOMAIN_COUNTERS.get(event_type):
+        counter.inc()
+
+
+def serve(port: int, host: str = "0.0.0.0") -> None:
+    """Serve /metrics on its own port (a thread; cheap to scrape)."""
+    start_http_server(port, addr=host)
+
+
+class HttpMetricsMiddleware:
+    """ASGI middleware counting requests and their latency per route template (not per URL,
+    so ids never become label values)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "GET")
+            http_requests.labels(method, route, str(status)).inc()
+            http_request_seconds.labels(method, route).observe(time.perf_counter() - started)
+
+
+def metrics_app() -> Any:
+    """An ASGI app serving the metrics (mounted at /metrics by the gateway)."""
+    return make_asgi_app()
