@@ -188,6 +188,22 @@ def config(
     console.print(table)
 
 
+@app.command()
+def docs(
+    folder: Annotated[Path, typer.Option(help="the docs folder")] = Path("docs"),
+) -> None:
+    """Regenerate the documents made from the code: docs/asyncapi/*.json, docs/events.md and
+    docs/configuration.md."""
+    from samen.docs import events_markdown, write_asyncapi
+
+    for path in write_asyncapi(folder / "asyncapi"):
+        console.print(f"[green]✓[/] {path}")
+    (folder / "events.md").write_text(events_markdown())
+    console.print(f"[green]✓[/] {folder / 'events.md'}")
+    (folder / "configuration.md").write_text(configuration_markdown())
+    console.print(f"[green]✓[/] {folder / 'configuration.md'}")
+
+
 def _add_service_commands() -> None:
     """Each service may bring its own sub-commands (`services/<name>/cli.py`, `app`)."""
     for service in ("registry", "matching", "notify", "gateway"):
@@ -202,6 +218,15 @@ def _add_service_commands() -> None:
 
 
 _add_service_commands()
+
+
+def _add_plugin_commands() -> None:
+    from shared.plugin import cli as plugin_cli
+
+    app.add_typer(plugin_cli, name="plugin")
+
+
+_add_plugin_commands()
 
 if __name__ == "__main__":
     app()

@@ -10,7 +10,7 @@ import builtins
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shared.areas import AreaRef
 from shared.categories import Category
@@ -100,6 +100,8 @@ class MatchingPolicy(BaseModel):
 
 
 class CooperativeCreated(EventData):
+    """A cooperative was founded for a set of areas, with its coordinators and matching policy."""
+
     TYPE = "cooperative.created"
     cooperative_id: str
     parent_id: str | None = None
@@ -116,6 +118,8 @@ class CooperativeUpdated(CooperativeCreated):
 
 
 class MemberRegistered(EventData):
+    """Someone joined (area = their home neighbourhood), possibly registered by a coordinator."""
+
     TYPE = "member.registered"
     member_id: str
     roles: list[Role]
@@ -124,6 +128,8 @@ class MemberRegistered(EventData):
 
 
 class MemberUpdated(EventData):
+    """A member's roles, language, consents or address changed (field names only, never values)."""
+
     TYPE = "member.updated"
     member_id: str
     roles: list[Role]
@@ -133,6 +139,8 @@ class MemberUpdated(EventData):
 
 
 class MemberErased(EventData):
+    """A member asked to be forgotten: every service deletes or anonymises what it holds."""
+
     TYPE = "member.erased"
     member_id: str
 
@@ -146,6 +154,8 @@ class AvailabilitySlot(BaseModel):
 
 
 class VolunteerProfileUpdated(EventData):
+    """What a volunteer offers, when, how far and in which languages; paused when not active."""
+
     TYPE = "volunteer.profile_updated"
     member_id: str
     categories: list[Category]
@@ -160,6 +170,8 @@ class VolunteerProfileUpdated(EventData):
 
 
 class OfferPublished(EventData):
+    """An organisation's standing offer (a shop delivering groceries, a repair café)."""
+
     TYPE = "offer.published"
     offer_id: str
     organisation_id: str
@@ -170,6 +182,8 @@ class OfferPublished(EventData):
 
 
 class RequestCreated(EventData):
+    """A resident asked for help (area = their neighbourhood); the description stays in matching."""
+
     TYPE = "request.created"
     request_id: str
     requester_id: str
@@ -182,12 +196,16 @@ class RequestCreated(EventData):
 
 
 class RequestCancelled(EventData):
+    """The requester or a coordinator cancelled a request before it was done."""
+
     TYPE = "request.cancelled"
     request_id: str
     cancelled_by: str | None = None
 
 
 class MatchProposed(EventData):
+    """A volunteer was asked to help with a request; the offer stands until expires_at."""
+
     TYPE = "match.proposed"
     proposal_id: str
     request_id: str
@@ -207,22 +225,32 @@ class _ProposalOutcome(EventData):
 
 
 class MatchAccepted(_ProposalOutcome):
+    """The volunteer said yes (the first yes wins)."""
+
     TYPE = "match.accepted"
 
 
 class MatchDeclined(_ProposalOutcome):
+    """The volunteer said no."""
+
     TYPE = "match.declined"
 
 
 class MatchExpired(_ProposalOutcome):
+    """The volunteer did not answer in time."""
+
     TYPE = "match.expired"
 
 
 class MatchWithdrawn(_ProposalOutcome):
+    """Someone else accepted first, or the request ended: the proposal no longer stands."""
+
     TYPE = "match.withdrawn"
 
 
 class RequestMatched(EventData):
+    """A volunteer will help: by accepting a proposal or matched by hand by a coordinator."""
+
     TYPE = "request.matched"
     request_id: str
     requester_id: str
@@ -231,6 +259,8 @@ class RequestMatched(EventData):
 
 
 class RequestEscalated(EventData):
+    """Nobody could be found: the request goes to the coordinators of the most local cooperative."""
+
     TYPE = "request.escalated"
     request_id: str
     cooperative_id: str | None
@@ -239,6 +269,8 @@ class RequestEscalated(EventData):
 
 
 class RequestCompleted(EventData):
+    """The help was given; hours spent and an optional score (1-5)."""
+
     TYPE = "request.completed"
     request_id: str
     requester_id: str
@@ -248,6 +280,8 @@ class RequestCompleted(EventData):
 
 
 class RequestExpired(EventData):
+    """The needed-by time passed without a match."""
+
     TYPE = "request.expired"
     request_id: str
 
@@ -256,6 +290,8 @@ class RequestExpired(EventData):
 
 
 class NotificationSent(EventData):
+    """A message reached a member over a channel."""
+
     TYPE = "notification.sent"
     notification_id: str
     recipient_id: str
@@ -264,6 +300,8 @@ class NotificationSent(EventData):
 
 
 class NotificationFailed(EventData):
+    """A message could not be delivered over any channel of the member."""
+
     TYPE = "notification.failed"
     notification_id: str
     recipient_id: str
@@ -297,3 +335,44 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         NotificationFailed,
     )
 }
+
+
+# Which service publishes which events (the AsyncAPI documents are generated from this).
+PUBLISHED_BY: dict[str, tuple[type[EventData], ...]] = {
+    "registry": (
+        CooperativeCreated,
+        CooperativeUpdated,
+        MemberRegistered,
+        MemberUpdated,
+        MemberErased,
+        VolunteerProfileUpdated,
+        OfferPublished,
+    ),
+    "matching": (
+        RequestCreated,
+        RequestCancelled,
+        MatchProposed,
+        MatchAccepted,
+        MatchDeclined,
+        MatchExpired,
+        MatchWithdrawn,
+        RequestMatched,
+        RequestEscalated,
+        RequestCompleted,
+        RequestExpired,
+    ),
+    "notify": (NotificationSent, NotificationFailed),
+}
+
+
+def typed_envelope(model: builtins.type[EventData]) -> builtins.type[Envelope]:
+    """The envelope of one event type with its payload schema (for AsyncAPI and docs)."""
+    event_type: Any = Literal[model.TYPE]
+    return create_model(
+        f"{model.__name__}Event",
+        __base__=Envelope,
+        __doc__=model.__doc__ or f"`{model.TYPE}`",
+        type=(event_type, model.TYPE),
+        version=(int, model.VERSION),
+        data=(model, ...),
+    )

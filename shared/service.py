@@ -13,14 +13,17 @@ from typing import Any, TypeVar
 from faststream import FastStream
 from faststream.nats import NatsBroker
 from faststream.nats.security import NatsUserPassword
+from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
 from shared import metrics
+from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.consumer import EventConsumer, EventHandler
 from shared.db import create_engine, is_postgres, session_factory
 from shared.errors import Unavailable
+from shared.events import PUBLISHED_BY, typed_envelope
 from shared.inbox import inbox_table
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade
@@ -28,10 +31,11 @@ from shared.outbox import OutboxRelay, outbox_table
 from shared.rpc import Empty, RpcClient, register_rpc
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
-from shared.subjects import EVENTS_STREAM
+from shared.subjects import EVENTS_STREAM, event_filter
 from shared.uow import MessagingTables, UnitOfWork
 
 log = get_logger(__name__)
+SPEC_VERSION = "1.0.0"  # of the event contract; bump with any change to shared/events.py
 U = TypeVar("U", bound=UnitOfWork)
 
 
@@ -106,8 +110,15 @@ class ServiceRuntime:
         self._metrics_served = False
         self.background(self._watch_outbox_backlog)
         register_rpc(self.broker, name, "health", self._health)
+        self._document_published_events()
         self.app = FastStream(
             self.broker,
+            specification=AsyncAPI(
+                self.broker,
+                title=f"Samen {name}",
+                version=SPEC_VERSION,
+                description=f"Events and request/reply verbs of the Samen {name} service.",
+            ),
             on_startup=[self.prepare],
             after_startup=[self._after_start],
             on_shutdown=[self._shutdown],
@@ -214,6 +225,16 @@ class ServiceRuntime:
         asyncio.run(self.app.run())
 
     # -- plumbing ---------------------------------------------------------------
+
+    def _document_published_events(self) -> None:
+        """Declare the events this service publishes (through its outbox) for AsyncAPI."""
+        for model in PUBLISHED_BY.get(self.name, ()):
+            self.broker.publisher(
+                event_filter(model.TYPE, AreaRef(municipality="GM0000")).replace("GM0000", "*"),
+                title=f"{self.name}:{model.TYPE}",
+                description=(model.__doc__ or "").strip() or None,
+                schema=typed_envelope(model),
+            )
 
     async def _publish_event(self, subject: str, payload: bytes, event_id: str) -> None:
         if not self.broker.connection.is_connected:
