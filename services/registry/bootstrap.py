@@ -1,8 +1,12 @@
 """Composition root of the registry service: wires adapters, handlers and RPC verbs."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from services.registry.adapters.orm import messaging, metadata
+from services.registry.entrypoints import rpc
+from services.registry.service_layer.reference import seed
+from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.clock import Clock
 from shared.service import ServiceRuntime
 from shared.settings import Settings
@@ -10,13 +14,26 @@ from shared.settings import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
-    runtime = ServiceRuntime(
-        "registry",
-        metadata=metadata,
-        tables=messaging,
-        migrations=MIGRATIONS,
-        settings=settings,
-        clock=clock,
-    )
+class RegistryRuntime(ServiceRuntime):
+    """The shared runtime, plus Utrecht's areas and cooperatives seeded at start."""
+
+    def __init__(self, settings: Settings | None = None, clock: Clock | None = None) -> None:
+        super().__init__(
+            "registry",
+            metadata=metadata,
+            tables=messaging,
+            migrations=MIGRATIONS,
+            settings=settings,
+            clock=clock,
+        )
+        self.make_uow: Callable[[], RegistryUnitOfWork] = self.uow_factory(RegistryUnitOfWork)
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        await seed(self.make_uow)
+
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> RegistryRuntime:
+    runtime = RegistryRuntime(settings, clock)
+    rpc.register(runtime, runtime.make_uow)
     return runtime

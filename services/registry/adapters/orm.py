@@ -1,6 +1,24 @@
-"""Tables of the registry service's own database."""
+"""Tables of the registry service's own database.
 
-from sqlalchemy import MetaData
+Lists that are filtered on (roles, categories) are stored as comma-separated text so the same
+`LIKE` query works on SQLite and PostgreSQL; other lists are JSON.
+"""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import registry
 
 from shared.service import messaging_tables
@@ -8,3 +26,198 @@ from shared.service import messaging_tables
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+
+areas = Table(
+    "areas",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("level", String(13), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("parent_code", String(10), nullable=True, index=True),
+    Column("municipality_code", String(6), nullable=False, index=True),
+    Column("population", Integer, nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+)
+
+postcodes = Table(
+    "postcodes",
+    metadata,
+    Column("pc4", String(4), primary_key=True),
+    Column("municipality_code", String(6), nullable=False, index=True),
+    Column("po_box", Boolean, nullable=False, default=False),
+    Column("point_neighbourhood", String(10), nullable=True),
+)
+
+postcode_neighbourhoods = Table(
+    "postcode_neighbourhoods",
+    metadata,
+    Column("pc4", String(4), ForeignKey("postcodes.pc4", ondelete="CASCADE"), primary_key=True),
+    Column("neighbourhood_code", String(10), primary_key=True),
+    Column("population", Integer, nullable=False, default=0),
+)
+
+cooperatives = Table(
+    "cooperatives",
+    metadata,
+    Column("cooperative_id", String(63), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", String(63), nullable=True, index=True),
+    Column("area_codes", JSON, nullable=False),
+    Column("policy", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+cooperative_coordinators = Table(
+    "cooperative_coordinators",
+    metadata,
+    Column(
+        "cooperative_id",
+        String(63),
+        ForeignKey("cooperatives.cooperative_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("member_id", String(40), primary_key=True, index=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(40), primary_key=True),
+    # Personal data: all NULL once the member is erased.
+    Column("name", String(200), nullable=True),
+    Column("first_name", String(200), nullable=True),
+    Column("email", String(254), nullable=True, unique=True),  # lower-cased
+    Column("phone", String(20), nullable=True),
+    Column("postcode", String(7), nullable=True),
+    Column("house_number", String(16), nullable=True),
+    # Kept after erasure (anonymous figures).
+    Column("language", String(2), nullable=False, default="nl"),
+    Column("roles", String(100), nullable=False),  # "resident,volunteer"
+    Column("municipality", String(6), nullable=True),
+    Column("district", String(8), nullable=True),
+    Column("neighbourhood", String(10), nullable=True, index=True),
+    Column("area_confidence", Float, nullable=True),
+    Column("registered_by", String(40), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+)
+
+member_consents = Table(
+    "member_consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "member_id",
+        String(40),
+        ForeignKey("members.member_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("purpose", String(20), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(40), nullable=True),
+)
+
+member_import_keys = Table(
+    "member_import_keys",
+    metadata,
+    # sha256 of the normalised e-mail, or of name + postcode + house number.
+    Column("key", String(64), primary_key=True),
+    Column(
+        "member_id",
+        String(40),
+        ForeignKey("members.member_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+volunteer_profiles = Table(
+    "volunteer_profiles",
+    metadata,
+    Column(
+        "member_id",
+        String(40),
+        ForeignKey("members.member_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("categories", String(300), nullable=False),  # ",groceries,transport,"
+    Column("availability", JSON, nullable=False),
+    Column("flexible", Boolean, nullable=False, default=False),
+    Column("radius_km", Float, nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("max_open", Integer, nullable=False, default=3),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("certificate_of_conduct_date", Date, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("organisation_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("website", String(500), nullable=True),
+    Column("area_code", String(10), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+organisation_managers = Table(
+    "organisation_managers",
+    metadata,
+    Column(
+        "organisation_id",
+        String(40),
+        ForeignKey("organisations.organisation_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("member_id", String(40), primary_key=True, index=True),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("offer_id", String(40), primary_key=True),
+    Column(
+        "organisation_id",
+        String(40),
+        ForeignKey("organisations.organisation_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("categories", String(300), nullable=False),  # ",groceries,meals,"
+    Column("languages", JSON, nullable=False),
+    Column("area_codes", JSON, nullable=False),
+    Column("schedule", String(500), nullable=False, default=""),
+    Column("address", String(300), nullable=True),
+    Column("location_area_code", String(10), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("url", String(500), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("search_text", Text, nullable=False, default=""),  # lower-cased, for text search
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The areas an offer serves, by the digits of the code: an area contains another exactly when
+# its digits are a prefix of the other's (GM0344 > WK034403 > BU03440305).
+offer_areas = Table(
+    "offer_areas",
+    metadata,
+    Column(
+        "offer_id", String(40), ForeignKey("offers.offer_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("digits", String(8), primary_key=True),
+    Index("ix_offer_areas_digits", "digits"),
+)

@@ -1,0 +1,1 @@
+"""Use cases of the registry: one function per use case, taking a unit of work."""

@@ -1,0 +1,126 @@
+"""Areas: postcode lookup, lists, distances, importing a municipality."""
+
+from services.registry.domain.areas import (
+    Area,
+    AreaSet,
+    PostcodeError,
+    Resolution,
+    distance_km,
+    normalise_postcode,
+    resolve_postcode,
+)
+from services.registry.service_layer.uow import RegistryUnitOfWork
+from shared.contracts.registry import AreaInfo, NeighbourhoodCandidate, PostcodeArea
+from shared.errors import Invalid, NotFound
+
+
+def area_info(area: Area) -> AreaInfo:
+    return AreaInfo(
+        code=area.code,
+        level=area.level,
+        name=area.name,
+        parent_code=area.parent_code,
+        municipality_code=area.municipality_code,
+        population=area.population,
+        lat=area.lat,
+        lon=area.lon,
+    )
+
+
+def postcode_problem(exc: PostcodeError, field: str = "postcode") -> Invalid | NotFound:
+    details: dict[str, object] = {
+        "reason": exc.reason,
+        "errors": [{"field": field, "message": str(exc)}],
+    }
+    if exc.reason == "unknown_municipality":
+        return NotFound(str(exc), details=details)
+    return Invalid(str(exc), details=details)
+
+
+async def resolve(uow: RegistryUnitOfWork, raw: str) -> Resolution:
+    """Raises PostcodeError."""
+    postcode = normalise_postcode(raw)
+    return resolve_postcode(postcode, await uow.repo.postcode(postcode.pc4))
+
+
+async def lookup_postcode(*, postcode: str, uow: RegistryUnitOfWork) -> PostcodeArea:
+    async with uow:
+        try:
+            found = await resolve(uow, postcode)
+        except PostcodeError as exc:
+            raise postcode_problem(exc) from None
+        names = await uow.repo.areas_by_code(
+            [found.municipality_code, found.district_code, *(c for c, _ in found.candidates)]
+        )
+    return PostcodeArea(
+        postcode=str(found.postcode),
+        pc4=found.postcode.pc4,
+        municipality=area_info(names[found.municipality_code]),
+        district=area_info(names[found.district_code]),
+        neighbourhood=area_info(names[found.neighbourhood_code]),
+        district_confidence=found.district_confidence,
+        neighbourhood_confidence=found.neighbourhood_confidence,
+        confidence=found.confidence,
+        candidates=[
+            NeighbourhoodCandidate(code=code, name=names[code].name, share=share)
+            for code, share in found.candidates
+            if code in names
+        ],
+        note=found.note,
+    )
+
+
+async def get_area(*, code: str, uow: RegistryUnitOfWork) -> AreaInfo:
+    async with uow:
+        area = await uow.repo.area(code)
+    if area is None:
+        raise NotFound(f"no area {code}")
+    return area_info(area)
+
+
+async def list_areas(
+    *,
+    uow: RegistryUnitOfWork,
+    parent_code: str | None = None,
+    level: str | None = None,
+    municipality_code: str | None = None,
+) -> list[AreaInfo]:
+    async with uow:
+        found = await uow.repo.list_areas(
+            parent_code=parent_code, level=level, municipality_code=municipality_code
+        )
+    return [area_info(a) for a in found]
+
+
+async def area_distance(*, from_code: str, to_code: str, uow: RegistryUnitOfWork) -> float:
+    async with uow:
+        known = await uow.repo.areas_by_code([from_code, to_code])
+    for code in (from_code, to_code):
+        if code not in known:
+            raise NotFound(f"no area {code}")
+    try:
+        return distance_km(known[from_code], known[to_code])
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+async def import_area_set(*, area_set: AreaSet, uow: RegistryUnitOfWork) -> int:
+    """Store (or replace) one municipality. Returns the number of areas stored."""
+    async with uow:
+        await uow.repo.replace_municipality(area_set.areas(), area_set.postcodes)
+        await uow.commit()
+    return len(area_set.areas())
+
+
+async def known_codes(uow: RegistryUnitOfWork, codes: list[str]) -> dict[str, Area]:
+    """The areas for `codes`; NotFound naming the first unknown one."""
+    found = await uow.repo.areas_by_code(codes)
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise Invalid(
+            f"unknown area(s): {', '.join(unknown)}",
+            details={
+                "errors": [{"field": "area_codes", "message": f"unknown: {c}"} for c in unknown]
+            },
+        )
+    return found

@@ -1,0 +1,498 @@
+"""Members: register, read, change, contact, export and erase."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from services.registry.adapters.repository import Row, split_list
+from services.registry.domain.areas import PostcodeError, Resolution
+from services.registry.domain.authz import Actor, require_admin, require_area, require_manage
+from services.registry.domain.errors import FieldErrors
+from services.registry.domain.members import (
+    PRIVILEGED_ROLES,
+    check_reachable,
+    consent_changes,
+    draft_member,
+    erased_values,
+    first_name_of,
+    normalise_email,
+    normalise_house_number,
+    normalise_name,
+    normalise_phone,
+    normalise_roles,
+)
+from services.registry.service_layer import volunteers
+from services.registry.service_layer.actors import load_actor
+from services.registry.service_layer.areas import resolve
+from services.registry.service_layer.cooperatives import announce, cooperative_info
+from services.registry.service_layer.directory import organisation_info
+from services.registry.service_layer.uow import RegistryUnitOfWork
+from shared.areas import AreaRef
+from shared.contracts.registry import (
+    ConsentRecord,
+    ConsentState,
+    MemberContact,
+    MemberErasure,
+    MemberExport,
+    MemberInfo,
+    MemberList,
+    MemberSummary,
+)
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events import MemberErased, MemberRegistered, MemberUpdated
+from shared.ids import new_id
+
+
+def current_consents(rows: list[RowMapping]) -> dict[str, RowMapping]:
+    """The latest record per purpose (rows come oldest first)."""
+    latest: dict[str, RowMapping] = {}
+    for row in rows:
+        latest[row["purpose"]] = row
+    return latest
+
+
+def member_area(row: Row) -> AreaRef:
+    return AreaRef.from_code(row["neighbourhood"])
+
+
+async def member_info(uow: RegistryUnitOfWork, row: Row) -> MemberInfo:
+    consents = current_consents(await uow.repo.consents(row["member_id"]))
+    coordinates, _ = await uow.repo.coordinated_areas(row["member_id"])
+    neighbourhood = await uow.repo.area(row["neighbourhood"]) if row["neighbourhood"] else None
+    return MemberInfo(
+        member_id=row["member_id"],
+        name=row["name"],
+        first_name=row["first_name"],
+        email=row["email"],
+        phone=row["phone"],
+        postcode=row["postcode"],
+        house_number=row["house_number"],
+        language=row["language"],
+        roles=split_list(row["roles"]),
+        consents={p: ConsentState(granted=r["granted"], at=r["at"]) for p, r in consents.items()},
+        municipality=row["municipality"],
+        district=row["district"],
+        neighbourhood=row["neighbourhood"],
+        neighbourhood_name=neighbourhood.name if neighbourhood else None,
+        area_confidence=row["area_confidence"],
+        registered_by=row["registered_by"],
+        coordinates=coordinates,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def live_member(uow: RegistryUnitOfWork, member_id: str) -> RowMapping:
+    row = await uow.repo.member(member_id)
+    if row is None or row["erased_at"] is not None:
+        raise NotFound(f"no member {member_id}")
+    return row
+
+
+def area_values(found: Resolution) -> dict[str, Any]:
+    return {
+        "municipality": found.municipality_code,
+        "district": found.district_code,
+        "neighbourhood": found.neighbourhood_code,
+        "area_confidence": found.neighbourhood_confidence,
+    }
+
+
+async def _place(uow: RegistryUnitOfWork, postcode: str, errors: FieldErrors) -> Resolution | None:
+    try:
+        return await resolve(uow, postcode)
+    except PostcodeError as exc:
+        errors.add("postcode", str(exc))
+        return None
+
+
+async def _check_registrar(
+    uow: RegistryUnitOfWork, actor: Actor | None, registered_by: str | None
+) -> None:
+    if registered_by is None:
+        return
+    registrar = await uow.repo.member(registered_by)
+    if registrar is None or registrar["erased_at"] is not None:
+        raise Invalid(
+            f"no member {registered_by}",
+            details={"errors": [{"field": "registered_by", "message": "no such member"}]},
+        )
+    roles = set(split_list(registrar["roles"]))
+    if not roles & PRIVILEGED_ROLES:
+        raise Invalid(
+            "only a coordinator or an admin registers someone on their behalf",
+            details={"errors": [{"field": "registered_by", "message": "not a coordinator"}]},
+        )
+    if actor is not None and not actor.is_admin and actor.member_id != registered_by:
+        raise Invalid(
+            "registered_by is the member who registers",
+            details={"errors": [{"field": "registered_by", "message": "must be the actor"}]},
+        )
+
+
+async def register_member(
+    *,
+    uow: RegistryUnitOfWork,
+    name: str,
+    postcode: str,
+    house_number: str,
+    first_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    language: str = "nl",
+    roles: list[str] | None = None,
+    consents: Mapping[str, bool] | None = None,
+    registered_by: str | None = None,
+    actor_id: str | None = None,
+    trusted: bool = False,
+) -> MemberInfo:
+    """Register someone. Without an actor this is a person signing up themselves: only the
+    resident and volunteer roles; coordinator and admin need an admin (or `trusted`)."""
+    errors = FieldErrors()
+    draft = draft_member(
+        name=name,
+        first_name=first_name,
+        email=email,
+        phone=phone,
+        postcode=postcode,
+        house_number=house_number,
+        language=language,
+        roles=roles if roles is not None else ["resident"],
+        consents=consents,
+        registered_by=registered_by,
+        errors=errors,
+    )
+    async with uow:
+        actor = await load_actor(uow, actor_id or registered_by)
+        found = await _place(uow, postcode, errors)
+        errors.raise_if_any()
+        assert draft is not None and found is not None
+        await _check_registrar(uow, actor, registered_by)
+        if set(draft.roles) & PRIVILEGED_ROLES and not trusted:
+            if actor is None:
+                raise Invalid(
+                    "coordinator and admin roles are given by an admin",
+                    details={"errors": [{"field": "roles", "message": "needs an admin"}]},
+                )
+            require_admin(actor, "give the coordinator or admin role")
+        if registered_by is not None:
+            require_area(actor, found.neighbourhood_code, "register members here")
+        if draft.email and await uow.repo.member_by_email(draft.email) is not None:
+            raise Conflict(
+                "this e-mail address is registered already",
+                details={"errors": [{"field": "email", "message": "already registered"}]},
+            )
+        now = uow.clock.now()
+        member_id = new_id()
+        await uow.repo.add_member(
+            {
+                "member_id": member_id,
+                "name": draft.name,
+                "first_name": draft.first_name,
+                "email": draft.email,
+                "phone": draft.phone,
+                "postcode": str(found.postcode),
+                "house_number": draft.house_number,
+                "language": draft.language,
+                "roles": ",".join(draft.roles),
+                "registered_by": registered_by,
+                "created_at": now,
+                "updated_at": now,
+                **area_values(found),
+            }
+        )
+        changes = consent_changes({}, draft.consents, at=now, by=registered_by)
+        await uow.repo.add_consents(
+            [
+                {
+                    "member_id": member_id,
+                    "purpose": c.purpose,
+                    "granted": c.granted,
+                    "at": c.at,
+                    "by": c.by,
+                }
+                for c in changes
+            ]
+        )
+        uow.emit(
+            MemberRegistered(
+                member_id=member_id,
+                roles=draft.roles,
+                language=draft.language,
+                registered_by=registered_by,
+            ),
+            AreaRef.from_code(found.neighbourhood_code),
+        )
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise Conflict("this e-mail address is registered already") from None
+        return await member_info(uow, await live_member(uow, member_id))
+
+
+async def get_member(
+    *, member_id: str, uow: RegistryUnitOfWork, actor_id: str | None = None
+) -> MemberInfo:
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        row = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        return await member_info(uow, row)
+
+
+async def find_by_email(*, email: str, uow: RegistryUnitOfWork) -> MemberInfo:
+    try:
+        wanted = normalise_email(email)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    async with uow:
+        row = await uow.repo.member_by_email(wanted) if wanted else None
+        if row is None:
+            raise NotFound("no member with this e-mail address")
+        return await member_info(uow, row)
+
+
+async def update_member(
+    *,
+    member_id: str,
+    changes: Row,
+    uow: RegistryUnitOfWork,
+    actor_id: str | None = None,
+) -> MemberInfo:
+    """Change only the given fields (`changes` holds field -> new value; None clears e-mail or
+    phone). Emits member.updated (and volunteer.profile_updated when the area or the matching
+    consent of a volunteer changes)."""
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        row = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        errors = FieldErrors()
+        values: dict[str, Any] = {}
+        changed: list[str] = []
+        if "name" in changes and changes["name"] is not None:
+            with errors.checking("name"):
+                values["name"] = normalise_name(changes["name"])
+        if "first_name" in changes:
+            with errors.checking("first_name"):
+                given = changes["first_name"]
+                values["first_name"] = (
+                    normalise_name(given)
+                    if given
+                    else first_name_of(values.get("name") or row["name"])
+                )
+        elif "name" in values and row["first_name"] == first_name_of(row["name"]):
+            values["first_name"] = first_name_of(values["name"])
+        if "email" in changes:
+            with errors.checking("email"):
+                values["email"] = normalise_email(changes["email"])
+        if "phone" in changes:
+            with errors.checking("phone"):
+                values["phone"] = normalise_phone(changes["phone"])
+        if changes.get("language") is not None:
+            with errors.checking("language"):
+                if changes["language"] not in ("nl", "en"):
+                    raise ValueError("language is one of nl, en")
+                values["language"] = changes["language"]
+        new_roles = split_list(row["roles"])
+        if changes.get("roles") is not None:
+            with errors.checking("roles"):
+                new_roles = normalise_roles(changes["roles"])
+                values["roles"] = ",".join(new_roles)
+        postcode = changes.get("postcode") or None
+        house_number = changes.get("house_number") or None
+        found = None
+        if postcode is not None:
+            found = await _place(uow, postcode, errors)
+        if house_number is not None:
+            with errors.checking("house_number"):
+                values["house_number"] = normalise_house_number(house_number)
+        errors.raise_if_any()
+        if found is not None:
+            values["postcode"] = str(found.postcode)
+            values.update(area_values(found))
+            require_manage(actor, member_id=member_id, area_code=found.neighbourhood_code)
+        old_roles = set(split_list(row["roles"]))
+        if (set(new_roles) ^ old_roles) & PRIVILEGED_ROLES:
+            require_admin(actor, "give or take the coordinator or admin role")
+        email = values.get("email", row["email"])
+        phone = values.get("phone", row["phone"])
+        try:
+            check_reachable(email, phone, row["registered_by"])
+        except ValueError as exc:
+            raise Invalid(
+                str(exc), details={"errors": [{"field": "email", "message": str(exc)}]}
+            ) from None
+        if email and email != row["email"] and await uow.repo.member_by_email(email) is not None:
+            raise Conflict(
+                "this e-mail address is registered already",
+                details={"errors": [{"field": "email", "message": "already registered"}]},
+            )
+        changed = sorted(k for k, v in values.items() if row[k] != v)
+        now = uow.clock.now()
+        consent_rows = await uow.repo.consents(member_id)
+        held = {p: r["granted"] for p, r in current_consents(consent_rows).items()}
+        try:
+            consent_diff = consent_changes(
+                held,
+                changes.get("consents") or {},
+                at=now,
+                by=actor.member_id if actor and actor.member_id != member_id else None,
+            )
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        if consent_diff:
+            changed.append("consents")
+            await uow.repo.add_consents(
+                [
+                    {
+                        "member_id": member_id,
+                        "purpose": c.purpose,
+                        "granted": c.granted,
+                        "at": c.at,
+                        "by": c.by,
+                    }
+                    for c in consent_diff
+                ]
+            )
+            held.update({c.purpose: c.granted for c in consent_diff})
+        if not changed:
+            return await member_info(uow, row)
+        values["updated_at"] = now
+        await uow.repo.update_member(member_id, values)
+        updated = await live_member(uow, member_id)
+        uow.emit(
+            MemberUpdated(
+                member_id=member_id,
+                roles=new_roles,
+                language=updated["language"],
+                changed=changed,
+                consents=held,
+            ),
+            member_area(updated),
+        )
+        area_moved = updated["neighbourhood"] != row["neighbourhood"]
+        consent_moved = any(c.purpose == "matching" for c in consent_diff)
+        stopped = "volunteer" in old_roles and "volunteer" not in new_roles
+        if area_moved or consent_moved or stopped:
+            await volunteers.announce_profile(uow, updated, deactivate=stopped)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise Conflict("this e-mail address is registered already") from None
+        return await member_info(uow, updated)
+
+
+async def list_members(
+    *,
+    uow: RegistryUnitOfWork,
+    actor_id: str | None = None,
+    area_code: str | None = None,
+    role: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> MemberList:
+    """Coordinators see the members of their cooperatives' areas, admins everyone."""
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        if area_code is not None:
+            require_area(actor, area_code, "list members here")
+            areas: list[str] | None = [area_code]
+        elif actor is None or actor.is_admin:
+            areas = None
+        else:
+            if not actor.is_coordinator:
+                require_area(actor, None, "list members")
+            areas = list(actor.coordinated_areas)
+        total, rows = await uow.repo.list_members(
+            area_codes=areas, role=role, category=category, q=q, limit=limit, offset=offset
+        )
+        names = await uow.repo.areas_by_code(r["neighbourhood"] for r in rows if r["neighbourhood"])
+    return MemberList(
+        total=total,
+        members=[
+            MemberSummary(
+                member_id=r["member_id"],
+                name=r["name"],
+                roles=split_list(r["roles"]),
+                neighbourhood=r["neighbourhood"],
+                neighbourhood_name=names[r["neighbourhood"]].name
+                if r["neighbourhood"] in names
+                else None,
+                language=r["language"],
+            )
+            for r in rows
+        ],
+    )
+
+
+async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberContact:
+    async with uow:
+        row = await live_member(uow, member_id)
+        consents = current_consents(await uow.repo.consents(member_id))
+    share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
+    return MemberContact(
+        member_id=member_id,
+        name=row["name"],
+        first_name=row["first_name"],
+        email=row["email"],
+        phone=row["phone"],
+        language=row["language"],
+        via_coordinator_id=row["registered_by"] if not (row["email"] or row["phone"]) else None,
+        share_phone_with_match=share_phone,
+        neighbourhood=row["neighbourhood"],
+    )
+
+
+async def export_member(
+    *, member_id: str, uow: RegistryUnitOfWork, actor_id: str | None = None
+) -> MemberExport:
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        row = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        info = await member_info(uow, row)
+        history = [
+            ConsentRecord(purpose=r["purpose"], granted=r["granted"], at=r["at"], by=r["by"])
+            for r in await uow.repo.consents(member_id)
+        ]
+        profile = await volunteers.profile_view(uow, row)
+        orgs = await uow.repo.organisations(manager_id=member_id)
+        managers = await uow.repo.managers([o["organisation_id"] for o in orgs])
+        coops = await uow.repo.cooperatives(coordinator_id=member_id)
+        registered_ids = await uow.repo.registered_by(member_id)
+    return MemberExport(
+        member=info,
+        consent_history=history,
+        volunteer_profile=profile,
+        organisations=[organisation_info(o, managers[o["organisation_id"]]) for o in orgs],
+        coordinated_cooperatives=[cooperative_info(c) for c in coops],
+        members_registered=registered_ids,
+        exported_at=uow.clock.now(),
+    )
+
+
+async def erase_member(
+    *, member_id: str, uow: RegistryUnitOfWork, actor_id: str | None = None
+) -> MemberErasure:
+    """Wipe personal data; keep the member id, area and times so figures still add up."""
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        row = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        now = uow.clock.now()
+        await uow.repo.update_member(member_id, erased_values(now))
+        await uow.repo.delete_consents(member_id)
+        await uow.repo.delete_profile(member_id)
+        await uow.repo.delete_import_keys(member_id)
+        await uow.repo.remove_manager_everywhere(member_id)
+        for coop_id in await uow.repo.remove_coordinator_everywhere(member_id):
+            coop = await uow.repo.cooperative(coop_id)
+            if coop is not None:
+                announce(uow, coop, created=False)
+        uow.emit(MemberErased(member_id=member_id), member_area(row))
+        await uow.commit()
+    return MemberErasure(member_id=member_id, erased_at=now)

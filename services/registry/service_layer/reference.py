@@ -1,0 +1,126 @@
+"""Reference data and seed: Utrecht's areas and postcodes, SAMEN030 and its cooperatives.
+
+Loaded at the first start (and by every `samen` registry command); running it again changes
+nothing.
+"""
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from services.registry.domain.areas import AreaSet, PostcodeEntry, parse_area_rows
+from services.registry.service_layer.cooperatives import add_cooperative
+from services.registry.service_layer.uow import RegistryUnitOfWork
+from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV, UTRECHT_POSTCODES_CSV
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+UTRECHT = "GM0344"
+CITY_COOPERATIVE = "samen030"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def utrecht_area_set() -> AreaSet:
+    """Utrecht from the shipped CBS tables (see shared/data/utrecht/SOURCES.txt)."""
+    area_set = parse_area_rows(read_csv(UTRECHT_NEIGHBOURHOODS_CSV), municipality_name="Utrecht")
+    # Districts: CBS population and the population-weighted centre (better for matching).
+    districts = {row["wijk_code"]: row for row in read_csv(UTRECHT_DISTRICTS_CSV)}
+    area_set.districts = [
+        replace(
+            d,
+            population=int(districts[d.code]["inwoners_2024"]),
+            lat=float(districts[d.code]["pop_weighted_lat"]),
+            lon=float(districts[d.code]["pop_weighted_lon"]),
+        )
+        if d.code in districts
+        else d
+        for d in area_set.districts
+    ]
+    # Postcodes: PO-box and non-residential PC4s, and the geocoded point as a cross-check.
+    derived = {p.pc4: p for p in area_set.postcodes}
+    postcodes: dict[str, PostcodeEntry] = {}
+    for row in read_csv(UTRECHT_POSTCODES_CSV):
+        pc4 = row["pc4"]
+        if not row["wijk_code"]:
+            postcodes[pc4] = PostcodeEntry(pc4, UTRECHT, po_box=True)
+        elif pc4 in derived:
+            postcodes[pc4] = replace(
+                derived[pc4], point_neighbourhood=row["pc4_point_in_buurt"] or None
+            )
+    for pc4, entry in derived.items():
+        postcodes.setdefault(pc4, entry)
+    area_set.postcodes = sorted(postcodes.values(), key=lambda p: p.pc4)
+    return area_set
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# A few neighbourhood cooperatives (DESIGN §3), all in Overvecht.
+NEIGHBOURHOOD_COOPERATIVES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "overvecht-zuid",
+        "Buurtcoöperatie Overvecht-Zuid",
+        ("BU03440311", "BU03440312", "BU03440321", "BU03440322"),
+    ),
+    ("vechtzoom", "Buurtcoöperatie Vechtzoom", ("BU03440331", "BU03440332")),
+    (
+        "overvecht-noord",
+        "Buurtcoöperatie Overvecht-Noord",
+        ("BU03440341", "BU03440342", "BU03440343"),
+    ),
+)
+
+
+def district_cooperative_id(district_name: str) -> str:
+    return f"utrecht-{slug(district_name)}"
+
+
+async def seed(make: Callable[[], RegistryUnitOfWork]) -> list[str]:
+    """Load Utrecht and its cooperatives where missing. Returns the ids of new cooperatives."""
+    uow = make()
+    async with uow:
+        has_utrecht = await uow.repo.has_municipality(UTRECHT)
+        existing = {c.cooperative_id for c in await uow.repo.cooperatives()}
+    if not has_utrecht:
+        area_set = utrecht_area_set()
+        uow = make()
+        async with uow:
+            await uow.repo.replace_municipality(area_set.areas(), area_set.postcodes)
+            await uow.commit()
+        log.info("areas loaded", municipality=UTRECHT, areas=len(area_set.areas()))
+    added: list[str] = []
+
+    async def ensure(coop_id: str, name: str, codes: list[str], parent: str | None) -> None:
+        if coop_id in existing:
+            return
+        await add_cooperative(
+            cooperative_id=coop_id,
+            name=name,
+            area_codes=codes,
+            parent_id=parent,
+            uow=make(),
+        )
+        added.append(coop_id)
+
+    await ensure(CITY_COOPERATIVE, "SAMEN030", [UTRECHT], None)
+    for row in read_csv(UTRECHT_DISTRICTS_CSV):
+        await ensure(
+            district_cooperative_id(row["wijk_naam"]),
+            f"Wijkcoöperatie {row['wijk_naam']}",
+            [row["wijk_code"]],
+            CITY_COOPERATIVE,
+        )
+    for coop_id, name, codes in NEIGHBOURHOOD_COOPERATIVES:
+        await ensure(coop_id, name, list(codes), district_cooperative_id("Overvecht"))
+    if added:
+        log.info("cooperatives seeded", count=len(added))
+    return added

@@ -1,0 +1,15 @@
+"""The registry's unit of work: the shared one plus the registry's repository."""
+
+from typing import Self
+
+from services.registry.adapters.repository import RegistryRepository
+from shared.uow import UnitOfWork
+
+
+class RegistryUnitOfWork(UnitOfWork):
+    repo: RegistryRepository
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.repo = RegistryRepository(self.session)
+        return self

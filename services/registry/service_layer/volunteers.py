@@ -1,0 +1,176 @@
+"""Volunteer profiles: what someone offers, when, how far; announced to matching by event."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from services.registry.adapters.repository import Row, split_list
+from services.registry.domain.authz import require_manage
+from services.registry.domain.volunteers import draft_profile
+from services.registry.service_layer.actors import load_actor
+from services.registry.service_layer.uow import RegistryUnitOfWork
+from shared.areas import AreaRef
+from shared.categories import Category
+from shared.contracts.registry import VolunteerProfile
+from shared.errors import NotFound
+from shared.events import AvailabilitySlot, MemberUpdated, VolunteerProfileUpdated
+
+
+async def _matching_consent(uow: RegistryUnitOfWork, member_id: str) -> bool:
+    granted = False
+    for row in await uow.repo.consents(member_id):  # oldest first: the last one counts
+        if row["purpose"] == "matching":
+            granted = row["granted"]
+    return bool(granted)
+
+
+def _view(member: Row, profile: Row, consent: bool) -> VolunteerProfile:
+    return VolunteerProfile(
+        member_id=member["member_id"],
+        categories=[Category(c) for c in split_list(profile["categories"])],
+        availability=[AvailabilitySlot.model_validate(s) for s in profile["availability"]],
+        flexible=profile["flexible"],
+        radius_km=profile["radius_km"],
+        languages=list(profile["languages"]),
+        max_open=profile["max_open"],
+        active=profile["active"],
+        certificate_of_conduct_date=profile["certificate_of_conduct_date"],
+        matching_consent=consent,
+        neighbourhood=member["neighbourhood"],
+        updated_at=profile["updated_at"],
+    )
+
+
+async def profile_view(uow: RegistryUnitOfWork, member: Row) -> VolunteerProfile | None:
+    profile = await uow.repo.profile(member["member_id"])
+    if profile is None:
+        return None
+    return _view(member, profile, await _matching_consent(uow, member["member_id"]))
+
+
+def profile_event(view: VolunteerProfile) -> VolunteerProfileUpdated:
+    return VolunteerProfileUpdated(
+        member_id=view.member_id,
+        categories=view.categories,
+        availability=view.availability,
+        flexible=view.flexible,
+        radius_km=view.radius_km,
+        languages=view.languages,
+        max_open=view.max_open,
+        active=view.active,
+        matching_consent=view.matching_consent,
+        certificate_of_conduct=view.certificate_of_conduct_date is not None,
+    )
+
+
+async def announce_profile(
+    uow: RegistryUnitOfWork, member: Row, *, deactivate: bool = False
+) -> None:
+    """Emit the whole profile again (after a move, a consent change, or losing the role)."""
+    profile = await uow.repo.profile(member["member_id"])
+    if profile is None:
+        return
+    view = _view(member, profile, await _matching_consent(uow, member["member_id"]))
+    if deactivate and view.active:
+        view = view.model_copy(update={"active": False})
+        await uow.repo.save_profile(
+            member["member_id"],
+            categories=view.categories,
+            availability=view.availability,
+            flexible=view.flexible,
+            radius_km=view.radius_km,
+            languages=view.languages,
+            max_open=view.max_open,
+            active=False,
+            certificate_of_conduct_date=view.certificate_of_conduct_date,
+            now=uow.clock.now(),
+        )
+    uow.emit(profile_event(view), AreaRef.from_code(member["neighbourhood"]))
+
+
+async def get_profile(
+    *, member_id: str, uow: RegistryUnitOfWork, actor_id: str | None = None
+) -> VolunteerProfile:
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        member = await uow.repo.member(member_id)
+        if member is None or member["erased_at"] is not None:
+            raise NotFound(f"no member {member_id}")
+        require_manage(actor, member_id=member_id, area_code=member["neighbourhood"])
+        view = await profile_view(uow, member)
+    if view is None:
+        raise NotFound(f"member {member_id} has no volunteer profile")
+    return view
+
+
+async def set_profile(
+    *,
+    member_id: str,
+    uow: RegistryUnitOfWork,
+    categories: Sequence[Category | str],
+    availability: Sequence[AvailabilitySlot] = (),
+    flexible: bool = False,
+    radius_km: float = 2.0,
+    languages: Sequence[str] = ("nl",),
+    max_open: int = 3,
+    active: bool = True,
+    certificate_of_conduct_date: date | None = None,
+    actor_id: str | None = None,
+) -> VolunteerProfile:
+    """Create or replace a profile; the member gets the volunteer role if they lacked it."""
+    async with uow:
+        actor = await load_actor(uow, actor_id)
+        member = await uow.repo.member(member_id)
+        if member is None or member["erased_at"] is not None:
+            raise NotFound(f"no member {member_id}")
+        require_manage(actor, member_id=member_id, area_code=member["neighbourhood"])
+        now = uow.clock.now()
+        draft = draft_profile(
+            categories=categories,
+            availability=availability,
+            flexible=flexible,
+            radius_km=radius_km,
+            languages=languages,
+            max_open=max_open,
+            active=active,
+            certificate_of_conduct_date=certificate_of_conduct_date,
+            today=now.date(),
+        )
+        roles = split_list(member["roles"])
+        area = AreaRef.from_code(member["neighbourhood"])
+        if "volunteer" not in roles:
+            roles = [
+                r
+                for r in ("resident", "volunteer", "coordinator", "admin")
+                if r in {*roles, "volunteer"}
+            ]
+            await uow.repo.update_member(member_id, {"roles": ",".join(roles), "updated_at": now})
+            held = {}
+            for row in await uow.repo.consents(member_id):
+                held[row["purpose"]] = row["granted"]
+            uow.emit(
+                MemberUpdated(
+                    member_id=member_id,
+                    roles=roles,
+                    language=member["language"],
+                    changed=["roles"],
+                    consents=held,
+                ),
+                area,
+            )
+        await uow.repo.save_profile(
+            member_id,
+            categories=draft.categories,
+            availability=draft.availability,
+            flexible=draft.flexible,
+            radius_km=draft.radius_km,
+            languages=draft.languages,
+            max_open=draft.max_open,
+            active=draft.active,
+            certificate_of_conduct_date=draft.certificate_of_conduct_date,
+            now=now,
+        )
+        view = await profile_view(uow, member)
+        assert view is not None
+        uow.emit(profile_event(view), area)
+        await uow.commit()
+    return view

@@ -1,0 +1,14 @@
+"""Reference data shipped with Samen (areas of Utrecht, with their sources in SOURCES.txt).
+
+The registry loads the area tables into its own database; the neighbourhood polygons are for
+drawing maps (gateway, reports).
+"""
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent
+UTRECHT_DIR = DATA_DIR / "utrecht"
+UTRECHT_DISTRICTS_CSV = UTRECHT_DIR / "utrecht_wijken.csv"
+UTRECHT_NEIGHBOURHOODS_CSV = UTRECHT_DIR / "utrecht_buurten.csv"
+UTRECHT_POSTCODES_CSV = UTRECHT_DIR / "utrecht_pc4_wijk.csv"
+UTRECHT_NEIGHBOURHOODS_GEOJSON = UTRECHT_DIR / "utrecht_buurten_simplified_2024.geojson"
