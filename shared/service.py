@@ -113,6 +113,7 @@ class ServiceRuntime:
         self._document_published_events()
         self.app = FastStream(
             self.broker,
+            logger=logging.getLogger(f"faststream.{name}"),
             specification=AsyncAPI(
                 self.broker,
                 title=f"Samen {name}",
