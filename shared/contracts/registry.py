@@ -262,8 +262,8 @@ class MemberByEmail(_Request):
 
 
 class MemberUpdate(_Request):
-    """Only the fields given change. `email: null` or `phone: null` removes it (one way to
-    reach the member must stay, unless they were registered by a coordinator)."""
+    """Fields left out (None) stay as they are. An empty string removes the e-mail address or
+    phone number (one way to reach the member must stay, unless a coordinator registered them)."""
 
     member_id: str
     actor_id: str | None = None
