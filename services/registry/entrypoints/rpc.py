@@ -105,9 +105,9 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
     async def member_update(request: c.MemberUpdate) -> c.MemberInfo:
         """Change the given fields of a member."""
         changes = {
-            field: getattr(request, field)
-            for field in request.model_fields_set
-            if field not in ("member_id", "actor_id")
+            field: value
+            for field, value in request
+            if value is not None and field not in ("member_id", "actor_id")
         }
         return await members.update_member(
             member_id=request.member_id, changes=changes, actor_id=request.actor_id, uow=make()

@@ -261,9 +261,9 @@ async def update_member(
     uow: RegistryUnitOfWork,
     actor_id: str | None = None,
 ) -> MemberInfo:
-    """Change only the given fields (`changes` holds field -> new value; None clears e-mail or
-    phone). Emits member.updated (and volunteer.profile_updated when the area or the matching
-    consent of a volunteer changes)."""
+    """Change only the given fields (`changes` holds field -> new value; an empty e-mail or
+    phone removes it). Emits member.updated (and volunteer.profile_updated when the area or
+    the matching consent of a volunteer changes)."""
     async with uow:
         actor = await load_actor(uow, actor_id)
         row = await live_member(uow, member_id)
