@@ -1,17 +1,45 @@
 """Composition root of the matching service: wires adapters, handlers and RPC verbs."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
+from services.matching.adapters.centroids import Centroids
 from services.matching.adapters.orm import messaging, metadata
+from services.matching.domain.rules import LatLon
+from services.matching.entrypoints import events, rpc
+from services.matching.entrypoints.timers import TimerJob
+from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.usecases import Context
 from shared.clock import Clock
 from shared.service import ServiceRuntime
 from shared.settings import Settings
+from shared.streams import ConsumerSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
-    runtime = ServiceRuntime(
+class MatchingRuntime(ServiceRuntime):
+    """The service runtime plus what tests and benchmarks reach for."""
+
+    context: Context
+    timers: TimerJob
+
+    def matching_uow(self) -> MatchingUnitOfWork:
+        return self.uow_factory(MatchingUnitOfWork)()
+
+
+def build(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    centroids: Mapping[str, LatLon] | None = None,
+    timer_poll_seconds: float = 1.0,
+    consumer: ConsumerSpec | None = None,
+) -> MatchingRuntime:
+    """`centroids`: neighbourhood points (default: the shipped table); `consumer`: another
+    durable to read the registry's events with (a rebuild of the read model replays the stream
+    into an empty database through a fresh durable)."""
+    runtime = MatchingRuntime(
         "matching",
         metadata=metadata,
         tables=messaging,
@@ -19,4 +47,11 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Servi
         settings=settings,
         clock=clock,
     )
+    ctx = Context(clock=runtime.clock, centroids=centroids or Centroids.from_csv())
+    uow = runtime.uow_factory(MatchingUnitOfWork)
+    runtime.context = ctx
+    runtime.consume(events.handlers(ctx), spec=consumer, uow_factory=uow)
+    rpc.register(runtime, uow, ctx)
+    runtime.timers = TimerJob(uow, ctx, poll_interval=timer_poll_seconds)
+    runtime.background(runtime.timers.run)
     return runtime

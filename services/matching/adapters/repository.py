@@ -1,0 +1,617 @@
+"""Repositories over the matching database: help requests (with their proposals and timers) and
+the read model of members, volunteers and cooperatives built from registry events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.orm import (
+    candidates,
+    cooperative_areas,
+    cooperatives,
+    members,
+    proposals,
+    requests,
+    timers,
+    volunteers,
+)
+from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
+from services.matching.domain.rules import Tier, VolunteerSnapshot
+from shared.areas import AreaRef
+from shared.categories import Category
+from shared.errors import Conflict, NotFound
+from shared.events import AvailabilitySlot, MatchingPolicy
+
+ANSWERED = ("accepted", "declined", "expired")
+
+
+class StaleRequest(Conflict):
+    """Someone else changed the request since it was read: retry the use case."""
+
+
+async def upsert(
+    session: AsyncSession, table: Table, values: dict[str, Any], keys: Sequence[str]
+) -> None:
+    dialect = session.get_bind().dialect.name
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(table).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={k: statement.excluded[k] for k in values if k not in keys},
+    )
+    await session.execute(statement)
+
+
+# ------------------------------------------------------------------ requests
+
+
+def _request_row(r: HelpRequest) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "requester_id": r.requester_id,
+        "category": str(r.category),
+        "description": r.description,
+        "municipality": r.area.municipality,
+        "district": r.area.district,
+        "neighbourhood": r.area.neighbourhood,
+        "needed_from": r.needed_from,
+        "needed_until": r.needed_until,
+        "flexible": r.flexible,
+        "urgent": r.urgent,
+        "languages": list(r.languages),
+        "entered_by": r.entered_by,
+        "state": r.state,
+        "created_at": r.created_at,
+        "round": r.round,
+        "expires_at": r.expires_at,
+        "round_deadline": r.round_deadline,
+        "matched_volunteer_id": r.matched_volunteer_id,
+        "matched_at": r.matched_at,
+        "matched_by": r.matched_by,
+        "escalated_at": r.escalated_at,
+        "escalation_reason": r.escalation_reason,
+        "escalated_to": r.escalated_to,
+        "completed_at": r.completed_at,
+        "hours": r.hours,
+        "score": r.score,
+        "comment": r.comment,
+        "closed_by": r.closed_by,
+        "note": r.note,
+        "cancelled_at": r.cancelled_at,
+        "cancelled_by": r.cancelled_by,
+    }
+
+
+def _proposal_row(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "request_id": p.request_id,
+        "volunteer_id": p.volunteer_id,
+        "round": p.round,
+        "state": p.state,
+        "proposed_at": p.proposed_at,
+        "expires_at": p.expires_at,
+        "answered_at": p.answered_at,
+    }
+
+
+def request_from_row(row: Any, proposal_rows: Iterable[Any] = ()) -> HelpRequest:
+    return HelpRequest(
+        id=row.id,
+        requester_id=row.requester_id,
+        category=Category(row.category),
+        description=row.description,
+        area=AreaRef(
+            municipality=row.municipality, district=row.district, neighbourhood=row.neighbourhood
+        ),
+        created_at=row.created_at,
+        needed_from=row.needed_from,
+        needed_until=row.needed_until,
+        flexible=row.flexible,
+        urgent=row.urgent,
+        languages=list(row.languages),
+        entered_by=row.entered_by,
+        state=row.state,
+        round=row.round,
+        expires_at=row.expires_at,
+        round_deadline=row.round_deadline,
+        matched_volunteer_id=row.matched_volunteer_id,
+        matched_at=row.matched_at,
+        matched_by=row.matched_by,
+        escalated_at=row.escalated_at,
+        escalation_reason=row.escalation_reason,
+        escalated_to=row.escalated_to,
+        completed_at=row.completed_at,
+        hours=row.hours,
+        score=row.score,
+        comment=row.comment,
+        closed_by=row.closed_by,
+        note=row.note,
+        cancelled_at=row.cancelled_at,
+        cancelled_by=row.cancelled_by,
+        version=row.version,
+        proposals=[
+            Proposal(
+                id=p.id,
+                request_id=p.request_id,
+                volunteer_id=p.volunteer_id,
+                round=p.round,
+                state=p.state,
+                proposed_at=p.proposed_at,
+                expires_at=p.expires_at,
+                answered_at=p.answered_at,
+            )
+            for p in sorted(proposal_rows, key=lambda p: (p.round, p.proposed_at, p.id))
+        ],
+    )
+
+
+class RequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._seen: dict[str, dict[str, str]] = {}  # request id -> proposal id -> loaded state
+
+    async def get(self, request_id: str) -> HelpRequest:
+        row = (
+            await self.session.execute(select(requests).where(requests.c.id == request_id))
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"request {request_id} not found")
+        rows = (
+            await self.session.execute(
+                select(proposals).where(proposals.c.request_id == request_id)
+            )
+        ).all()
+        request = request_from_row(row, rows)
+        self._seen[request.id] = {p.id: p.state for p in request.proposals}
+        return request
+
+    async def get_by_proposal(self, proposal_id: str) -> HelpRequest:
+        request_id = await self.session.scalar(
+            select(proposals.c.request_id).where(proposals.c.id == proposal_id)
+        )
+        if request_id is None:
+            raise NotFound(f"proposal {proposal_id} not found")
+        return await self.get(request_id)
+
+    async def add(self, request: HelpRequest) -> None:
+        await self.session.execute(insert(requests).values(**_request_row(request), version=1))
+        request.version = 1
+        self._seen[request.id] = {}
+        await self._save_proposals(request)
+        await self._sync_timers(request)
+
+    async def save(self, request: HelpRequest) -> None:
+        """Write the request back; `StaleRequest` if someone changed it since it was read."""
+        result = await self.session.execute(
+            update(requests)
+            .where(requests.c.id == request.id, requests.c.version == request.version)
+            .values(**_request_row(request), version=request.version + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleRequest(f"request {request.id} changed meanwhile")
+        request.version += 1
+        await self._save_proposals(request)
+        await self._sync_timers(request)
+
+    async def _save_proposals(self, request: HelpRequest) -> None:
+        seen = self._seen.setdefault(request.id, {})
+        new = [_proposal_row(p) for p in request.proposals if p.id not in seen]
+        if new:
+            await self.session.execute(insert(proposals), new)
+        for p in request.proposals:
+            if p.id in seen and seen[p.id] != p.state:
+                await self.session.execute(
+                    update(proposals)
+                    .where(proposals.c.id == p.id)
+                    .values(state=p.state, answered_at=p.answered_at, volunteer_id=p.volunteer_id)
+                )
+        self._seen[request.id] = {p.id: p.state for p in request.proposals}
+
+    async def rename_volunteer(self, request: HelpRequest, old: str, new: str) -> None:
+        await self.session.execute(
+            update(proposals)
+            .where(proposals.c.request_id == request.id, proposals.c.volunteer_id == old)
+            .values(volunteer_id=new)
+        )
+
+    async def resync_timers(self, request: HelpRequest, *, drop_due_before: datetime) -> None:
+        """Rewrite the request's timers from its state, dropping any that would fire again for
+        nothing (so a timer cannot spin)."""
+        await self._sync_timers(request)
+        await self.session.execute(
+            delete(timers).where(
+                timers.c.request_id == request.id, timers.c.due_at <= drop_due_before
+            )
+        )
+
+    async def _sync_timers(self, request: HelpRequest) -> None:
+        due = {
+            "round": request.round_deadline if request.state == "proposed" else None,
+            "expiry": request.expires_at if request.state in UNMATCHED else None,
+        }
+        await self.session.execute(delete(timers).where(timers.c.request_id == request.id))
+        rows = [
+            {"request_id": request.id, "kind": kind, "due_at": at}
+            for kind, at in due.items()
+            if at is not None
+        ]
+        if rows:
+            await self.session.execute(insert(timers), rows)
+
+    # -- queries ------------------------------------------------------------------
+
+    async def due_timers(self, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
+        rows = await self.session.execute(
+            select(timers.c.request_id, timers.c.kind)
+            .where(timers.c.due_at <= now)
+            .order_by(timers.c.due_at)
+            .limit(limit)
+        )
+        return [(r.request_id, r.kind) for r in rows]
+
+    async def rows(self, *where: Any, order: Sequence[Any] = (), limit: int = 1000) -> list[Any]:
+        statement = select(requests).where(*where).order_by(*order).limit(limit)
+        return list((await self.session.execute(statement)).all())
+
+    async def proposal_rows(self, *where: Any, limit: int = 1000) -> list[Any]:
+        statement = (
+            select(proposals, requests)
+            .join(requests, requests.c.id == proposals.c.request_id)
+            .where(*where)
+            .order_by(proposals.c.proposed_at.desc(), proposals.c.id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(statement)).all())
+
+    async def ids_where(self, *where: Any) -> list[str]:
+        return list((await self.session.scalars(select(requests.c.id).where(*where))).all())
+
+    async def proposal_request_ids(self, volunteer_id: str) -> list[str]:
+        return list(
+            (
+                await self.session.scalars(
+                    select(proposals.c.request_id)
+                    .where(proposals.c.volunteer_id == volunteer_id)
+                    .distinct()
+                )
+            ).all()
+        )
+
+
+# ------------------------------------------------------------------ read model
+
+
+def in_area(code: str) -> Any:
+    """A WHERE clause: the request lies in the area `code` (GM, WK or BU)."""
+    area = AreaRef.from_code(code)
+    if area.neighbourhood:
+        return requests.c.neighbourhood == area.neighbourhood
+    if area.district:
+        return requests.c.district == area.district
+    return requests.c.municipality == area.municipality
+
+
+class ReadModel:
+    """Members, volunteer profiles and cooperatives as the registry's events describe them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def member_row(self, member_id: str) -> Any:
+        return (
+            await self.session.execute(select(members).where(members.c.member_id == member_id))
+        ).one_or_none()
+
+    async def volunteer_row(self, member_id: str) -> Any:
+        return (
+            await self.session.execute(
+                select(volunteers).where(volunteers.c.member_id == member_id)
+            )
+        ).one_or_none()
+
+    async def home_area(self, member_id: str) -> AreaRef | None:
+        row = await self.member_row(member_id)
+        if row is None or row.erased or row.neighbourhood is None:
+            return None
+        return AreaRef(
+            municipality=row.municipality, district=row.district, neighbourhood=row.neighbourhood
+        )
+
+    async def put_member(
+        self,
+        member_id: str,
+        *,
+        area: AreaRef,
+        roles: list[str] | None,
+        language: str | None,
+        consents: dict[str, bool] | None,
+        now: datetime,
+    ) -> bool:
+        """Apply what a member event says; False for an erased member (ignored)."""
+        row = await self.member_row(member_id)
+        if row is not None and row.erased:
+            return False
+        values: dict[str, Any] = {
+            "member_id": member_id,
+            "municipality": row.municipality if row else None,
+            "district": row.district if row else None,
+            "neighbourhood": row.neighbourhood if row else None,
+            "roles": row.roles if row else [],
+            "language": row.language if row else "nl",
+            "consents": dict(row.consents) if row else {},
+            "erased": False,
+            "updated_at": now,
+        }
+        if area.neighbourhood is not None:
+            values.update(
+                municipality=area.municipality,
+                district=area.district,
+                neighbourhood=area.neighbourhood,
+            )
+        if roles is not None:
+            values["roles"] = sorted(set(roles))
+        if language is not None:
+            values["language"] = language
+        if consents is not None:
+            values["consents"] = {**values["consents"], **consents}
+        await upsert(self.session, members, values, ["member_id"])
+        await self.refresh_candidates(member_id)
+        return True
+
+    async def put_volunteer(self, member_id: str, profile: dict[str, Any], now: datetime) -> None:
+        await upsert(
+            self.session,
+            volunteers,
+            {"member_id": member_id, **profile, "updated_at": now},
+            ["member_id"],
+        )
+        await self.refresh_candidates(member_id)
+
+    async def erase(self, member_id: str, now: datetime) -> None:
+        """Forget the member; a tombstone keeps late events from bringing them back."""
+        await self.session.execute(delete(candidates).where(candidates.c.member_id == member_id))
+        await self.session.execute(delete(volunteers).where(volunteers.c.member_id == member_id))
+        await upsert(
+            self.session,
+            members,
+            {
+                "member_id": member_id,
+                "municipality": None,
+                "district": None,
+                "neighbourhood": None,
+                "roles": [],
+                "language": "nl",
+                "consents": {},
+                "erased": True,
+                "updated_at": now,
+            },
+            ["member_id"],
+        )
+
+    async def refresh_candidates(self, member_id: str) -> None:
+        """Keep the candidate index in line: one row per category of an eligible volunteer."""
+        await self.session.execute(delete(candidates).where(candidates.c.member_id == member_id))
+        member = await self.member_row(member_id)
+        volunteer = await self.volunteer_row(member_id)
+        if member is None or volunteer is None or member.erased or member.neighbourhood is None:
+            return
+        if "volunteer" not in member.roles or not volunteer.active:
+            return
+        if not volunteer.matching_consent or not member.consents.get("matching", True):
+            return
+        rows = [
+            {
+                "member_id": member_id,
+                "category": category,
+                "municipality": member.municipality,
+                "district": member.district,
+                "neighbourhood": member.neighbourhood,
+            }
+            for category in sorted(set(volunteer.categories))
+        ]
+        if rows:
+            await self.session.execute(insert(candidates), rows)
+
+    async def put_cooperative(
+        self,
+        cooperative_id: str,
+        *,
+        parent_id: str | None,
+        level: str,
+        area_codes: list[str],
+        coordinator_ids: list[str],
+        policy: MatchingPolicy,
+    ) -> None:
+        await upsert(
+            self.session,
+            cooperatives,
+            {
+                "cooperative_id": cooperative_id,
+                "parent_id": parent_id,
+                "level": level,
+                "area_codes": sorted(area_codes),
+                "coordinator_ids": sorted(coordinator_ids),
+                "policy": policy.model_dump(mode="json"),
+            },
+            ["cooperative_id"],
+        )
+        await self.session.execute(
+            delete(cooperative_areas).where(cooperative_areas.c.cooperative_id == cooperative_id)
+        )
+        if area_codes:
+            await self.session.execute(
+                insert(cooperative_areas),
+                [
+                    {
+                        "area_code": code,
+                        "cooperative_id": cooperative_id,
+                        "has_coordinators": bool(coordinator_ids),
+                    }
+                    for code in sorted(set(area_codes))
+                ],
+            )
+
+    async def cooperatives_by_area(self, area: AreaRef) -> dict[str, list[tuple[str, bool]]]:
+        codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
+        rows = await self.session.execute(
+            select(cooperative_areas).where(cooperative_areas.c.area_code.in_(codes))
+        )
+        found: dict[str, list[tuple[str, bool]]] = {}
+        for r in rows:
+            found.setdefault(r.area_code, []).append((r.cooperative_id, r.has_coordinators))
+        return found
+
+    async def policy_for(self, area: AreaRef) -> tuple[str | None, MatchingPolicy]:
+        """The most local cooperative whose areas hold `area`, and its policy."""
+        by_area = await self.cooperatives_by_area(area)
+        for code in (area.neighbourhood, area.district, area.municipality):
+            for cooperative_id, _ in sorted(by_area.get(code or "", [])):
+                policy = await self.session.scalar(
+                    select(cooperatives.c.policy).where(
+                        cooperatives.c.cooperative_id == cooperative_id
+                    )
+                )
+                return cooperative_id, MatchingPolicy.model_validate(policy or {})
+        return None, MatchingPolicy()
+
+    async def candidate_snapshots(
+        self, category: str, area: AreaRef, tier: Tier, *, now: datetime, fairness_days: int
+    ) -> list[VolunteerSnapshot]:
+        """Eligible volunteers offering `category` in one tier around `area` (index lookups)."""
+        c = candidates.c
+        where: list[Any] = [c.category == category]
+        if tier == "neighbourhood":
+            where.append(c.neighbourhood == area.neighbourhood)
+        elif tier == "district":
+            where += [c.district == area.district, c.neighbourhood != area.neighbourhood]
+        elif tier == "municipality":
+            where += [c.municipality == area.municipality, c.district != area.district]
+        else:
+            raise ValueError("matching looks for candidates within the municipality only")
+        statement = (
+            select(c.member_id, c.municipality, c.district, c.neighbourhood, volunteers)
+            .join(volunteers, volunteers.c.member_id == c.member_id)
+            .where(*where)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return await self._snapshots(
+            [(r[0], r[1], r[2], r[3], r) for r in rows], now=now, fairness_days=fairness_days
+        )
+
+    async def snapshot(
+        self, member_id: str, *, now: datetime, fairness_days: int = 30
+    ) -> VolunteerSnapshot | None:
+        """A volunteer as matching sees them, whether or not they are a candidate now."""
+        member = await self.member_row(member_id)
+        if member is None or member.erased:
+            return None
+        volunteer = await self.volunteer_row(member_id)
+        if volunteer is None:
+            return None
+        [snap] = await self._snapshots(
+            [(member_id, member.municipality, member.district, member.neighbourhood, volunteer)],
+            now=now,
+            fairness_days=fairness_days,
+            member_rows={member_id: member},
+        )
+        return snap
+
+    async def _snapshots(
+        self,
+        rows: Sequence[Any],
+        *,
+        now: datetime,
+        fairness_days: int,
+        member_rows: dict[str, Any] | None = None,
+    ) -> list[VolunteerSnapshot]:
+        if not rows:
+            return []
+        ids = sorted({r[0] for r in rows})
+        since = now - timedelta(days=fairness_days)
+        load: dict[str, tuple[int, int]] = {}
+        for r in await self.session.execute(
+            select(
+                requests.c.matched_volunteer_id,
+                func.sum(case((requests.c.state == "matched", 1), else_=0)),
+                func.sum(case((requests.c.matched_at >= since, 1), else_=0)),
+            )
+            .where(requests.c.matched_volunteer_id.in_(ids))
+            .group_by(requests.c.matched_volunteer_id)
+        ):
+            load[r[0]] = (int(r[1] or 0), int(r[2] or 0))
+        answers: dict[str, tuple[int, int]] = {}
+        for r in await self.session.execute(
+            select(
+                proposals.c.volunteer_id,
+                func.sum(case((proposals.c.state.in_(ANSWERED), 1), else_=0)),
+                func.sum(case((proposals.c.state == "accepted", 1), else_=0)),
+            )
+            .where(proposals.c.volunteer_id.in_(ids))
+            .group_by(proposals.c.volunteer_id)
+        ):
+            answers[r[0]] = (int(r[1] or 0), int(r[2] or 0))
+        result = []
+        seen: set[str] = set()
+        for r in rows:
+            member_id = r[0]
+            if member_id in seen:
+                continue
+            seen.add(member_id)
+            v = r[4]
+            member = (member_rows or {}).get(member_id)
+            open_now, recent = load.get(member_id, (0, 0))
+            answered, accepted = answers.get(member_id, (0, 0))
+            roles = member.roles if member is not None else ["volunteer"]
+            consents = member.consents if member is not None else {}
+            result.append(
+                VolunteerSnapshot(
+                    member_id=member_id,
+                    home=AreaRef(municipality=r[1], district=r[2], neighbourhood=r[3]),
+                    categories=frozenset(v.categories),
+                    radius_km=float(v.radius_km),
+                    languages=frozenset(v.languages),
+                    availability=tuple(AvailabilitySlot.model_validate(s) for s in v.availability),
+                    flexible=bool(v.flexible),
+                    max_open=int(v.max_open),
+                    active=bool(v.active),
+                    consent=bool(v.matching_consent) and bool(consents.get("matching", True)),
+                    is_volunteer="volunteer" in roles,
+                    certificate_of_conduct=bool(v.certificate_of_conduct),
+                    open_assignments=open_now,
+                    recent_assignments=recent,
+                    proposals_answered=answered,
+                    proposals_accepted=accepted,
+                )
+            )
+        return result
+
+    async def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """The whole read model as plain rows (to compare a rebuild with the original)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for table, key in (
+            (members, [members.c.member_id]),
+            (volunteers, [volunteers.c.member_id]),
+            (candidates, [candidates.c.member_id, candidates.c.category]),
+            (cooperatives, [cooperatives.c.cooperative_id]),
+            (
+                cooperative_areas,
+                [cooperative_areas.c.area_code, cooperative_areas.c.cooperative_id],
+            ),
+        ):
+            rows = await self.session.execute(select(table).order_by(*key))
+            out[table.name] = [
+                {k: v for k, v in row._mapping.items() if k != "updated_at"} for row in rows
+            ]
+        return out
+
+
+def open_states_filter() -> Any:
+    return requests.c.state.in_(sorted(UNMATCHED))

@@ -1,0 +1,1 @@
+"""Use cases of the matching service: one function each, taking a unit of work."""

@@ -1,0 +1,97 @@
+"""One round of matching: find the best K candidates through the indexes, tier by tier, and
+propose to them; with nobody left, escalate to the most local cooperative with coordinators."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from services.matching.adapters.repository import ReadModel
+from services.matching.domain.model import HelpRequest
+from services.matching.domain.rules import (
+    LatLon,
+    Ranked,
+    RequestNeeds,
+    Tier,
+    escalation_target,
+    rank,
+)
+from services.matching.service_layer.uow import MatchingUnitOfWork
+from shared.events import MatchingPolicy
+
+SEARCH_TIERS: tuple[Tier, ...] = ("neighbourhood", "district", "municipality")
+
+
+def needs_of(request: HelpRequest) -> RequestNeeds:
+    return RequestNeeds(
+        requester_id=request.requester_id,
+        category=request.category,
+        area=request.area,
+        languages=frozenset(request.languages),
+        needed_from=request.needed_from,
+        needed_until=request.needed_until,
+        flexible=request.flexible,
+        exclude=frozenset(request.proposed_to()),
+    )
+
+
+async def find_candidates(
+    readmodel: ReadModel,
+    needs: RequestNeeds,
+    policy: MatchingPolicy,
+    centroids: Mapping[str, LatLon],
+    *,
+    now: datetime,
+    wanted: int,
+) -> list[Ranked]:
+    """The best `wanted` candidates. A later tier always ranks below an earlier one, so the
+    search stops at the first tier that completes the round."""
+    found: list[Ranked] = []
+    for tier in SEARCH_TIERS:
+        pool = await readmodel.candidate_snapshots(
+            needs.category, needs.area, tier, now=now, fairness_days=policy.fairness_days
+        )
+        found += rank(pool, needs, policy, centroids)
+        if len(found) >= wanted:
+            break
+    return found[:wanted]
+
+
+async def next_round(
+    request: HelpRequest,
+    uow: MatchingUnitOfWork,
+    centroids: Mapping[str, LatLon],
+    *,
+    now: datetime,
+) -> None:
+    """Propose to the next K, or escalate when the rounds are used up or nobody is left."""
+    _, policy = await uow.readmodel.policy_for(request.area)
+    chosen: list[Ranked] = []
+    if request.round < policy.max_rounds:
+        chosen = await find_candidates(
+            uow.readmodel,
+            needs_of(request),
+            policy,
+            centroids,
+            now=now,
+            wanted=policy.proposals_per_round,
+        )
+    if chosen:
+        request.propose([c.volunteer.member_id for c in chosen], now=now, policy=policy)
+        return
+    if request.round == 0:
+        reason = "no_candidates"
+    elif request.proposals and all(p.state == "declined" for p in request.proposals):
+        reason = "declined_by_all"
+    else:
+        reason = "rounds_exhausted"
+    target = escalation_target(request.area, await uow.readmodel.cooperatives_by_area(request.area))
+    request.escalate(reason, cooperative_id=target, now=now)  # type: ignore[arg-type]
+
+
+async def record(uow: MatchingUnitOfWork, request: HelpRequest, *, new: bool = False) -> None:
+    """Write the request and queue the events it produced, in this transaction."""
+    if new:
+        await uow.requests.add(request)
+    else:
+        await uow.requests.save(request)
+    for event in request.pop_events():
+        uow.emit(event, request.area)

@@ -1,0 +1,59 @@
+"""The matching service's unit of work: one transaction with its repositories."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Self, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from services.matching.adapters.repository import ReadModel, RequestRepository, StaleRequest
+from shared.logging import get_logger
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+
+class MatchingUnitOfWork(UnitOfWork):
+    requests: RequestRepository
+    readmodel: ReadModel
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.requests = RequestRepository(self.session)
+        self.readmodel = ReadModel(self.session)
+        return self
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, StaleRequest):
+        return True
+    if isinstance(exc, OperationalError):
+        return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+    if isinstance(exc, DBAPIError):  # PostgreSQL serialization failure or deadlock
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
+            getattr(exc, "orig", None), "pgcode", None
+        )
+        return code in ("40001", "40P01")
+    return False
+
+
+async def retrying(
+    make_uow: Callable[[], MatchingUnitOfWork],
+    use_case: Callable[[MatchingUnitOfWork], Awaitable[T]],
+    *,
+    attempts: int = 5,
+) -> T:
+    """Run a use case in a fresh unit of work; start again when a concurrent change won."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with make_uow() as uow:
+                return await use_case(uow)
+        except Exception as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            log.info(
+                "retrying after a concurrent change", attempt=attempt, error=type(exc).__name__
+            )
+            await asyncio.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")

@@ -1,0 +1,398 @@
+"""Use cases behind the RPC verbs: one function each, taking a unit of work.
+
+Each command commits its change and the events that announce it in one transaction.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+
+from services.matching.adapters.orm import proposals, requests
+from services.matching.adapters.repository import in_area
+from services.matching.domain.model import FINAL, UNMATCHED, HelpRequest
+from services.matching.domain.rules import (
+    LatLon,
+    area_distance_km,
+    rank,
+    tier_of,
+    why_not,
+    within_radius,
+)
+from services.matching.service_layer.matching import needs_of, next_round, record
+from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.views import (
+    proposal_view,
+    proposal_view_from_row,
+    request_view,
+    summary_from_row,
+)
+from shared.areas import AreaRef, area_level
+from shared.clock import Clock
+from shared.contracts.matching import (
+    Board,
+    BoardQuery,
+    Candidate,
+    CandidateList,
+    CandidatesQuery,
+    CoordinatorCancel,
+    CoordinatorClose,
+    CoordinatorMatch,
+    MyRequestsQuery,
+    NoticeBoard,
+    NoticeBoardQuery,
+    NoticeItem,
+    ProposalAnswer,
+    ProposalList,
+    ProposalQuery,
+    ProposalView,
+    RequestCancel,
+    RequestComplete,
+    RequestCreate,
+    RequestList,
+    RequestQuery,
+    RequestState,
+    RequestView,
+)
+from shared.errors import Forbidden, Invalid, NotFound
+
+BOARD_STATES: tuple[RequestState, ...] = ("escalated", "open", "proposed", "matched")
+
+
+@dataclass
+class Context:
+    """What use cases need besides the unit of work."""
+
+    clock: Clock
+    centroids: Mapping[str, LatLon]
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def check_area_codes(codes: list[str]) -> list[AreaRef]:
+    try:
+        return [AreaRef.from_code(code) for code in codes]
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def covers(area_codes: list[str], area: AreaRef) -> bool:
+    code = area.most_specific()
+    if code is None:
+        return False
+    return any(a.contains(code) for a in check_area_codes(area_codes))
+
+
+def require_coordinator_of(area_codes: list[str], request: HelpRequest) -> None:
+    if not covers(area_codes, request.area):
+        raise Forbidden("this request lies outside your cooperative's areas")
+
+
+# ------------------------------------------------------------------ requests
+
+
+async def create_request(
+    cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    now = ctx.now()
+    requester = await uow.readmodel.member_row(cmd.requester_id)
+    if requester is not None and requester.erased:
+        raise Invalid("this member has been erased")
+    if cmd.entered_by is None:
+        if cmd.neighbourhood is not None:
+            raise Forbidden("only a coordinator entering a request may set its neighbourhood")
+        area = await uow.readmodel.home_area(cmd.requester_id)
+        if area is None:
+            raise NotFound(
+                "matching does not know this member's neighbourhood (yet)",
+                details={"reason": "member_unknown"},
+            )
+    else:
+        if not cmd.area_codes:
+            raise Forbidden("a coordinator entering a request must give their areas")
+        if cmd.neighbourhood is not None:
+            try:
+                area = AreaRef.from_code(cmd.neighbourhood)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from exc
+            if area.neighbourhood is None:
+                raise Invalid("neighbourhood must be a BU code")
+        else:
+            known = await uow.readmodel.home_area(cmd.requester_id)
+            if known is None:
+                raise Invalid("give the neighbourhood: matching does not know where they live")
+            area = known
+        if not covers(cmd.area_codes, area):
+            raise Forbidden("this neighbourhood lies outside your cooperative's areas")
+    request = HelpRequest.open(
+        requester_id=cmd.requester_id,
+        category=cmd.category,
+        description=cmd.description,
+        area=area,
+        now=now,
+        needed_from=cmd.needed_from,
+        needed_until=cmd.needed_until,
+        flexible=cmd.flexible,
+        urgent=cmd.urgent,
+        languages=cmd.languages,
+        entered_by=cmd.entered_by,
+    )
+    await next_round(request, uow, ctx.centroids, now=now)
+    await record(uow, request, new=True)
+    await uow.commit()
+    return request_view(request, with_proposals=True)
+
+
+async def get_request(q: RequestQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> RequestView:
+    request = await uow.requests.get(q.request_id)
+    as_coordinator = bool(q.area_codes) and covers(q.area_codes, request.area)
+    if not (as_coordinator or request.may_read(q.actor_id)):
+        raise Forbidden("you may not see this request")
+    involved_as_owner = q.actor_id in (request.requester_id, request.entered_by)
+    view = request_view(request, with_proposals=as_coordinator or involved_as_owner)
+    if not (as_coordinator or involved_as_owner):
+        # A volunteer sees the request, not the feedback or the coordinators' notes.
+        view = view.model_copy(update={"comment": None, "note": None, "score": None})
+    return view
+
+
+async def list_mine(q: MyRequestsQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> RequestList:
+    if q.role == "requester":
+        where: list[Any] = [
+            or_(requests.c.requester_id == q.member_id, requests.c.entered_by == q.member_id)
+        ]
+    else:
+        where = [requests.c.matched_volunteer_id == q.member_id]
+    if q.states:
+        where.append(requests.c.state.in_(q.states))
+    rows = await uow.requests.rows(*where, order=[requests.c.created_at.desc()], limit=q.limit)
+    return RequestList(requests=[summary_from_row(r) for r in rows])
+
+
+async def cancel_request(
+    cmd: RequestCancel, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    request = await uow.requests.get(cmd.request_id)
+    if cmd.actor_id not in (request.requester_id, request.entered_by):
+        raise Forbidden("only the requester can cancel this request")
+    request.cancel(by=cmd.actor_id, now=ctx.now())
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request, with_proposals=True)
+
+
+async def complete_request(
+    cmd: RequestComplete, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    request = await uow.requests.get(cmd.request_id)
+    request.complete(
+        by=cmd.actor_id, now=ctx.now(), hours=cmd.hours, score=cmd.score, comment=cmd.comment
+    )
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request)
+
+
+async def notice_board(
+    q: NoticeBoardQuery, *, uow: MatchingUnitOfWork, ctx: Context
+) -> NoticeBoard:
+    check_area_codes([q.area_code])
+    rows = await uow.requests.rows(
+        in_area(q.area_code),
+        requests.c.state.in_(sorted(UNMATCHED)),
+        order=[requests.c.needed_from, requests.c.created_at],
+        limit=500,
+    )
+    return NoticeBoard(
+        area_code=q.area_code,
+        items=[
+            NoticeItem(
+                category=r.category,
+                neighbourhood=r.neighbourhood,
+                needed_from=r.needed_from,
+                needed_until=r.needed_until,
+                flexible=r.flexible,
+                urgent=r.urgent,
+            )
+            for r in rows
+        ],
+    )
+
+
+# ------------------------------------------------------------------ proposals
+
+
+async def list_proposals(
+    q: ProposalQuery, *, uow: MatchingUnitOfWork, ctx: Context
+) -> ProposalList:
+    where: list[Any] = [proposals.c.volunteer_id == q.volunteer_id]
+    if q.states:
+        where.append(proposals.c.state.in_(q.states))
+    rows = await uow.requests.proposal_rows(*where, limit=q.limit)
+    return ProposalList(proposals=[proposal_view_from_row(r, with_description=True) for r in rows])
+
+
+async def answer_proposal(
+    cmd: ProposalAnswer, *, accept: bool, uow: MatchingUnitOfWork, ctx: Context
+) -> ProposalView:
+    now = ctx.now()
+    request = await uow.requests.get_by_proposal(cmd.proposal_id)
+    if accept:
+        request.accept(cmd.proposal_id, cmd.volunteer_id, now=now)
+    else:
+        request.decline(cmd.proposal_id, cmd.volunteer_id, now=now)
+        if request.round_finished(now):
+            await next_round(request, uow, ctx.centroids, now=now)
+    await record(uow, request)
+    await uow.commit()
+    return proposal_view(request.proposal(cmd.proposal_id), request, with_description=True)
+
+
+# ------------------------------------------------------------------ coordinators
+
+
+async def board(q: BoardQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> Board:
+    areas = check_area_codes(q.area_codes)
+    states = q.states or list(BOARD_STATES)
+    where_area = or_(*(in_area(a.most_specific() or "") for a in areas))
+    result: dict[RequestState, list[Any]] = {}
+    counts: dict[RequestState, int] = {}
+    for state in states:
+        order: list[Any] = (
+            [requests.c.escalated_at, requests.c.created_at]
+            if state == "escalated"
+            else [requests.c.urgent.desc(), requests.c.created_at]
+        )
+        rows = await uow.requests.rows(
+            where_area, requests.c.state == state, order=order, limit=q.limit
+        )
+        result[state] = [summary_from_row(r) for r in rows]
+        counts[state] = len(rows)
+    return Board(area_codes=q.area_codes, requests=result, counts=counts)
+
+
+async def candidates_for(
+    q: CandidatesQuery, *, uow: MatchingUnitOfWork, ctx: Context
+) -> CandidateList:
+    now = ctx.now()
+    request = await uow.requests.get(q.request_id)
+    require_coordinator_of(q.area_codes, request)
+    _, policy = await uow.readmodel.policy_for(request.area)
+    needs = needs_of(request)
+    needs = type(needs)(**{**needs.__dict__, "exclude": frozenset()})
+    pool = []
+    for tier in ("neighbourhood", "district", "municipality"):
+        pool += await uow.readmodel.candidate_snapshots(
+            request.category, request.area, tier, now=now, fairness_days=policy.fairness_days
+        )
+    out = []
+    for v in pool:
+        tier = tier_of(v.home, request.area)
+        distance = area_distance_km(v.home, request.area, ctx.centroids)
+        if why_not(v, needs, policy, distance, tier, check_radius=False) is not None:
+            continue
+        out.append((v, tier, distance))
+    ranked = rank([v for v, _, _ in out], needs, policy, ctx.centroids)
+    # `rank` drops those out of radius; a coordinator sees them too, after the others.
+    order = {r.volunteer.member_id: i for i, r in enumerate(ranked)}
+    out.sort(key=lambda t: (order.get(t[0].member_id, len(order)), t[2] or 0.0, t[0].member_id))
+    proposed = request.proposed_to()
+    return CandidateList(
+        request_id=request.id,
+        candidates=[
+            Candidate(
+                volunteer_id=v.member_id,
+                neighbourhood=v.home.neighbourhood,
+                distance_km=round(distance, 2) if distance is not None else None,
+                tier=tier,
+                open_assignments=v.open_assignments,
+                assignments_recent=v.recent_assignments,
+                acceptance_rate=v.acceptance_rate,
+                within_radius=within_radius(v, distance, tier),
+                already_proposed=v.member_id in proposed,
+            )
+            for v, tier, distance in out[: q.limit]
+        ],
+    )
+
+
+async def _known_volunteer(uow: MatchingUnitOfWork, volunteer_id: str, now: datetime) -> None:
+    snap = await uow.readmodel.snapshot(volunteer_id, now=now)
+    if snap is None or not snap.is_volunteer:
+        raise Invalid("this member is not a volunteer matching knows")
+
+
+async def coordinator_match(
+    cmd: CoordinatorMatch, *, uow: MatchingUnitOfWork, ctx: Context, reassign: bool = False
+) -> RequestView:
+    now = ctx.now()
+    request = await uow.requests.get(cmd.request_id)
+    require_coordinator_of(cmd.area_codes, request)
+    await _known_volunteer(uow, cmd.volunteer_id, now)
+    if reassign:
+        request.reassign(cmd.volunteer_id, coordinator_id=cmd.coordinator_id, now=now)
+    else:
+        request.match_by_hand(cmd.volunteer_id, coordinator_id=cmd.coordinator_id, now=now)
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request, with_proposals=True)
+
+
+async def coordinator_cancel(
+    cmd: CoordinatorCancel, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    request = await uow.requests.get(cmd.request_id)
+    require_coordinator_of(cmd.area_codes, request)
+    request.cancel(by=cmd.coordinator_id, now=ctx.now(), note=cmd.note)
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request, with_proposals=True)
+
+
+async def coordinator_close(
+    cmd: CoordinatorClose, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    request = await uow.requests.get(cmd.request_id)
+    require_coordinator_of(cmd.area_codes, request)
+    request.close(coordinator_id=cmd.coordinator_id, note=cmd.note, now=ctx.now(), hours=cmd.hours)
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request, with_proposals=True)
+
+
+# ------------------------------------------------------------------ timers
+
+
+async def fire_timer(request_id: str, kind: str, *, uow: MatchingUnitOfWork, ctx: Context) -> bool:
+    """Fire one due timer; True when it changed the request."""
+    now = ctx.now()
+    request = await uow.requests.get(request_id)
+    changed = False
+    if kind == "expiry" and request.state in UNMATCHED and request.expires_at is not None:
+        if request.expires_at <= now:
+            request.expire(now=now)
+            changed = True
+    elif kind == "round" and request.state == "proposed" and request.round_finished(now):
+        request.expire_round(now=now)
+        await next_round(request, uow, ctx.centroids, now=now)
+        changed = True
+    if changed:
+        await record(uow, request)
+    else:
+        await uow.requests.resync_timers(request, drop_due_before=now)
+    await uow.commit()
+    return changed
+
+
+def is_final(state: str) -> bool:
+    return state in FINAL
+
+
+def area_kind(code: str) -> str:
+    try:
+        return area_level(code)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc

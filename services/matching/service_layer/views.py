@@ -1,0 +1,109 @@
+"""Domain objects and rows turned into the contract's reply models."""
+
+from typing import Any
+
+from services.matching.domain.model import HelpRequest, Proposal
+from shared.contracts.matching import ProposalView, RequestSummary, RequestView
+
+
+def proposal_view(
+    p: Proposal, request: HelpRequest, *, with_description: bool = False
+) -> ProposalView:
+    show = with_description and p.state in ("pending", "accepted")
+    return ProposalView(
+        proposal_id=p.id,
+        request_id=request.id,
+        volunteer_id=p.volunteer_id,
+        state=p.state,
+        round=p.round,
+        category=request.category,
+        urgent=request.urgent,
+        needed_from=request.needed_from,
+        needed_until=request.needed_until,
+        flexible=request.flexible,
+        neighbourhood=request.area.neighbourhood,
+        proposed_at=p.proposed_at,
+        expires_at=p.expires_at,
+        answered_at=p.answered_at,
+        description=request.description if show else None,
+    )
+
+
+def proposal_view_from_row(row: Any, *, with_description: bool = False) -> ProposalView:
+    """`row` joins a proposal (id, volunteer_id, state, ...) with its request's columns."""
+    m = row._mapping
+    show = with_description and m["state"] in ("pending", "accepted")
+    return ProposalView(
+        proposal_id=m["id"],
+        request_id=m["request_id"],
+        volunteer_id=m["volunteer_id"],
+        state=m["state"],
+        round=m["round"],
+        category=m["category"],
+        urgent=m["urgent"],
+        needed_from=m["needed_from"],
+        needed_until=m["needed_until"],
+        flexible=m["flexible"],
+        neighbourhood=m["neighbourhood"],
+        proposed_at=m["proposed_at"],
+        expires_at=m["expires_at"],
+        answered_at=m["answered_at"],
+        description=m["description"] if show else None,
+    )
+
+
+def request_view(r: HelpRequest, *, with_proposals: bool = False) -> RequestView:
+    return RequestView(
+        request_id=r.id,
+        requester_id=r.requester_id,
+        category=r.category,
+        description=r.description,
+        state=r.state,
+        needed_from=r.needed_from,
+        needed_until=r.needed_until,
+        flexible=r.flexible,
+        urgent=r.urgent,
+        languages=list(r.languages),
+        neighbourhood=r.area.neighbourhood,
+        district=r.area.district,
+        municipality=r.area.municipality,
+        entered_by=r.entered_by,
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+        round=r.round,
+        matched_volunteer_id=r.matched_volunteer_id,
+        matched_at=r.matched_at,
+        matched_by=r.matched_by,
+        escalated_at=r.escalated_at,
+        escalation_reason=r.escalation_reason,
+        escalated_to=r.escalated_to,
+        completed_at=r.completed_at,
+        hours=r.hours,
+        score=r.score,
+        comment=r.comment,
+        closed_by=r.closed_by,
+        note=r.note,
+        cancelled_at=r.cancelled_at,
+        cancelled_by=r.cancelled_by,
+        proposals=[proposal_view(p, r) for p in r.proposals] if with_proposals else [],
+    )
+
+
+def summary_from_row(row: Any) -> RequestSummary:
+    return RequestSummary(
+        request_id=row.id,
+        requester_id=row.requester_id,
+        category=row.category,
+        state=row.state,
+        urgent=row.urgent,
+        needed_from=row.needed_from,
+        needed_until=row.needed_until,
+        flexible=row.flexible,
+        neighbourhood=row.neighbourhood,
+        created_at=row.created_at,
+        matched_volunteer_id=row.matched_volunteer_id,
+        escalated_at=row.escalated_at,
+        escalation_reason=row.escalation_reason,
+        entered_by=row.entered_by,
+        round=row.round,
+    )
