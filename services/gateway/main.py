@@ -1,44 +1,115 @@
-"""The gateway's FastAPI application."""
+"""The gateway's FastAPI app: REST API under /api/v1, web pages, live updates, health."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
-from services.gateway.routes import health
-from shared.logging import CorrelationIdMiddleware, configure_logging
+from services.gateway import problems
+from services.gateway.bootstrap import Gateway
+from services.gateway.demo import seed_in_background
+from services.gateway.routes import health, pages
+from services.gateway.routes.api import (
+    auth,
+    coordinator,
+    inbox,
+    me,
+    public,
+    reports,
+    requests,
+    volunteers,
+)
+from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
 from shared.metrics import HttpMetricsMiddleware, metrics_app
-from shared.rpc import RpcClient
-from shared.service import nats_broker
-from shared.settings import Settings, get_settings
+
+log = get_logger(__name__)
+
+STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+]
 
+
+class SecurityHeadersMiddleware:
+    """ASGI middleware: headers that keep pages from being framed, sniffed or scripted."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {key.lower() for key, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(gateway: Gateway | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(service="gateway", env=settings.env, level=settings.log_level)
-        broker = nats_broker(settings, name="gateway")
-        app.state.broker = broker
-        app.state.rpc = RpcClient(broker, timeout=settings.rpc_timeout)
-        app.state.settings = settings
-        await broker.start()
+        gw = gateway or Gateway()
+        configure_logging(service="gateway", env=gw.settings.env, level=gw.settings.log_level)
+        app.state.gateway = gw
+        await gw.start()
+        seeding = seed_in_background(gw) if gw.options.demo else None
+        log.info("gateway started", database=gw.engine.dialect.name)
         try:
             yield
         finally:
-            await broker.stop()
+            if seeding is not None:
+                seeding.cancel()
+            await gw.stop()
 
     app = FastAPI(
         title="Samen",
         summary="Neighbourhood care cooperatives: ask for help, offer it, match it nearby.",
+        description=(
+            "Every error is an RFC 9457 `application/problem+json` response. Sign in with "
+            "`POST /api/v1/auth/login` and send the `access_token` as a bearer token; a browser "
+            "session cookie works too, with the `X-CSRF-Token` header on changes."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
+    problems.install(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     app.mount("/metrics", metrics_app())
+
+    @app.exception_handler(pages.SignInFirst)
+    async def sign_in_first(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, pages.SignInFirst)
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, me, public, volunteers, requests, coordinator, reports, inbox):
+        api.include_router(module.router)
+    app.include_router(api)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 

@@ -1,0 +1,73 @@
+"""Tables of the gateway's own database: accounts, sessions, the audit log, rate limits.
+
+Everything about a member other than how they sign in lives in the registry; the gateway keeps
+only the e-mail address used as a login name, the password hash and the member id.
+"""
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(40), primary_key=True),
+    Column("member_id", String(40), nullable=False, unique=True),
+    # Lower-cased; unique, so one e-mail address is one login.
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSON, nullable=False, default=list),
+    Column("language", String(2), nullable=False, default="nl"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # sha256 of the token: a stolen database gives no usable session.
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "account_id",
+        String(40),
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", String(10), nullable=False),  # "cookie" or "bearer"
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", String(40), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(40), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("subject_type", String(40), nullable=False),
+    Column("subject_id", String(80), nullable=False),
+    Column("area", String(12), nullable=True),
+    Index("ix_audit_log_actor_at", "actor_id", "at"),
+    Index("ix_audit_log_subject", "subject_type", "subject_id"),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("hits", Integer, nullable=False),
+)

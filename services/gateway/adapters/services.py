@@ -1,0 +1,265 @@
+"""The other services as the gateway sees them: typed calls over request/reply.
+
+Each method is one RPC verb from `shared.contracts`; routes never build subjects or payloads.
+"""
+
+from typing import Any
+
+from shared.contracts import matching as mc
+from shared.contracts import notify as nc
+from shared.contracts import registry as rc
+from shared.rpc import RpcClient
+
+
+class Registry:
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def lookup(self, postcode: str) -> rc.PostcodeArea:
+        return await self._rpc.call(
+            "registry", rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode), result=rc.PostcodeArea
+        )
+
+    async def areas(self, **query: Any) -> list[rc.AreaInfo]:
+        reply = await self._rpc.call(
+            "registry", rc.AREAS_LIST, rc.AreaQuery(**query), result=rc.AreaList
+        )
+        return reply.areas
+
+    async def cooperatives(
+        self, *, area_code: str | None = None, coordinator_id: str | None = None
+    ) -> list[rc.CooperativeInfo]:
+        reply = await self._rpc.call(
+            "registry",
+            rc.COOPERATIVE_LIST,
+            rc.CooperativeQuery(area_code=area_code, coordinator_id=coordinator_id),
+            result=rc.CooperativeList,
+        )
+        return reply.cooperatives
+
+    async def register(self, command: rc.MemberRegister) -> rc.MemberInfo:
+        return await self._rpc.call("registry", rc.MEMBER_REGISTER, command, result=rc.MemberInfo)
+
+    async def member(self, member_id: str, *, actor_id: str | None) -> rc.MemberInfo:
+        return await self._rpc.call(
+            "registry",
+            rc.MEMBER_GET,
+            rc.MemberQuery(member_id=member_id, actor_id=actor_id),
+            result=rc.MemberInfo,
+        )
+
+    async def member_by_email(self, email: str) -> rc.MemberInfo:
+        return await self._rpc.call(
+            "registry", rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email), result=rc.MemberInfo
+        )
+
+    async def update_member(self, command: rc.MemberUpdate) -> rc.MemberInfo:
+        return await self._rpc.call("registry", rc.MEMBER_UPDATE, command, result=rc.MemberInfo)
+
+    async def members(self, query: rc.MemberListQuery) -> rc.MemberList:
+        return await self._rpc.call("registry", rc.MEMBER_LIST, query, result=rc.MemberList)
+
+    async def contact(self, member_id: str) -> rc.MemberContact:
+        return await self._rpc.call(
+            "registry",
+            rc.MEMBER_CONTACT,
+            rc.MemberRef(member_id=member_id),
+            result=rc.MemberContact,
+        )
+
+    async def export(self, member_id: str) -> Any:
+        return await self._rpc.call(
+            "registry",
+            rc.MEMBER_EXPORT,
+            rc.MemberQuery(member_id=member_id, actor_id=member_id),
+        )
+
+    async def erase(self, member_id: str) -> rc.MemberErasure:
+        return await self._rpc.call(
+            "registry",
+            rc.MEMBER_ERASE,
+            rc.MemberQuery(member_id=member_id, actor_id=member_id),
+            result=rc.MemberErasure,
+        )
+
+    async def volunteer_profile(self, member_id: str) -> rc.VolunteerProfile:
+        return await self._rpc.call(
+            "registry",
+            rc.VOLUNTEER_PROFILE_GET,
+            rc.MemberQuery(member_id=member_id, actor_id=member_id),
+            result=rc.VolunteerProfile,
+        )
+
+    async def set_volunteer_profile(self, command: rc.VolunteerProfileSet) -> rc.VolunteerProfile:
+        return await self._rpc.call(
+            "registry", rc.VOLUNTEER_PROFILE_SET, command, result=rc.VolunteerProfile
+        )
+
+    async def directory(self, search: rc.DirectorySearch) -> rc.DirectoryResults:
+        return await self._rpc.call(
+            "registry", rc.DIRECTORY_SEARCH, search, result=rc.DirectoryResults
+        )
+
+
+class Notify:
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def inbox(self, member_id: str, *, unread_only: bool = False) -> nc.InboxPage:
+        return await self._rpc.call(
+            "notify",
+            nc.INBOX_LIST,
+            nc.InboxQuery(member_id=member_id, unread_only=unread_only),
+            result=nc.InboxPage,
+        )
+
+    async def mark_read(self, member_id: str, item_ids: list[str] | None) -> nc.MarkedRead:
+        return await self._rpc.call(
+            "notify",
+            nc.INBOX_MARK_READ,
+            nc.MarkRead(member_id=member_id, item_ids=item_ids),
+            result=nc.MarkedRead,
+        )
+
+    async def verify_link(self, token: str) -> nc.ProposalLink:
+        return await self._rpc.call(
+            "notify", nc.TOKEN_VERIFY, nc.TokenRequest(token=token), result=nc.ProposalLink
+        )
+
+    async def redeem_link(self, token: str) -> nc.ProposalLink:
+        return await self._rpc.call(
+            "notify", nc.TOKEN_REDEEM, nc.TokenRequest(token=token), result=nc.ProposalLink
+        )
+
+    async def export(self, member_id: str) -> nc.MemberExport:
+        return await self._rpc.call(
+            "notify", nc.MEMBER_EXPORT, nc.MemberQuery(member_id=member_id), result=nc.MemberExport
+        )
+
+    async def confirm_erasure(self, member_id: str) -> None:
+        await self._rpc.call(
+            "notify", nc.ERASURE_CONFIRM, nc.ErasureConfirmation(member_id=member_id)
+        )
+
+    async def erase(self, member_id: str) -> None:
+        await self._rpc.call("notify", nc.MEMBER_ERASE, nc.MemberQuery(member_id=member_id))
+
+
+class Matching:
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def create(self, command: mc.RequestCreate) -> mc.RequestView:
+        return await self._rpc.call("matching", mc.REQUEST_CREATE, command, result=mc.RequestView)
+
+    async def get(
+        self, request_id: str, *, actor_id: str, area_codes: list[str] | None = None
+    ) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching",
+            mc.REQUEST_GET,
+            mc.RequestQuery(request_id=request_id, actor_id=actor_id, area_codes=area_codes or []),
+            result=mc.RequestView,
+        )
+
+    async def mine(
+        self, member_id: str, *, role: str = "requester", states: list[str] | None = None
+    ) -> list[mc.RequestSummary]:
+        reply = await self._rpc.call(
+            "matching",
+            mc.REQUEST_LIST_MINE,
+            {"member_id": member_id, "role": role, "states": states},
+            result=mc.RequestList,
+        )
+        return reply.requests
+
+    async def cancel(self, request_id: str, *, actor_id: str) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching",
+            mc.REQUEST_CANCEL,
+            mc.RequestCancel(request_id=request_id, actor_id=actor_id),
+            result=mc.RequestView,
+        )
+
+    async def complete(self, command: mc.RequestComplete) -> mc.RequestView:
+        return await self._rpc.call("matching", mc.REQUEST_COMPLETE, command, result=mc.RequestView)
+
+    async def notice_board(self, area_code: str) -> mc.NoticeBoard:
+        return await self._rpc.call(
+            "matching",
+            mc.NOTICE_BOARD,
+            mc.NoticeBoardQuery(area_code=area_code),
+            result=mc.NoticeBoard,
+        )
+
+    async def proposals(
+        self, volunteer_id: str, *, states: list[str] | None = None
+    ) -> list[mc.ProposalView]:
+        reply = await self._rpc.call(
+            "matching",
+            mc.PROPOSAL_LIST_FOR_VOLUNTEER,
+            {"volunteer_id": volunteer_id, "states": states},
+            result=mc.ProposalList,
+        )
+        return reply.proposals
+
+    async def answer(self, proposal_id: str, *, volunteer_id: str, accept: bool) -> mc.ProposalView:
+        return await self._rpc.call(
+            "matching",
+            mc.PROPOSAL_ACCEPT if accept else mc.PROPOSAL_DECLINE,
+            mc.ProposalAnswer(proposal_id=proposal_id, volunteer_id=volunteer_id),
+            result=mc.ProposalView,
+        )
+
+    async def board(
+        self, *, coordinator_id: str, area_codes: list[str], states: list[str] | None = None
+    ) -> mc.Board:
+        return await self._rpc.call(
+            "matching",
+            mc.COORDINATOR_BOARD,
+            {"coordinator_id": coordinator_id, "area_codes": area_codes, "states": states},
+            result=mc.Board,
+        )
+
+    async def candidates(
+        self, *, coordinator_id: str, area_codes: list[str], request_id: str
+    ) -> mc.CandidateList:
+        return await self._rpc.call(
+            "matching",
+            mc.COORDINATOR_CANDIDATES,
+            mc.CandidatesQuery(
+                coordinator_id=coordinator_id, area_codes=area_codes, request_id=request_id
+            ),
+            result=mc.CandidateList,
+        )
+
+    async def match(
+        self, *, coordinator_id: str, area_codes: list[str], request_id: str, volunteer_id: str
+    ) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching",
+            mc.COORDINATOR_MATCH,
+            mc.CoordinatorMatch(
+                coordinator_id=coordinator_id,
+                area_codes=area_codes,
+                request_id=request_id,
+                volunteer_id=volunteer_id,
+            ),
+            result=mc.RequestView,
+        )
+
+    async def figures(self, query: mc.FiguresQuery) -> mc.Figures:
+        return await self._rpc.call("matching", mc.REPORT_FIGURES, query, result=mc.Figures)
+
+    async def export(self, member_id: str) -> mc.MemberData:
+        return await self._rpc.call(
+            "matching", mc.MEMBER_EXPORT, mc.MemberQuery(member_id=member_id), result=mc.MemberData
+        )
+
+    async def erase(self, member_id: str) -> mc.MemberErasure:
+        return await self._rpc.call(
+            "matching",
+            mc.MEMBER_ERASE,
+            mc.MemberQuery(member_id=member_id),
+            result=mc.MemberErasure,
+        )

@@ -1,0 +1,294 @@
+"""The gateway's repository: accounts, sessions, the audit log and rate-limit counters."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.gateway.adapters.orm import accounts, audit_log, rate_limits, sessions
+from shared.clock import Clock
+from shared.errors import Conflict
+from shared.ids import new_id
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    member_id: str
+    email: str
+    password_hash: str
+    roles: list[str]
+    language: str
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    account: Account
+    kind: str
+    csrf_secret: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_id: str
+    action: str
+    subject_type: str
+    subject_id: str
+    area: str | None
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        account_id=row.account_id,
+        member_id=row.member_id,
+        email=row.email,
+        password_hash=row.password_hash,
+        roles=list(row.roles or []),
+        language=row.language,
+    )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class GatewayStore:
+    def __init__(self, sessions_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions_factory
+        self._clock = clock
+
+    # -- accounts ----------------------------------------------------------------
+
+    async def create_account(
+        self,
+        *,
+        member_id: str,
+        email: str,
+        password_hash: str,
+        roles: list[str],
+        language: str = "nl",
+    ) -> Account:
+        account = Account(
+            new_id(), member_id, normalise_email(email), password_hash, roles, language
+        )
+        async with self._sessions() as db:
+            try:
+                await db.execute(
+                    insert(accounts).values(
+                        account_id=account.account_id,
+                        member_id=member_id,
+                        email=account.email,
+                        password_hash=password_hash,
+                        roles=roles,
+                        language=language,
+                        created_at=self._clock.now(),
+                    )
+                )
+                await db.commit()
+            except IntegrityError as exc:
+                raise Conflict(
+                    "an account with this e-mail address already exists",
+                    details={"field": "email"},
+                ) from exc
+        return account
+
+    async def account_by_email(self, email: str) -> Account | None:
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(accounts).where(accounts.c.email == normalise_email(email)))
+            ).first()
+        return _account(row) if row else None
+
+    async def account_by_member(self, member_id: str) -> Account | None:
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(accounts).where(accounts.c.member_id == member_id))
+            ).first()
+        return _account(row) if row else None
+
+    async def update_account(self, account_id: str, **values: Any) -> None:
+        if "email" in values:
+            values["email"] = normalise_email(values["email"])
+        async with self._sessions() as db:
+            try:
+                await db.execute(
+                    update(accounts).where(accounts.c.account_id == account_id).values(**values)
+                )
+                await db.commit()
+            except IntegrityError as exc:
+                raise Conflict("this e-mail address is already in use") from exc
+
+    async def delete_account(self, account_id: str) -> None:
+        async with self._sessions() as db:
+            await db.execute(delete(sessions).where(sessions.c.account_id == account_id))
+            await db.execute(delete(accounts).where(accounts.c.account_id == account_id))
+            await db.commit()
+
+    async def set_roles_for_member(self, member_id: str, roles: list[str]) -> None:
+        async with self._sessions() as db:
+            await db.execute(
+                update(accounts).where(accounts.c.member_id == member_id).values(roles=roles)
+            )
+            await db.commit()
+
+    # -- sessions ----------------------------------------------------------------
+
+    async def create_session(
+        self, *, account_id: str, token_hash: str, kind: str, csrf_secret: str, lifetime: timedelta
+    ) -> None:
+        now = self._clock.now()
+        async with self._sessions() as db:
+            await db.execute(
+                insert(sessions).values(
+                    token_hash=token_hash,
+                    account_id=account_id,
+                    kind=kind,
+                    csrf_secret=csrf_secret,
+                    created_at=now,
+                    expires_at=now + lifetime,
+                )
+            )
+            await db.execute(
+                update(accounts)
+                .where(accounts.c.account_id == account_id)
+                .values(last_login_at=now)
+            )
+            # Expired sessions of anyone are cleared on the way.
+            await db.execute(delete(sessions).where(sessions.c.expires_at < now))
+            await db.commit()
+
+    async def session(self, token_hash: str) -> SessionRow | None:
+        async with self._sessions() as db:
+            row = (
+                await db.execute(
+                    select(sessions, accounts)
+                    .join(accounts, accounts.c.account_id == sessions.c.account_id)
+                    .where(sessions.c.token_hash == token_hash)
+                )
+            ).first()
+        if row is None:
+            return None
+        expires_at = row.expires_at
+        if expires_at.tzinfo is None:  # SQLite returns naive UTC
+            expires_at = expires_at.replace(tzinfo=self._clock.now().tzinfo)
+        if expires_at <= self._clock.now():
+            return None
+        return SessionRow(_account(row), row.kind, row.csrf_secret, expires_at)
+
+    async def end_session(self, token_hash: str) -> None:
+        async with self._sessions() as db:
+            await db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+            await db.commit()
+
+    # -- audit ---------------------------------------------------------------------
+
+    async def audit(
+        self,
+        *,
+        actor_id: str,
+        action: str,
+        subject_type: str,
+        subject_ids: list[str],
+        area: str | None = None,
+    ) -> None:
+        if not subject_ids:
+            return
+        now = self._clock.now()
+        async with self._sessions() as db:
+            await db.execute(
+                insert(audit_log),
+                [
+                    {
+                        "entry_id": new_id(),
+                        "at": now,
+                        "actor_id": actor_id,
+                        "action": action,
+                        "subject_type": subject_type,
+                        "subject_id": subject_id,
+                        "area": area,
+                    }
+                    for subject_id in subject_ids
+                ],
+            )
+            await db.commit()
+
+    async def audit_entries(
+        self, *, actor_id: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        query = select(audit_log).order_by(audit_log.c.at.desc()).limit(limit)
+        if actor_id:
+            query = query.where(audit_log.c.actor_id == actor_id)
+        async with self._sessions() as db:
+            rows = (await db.execute(query)).all()
+        return [
+            AuditEntry(r.at, r.actor_id, r.action, r.subject_type, r.subject_id, r.area)
+            for r in rows
+        ]
+
+    # -- rate limits -----------------------------------------------------------------
+
+    async def hit(self, bucket: str, *, window: timedelta) -> int:
+        """Count one hit in a fixed window; returns the hits in the current window."""
+        now = self._clock.now()
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(rate_limits).where(rate_limits.c.bucket == bucket))
+            ).first()
+            start = row.window_start if row else None
+            if start is not None and start.tzinfo is None:
+                start = start.replace(tzinfo=now.tzinfo)
+            if row is None:
+                try:
+                    await db.execute(
+                        insert(rate_limits).values(bucket=bucket, window_start=now, hits=1)
+                    )
+                    await db.commit()
+                    return 1
+                except IntegrityError:
+                    await db.rollback()
+                    return await self.hit(bucket, window=window)
+            if start is None or now - start >= window:
+                await db.execute(
+                    update(rate_limits)
+                    .where(rate_limits.c.bucket == bucket)
+                    .values(window_start=now, hits=1)
+                )
+                await db.commit()
+                return 1
+            await db.execute(
+                update(rate_limits)
+                .where(rate_limits.c.bucket == bucket)
+                .values(hits=rate_limits.c.hits + 1)
+            )
+            hits = (
+                await db.execute(select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket))
+            ).scalar_one()
+            await db.commit()
+            return int(hits)
+
+    async def hits(self, bucket: str, *, window: timedelta) -> int:
+        now = self._clock.now()
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(rate_limits).where(rate_limits.c.bucket == bucket))
+            ).first()
+        if row is None:
+            return 0
+        start = row.window_start
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=now.tzinfo)
+        return 0 if now - start >= window else int(row.hits)
+
+    async def reset(self, bucket: str) -> None:
+        async with self._sessions() as db:
+            await db.execute(delete(rate_limits).where(rate_limits.c.bucket == bucket))
+            await db.commit()
+
+    async def count_accounts(self) -> int:
+        async with self._sessions() as db:
+            return int((await db.execute(select(func.count()).select_from(accounts))).scalar_one())

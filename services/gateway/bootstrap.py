@@ -1,0 +1,59 @@
+"""Composition root of the gateway: database, NATS, the other services, live updates."""
+
+from pathlib import Path
+
+from faststream.nats import NatsBroker
+
+from services.gateway.adapters.services import Matching, Notify, Registry
+from services.gateway.adapters.store import GatewayStore
+from services.gateway.config import GatewaySettings, get_gateway_settings
+from services.gateway.live import LiveHub
+from shared.clock import Clock, SystemClock
+from shared.db import create_engine, session_factory
+from shared.migrations import upgrade
+from shared.rpc import RpcClient
+from shared.service import nats_broker
+from shared.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Gateway:
+    """Everything a request handler may need, built once per process."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        gateway_settings: GatewaySettings | None = None,
+        clock: Clock | None = None,
+        broker: NatsBroker | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.options = gateway_settings or get_gateway_settings()
+        self.clock = clock or SystemClock()
+        self.database_url = self.settings.database_url_for("gateway")
+        self.engine = create_engine(self.database_url)
+        self.store = GatewayStore(session_factory(self.engine), self.clock)
+        self.broker = broker or nats_broker(self.settings, name="gateway")
+        self.rpc = RpcClient(self.broker, timeout=self.settings.rpc_timeout)
+        self.registry = Registry(self.rpc)
+        self.matching = Matching(self.rpc)
+        self.notify = Notify(self.rpc)
+        self.hub = LiveHub()
+
+    @property
+    def cookie_secure(self) -> bool:
+        if self.options.cookie_secure is not None:
+            return self.options.cookie_secure
+        return self.settings.public_url.startswith("https://")
+
+    async def start(self) -> None:
+        await upgrade(MIGRATIONS, self.database_url)
+        await self.hub.subscribe(self.broker)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        self.hub.close()
+        await self.broker.stop()
+        await self.engine.dispose()

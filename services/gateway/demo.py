@@ -1,0 +1,222 @@
+"""`samen up --demo`: Utrecht demo people and requests, seeded through the services' own verbs.
+
+The registry ships the cooperatives of Utrecht; the demo adds coordinators to the Overvecht and
+Oost district cooperatives, volunteers and residents in Overvecht, an account for each, and a
+few requests. Seeding is idempotent: a second start finds everything and adds nothing.
+"""
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from services.gateway.bootstrap import Gateway
+from services.gateway.security import hash_password
+from shared.categories import Category
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import Conflict, NotFound, SamenError
+from shared.events import AvailabilitySlot
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+DEMO_PASSWORD = "samen-demo"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    postcode: str
+    house_number: str
+    roles: tuple[str, ...]
+    coordinates_district: str | None = None  # WK code of the district cooperative
+    offers: tuple[Category, ...] = ()
+    phone: str | None = None
+    consents: dict[str, bool] = field(default_factory=lambda: {"matching": True})
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson(
+        "coordinator.overvecht@samen.demo",
+        "Fatima El Amrani",
+        "3561 AB",
+        "12",
+        ("resident", "coordinator"),
+        coordinates_district="WK034403",
+    ),
+    DemoPerson(
+        "coordinator.oost@samen.demo",
+        "Joris Bakker",
+        "3583 AA",
+        "5",
+        ("resident", "coordinator"),
+        coordinates_district="WK034405",
+    ),
+    DemoPerson(
+        "resident@samen.demo",
+        "Riet Jansen",
+        "3561 AB",
+        "81",
+        ("resident",),
+        phone="0301234567",
+        consents={"matching": True, "share_phone": True},
+    ),
+    DemoPerson(
+        "volunteer1@samen.demo",
+        "Sanne de Vries",
+        "3561 AB",
+        "20",
+        ("resident", "volunteer"),
+        offers=(Category.groceries, Category.company, Category.digital),
+        phone="0612345678",
+        consents={"matching": True, "share_phone": True},
+    ),
+    DemoPerson(
+        "volunteer2@samen.demo",
+        "Youssef Ouali",
+        "3562 AA",
+        "3",
+        ("resident", "volunteer"),
+        offers=(Category.groceries, Category.transport, Category.paperwork),
+    ),
+    DemoPerson(
+        "volunteer3@samen.demo",
+        "Kees Smit",
+        "3563 AA",
+        "40",
+        ("resident", "volunteer"),
+        offers=(Category.groceries, Category.odd_jobs, Category.company),
+    ),
+    DemoPerson(
+        "volunteer.noordoost@samen.demo",
+        "Lotte Visser",
+        "3581 AA",
+        "9",
+        ("resident", "volunteer"),
+        offers=(Category.garden, Category.odd_jobs),
+    ),
+)
+
+
+def demo_login_lines() -> list[str]:
+    lines = ["", "Demo logins (password for each: " + DEMO_PASSWORD + "):"]
+    for person in PEOPLE:
+        role = "coordinator" if "coordinator" in person.roles else person.roles[-1]
+        lines.append(f"  {role:<12} {person.email:<34} {person.name}")
+    return lines
+
+
+async def _member(gateway: Gateway, person: DemoPerson) -> rc.MemberInfo:
+    try:
+        return await gateway.registry.member_by_email(person.email)
+    except NotFound:
+        pass
+    try:
+        return await gateway.registry.register(
+            rc.MemberRegister(
+                name=person.name,
+                email=person.email,
+                phone=person.phone,
+                postcode=person.postcode,
+                house_number=person.house_number,
+                roles=list(person.roles),
+                consents=person.consents,
+            )
+        )
+    except Conflict:
+        return await gateway.registry.member_by_email(person.email)
+
+
+async def seed(gateway: Gateway) -> dict[str, str]:
+    """Create what is missing; returns e-mail -> member id."""
+    members: dict[str, str] = {}
+    for person in PEOPLE:
+        member = await _member(gateway, person)
+        members[person.email] = member.member_id
+        if await gateway.store.account_by_email(person.email) is None:
+            with contextlib.suppress(Conflict):
+                await gateway.store.create_account(
+                    member_id=member.member_id,
+                    email=person.email,
+                    password_hash=await hash_password(DEMO_PASSWORD),
+                    roles=list(member.roles),
+                    language=member.language,
+                )
+        if person.offers:
+            with contextlib.suppress(Conflict):
+                await gateway.registry.set_volunteer_profile(
+                    rc.VolunteerProfileSet(
+                        member_id=member.member_id,
+                        categories=list(person.offers),
+                        availability=[
+                            AvailabilitySlot(weekday=day, start="08:00", end="21:00")
+                            for day in range(7)
+                        ],
+                        flexible=True,
+                        radius_km=5.0,
+                        languages=["nl", "en"],
+                    )
+                )
+        if person.coordinates_district:
+            await _make_coordinator(gateway, member.member_id, person.coordinates_district)
+    await _requests(gateway, members["resident@samen.demo"])
+    return members
+
+
+async def _make_coordinator(gateway: Gateway, member_id: str, district: str) -> None:
+    cooperatives = await gateway.registry.cooperatives(area_code=district)
+    target = next((c for c in cooperatives if c.level == "district"), None)
+    if target is None or member_id in target.coordinator_ids:
+        return
+    await gateway.rpc.call(
+        "registry",
+        rc.COOPERATIVE_UPDATE,
+        rc.CooperativeUpdate(
+            cooperative_id=target.cooperative_id,
+            coordinator_ids=[*target.coordinator_ids, member_id],
+        ),
+        result=rc.CooperativeInfo,
+    )
+
+
+async def _requests(gateway: Gateway, resident_id: str) -> None:
+    if await gateway.matching.mine(resident_id):
+        return
+    now = gateway.clock.now()
+    tuesday = (now + timedelta(days=(1 - now.weekday()) % 7 or 7)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    for category, description, window in (
+        (Category.groceries, "Boodschappen halen bij de supermarkt.", True),
+        (Category.garden, "De heg in de voortuin knippen.", False),
+    ):
+        await gateway.matching.create(
+            mc.RequestCreate(
+                requester_id=resident_id,
+                category=category,
+                description=description,
+                needed_from=tuesday if window else None,
+                needed_until=tuesday + timedelta(hours=3) if window else None,
+                flexible=not window,
+            )
+        )
+
+
+def seed_in_background(gateway: Gateway) -> "asyncio.Task[None]":
+    async def run() -> None:
+        delay = 1.0
+        for _ in range(60):
+            try:
+                members = await seed(gateway)
+            except SamenError as exc:
+                log.info("demo data not seeded yet, retrying", reason=exc.message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            log.info("demo data seeded", members=len(members))
+            return
+        log.warning("demo data could not be seeded")
+
+    return asyncio.create_task(run())

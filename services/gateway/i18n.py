@@ -1,0 +1,240 @@
+"""Dutch first, English second. Texts are written in English in the code and templates;
+this table gives the Dutch (plain language, B1 level)."""
+
+from shared.categories import LABELS, Category
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+NL: dict[str, str] = {
+    # navigation and common
+    "Samen": "Samen",
+    "Skip to content": "Direct naar de inhoud",
+    "Home": "Start",
+    "Ask for help": "Hulp vragen",
+    "My requests": "Mijn hulpvragen",
+    "Offer help": "Hulp bieden",
+    "My proposals": "Mijn voorstellen",
+    "Inbox": "Berichten",
+    "Social map": "Sociale kaart",
+    "Coordinator board": "Overzicht coördinator",
+    "Reports": "Cijfers",
+    "Log in": "Inloggen",
+    "Log out": "Uitloggen",
+    "Register": "Aanmelden",
+    "Main menu": "Hoofdmenu",
+    "Language": "Taal",
+    "Signed in as": "Ingelogd als",
+    "Save": "Opslaan",
+    "Send": "Versturen",
+    "Search": "Zoeken",
+    "Back": "Terug",
+    "Yes": "Ja",
+    "No": "Nee",
+    "Updated": "Bijgewerkt",
+    "Something went wrong": "Er ging iets mis",
+    "Please check the form": "Kijk het formulier even na",
+    "Neighbourhood care in Utrecht": "Burenhulp in Utrecht",
+    "Neighbours help neighbours. Ask for help with groceries, a lift, a visit or a form, "
+    "or offer help yourself.": "Buren helpen buren. Vraag hulp bij boodschappen, vervoer, "
+    "een bezoekje of een formulier, of help zelf mee.",
+    "Already have an account?": "Heeft u al een account?",
+    "New here?": "Nieuw hier?",
+    # register and log in
+    "Your name": "Uw naam",
+    "E-mail address": "E-mailadres",
+    "Password": "Wachtwoord",
+    "At least 8 characters": "Minstens 8 tekens",
+    "Postcode": "Postcode",
+    "House number": "Huisnummer",
+    "Phone number (optional)": "Telefoonnummer (niet verplicht)",
+    "I also want to help others (volunteer)": "Ik wil ook anderen helpen (vrijwilliger)",
+    "My details may be used to find a match in my neighbourhood": (
+        "Mijn gegevens mogen gebruikt worden om iemand in mijn buurt te vinden"
+    ),
+    "The person I am matched with may see my phone number": (
+        "Degene met wie ik gekoppeld word mag mijn telefoonnummer zien"
+    ),
+    "Create account": "Account maken",
+    "Welcome! You are signed in.": "Welkom! U bent ingelogd.",
+    "You are signed out.": "U bent uitgelogd.",
+    # asking for help
+    "What do you need help with?": "Waar heeft u hulp bij nodig?",
+    "Tell us in one or two sentences": "Vertel het in een of twee zinnen",
+    "When?": "Wanneer?",
+    "Any time": "Maakt niet uit",
+    "On a day": "Op een dag",
+    "Day": "Dag",
+    "Part of the day": "Dagdeel",
+    "Morning": "Ochtend",
+    "Afternoon": "Middag",
+    "Evening": "Avond",
+    "It is urgent (today)": "Het is dringend (vandaag)",
+    "Your request has been sent. We are looking for a neighbour to help.": (
+        "Uw hulpvraag is verstuurd. We zoeken een buur die kan helpen."
+    ),
+    # requests
+    "You have not asked for help yet.": "U heeft nog geen hulp gevraagd.",
+    "State": "Stand van zaken",
+    "Asked on": "Gevraagd op",
+    "Needed": "Nodig",
+    "flexible": "flexibel",
+    "urgent": "dringend",
+    "helps you": "helpt u",
+    "Phone": "Telefoon",
+    "Cancel request": "Hulpvraag intrekken",
+    "Help was given": "De hulp is gegeven",
+    "Hours": "Uren",
+    "How did it go? (optional)": "Hoe ging het? (niet verplicht)",
+    "Request": "Hulpvraag",
+    "This page updates by itself.": "Deze pagina werkt zichzelf bij.",
+    # states
+    "state.open": "Open: we zoeken iemand",
+    "state.proposed": "Gevraagd aan vrijwilligers",
+    "state.matched": "Gekoppeld: er komt iemand helpen",
+    "state.done": "Klaar",
+    "state.escalated": "Bij de coördinator",
+    "state.cancelled": "Ingetrokken",
+    "state.expired": "Verlopen",
+    # volunteers
+    "What can you help with?": "Waarmee kunt u helpen?",
+    "When are you available?": "Wanneer kunt u?",
+    "Whenever it suits (flexible)": "Wanneer het uitkomt (flexibel)",
+    "How far will you travel (km)?": "Hoe ver wilt u reizen (km)?",
+    "Languages you speak": "Talen die u spreekt",
+    "At most this many open requests at once": "Hoogstens zoveel hulpvragen tegelijk",
+    "I am available now (untick when you are on holiday)": (
+        "Ik ben nu beschikbaar (vink uit als u op vakantie bent)"
+    ),
+    "Your profile is saved.": "Uw profiel is opgeslagen.",
+    "weekday.0": "Maandag",
+    "weekday.1": "Dinsdag",
+    "weekday.2": "Woensdag",
+    "weekday.3": "Donderdag",
+    "weekday.4": "Vrijdag",
+    "weekday.5": "Zaterdag",
+    "weekday.6": "Zondag",
+    # proposals
+    "No proposals right now.": "Op dit moment geen voorstellen.",
+    "Accept": "Ja, ik help",
+    "Decline": "Nee, bedankt",
+    "Answer before": "Antwoord voor",
+    "Thank you! You help with this request.": "Dank u wel! U helpt met deze hulpvraag.",
+    "Thank you for letting us know.": "Bedankt voor het laten weten.",
+    "proposal.pending": "Wacht op uw antwoord",
+    "proposal.accepted": "U helpt",
+    "proposal.declined": "Afgeslagen",
+    "proposal.expired": "Verlopen",
+    "proposal.withdrawn": "Al door iemand anders opgepakt",
+    "Do you want to help with this request?": "Wilt u helpen met deze hulpvraag?",
+    "Do you want to decline this request?": "Wilt u deze hulpvraag afslaan?",
+    # inbox
+    "No messages.": "Geen berichten.",
+    "Mark as read": "Markeer als gelezen",
+    "unread": "ongelezen",
+    # social map
+    "Local services and activities": "Diensten en activiteiten in de buurt",
+    "Search words": "Zoekwoorden",
+    "Category": "Soort hulp",
+    "All": "Alles",
+    "Area code (optional)": "Gebiedscode (niet verplicht)",
+    "Nothing found.": "Niets gevonden.",
+    # coordinator
+    "Requests in your area": "Hulpvragen in uw gebied",
+    "Escalated": "Bij de coördinator",
+    "No requests here.": "Hier zijn geen hulpvragen.",
+    "Match by hand": "Zelf koppelen",
+    "Possible volunteers": "Mogelijke vrijwilligers",
+    "Match": "Koppelen",
+    "distance": "afstand",
+    "open assignments": "lopende klussen",
+    "The request is matched.": "De hulpvraag is gekoppeld.",
+    "Requester": "Hulpvrager",
+    "reason.no_candidates": "niemand gevonden",
+    "reason.rounds_exhausted": "niemand reageerde",
+    "reason.declined_by_all": "iedereen sloeg af",
+    "reason.manual": "doorgezet",
+    "No volunteers found.": "Geen vrijwilligers gevonden.",
+    # reports
+    "Figures": "Cijfers",
+    "Area": "Gebied",
+    "From": "Van",
+    "To": "Tot",
+    "Show": "Toon",
+    "Download as CSV": "Download als CSV",
+    "Requests per week by state": "Hulpvragen per week, naar stand van zaken",
+    "Time to match (median hours) per week": "Tijd tot koppeling (mediaan in uren) per week",
+    "Requests per neighbourhood": "Hulpvragen per buurt",
+    "Requests": "Hulpvragen",
+    "Matched": "Gekoppeld",
+    "Match rate": "Deel gekoppeld",
+    "Median time to match (hours)": "Mediaan tijd tot koppeling (uren)",
+    "Escalations": "Naar de coördinator",
+    "Volunteer hours": "Uren vrijwilligerswerk",
+    "Active volunteers": "Actieve vrijwilligers",
+    "Week of": "Week van",
+    "none": "geen",
+    "few": "weinig",
+    "many": "veel",
+    "fewer than 5 (hidden)": "minder dan 5 (verborgen)",
+    "Groups smaller than 5 are hidden, so nobody can be recognised.": (
+        "Groepen kleiner dan 5 zijn verborgen, zodat niemand te herkennen is."
+    ),
+    "Unmet requests per neighbourhood": "Niet gekoppelde hulpvragen per buurt",
+    "Neighbourhood": "Buurt",
+    "hours": "uur",
+    # errors
+    "Not signed in": "Niet ingelogd",
+    "Not allowed": "Niet toegestaan",
+    "Not found": "Niet gevonden",
+    "Invalid input": "Ongeldige invoer",
+    "Too many attempts": "Te veel pogingen",
+    "Conflict": "Gaat niet",
+    "Temporarily unavailable": "Tijdelijk niet beschikbaar",
+    "Internal error": "Er ging iets mis",
+    "The form has expired. Please try again.": "Het formulier is verlopen. Probeer het opnieuw.",
+}
+
+
+def translate(text: str, language: str) -> str:
+    if language == "en":
+        if "." in text and text.split(".")[0] in {"state", "proposal", "weekday", "reason"}:
+            return EN_KEYS.get(text, text.split(".", 1)[1].replace("_", " "))
+        return text
+    return NL.get(text, text)
+
+
+EN_KEYS: dict[str, str] = {
+    "state.open": "Open: looking for someone",
+    "state.proposed": "Asked volunteers",
+    "state.matched": "Matched: someone will help",
+    "state.done": "Done",
+    "state.escalated": "With the coordinator",
+    "state.cancelled": "Cancelled",
+    "state.expired": "Expired",
+    "proposal.pending": "Waiting for your answer",
+    "proposal.accepted": "You help",
+    "proposal.declined": "Declined",
+    "proposal.expired": "Expired",
+    "proposal.withdrawn": "Already taken by someone else",
+    "weekday.0": "Monday",
+    "weekday.1": "Tuesday",
+    "weekday.2": "Wednesday",
+    "weekday.3": "Thursday",
+    "weekday.4": "Friday",
+    "weekday.5": "Saturday",
+    "weekday.6": "Sunday",
+    "reason.no_candidates": "nobody found",
+    "reason.rounds_exhausted": "nobody answered",
+    "reason.declined_by_all": "everyone declined",
+    "reason.manual": "passed on",
+}
+
+
+def category_label(category: str, language: str) -> str:
+    label = LABELS[Category(category)]
+    return label.en if language == "en" else label.nl
+
+
+def category_icon(category: str) -> str:
+    return LABELS[Category(category)].icon

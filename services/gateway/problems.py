@@ -1,0 +1,173 @@
+"""Every error as RFC 9457 `application/problem+json` (or a readable page for the web UI).
+
+`shared.errors` classes map by their `http_status`; request validation is a 422 problem with
+one entry per field; an unexpected error is a 500 problem without internals. Bad input never
+reaches the 500 path: everything a client sends is validated first.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import SamenError
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many attempts",
+    500: "Internal error",
+    503: "Temporarily unavailable",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(default="about:blank")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str | None = Field(default=None, description="machine-readable error code")
+    errors: list[FieldError] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[status]}
+    for status in (401, 403, 404, 409, 422, 429, 503)
+}
+
+
+class TooManyAttempts(SamenError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class NotSignedIn(SamenError):
+    code = "unauthorized"
+    http_status = 401
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    code: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    problem = Problem(
+        type=f"https://samen.coop/problems/{code}" if code else "about:blank",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code,
+        errors=errors,
+    )
+    if wants_html(request):
+        from services.gateway.web import render_error  # the web layer draws the page
+
+        return render_error(request, problem, headers=headers)
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def wants_html(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path in {"/healthz", "/readyz"}:
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _field_errors(errors: list[Any]) -> list[FieldError]:
+    result = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        result.append(FieldError(field=".".join(loc) or "body", message=str(err.get("msg"))))
+    return result
+
+
+def install(app: FastAPI) -> None:
+    async def samen_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SamenError)
+        headers = None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
+        if isinstance(exc, NotSignedIn):
+            headers = {"WWW-Authenticate": 'Bearer realm="samen"'}
+        errors = None
+        raw = exc.details.get("errors") if exc.details else None
+        if isinstance(raw, list):
+            errors = [
+                FieldError(field=str(e.get("field", "")), message=str(e.get("message", "")))
+                for e in raw
+                if isinstance(e, dict)
+            ]
+        status = exc.http_status if exc.http_status in TITLES else 500
+        if status >= 500 and status != 503:
+            log.error("internal error from a service", code=exc.code)
+            return problem_response(request, 500, "Something went wrong on our side.", code="error")
+        return problem_response(
+            request, status, exc.message, code=exc.code, errors=errors, headers=headers
+        )
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(
+            request,
+            422,
+            "Some fields are missing or not valid.",
+            code="invalid",
+            errors=_field_errors(list(exc.errors())),
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            request,
+            exc.status_code,
+            detail,
+            code=codes.get(exc.status_code, "error"),
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(request, 500, "Something went wrong on our side.", code="error")
+
+    app.add_exception_handler(SamenError, samen_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,130 @@
+"""The coordinator's area: board, manual match, registering people and requests for them.
+
+A coordinator sees only the areas of their own cooperatives; every look at someone's personal
+data goes to the audit log.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.gateway import usecases
+from services.gateway.deps import Coordinator, GatewayDep
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.schemas import (
+    BoardOut,
+    CoordinatorMatchBody,
+    OnBehalfMember,
+    OnBehalfRequest,
+    Registered,
+    RequestCreated,
+    RequestOut,
+)
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import Forbidden
+
+router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/requests", response_model=BoardOut)
+async def board(
+    principal: Coordinator,
+    gateway: GatewayDep,
+    state: Annotated[list[mc.RequestState] | None, Query()] = None,
+) -> BoardOut:
+    """Requests in my cooperatives' areas (escalated first), optionally of some states."""
+    areas = await usecases.coordinator_areas(gateway, principal)
+    result = await gateway.matching.board(
+        coordinator_id=principal.member_id, area_codes=areas, states=list(state) if state else None
+    )
+    order = ["escalated", "open", "proposed", "matched", "done", "cancelled", "expired"]
+    requests = [
+        usecases.summary_out(summary, as_coordinator=True)
+        for key in sorted(result.requests, key=lambda k: order.index(k) if k in order else 99)
+        for summary in result.requests[key]
+        if usecases.in_areas(areas, summary.neighbourhood)
+    ]
+    return BoardOut(area_codes=areas, counts=dict(result.counts), requests=requests)
+
+
+@router.get("/requests/{request_id}/candidates", response_model=mc.CandidateList)
+async def candidates(
+    request_id: str, principal: Coordinator, gateway: GatewayDep
+) -> mc.CandidateList:
+    """Volunteers who could help with this request, nearest first."""
+    areas = await usecases.coordinator_areas(gateway, principal)
+    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    await usecases.check_in_areas(areas, view)
+    return await gateway.matching.candidates(
+        coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+    )
+
+
+@router.post("/requests/{request_id}/match", response_model=RequestOut)
+async def match(
+    request_id: str, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
+) -> RequestOut:
+    """Match a request of my area to a volunteer by hand."""
+    view = await usecases.coordinator_match(gateway, principal, request_id, body.volunteer_id)
+    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+
+
+@router.post("/members", status_code=status.HTTP_201_CREATED, response_model=Registered)
+async def register_member(
+    body: OnBehalfMember, principal: Coordinator, gateway: GatewayDep
+) -> Registered:
+    """Register a resident at the information point (no e-mail needed: reached through me)."""
+    areas = await usecases.coordinator_areas(gateway, principal)
+    area = await gateway.registry.lookup(body.postcode)
+    if not usecases.in_areas(areas, area.neighbourhood.code):
+        raise Forbidden("This address lies outside the areas of your cooperative.")
+    member = await gateway.registry.register(
+        rc.MemberRegister(
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            postcode=body.postcode,
+            house_number=body.house_number,
+            language=body.language,
+            roles=["resident"],
+            registered_by=principal.member_id,
+            actor_id=principal.member_id,
+        )
+    )
+    return Registered(
+        member_id=member.member_id,
+        area={
+            "municipality": member.municipality,
+            "district": member.district,
+            "neighbourhood": member.neighbourhood,
+        },
+        neighbourhood_name=member.neighbourhood_name,
+        roles=member.roles,
+    )
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
+async def request_on_behalf(
+    body: OnBehalfRequest, principal: Coordinator, gateway: GatewayDep
+) -> RequestCreated:
+    """Ask for help on a resident's behalf."""
+    areas = await usecases.coordinator_areas(gateway, principal)
+    member = await gateway.registry.member(body.requester_id, actor_id=principal.member_id)
+    if not usecases.in_areas(areas, member.neighbourhood):
+        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[member.member_id],
+        area=member.neighbourhood,
+    )
+    view = await usecases.ask_for_help(
+        gateway,
+        principal,
+        body,
+        requester_id=body.requester_id,
+        area_codes=areas,
+    )
+    return RequestCreated(id=view.request_id, state=view.state)

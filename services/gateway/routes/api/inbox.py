@@ -1,0 +1,80 @@
+"""The in-app inbox (held by notify) and live updates over server-sent events."""
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from services.gateway import usecases
+from services.gateway.deps import CurrentMember, GatewayDep
+from services.gateway.live import Listener
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.schemas import InboxItemOut, InboxOut
+from shared.errors import SamenError
+
+router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
+
+HEARTBEAT_SECONDS = 15
+
+
+@router.get("/inbox", response_model=InboxOut)
+async def inbox(principal: CurrentMember, gateway: GatewayDep) -> InboxOut:
+    """My messages, newest first."""
+    page = await gateway.notify.inbox(principal.member_id)
+    return InboxOut(
+        unread=page.unread,
+        items=[
+            InboxItemOut(
+                id=item.item_id,
+                subject=item.subject,
+                body=item.body,
+                link=item.link,
+                created_at=item.created_at,
+                read=item.read_at is not None,
+            )
+            for item in page.items
+        ],
+    )
+
+
+@router.post("/inbox/{item_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+async def mark_read(item_id: str, principal: CurrentMember, gateway: GatewayDep) -> Response:
+    """Mark one message read."""
+    await gateway.notify.mark_read(principal.member_id, [item_id])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def listener_for(gateway: GatewayDep, principal: CurrentMember) -> Listener:
+    listener = Listener(member_id=principal.member_id)
+    # New requests are still picked up from their request.created events.
+    with contextlib.suppress(SamenError):
+        listener.request_ids.update(
+            s.request_id for s in await gateway.matching.mine(principal.member_id)
+        )
+    if principal.has("coordinator", "admin"):
+        with contextlib.suppress(SamenError):
+            listener.areas = tuple(await usecases.coordinator_areas(gateway, principal))
+    return listener
+
+
+@router.get(
+    "/events",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "event stream"}},
+)
+async def events(request: Request, principal: CurrentMember, gateway: GatewayDep) -> Response:
+    """Server-sent events for me: `request` (my requests' state), `proposal`, `inbox`, and for
+    coordinators `board`. Each carries ids and states only; a comment line every 15 s."""
+    listener = await listener_for(gateway, principal)
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(data=json.dumps({"member_id": principal.member_id}), event="ready")
+        async for message in gateway.hub.stream(listener):
+            if await request.is_disconnected():
+                break
+            yield ServerSentEvent(data=message.encode(), event=message.event)
+
+    return EventSourceResponse(stream(), ping=HEARTBEAT_SECONDS)

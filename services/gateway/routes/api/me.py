@@ -1,0 +1,67 @@
+"""The signed-in member: profile, export of everything held, erasure."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from services.gateway import usecases
+from services.gateway.deps import CurrentMember, GatewayDep
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.api.auth import clear_session_cookies
+from services.gateway.schemas import MeOut, MePatch
+from shared.contracts import registry as rc
+
+router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
+
+
+def me_out(member: rc.MemberInfo) -> MeOut:
+    return MeOut(
+        member_id=member.member_id,
+        name=member.name,
+        first_name=member.first_name,
+        email=member.email,
+        phone=member.phone,
+        postcode=member.postcode,
+        house_number=member.house_number,
+        language=member.language,
+        roles=member.roles,
+        municipality=member.municipality,
+        district=member.district,
+        neighbourhood=member.neighbourhood,
+        neighbourhood_name=member.neighbourhood_name,
+        consents={purpose: state.granted for purpose, state in member.consents.items()},
+    )
+
+
+@router.get("", response_model=MeOut)
+async def get_me(principal: CurrentMember, gateway: GatewayDep) -> MeOut:
+    """My details as the registry holds them."""
+    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    return me_out(member)
+
+
+@router.patch("", response_model=MeOut)
+async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep) -> MeOut:
+    """Change my details; only the fields given change."""
+    changes = body.model_dump(exclude_unset=True)
+    member = await gateway.registry.update_member(
+        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes)
+    )
+    if "language" in changes:
+        await gateway.store.update_account(principal.account.account_id, language=member.language)
+    return me_out(member)
+
+
+@router.get("/export")
+async def export_me(principal: CurrentMember, gateway: GatewayDep) -> dict[str, Any]:
+    """Everything every service holds about me (GDPR art. 15 and 20)."""
+    return await usecases.export(gateway, principal)
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(principal: CurrentMember, gateway: GatewayDep, response: Response) -> Response:
+    """Forget me: personal data is erased in every service; anonymous figures stay."""
+    await usecases.erase(gateway, principal)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    clear_session_cookies(response, gateway)
+    return response

@@ -1,0 +1,47 @@
+"""What anyone may look up: postcodes, cooperatives, the social map."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.gateway.deps import GatewayDep
+from services.gateway.problems import PROBLEM_RESPONSES
+from shared.categories import Category
+from shared.contracts import registry as rc
+
+router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/areas/lookup", response_model=rc.PostcodeArea)
+async def lookup(
+    gateway: GatewayDep,
+    postcode: Annotated[str, Query(min_length=4, max_length=10, examples=["3561 AB"])],
+) -> rc.PostcodeArea:
+    """District and most likely neighbourhood of a postcode, with how sure that is."""
+    return await gateway.registry.lookup(postcode)
+
+
+@router.get("/cooperatives", response_model=rc.CooperativeList)
+async def cooperatives(
+    gateway: GatewayDep,
+    area: Annotated[str | None, Query(max_length=12, pattern=r"^(GM|WK|BU)\d{4,8}$")] = None,
+) -> rc.CooperativeList:
+    """The cooperatives, or those whose areas contain `area` (most local first)."""
+    return rc.CooperativeList(cooperatives=await gateway.registry.cooperatives(area_code=area))
+
+
+@router.get("/directory", response_model=rc.DirectoryResults)
+async def directory(
+    gateway: GatewayDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: Category | None = None,
+    area: Annotated[str | None, Query(max_length=12, pattern=r"^(GM|WK|BU)\d{4,8}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> rc.DirectoryResults:
+    """The social map: local services and standing offers (Open Referral HSDS shape)."""
+    return await gateway.registry.directory(
+        rc.DirectorySearch(
+            q=q or None, category=category, area_code=area, limit=limit, offset=offset
+        )
+    )

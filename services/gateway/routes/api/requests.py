@@ -1,0 +1,60 @@
+"""Help requests of the signed-in member."""
+
+from fastapi import APIRouter, status
+
+from services.gateway import usecases
+from services.gateway.deps import CurrentMember, GatewayDep
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.schemas import CompleteBody, RequestBody, RequestCreated, RequestOut
+from shared.contracts import matching as mc
+
+router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
+async def create(
+    body: RequestBody, principal: CurrentMember, gateway: GatewayDep
+) -> RequestCreated:
+    """Ask for help. Without `needed_from` and `needed_until` the request is flexible."""
+    view = await usecases.ask_for_help(gateway, principal, body)
+    return RequestCreated(id=view.request_id, state=view.state)
+
+
+@router.get("", response_model=list[RequestOut])
+async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut]:
+    """My requests, newest first."""
+    return [usecases.summary_out(s) for s in await gateway.matching.mine(principal.member_id)]
+
+
+@router.get("/{request_id}", response_model=RequestOut)
+async def get(request_id: str, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
+    """One request with its state (and, once matched, who helps)."""
+    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    return await usecases.request_out(
+        gateway, view, viewer=principal, as_coordinator=as_coordinator
+    )
+
+
+@router.post("/{request_id}/cancel", response_model=RequestOut)
+async def cancel(request_id: str, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
+    """No help needed any more."""
+    view = await gateway.matching.cancel(request_id, actor_id=principal.member_id)
+    return await usecases.request_out(gateway, view, viewer=principal)
+
+
+@router.post("/{request_id}/complete", response_model=RequestOut)
+async def complete(
+    request_id: str, principal: CurrentMember, gateway: GatewayDep, body: CompleteBody | None = None
+) -> RequestOut:
+    """The help was given (by the requester or the volunteer), with hours and feedback."""
+    body = body or CompleteBody()
+    view = await gateway.matching.complete(
+        mc.RequestComplete(
+            request_id=request_id,
+            actor_id=principal.member_id,
+            hours=body.hours,
+            score=body.score,
+            comment=body.feedback,
+        )
+    )
+    return await usecases.request_out(gateway, view, viewer=principal)

@@ -1,0 +1,129 @@
+"""A volunteer's profile and proposals; answering a proposal (signed in, or by signed link)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.gateway.deps import (
+    CurrentMember,
+    GatewayDep,
+    MaybeMember,
+    Volunteer,
+    check_csrf_header,
+)
+from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
+from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import Forbidden, NotFound
+
+router = APIRouter(tags=["volunteers"], responses=PROBLEM_RESPONSES)
+
+
+def volunteer_out(profile: rc.VolunteerProfile) -> VolunteerOut:
+    return VolunteerOut(**profile.model_dump(exclude={"updated_at", "certificate_of_conduct_date"}))
+
+
+def proposal_out(p: mc.ProposalView) -> ProposalOut:
+    return ProposalOut(
+        id=p.proposal_id,
+        request_id=p.request_id,
+        state=p.state,
+        category=p.category,
+        urgent=p.urgent,
+        needed_from=p.needed_from,
+        needed_until=p.needed_until,
+        flexible=p.flexible,
+        neighbourhood=p.neighbourhood,
+        expires_at=p.expires_at,
+        description=p.description if p.state in ("pending", "accepted") else None,
+    )
+
+
+@router.get("/volunteers/me", response_model=VolunteerOut)
+async def get_profile(principal: CurrentMember, gateway: GatewayDep) -> VolunteerOut:
+    """My volunteer profile."""
+    return volunteer_out(await gateway.registry.volunteer_profile(principal.member_id))
+
+
+@router.put("/volunteers/me", response_model=VolunteerOut)
+async def put_profile(
+    body: VolunteerBody, principal: CurrentMember, gateway: GatewayDep
+) -> VolunteerOut:
+    """Offer help: what, when (weekday 0 = Monday, "HH:MM"), how far, which languages."""
+    profile = await gateway.registry.set_volunteer_profile(
+        rc.VolunteerProfileSet(
+            member_id=principal.member_id, actor_id=principal.member_id, **body.model_dump()
+        )
+    )
+    if "volunteer" not in principal.roles:
+        roles = [*principal.roles, "volunteer"]
+        await gateway.registry.update_member(
+            rc.MemberUpdate(
+                member_id=principal.member_id,
+                actor_id=principal.member_id,
+                roles=roles,
+            )
+        )
+        await gateway.store.set_roles_for_member(principal.member_id, roles)
+    return volunteer_out(profile)
+
+
+@router.get("/volunteers/me/proposals", response_model=list[ProposalOut])
+async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
+    """Requests proposed to me, newest first."""
+    return [proposal_out(p) for p in await gateway.matching.proposals(principal.member_id)]
+
+
+async def answer(
+    request: Request,
+    gateway: GatewayDep,
+    principal: MaybeMember,
+    proposal_id: str,
+    token: str | None,
+    accept: bool,
+) -> ProposalOut:
+    if token:
+        link = await gateway.notify.redeem_link(token)
+        if link.proposal_id != proposal_id or link.action != ("accept" if accept else "decline"):
+            raise Forbidden("This link is for another proposal or answer.")
+        volunteer_id = link.volunteer_id
+    elif principal is None:
+        raise NotSignedIn("Sign in, or use the link from your message.")
+    else:
+        check_csrf_header(request, principal)
+        volunteer_id = principal.member_id
+    try:
+        view = await gateway.matching.answer(proposal_id, volunteer_id=volunteer_id, accept=accept)
+    except Forbidden as exc:
+        raise NotFound("No such proposal for you.") from exc
+    return proposal_out(view)
+
+
+TokenQuery = Annotated[
+    str | None, Query(max_length=2000, description="the signed link token, instead of signing in")
+]
+
+
+@router.post("/proposals/{proposal_id}/accept", response_model=ProposalOut)
+async def accept(
+    proposal_id: str,
+    request: Request,
+    gateway: GatewayDep,
+    principal: MaybeMember,
+    token: TokenQuery = None,
+) -> ProposalOut:
+    """Say yes: the first volunteer to accept helps, the others are thanked."""
+    return await answer(request, gateway, principal, proposal_id, token, True)
+
+
+@router.post("/proposals/{proposal_id}/decline", response_model=ProposalOut)
+async def decline(
+    proposal_id: str,
+    request: Request,
+    gateway: GatewayDep,
+    principal: MaybeMember,
+    token: TokenQuery = None,
+) -> ProposalOut:
+    """Say no, thank you."""
+    return await answer(request, gateway, principal, proposal_id, token, False)

@@ -1,0 +1,657 @@
+"""The web pages (HTML); each handler calls the same use cases as the JSON API."""
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from services.gateway import charts, reporting, usecases
+from services.gateway.deps import GatewayDep, MaybeMember, Principal, browser_csrf_secret
+from services.gateway.i18n import translate
+from services.gateway.routes.api.auth import (
+    clear_session_cookies,
+    client_of,
+    set_session_cookies,
+)
+from services.gateway.schemas import LoginBody, RegisterBody, RequestBody
+from services.gateway.security import CSRF_FIELD, csrf_valid
+from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
+from shared.categories import Category
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import Forbidden, NotFound, SamenError
+from shared.events import AvailabilitySlot
+
+router = APIRouter(include_in_schema=False)
+
+DAY_PARTS = {
+    "morning": ("08:00", "12:00"),
+    "afternoon": ("12:00", "17:00"),
+    "evening": ("17:00", "21:00"),
+}
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+class SignInFirst(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+async def signed_in(request: Request, principal: MaybeMember) -> Principal:
+    if principal is None:
+        raise SignInFirst(request.url.path)
+    return principal
+
+
+Member = Annotated[Principal, Depends(signed_in)]
+
+
+async def checked_form(request: Request, principal: Principal | None) -> FormData:
+    """The posted form, once its CSRF token proved it came from our own page."""
+    form = await request.form()
+    secret = browser_csrf_secret(request, principal)
+    submitted = form.get(CSRF_FIELD)
+    gateway = request.app.state.gateway
+    if not csrf_valid(
+        gateway.settings.secret_key, secret, submitted if isinstance(submitted, str) else None
+    ):
+        raise Forbidden(
+            translate("The form has expired. Please try again.", language_of(request, principal)),
+            details={"reason": "csrf"},
+        )
+    return form
+
+
+def field_errors(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, ValidationError):
+        return {".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()}
+    if isinstance(exc, SamenError):
+        errors = exc.details.get("errors") if exc.details else None
+        result = {"form": exc.message}
+        if isinstance(errors, list):
+            for err in errors:
+                if isinstance(err, dict):
+                    result[str(err.get("field", "form"))] = str(err.get("message", ""))
+        field = exc.details.get("field") if exc.details else None
+        if isinstance(field, str):
+            result[field] = exc.message
+        return result
+    return {"form": str(exc)}
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+# ------------------------------------------------------------------ home, register, log in
+
+
+@router.get("/")
+async def home(request: Request, principal: MaybeMember) -> Response:
+    return render(request, "home.html.j2", principal)
+
+
+@router.get("/register")
+async def register_page(request: Request, principal: MaybeMember) -> Response:
+    return render(request, "register.html.j2", principal, values={}, errors={})
+
+
+@router.post("/register")
+async def register_submit(
+    request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    values = {k: text(form, k) for k in ("name", "email", "postcode", "house_number", "phone")}
+    volunteer = form.get("volunteer") == "on"
+    try:
+        body = RegisterBody(
+            **{k: v for k, v in values.items() if v or k != "phone"},
+            password=text(form, "password"),
+            language=language_of(request, principal),
+            volunteer=volunteer,
+            share_phone=form.get("share_phone") == "on",
+        )
+        _, account = await usecases.register(
+            gateway,
+            body,
+            client=client_of(request),
+            consents={"matching": form.get("consent_matching") == "on"},
+        )
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        return render(
+            request,
+            "register.html.j2",
+            principal,
+            status_code=422 if isinstance(exc, ValidationError) else exc.http_status,
+            values={**values, "volunteer": volunteer},
+            errors=field_errors(exc),
+        )
+    token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
+    response = redirect("/volunteer?done=welcome" if volunteer else "/ask?done=welcome")
+    set_session_cookies(response, gateway, token=token, csrf_secret=csrf_secret)
+    return response
+
+
+def safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/login")
+async def login_page(
+    request: Request, principal: MaybeMember, next: Annotated[str | None, Query()] = None
+) -> Response:
+    return render(request, "login.html.j2", principal, next=safe_next(next), errors={}, email="")
+
+
+@router.post("/login")
+async def login_submit(request: Request, principal: MaybeMember, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    email, target = text(form, "email"), safe_next(text(form, "next"))
+    try:
+        body = LoginBody(email=email, password=text(form, "password") or " ")
+        account = await usecases.authenticate(gateway, body, client=client_of(request))
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        status = exc.http_status if isinstance(exc, SamenError) else 422
+        return render(
+            request,
+            "login.html.j2",
+            principal,
+            status_code=status,
+            next=target,
+            email=email,
+            errors=field_errors(exc),
+        )
+    token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
+    if target == "/":
+        target = "/board" if "coordinator" in account.roles else "/requests"
+    response = redirect(target + ("&" if "?" in target else "?") + "done=welcome")
+    set_session_cookies(response, gateway, token=token, csrf_secret=csrf_secret)
+    return response
+
+
+@router.post("/logout")
+async def logout_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await checked_form(request, principal)
+    await usecases.logout(gateway, principal)
+    response = redirect("/?done=signed_out")
+    clear_session_cookies(response, gateway)
+    return response
+
+
+# ------------------------------------------------------------------ asking for help
+
+
+def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
+    if text(form, "when") != "day":
+        return None, None
+    try:
+        day = date.fromisoformat(text(form, "day"))
+    except ValueError as exc:
+        raise ValueError("day: choose a day") from exc
+    start, end = DAY_PARTS.get(text(form, "part"), ("08:00", "21:00"))
+    return (
+        datetime.combine(day, time.fromisoformat(start), LOCAL_TIME),
+        datetime.combine(day, time.fromisoformat(end), LOCAL_TIME),
+    )
+
+
+@router.get("/ask")
+async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    return render(
+        request, "ask.html.j2", principal, values={"day": today.isoformat()}, errors={}, today=today
+    )
+
+
+@router.post("/ask")
+async def ask_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    values = {k: text(form, k) for k in ("category", "description", "when", "day", "part")}
+    values["urgent"] = "on" if form.get("urgent") == "on" else ""
+    try:
+        needed_from, needed_until = window_of(form)
+        body = RequestBody(
+            category=values["category"],
+            description=values["description"],
+            needed_from=needed_from,
+            needed_until=needed_until,
+            urgent=bool(values["urgent"]),
+            languages=[language_of(request, principal)],
+        )
+        view = await usecases.ask_for_help(gateway, principal, body)
+    except (ValueError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        errors = (
+            field_errors(exc)
+            if not isinstance(exc, ValueError) or isinstance(exc, ValidationError)
+            else {"day": str(exc)}
+        )
+        return render(
+            request,
+            "ask.html.j2",
+            principal,
+            status_code=422,
+            values=values,
+            errors=errors,
+            today=gateway.clock.now().astimezone(LOCAL_TIME).date(),
+        )
+    return redirect(f"/requests/{quote(view.request_id)}?done=asked")
+
+
+# ------------------------------------------------------------------ my requests
+
+
+@router.get("/requests")
+async def my_requests(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    requests = await gateway.matching.mine(principal.member_id)
+    return render(request, "requests.html.j2", principal, requests=requests)
+
+
+@router.get("/requests/{request_id}")
+async def request_page(
+    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    if as_coordinator:
+        return redirect(f"/board/{quote(request_id)}")
+    out = await usecases.request_out(gateway, view, viewer=principal)
+    return render(
+        request,
+        "request.html.j2",
+        principal,
+        request_view=out,
+        is_requester=principal.member_id in (view.requester_id, view.entered_by),
+    )
+
+
+@router.post("/requests/{request_id}/cancel")
+async def cancel_submit(
+    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    await gateway.matching.cancel(request_id, actor_id=principal.member_id)
+    return redirect(f"/requests/{quote(request_id)}")
+
+
+@router.post("/requests/{request_id}/complete")
+async def complete_submit(
+    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    try:
+        hours = float(text(form, "hours").replace(",", ".")) if text(form, "hours") else None
+    except ValueError:
+        hours = None
+    await gateway.matching.complete(
+        mc.RequestComplete(
+            request_id=request_id,
+            actor_id=principal.member_id,
+            hours=hours if hours is None or 0 <= hours <= 168 else None,
+            comment=text(form, "feedback")[:2000] or None,
+        )
+    )
+    return redirect(f"/requests/{quote(request_id)}")
+
+
+# ------------------------------------------------------------------ volunteers
+
+
+@router.get("/volunteer")
+async def volunteer_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    profile: Any
+    try:
+        profile = await gateway.registry.volunteer_profile(principal.member_id)
+    except NotFound:
+        profile = None
+    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    consent = member.consents.get("matching")
+    return render(
+        request,
+        "volunteer.html.j2",
+        principal,
+        profile=profile,
+        slots={
+            f"{s.weekday}-{part}"
+            for s in (profile.availability if profile else [])
+            for part, (start, end) in DAY_PARTS.items()
+            if s.start == start and s.end == end
+        },
+        consent=bool(consent and consent.granted),
+        day_parts=list(DAY_PARTS),
+        errors={},
+    )
+
+
+@router.post("/volunteer")
+async def volunteer_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    slots = []
+    for value in form.getlist("slot"):
+        weekday, _, part = str(value).partition("-")
+        if weekday.isdigit() and part in DAY_PARTS:
+            start, end = DAY_PARTS[part]
+            slots.append(AvailabilitySlot(weekday=int(weekday), start=start, end=end))
+    try:
+        radius = float(text(form, "radius_km").replace(",", ".") or 2)
+        max_open = int(text(form, "max_open") or 3)
+        languages = [x.strip().lower() for x in text(form, "languages").split(",") if x.strip()]
+        command = rc.VolunteerProfileSet(
+            member_id=principal.member_id,
+            actor_id=principal.member_id,
+            categories=[Category(str(c)) for c in form.getlist("categories")],
+            availability=slots,
+            flexible=form.get("flexible") == "on",
+            radius_km=radius,
+            languages=languages or ["nl"],
+            max_open=max_open,
+            active=form.get("active") == "on",
+        )
+        await gateway.registry.update_member(
+            rc.MemberUpdate(
+                member_id=principal.member_id,
+                actor_id=principal.member_id,
+                consents={"matching": form.get("consent_matching") == "on"},
+                roles=(None if "volunteer" in principal.roles else [*principal.roles, "volunteer"]),
+            )
+        )
+        if "volunteer" not in principal.roles:
+            await gateway.store.set_roles_for_member(
+                principal.member_id, [*principal.roles, "volunteer"]
+            )
+        await gateway.registry.set_volunteer_profile(command)
+    except (ValueError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        return render(
+            request,
+            "volunteer.html.j2",
+            principal,
+            status_code=422,
+            profile=None,
+            slots={str(v) for v in form.getlist("slot")},
+            consent=form.get("consent_matching") == "on",
+            day_parts=list(DAY_PARTS),
+            errors=field_errors(exc),
+        )
+    return redirect("/proposals?done=saved")
+
+
+@router.get("/proposals")
+async def proposals_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    proposals = await gateway.matching.proposals(principal.member_id)
+    return render(request, "proposals.html.j2", principal, proposals=proposals)
+
+
+@router.post("/proposals/{proposal_id}/{answer}")
+async def proposal_submit(
+    proposal_id: str, answer: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    if answer not in ("accept", "decline"):
+        raise NotFound("No such answer.")
+    try:
+        await gateway.matching.answer(
+            proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
+        )
+    except Forbidden as exc:
+        raise NotFound("No such proposal for you.") from exc
+    return redirect(f"/proposals?done={answer}ed")
+
+
+@router.get("/p/{token}")
+async def link_page(
+    token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """The accept/decline link from a message: looking does not answer (mail scanners open
+    links); the button on this page does."""
+    link = await gateway.notify.verify_link(token)
+    proposal = None
+    try:
+        proposals = await gateway.matching.proposals(link.volunteer_id)
+        proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
+    except SamenError:
+        pass
+    return render(request, "link.html.j2", principal, link=link, token=token, proposal=proposal)
+
+
+@router.post("/p/{token}")
+async def link_submit(
+    token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    link = await gateway.notify.redeem_link(token)
+    await gateway.matching.answer(
+        link.proposal_id, volunteer_id=link.volunteer_id, accept=link.action == "accept"
+    )
+    notice = "accepted" if link.action == "accept" else "declined"
+    if principal is not None and principal.member_id == link.volunteer_id:
+        return redirect(f"/proposals?done={notice}")
+    return render(
+        request,
+        "link_done.html.j2",
+        principal,
+        notice=translate(
+            {
+                "accepted": "Thank you! You help with this request.",
+                "declined": "Thank you for letting us know.",
+            }[notice],
+            language_of(request, principal),
+        ),
+    )
+
+
+# ------------------------------------------------------------------ inbox, social map
+
+
+@router.get("/inbox")
+async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    page = await gateway.notify.inbox(principal.member_id)
+    return render(request, "inbox.html.j2", principal, page=page)
+
+
+@router.post("/inbox/{item_id}/read")
+async def inbox_read(
+    item_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    await gateway.notify.mark_read(principal.member_id, [item_id])
+    return redirect("/inbox")
+
+
+@router.get("/map")
+async def social_map(
+    request: Request,
+    principal: MaybeMember,
+    gateway: GatewayDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    chosen = category if category in {c.value for c in Category} else None
+    area_code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else None
+    results = await gateway.registry.directory(
+        rc.DirectorySearch(
+            q=q or None,
+            category=Category(chosen) if chosen else None,
+            area_code=area_code,
+        )
+    )
+    return render(
+        request,
+        "map.html.j2",
+        principal,
+        results=results,
+        q=q or "",
+        chosen=chosen or "",
+        area=area_code or "",
+    )
+
+
+# ------------------------------------------------------------------ coordinators
+
+
+@router.get("/board")
+async def board_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    board = await gateway.matching.board(coordinator_id=principal.member_id, area_codes=areas)
+    columns = [
+        (
+            state,
+            [r for r in board.requests.get(state, []) if usecases.in_areas(areas, r.neighbourhood)],
+        )
+        for state in ("escalated", "open", "proposed", "matched")
+    ]
+    return render(request, "board.html.j2", principal, areas=areas, columns=columns, board=board)
+
+
+@router.get("/board/{request_id}")
+async def board_request(
+    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    await usecases.check_in_areas(areas, view)
+    requester, candidates = await asyncio.gather(
+        gateway.registry.member(view.requester_id, actor_id=principal.member_id),
+        gateway.matching.candidates(
+            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+        ),
+        return_exceptions=True,
+    )
+    names: dict[str, str] = {}
+    if not isinstance(candidates, BaseException):
+        found = await asyncio.gather(
+            *(
+                gateway.registry.member(c.volunteer_id, actor_id=principal.member_id)
+                for c in candidates.candidates
+            ),
+            return_exceptions=True,
+        )
+        names = {m.member_id: m.name for m in found if not isinstance(m, BaseException)}
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="request.view",
+        subject_type="request",
+        subject_ids=[view.request_id],
+        area=view.neighbourhood,
+    )
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[view.requester_id, *names],
+        area=view.neighbourhood,
+    )
+    out = await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return render(
+        request,
+        "board_request.html.j2",
+        principal,
+        request_view=out,
+        requester=None if isinstance(requester, BaseException) else requester,
+        candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
+        names=names,
+    )
+
+
+@router.post("/board/{request_id}/match")
+async def board_match(
+    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    await usecases.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
+    return redirect(f"/board/{quote(request_id)}?done=matched")
+
+
+# ------------------------------------------------------------------ reports
+
+
+@router.get("/reports")
+async def reports_page(
+    request: Request,
+    principal: MaybeMember,
+    gateway: GatewayDep,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    language = language_of(request, principal)
+
+    def t(text: str) -> str:
+        return translate(text, language)
+
+    code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
+    start, end = reporting.period(gateway.clock.now(), None, None)
+    total, weeks = await asyncio.gather(
+        gateway.matching.figures(
+            mc.FiguresQuery(area_code=code, period_from=start, period_until=end)
+        ),
+        reporting.weekly(gateway.matching, code, start, end),
+    )
+    labels = [f"{w.start.day}-{w.start.month}" for w in weeks]
+    states = ["open", "proposed", "escalated", "matched", "done", "cancelled", "expired"]
+    series = {s: [w.figures.by_state.get(s) or 0 for w in weeks] for s in states}
+    series = {k: v for k, v in series.items() if any(v)} or {"open": [0] * len(weeks)}
+    per_week = charts.stacked_bars(
+        t("Requests per week by state"),
+        labels,
+        series,
+        {s: t(f"state.{s}").split(":")[0] for s in states},
+    )
+    time_to_match = charts.line_chart(
+        t("Time to match (median hours) per week"),
+        labels,
+        [w.figures.time_to_match_median_hours for w in weeks],
+        t("hours"),
+    )
+    neighbourhoods = getattr(total, "by_neighbourhood", None) or total.unmet_by_neighbourhood
+    map_title = (
+        t("Requests per neighbourhood")
+        if getattr(total, "by_neighbourhood", None)
+        else t("Unmet requests per neighbourhood")
+    )
+    utrecht_map = charts.neighbourhood_map(
+        map_title,
+        neighbourhoods,
+        {
+            "none": t("none"),
+            "few": t("few"),
+            "many": t("many"),
+            "suppressed": t("fewer than 5 (hidden)"),
+        },
+    )
+    districts = sorted(
+        ((c, n) for c, n in area_names().items() if c.startswith("WK")),
+        key=lambda item: item[1],
+    )
+    return render(
+        request,
+        "reports.html.j2",
+        principal,
+        area=code,
+        area_label=area_name(code),
+        districts=districts,
+        figures=total,
+        weeks=weeks,
+        per_week=per_week,
+        time_to_match=time_to_match,
+        utrecht_map=utrecht_map,
+        map_title=map_title,
+        neighbourhoods=neighbourhoods,
+        start=start,
+        end=end - timedelta(seconds=1),
+    )

@@ -1,0 +1,62 @@
+"""Passwords, session tokens, CSRF tokens and rate limits.
+
+- Passwords: argon2id (argon2-cffi defaults), hashed in a worker thread so one log-in never
+  stalls the event loop.
+- Sessions: a random token; the database keeps only its sha256. The web gets it in a Secure,
+  HttpOnly, SameSite=Lax cookie; API clients as a bearer token.
+- CSRF: every form carries a token derived (HMAC) from a per-browser secret kept in a cookie;
+  a cookie-authenticated API call must send the same token in `X-CSRF-Token`. Bearer calls are
+  not exposed to CSRF and need none.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+# A hash to verify against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+SESSION_COOKIE = "samen_session"
+CSRF_COOKIE = "samen_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await anyio.to_thread.run_sync(verify)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(secret_key: str, browser_secret: str) -> str:
+    """The token forms carry: an HMAC of the browser's CSRF cookie under the server key."""
+    digest = hmac.new(secret_key.encode(), browser_secret.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def csrf_valid(secret_key: str, browser_secret: str | None, submitted: str | None) -> bool:
+    if not browser_secret or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token(secret_key, browser_secret), submitted)

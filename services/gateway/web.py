@@ -1,0 +1,167 @@
+"""The web pages: server-rendered, Dutch first, usable on a phone and without JavaScript.
+
+Every form posts back to the server with a CSRF token; a page that can change while it is
+open (my requests, proposals, inbox, the coordinator board) follows `/api/v1/events` with a
+few lines of script and redraws itself; without script it is simply reloaded by hand.
+"""
+
+import csv
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from services.gateway.deps import Principal, browser_csrf_secret
+from services.gateway.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    category_icon,
+    category_label,
+    translate,
+)
+from services.gateway.problems import Problem
+from services.gateway.security import CSRF_COOKIE, csrf_token, new_token
+from shared.categories import Category
+from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LANG_COOKIE = "samen_lang"
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+@lru_cache
+def area_names() -> dict[str, str]:
+    names: dict[str, str] = {"GM0344": "Utrecht"}
+    with UTRECHT_DISTRICTS_CSV.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            names[row["wijk_code"]] = row["wijk_naam"]
+    with UTRECHT_NEIGHBOURHOODS_CSV.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            names[row["buurt_code"]] = row["buurt_naam"]
+    return names
+
+
+def area_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return area_names().get(code, code)
+
+
+def language_of(request: Request, principal: Principal | None) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    if principal is not None and principal.account.language in LANGUAGES:
+        return principal.account.language
+    return DEFAULT_LANGUAGE
+
+
+def local_time(moment: datetime | None, language: str, with_time: bool = True) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(LOCAL_TIME)
+    weekday = translate(f"weekday.{local.weekday()}", language)
+    text = f"{weekday} {local.day}-{local.month}-{local.year}"
+    return f"{text} {local:%H:%M}" if with_time else text
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    language = language_of(request, principal)
+    secret = browser_csrf_secret(request, principal)
+    new_secret = None
+    if secret is None:
+        secret = new_secret = getattr(request.state, "csrf_secret", None) or new_token()
+        request.state.csrf_secret = secret
+    gateway = request.app.state.gateway
+
+    def t(text: str) -> str:
+        return translate(text, language)
+
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": language,
+            "t": t,
+            "principal": principal,
+            "csrf_token": csrf_token(gateway.settings.secret_key, secret),
+            "categories": list(Category),
+            "category_label": lambda c: category_label(c, language),
+            "category_icon": category_icon,
+            "area_name": area_name,
+            "when": lambda m, with_time=True: local_time(m, language, with_time),
+            "path": request.url.path,
+            "notice": context.pop("notice", None) or notice_of(request, language),
+            **context,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+    if new_secret is not None:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_secret,
+            httponly=True,
+            secure=gateway.cookie_secure,
+            samesite="lax",
+            path="/",
+        )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/", httponly=True
+        )
+    return response
+
+
+NOTICES = {
+    "welcome": "Welcome! You are signed in.",
+    "signed_out": "You are signed out.",
+    "asked": "Your request has been sent. We are looking for a neighbour to help.",
+    "saved": "Your profile is saved.",
+    "accepted": "Thank you! You help with this request.",
+    "declined": "Thank you for letting us know.",
+    "matched": "The request is matched.",
+}
+
+
+def notice_of(request: Request, language: str) -> str | None:
+    key = request.query_params.get("done")
+    return translate(NOTICES[key], language) if key in NOTICES else None
+
+
+def render_error(
+    request: Request, problem: Problem, *, headers: dict[str, str] | None = None
+) -> Response:
+    principal = getattr(request.state, "principal", None)
+    try:
+        return render(
+            request,
+            "error.html.j2",
+            principal,
+            status_code=problem.status,
+            headers=headers,
+            problem=problem,
+        )
+    except Exception:  # the error page itself must never fail
+        return HTMLResponse(
+            f"<!doctype html><title>{problem.title}</title><h1>{problem.title}</h1>"
+            f"<p>{problem.detail or ''}</p>",
+            status_code=problem.status,
+            headers=headers,
+        )
