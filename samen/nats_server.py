@@ -56,11 +56,13 @@ class NatsServer:
         port: int | None = None,
         config_file: Path | None = None,
         log_file: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.config_file = config_file
         self.log_file = log_file
+        self.env = env  # the server's environment (`$VAR` in a configuration file)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,7 +87,11 @@ class NatsServer:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            self.command(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=self.env,
         )
         try:
             wait_for_port(self.port)

@@ -8,9 +8,12 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import re
+import secrets
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +35,43 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+_NATS_PASSWORD_VAR = re.compile(r"\$(SAMEN_NATS_\w+_PASSWORD)\b")
+_INCLUDE = re.compile(r"^\s*include\s+\"?([^\"\s;]+)\"?", re.MULTILINE)
+
+
+def nats_credentials(config_file: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """The passwords a nats-server configuration takes from its environment
+    (`$SAMEN_NATS_<USER>_PASSWORD`, deploy/nats/auth.conf): the value in `environ` when set,
+    else a random one for this run."""
+    names: set[str] = set()
+    pending, seen = [config_file.resolve()], set()
+    while pending:
+        path = pending.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        text = path.read_text()
+        names.update(_NATS_PASSWORD_VAR.findall(text))
+        pending.extend((path.parent / include).resolve() for include in _INCLUDE.findall(text))
+    # nats-server parses the value like one in its file: a letter first keeps it a string.
+    return {name: environ.get(name) or f"samen{secrets.token_hex(16)}" for name in sorted(names)}
+
+
 def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
-    """The environment of one child: SAMEN_<SERVICE>_DATABASE_URL becomes its database URL."""
+    """The environment of one child: SAMEN_<SERVICE>_DATABASE_URL becomes its database URL,
+    SAMEN_NATS_<SERVICE>_PASSWORD its NATS password (user = the service's name)."""
     env = dict(base)
     own_url = base.get(f"SAMEN_{service.upper()}_DATABASE_URL")
     if own_url:
         env["SAMEN_DATABASE_URL"] = own_url
     else:
         env.pop("SAMEN_DATABASE_URL", None)  # never let services share one database
+    own_password = base.get(f"SAMEN_NATS_{service.upper()}_PASSWORD")
+    if own_password:
+        env["SAMEN_NATS_USER"] = service
+        env["SAMEN_NATS_PASSWORD"] = own_password
+    for name in [n for n in env if re.fullmatch(r"SAMEN_NATS_\w+_PASSWORD", n)]:
+        del env[name]  # no child sees another's password
     return env
 
 
@@ -103,6 +135,10 @@ class Supervisor:
         self.extra_env = extra_env or {}
         self.services = services
         self.children: list[Child] = []
+        # With a configuration of users (deploy/nats/auth.conf): each service's password.
+        self._nats_passwords = (
+            nats_credentials(nats_config, os.environ) if nats_config and not nats_url else {}
+        )
         self._stopping = asyncio.Event()
         self._restart_tasks: set[asyncio.Future[None]] = set()
 
@@ -118,6 +154,7 @@ class Supervisor:
             port=free_port(self._nats_port or DEFAULT_NATS_PORT),
             config_file=self._nats_config,
             log_file=self.data_dir / "logs" / "nats-server.log",
+            env={**os.environ, **self._nats_passwords},
         ).start()
         log.info("nats-server started", url=self.nats.url)
         return self.nats.url
@@ -133,6 +170,7 @@ class Supervisor:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        base.update(self._nats_passwords)
         base.update(self.extra_env)
         return [
             Child(
