@@ -1,8 +1,26 @@
 """Composition root of the notify service: wires adapters, handlers and RPC verbs."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from services.notify.adapters.channels import (
+    AppriseChannel,
+    AppriseSender,
+    EmailChannel,
+    EmlChannel,
+    SmtpChannel,
+    SmtpConfig,
+    mail_domain,
+)
 from services.notify.adapters.orm import messaging, metadata
+from services.notify.adapters.registry import Registry
+from services.notify.adapters.rendering import Renderer
+from services.notify.domain.links import LinkSigner
+from services.notify.entrypoints import rpc
+from services.notify.entrypoints.events import handlers
+from services.notify.service_layer.api import NotifyApi
+from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
+from services.notify.service_layer.recording import Recorder
 from shared.clock import Clock
 from shared.service import ServiceRuntime
 from shared.settings import Settings
@@ -10,7 +28,31 @@ from shared.settings import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+@dataclass
+class Notify:
+    """The parts of a built notify service that tests and tools reach for."""
+
+    runtime: ServiceRuntime
+    worker: DeliveryWorker
+    api: NotifyApi
+    email: EmailChannel
+
+
+def email_channel(settings: Settings, clock: Clock) -> EmailChannel:
+    if settings.smtp_url:
+        return SmtpChannel(
+            SmtpConfig.from_url(settings.smtp_url), sender=settings.mail_from, clock=clock
+        )
+    return EmlChannel(settings.data_dir / "mail", sender=settings.mail_from, clock=clock)
+
+
+def assemble(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    delivery: DeliveryConfig | None = None,
+    apprise: AppriseChannel | None = None,
+) -> Notify:
     runtime = ServiceRuntime(
         "notify",
         metadata=metadata,
@@ -19,4 +61,30 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Servi
         settings=settings,
         clock=clock,
     )
-    return runtime
+    settings, clock = runtime.settings, runtime.clock
+    registry = Registry(runtime.rpc)
+    signer = LinkSigner(settings.secret_key, settings.public_url)
+    email = email_channel(settings, clock)
+    worker = DeliveryWorker(
+        uow=runtime.uow,
+        clock=clock,
+        registry=registry,
+        renderer=Renderer(),
+        email=email,
+        apprise=apprise or AppriseSender(),
+        signer=signer,
+        public_url=settings.public_url,
+        mail_domain=mail_domain(settings.mail_from),
+        config=delivery,
+    )
+    runtime.consume(handlers(Recorder(registry), worker.wake))
+    api = NotifyApi(
+        uow=runtime.uow, clock=clock, signer=signer, registry=registry, wake=worker.wake
+    )
+    rpc.register(runtime, api)
+    runtime.background(worker.run)
+    return Notify(runtime=runtime, worker=worker, api=api, email=email)
+
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+    return assemble(settings, clock).runtime

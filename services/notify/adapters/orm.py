@@ -1,6 +1,17 @@
 """Tables of the notify service's own database."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import registry
 
 from shared.service import messaging_tables
@@ -8,3 +19,123 @@ from shared.service import messaging_tables
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+
+ID = 40
+WHEN = DateTime(timezone=True)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    # event id + recipient + template: one message per person and purpose.
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("event_id", String(ID), nullable=False),
+    Column("recipient_id", String(ID), nullable=False),
+    Column("recipient_kind", String(20), nullable=False, default="member"),
+    Column("template", String(40), nullable=False),
+    Column("request_id", String(ID), nullable=True),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("digest", Boolean, nullable=False, default=False),
+    # ids, categories and times only; never contact details.
+    Column("context", JSON, nullable=False),
+    Column("municipality", String(10), nullable=True),
+    Column("district", String(10), nullable=True),
+    Column("neighbourhood", String(12), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("due_at", WHEN, nullable=False),
+    Column("channel_index", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("inbox_done", Boolean, nullable=False, default=False),
+    Column("sending_since", WHEN, nullable=True),
+    Column("sending_channel", String(20), nullable=True),
+    Column("sent_at", WHEN, nullable=True),
+    Column("sent_channel", String(20), nullable=True),
+    # Only for the erasure confirmation: the address, wiped once it has gone out.
+    Column("snapshot", JSON, nullable=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("updated_at", WHEN, nullable=False),
+    Index("ix_notifications_due", "status", "due_at"),
+    Index("ix_notifications_recipient", "recipient_id"),
+    Index("ix_notifications_request", "request_id"),
+)
+
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("member_id", String(ID), nullable=False),
+    Column("notification_id", String(ID), nullable=False, unique=True),
+    Column("template", String(40), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", String(2000), nullable=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("read_at", WHEN, nullable=True),
+    Index("ix_inbox_items_member", "member_id", "created_at"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("notification_id", String(ID), nullable=False),
+    Column("recipient_id", String(ID), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("at", WHEN, nullable=False),
+    Column("municipality", String(10), nullable=True),
+    Column("district", String(10), nullable=True),
+    Column("neighbourhood", String(12), nullable=True),
+    Index("ix_delivery_attempts_notification", "notification_id"),
+    Index("ix_delivery_attempts_at", "at"),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("member_id", String(ID), primary_key=True),
+    Column("channels", JSON, nullable=False),
+    Column("language", String(2), nullable=True),
+    Column("quiet_start", String(5), nullable=False),
+    Column("quiet_end", String(5), nullable=False),
+    Column("timezone", String(60), nullable=False),
+    Column("apprise_urls", JSON, nullable=False),
+    Column("daily_digest", Boolean, nullable=False, default=False),
+    Column("updated_at", WHEN, nullable=False),
+)
+
+cooperative_channels = Table(
+    "cooperative_channels",
+    metadata,
+    Column("cooperative_id", String(ID), primary_key=True),
+    Column("apprise_urls", JSON, nullable=False),
+    Column("updated_at", WHEN, nullable=False),
+)
+
+proposal_links = Table(
+    "proposal_links",
+    metadata,
+    Column("link_id", String(ID), primary_key=True),
+    Column("proposal_id", String(ID), nullable=False, unique=True),
+    Column("request_id", String(ID), nullable=False),
+    Column("volunteer_id", String(ID), nullable=False),
+    Column("expires_at", WHEN, nullable=False),
+    # open | used | withdrawn | answered (answered in the app, not through the link)
+    Column("state", String(20), nullable=False),
+    Column("used_action", String(10), nullable=True),
+    Column("used_at", WHEN, nullable=True),
+)
+
+# What notify remembers of a request to word its messages: ids, category and times only.
+requests = Table(
+    "requests",
+    metadata,
+    Column("request_id", String(ID), primary_key=True),
+    Column("requester_id", String(ID), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("needed_from", WHEN, nullable=True),
+    Column("needed_until", WHEN, nullable=True),
+)

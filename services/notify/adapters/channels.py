@@ -1,0 +1,188 @@
+"""Delivery channels: e-mail over SMTP (aiosmtplib) or into .eml files, and Apprise URLs.
+
+A channel either returns (delivered) or raises `DeliveryError`; `transient` says whether trying
+again later may help (a 4xx reply, a connection that failed) or not (a 5xx reply, a bad URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+import apprise
+
+from shared.clock import Clock
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    message_id: str  # derived from the idempotency key
+
+
+class EmailChannel(Protocol):
+    async def send(self, email: Email) -> None: ...
+
+
+class AppriseChannel(Protocol):
+    async def send(self, urls: list[str], *, title: str, body: str) -> None: ...
+
+
+def build_message(email: Email, *, sender: str, date_header: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((email.to_name, email.to))
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message["Date"] = date_header
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    hostname: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False  # smtps://
+    start_tls: bool | None = None  # None: if the server offers it
+    timeout: float = 30.0
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """smtp://user:pass@host:587 (STARTTLS when offered; ?starttls=require|off),
+        smtps://user:pass@host:465 (TLS from the start)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"SAMEN_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+        tls = parts.scheme == "smtps"
+        query = parse_qs(parts.query)
+        start_tls: bool | None = None
+        if "starttls" in query:
+            start_tls = {"require": True, "off": False}.get(query["starttls"][0])
+        return cls(
+            hostname=parts.hostname or "localhost",
+            port=parts.port or (465 if tls else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=tls,
+            start_tls=False if tls else start_tls,
+            timeout=float(query.get("timeout", ["30"])[0]),
+        )
+
+
+class SmtpChannel:
+    def __init__(self, config: SmtpConfig, *, sender: str, clock: Clock) -> None:
+        self._config = config
+        self._sender = sender
+        self._clock = clock
+
+    async def send(self, email: Email) -> None:
+        message = build_message(
+            email, sender=self._sender, date_header=format_datetime(self._clock.now())
+        )
+        c = self._config
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=c.hostname,
+                port=c.port,
+                username=c.username,
+                password=c.password,
+                use_tls=c.use_tls,
+                start_tls=c.start_tls,
+                timeout=c.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            raise DeliveryError(
+                f"recipient refused: {'; '.join(f'{r.code} {r.message}' for r in exc.recipients)}",
+                transient=all(400 <= code < 500 for code in codes),
+            ) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(
+                f"SMTP {exc.code} {exc.message}", transient=not 500 <= exc.code < 600
+            ) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}", transient=True) from exc
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class EmlChannel:
+    """No SMTP server configured: write each e-mail as a .eml file under <data_dir>/mail/,
+    named after its Message-ID, so writing it again replaces the same file."""
+
+    def __init__(self, directory: Path, *, sender: str, clock: Clock) -> None:
+        self.directory = directory
+        self._sender = sender
+        self._clock = clock
+
+    async def send(self, email: Email) -> None:
+        message = build_message(
+            email, sender=self._sender, date_header=format_datetime(self._clock.now())
+        )
+        name = _UNSAFE.sub("_", email.message_id.strip("<>").split("@")[0])
+        stamp = self._clock.now().strftime("%Y%m%dT%H%M%S")
+        target = self.directory / f"{stamp}-{name}.eml"
+        data = bytes(message)
+
+        def write() -> None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for existing in self.directory.glob(f"*-{name}.eml"):
+                existing.unlink()
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:
+            raise DeliveryError(f"writing the e-mail file failed: {exc}", transient=True) from exc
+
+
+class AppriseSender:
+    """Other channels (SMS, Signal, Telegram, Matrix, webhooks, ...) through Apprise URLs."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._timeout = timeout
+
+    async def send(self, urls: list[str], *, title: str, body: str) -> None:
+        notifier = apprise.Apprise()
+        for url in urls:
+            if not notifier.add(url):
+                scheme = url.split("://", 1)[0]
+                raise DeliveryError(f"not a usable Apprise URL ({scheme}://...)", transient=False)
+        result = await notifier.async_notify(body=body, title=title, timeout=self._timeout)
+        if not result:
+            raise DeliveryError(
+                f"Apprise: {result.failed_count} of {len(urls)} endpoints failed "
+                f"({result.status.name.lower()})",
+                transient=True,
+            )
+
+
+def mail_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rsplit("@", 1)[-1] if "@" in address else "samen.local"

@@ -1,0 +1,53 @@
+"""What notify asks the registry over request/reply: contacts, cooperatives, area names."""
+
+from __future__ import annotations
+
+from shared.contracts.registry import (
+    AREAS_GET,
+    COOPERATIVE_GET,
+    MEMBER_CONTACT,
+    AreaCode,
+    AreaInfo,
+    CooperativeInfo,
+    CooperativeRef,
+    MemberContact,
+    MemberRef,
+)
+from shared.errors import NotFound, SamenError
+from shared.rpc import RpcClient
+
+
+class Registry:
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def contact(self, member_id: str) -> MemberContact | None:
+        """None when the registry does not know the member (erased); `Unavailable` when the
+        registry does not answer (the caller tries again later)."""
+        try:
+            return await self._rpc.call(
+                "registry", MEMBER_CONTACT, MemberRef(member_id=member_id), result=MemberContact
+            )
+        except NotFound:
+            return None
+
+    async def cooperative(self, cooperative_id: str) -> CooperativeInfo | None:
+        try:
+            return await self._rpc.call(
+                "registry",
+                COOPERATIVE_GET,
+                CooperativeRef(cooperative_id=cooperative_id),
+                result=CooperativeInfo,
+            )
+        except NotFound:
+            return None
+
+    async def area_name(self, code: str | None) -> str | None:
+        """A neighbourhood's name for a message; a message without it is still fine."""
+        if not code:
+            return None
+        try:
+            info = await self._rpc.call("registry", AREAS_GET, AreaCode(code=code), result=AreaInfo)
+        except SamenError:
+            return None
+        return info.name

@@ -1,0 +1,418 @@
+"""Reads and writes of notify's own tables (SQLAlchemy Core on the unit of work's session)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.adapters.orm import (
+    cooperative_channels,
+    delivery_attempts,
+    inbox_items,
+    notifications,
+    preferences,
+    proposal_links,
+    requests,
+)
+from services.notify.domain.model import OPEN_STATUSES, Status
+from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
+from shared.ids import new_id
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; everything here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _count(result: Any) -> int:
+    """Rows an INSERT/UPDATE/DELETE touched."""
+    return int(result.rowcount)
+
+
+# ---------------------------------------------------------------- notifications
+
+
+async def notification_by_key(session: AsyncSession, key: str) -> RowMapping | None:
+    result = await session.execute(
+        select(notifications).where(notifications.c.idempotency_key == key)
+    )
+    return result.mappings().first()
+
+
+async def notification(session: AsyncSession, notification_id: str) -> RowMapping | None:
+    result = await session.execute(
+        select(notifications).where(notifications.c.id == notification_id)
+    )
+    return result.mappings().first()
+
+
+async def add_notification(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert unless the idempotency key exists already; True when inserted."""
+    statement = (
+        _insert(session)(notifications)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    result = await session.execute(statement)
+    return bool(_count(result))
+
+
+async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    result = await session.execute(
+        select(notifications.c.id)
+        .where(
+            notifications.c.status.in_([s.value for s in OPEN_STATUSES]),
+            notifications.c.due_at <= now,
+        )
+        .order_by(notifications.c.due_at, notifications.c.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapping]:
+    result = await session.execute(
+        select(notifications).where(
+            notifications.c.status == Status.sending.value,
+            notifications.c.sending_since < before,
+        )
+    )
+    return list(result.mappings())
+
+
+async def change_notification(
+    session: AsyncSession,
+    notification_id: str,
+    *,
+    expect: dict[str, Any] | None = None,
+    **values: Any,
+) -> bool:
+    """Update one notification; with `expect`, only if those columns still hold those values
+    (a claim: two workers never both win)."""
+    conditions = [notifications.c.id == notification_id]
+    for column, value in (expect or {}).items():
+        conditions.append(notifications.c[column] == value)
+    result = await session.execute(update(notifications).where(*conditions).values(**values))
+    return bool(_count(result))
+
+
+async def cancel_open(
+    session: AsyncSession,
+    *,
+    request_id: str,
+    templates: Sequence[str],
+    now: datetime,
+    recipient_id: str | None = None,
+) -> int:
+    conditions = [
+        notifications.c.request_id == request_id,
+        notifications.c.template.in_(list(templates)),
+        notifications.c.status.in_([s.value for s in OPEN_STATUSES]),
+    ]
+    if recipient_id is not None:
+        conditions.append(notifications.c.recipient_id == recipient_id)
+    result = await session.execute(
+        update(notifications)
+        .where(*conditions)
+        .values(status=Status.cancelled.value, updated_at=now)
+    )
+    return _count(result)
+
+
+async def open_digest_items(
+    session: AsyncSession, recipient_id: str, now: datetime
+) -> list[RowMapping]:
+    result = await session.execute(
+        select(notifications)
+        .where(
+            notifications.c.recipient_id == recipient_id,
+            notifications.c.digest.is_(True),
+            notifications.c.status == Status.held.value,
+            notifications.c.due_at <= now,
+        )
+        .order_by(notifications.c.created_at)
+    )
+    return list(result.mappings())
+
+
+# ---------------------------------------------------------------- inbox and log
+
+
+async def add_inbox_item(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(
+        _insert(session)(inbox_items)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["notification_id"])
+    )
+
+
+async def log_attempt(
+    session: AsyncSession,
+    row: RowMapping,
+    *,
+    channel: str,
+    status: str,
+    at: datetime,
+    error: str | None = None,
+) -> None:
+    await session.execute(
+        delivery_attempts.insert().values(
+            id=new_id(),
+            notification_id=row["id"],
+            recipient_id=row["recipient_id"],
+            template=row["template"],
+            channel=channel,
+            status=status,
+            error=error,
+            at=at,
+            municipality=row["municipality"],
+            district=row["district"],
+            neighbourhood=row["neighbourhood"],
+        )
+    )
+
+
+async def inbox_page(
+    session: AsyncSession,
+    member_id: str,
+    *,
+    unread_only: bool,
+    limit: int,
+    before: datetime | None,
+) -> tuple[list[RowMapping], int]:
+    query = select(inbox_items).where(inbox_items.c.member_id == member_id)
+    if unread_only:
+        query = query.where(inbox_items.c.read_at.is_(None))
+    if before is not None:
+        query = query.where(inbox_items.c.created_at < before)
+    query = query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc()).limit(limit)
+    items = list((await session.execute(query)).mappings())
+    unread = await session.scalar(
+        select(func.count())
+        .select_from(inbox_items)
+        .where(inbox_items.c.member_id == member_id, inbox_items.c.read_at.is_(None))
+    )
+    return items, int(unread or 0)
+
+
+async def mark_read(
+    session: AsyncSession, member_id: str, item_ids: list[str] | None, now: datetime
+) -> int:
+    statement = update(inbox_items).where(
+        inbox_items.c.member_id == member_id, inbox_items.c.read_at.is_(None)
+    )
+    if item_ids is not None:
+        statement = statement.where(inbox_items.c.id.in_(item_ids))
+    result = await session.execute(statement.values(read_at=now))
+    return _count(result)
+
+
+async def attempts(
+    session: AsyncSession,
+    *,
+    area_codes: Sequence[str] = (),
+    recipient_id: str | None = None,
+    notification_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[RowMapping]:
+    query = select(delivery_attempts)
+    if area_codes:
+        codes = list(area_codes)
+        query = query.where(
+            or_(
+                delivery_attempts.c.municipality.in_(codes),
+                delivery_attempts.c.district.in_(codes),
+                delivery_attempts.c.neighbourhood.in_(codes),
+            )
+        )
+    if recipient_id is not None:
+        query = query.where(delivery_attempts.c.recipient_id == recipient_id)
+    if notification_id is not None:
+        query = query.where(delivery_attempts.c.notification_id == notification_id)
+    if status is not None:
+        query = query.where(delivery_attempts.c.status == status)
+    query = query.order_by(delivery_attempts.c.at.desc(), delivery_attempts.c.id.desc())
+    return list((await session.execute(query.limit(limit))).mappings())
+
+
+# ---------------------------------------------------------------- preferences
+
+
+def default_preferences(member_id: str) -> Preferences:
+    return Preferences(member_id=member_id)
+
+
+async def get_preferences(session: AsyncSession, member_id: str) -> Preferences:
+    row = (
+        (await session.execute(select(preferences).where(preferences.c.member_id == member_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return default_preferences(member_id)
+    return Preferences(
+        member_id=member_id,
+        channels=list(row["channels"] or DEFAULT_CHANNELS),
+        language=row["language"],
+        quiet_start=row["quiet_start"],
+        quiet_end=row["quiet_end"],
+        timezone=row["timezone"],
+        apprise_urls=list(row["apprise_urls"] or []),
+        daily_digest=bool(row["daily_digest"]),
+    )
+
+
+async def put_preferences(session: AsyncSession, prefs: Preferences, now: datetime) -> None:
+    values = {
+        "channels": list(prefs.channels),
+        "language": prefs.language,
+        "quiet_start": prefs.quiet_start,
+        "quiet_end": prefs.quiet_end,
+        "timezone": prefs.timezone,
+        "apprise_urls": list(prefs.apprise_urls),
+        "daily_digest": prefs.daily_digest,
+        "updated_at": now,
+    }
+    statement = (
+        _insert(session)(preferences)
+        .values(member_id=prefs.member_id, **values)
+        .on_conflict_do_update(index_elements=["member_id"], set_=values)
+    )
+    await session.execute(statement)
+
+
+async def get_cooperative_urls(session: AsyncSession, cooperative_id: str) -> list[str]:
+    urls = await session.scalar(
+        select(cooperative_channels.c.apprise_urls).where(
+            cooperative_channels.c.cooperative_id == cooperative_id
+        )
+    )
+    return list(urls or [])
+
+
+async def put_cooperative_urls(
+    session: AsyncSession, cooperative_id: str, urls: list[str], now: datetime
+) -> None:
+    values = {"apprise_urls": urls, "updated_at": now}
+    await session.execute(
+        _insert(session)(cooperative_channels)
+        .values(cooperative_id=cooperative_id, **values)
+        .on_conflict_do_update(index_elements=["cooperative_id"], set_=values)
+    )
+
+
+# ---------------------------------------------------------------- requests and links
+
+
+async def upsert_request(session: AsyncSession, values: dict[str, Any]) -> None:
+    changes = {k: v for k, v in values.items() if k != "request_id"}
+    await session.execute(
+        _insert(session)(requests)
+        .values(values)
+        .on_conflict_do_update(index_elements=["request_id"], set_=changes)
+    )
+
+
+async def get_request(session: AsyncSession, request_id: str) -> RowMapping | None:
+    result = await session.execute(select(requests).where(requests.c.request_id == request_id))
+    return result.mappings().first()
+
+
+async def add_link(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(
+        _insert(session)(proposal_links)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["proposal_id"])
+    )
+
+
+async def link_by_proposal(session: AsyncSession, proposal_id: str) -> RowMapping | None:
+    result = await session.execute(
+        select(proposal_links).where(proposal_links.c.proposal_id == proposal_id)
+    )
+    return result.mappings().first()
+
+
+async def link(session: AsyncSession, link_id: str) -> RowMapping | None:
+    result = await session.execute(
+        select(proposal_links).where(proposal_links.c.link_id == link_id)
+    )
+    return result.mappings().first()
+
+
+async def use_link(
+    session: AsyncSession, link_id: str, *, state: str, action: str | None, now: datetime
+) -> bool:
+    """Open -> state, atomically: True for the one caller that changed it."""
+    result = await session.execute(
+        update(proposal_links)
+        .where(proposal_links.c.link_id == link_id, proposal_links.c.state == "open")
+        .values(state=state, used_action=action, used_at=now)
+    )
+    return bool(_count(result))
+
+
+async def close_proposal_link(session: AsyncSession, proposal_id: str, state: str) -> None:
+    await session.execute(
+        update(proposal_links)
+        .where(proposal_links.c.proposal_id == proposal_id, proposal_links.c.state == "open")
+        .values(state=state)
+    )
+
+
+# ---------------------------------------------------------------- a member's data
+
+
+async def member_notifications(session: AsyncSession, member_id: str) -> list[RowMapping]:
+    result = await session.execute(
+        select(notifications)
+        .where(notifications.c.recipient_id == member_id)
+        .order_by(notifications.c.created_at)
+    )
+    return list(result.mappings())
+
+
+async def member_inbox(session: AsyncSession, member_id: str) -> list[RowMapping]:
+    result = await session.execute(
+        select(inbox_items)
+        .where(inbox_items.c.member_id == member_id)
+        .order_by(inbox_items.c.created_at)
+    )
+    return list(result.mappings())
+
+
+async def erase_member(session: AsyncSession, member_id: str) -> int:
+    """Delete what notify holds about a member. A pending erasure confirmation stays until it
+    has gone out (it holds the only copy of the address, see docs/notify.md)."""
+    keep = and_(
+        notifications.c.template == "erasure_confirmed",
+        notifications.c.status.in_([s.value for s in (*OPEN_STATUSES, Status.sending)]),
+    )
+    counts = 0
+    for statement in (
+        delete(inbox_items).where(inbox_items.c.member_id == member_id),
+        delete(delivery_attempts).where(
+            delivery_attempts.c.recipient_id == member_id,
+            delivery_attempts.c.template != "erasure_confirmed",
+        ),
+        delete(notifications).where(notifications.c.recipient_id == member_id, ~keep),
+        delete(preferences).where(preferences.c.member_id == member_id),
+        delete(proposal_links).where(proposal_links.c.volunteer_id == member_id),
+        delete(requests).where(requests.c.requester_id == member_id),
+    ):
+        counts += _count(await session.execute(statement))
+    return counts

@@ -1,0 +1,144 @@
+"""The notify domain: what a notification is, when it may go out, and over which channel.
+
+Pure: no I/O, no framework. Times are aware datetimes in UTC unless a name says local.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+DEFAULT_QUIET_START = "22:00"
+DEFAULT_QUIET_END = "08:00"
+
+
+class Template(StrEnum):
+    """Every message notify sends; each has nl and en, subject, text and HTML."""
+
+    welcome = "welcome"
+    proposal = "proposal"
+    proposal_withdrawn = "proposal_withdrawn"
+    request_matched = "request_matched"
+    match_confirmed = "match_confirmed"
+    escalation = "escalation"
+    thanks_requester = "thanks_requester"
+    thanks_volunteer = "thanks_volunteer"
+    reminder = "reminder"
+    erasure_confirmed = "erasure_confirmed"
+    digest = "digest"
+
+
+class Status(StrEnum):
+    pending = "pending"  # due at due_at
+    held = "held"  # waiting for quiet hours (or the digest) to end
+    retrying = "retrying"  # a transient failure; due again at due_at
+    sending = "sending"  # handed to a channel; outcome not yet recorded
+    sent = "sent"
+    failed = "failed"  # every channel tried
+    uncertain = "uncertain"  # found "sending" after a crash: not sent again
+    cancelled = "cancelled"  # no longer relevant (request cancelled, member erased)
+
+
+OPEN_STATUSES = (Status.pending, Status.held, Status.retrying)
+
+
+class RecipientKind(StrEnum):
+    member = "member"
+    cooperative = "cooperative"  # a cooperative's own channels (group chat via Apprise)
+
+
+def idempotency_key(event_id: str, recipient_id: str, template: str) -> str:
+    """One message per person and purpose: a redelivered event finds the same key."""
+    return f"{event_id}:{recipient_id}:{template}"
+
+
+def message_id(key: str, domain: str) -> str:
+    """The e-mail Message-ID of a notification: derived from its idempotency key, so a
+    receiving side can recognise a copy."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time = time(22, 0)
+    end: time = time(8, 0)
+    timezone: str = DEFAULT_TIMEZONE
+
+    @classmethod
+    def of(cls, start: str, end: str, timezone: str) -> QuietHours:
+        return cls(parse_hhmm(start), parse_hhmm(end), timezone)
+
+    def _contains(self, moment: time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+    def ends_at(self, now: datetime) -> datetime | None:
+        """When the quiet hours that `now` falls in end (UTC), or None when it is not quiet."""
+        zone = ZoneInfo(self.timezone)
+        local = now.astimezone(zone)
+        if not self._contains(local.time()):
+            return None
+        end_date = local.date()
+        if local.time() >= self.end:
+            end_date += timedelta(days=1)
+        local_end = datetime.combine(end_date, self.end, tzinfo=zone)
+        return local_end.astimezone(now.tzinfo)
+
+
+def release_time(now: datetime, quiet: QuietHours, *, urgent: bool) -> datetime | None:
+    """When a message due `now` may go out: None means now. Only urgent messages break
+    quiet hours."""
+    if urgent:
+        return None
+    return quiet.ends_at(now)
+
+
+def next_local_time(now: datetime, at: time, timezone: str) -> datetime:
+    """The next moment (after now) that the local clock shows `at`, in now's zone."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), at, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return candidate.astimezone(now.tzinfo)
+
+
+def retry_delay(attempt: int, *, base_seconds: float, cap_seconds: float = 3600.0) -> timedelta:
+    """Exponential backoff after the n-th failed attempt on a channel: base, 2 base, 4 base..."""
+    return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(0, attempt - 1)))
+
+
+def channel_plan(preferred: list[str], *, has_email: bool, apprise_urls: list[str]) -> list[str]:
+    """The external channels to try, in order: the member's preference, skipping channels
+    with no address. Empty means the in-app inbox is the only channel."""
+    usable = {"email": has_email, "apprise": bool(apprise_urls)}
+    plan: list[str] = []
+    for channel in preferred:
+        if usable.get(channel) and channel not in plan:
+            plan.append(channel)
+    return plan
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_URL_SECRET = re.compile(r"(\w+://)[^\s/]+")
+
+
+def redact(error: str, limit: int = 500) -> str:
+    """An error text fit for the delivery log: no addresses, no credentials in URLs."""
+    text = _EMAIL.sub("<address>", error)
+    text = _URL_SECRET.sub(r"\1<redacted>", text)
+    return text[:limit]

@@ -1,0 +1,95 @@
+"""Sample facts for every template: `samen notify preview` and the template tests use them.
+
+Where a template words things differently by circumstance (a phone number shared or not, a
+time given or not), there is a sample for each.
+"""
+
+from typing import Any
+
+from services.notify.domain.messages import Facts, Person
+from services.notify.domain.model import Template
+
+PUBLIC_URL = "https://samen.example"
+_REQUEST: dict[str, Any] = {
+    "request_id": "req-1",
+    "requester_id": "mem-requester",
+    "volunteer_id": "mem-volunteer",
+    "category": "groceries",
+    "needed_from": "2026-01-06T08:00:00+00:00",
+    "needed_until": "2026-01-06T11:00:00+00:00",
+}
+_OTHERS = {
+    "mem-requester": Person("Ans", "06 1234 5678"),
+    "mem-volunteer": Person("Fatima", "06 8765 4321"),
+}
+_NO_PHONES = {key: Person(p.first_name) for key, p in _OTHERS.items()}
+
+SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
+    Template.welcome: [
+        {"member_id": "mem-1", "roles": ["resident"], "registered_by": None},
+        {"member_id": "mem-1", "roles": ["volunteer"], "registered_by": "mem-coordinator"},
+    ],
+    Template.proposal: [
+        {
+            **_REQUEST,
+            "proposal_id": "prop-1",
+            "urgent": False,
+            "round": 1,
+            "expires_at": "2026-01-05T13:00:00+00:00",
+        },
+        {
+            **_REQUEST,
+            "proposal_id": "prop-2",
+            "urgent": True,
+            "round": 2,
+            "needed_from": None,
+            "needed_until": None,
+            "expires_at": "2026-01-05T22:30:00+00:00",
+        },
+    ],
+    Template.proposal_withdrawn: [{**_REQUEST, "proposal_id": "prop-1"}],
+    Template.request_matched: [_REQUEST, {**_REQUEST, "needed_from": None}],
+    Template.match_confirmed: [_REQUEST],
+    Template.reminder: [{**_REQUEST, "role": "volunteer"}, {**_REQUEST, "role": "requester"}],
+    Template.escalation: [
+        {**_REQUEST, "reason": "no_candidates", "rounds": 0, "urgent": False},
+        {**_REQUEST, "reason": "rounds_exhausted", "rounds": 3, "urgent": True},
+        {**_REQUEST, "reason": "declined_by_all", "rounds": 1, "urgent": False},
+        {**_REQUEST, "reason": "manual", "rounds": 0, "urgent": False},
+    ],
+    Template.thanks_requester: [_REQUEST, {**_REQUEST, "volunteer_id": None}],
+    Template.thanks_volunteer: [{**_REQUEST, "hours": 1.5}, {**_REQUEST, "hours": None}],
+    Template.erasure_confirmed: [{"member_id": "mem-1"}],
+    Template.digest: [
+        {
+            "items": [
+                {"category": "groceries", "reason": "no_candidates", "rounds": 0,
+                 "area_name": "Overvecht-Noord"},
+                {"category": "garden", "reason": "rounds_exhausted", "rounds": 3,
+                 "area_name": None},
+            ]
+        }
+    ],
+}  # fmt: skip
+
+
+def sample_facts(template: Template, lang: str) -> list[Facts]:
+    """Every sample of one template in one language."""
+    facts = []
+    for i, context in enumerate(SAMPLE_CONTEXTS[template]):
+        facts.append(
+            Facts(
+                template=template,
+                lang=lang,
+                recipient_first_name="Joop",
+                context=dict(context),
+                public_url=PUBLIC_URL,
+                others=_OTHERS if i % 2 == 0 else _NO_PHONES,
+                area_name="Overvecht-Noord" if i % 2 == 0 else None,
+                links={
+                    "accept_url": f"{PUBLIC_URL}/p/sample-accept-token",
+                    "decline_url": f"{PUBLIC_URL}/p/sample-decline-token",
+                },
+            )
+        )
+    return facts

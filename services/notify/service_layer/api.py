@@ -1,0 +1,275 @@
+"""Use cases behind notify's RPC verbs (shared/contracts/notify.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import RowMapping
+
+from services.notify.adapters import repository as repo
+from services.notify.adapters.registry import Registry
+from services.notify.domain.links import LinkClaim, LinkError, LinkSigner
+from services.notify.domain.model import Template
+from services.notify.service_layer.recording import Recipient, record
+from shared.clock import Clock
+from shared.contracts.notify import (
+    CooperativeChannels,
+    DeliveryAttempt,
+    DeliveryLog,
+    DeliveryLogQuery,
+    Erased,
+    ErasureConfirmationQueued,
+    InboxItem,
+    InboxPage,
+    InboxQuery,
+    MarkedRead,
+    MarkRead,
+    MemberExport,
+    NotificationInfo,
+    Preferences,
+    PreferencesUpdate,
+    ProposalLink,
+)
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events import Envelope
+from shared.uow import UnitOfWork
+
+
+def _item(row: RowMapping) -> InboxItem:
+    return InboxItem(
+        item_id=row["id"],
+        template=row["template"],
+        subject=row["subject"],
+        body=row["body"],
+        link=row["link"],
+        created_at=repo.aware(row["created_at"]),
+        read_at=repo.aware(row["read_at"]),
+    )
+
+
+def _attempt(row: RowMapping) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        attempt_id=row["id"],
+        notification_id=row["notification_id"],
+        recipient_id=row["recipient_id"],
+        template=row["template"],
+        channel=row["channel"],
+        status=row["status"],
+        error=row["error"],
+        at=repo.aware(row["at"]),
+        area_code=row["neighbourhood"] or row["district"] or row["municipality"],
+    )
+
+
+def _check_apprise(urls: list[str]) -> None:
+    import apprise
+
+    for url in urls:
+        if apprise.Apprise.instantiate(url) is None:
+            scheme = url.split("://", 1)[0]
+            raise Invalid(
+                "not a usable Apprise URL",
+                details={"errors": [{"field": "apprise_urls", "message": f"{scheme}://..."}]},
+            )
+
+
+class NotifyApi:
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        signer: LinkSigner,
+        registry: Registry,
+        wake: Callable[[], None],
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._signer = signer
+        self._registry = registry
+        self._wake = wake
+
+    # -- inbox ------------------------------------------------------------------------
+
+    async def inbox_list(self, query: InboxQuery) -> InboxPage:
+        async with self._uow() as uow:
+            items, unread = await repo.inbox_page(
+                uow.session,
+                query.member_id,
+                unread_only=query.unread_only,
+                limit=query.limit,
+                before=query.before,
+            )
+        return InboxPage(items=[_item(row) for row in items], unread=unread)
+
+    async def inbox_mark_read(self, command: MarkRead) -> MarkedRead:
+        async with self._uow() as uow:
+            updated = await repo.mark_read(
+                uow.session, command.member_id, command.item_ids, self._clock.now()
+            )
+            _, unread = await repo.inbox_page(
+                uow.session, command.member_id, unread_only=True, limit=1, before=None
+            )
+            await uow.commit()
+        return MarkedRead(updated=updated, unread=unread)
+
+    # -- preferences ------------------------------------------------------------------
+
+    async def preferences_get(self, query: Preferences | PreferencesUpdate) -> Preferences:
+        async with self._uow() as uow:
+            return await repo.get_preferences(uow.session, query.member_id)
+
+    async def preferences_set(self, update: PreferencesUpdate) -> Preferences:
+        changes = update.model_dump(exclude_unset=True, exclude={"member_id"})
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "timezone" in changes:
+            try:
+                ZoneInfo(changes["timezone"])
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise Invalid(
+                    "unknown time zone",
+                    details={"errors": [{"field": "timezone", "message": "not an IANA zone"}]},
+                ) from exc
+        if "apprise_urls" in changes:
+            _check_apprise(changes["apprise_urls"])
+        async with self._uow() as uow:
+            current = await repo.get_preferences(uow.session, update.member_id)
+            merged = Preferences.model_validate({**current.model_dump(), **changes})
+            await repo.put_preferences(uow.session, merged, self._clock.now())
+            await uow.commit()
+        return merged
+
+    async def cooperative_channels_get(self, cooperative_id: str) -> CooperativeChannels:
+        async with self._uow() as uow:
+            urls = await repo.get_cooperative_urls(uow.session, cooperative_id)
+        return CooperativeChannels(cooperative_id=cooperative_id, apprise_urls=urls)
+
+    async def cooperative_channels_set(self, channels: CooperativeChannels) -> CooperativeChannels:
+        _check_apprise(channels.apprise_urls)
+        async with self._uow() as uow:
+            await repo.put_cooperative_urls(
+                uow.session, channels.cooperative_id, channels.apprise_urls, self._clock.now()
+            )
+            await uow.commit()
+        return channels
+
+    # -- delivery log -----------------------------------------------------------------
+
+    async def delivery_log(self, query: DeliveryLogQuery) -> DeliveryLog:
+        async with self._uow() as uow:
+            rows = await repo.attempts(
+                uow.session,
+                area_codes=query.area_codes,
+                recipient_id=query.recipient_id,
+                notification_id=query.notification_id,
+                status=query.status,
+                limit=query.limit,
+            )
+        return DeliveryLog(attempts=[_attempt(row) for row in rows])
+
+    # -- accept/decline links ---------------------------------------------------------
+
+    def _claim(self, token: str) -> LinkClaim:
+        try:
+            return self._signer.read(token, now=self._clock.now())
+        except LinkError as exc:
+            message = "this link has expired" if exc.reason == "expired" else "not a valid link"
+            raise Invalid(message, details={"reason": exc.reason}) from exc
+
+    @staticmethod
+    def _link(claim: LinkClaim, *, used: bool) -> ProposalLink:
+        return ProposalLink(
+            proposal_id=claim.proposal_id,
+            request_id=claim.request_id,
+            volunteer_id=claim.volunteer_id,
+            action=claim.action,
+            expires_at=claim.expires_at,
+            used=used,
+        )
+
+    async def token_verify(self, token: str) -> ProposalLink:
+        claim = self._claim(token)
+        async with self._uow() as uow:
+            row = await repo.link(uow.session, claim.link_id)
+        if row is None:
+            raise NotFound("this link is no longer known")
+        return self._link(claim, used=row["state"] != "open")
+
+    async def token_redeem(self, token: str) -> ProposalLink:
+        claim = self._claim(token)
+        async with self._uow() as uow:
+            won = await repo.use_link(
+                uow.session, claim.link_id, state="used", action=claim.action, now=self._clock.now()
+            )
+            row = await repo.link(uow.session, claim.link_id)
+            await uow.commit()
+        if row is None:
+            raise NotFound("this link is no longer known")
+        if not won:
+            raise Conflict(
+                "this proposal has been answered already", details={"reason": row["state"]}
+            )
+        return self._link(claim, used=True)
+
+    # -- a member's data --------------------------------------------------------------
+
+    async def member_export(self, member_id: str) -> MemberExport:
+        async with self._uow() as uow:
+            prefs_known = await repo.get_preferences(uow.session, member_id)
+            inbox = await repo.member_inbox(uow.session, member_id)
+            rows = await repo.member_notifications(uow.session, member_id)
+            log_rows = await repo.attempts(uow.session, recipient_id=member_id, limit=1000)
+        return MemberExport(
+            member_id=member_id,
+            preferences=prefs_known,
+            inbox=[_item(row) for row in inbox],
+            notifications=[
+                NotificationInfo(
+                    notification_id=row["id"],
+                    template=row["template"],
+                    status=row["status"],
+                    created_at=repo.aware(row["created_at"]),
+                    sent_at=repo.aware(row["sent_at"]),
+                )
+                for row in rows
+            ],
+            deliveries=[_attempt(row) for row in log_rows],
+        )
+
+    async def member_erase(self, member_id: str) -> Erased:
+        async with self._uow() as uow:
+            deleted = await repo.erase_member(uow.session, member_id)
+            await uow.commit()
+        return Erased(member_id=member_id, deleted=deleted)
+
+    async def erasure_confirm(self, member_id: str) -> ErasureConfirmationQueued:
+        """Queue the confirmation of erasure while the registry still knows the address."""
+        contact = await self._registry.contact(member_id)
+        if contact is None or not contact.email:
+            return ErasureConfirmationQueued(member_id=member_id)
+        marker = Envelope(event_id=f"erasure-{member_id}", type="member.erased", source="notify")
+        async with self._uow() as uow:
+            notification_id = await record(
+                uow,
+                marker,
+                Recipient(member_id),
+                Template.erasure_confirmed,
+                {"member_id": member_id},
+                inbox=False,
+                snapshot={
+                    "first_name": contact.first_name,
+                    "name": contact.name,
+                    "email": contact.email,
+                    "language": contact.language,
+                },
+            )
+            if notification_id is None:
+                existing = await repo.notification_by_key(
+                    uow.session,
+                    f"erasure-{member_id}:{member_id}:{Template.erasure_confirmed.value}",
+                )
+                notification_id = existing["id"] if existing else None
+            await uow.commit()
+        self._wake()
+        return ErasureConfirmationQueued(member_id=member_id, notification_id=notification_id)

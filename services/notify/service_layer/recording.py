@@ -1,0 +1,376 @@
+"""Use cases that react to events: record what must be sent, nothing more.
+
+Each runs inside the consumer's unit of work, so the notification rows commit in the same
+transaction as the inbox record of the event: a redelivered event finds both and does nothing,
+and the idempotency key (event id + recipient + template) guards every row on its own too.
+Contact details are not looked up here; the delivery worker fetches them at send time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.notify.adapters import repository as repo
+from services.notify.adapters.registry import Registry
+from services.notify.domain.model import (
+    RecipientKind,
+    Status,
+    Template,
+    idempotency_key,
+)
+from shared.events import (
+    Envelope,
+    MatchAccepted,
+    MatchDeclined,
+    MatchProposed,
+    MatchWithdrawn,
+    MemberErased,
+    MemberRegistered,
+    RequestCancelled,
+    RequestCompleted,
+    RequestCreated,
+    RequestEscalated,
+    RequestExpired,
+    RequestMatched,
+)
+from shared.ids import new_id
+from shared.logging import get_logger
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+REMINDER_LEAD = timedelta(hours=24)
+REMINDER_MIN_NOTICE = timedelta(hours=12)  # matched later than this: no reminder needed
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    kind: RecipientKind = RecipientKind.member
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+async def record(
+    uow: UnitOfWork,
+    event: Envelope,
+    recipient: Recipient,
+    template: Template,
+    context: dict[str, Any],
+    *,
+    urgent: bool = False,
+    request_id: str | None = None,
+    due_at: datetime | None = None,
+    inbox: bool = True,
+    key_event_id: str | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> str | None:
+    """Record one message to one recipient; None when it was recorded before."""
+    now = uow.clock.now()
+    notification_id = new_id()
+    inserted = await repo.add_notification(
+        uow.session,
+        {
+            "id": notification_id,
+            "idempotency_key": idempotency_key(
+                key_event_id or event.event_id, recipient.id, template.value
+            ),
+            "event_id": key_event_id or event.event_id,
+            "recipient_id": recipient.id,
+            "recipient_kind": recipient.kind.value,
+            "template": template.value,
+            "request_id": request_id,
+            "urgent": urgent,
+            "digest": False,
+            "context": context,
+            "municipality": event.area.municipality,
+            "district": event.area.district,
+            "neighbourhood": event.area.neighbourhood,
+            "status": Status.pending.value,
+            "due_at": due_at or now,
+            "channel_index": 0,
+            "attempts": 0,
+            # Only members have an inbox.
+            "inbox_done": not inbox or recipient.kind is not RecipientKind.member,
+            "snapshot": snapshot,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return notification_id if inserted else None
+
+
+def _request_context(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "request_id": row["request_id"],
+        "requester_id": row["requester_id"],
+        "category": row["category"],
+        "needed_from": _iso(repo.aware(row["needed_from"])),
+        "needed_until": _iso(repo.aware(row["needed_until"])),
+    }
+
+
+class Recorder:
+    """The event handlers' use cases; `registry` answers cooperative.get for escalations."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    async def member_registered(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(MemberRegistered)
+        await record(
+            uow,
+            event,
+            Recipient(data.member_id),
+            Template.welcome,
+            {
+                "member_id": data.member_id,
+                "roles": list(data.roles),
+                "registered_by": data.registered_by,
+            },
+        )
+
+    async def member_erased(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(MemberErased)
+        deleted = await repo.erase_member(uow.session, data.member_id)
+        log.info("member data erased", rows=deleted)
+
+    async def request_created(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(RequestCreated)
+        await repo.upsert_request(
+            uow.session,
+            {
+                "request_id": data.request_id,
+                "requester_id": data.requester_id,
+                "category": data.category.value,
+                "urgent": data.urgent,
+                "needed_from": data.needed_from,
+                "needed_until": data.needed_until,
+            },
+        )
+
+    async def match_proposed(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(MatchProposed)
+        known = await repo.get_request(uow.session, data.request_id)
+        await repo.upsert_request(
+            uow.session,
+            {
+                "request_id": data.request_id,
+                "requester_id": known["requester_id"] if known else "",
+                "category": data.category.value,
+                "urgent": data.urgent,
+                "needed_from": data.needed_from,
+                "needed_until": data.needed_until,
+            },
+        )
+        existing = await repo.link_by_proposal(uow.session, data.proposal_id)
+        link_id = existing["link_id"] if existing else new_id()
+        if existing is None:
+            await repo.add_link(
+                uow.session,
+                {
+                    "link_id": link_id,
+                    "proposal_id": data.proposal_id,
+                    "request_id": data.request_id,
+                    "volunteer_id": data.volunteer_id,
+                    "expires_at": data.expires_at,
+                    "state": "open",
+                },
+            )
+        await record(
+            uow,
+            event,
+            Recipient(data.volunteer_id),
+            Template.proposal,
+            {
+                "proposal_id": data.proposal_id,
+                "request_id": data.request_id,
+                "volunteer_id": data.volunteer_id,
+                "category": data.category.value,
+                "round": data.round,
+                "urgent": data.urgent,
+                "expires_at": data.expires_at.isoformat(),
+                "needed_from": _iso(data.needed_from),
+                "needed_until": _iso(data.needed_until),
+                "link_id": link_id,
+            },
+            urgent=data.urgent,
+            request_id=data.request_id,
+        )
+
+    async def match_answered(self, event: Envelope, uow: UnitOfWork) -> None:
+        """Accepted or declined in the app: the e-mail's links are spent too."""
+        data: MatchAccepted | MatchDeclined = (
+            event.payload(MatchAccepted)
+            if event.type == MatchAccepted.TYPE
+            else event.payload(MatchDeclined)
+        )
+        await repo.close_proposal_link(uow.session, data.proposal_id, "answered")
+        # An answered proposal that is still held (quiet hours) need not go out any more.
+        await repo.cancel_open(
+            uow.session,
+            request_id=data.request_id,
+            templates=[Template.proposal.value],
+            now=uow.clock.now(),
+            recipient_id=data.volunteer_id,
+        )
+
+    async def match_withdrawn(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(MatchWithdrawn)
+        await repo.close_proposal_link(uow.session, data.proposal_id, "withdrawn")
+        cancelled = await repo.cancel_open(
+            uow.session,
+            request_id=data.request_id,
+            templates=[Template.proposal.value],
+            now=uow.clock.now(),
+            recipient_id=data.volunteer_id,
+        )
+        if cancelled:
+            return  # the proposal never left the inbox: no "already taken" message needed
+        request = await repo.get_request(uow.session, data.request_id)
+        await record(
+            uow,
+            event,
+            Recipient(data.volunteer_id),
+            Template.proposal_withdrawn,
+            {
+                **_request_context(request),
+                "request_id": data.request_id,
+                "proposal_id": data.proposal_id,
+                "category": request["category"] if request else "information",
+            },
+            request_id=data.request_id,
+        )
+
+    async def request_matched(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(RequestMatched)
+        request = await repo.get_request(uow.session, data.request_id)
+        context = {
+            **_request_context(request),
+            "request_id": data.request_id,
+            "requester_id": data.requester_id,
+            "volunteer_id": data.volunteer_id,
+            "matched_by": data.matched_by,
+        }
+        context.setdefault("category", "information")
+        await record(
+            uow,
+            event,
+            Recipient(data.requester_id),
+            Template.request_matched,
+            context,
+            request_id=data.request_id,
+        )
+        await record(
+            uow,
+            event,
+            Recipient(data.volunteer_id),
+            Template.match_confirmed,
+            context,
+            request_id=data.request_id,
+        )
+        needed_from = repo.aware(request["needed_from"]) if request else None
+        now = uow.clock.now()
+        if needed_from is None or needed_from - now < REMINDER_MIN_NOTICE:
+            return
+        due = max(now, needed_from - REMINDER_LEAD)
+        for member_id, role in ((data.volunteer_id, "volunteer"), (data.requester_id, "requester")):
+            await record(
+                uow,
+                event,
+                Recipient(member_id),
+                Template.reminder,
+                {**context, "role": role},
+                request_id=data.request_id,
+                due_at=due,
+            )
+
+    async def request_escalated(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(RequestEscalated)
+        if data.cooperative_id is None:
+            log.warning("escalation without a cooperative: nobody to tell")
+            return
+        request = await repo.get_request(uow.session, data.request_id)
+        context = {
+            **_request_context(request),
+            "request_id": data.request_id,
+            "cooperative_id": data.cooperative_id,
+            "reason": data.reason,
+            "rounds": data.rounds,
+            "urgent": bool(request["urgent"]) if request else False,
+        }
+        context.setdefault("category", "information")
+        cooperative = await self.registry.cooperative(data.cooperative_id)
+        for coordinator_id in cooperative.coordinator_ids if cooperative else []:
+            await record(
+                uow,
+                event,
+                Recipient(coordinator_id),
+                Template.escalation,
+                context,
+                request_id=data.request_id,
+            )
+        if await repo.get_cooperative_urls(uow.session, data.cooperative_id):
+            await record(
+                uow,
+                event,
+                Recipient(data.cooperative_id, RecipientKind.cooperative),
+                Template.escalation,
+                context,
+                request_id=data.request_id,
+            )
+
+    async def request_completed(self, event: Envelope, uow: UnitOfWork) -> None:
+        data = event.payload(RequestCompleted)
+        await repo.cancel_open(
+            uow.session,
+            request_id=data.request_id,
+            templates=[Template.reminder.value, Template.proposal.value],
+            now=uow.clock.now(),
+        )
+        request = await repo.get_request(uow.session, data.request_id)
+        context = {
+            **_request_context(request),
+            "request_id": data.request_id,
+            "requester_id": data.requester_id,
+            "volunteer_id": data.volunteer_id,
+            "hours": data.hours,
+        }
+        context.setdefault("category", "information")
+        await record(
+            uow,
+            event,
+            Recipient(data.requester_id),
+            Template.thanks_requester,
+            context,
+            request_id=data.request_id,
+        )
+        if data.volunteer_id:
+            await record(
+                uow,
+                event,
+                Recipient(data.volunteer_id),
+                Template.thanks_volunteer,
+                context,
+                request_id=data.request_id,
+            )
+
+    async def request_closed(self, event: Envelope, uow: UnitOfWork) -> None:
+        """Cancelled or expired: reminders and unsent proposals are no longer news."""
+        data: RequestCancelled | RequestExpired = (
+            event.payload(RequestCancelled)
+            if event.type == RequestCancelled.TYPE
+            else event.payload(RequestExpired)
+        )
+        await repo.cancel_open(
+            uow.session,
+            request_id=data.request_id,
+            templates=[Template.reminder.value, Template.proposal.value],
+            now=uow.clock.now(),
+        )

@@ -1,0 +1,11 @@
+"""Fixtures of the notify integration tests (defined in harness.py)."""
+
+from tests.integration.notify.harness import (  # noqa: F401
+    clock,
+    notify,
+    notify_factory,
+    notify_settings,
+    registry,
+    smtp,
+    webhook,
+)

@@ -1,0 +1,251 @@
+"""Notify end to end: events from JetStream, notify's own database, a real SMTP server and a
+real HTTP endpoint behind Apprise's json://. SQLite, and PostgreSQL when given."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.notify.adapters.orm import inbox_items, notifications
+from services.notify.bootstrap import Notify
+from shared.clock import FrozenClock
+from shared.contracts.notify import InboxPage, InboxQuery, Preferences, PreferencesUpdate
+from shared.events import MatchProposed, MemberRegistered, NotificationFailed, NotificationSent
+from shared.ids import new_id
+from tests.integration.notify.harness import (
+    EventWatcher,
+    NotifyFactory,
+    RegistryData,
+    SmtpServer,
+    Webhook,
+    advance,
+    attempts_of,
+    count_rows,
+    html_of,
+    publish,
+    publish_envelope,
+    text_of,
+)
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def proposal(
+    volunteer_id: str, *, urgent: bool = False, expires_in: timedelta = timedelta(hours=4)
+) -> MatchProposed:
+    return MatchProposed(
+        proposal_id=new_id(),
+        request_id="req-" + new_id(),
+        volunteer_id=volunteer_id,
+        category="groceries",  # type: ignore[arg-type]
+        round=1,
+        urgent=urgent,
+        expires_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC) + expires_in,
+        needed_from=datetime(2026, 1, 6, 8, 0, tzinfo=UTC),
+        needed_until=datetime(2026, 1, 6, 11, 0, tzinfo=UTC),
+    )
+
+
+async def inbox(notify: Notify, member_id: str) -> InboxPage:
+    return await notify.runtime.rpc.call(
+        "notify", "inbox.list", InboxQuery(member_id=member_id), result=InboxPage
+    )
+
+
+async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_inbox(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-1", "Fatima", email="fatima@example.org")
+    event = await publish(notify, proposal("vol-1"))
+
+    await eventually(lambda: _async(len(smtp.received) == 1), message="no e-mail arrived")
+    message = smtp.received[0]
+    assert message["To"] == "Fatima Jansen <fatima@example.org>"
+    assert message["Subject"] == "Kun jij helpen met boodschappen?"
+    assert message["Message-ID"].endswith("@samen.local>")
+    text, html = text_of(message), html_of(message)
+    assert "Hallo Fatima" in text and "Overvecht-Noord" in text
+    assert "dinsdag 6 januari, 09:00 tot 12:00" in text
+    links = re.findall(r"https://samen\.example/p/\S+", text)
+    assert len(links) == 2 and all(link in html for link in links)
+
+    page = await eventually(lambda: inbox(notify, "vol-1"))
+    assert [item.subject for item in page.items] == ["Kun jij helpen met boodschappen?"]
+    assert page.unread == 1
+    assert page.items[0].link == f"https://samen.example/proposals/{event.data['proposal_id']}"
+    assert await attempts_of(notify) == [("inbox", "sent"), ("email", "sent")]
+
+
+async def test_the_same_match_proposed_three_times_gives_one_email_and_one_inbox_item(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, nats_url: str
+) -> None:
+    registry.person("vol-1", "Fatima")
+    event = await publish(notify, proposal("vol-1"))
+    # Two more copies under other message ids: JetStream stores and delivers all three.
+    await publish_envelope(notify, event, msg_id="copy-2")
+    await publish_envelope(notify, event, msg_id="copy-3")
+    async with EventWatcher(nats_url) as watcher:
+        await eventually(
+            lambda: _async(notify.runtime.consumers[0].handled >= 1 and len(smtp.received) >= 1)
+        )
+        # All three copies have been taken off the stream (acked) ...
+        await eventually(lambda: _consumer_done(notify, nats_url, 3))
+        await eventually(lambda: watcher.of_type(NotificationSent.TYPE))
+        sent = await watcher.of_type(NotificationSent.TYPE)
+    # ... and there is one message per person and purpose.
+    assert len(smtp.received) == 1
+    assert await count_rows(notify, notifications) == 1
+    assert await count_rows(notify, inbox_items) == 1
+    assert len((await inbox(notify, "vol-1")).items) == 1
+    assert [(e.data["channel"], e.data["template"]) for e in sent] == [("email", "proposal")]
+    assert "fatima" not in sent[0].model_dump_json().lower()  # no personal data in events
+
+
+async def test_an_smtp_server_that_refuses_twice_then_accepts_gets_the_message_once(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    smtp.behaviour.refuse_first = 2
+    registry.person("mem-1", "Ans")
+    await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
+
+    async def delivered() -> bool:
+        advance(clock, notify, timedelta(minutes=5))  # past each backoff delay
+        return len(smtp.received) >= 1
+
+    await eventually(delivered, message="the third attempt did not arrive")
+    assert smtp.refused == 2
+    assert len(smtp.received) == 1
+    assert smtp.received[0]["Subject"] == "Welkom bij Samen"
+    assert await attempts_of(notify, channel="email") == [
+        ("email", "failed"),
+        ("email", "failed"),
+        ("email", "sent"),
+    ]
+
+
+async def test_an_smtp_server_that_always_refuses_leads_to_the_fallback_and_a_failed_event(
+    notify: Notify,
+    registry: RegistryData,
+    smtp: SmtpServer,
+    webhook: Webhook,
+    clock: FrozenClock,
+    nats_url: str,
+) -> None:
+    smtp.behaviour.always_refuse = True
+    registry.person("mem-1", "Ans")
+    await notify.runtime.rpc.call(
+        "notify",
+        "preferences.set",
+        PreferencesUpdate(member_id="mem-1", apprise_urls=[webhook.url()]),
+        result=Preferences,
+    )
+    async with EventWatcher(nats_url) as watcher:
+        await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
+
+        async def fell_back() -> bool:
+            advance(clock, notify, timedelta(minutes=5))
+            return len(webhook.posts) >= 1
+
+        await eventually(fell_back, message="the fallback channel was not used")
+        failed = await eventually(lambda: watcher.of_type(NotificationFailed.TYPE))
+        sent = await eventually(lambda: watcher.of_type(NotificationSent.TYPE))
+
+    assert smtp.refused == 3 and smtp.received == []
+    assert len(webhook.posts) == 1
+    assert webhook.posts[0]["title"] == "Welkom bij Samen"
+    assert "Hallo Ans" in webhook.posts[0]["message"]
+    assert [(e.data["channel"], e.data["template"]) for e in failed] == [("email", "welcome")]
+    assert "451" in failed[0].data["reason"]
+    assert [e.data["channel"] for e in sent] == ["apprise"]
+    assert await attempts_of(notify) == [
+        ("inbox", "sent"),
+        ("email", "failed"),
+        ("email", "failed"),
+        ("email", "failed"),
+        ("apprise", "sent"),
+    ]
+
+
+async def test_an_apprise_channel_delivers_to_a_real_http_endpoint(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, webhook: Webhook
+) -> None:
+    registry.person("vol-1", "Fatima", language="en")
+    await notify.runtime.rpc.call(
+        "notify",
+        "preferences.set",
+        PreferencesUpdate(
+            member_id="vol-1", channels=["apprise"], apprise_urls=[webhook.url("signal")]
+        ),
+    )
+    await publish(notify, proposal("vol-1"))
+    await eventually(lambda: _async(len(webhook.posts) == 1))
+    post = webhook.posts[0]
+    assert post["path"] == "/signal"
+    assert post["title"] == "Can you help with groceries?"
+    assert "https://samen.example/p/" in post["message"]
+    assert smtp.received == []
+
+
+async def test_a_message_due_in_quiet_hours_is_held_until_08h_and_an_urgent_one_is_not(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima", email="fatima@example.org")
+    registry.person("vol-2", "Kees", email="kees@example.org")
+    clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=UTC))  # 23:00 in Amsterdam
+    await publish(notify, proposal("vol-1"))
+    await publish(notify, proposal("vol-2", urgent=True))
+
+    await eventually(lambda: _async(len(smtp.to("kees@")) == 1), message="urgent not sent")
+    assert smtp.received[0]["Subject"].startswith("Dringend")
+    await eventually(lambda: _has_attempt(notify, "held"))
+    # The held one is in the inbox already, and not in the mailbox.
+    assert len((await inbox(notify, "vol-1")).items) == 1
+    assert smtp.to("fatima@") == []
+
+    advance(clock, notify, timedelta(hours=8, minutes=59))  # 07:59 local
+    await notify.worker.run_once()
+    assert smtp.to("fatima@") == []
+
+    advance(clock, notify, timedelta(minutes=1))  # 08:00 local
+    await eventually(lambda: _async(len(smtp.to("fatima@")) == 1), message="not sent at 08:00")
+    assert len(smtp.received) == 2
+    assert ("email", "held") in await attempts_of(notify)
+
+
+async def test_without_smtp_the_email_is_written_as_an_eml_file(
+    notify_factory: NotifyFactory, registry: RegistryData
+) -> None:
+    service = await notify_factory.start(smtp_url=None)
+    registry.person("mem-1", "Ans")
+    await publish(service, MemberRegistered(member_id="mem-1", roles=["volunteer"]))
+    mail = notify_factory.settings.data_dir / "mail"
+
+    files = await eventually(lambda: _async(list(mail.glob("*.eml"))), message="no .eml")
+    assert len(files) == 1
+    content = files[0].read_text()
+    assert "Subject: Welkom bij Samen" in content and "mem-1@example.org" in content
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def _async(value: object) -> object:
+    return value
+
+
+async def _has_attempt(notify: Notify, status: str) -> bool:
+    return any(s == status for _, s in await attempts_of(notify))
+
+
+async def _consumer_done(notify: Notify, nats_url: str, delivered: int) -> bool:
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().consumer_info("SAMEN_EVENTS", "notify")
+        return info.num_ack_pending == 0 and info.delivered.stream_seq >= delivered
+    finally:
+        await nc.close()
