@@ -23,6 +23,7 @@ from shared.events import Envelope
 from shared.logging import correlation, get_logger
 from shared.streams import ConsumerSpec
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from shared.tracing import SpanKind, span
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -95,7 +96,16 @@ class EventConsumer:
             return
         labels = (self.spec.service, self.spec.durable, event.type)
         started = time.perf_counter()
-        with correlation(event.correlation_id):
+        with (
+            correlation(event.correlation_id),
+            span(
+                f"handle {event.type}",
+                event.correlation_id,
+                SpanKind.CONSUMER,
+                consumer=self.spec.durable,
+                event_id=event.event_id,
+            ),
+        ):
             try:
                 async with self._uow_factory() as uow:
                     if await uow.seen_before(self.spec.durable, event.event_id):

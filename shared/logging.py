@@ -143,4 +143,7 @@ class CorrelationIdMiddleware:
                     message = {**message, "headers": headers}
                 await send(message)
 
-            await self.app(scope, receive, send_with_header)
+            from shared.tracing import SpanKind, span
+
+            with span(f"{scope.get('method', 'WS')} {scope.get('path', '')}", cid, SpanKind.SERVER):
+                await self.app(scope, receive, send_with_header)

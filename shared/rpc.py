@@ -21,6 +21,7 @@ from shared import metrics
 from shared.errors import Invalid, SamenError, Unavailable, error_from_code
 from shared.logging import correlation, current_correlation_id, get_logger
 from shared.subjects import rpc_subject
+from shared.tracing import SpanKind, span
 
 log = get_logger(__name__)
 
@@ -84,7 +85,10 @@ def register_rpc(
     async def endpoint(msg: NatsMessage) -> bytes:
         headers = msg.headers or {}
         started = time.perf_counter()
-        with correlation(headers.get(CORRELATION_HEADER)):
+        with (
+            correlation(headers.get(CORRELATION_HEADER)) as cid,
+            span(f"rpc {service}.{verb}", cid, SpanKind.SERVER),
+        ):
             try:
                 request = request_model.model_validate_json(msg.body or b"{}")
                 return ok_reply(await handler(request))  # type: ignore[arg-type]

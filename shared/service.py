@@ -32,6 +32,7 @@ from shared.rpc import Empty, RpcClient, register_rpc
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
 from shared.subjects import EVENTS_STREAM, event_filter
+from shared.tracing import configure_tracing, flush
 from shared.uow import MessagingTables, UnitOfWork
 
 log = get_logger(__name__)
@@ -79,7 +80,7 @@ class ServiceRuntime:
         *,
         metadata: MetaData,
         tables: MessagingTables,
-        migrations: Path,
+        migrations: Path | None,
         settings: Settings | None = None,
         clock: Clock | None = None,
     ) -> None:
@@ -188,7 +189,12 @@ class ServiceRuntime:
         if self.settings.metrics_port and not self._metrics_served:
             metrics.serve(self.settings.metrics_port)
             self._metrics_served = True
-        await upgrade(self.migrations, self.database_url)
+        configure_tracing(self.name, self.settings.otlp_endpoint)
+        if self.migrations is not None:
+            await upgrade(self.migrations, self.database_url)
+        else:  # a small plug-in or test service without revisions of its own
+            async with self.engine.begin() as connection:
+                await connection.run_sync(self.metadata.create_all)
         await self.broker.connect()
         specs = {c.durable: c for c in consumers_of(self.name)}
         specs.update({c.spec.durable: c.spec for c in self.consumers})
@@ -210,6 +216,7 @@ class ServiceRuntime:
             await stopper()
         await self.relay.stop()
         await self.engine.dispose()
+        flush()
         log.info("service stopped")
 
     async def start(self) -> None:

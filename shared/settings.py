@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/<service>.db",
     )
     log_level: str = Field(default="INFO")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OpenTelemetry OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces)",
+    )
     metrics_port: int | None = Field(
         default=None, description="serve Prometheus /metrics on this port (services; off if unset)"
     )

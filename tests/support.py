@@ -7,10 +7,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from shared.service import ServiceRuntime
+    from shared.settings import Settings
 
 T = TypeVar("T")
 
@@ -104,3 +108,20 @@ def env_vars(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def plumbing_runtime(settings: "Settings", name: str = "plumbing") -> "ServiceRuntime":
+    """A service with nothing but the shared plumbing (outbox, inbox, health), for tests of
+    the plumbing itself that must not depend on any real service's behaviour."""
+    from sqlalchemy import MetaData
+
+    from shared.service import ServiceRuntime, messaging_tables
+
+    metadata = MetaData()
+    return ServiceRuntime(
+        name,
+        metadata=metadata,
+        tables=messaging_tables(metadata),
+        migrations=None,
+        settings=settings,
+    )

@@ -7,11 +7,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from services.registry.bootstrap import build
 from shared.events import Envelope, EventData
 from shared.logging import CorrelationIdMiddleware, correlation, current_correlation_id
 from shared.service import ServiceRuntime
 from shared.settings import Settings
+from tests.support import plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,7 @@ def test_http_requests_get_a_correlation_id_and_keep_a_given_one() -> None:
 async def test_the_correlation_id_crosses_rpc_into_the_events_a_handler_emits(
     settings_for: Callable[[str], Settings],
 ) -> None:
-    runtime: ServiceRuntime = build(settings_for("registry"))
+    runtime: ServiceRuntime = plumbing_runtime(settings_for("plumbing"))
     emitted: list[Envelope] = []
 
     async def note(request: Note) -> dict[str, str | None]:
@@ -57,7 +57,7 @@ async def test_the_correlation_id_crosses_rpc_into_the_events_a_handler_emits(
     await runtime.start()
     try:
         with correlation("from-the-browser"):
-            reply = await runtime.rpc.call("registry", "note", Note(note_id="n-1"))
+            reply = await runtime.rpc.call("plumbing", "note", Note(note_id="n-1"))
     finally:
         await runtime.stop()
     assert reply == {"seen": "from-the-browser"}

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from samen.nats_server import NatsServer
-from services.registry.bootstrap import build
 from shared.consumer import DLQ_REASON, PoisonEvent
 from shared.events import Envelope, EventData, envelope
 from shared.service import ServiceRuntime
@@ -16,7 +15,7 @@ from shared.settings import Settings
 from shared.streams import ConsumerSpec
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
 from shared.uow import UnitOfWork
-from tests.support import eventually
+from tests.support import eventually, plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +29,7 @@ class ThingHappened(EventData):
 
 def consumer_spec(durable: str, max_deliver: int = 3) -> ConsumerSpec:
     return ConsumerSpec(
-        service="registry",
+        service="plumbing",
         durable=durable,
         filter_subjects=(TEST_EVENTS,),
         max_deliver=max_deliver,
@@ -45,8 +44,8 @@ async def runtime_factory(
     started: list[ServiceRuntime] = []
 
     def make() -> ServiceRuntime:
-        settings = settings_for("registry").model_copy(update={"retry_base_seconds": 0.05})
-        runtime = build(settings)
+        settings = settings_for("plumbing").model_copy(update={"retry_base_seconds": 0.05})
+        runtime = plumbing_runtime(settings)
         started.append(runtime)
         return runtime
 
@@ -188,7 +187,7 @@ async def test_poison_messages_go_to_the_dead_letter_queue_and_the_consumer_goes
 
     nc = await nats.connect(nats_url)
     try:
-        sub = await nc.jetstream().pull_subscribe(dlq_subject("registry"), stream=DLQ_STREAM)
+        sub = await nc.jetstream().pull_subscribe(dlq_subject("plumbing"), stream=DLQ_STREAM)
         messages = await sub.fetch(3, timeout=5)
         reasons = sorted(m.headers[DLQ_REASON].split(":")[0] for m in messages if m.headers)
         bodies = [m.data for m in messages]

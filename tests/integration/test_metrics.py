@@ -6,13 +6,12 @@ import httpx
 import pytest
 
 from samen.nats_server import free_port
-from services.registry.bootstrap import build
 from shared.events import Envelope, EventData
 from shared.settings import Settings
 from shared.streams import ConsumerSpec
 from shared.uow import UnitOfWork
 from tests.conftest import RunningSystem
-from tests.support import eventually
+from tests.support import eventually, plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +35,13 @@ async def test_a_service_counts_what_it_handles_and_publishes(
     settings_for: Callable[[str], Settings],
 ) -> None:
     port = free_port()
-    runtime = build(settings_for("registry").model_copy(update={"metrics_port": port}))
+    runtime = plumbing_runtime(settings_for("plumbing").model_copy(update={"metrics_port": port}))
 
     async def on_counted(event: Envelope, uow: UnitOfWork) -> None:
         if event.payload(Counted).n == 13:
             raise RuntimeError("unlucky")
 
-    spec = ConsumerSpec("registry", "test-metrics", ("samen.evt.test.>",), max_deliver=1)
+    spec = ConsumerSpec("plumbing", "test-metrics", ("samen.evt.test.>",), max_deliver=1)
     runtime.consume({Counted.TYPE: on_counted}, spec=spec)
     await runtime.start()
     try:
