@@ -16,4 +16,4 @@ def search_text(*parts: str | None) -> str:
 
 def search_words(q: str | None) -> list[str]:
     """The words to look for (each must occur); `%` and `_` are not wildcards for the user."""
-    return [w for w in re.split(r"[^\w]+", fold(q or "")) if w][:8]
+    return [w for w in re.split(r"[\W_]+", fold(q or "")) if w][:8]

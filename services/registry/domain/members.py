@@ -14,7 +14,9 @@ LANGUAGES = ("nl", "en")
 CONSENT_PURPOSES = ("matching", "share_phone", "share_email")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_HOUSE_NUMBER = re.compile(r"^([1-9][0-9]{0,4})\s*[-/ ]?\s*([A-Za-z0-9]{1,6})?$")
+_HOUSE_NUMBER = re.compile(
+    r"^([1-9][0-9]{0,4})(?:\s*([A-Za-z]{1,6})|\s*[-/ ]\s*([A-Za-z0-9]{1,6}))?$"
+)
 
 
 def normalise_name(raw: str | None) -> str:
@@ -72,7 +74,7 @@ def normalise_house_number(raw: str | None) -> str:
     match = _HOUSE_NUMBER.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a house number (12, 12A or 12-2)")
-    number, addition = match.group(1), match.group(2)
+    number, addition = match.group(1), match.group(2) or match.group(3)
     if not addition:
         return number
     addition = addition.upper()
