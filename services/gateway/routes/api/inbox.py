@@ -70,6 +70,8 @@ async def events(request: Request, principal: CurrentMember, gateway: GatewayDep
     coordinators `board`. Each carries ids and states only; a comment line every 15 s."""
     listener = await listener_for(gateway, principal)
 
+    gateway.hub.listen(listener)  # before "ready": nothing after it is missed
+
     async def stream() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(data=json.dumps({"member_id": principal.member_id}), event="ready")
         async for message in gateway.hub.stream(listener):

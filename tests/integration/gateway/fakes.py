@@ -1,0 +1,213 @@
+"""Stand-ins for registry, matching and notify on a real nats-server, for the gateway's tests.
+
+They answer the real RPC verbs with the contract models but check nothing themselves (in
+particular, fake matching does not limit coordinators to their areas), so a test proves that
+the gateway's own checks hold. The full flow with the real services is in tests/e2e.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from faststream.nats import NatsBroker
+
+from shared.contracts import matching as mc
+from shared.contracts import notify as nc
+from shared.contracts import registry as rc
+from shared.errors import Conflict, NotFound
+from shared.events import MatchingPolicy
+from shared.ids import new_id
+from shared.rpc import register_rpc
+
+OVERVECHT = "BU03440312"
+OOST = "BU03440510"
+POSTCODES = {"3561": OVERVECHT, "3583": OOST}
+
+
+def area(code: str, level: str, name: str) -> rc.AreaInfo:
+    return rc.AreaInfo(code=code, level=level, name=name, municipality_code="GM0344")  # type: ignore[arg-type]
+
+
+@dataclass
+class FakeWorld:
+    members: dict[str, rc.MemberInfo] = field(default_factory=dict)
+    cooperatives: dict[str, rc.CooperativeInfo] = field(default_factory=dict)
+    requests: dict[str, mc.RequestView] = field(default_factory=dict)
+    matched: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
+            self.cooperatives[coop_id] = rc.CooperativeInfo(
+                cooperative_id=coop_id,
+                name=coop_id.title(),
+                level="district",
+                area_codes=[code],
+                coordinator_ids=[],
+                policy=MatchingPolicy(),
+            )
+
+    def make_coordinator(self, member_id: str, cooperative_id: str) -> None:
+        member = self.members[member_id]
+        self.members[member_id] = member.model_copy(
+            update={"roles": [*member.roles, "coordinator"], "coordinates": [cooperative_id]}
+        )
+        self.cooperatives[cooperative_id].coordinator_ids.append(member_id)
+
+    def add_request(self, requester_id: str, neighbourhood: str, state: str = "escalated") -> str:
+        now = datetime.now(UTC)
+        request_id = new_id()
+        self.requests[request_id] = mc.RequestView(
+            request_id=request_id,
+            requester_id=requester_id,
+            category="groceries",  # type: ignore[arg-type]
+            description="Boodschappen",
+            state=state,  # type: ignore[arg-type]
+            needed_from=None,
+            needed_until=None,
+            flexible=True,
+            urgent=False,
+            languages=["nl"],
+            neighbourhood=neighbourhood,
+            district="WK" + neighbourhood[2:8],
+            municipality="GM0344",
+            entered_by=None,
+            created_at=now,
+            expires_at=None,
+            round=0,
+            matched_volunteer_id=None,
+            matched_at=None,
+            matched_by=None,
+            escalated_at=now if state == "escalated" else None,
+            escalation_reason="no_candidates" if state == "escalated" else None,
+            escalated_to=None,
+            completed_at=None,
+            hours=None,
+            score=None,
+            comment=None,
+            closed_by=None,
+            note=None,
+            cancelled_at=None,
+            cancelled_by=None,
+        )
+        return request_id
+
+    def summary(self, view: mc.RequestView) -> mc.RequestSummary:
+        return mc.RequestSummary(**view.model_dump(include=set(mc.RequestSummary.model_fields)))
+
+    def register(self, broker: NatsBroker) -> None:
+        world = self
+
+        async def lookup(q: rc.PostcodeQuery) -> rc.PostcodeArea:
+            code = POSTCODES.get(q.postcode.replace(" ", "")[:4])
+            if code is None:
+                raise NotFound("postcode not in a known municipality")
+            return rc.PostcodeArea(
+                postcode=q.postcode,
+                pc4=q.postcode[:4],
+                municipality=area("GM0344", "municipality", "Utrecht"),
+                district=area("WK" + code[2:8], "district", "District"),
+                neighbourhood=area(code, "neighbourhood", "Buurt"),
+                district_confidence=1,
+                neighbourhood_confidence=1,
+                confidence="high",
+            )
+
+        async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
+            if cmd.email and any(m.email == cmd.email for m in world.members.values()):
+                raise Conflict("e-mail already registered")
+            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            now = datetime.now(UTC)
+            member = rc.MemberInfo(
+                member_id=new_id(),
+                name=cmd.name,
+                first_name=cmd.name.split()[0],
+                email=cmd.email,
+                phone=cmd.phone,
+                postcode=cmd.postcode,
+                house_number=cmd.house_number,
+                language=cmd.language,
+                roles=cmd.roles,
+                municipality="GM0344",
+                district=place.district.code,
+                neighbourhood=place.neighbourhood.code,
+                created_at=now,
+                updated_at=now,
+            )
+            world.members[member.member_id] = member
+            return member
+
+        async def member_get(q: rc.MemberQuery) -> rc.MemberInfo:
+            if q.member_id not in world.members:
+                raise NotFound("no such member")
+            return world.members[q.member_id]
+
+        async def member_contact(q: rc.MemberRef) -> rc.MemberContact:
+            member = world.members[q.member_id]
+            return rc.MemberContact(
+                member_id=member.member_id, name=member.name, first_name=member.first_name
+            )
+
+        async def cooperative_list(q: rc.CooperativeQuery) -> rc.CooperativeList:
+            coops = [
+                c
+                for c in world.cooperatives.values()
+                if q.coordinator_id is None or q.coordinator_id in c.coordinator_ids
+            ]
+            return rc.CooperativeList(cooperatives=coops)
+
+        async def request_create(cmd: mc.RequestCreate) -> mc.RequestView:
+            member = world.members[cmd.requester_id]
+            request_id = world.add_request(cmd.requester_id, member.neighbourhood or "", "open")
+            return world.requests[request_id]
+
+        async def request_get(q: mc.RequestQuery) -> mc.RequestView:
+            if q.request_id not in world.requests:
+                raise NotFound("no such request")
+            return world.requests[q.request_id]  # no area check here, on purpose
+
+        async def list_mine(q: mc.MyRequestsQuery) -> mc.RequestList:
+            return mc.RequestList(
+                requests=[
+                    world.summary(r) for r in world.requests.values() if r.requester_id == q.member_id
+                ]
+            )
+
+        async def board(q: mc.BoardQuery) -> mc.Board:
+            # Everything, whatever the areas: the gateway must filter.
+            by_state: dict[str, list[mc.RequestSummary]] = {}
+            for view in world.requests.values():
+                by_state.setdefault(view.state, []).append(world.summary(view))
+            return mc.Board(
+                area_codes=q.area_codes,
+                requests=by_state,  # type: ignore[arg-type]
+                counts={k: len(v) for k, v in by_state.items()},  # type: ignore[misc]
+            )
+
+        async def match(cmd: mc.CoordinatorMatch) -> mc.RequestView:
+            world.matched.append((cmd.request_id, cmd.volunteer_id))
+            view = world.requests[cmd.request_id].model_copy(
+                update={"state": "matched", "matched_volunteer_id": cmd.volunteer_id}
+            )
+            world.requests[cmd.request_id] = view
+            return view
+
+        async def candidates(q: mc.CandidatesQuery) -> mc.CandidateList:
+            return mc.CandidateList(request_id=q.request_id, candidates=[])
+
+        async def inbox(q: nc.InboxQuery) -> nc.InboxPage:
+            return nc.InboxPage(items=[], unread=0)
+
+        for service, verb, handler in (
+            ("registry", rc.AREAS_LOOKUP, lookup),
+            ("registry", rc.MEMBER_REGISTER, member_register),
+            ("registry", rc.MEMBER_GET, member_get),
+            ("registry", rc.MEMBER_CONTACT, member_contact),
+            ("registry", rc.COOPERATIVE_LIST, cooperative_list),
+            ("matching", mc.REQUEST_CREATE, request_create),
+            ("matching", mc.REQUEST_GET, request_get),
+            ("matching", mc.REQUEST_LIST_MINE, list_mine),
+            ("matching", mc.COORDINATOR_BOARD, board),
+            ("matching", mc.COORDINATOR_MATCH, match),
+            ("matching", mc.COORDINATOR_CANDIDATES, candidates),
+            ("notify", nc.INBOX_LIST, inbox),
+        ):
+            register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]
