@@ -60,8 +60,9 @@ class EventConsumer:
         self._uow_factory = uow_factory
         self._handlers = dict(handlers)
         self._retry_base = retry_base_seconds
-        # FastStream handles a fetched batch concurrently; events of one aggregate must be
-        # applied in order, so this consumer takes them one at a time (FIFO lock).
+        # FastStream handles a fetched batch concurrently, and its tasks reach this consumer in
+        # any order; events of one aggregate must be applied in stream order, so the consumer
+        # fetches one message at a time (batch_size=1) and takes them one at a time (lock).
         self._lock = asyncio.Lock()
         self.handled = 0
         self.failed = 0
@@ -72,7 +73,7 @@ class EventConsumer:
             self.spec.filter_subjects[0],
             stream=JStream(EVENTS_STREAM, declare=False),
             durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=50, timeout=1.0),
+            pull_sub=PullSub(batch_size=1, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
             title=f"{self.spec.durable}:consume",
             description=self.spec.description or None,
