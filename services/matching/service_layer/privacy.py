@@ -6,6 +6,8 @@ requests of an erased requester are cancelled; an erased volunteer's open propos
 withdrawn and a request they were matched to goes to the coordinators.
 """
 
+import uuid
+
 from sqlalchemy import or_
 
 from services.matching.adapters.orm import proposals, requests
@@ -19,7 +21,6 @@ from services.matching.service_layer.views import (
     summary_from_row,
 )
 from shared.contracts.matching import MemberData, MemberErasure, VolunteerProfileHeld
-from shared.ids import new_id
 
 
 async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberData:
@@ -62,7 +63,7 @@ async def erase_member(
     member_id: str, *, uow: MatchingUnitOfWork, ctx: Context, commit: bool = True
 ) -> MemberErasure:
     now = ctx.now()
-    pseudonym = f"erased-{new_id()}"
+    pseudonym = f"erased-{uuid.uuid4().hex}"  # random, so it links to nobody
     anonymised = cancelled = proposals_changed = 0
     for request_id in await uow.requests.ids_where(
         or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
