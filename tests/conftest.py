@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -136,6 +136,7 @@ class RunningSystem:
     nats_url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)  # the environment `samen up` got
 
     def logs(self, service: str) -> str:
         path = self.data_dir / "logs" / f"{service}.log"
@@ -165,7 +166,7 @@ def start_system(
     process = subprocess.Popen(
         [sys.executable, "-m", "samen", "up"], env=env, cwd=REPO, stdout=log, stderr=log
     )
-    system = RunningSystem(f"http://127.0.0.1:{port}", nats_url, data_dir, process)
+    system = RunningSystem(f"http://127.0.0.1:{port}", nats_url, data_dir, process, env)
 
     def ready() -> bool:
         if process.poll() is not None:
