@@ -58,9 +58,7 @@ class RunningGateway:
 
 @pytest.fixture
 def gateway_options() -> GatewaySettings:
-    return GatewaySettings(
-        login_attempts=3, register_attempts=50, cookie_secure=False, demo=False
-    )
+    return GatewaySettings(login_attempts=3, register_attempts=50, cookie_secure=False, demo=False)
 
 
 @pytest.fixture

@@ -167,7 +167,9 @@ class FakeWorld:
         async def list_mine(q: mc.MyRequestsQuery) -> mc.RequestList:
             return mc.RequestList(
                 requests=[
-                    world.summary(r) for r in world.requests.values() if r.requester_id == q.member_id
+                    world.summary(r)
+                    for r in world.requests.values()
+                    if r.requester_id == q.member_id
                 ]
             )
 

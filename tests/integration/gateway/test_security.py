@@ -212,7 +212,9 @@ async def test_a_resident_cannot_use_the_coordinator_area(
     assert running_gateway.world.matched == []
 
 
-async def coordinator_of_overvecht(running: RunningGateway, client: httpx.AsyncClient) -> dict[str, str]:
+async def coordinator_of_overvecht(
+    running: RunningGateway, client: httpx.AsyncClient
+) -> dict[str, str]:
     member_id = await running.register(client, "fatima@example.nl")
     running.world.make_coordinator(member_id, "overvecht")
     return await running.bearer(client, "fatima@example.nl")  # roles are refreshed at sign-in
@@ -308,3 +310,12 @@ async def test_the_event_stream_tells_the_requester_their_request_is_matched(
             "state": "matched",
         }
     ]
+
+
+async def test_only_volunteers_see_proposals(running_gateway: RunningGateway) -> None:
+    async with running_gateway.client() as client:
+        await running_gateway.register(client, "not-a-volunteer@example.nl")
+        headers = await running_gateway.bearer(client, "not-a-volunteer@example.nl")
+        response = await client.get("/api/v1/volunteers/me/proposals", headers=headers)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM
