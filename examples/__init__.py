@@ -1,0 +1,1 @@
+"""Complete examples of cooperative plug-ins built with shared.plugin."""

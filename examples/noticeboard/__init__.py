@@ -1,0 +1,1 @@
+"""The notice-board sheet for a neighbourhood living room: a cooperative plug-in."""
