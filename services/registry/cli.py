@@ -1,0 +1,313 @@
+"""`samen areas ...`, `samen cooperative ...`, `samen members ...`: the registry's admin tool.
+
+The commands work on the registry's own database through its use cases (migrating it and
+loading the Utrecht seed first, like the service does at start), and write their events to the
+outbox. Before exiting they publish those events when NATS answers; otherwise the running
+registry's relay publishes them.
+"""
+
+import asyncio
+import csv
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import nats
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from services.registry.bootstrap import MIGRATIONS, RegistryRuntime, build
+from services.registry.domain.areas import AreaFileError, parse_area_rows
+from services.registry.service_layer import areas as area_cases
+from services.registry.service_layer import cooperatives as coop_cases
+from services.registry.service_layer.imports import import_members
+from services.registry.service_layer.reference import seed
+from shared.errors import SamenError
+from shared.events import MatchingPolicy
+from shared.migrations import upgrade
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from shared.streams import provision
+from shared.subjects import EVENTS_STREAM
+
+console = Console()
+T = TypeVar("T")
+
+areas_app = typer.Typer(help="Municipalities, districts and neighbourhoods.", no_args_is_help=True)
+cooperative_app = typer.Typer(
+    help="Cooperatives, their areas and coordinators.", no_args_is_help=True
+)
+members_app = typer.Typer(
+    help="Members (bulk import for the information point).", no_args_is_help=True
+)
+
+COMMANDS = {"areas": areas_app, "cooperative": cooperative_app, "members": members_app}
+
+
+@asynccontextmanager
+async def registry_database() -> AsyncIterator[RegistryRuntime]:
+    runtime = build(Settings())
+    await upgrade(MIGRATIONS, runtime.database_url)
+    await seed(runtime.make_uow)
+    try:
+        yield runtime
+    finally:
+        await publish_events(runtime)
+        await runtime.engine.dispose()
+
+
+async def publish_events(runtime: RegistryRuntime) -> None:
+    """Publish what the command wrote to the outbox, if NATS answers within a few seconds."""
+    backlog = await runtime.relay.backlog()
+    if backlog == 0:
+        return
+    settings = runtime.settings
+
+    async def quiet(_: Exception) -> None:
+        return None
+
+    try:
+        nc = await asyncio.wait_for(
+            nats.connect(
+                settings.nats_servers(),
+                user=settings.nats_user,
+                password=settings.nats_password,
+                connect_timeout=2,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                error_cb=quiet,
+            ),
+            timeout=5,
+        )
+    except Exception:
+        console.print(
+            f"[yellow]NATS did not answer: {backlog} events wait in the outbox; "
+            "the running registry publishes them.[/]"
+        )
+        return
+    try:
+        js = nc.jetstream()
+        await provision(js, consumers=(), replicas=settings.stream_replicas)
+
+        async def publish(subject: str, payload: bytes, event_id: str) -> None:
+            await js.publish(
+                subject,
+                payload,
+                stream=EVENTS_STREAM,
+                headers={"Nats-Msg-Id": event_id, "content-type": "application/json"},
+                timeout=10,
+            )
+
+        relay = OutboxRelay(runtime.sessions, runtime.tables.outbox, publish, batch_size=500)
+        with _progress() as bar:
+            task = bar.add_task("publishing events", total=backlog)
+            while True:
+                done = await relay.publish_pending()
+                bar.advance(task, done)
+                if done == 0:
+                    break
+        left = await runtime.relay.backlog()
+        if left:
+            console.print(f"[yellow]{left} events could not be published yet; they will be.[/]")
+    finally:
+        await nc.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def run(work: Callable[[RegistryRuntime], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with registry_database() as runtime:
+            return await work(runtime)
+
+    try:
+        return asyncio.run(go())
+    except SamenError as exc:
+        console.print(f"[red]✗ {exc.message}[/]")
+        for error in exc.details.get("errors", []) or []:  # type: ignore[attr-defined]
+            console.print(f"  {error['field']}: {error['message']}")
+        raise typer.Exit(1) from None
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+            return list(csv.DictReader(handle, dialect=dialect))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        console.print(f"[red]✗ cannot read {path}: {exc}[/]")
+        raise typer.Exit(1) from None
+
+
+# ------------------------------------------------------------------ areas
+
+
+@areas_app.command("import")
+def areas_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, one row per neighbourhood (see docs/registry.md)")
+    ],
+    name: Annotated[str | None, typer.Option(help="municipality name, if not in the file")] = None,
+) -> None:
+    """Import (or replace) one municipality's districts, neighbourhoods and postcodes."""
+    rows = read_rows(file)
+    try:
+        area_set = parse_area_rows(rows, municipality_name=name)
+    except AreaFileError as exc:
+        console.print(f"[red]✗ {file} was not imported:[/]")
+        for problem in exc.problems:
+            console.print(f"  {problem}")
+        raise typer.Exit(1) from None
+
+    async def work(runtime: RegistryRuntime) -> int:
+        return await area_cases.import_area_set(area_set=area_set, uow=runtime.make_uow())
+
+    run(work)
+    console.print(
+        f"[green]✓[/] {area_set.municipality.name} ({area_set.municipality.code}): "
+        f"{len(area_set.districts)} districts, {len(area_set.neighbourhoods)} neighbourhoods, "
+        f"{len(area_set.postcodes)} postcodes"
+    )
+
+
+@areas_app.command("list")
+def areas_list(
+    parent: Annotated[str | None, typer.Argument(help="children of this area")] = None,
+) -> None:
+    """List municipalities, or the districts or neighbourhoods of an area."""
+
+    async def work(runtime: RegistryRuntime) -> list[Any]:
+        if parent:
+            return await area_cases.list_areas(uow=runtime.make_uow(), parent_code=parent)
+        return await area_cases.list_areas(uow=runtime.make_uow(), level="municipality")
+
+    table = Table("code", "name", "population")
+    for area in run(work):
+        table.add_row(area.code, area.name, str(area.population or ""))
+    console.print(table)
+
+
+# ------------------------------------------------------------------ cooperatives
+
+
+@cooperative_app.command("list")
+def cooperative_list(
+    area: Annotated[str | None, typer.Option(help="only those covering this area")] = None,
+) -> None:
+    """List the cooperatives."""
+
+    async def work(runtime: RegistryRuntime) -> list[Any]:
+        return await coop_cases.list_cooperatives(uow=runtime.make_uow(), area_code=area)
+
+    table = Table("name", "level", "parent", "areas", "coordinators")
+    table.add_column("id", no_wrap=True)
+    table.columns.insert(0, table.columns.pop())
+    for coop in run(work):
+        table.add_row(
+            coop.cooperative_id,
+            coop.name,
+            coop.level,
+            coop.parent_id or "",
+            " ".join(coop.area_codes),
+            str(len(coop.coordinator_ids)),
+        )
+    console.print(table)
+
+
+@cooperative_app.command("add")
+def cooperative_add(
+    cooperative_id: Annotated[str, typer.Argument(help="slug, e.g. buurt-kanaleneiland")],
+    name: Annotated[str, typer.Option(help="display name")],
+    area: Annotated[list[str], typer.Option(help="an area code it covers (repeat)")],
+    parent: Annotated[str | None, typer.Option(help="parent cooperative id")] = None,
+    coordinator: Annotated[
+        list[str] | None, typer.Option(help="member id of a coordinator (repeat)")
+    ] = None,
+) -> None:
+    """Add a cooperative (announced as cooperative.created)."""
+
+    async def work(runtime: RegistryRuntime) -> Any:
+        return await coop_cases.add_cooperative(
+            cooperative_id=cooperative_id,
+            name=name,
+            area_codes=list(area),
+            parent_id=parent,
+            coordinator_ids=list(coordinator or []),
+            policy=MatchingPolicy(),
+            uow=runtime.make_uow(),
+        )
+
+    coop = run(work)
+    console.print(f"[green]✓[/] {coop.cooperative_id} ({coop.level}) added")
+
+
+# ------------------------------------------------------------------ members
+
+
+@members_app.command("import")
+def members_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a header line (see docs/registry.md)")],
+    all_or_nothing: Annotated[
+        bool, typer.Option("--all-or-nothing", help="import nothing when any row is rejected")
+    ] = False,
+    registered_by: Annotated[
+        str | None,
+        typer.Option(help="member id of the coordinator registering these people"),
+    ] = None,
+) -> None:
+    """Import residents and volunteers. Every row is checked first; running it again adds
+    nobody twice. Exits with 1 when a row was rejected."""
+    rows = read_rows(file)
+    missing = {"name", "postcode", "house_number"} - set(rows[0].keys() if rows else ())
+    if missing:
+        console.print(f"[red]✗ the file lacks the column(s) {', '.join(sorted(missing))}[/]")
+        raise typer.Exit(1)
+
+    async def work(runtime: RegistryRuntime) -> Any:
+        with _progress() as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    label = "checking rows" if phase == "validate" else "importing"
+                    tasks[phase] = bar.add_task(label, total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            return await import_members(
+                rows,
+                uow_factory=runtime.make_uow,
+                registered_by=registered_by,
+                all_or_nothing=all_or_nothing,
+                progress=progress,
+            )
+
+    report = run(work)
+    for rejected in report.rejected:
+        console.print(f"[red]line {rejected.line}:[/] {rejected.reason}", highlight=False)
+    if not report.applied:
+        console.print(
+            f"[red]✗ nothing imported: {len(report.rejected)} of {report.rows} rows rejected "
+            "(--all-or-nothing)[/]"
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"[green]✓[/] {report.imported} imported ({report.volunteers} volunteers), "
+        f"{report.already_imported} already imported, {len(report.rejected)} rejected, "
+        f"of {report.rows} rows"
+    )
+    if report.rejected:
+        raise typer.Exit(1)

@@ -1,0 +1,115 @@
+"""`samen members import FILE.csv` as a real process, against a real database and nats-server."""
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import nats
+from sqlalchemy import func, select
+
+from services.registry.adapters.orm import members, volunteer_profiles
+from shared.db import create_engine
+from shared.subjects import EVENTS_STREAM
+from tests.conftest import REPO
+from tests.integration.registry.conftest import personal
+from tests.integration.registry.csvgen import member_rows, write_csv
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+async def samen(*args: str, database_url: str, nats_url: str) -> tuple[int, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SAMEN_DATABASE_URL": database_url,
+            "NATS_URL": nats_url,
+            "SAMEN_LOG_LEVEL": "WARNING",
+            "FORCE_COLOR": "1",  # a terminal, so the progress bar is drawn
+            "COLUMNS": "120",
+        }
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "samen",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+    assert process.returncode is not None
+    return process.returncode, ANSI.sub("", out.decode())
+
+
+async def counts(database_url: str) -> tuple[int, int]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            people = await conn.scalar(select(func.count()).select_from(members))
+            profiles = await conn.scalar(select(func.count()).select_from(volunteer_profiles))
+        return int(people or 0), int(profiles or 0)
+    finally:
+        await engine.dispose()
+
+
+async def stream_count(nats_url: str) -> int:
+    nc = await nats.connect(nats_url)
+    try:
+        return int((await nc.jetstream().stream_info(EVENTS_STREAM)).state.messages)
+    finally:
+        await nc.close()
+
+
+async def test_importing_10000_rows_shows_progress_and_a_second_run_adds_nothing(
+    tmp_path: Path, database_url: Callable[[str], str], nats_url: str
+) -> None:
+    personal("Testpersoon", "example.org")
+    url = database_url("registry")
+    file = write_csv(tmp_path / "members.csv", member_rows(10_000))
+
+    code, out = await samen("members", "import", str(file), database_url=url, nats_url=nats_url)
+    assert code == 0, out
+    assert "checking rows" in out and "importing" in out and "publishing events" in out
+    assert "10000/10000" in out
+    assert "✓ 10000 imported (2000 volunteers), 0 already imported, 0 rejected" in out
+    assert await counts(url) == (10_000, 2_000)
+    seeded = 14  # cooperative.created of the seed
+    assert await stream_count(nats_url) == seeded + 10_000 + 2_000
+
+    code, out = await samen("members", "import", str(file), database_url=url, nats_url=nats_url)
+    assert code == 0, out
+    assert "✓ 0 imported (0 volunteers), 10000 already imported, 0 rejected" in out
+    assert await counts(url) == (10_000, 2_000)
+    assert await stream_count(nats_url) == seeded + 12_000
+
+
+async def test_rejected_rows_are_reported_by_line_and_all_or_nothing_imports_nothing(
+    tmp_path: Path, database_url: Callable[[str], str], nats_url: str
+) -> None:
+    personal("Testpersoon", "example.org")
+    url = database_url("registry")
+    rows = member_rows(4)
+    rows[1]["email"] = "not-an-email"  # line 3
+    rows[3]["postcode"] = "1234"  # line 5
+    rows.append(dict(rows[0]))  # line 6: line 2 again
+    file = write_csv(tmp_path / "members.csv", rows)
+
+    code, out = await samen(
+        "members", "import", str(file), "--all-or-nothing", database_url=url, nats_url=nats_url
+    )
+    assert code == 1
+    assert "line 3: email: 'not-an-email' is not an e-mail address" in out
+    assert "line 5: postcode: postcode 1234 is not in a known municipality" in out
+    assert "line 6: the same person as line 2" in out
+    assert "nothing imported: 3 of 5 rows rejected" in out
+    assert await counts(url) == (0, 0)
+
+    code, out = await samen("members", "import", str(file), database_url=url, nats_url=nats_url)
+    assert code == 1  # rows were rejected, but the valid ones landed
+    assert "✓ 2 imported (1 volunteers), 0 already imported, 3 rejected" in out
+    assert await counts(url) == (2, 1)
