@@ -55,6 +55,7 @@ def test_a_volunteer_row_brings_a_profile() -> None:
         radius_km="2.5",
     )
     profile = row.profile
+    assert profile is not None
     assert profile.categories == ["groceries", "transport"]
     assert profile.radius_km == 2.5
     assert profile.availability == [
