@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Table, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,13 +23,15 @@ from services.matching.adapters.orm import (
     volunteers,
 )
 from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
-from services.matching.domain.rules import Tier, VolunteerSnapshot
+from services.matching.domain.rules import VolunteerSnapshot
 from shared.areas import AreaRef
 from shared.categories import Category
 from shared.errors import Conflict, NotFound
 from shared.events import AvailabilitySlot, MatchingPolicy
 
 ANSWERED = ("accepted", "declined", "expired")
+Scope = Literal["district", "rest_of_municipality"]
+SCOPES: tuple[Scope, ...] = ("district", "rest_of_municipality")
 
 
 class StaleRequest(Conflict):
@@ -186,7 +188,7 @@ class RequestRepository:
         request.version = 1
         self._seen[request.id] = {}
         await self._save_proposals(request)
-        await self._sync_timers(request)
+        await self._sync_timers(request, new=True)
 
     async def save(self, request: HelpRequest) -> None:
         """Write the request back; `StaleRequest` if someone changed it since it was read."""
@@ -232,12 +234,13 @@ class RequestRepository:
             )
         )
 
-    async def _sync_timers(self, request: HelpRequest) -> None:
+    async def _sync_timers(self, request: HelpRequest, *, new: bool = False) -> None:
         due = {
             "round": request.round_deadline if request.state == "proposed" else None,
             "expiry": request.expires_at if request.state in UNMATCHED else None,
         }
-        await self.session.execute(delete(timers).where(timers.c.request_id == request.id))
+        if not new:
+            await self.session.execute(delete(timers).where(timers.c.request_id == request.id))
         rows = [
             {"request_id": request.id, "kind": kind, "due_at": at}
             for kind, at in due.items()
@@ -471,31 +474,43 @@ class ReadModel:
 
     async def policy_for(self, area: AreaRef) -> tuple[str | None, MatchingPolicy]:
         """The most local cooperative whose areas hold `area`, and its policy."""
-        by_area = await self.cooperatives_by_area(area)
-        for code in (area.neighbourhood, area.district, area.municipality):
-            for cooperative_id, _ in sorted(by_area.get(code or "", [])):
-                policy = await self.session.scalar(
-                    select(cooperatives.c.policy).where(
-                        cooperatives.c.cooperative_id == cooperative_id
-                    )
+        codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
+        rows = (
+            await self.session.execute(
+                select(
+                    cooperative_areas.c.area_code,
+                    cooperatives.c.cooperative_id,
+                    cooperatives.c.policy,
                 )
-                return cooperative_id, MatchingPolicy.model_validate(policy or {})
+                .join(
+                    cooperatives,
+                    cooperatives.c.cooperative_id == cooperative_areas.c.cooperative_id,
+                )
+                .where(cooperative_areas.c.area_code.in_(codes))
+            )
+        ).all()
+        for code in codes:  # most specific first
+            for row in sorted(r for r in rows if r.area_code == code):
+                return row.cooperative_id, MatchingPolicy.model_validate(row.policy or {})
         return None, MatchingPolicy()
 
     async def candidate_snapshots(
-        self, category: str, area: AreaRef, tier: Tier, *, now: datetime, fairness_days: int
+        self,
+        category: str,
+        area: AreaRef,
+        scope: Scope,
+        *,
+        now: datetime,
+        fairness_days: int,
     ) -> list[VolunteerSnapshot]:
-        """Eligible volunteers offering `category` in one tier around `area` (index lookups)."""
+        """Eligible volunteers offering `category` around `area` (index lookups): the whole
+        district (its neighbourhood included), or the rest of the municipality."""
         c = candidates.c
         where: list[Any] = [c.category == category]
-        if tier == "neighbourhood":
-            where.append(c.neighbourhood == area.neighbourhood)
-        elif tier == "district":
-            where += [c.district == area.district, c.neighbourhood != area.neighbourhood]
-        elif tier == "municipality":
-            where += [c.municipality == area.municipality, c.district != area.district]
+        if scope == "district":
+            where.append(c.district == area.district)
         else:
-            raise ValueError("matching looks for candidates within the municipality only")
+            where += [c.municipality == area.municipality, c.district != area.district]
         statement = (
             select(c.member_id, c.municipality, c.district, c.neighbourhood, volunteers)
             .join(volunteers, volunteers.c.member_id == c.member_id)

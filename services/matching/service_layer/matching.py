@@ -4,20 +4,17 @@ propose to them; with nobody left, escalate to the most local cooperative with c
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.matching.adapters.repository import ReadModel
+from services.matching.adapters.repository import SCOPES, ReadModel
 from services.matching.domain.model import HelpRequest
 from services.matching.domain.rules import (
     LatLon,
     Ranked,
     RequestNeeds,
-    Tier,
     escalation_target,
     rank,
 )
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from shared.events import MatchingPolicy
-
-SEARCH_TIERS: tuple[Tier, ...] = ("neighbourhood", "district", "municipality")
 
 
 def needs_of(request: HelpRequest) -> RequestNeeds:
@@ -42,12 +39,12 @@ async def find_candidates(
     now: datetime,
     wanted: int,
 ) -> list[Ranked]:
-    """The best `wanted` candidates. A later tier always ranks below an earlier one, so the
-    search stops at the first tier that completes the round."""
+    """The best `wanted` candidates. The rest of the municipality always ranks below the
+    district (neighbourhood first), so it is only looked at when the district falls short."""
     found: list[Ranked] = []
-    for tier in SEARCH_TIERS:
+    for scope in SCOPES:
         pool = await readmodel.candidate_snapshots(
-            needs.category, needs.area, tier, now=now, fairness_days=policy.fairness_days
+            needs.category, needs.area, scope, now=now, fairness_days=policy.fairness_days
         )
         found += rank(pool, needs, policy, centroids)
         if len(found) >= wanted:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_
 
 from services.matching.adapters.orm import proposals, requests
-from services.matching.adapters.repository import in_area
+from services.matching.adapters.repository import SCOPES, in_area
 from services.matching.domain.model import FINAL, UNMATCHED, HelpRequest
 from services.matching.domain.rules import (
     LatLon,
@@ -284,9 +284,9 @@ async def candidates_for(
     needs = needs_of(request)
     needs = type(needs)(**{**needs.__dict__, "exclude": frozenset()})
     pool = []
-    for tier in ("neighbourhood", "district", "municipality"):
+    for scope in SCOPES:
         pool += await uow.readmodel.candidate_snapshots(
-            request.category, request.area, tier, now=now, fairness_days=policy.fairness_days
+            request.category, request.area, scope, now=now, fairness_days=policy.fairness_days
         )
     out = []
     for v in pool:

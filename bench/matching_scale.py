@@ -1,0 +1,281 @@
+"""Does the cost of one match grow with the number of volunteers elsewhere?
+
+Seeds 1,000 / 100,000 / 1,000,000 volunteers into a fresh matching database (SQLite, bulk
+inserts): Utrecht's 111 real neighbourhoods plus synthetic municipalities of 10 districts x 10
+neighbourhoods each, about 1,000 volunteers per municipality (so 1k = Utrecht alone, 1M =
+Utrecht and 999 others). Then runs 1,000 matches at each size: the whole `request.create` use
+case (read the requester's home, look candidates up tier by tier through the
+(category, area) indexes, rank them, write the request, its proposals, its timers and the
+outbox rows, commit), each request in a random neighbourhood of a random municipality.
+
+Prints p50/p99 per match per size and the ratio 1M : 1k (target: p99 at 1M within 2x of p99
+at 1k, and under 20 ms), plus SQLite's query plan for the candidate lookup.
+
+Run: `.venv/bin/python -m bench.matching_scale [--sizes 1000,100000,1000000] [--matches 1000]`
+"""
+
+import argparse
+import asyncio
+import gc
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import save, show, summary_ms
+from services.matching.adapters.centroids import Centroids
+from services.matching.adapters.orm import messaging
+from services.matching.bootstrap import MIGRATIONS
+from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.usecases import Context, create_request
+from shared.categories import Category
+from shared.clock import FrozenClock
+from shared.contracts.matching import RequestCreate
+from shared.db import create_engine, session_factory
+from shared.migrations import upgrade_sync
+
+PER_MUNICIPALITY = 1_000
+WARMUP = 100  # matches run before measuring, at every size
+CATEGORIES = [c.value for c in Category]
+UTRECHT = "GM0344"
+
+
+def utrecht_neighbourhoods(centroids: Centroids) -> list[str]:
+    return sorted(code for code in centroids if code.startswith("BU0344"))
+
+
+def synthetic_municipality(
+    n: int, rng: random.Random
+) -> tuple[str, dict[str, tuple[float, float]]]:
+    """GM1000+n: 10 districts of 10 neighbourhoods on a grid ~0.7 km apart."""
+    gm = f"{1000 + n:04d}"
+    lat0, lon0 = rng.uniform(50.8, 53.3), rng.uniform(3.6, 7.0)
+    points = {}
+    for d in range(10):
+        for b in range(10):
+            code = f"BU{gm}{d + 10:02d}{b + 10:02d}"
+            row, col = divmod(d * 10 + b, 10)
+            points[code] = (lat0 + row * 0.0063, lon0 + col * 0.0102)
+    return f"GM{gm}", points
+
+
+def area_of(code: str) -> tuple[str, str, str]:
+    return f"GM{code[2:6]}", f"WK{code[2:8]}", code
+
+
+def seed(path: Path, volunteers: int, rng: random.Random) -> tuple[Centroids, list[list[str]]]:
+    """Bulk-load the read model; returns the centroids and each municipality's neighbourhoods."""
+    centroids = Centroids.from_csv()
+    municipalities = [utrecht_neighbourhoods(centroids)]
+    for n in range(max(0, volunteers // PER_MUNICIPALITY - 1)):
+        _, points = synthetic_municipality(n, rng)
+        centroids.add(points.items())
+        municipalities.append(sorted(points))
+
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    indexes = [
+        row[0]
+        for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='candidates' "
+            "AND sql IS NOT NULL"
+        )
+    ]
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='candidates' "
+        "AND sql IS NOT NULL"
+    ).fetchall():
+        db.execute(f"DROP INDEX {name}")
+    now = "2026-03-02 08:00:00.000000"
+    slots = [
+        json.dumps([{"weekday": d, "start": "09:00", "end": "17:00"} for d in days])
+        for days in ([0, 1, 2], [3, 4], [5, 6], [0, 2, 4])
+    ]
+    batch_members: list[tuple[Any, ...]] = []
+    batch_volunteers: list[tuple[Any, ...]] = []
+    batch_candidates: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        db.executemany("INSERT INTO members VALUES (?,?,?,?,?,?,?,?,?)", batch_members)
+        db.executemany("INSERT INTO volunteers VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch_volunteers)
+        db.executemany("INSERT INTO candidates VALUES (?,?,?,?,?)", batch_candidates)
+        batch_members.clear()
+        batch_volunteers.clear()
+        batch_candidates.clear()
+
+    roles = json.dumps(["resident", "volunteer"])
+    for n in range(volunteers):
+        municipality = municipalities[min(n // PER_MUNICIPALITY, len(municipalities) - 1)]
+        code = rng.choice(municipality)
+        gm, wk, bu = area_of(code)
+        member_id = f"v{n:07d}"
+        categories = sorted(rng.sample(CATEGORIES, 3))
+        active = rng.random() < 0.9
+        consent = rng.random() < 0.95
+        flexible = rng.random() < 0.5
+        languages = ["en", "nl"] if rng.random() < 0.3 else ["nl"]
+        batch_members.append((member_id, gm, wk, bu, roles, "nl", "{}", 0, now))
+        batch_volunteers.append(
+            (
+                member_id,
+                json.dumps(categories),
+                "[]" if flexible else rng.choice(slots),
+                int(flexible),
+                rng.choice([1.0, 2.0, 3.0, 5.0, 10.0]),
+                json.dumps(languages),
+                3,
+                int(active),
+                int(consent),
+                int(rng.random() < 0.3),
+                now,
+            )
+        )
+        if active and consent:
+            batch_candidates.extend((member_id, c, gm, wk, bu) for c in categories)
+        if len(batch_members) >= 50_000:
+            flush()
+    flush()
+    for sql in indexes:
+        db.execute(sql)
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+    return centroids, municipalities
+
+
+def add_requesters(path: Path, homes: list[str]) -> None:
+    db = sqlite3.connect(path)
+    db.executemany(
+        "INSERT INTO members VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (f"r{n:05d}", *area_of(code), '["resident"]', "nl", "{}", 0, "2026-03-02 08:00:00")
+            for n, code in enumerate(homes)
+        ],
+    )
+    db.commit()
+    db.close()
+
+
+def query_plan(path: Path, code: str) -> list[str]:
+    db = sqlite3.connect(path)
+    gm, wk, _ = area_of(code)
+    plans = []
+    for where, args in (
+        ("c.district = ?", (wk,)),
+        ("c.municipality = ? AND c.district != ?", (gm, wk)),
+    ):
+        rows = db.execute(
+            "EXPLAIN QUERY PLAN SELECT c.member_id FROM candidates c JOIN volunteers v "
+            f"ON v.member_id = c.member_id WHERE c.category = ? AND {where}",
+            ("groceries", *args),
+        ).fetchall()
+        plans.append(" | ".join(r[-1] for r in rows))
+    db.close()
+    return plans
+
+
+async def run_matches(
+    path: Path, centroids: Centroids, homes: list[str], rng: random.Random, warmup: int
+) -> list[float]:
+    """One match per home; the first `warmup` are not measured (statement caches, imports)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = session_factory(engine)
+    clock = FrozenClock()
+    ctx = Context(clock=clock, centroids=centroids)
+    latencies = []
+    try:
+        for n, _ in enumerate(homes):
+            cmd = RequestCreate(
+                requester_id=f"r{n:05d}",
+                category=Category(rng.choice(CATEGORIES)),
+                description="benchmark",
+                flexible=rng.random() < 0.5,
+                needed_from=clock.now() + timedelta(days=1),
+                needed_until=clock.now() + timedelta(days=1, hours=3),
+                languages=["nl"],
+            )
+            started = time.perf_counter()
+            async with MatchingUnitOfWork(sessions, messaging, source="matching", clock=clock) as u:
+                await create_request(cmd, uow=u, ctx=ctx)
+            if n >= warmup:
+                latencies.append(time.perf_counter() - started)
+            clock.advance(timedelta(minutes=1))
+    finally:
+        await engine.dispose()
+    return latencies
+
+
+def measure(volunteers: int, matches: int, folder: Path) -> dict[str, Any]:
+    rng = random.Random(volunteers)
+    path = folder / f"matching-{volunteers}.db"
+    upgrade_sync(MIGRATIONS, f"sqlite+aiosqlite:///{path}")
+    started = time.perf_counter()
+    centroids, municipalities = seed(path, volunteers, rng)
+    seeded = time.perf_counter() - started
+    homes = [rng.choice(rng.choice(municipalities)) for _ in range(matches + WARMUP)]
+    add_requesters(path, homes)
+    plans = query_plan(path, homes[0])
+    gc.collect()
+    latencies = asyncio.run(run_matches(path, centroids, homes, rng, WARMUP))
+    figures = summary_ms(latencies)
+    return {
+        "volunteers": volunteers,
+        "municipalities": len(municipalities),
+        "matches": matches,
+        "seed_seconds": round(seeded, 1),
+        **figures,
+        "plans": plans,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--matches", type=int, default=1000)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="samen-bench-") as tmp:
+        for size in sizes:
+            result = measure(size, args.matches, Path(tmp))
+            results.append(result)
+            show(
+                f"{size:,} volunteers in {result['municipalities']} municipalities",
+                [
+                    ("seeded in", f"{result['seed_seconds']} s"),
+                    ("matches", result["matches"]),
+                    ("p50 per match", f"{result['p50_ms']} ms"),
+                    ("p99 per match", f"{result['p99_ms']} ms"),
+                    ("mean", f"{result['mean_ms']} ms"),
+                    ("lookup plans", ""),
+                    *(
+                        (f"  {scope}", plan)
+                        for scope, plan in zip(
+                            ("district", "rest of municipality"), result["plans"], strict=True
+                        )
+                    ),
+                ],
+            )
+            (Path(tmp) / f"matching-{size}.db").unlink()
+    figures: dict[str, Any] = {"sizes": results}
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        figures["p99_ratio"] = round(last["p99_ms"] / first["p99_ms"], 2)
+        figures["p50_ratio"] = round(last["p50_ms"] / first["p50_ms"], 2)
+        show(
+            f"ratio {last['volunteers']:,} : {first['volunteers']:,}",
+            [
+                ("p50", f"{figures['p50_ratio']}x"),
+                ("p99", f"{figures['p99_ratio']}x (target: within 2x, and p99 under 20 ms)"),
+            ],
+        )
+    print(f"\nsaved {save('matching_scale', figures)}")
+
+
+if __name__ == "__main__":
+    main()
