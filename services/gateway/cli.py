@@ -58,14 +58,8 @@ async def create_account(
                 rc.MemberByEmail(email=normalise_email(email)),
                 result=rc.MemberInfo,
             )
-            if role not in member.roles:
-                member = await rpc.call(
-                    "registry",
-                    rc.MEMBER_UPDATE,
-                    rc.MemberUpdate(member_id=member.member_id, roles=[*member.roles, role]),
-                    result=rc.MemberInfo,
-                )
         except NotFound:
+            # Registered as a resident; the role is given below by this trusted caller.
             member = await rpc.call(
                 "registry",
                 rc.MEMBER_REGISTER,
@@ -74,8 +68,14 @@ async def create_account(
                     email=normalise_email(email),
                     postcode=postcode,
                     house_number=house_number,
-                    roles=sorted({"resident", role}),
                 ),
+                result=rc.MemberInfo,
+            )
+        if role not in member.roles:
+            member = await rpc.call(
+                "registry",
+                rc.MEMBER_UPDATE,
+                rc.MemberUpdate(member_id=member.member_id, roles=[*member.roles, role]),
                 result=rc.MemberInfo,
             )
         if cooperative:

@@ -92,7 +92,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson(
         "volunteer.noordoost@samen.demo",
         "Lotte Visser",
-        "3581 AA",
+        "3571 AA",
         "9",
         ("resident", "volunteer"),
         offers=(Category.garden, Category.odd_jobs),

@@ -138,14 +138,17 @@ class LiveHub:
         """Messages for one listener until the hub closes or the client goes away."""
         self.listen(listener)
         closed = asyncio.ensure_future(self._closed.wait())
+        getter: asyncio.Future[LiveMessage] | None = None
         try:
             while not self._closed.is_set():
                 getter = asyncio.ensure_future(listener.queue.get())
                 done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
+                    message = getter.result()
+                    getter = None
+                    yield message
         finally:
+            if getter is not None:
+                getter.cancel()
             closed.cancel()
             self.forget(listener)

@@ -537,13 +537,11 @@ async def board_request(
     names: dict[str, str] = {}
     if not isinstance(candidates, BaseException):
         found = await asyncio.gather(
-            *(
-                gateway.registry.member(c.volunteer_id, actor_id=principal.member_id)
-                for c in candidates.candidates
-            ),
+            *(gateway.registry.contact(c.volunteer_id) for c in candidates.candidates),
             return_exceptions=True,
         )
-        names = {m.member_id: m.name for m in found if not isinstance(m, BaseException)}
+        # First names only: enough to choose, and the volunteer may live outside the area.
+        names = {m.member_id: m.first_name for m in found if not isinstance(m, BaseException)}
     await gateway.store.audit(
         actor_id=principal.member_id,
         action="request.view",

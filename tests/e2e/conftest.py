@@ -1,0 +1,107 @@
+"""Browser tests: real Chromium (Debian's `chromium` package) driven by Python playwright.
+
+`playwright install` needs the internet; these tests use the system's Chromium instead and are
+skipped, saying so, where it is not installed (`apt-get install -y chromium`).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import RunningSystem
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+PASSWORD = "een goed wachtwoord"
+SERIOUS = ("serious", "critical")
+
+
+def chromium_path() -> str | None:
+    if path := os.environ.get("SAMEN_CHROMIUM"):
+        return path if os.path.exists(path) else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip(
+            "browser tests need Chromium: install Debian's package (apt-get install -y chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core finds no serious or critical WCAG violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+        },
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+    assert not bad, f"{page.url}: " + "; ".join(bad)
+
+
+class Api:
+    """The REST API of the running system, for the steps a test does not do in the browser."""
+
+    def __init__(self, system: RunningSystem) -> None:
+        self.system = system
+        self.http = httpx.Client(base_url=system.url, timeout=15)
+
+    def register(self, email: str, postcode: str, house_number: str, **extra: Any) -> str:
+        response = self.http.post(
+            "/api/v1/auth/register",
+            json={
+                "name": extra.pop("name", "Test Persoon"),
+                "email": email,
+                "password": PASSWORD,
+                "postcode": postcode,
+                "house_number": house_number,
+                **extra,
+            },
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["member_id"])
+
+    def login(self, email: str) -> dict[str, str]:
+        response = self.http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def admin_create(self, email: str, role: str, cooperative: str | None = None) -> None:
+        args = [sys.executable, "-m", "samen", "admin", "create", "--email", email]
+        args += ["--role", role, "--password", PASSWORD, "--postcode", "3561 AB"]
+        if cooperative:
+            args += ["--cooperative", cooperative]
+        done = subprocess.run(args, env=self.system.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def cooperative_of(self, district: str) -> str:
+        coops = self.http.get("/api/v1/cooperatives", params={"area": district}).json()
+        return next(c["cooperative_id"] for c in coops["cooperatives"] if c["level"] == "district")

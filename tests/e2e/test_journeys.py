@@ -1,0 +1,224 @@
+"""The journeys of SCENARIOS.md in real Chromium against the running system (`samen up`).
+
+A resident registers and asks for help; a volunteer in the same neighbourhood sees the
+proposal and accepts; the resident's open page turns to "matched" without a reload (SSE); a
+coordinator matches an escalated request by hand. axe-core checks every page on the way.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningSystem
+from tests.e2e.conftest import PASSWORD, Api, assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+TIMEOUT_MS = 20_000
+
+
+def expect() -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def register_in_browser(
+    page: Any, system: RunningSystem, *, name: str, email: str, house: str, volunteer: bool
+) -> None:
+    page.goto(f"{system.url}/register")
+    assert_accessible(page)
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.fill("#postcode", "3561 AB")
+    page.fill("#house_number", house)
+    if volunteer:
+        page.check("#volunteer")
+    page.check("#consent_matching")
+    page.check("#share_phone")
+    page.click("button[type=submit]:has-text('Account maken')")
+    page.wait_for_load_state()
+
+
+def until(probe: Callable[[], bool], *, timeout: float = 20, message: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        time.sleep(0.25)
+    raise AssertionError(message or "condition not met in time")
+
+
+def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
+    system: RunningSystem, browser: Any
+) -> None:
+    check = expect()
+    volunteer_ctx = browser.new_context(locale="nl-NL")
+    resident_ctx = browser.new_context(locale="nl-NL")
+    try:
+        # A volunteer from Overvecht offers groceries.
+        volunteer = volunteer_ctx.new_page()
+        register_in_browser(
+            volunteer,
+            system,
+            name="Sanne de Vries",
+            email="sanne@example.nl",
+            house="20",
+            volunteer=True,
+        )
+        assert "/volunteer" in volunteer.url
+        assert_accessible(volunteer)
+        volunteer.check("#offer-groceries")
+        volunteer.check("#flexible")
+        volunteer.fill("#radius_km", "3")
+        volunteer.click("button[type=submit]:has-text('Opslaan')")
+        volunteer.wait_for_url("**/proposals?done=saved")
+        assert_accessible(volunteer)
+
+        # A resident of the same neighbourhood asks for groceries.
+        resident = resident_ctx.new_page()
+        register_in_browser(
+            resident,
+            system,
+            name="Riet Jansen",
+            email="riet@example.nl",
+            house="81",
+            volunteer=False,
+        )
+        assert "/ask" in resident.url
+        assert_accessible(resident)
+        resident.check("#cat-groceries")
+        resident.fill("#description", "Wie kan dinsdag boodschappen voor mij doen?")
+        resident.check("#when-any")
+        resident.click("button[type=submit]:has-text('Versturen')")
+        resident.wait_for_url("**/requests/**")
+        assert_accessible(resident)
+        state = resident.locator("#request-state")
+        check(state).to_have_attribute("data-state", "proposed", timeout=TIMEOUT_MS)
+        resident.evaluate("window.__stillTheSamePage = true")
+
+        # The volunteer sees the proposal and accepts it.
+        def proposal_shown() -> bool:
+            volunteer.goto(f"{system.url}/proposals")
+            return volunteer.locator("[data-state=pending]").count() > 0
+
+        until(proposal_shown, message="the volunteer got no proposal")
+        assert_accessible(volunteer)
+        card = volunteer.locator(".card", has=volunteer.locator("[data-state=pending]")).first
+        card.locator("button:has-text('Ja, ik help')").click()
+        volunteer.wait_for_url("**/proposals?done=accepted")
+        check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
+
+        # The resident's page changes by itself.
+        check(state).to_have_attribute("data-state", "matched", timeout=TIMEOUT_MS)
+        check(resident.locator(".helper")).to_contain_text("Sanne")
+        assert resident.evaluate("window.__stillTheSamePage") is True, "the page was reloaded"
+        assert_accessible(resident)
+
+        resident.goto(f"{system.url}/requests")
+        check(resident.locator("[data-state=matched]").first).to_be_visible()
+        assert_accessible(resident)
+    finally:
+        volunteer_ctx.close()
+        resident_ctx.close()
+
+
+def test_a_coordinator_matches_an_escalated_request_by_hand(
+    system: RunningSystem, browser: Any
+) -> None:
+    check = expect()
+    api = Api(system)
+    # Nobody offers garden work near Overvecht; a volunteer in Noordoost does, but not so far.
+    gardener = api.register("lotte@example.nl", "3571 AA", "9", name="Lotte Visser", volunteer=True)
+    gardener_auth = api.login("lotte@example.nl")
+    api.http.patch("/api/v1/me", json={"consents": {"matching": True}}, headers=gardener_auth)
+    profile = api.http.put(
+        "/api/v1/volunteers/me",
+        json={"categories": ["garden"], "flexible": True, "radius_km": 0.5},
+        headers=gardener_auth,
+    )
+    assert profile.status_code == 200, profile.text
+
+    api.register("henk@example.nl", "3561 AB", "30", name="Henk Mulder")
+    henk = api.login("henk@example.nl")
+    created = api.http.post(
+        "/api/v1/requests",
+        json={"category": "garden", "description": "De heg knippen"},
+        headers=henk,
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    until(
+        lambda: (
+            api.http.get(f"/api/v1/requests/{request_id}", headers=henk).json()["state"]
+            == "escalated"
+        ),
+        message="the garden request did not escalate",
+    )
+
+    api.admin_create("fatima@example.nl", "coordinator", cooperative=api.cooperative_of("WK034403"))
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{system.url}/login")
+        assert_accessible(page)
+        page.fill("#email", "fatima@example.nl")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Inloggen')")
+        page.wait_for_url("**/board?done=welcome")
+        assert_accessible(page)
+        escalated = page.locator("#col-escalated + ul .card").first
+        check(escalated).to_have_attribute("data-request-id", request_id)
+        escalated.locator("a").click()
+        page.wait_for_url(f"**/board/{request_id}")
+        assert_accessible(page)
+        candidate = page.locator(".card", has_text="Lotte")
+        check(candidate).to_be_visible()
+        candidate.locator("button:has-text('Koppelen')").click()
+        page.wait_for_url("**?done=matched")
+        check(page.locator("#request-state")).to_have_attribute("data-state", "matched")
+        assert_accessible(page)
+    finally:
+        context.close()
+    assert api.http.get(f"/api/v1/requests/{request_id}", headers=henk).json()["state"] == "matched"
+    del gardener
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/register", "/login", "/map", "/reports", "/reports?area=WK034403&lang=en"]
+)
+def test_public_pages_have_no_serious_accessibility_violations(
+    system: RunningSystem, browser: Any, path: str
+) -> None:
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        response = page.goto(f"{system.url}{path}")
+        assert response is not None and response.status == 200
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+def test_signed_in_pages_have_no_serious_accessibility_violations(
+    system: RunningSystem, browser: Any
+) -> None:
+    api = Api(system)
+    api.register("kees@example.nl", "3563 AA", "40", name="Kees Smit", volunteer=True)
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{system.url}/login")
+        page.fill("#email", "kees@example.nl")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Inloggen')")
+        page.wait_for_load_state()
+        for path in ("/ask", "/requests", "/volunteer", "/proposals", "/inbox", "/ask?lang=en"):
+            response = page.goto(f"{system.url}{path}")
+            assert response is not None and response.status == 200, path
+            assert_accessible(page)
+    finally:
+        context.close()
