@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Table, case, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -512,14 +512,22 @@ class ReadModel:
         else:
             where += [c.municipality == area.municipality, c.district != area.district]
         statement = (
-            select(c.member_id, c.municipality, c.district, c.neighbourhood, volunteers)
+            select(
+                c.member_id,
+                c.municipality,
+                c.district,
+                c.neighbourhood,
+                volunteers,
+                *_stat_columns(c.member_id, now - timedelta(days=fairness_days)),
+            )
             .join(volunteers, volunteers.c.member_id == c.member_id)
             .where(*where)
         )
         rows = (await self.session.execute(statement)).all()
-        return await self._snapshots(
-            [(r[0], r[1], r[2], r[3], r) for r in rows], now=now, fairness_days=fairness_days
-        )
+        return [
+            _snapshot(r, AreaRef(municipality=r[1], district=r[2], neighbourhood=r[3]), None)
+            for r in rows
+        ]
 
     async def snapshot(
         self, member_id: str, *, now: datetime, fairness_days: int = 30
@@ -528,85 +536,22 @@ class ReadModel:
         member = await self.member_row(member_id)
         if member is None or member.erased:
             return None
-        volunteer = await self.volunteer_row(member_id)
-        if volunteer is None:
+        row = (
+            await self.session.execute(
+                select(
+                    volunteers,
+                    *_stat_columns(volunteers.c.member_id, now - timedelta(days=fairness_days)),
+                ).where(volunteers.c.member_id == member_id)
+            )
+        ).one_or_none()
+        if row is None:
             return None
-        [snap] = await self._snapshots(
-            [(member_id, member.municipality, member.district, member.neighbourhood, volunteer)],
-            now=now,
-            fairness_days=fairness_days,
-            member_rows={member_id: member},
+        home = AreaRef(
+            municipality=member.municipality,
+            district=member.district,
+            neighbourhood=member.neighbourhood,
         )
-        return snap
-
-    async def _snapshots(
-        self,
-        rows: Sequence[Any],
-        *,
-        now: datetime,
-        fairness_days: int,
-        member_rows: dict[str, Any] | None = None,
-    ) -> list[VolunteerSnapshot]:
-        if not rows:
-            return []
-        ids = sorted({r[0] for r in rows})
-        since = now - timedelta(days=fairness_days)
-        load: dict[str, tuple[int, int]] = {}
-        for r in await self.session.execute(
-            select(
-                requests.c.matched_volunteer_id,
-                func.sum(case((requests.c.state == "matched", 1), else_=0)),
-                func.sum(case((requests.c.matched_at >= since, 1), else_=0)),
-            )
-            .where(requests.c.matched_volunteer_id.in_(ids))
-            .group_by(requests.c.matched_volunteer_id)
-        ):
-            load[r[0]] = (int(r[1] or 0), int(r[2] or 0))
-        answers: dict[str, tuple[int, int]] = {}
-        for r in await self.session.execute(
-            select(
-                proposals.c.volunteer_id,
-                func.sum(case((proposals.c.state.in_(ANSWERED), 1), else_=0)),
-                func.sum(case((proposals.c.state == "accepted", 1), else_=0)),
-            )
-            .where(proposals.c.volunteer_id.in_(ids))
-            .group_by(proposals.c.volunteer_id)
-        ):
-            answers[r[0]] = (int(r[1] or 0), int(r[2] or 0))
-        result = []
-        seen: set[str] = set()
-        for r in rows:
-            member_id = r[0]
-            if member_id in seen:
-                continue
-            seen.add(member_id)
-            v = r[4]
-            member = (member_rows or {}).get(member_id)
-            open_now, recent = load.get(member_id, (0, 0))
-            answered, accepted = answers.get(member_id, (0, 0))
-            roles = member.roles if member is not None else ["volunteer"]
-            consents = member.consents if member is not None else {}
-            result.append(
-                VolunteerSnapshot(
-                    member_id=member_id,
-                    home=AreaRef(municipality=r[1], district=r[2], neighbourhood=r[3]),
-                    categories=frozenset(v.categories),
-                    radius_km=float(v.radius_km),
-                    languages=frozenset(v.languages),
-                    availability=tuple(AvailabilitySlot.model_validate(s) for s in v.availability),
-                    flexible=bool(v.flexible),
-                    max_open=int(v.max_open),
-                    active=bool(v.active),
-                    consent=bool(v.matching_consent) and bool(consents.get("matching", True)),
-                    is_volunteer="volunteer" in roles,
-                    certificate_of_conduct=bool(v.certificate_of_conduct),
-                    open_assignments=open_now,
-                    recent_assignments=recent,
-                    proposals_answered=answered,
-                    proposals_accepted=accepted,
-                )
-            )
-        return result
+        return _snapshot(row, home, member)
 
     async def dump(self) -> dict[str, list[dict[str, Any]]]:
         """The whole read model as plain rows (to compare a rebuild with the original)."""
@@ -628,5 +573,44 @@ class ReadModel:
         return out
 
 
-def open_states_filter() -> Any:
-    return requests.c.state.in_(sorted(UNMATCHED))
+def _stat_columns(member_id: Any, since: datetime) -> list[Any]:
+    """Correlated counts per volunteer, each answered from an index: open assignments,
+    assignments since `since` (fairness), answered and accepted proposals."""
+
+    def count(table: Table, *where: Any) -> Any:
+        return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+    r, p = requests.c, proposals.c
+    return [
+        count(requests, r.matched_volunteer_id == member_id, r.state == "matched").label(
+            "open_now"
+        ),
+        count(requests, r.matched_volunteer_id == member_id, r.matched_at >= since).label("recent"),
+        count(proposals, p.volunteer_id == member_id, p.state.in_(ANSWERED)).label("answered"),
+        count(proposals, p.volunteer_id == member_id, p.state == "accepted").label("accepted"),
+    ]
+
+
+def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
+    """`v` has the volunteers columns and the `_stat_columns`; `member` the members row (or
+    None for a row from the candidate index, which holds eligible volunteers only)."""
+    roles = member.roles if member is not None else ["volunteer"]
+    consents = member.consents if member is not None else {}
+    return VolunteerSnapshot(
+        member_id=v.member_id,
+        home=home,
+        categories=frozenset(v.categories),
+        radius_km=float(v.radius_km),
+        languages=frozenset(v.languages),
+        availability=tuple(AvailabilitySlot.model_validate(s) for s in v.availability),
+        flexible=bool(v.flexible),
+        max_open=int(v.max_open),
+        active=bool(v.active),
+        consent=bool(v.matching_consent) and bool(consents.get("matching", True)),
+        is_volunteer="volunteer" in roles,
+        certificate_of_conduct=bool(v.certificate_of_conduct),
+        open_assignments=int(v.open_now or 0),
+        recent_assignments=int(v.recent or 0),
+        proposals_answered=int(v.answered or 0),
+        proposals_accepted=int(v.accepted or 0),
+    )

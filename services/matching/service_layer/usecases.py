@@ -104,7 +104,15 @@ async def create_request(
     if cmd.entered_by is None:
         if cmd.neighbourhood is not None:
             raise Forbidden("only a coordinator entering a request may set its neighbourhood")
-        area = await uow.readmodel.home_area(cmd.requester_id)
+        area = (
+            AreaRef(
+                municipality=requester.municipality,
+                district=requester.district,
+                neighbourhood=requester.neighbourhood,
+            )
+            if requester is not None and requester.neighbourhood is not None
+            else None
+        )
         if area is None:
             raise NotFound(
                 "matching does not know this member's neighbourhood (yet)",
