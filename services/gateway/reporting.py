@@ -10,16 +10,19 @@ from shared.errors import Invalid
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
+EARLIEST, LATEST = 2000, 2200
 
 
 def period(
     now: datetime, since: datetime | None, until: datetime | None
 ) -> tuple[datetime, datetime]:
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise Invalid("give times with a time zone, e.g. 2026-01-01T00:00:00Z")
+        if moment is not None and not EARLIEST <= moment.year <= LATEST:
+            raise Invalid(f"give times between {EARLIEST} and {LATEST}")
     end = until or now
     start = since or end - timedelta(weeks=DEFAULT_WEEKS)
-    for moment in (start, end):
-        if moment.tzinfo is None:
-            raise Invalid("give times with a time zone, e.g. 2026-01-01T00:00:00Z")
     if end <= start:
         raise Invalid("'to' must be after 'from'")
     if end - start > timedelta(days=3700):

@@ -9,6 +9,8 @@ from services.gateway.problems import PROBLEM_RESPONSES
 from shared.categories import Category
 from shared.contracts import registry as rc
 
+AREA_PATTERN = r"^(GM\d{4}|WK\d{6}|BU\d{8})$"
+
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
 
 
@@ -24,7 +26,7 @@ async def lookup(
 @router.get("/cooperatives", response_model=rc.CooperativeList)
 async def cooperatives(
     gateway: GatewayDep,
-    area: Annotated[str | None, Query(max_length=12, pattern=r"^(GM|WK|BU)\d{4,8}$")] = None,
+    area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
 ) -> rc.CooperativeList:
     """The cooperatives, or those whose areas contain `area` (most local first)."""
     return rc.CooperativeList(cooperatives=await gateway.registry.cooperatives(area_code=area))
@@ -35,7 +37,7 @@ async def directory(
     gateway: GatewayDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Category | None = None,
-    area: Annotated[str | None, Query(max_length=12, pattern=r"^(GM|WK|BU)\d{4,8}$")] = None,
+    area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> rc.DirectoryResults:
