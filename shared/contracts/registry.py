@@ -5,6 +5,7 @@ whose behalf the caller (the gateway) acts. The registry looks the actor's roles
 a member may act on themselves, an admin on everyone, a coordinator within the areas of the
 cooperatives they coordinate. `actor_id = None` means a trusted internal caller (another
 service, the `samen` command); NATS permissions decide which services may call the registry.
+So for people signing up themselves the gateway offers only the resident and volunteer roles.
 
 Errors: `Invalid` (bad input, with `details.errors` per field), `NotFound`, `Conflict`
 (e-mail already registered, id taken) and `Forbidden` (actor may not do this).
