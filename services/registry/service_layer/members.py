@@ -146,10 +146,10 @@ async def register_member(
     consents: Mapping[str, bool] | None = None,
     registered_by: str | None = None,
     actor_id: str | None = None,
-    trusted: bool = False,
 ) -> MemberInfo:
-    """Register someone. Without an actor this is a person signing up themselves: only the
-    resident and volunteer roles; coordinator and admin need an admin (or `trusted`)."""
+    """Register someone. An acting member (`actor_id`, else `registered_by`) needs to be an
+    admin to give the coordinator or admin role; without one the caller is trusted (the gateway
+    offers people signing up only the resident and volunteer roles)."""
     errors = FieldErrors()
     draft = draft_member(
         name=name,
@@ -170,12 +170,7 @@ async def register_member(
         errors.raise_if_any()
         assert draft is not None and found is not None
         await _check_registrar(uow, actor, registered_by)
-        if set(draft.roles) & PRIVILEGED_ROLES and not trusted:
-            if actor is None:
-                raise Invalid(
-                    "coordinator and admin roles are given by an admin",
-                    details={"errors": [{"field": "roles", "message": "needs an admin"}]},
-                )
+        if set(draft.roles) & PRIVILEGED_ROLES:
             require_admin(actor, "give the coordinator or admin role")
         if registered_by is not None:
             require_area(actor, found.neighbourhood_code, "register members here")

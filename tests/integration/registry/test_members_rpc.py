@@ -149,11 +149,16 @@ async def test_a_coordinator_registers_only_within_their_cooperatives_area(
         )
 
 
-async def test_residents_cannot_give_themselves_the_coordinator_role(
-    registry: RegistryRuntime,
-) -> None:
-    with pytest.raises(Invalid, match="given by an admin"):
-        await register(registry, roles=["coordinator"])
+async def test_only_admins_give_the_coordinator_role(registry: RegistryRuntime) -> None:
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    with pytest.raises(Forbidden, match="only an admin"):
+        await register(
+            registry,
+            name="Kees Helper",
+            email="kees@example.nl",
+            roles=["coordinator"],
+            actor_id=coordinator.member_id,
+        )
     member = await register(registry)
     with pytest.raises(Forbidden):
         await registry.rpc.call(
