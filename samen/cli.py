@@ -43,6 +43,11 @@ def up(
 
     nats_url = os.environ.get("NATS_URL") or os.environ.get("SAMEN_NATS_URL")
     extra_env = {"SAMEN_DEMO": "1"} if demo else {}
+    on_ready: list[str] | None = None
+    if demo:
+        from services.gateway.demo import demo_login_lines
+
+        on_ready = demo_login_lines()
     raise typer.Exit(
         asyncio.run(
             run(
@@ -51,6 +56,7 @@ def up(
                 nats_url=nats_url,
                 nats_config=nats_config,
                 extra_env=extra_env,
+                on_ready=on_ready,
             )
         )
     )

@@ -144,7 +144,7 @@ async def seed(gateway: Gateway) -> dict[str, str]:
                     roles=list(member.roles),
                     language=member.language,
                 )
-        if person.offers:
+        if person.offers and not await _has_profile(gateway, member.member_id):
             with contextlib.suppress(Conflict):
                 await gateway.registry.set_volunteer_profile(
                     rc.VolunteerProfileSet(
@@ -163,6 +163,14 @@ async def seed(gateway: Gateway) -> dict[str, str]:
             await _make_coordinator(gateway, member.member_id, person.coordinates_district)
     await _requests(gateway, members["resident@samen.demo"])
     return members
+
+
+async def _has_profile(gateway: Gateway, member_id: str) -> bool:
+    try:
+        await gateway.registry.volunteer_profile(member_id)
+    except NotFound:
+        return False
+    return True
 
 
 async def _make_coordinator(gateway: Gateway, member_id: str, district: str) -> None:
