@@ -3,10 +3,12 @@
 Seeds 1,000 / 100,000 / 1,000,000 volunteers into a fresh matching database (SQLite, bulk
 inserts): Utrecht's 111 real neighbourhoods plus synthetic municipalities of 10 districts x 10
 neighbourhoods each, about 1,000 volunteers per municipality (so 1k = Utrecht alone, 1M =
-Utrecht and 999 others). Then runs 1,000 matches at each size: the whole `request.create` use
-case (read the requester's home, look candidates up tier by tier through the
-(category, area) indexes, rank them, write the request, its proposals, its timers and the
-outbox rows, commit), each request in a random neighbourhood of a random municipality.
+Utrecht and 999 others). Then runs 1,000 matches at each size (after 100 unmeasured ones, in
+blocks of 50 taking turns between the sizes, so noise from the rest of the machine falls on
+every size alike): the whole `request.create` use case (read the requester's home, look
+candidates up through the (category, area) indexes, rank them, write the request, its
+proposals, its timers and the outbox rows, commit), each request in a random neighbourhood of
+a random municipality.
 
 Prints p50/p99 per match per size and the ratio 1M : 1k (target: p99 at 1M within 2x of p99
 at 1k, and under 20 ms), plus SQLite's query plan for the candidate lookup.
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import random
 import sqlite3
 import tempfile
@@ -179,58 +182,74 @@ def query_plan(path: Path, code: str) -> list[str]:
     return plans
 
 
-async def run_matches(
-    path: Path, centroids: Centroids, homes: list[str], rng: random.Random, warmup: int
-) -> list[float]:
-    """One match per home; the first `warmup` are not measured (statement caches, imports)."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    sessions = session_factory(engine)
-    clock = FrozenClock()
-    ctx = Context(clock=clock, centroids=centroids)
-    latencies = []
-    try:
-        for n, _ in enumerate(homes):
-            cmd = RequestCreate(
-                requester_id=f"r{n:05d}",
-                category=Category(rng.choice(CATEGORIES)),
-                description="benchmark",
-                flexible=rng.random() < 0.5,
-                needed_from=clock.now() + timedelta(days=1),
-                needed_until=clock.now() + timedelta(days=1, hours=3),
-                languages=["nl"],
-            )
-            started = time.perf_counter()
-            async with MatchingUnitOfWork(sessions, messaging, source="matching", clock=clock) as u:
-                await create_request(cmd, uow=u, ctx=ctx)
-            if n >= warmup:
-                latencies.append(time.perf_counter() - started)
-            clock.advance(timedelta(minutes=1))
-    finally:
-        await engine.dispose()
-    return latencies
+class Site:
+    """One seeded database and the matches to run against it."""
+
+    def __init__(self, volunteers: int, matches: int, folder: Path) -> None:
+        self.volunteers = volunteers
+        self.rng = random.Random(volunteers)
+        self.path = folder / f"matching-{volunteers}.db"
+        upgrade_sync(MIGRATIONS, f"sqlite+aiosqlite:///{self.path}")
+        started = time.perf_counter()
+        self.centroids, self.municipalities = seed(self.path, volunteers, self.rng)
+        self.seed_seconds = time.perf_counter() - started
+        self.homes = [
+            self.rng.choice(self.rng.choice(self.municipalities)) for _ in range(matches + WARMUP)
+        ]
+        add_requesters(self.path, self.homes)
+        self.plans = query_plan(self.path, self.homes[0])
+        self.clock = FrozenClock()
+        self.ctx = Context(clock=self.clock, centroids=self.centroids)
+        self.done = 0
+        self.latencies: list[float] = []
+
+    async def run(self, count: int, *, measured: bool = True) -> None:
+        """The next `count` matches, each the whole request.create use case, committed."""
+        engine = create_engine(f"sqlite+aiosqlite:///{self.path}")
+        sessions = session_factory(engine)
+        try:
+            for n in range(self.done, self.done + count):
+                cmd = RequestCreate(
+                    requester_id=f"r{n:05d}",
+                    category=Category(self.rng.choice(CATEGORIES)),
+                    description="benchmark",
+                    flexible=self.rng.random() < 0.5,
+                    needed_from=self.clock.now() + timedelta(days=1),
+                    needed_until=self.clock.now() + timedelta(days=1, hours=3),
+                    languages=["nl"],
+                )
+                started = time.perf_counter()
+                async with MatchingUnitOfWork(
+                    sessions, messaging, source="matching", clock=self.clock
+                ) as uow:
+                    await create_request(cmd, uow=uow, ctx=self.ctx)
+                if measured:
+                    self.latencies.append(time.perf_counter() - started)
+                self.clock.advance(timedelta(minutes=1))
+        finally:
+            self.done += count
+            await engine.dispose()
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "volunteers": self.volunteers,
+            "municipalities": len(self.municipalities),
+            "matches": len(self.latencies),
+            "seed_seconds": round(self.seed_seconds, 1),
+            **summary_ms(self.latencies),
+            "plans": self.plans,
+        }
 
 
-def measure(volunteers: int, matches: int, folder: Path) -> dict[str, Any]:
-    rng = random.Random(volunteers)
-    path = folder / f"matching-{volunteers}.db"
-    upgrade_sync(MIGRATIONS, f"sqlite+aiosqlite:///{path}")
-    started = time.perf_counter()
-    centroids, municipalities = seed(path, volunteers, rng)
-    seeded = time.perf_counter() - started
-    homes = [rng.choice(rng.choice(municipalities)) for _ in range(matches + WARMUP)]
-    add_requesters(path, homes)
-    plans = query_plan(path, homes[0])
-    gc.collect()
-    latencies = asyncio.run(run_matches(path, centroids, homes, rng, WARMUP))
-    figures = summary_ms(latencies)
-    return {
-        "volunteers": volunteers,
-        "municipalities": len(municipalities),
-        "matches": matches,
-        "seed_seconds": round(seeded, 1),
-        **figures,
-        "plans": plans,
-    }
+async def run_interleaved(sites: list[Site], matches: int, block: int = 50) -> None:
+    """Warm every site up, then run the matches in blocks taking turns between the sizes, so
+    noise from the rest of the machine falls on every size alike."""
+    for site in sites:
+        await site.run(WARMUP, measured=False)
+    for start in range(0, matches, block):
+        for site in sites:
+            await site.run(min(block, matches - start))
+            gc.collect()
 
 
 def main() -> None:
@@ -239,30 +258,29 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=1000)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = []
     with tempfile.TemporaryDirectory(prefix="samen-bench-") as tmp:
-        for size in sizes:
-            result = measure(size, args.matches, Path(tmp))
-            results.append(result)
-            show(
-                f"{size:,} volunteers in {result['municipalities']} municipalities",
-                [
-                    ("seeded in", f"{result['seed_seconds']} s"),
-                    ("matches", result["matches"]),
-                    ("p50 per match", f"{result['p50_ms']} ms"),
-                    ("p99 per match", f"{result['p99_ms']} ms"),
-                    ("mean", f"{result['mean_ms']} ms"),
-                    ("lookup plans", ""),
-                    *(
-                        (f"  {scope}", plan)
-                        for scope, plan in zip(
-                            ("district", "rest of municipality"), result["plans"], strict=True
-                        )
-                    ),
-                ],
-            )
-            (Path(tmp) / f"matching-{size}.db").unlink()
-    figures: dict[str, Any] = {"sizes": results}
+        sites = [Site(size, args.matches, Path(tmp)) for size in sizes]
+        asyncio.run(run_interleaved(sites, args.matches))
+    results = [site.result() for site in sites]
+    for result in results:
+        show(
+            f"{result['volunteers']:,} volunteers in {result['municipalities']} municipalities",
+            [
+                ("seeded in", f"{result['seed_seconds']} s"),
+                ("matches", result["matches"]),
+                ("p50 per match", f"{result['p50_ms']} ms"),
+                ("p99 per match", f"{result['p99_ms']} ms"),
+                ("mean", f"{result['mean_ms']} ms"),
+                ("lookup plans", ""),
+                *(
+                    (f"  {scope}", plan)
+                    for scope, plan in zip(
+                        ("district", "rest of municipality"), result["plans"], strict=True
+                    )
+                ),
+            ],
+        )
+    figures: dict[str, Any] = {"sizes": results, "load_average": os.getloadavg()}
     if len(results) > 1:
         first, last = results[0], results[-1]
         figures["p99_ratio"] = round(last["p99_ms"] / first["p99_ms"], 2)
@@ -272,6 +290,7 @@ def main() -> None:
             [
                 ("p50", f"{figures['p50_ratio']}x"),
                 ("p99", f"{figures['p99_ratio']}x (target: within 2x, and p99 under 20 ms)"),
+                ("load average", " ".join(f"{x:.2f}" for x in os.getloadavg())),
             ],
         )
     print(f"\nsaved {save('matching_scale', figures)}")

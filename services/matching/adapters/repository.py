@@ -602,7 +602,8 @@ def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
         categories=frozenset(v.categories),
         radius_km=float(v.radius_km),
         languages=frozenset(v.languages),
-        availability=tuple(AvailabilitySlot.model_validate(s) for s in v.availability),
+        # validated when the profile event came in
+        availability=tuple(AvailabilitySlot.model_construct(**s) for s in v.availability),
         flexible=bool(v.flexible),
         max_open=int(v.max_open),
         active=bool(v.active),
