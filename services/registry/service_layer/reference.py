@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from services.registry.domain.areas import AreaSet, PostcodeEntry, parse_area_rows
 from services.registry.service_layer.cooperatives import add_cooperative
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV, UTRECHT_POSTCODES_CSV
+from shared.errors import Conflict
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -93,22 +96,28 @@ async def seed(make: Callable[[], RegistryUnitOfWork]) -> list[str]:
     if not has_utrecht:
         area_set = utrecht_area_set()
         uow = make()
-        async with uow:
-            await uow.repo.replace_municipality(area_set.areas(), area_set.postcodes)
-            await uow.commit()
-        log.info("areas loaded", municipality=UTRECHT, areas=len(area_set.areas()))
+        try:
+            async with uow:
+                await uow.repo.replace_municipality(area_set.areas(), area_set.postcodes)
+                await uow.commit()
+            log.info("areas loaded", municipality=UTRECHT, areas=len(area_set.areas()))
+        except IntegrityError:  # another replica loaded them at the same moment
+            log.info("areas loaded by another replica", municipality=UTRECHT)
     added: list[str] = []
 
     async def ensure(coop_id: str, name: str, codes: list[str], parent: str | None) -> None:
         if coop_id in existing:
             return
-        await add_cooperative(
-            cooperative_id=coop_id,
-            name=name,
-            area_codes=codes,
-            parent_id=parent,
-            uow=make(),
-        )
+        try:
+            await add_cooperative(
+                cooperative_id=coop_id,
+                name=name,
+                area_codes=codes,
+                parent_id=parent,
+                uow=make(),
+            )
+        except (Conflict, IntegrityError):  # another replica seeded it
+            return
         added.append(coop_id)
 
     await ensure(CITY_COOPERATIVE, "SAMEN030", [UTRECHT], None)
