@@ -353,3 +353,36 @@ async def test_coordinators_board_manual_match_close_and_on_behalf(
     assert closed.note == "Regiotaxi geregeld"
     sheet = await m.call(c.NOTICE_BOARD, c.NoticeBoardQuery(area_code=OVERVECHT), c.NoticeBoard)
     assert sheet.items == []
+
+
+async def test_a_request_whose_time_passes_mid_round_expires_without_new_proposals(
+    start_matching: StartMatching, nats_url: str
+) -> None:
+    m = await start_matching()
+    await m.resident("ans", TAAG)
+    for n in range(6):
+        await m.volunteer(f"v{n}", TAAG)
+    await m.settle()
+    request = await m.call(
+        c.REQUEST_CREATE,
+        ask(
+            "ans",
+            urgent=True,
+            flexible=False,
+            needed_from=START,
+            needed_until=START + timedelta(minutes=20),
+        ),
+        c.RequestView,
+    )
+    assert {p.expires_at for p in request.proposals} == {START + timedelta(minutes=20)}
+    m.clock.advance(timedelta(minutes=21))
+    await m.fire_timers()
+    view = await m.call(
+        c.REQUEST_GET,
+        c.RequestQuery(request_id=request.request_id, actor_id="ans"),
+        c.RequestView,
+    )
+    assert view.state == "expired"
+    assert view.round == 1
+    assert [p.state for p in view.proposals] == ["expired"] * 3
+    await published(m, nats_url, "samen.evt.request.expired.", 1)

@@ -204,3 +204,9 @@ def test_erasing_the_matched_volunteer_sends_the_request_to_the_coordinators() -
     request.volunteer_left("a", cooperative_id="coop", now=NOW)
     assert request.state == "escalated"
     assert types(request) == ["match.withdrawn", "request.escalated"]
+
+
+def test_proposals_never_outlive_the_request() -> None:
+    request = new_request(needed_until=NOW + timedelta(hours=1), needed_from=NOW)
+    [p] = request.propose(["a"], now=NOW, policy=POLICY)
+    assert p.expires_at == NOW + timedelta(hours=1)

@@ -264,6 +264,10 @@ class RequestRepository:
         statement = select(requests).where(*where).order_by(*order).limit(limit)
         return list((await self.session.execute(statement)).all())
 
+    async def count(self, *where: Any) -> int:
+        statement = select(func.count()).select_from(requests).where(*where)
+        return int(await self.session.scalar(statement) or 0)
+
     async def proposal_rows(self, *where: Any, limit: int = 1000) -> list[Any]:
         statement = (
             select(proposals, requests)

@@ -60,6 +60,9 @@ async def next_round(
     now: datetime,
 ) -> None:
     """Propose to the next K, or escalate when the rounds are used up or nobody is left."""
+    if request.expires_at is not None and request.expires_at <= now:
+        request.expire(now=now)  # too late to ask anyone
+        return
     _, policy = await uow.readmodel.policy_for(request.area)
     chosen: list[Ranked] = []
     if request.round < policy.max_rounds:

@@ -278,7 +278,11 @@ async def board(q: BoardQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> Boar
             where_area, requests.c.state == state, order=order, limit=q.limit
         )
         result[state] = [summary_from_row(r) for r in rows]
-        counts[state] = len(rows)
+        counts[state] = (
+            len(rows)
+            if len(rows) < q.limit
+            else await uow.requests.count(where_area, requests.c.state == state)
+        )
     return Board(area_codes=q.area_codes, requests=result, counts=counts)
 
 
