@@ -176,7 +176,8 @@ class RequestView(BaseModel):
     cancelled_at: datetime | None
     cancelled_by: str | None
     proposals: list[ProposalView] = Field(
-        default_factory=list, description="only for coordinators and the requester"
+        default_factory=list,
+        description="all for coordinators and the requester; a volunteer sees their own",
     )
 
 
