@@ -93,6 +93,12 @@ async def test_accept_withdraws_the_others_and_a_second_accept_is_refused(
         c.ProposalList,
     )
     assert mine.proposals[0].description == request.description
+    as_volunteer = await m.call(
+        c.REQUEST_GET,
+        c.RequestQuery(request_id=request.request_id, actor_id=second.volunteer_id),
+        c.RequestView,
+    )
+    assert [p.proposal_id for p in as_volunteer.proposals] == [second.proposal_id]
 
     accepted = await m.call(
         c.PROPOSAL_ACCEPT,

@@ -162,8 +162,15 @@ async def get_request(q: RequestQuery, *, uow: MatchingUnitOfWork, ctx: Context)
     involved_as_owner = q.actor_id in (request.requester_id, request.entered_by)
     view = request_view(request, with_proposals=as_coordinator or involved_as_owner)
     if not (as_coordinator or involved_as_owner):
-        # A volunteer sees the request, not the feedback or the coordinators' notes.
-        view = view.model_copy(update={"comment": None, "note": None, "score": None})
+        # A volunteer sees the request and their own proposals, not the feedback or notes.
+        own = [
+            proposal_view(p, request, with_description=True)
+            for p in request.proposals
+            if p.volunteer_id == q.actor_id
+        ]
+        view = view.model_copy(
+            update={"comment": None, "note": None, "score": None, "proposals": own}
+        )
     return view
 
 
