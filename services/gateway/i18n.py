@@ -183,6 +183,26 @@ NL: dict[str, str] = {
     "Unmet requests per neighbourhood": "Niet gekoppelde hulpvragen per buurt",
     "Neighbourhood": "Buurt",
     "hours": "uur",
+    # my details
+    "My details": "Mijn gegevens",
+    "Consent": "Toestemming",
+    "The person I am matched with may see my e-mail address": (
+        "Degene met wie ik gekoppeld word mag mijn e-mailadres zien"
+    ),
+    "Notifications": "Berichten instellen",
+    "Your data": "Uw gegevens",
+    "Download everything we hold about you": "Download alles wat we van u bewaren",
+    "Yes, delete my account and my personal data": (
+        "Ja, verwijder mijn account en mijn persoonlijke gegevens"
+    ),
+    "Delete my account": "Account verwijderen",
+    "Messages always arrive in your inbox on this site.": (
+        "Berichten komen altijd binnen bij Berichten op deze site."
+    ),
+    "Also send them by e-mail": "Stuur ze ook per e-mail",
+    "Quiet hours (no messages, unless urgent)": (
+        "Rusttijd (geen berichten, behalve als het dringend is)"
+    ),
     # errors
     "Not signed in": "Niet ingelogd",
     "Not allowed": "Niet toegestaan",

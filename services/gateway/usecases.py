@@ -3,6 +3,7 @@
 Routes (JSON and HTML alike) only translate HTTP into these calls.
 """
 
+import asyncio
 from datetime import timedelta
 
 from services.gateway.adapters.store import Account, normalise_email
@@ -24,6 +25,8 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+NEW_MEMBER_WAIT_SECONDS = 5.0
 
 
 # ------------------------------------------------------------------ accounts
@@ -203,7 +206,18 @@ async def ask_for_help(
         )
     except ValueError as exc:
         raise Invalid(str(exc).splitlines()[-1] if str(exc) else "invalid request") from exc
-    return await gateway.matching.create(command)
+    # Matching learns of a new member from the registry's events, a moment after they
+    # registered; someone who registers and asks at once waits that moment here.
+    delay, waited = 0.1, 0.0
+    while True:
+        try:
+            return await gateway.matching.create(command)
+        except NotFound:
+            if waited >= NEW_MEMBER_WAIT_SECONDS:
+                raise
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 1.0)
 
 
 async def visible_request(

@@ -222,3 +222,92 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(
             assert_accessible(page)
     finally:
         context.close()
+
+
+def test_a_volunteer_accepts_from_the_email_link_without_signing_in(
+    system: RunningSystem, browser: Any
+) -> None:
+    import email
+    import email.policy
+    import re
+
+    check = expect()
+    api = Api(system)
+    api.register("youssef@example.nl", "3562 AA", "3", name="Youssef Ouali", volunteer=True)
+    youssef = api.login("youssef@example.nl")
+    api.http.patch("/api/v1/me", json={"consents": {"matching": True}}, headers=youssef)
+    profile = api.http.put(
+        "/api/v1/volunteers/me",
+        json={"categories": ["transport"], "flexible": True, "radius_km": 5},
+        headers=youssef,
+    )
+    assert profile.status_code == 200, profile.text
+    api.register("jan@example.nl", "3561 AB", "7", name="Jan de Boer")
+    jan = api.login("jan@example.nl")
+    created = api.http.post(
+        "/api/v1/requests",
+        json={"category": "transport", "description": "Naar de apotheek", "urgent": True},
+        headers=jan,
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+
+    mail = system.data_dir / "mail"
+    links: list[str] = []
+
+    def email_with_links() -> bool:
+        for path in mail.glob("*.eml") if mail.exists() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if "youssef@example.nl" not in str(message["To"]):
+                continue
+            body = message.get_body(preferencelist=("plain",))
+            text = body.get_content() if body is not None else ""
+            if "/p/" in text:
+                links.extend(re.findall(r"https?://[^\s\"<>]+/p/[A-Za-z0-9._=-]+", text))
+                return True
+        return False
+
+    until(email_with_links, timeout=30, message="no proposal e-mail for the volunteer")
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        accept = None
+        for link in dict.fromkeys(links):
+            page.goto(link)
+            if "helpen" in page.locator("h1").inner_text():
+                accept = link
+                break
+        assert accept is not None, links
+        assert_accessible(page)
+        page.click("button:has-text('Ja, ik help')")
+        check(page.locator(".notice")).to_contain_text("Dank u wel")
+        assert_accessible(page)
+    finally:
+        context.close()
+    until(
+        lambda: (
+            api.http.get(f"/api/v1/requests/{request_id}", headers=jan).json()["state"] == "matched"
+        ),
+        message="the request was not matched from the link",
+    )
+
+
+def test_my_details_pages_have_no_serious_accessibility_violations(
+    system: RunningSystem, browser: Any
+) -> None:
+    api = Api(system)
+    api.register("els@example.nl", "3561 AB", "11", name="Els Bos")
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{system.url}/login")
+        page.fill("#email", "els@example.nl")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Inloggen')")
+        page.wait_for_load_state()
+        for path in ("/me", "/me/notifications"):
+            response = page.goto(f"{system.url}{path}")
+            assert response is not None and response.status == 200, path
+            assert_accessible(page)
+    finally:
+        context.close()

@@ -121,6 +121,14 @@ class Notify:
             result=nc.MarkedRead,
         )
 
+    async def preferences(self, member_id: str) -> nc.Preferences:
+        return await self._rpc.call(
+            "notify", nc.PREFERENCES_GET, nc.MemberQuery(member_id=member_id), result=nc.Preferences
+        )
+
+    async def set_preferences(self, update: nc.PreferencesUpdate) -> nc.Preferences:
+        return await self._rpc.call("notify", nc.PREFERENCES_SET, update, result=nc.Preferences)
+
     async def verify_link(self, token: str) -> nc.ProposalLink:
         return await self._rpc.call(
             "notify", nc.TOKEN_VERIFY, nc.TokenRequest(token=token), result=nc.ProposalLink
