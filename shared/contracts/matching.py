@@ -379,6 +379,10 @@ class Figures(BaseModel):
     unmet_by_neighbourhood: dict[str, int | None] = Field(
         description="requests never matched (open, proposed, escalated or expired)"
     )
+    by_neighbourhood: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="all requests per neighbourhood (for the map; suppressed below 5)",
+    )
 
 
 # ----------------------------------------------------------------- privacy
