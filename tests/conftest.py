@@ -9,19 +9,15 @@
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
-from samen.nats_server import NatsServer, find_binary, free_port
+from samen.nats_server import NatsServer, find_binary
+from samen.stack import RunningStack, start_stack
 from shared.settings import Settings
-from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, PostgresDatabases, wait_until
+from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, PostgresDatabases
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -130,63 +126,22 @@ def settings_for(
     return make
 
 
-@dataclass
-class RunningSystem:
-    url: str
-    nats_url: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-    env: dict[str, str] = field(default_factory=dict)  # the environment `samen up` got
-
-    def logs(self, service: str) -> str:
-        path = self.data_dir / "logs" / f"{service}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+RunningSystem = RunningStack
 
 
 def start_system(
     tmp: Path, nats_url: str, postgres: PostgresDatabases | None, extra_env: dict[str, str]
 ) -> RunningSystem:
-    port = free_port()
-    data_dir = tmp / "data"
-    env = dict(os.environ)
-    env.update(
-        {
-            "NATS_URL": nats_url,
-            "SAMEN_DATA_DIR": str(data_dir),
-            "SAMEN_HTTP_PORT": str(port),
-            "SAMEN_ENV": "test",
-            "SAMEN_LOG_LEVEL": "INFO",
-        }
-    )
+    env = {"SAMEN_ENV": "test"}
     if postgres is not None:
         for service in ("registry", "matching", "notify", "gateway"):
             env[f"SAMEN_{service.upper()}_DATABASE_URL"] = postgres.create(service)
     env.update(extra_env)
-    log = open(tmp / "samen-up.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "samen", "up"], env=env, cwd=REPO, stdout=log, stderr=log
-    )
-    system = RunningSystem(f"http://127.0.0.1:{port}", nats_url, data_dir, process, env)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError((tmp / "samen-up.log").read_text())
-        return httpx.get(f"{system.url}/readyz", timeout=2).status_code == 200
-
-    try:
-        wait_until(ready, timeout=60, message="the system did not become ready")
-    except AssertionError:
-        stop_system(system)
-        raise
-    return system
+    return start_stack(tmp / "data", nats_url=nats_url, env=env, log_path=tmp / "samen-up.log")
 
 
 def stop_system(system: RunningSystem) -> None:
-    system.process.send_signal(signal.SIGTERM)
-    try:
-        system.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        system.process.kill()
+    system.stop()
 
 
 @pytest.fixture(scope="module")

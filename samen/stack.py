@@ -1,0 +1,80 @@
+"""The whole system as one `samen up` child process, for the tests and the benchmarks."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from samen.nats_server import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunningStack:
+    url: str
+    nats_url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)  # the environment `samen up` got
+    started_at: float = 0.0
+    ready_after: float = 0.0  # seconds from start to /readyz 200
+
+    def logs(self, service: str) -> str:
+        path = self.data_dir / "logs" / f"{service}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_stack(
+    data_dir: Path,
+    *,
+    nats_url: str,
+    env: dict[str, str] | None = None,
+    log_path: Path,
+    timeout: float = 60.0,
+) -> RunningStack:
+    """Run `samen up` against `nats_url` and wait until /readyz answers 200."""
+    port = free_port()
+    full_env = dict(os.environ)
+    full_env.update(
+        {
+            "NATS_URL": nats_url,
+            "SAMEN_DATA_DIR": str(data_dir),
+            "SAMEN_HTTP_PORT": str(port),
+            "SAMEN_LOG_LEVEL": "INFO",
+        }
+    )
+    full_env.update(env or {})
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "samen", "up"], env=full_env, cwd=REPO, stdout=log, stderr=log
+        )
+    stack = RunningStack(
+        f"http://127.0.0.1:{port}", nats_url, data_dir, process, full_env, started_at=started
+    )
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"samen up exited:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{stack.url}/readyz", timeout=2).status_code == 200:
+                stack.ready_after = time.monotonic() - started
+                return stack
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stack.stop()
+    raise TimeoutError(f"the system did not become ready within {timeout} s; see {data_dir}/logs")
