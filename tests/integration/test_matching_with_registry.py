@@ -1,0 +1,89 @@
+"""Scenario 1 across two real services: the registry registers a resident and three
+volunteers in Overvecht; matching learns of them from the registry's events alone and
+proposes the resident's request to the three neighbours."""
+
+from collections.abc import Callable
+
+import pytest
+
+from services.matching.bootstrap import build as build_matching
+from services.registry.bootstrap import build as build_registry
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import NotFound
+from shared.settings import Settings
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_request_reaches_the_volunteers_the_registry_registered_nearby(
+    settings_for: Callable[[str], Settings],
+) -> None:
+    registry = build_registry(settings_for("registry"))
+    matching = build_matching(settings_for("matching"), timer_poll_seconds=0.1)
+    await registry.start()
+    await matching.start()
+    try:
+
+        async def register(n: int, roles: list[str]) -> str:
+            info = await registry.rpc.call(
+                "registry",
+                rc.MEMBER_REGISTER,
+                rc.MemberRegister(
+                    name=f"Buur {n}",
+                    email=f"buur{n}@example.nl",
+                    postcode="3561 AB",
+                    house_number=str(n),
+                    roles=roles,
+                    consents={"matching": True},
+                ),
+                result=rc.MemberInfo,
+            )
+            return info.member_id
+
+        resident = await register(81, ["resident"])
+        volunteers = []
+        for n in range(3):
+            member_id = await register(n + 1, ["resident", "volunteer"])
+            await registry.rpc.call(
+                "registry",
+                rc.VOLUNTEER_PROFILE_SET,
+                rc.VolunteerProfileSet(
+                    member_id=member_id, categories=["groceries"], flexible=True, radius_km=2
+                ),
+                result=rc.VolunteerProfile,
+            )
+            volunteers.append(member_id)
+
+        ask = mc.RequestCreate(
+            requester_id=resident,
+            category="groceries",
+            description="Boodschappen op dinsdagochtend",
+            flexible=True,
+        )
+
+        async def proposed() -> mc.RequestView | None:
+            try:
+                view = await matching.rpc.call(
+                    "matching", mc.REQUEST_CREATE, ask, result=mc.RequestView
+                )
+            except NotFound:  # matching has not seen the registration yet
+                return None
+            if len(view.proposals) < 3:  # not every profile event handled yet: ask again
+                await matching.rpc.call(
+                    "matching",
+                    mc.REQUEST_CANCEL,
+                    mc.RequestCancel(request_id=view.request_id, actor_id=resident),
+                    result=mc.RequestView,
+                )
+                return None
+            return view
+
+        view = await eventually(proposed, timeout=30, message="no proposals to the neighbours")
+        assert view is not None
+        assert view.neighbourhood is not None and view.neighbourhood.startswith("BU0344")
+        assert sorted(p.volunteer_id for p in view.proposals) == sorted(volunteers)
+    finally:
+        await matching.stop()
+        await registry.stop()
