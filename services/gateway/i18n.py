@@ -183,6 +183,19 @@ NL: dict[str, str] = {
     "Unmet requests per neighbourhood": "Niet gekoppelde hulpvragen per buurt",
     "Neighbourhood": "Buurt",
     "hours": "uur",
+    # information point
+    "Register a resident": "Bewoner aanmelden",
+    "Notice board": "Prikbord",
+    "Name": "Naam",
+    "optional": "niet verplicht",
+    "Without an e-mail address the resident is reached through you.": (
+        "Zonder e-mailadres bereiken we de bewoner via u."
+    ),
+    "Neighbours who could use a hand. Can you help? Ask at the living room or sign up on "
+    "this site.": (
+        "Buren die wel wat hulp kunnen gebruiken. Kunt u helpen? Vraag het in de "
+        "buurtkamer of meld u aan op deze site."
+    ),
     # my details
     "My details": "Mijn gegevens",
     "Consent": "Toestemming",

@@ -201,6 +201,7 @@ class ReportOut(BaseModel):
     volunteer_hours: float | None
     active_volunteers: int | None
     unmet_by_neighbourhood: dict[str, int | None]
+    by_neighbourhood: dict[str, int | None] = Field(default_factory=dict)
 
 
 class InboxItemOut(BaseModel):

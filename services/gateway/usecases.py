@@ -13,6 +13,7 @@ from services.gateway.problems import TooManyAttempts
 from services.gateway.schemas import (
     Helper,
     LoginBody,
+    OnBehalfMember,
     RegisterBody,
     RequestBody,
     RequestOut,
@@ -356,3 +357,44 @@ async def erase(gateway: Gateway, principal: Principal) -> None:
         log.warning("erasure confirmation not queued", code=exc.code)
     await gateway.registry.erase(member_id)
     await gateway.store.delete_account(principal.account.account_id)
+
+
+async def register_on_behalf(
+    gateway: Gateway, principal: Principal, body: OnBehalfMember
+) -> rc.MemberInfo:
+    """The information point registers a resident (who may have no e-mail) of its own area."""
+    areas = await coordinator_areas(gateway, principal)
+    place = await gateway.registry.lookup(body.postcode)
+    if not in_areas(areas, place.neighbourhood.code):
+        raise Forbidden("This address lies outside the areas of your cooperative.")
+    return await gateway.registry.register(
+        rc.MemberRegister(
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            postcode=body.postcode,
+            house_number=body.house_number,
+            language=body.language,
+            roles=["resident"],
+            consents={"matching": True},
+            registered_by=principal.member_id,
+            actor_id=principal.member_id,
+        )
+    )
+
+
+async def ask_on_behalf(
+    gateway: Gateway, principal: Principal, body: RequestBody, requester_id: str
+) -> mc.RequestView:
+    areas = await coordinator_areas(gateway, principal)
+    member = await gateway.registry.member(requester_id, actor_id=principal.member_id)
+    if not in_areas(areas, member.neighbourhood):
+        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[member.member_id],
+        area=member.neighbourhood,
+    )
+    return await ask_for_help(gateway, principal, body, requester_id=requester_id, area_codes=areas)

@@ -311,3 +311,40 @@ def test_my_details_pages_have_no_serious_accessibility_violations(
             assert_accessible(page)
     finally:
         context.close()
+
+
+def test_the_information_point_registers_a_resident_and_asks_on_their_behalf(
+    system: RunningSystem, browser: Any
+) -> None:
+    check = expect()
+    api = Api(system)
+    api.admin_create("joke@example.nl", "coordinator", cooperative=api.cooperative_of("WK034403"))
+    context = browser.new_context(locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{system.url}/login")
+        page.fill("#email", "joke@example.nl")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Inloggen')")
+        page.wait_for_url("**/board?done=welcome")
+        page.click("text=Bewoner aanmelden")
+        assert_accessible(page)
+        page.fill("#name", "Gerrit Hoekstra")
+        page.fill("#postcode", "3561 AB")
+        page.fill("#house_number", "14")
+        page.fill("#phone", "0307654321")
+        page.click("button[type=submit]:has-text('Aanmelden')")
+        page.wait_for_url("**/board/ask/**")
+        check(page.locator("h1")).to_contain_text("Gerrit Hoekstra")
+        assert_accessible(page)
+        page.check("#cat-transport")
+        page.fill("#description", "Een rit naar het ziekenhuis")
+        page.click("button[type=submit]:has-text('Versturen')")
+        page.wait_for_url("**/board/**?done=asked")
+        check(page.locator("dd").first).to_contain_text("Gerrit Hoekstra")
+        assert_accessible(page)
+        page.goto(f"{system.url}/notice-board?area=WK034403")
+        assert_accessible(page)
+        assert "Gerrit" not in page.content()  # categories and days, never names
+    finally:
+        context.close()

@@ -18,7 +18,7 @@ from services.gateway.routes.api.auth import (
     client_of,
     set_session_cookies,
 )
-from services.gateway.schemas import LoginBody, RegisterBody, RequestBody
+from services.gateway.schemas import LoginBody, OnBehalfMember, RegisterBody, RequestBody
 from services.gateway.security import CSRF_FIELD, csrf_valid
 from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
 from shared.categories import Category
@@ -221,6 +221,16 @@ async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> 
 
 @router.post("/ask")
 async def ask_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    return await submit_request(request, principal, gateway)
+
+
+async def submit_request(
+    request: Request,
+    principal: Principal,
+    gateway: GatewayDep,
+    *,
+    requester: rc.MemberInfo | None = None,
+) -> Response:
     form = await checked_form(request, principal)
     values = {k: text(form, k) for k in ("category", "description", "when", "day", "part")}
     values["urgent"] = "on" if form.get("urgent") == "on" else ""
@@ -232,11 +242,14 @@ async def ask_submit(request: Request, principal: Member, gateway: GatewayDep) -
             needed_from=needed_from,
             needed_until=needed_until,
             urgent=bool(values["urgent"]),
-            languages=[language_of(request, principal)],
+            languages=[requester.language if requester else language_of(request, principal)],
         )
-        view = await usecases.ask_for_help(gateway, principal, body)
+        if requester is None:
+            view = await usecases.ask_for_help(gateway, principal, body)
+        else:
+            view = await usecases.ask_on_behalf(gateway, principal, body, requester.member_id)
     except (ValueError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+        if isinstance(exc, SamenError) and exc.http_status in (403, 429, 503):
             raise
         errors = (
             field_errors(exc)
@@ -251,7 +264,10 @@ async def ask_submit(request: Request, principal: Member, gateway: GatewayDep) -
             values=values,
             errors=errors,
             today=gateway.clock.now().astimezone(LOCAL_TIME).date(),
+            requester=requester,
         )
+    if requester is not None:
+        return redirect(f"/board/{quote(view.request_id)}?done=asked")
     return redirect(f"/requests/{quote(view.request_id)}?done=asked")
 
 
@@ -617,10 +633,10 @@ async def reports_page(
         [w.figures.time_to_match_median_hours for w in weeks],
         t("hours"),
     )
-    neighbourhoods = getattr(total, "by_neighbourhood", None) or total.unmet_by_neighbourhood
+    neighbourhoods = total.by_neighbourhood or total.unmet_by_neighbourhood
     map_title = (
         t("Requests per neighbourhood")
-        if getattr(total, "by_neighbourhood", None)
+        if total.by_neighbourhood
         else t("Unmet requests per neighbourhood")
     )
     utrecht_map = charts.neighbourhood_map(
@@ -763,3 +779,77 @@ async def proposal_link(proposal_id: str) -> Response:
 @router.get("/requests/{request_id}/feedback")
 async def feedback_link(request_id: str) -> Response:
     return redirect(f"/requests/{quote(request_id)}#done")
+
+
+# ------------------------------------------------------------------ the information point
+
+
+@router.get("/board/members/new")
+async def new_member_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await usecases.coordinator_areas(gateway, principal)
+    return render(request, "new_member.html.j2", principal, values={}, errors={})
+
+
+@router.post("/board/members/new")
+async def new_member_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    values = {k: text(form, k) for k in ("name", "postcode", "house_number", "phone", "email")}
+    try:
+        body = OnBehalfMember(
+            **{k: v for k, v in values.items() if v},
+            language=text(form, "language") if text(form, "language") == "en" else "nl",
+        )
+        member = await usecases.register_on_behalf(gateway, principal, body)
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        return render(
+            request,
+            "new_member.html.j2",
+            principal,
+            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            values=values,
+            errors=field_errors(exc),
+        )
+    return redirect(f"/board/ask/{quote(member.member_id)}")
+
+
+@router.get("/board/ask/{member_id}")
+async def ask_on_behalf_page(
+    member_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    if not usecases.in_areas(areas, requester.neighbourhood):
+        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    return render(
+        request,
+        "ask.html.j2",
+        principal,
+        values={"day": today.isoformat()},
+        errors={},
+        today=today,
+        requester=requester,
+    )
+
+
+@router.post("/board/ask/{member_id}")
+async def ask_on_behalf_submit(
+    member_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    return await submit_request(request, principal, gateway, requester=requester)
+
+
+@router.get("/notice-board")
+async def notice_board(
+    request: Request,
+    principal: MaybeMember,
+    gateway: GatewayDep,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    """The sheet the living room pins up: open requests by category and day, never names."""
+    code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
+    board = await gateway.matching.notice_board(code)
+    return render(request, "notice_board.html.j2", principal, board=board, area=code)

@@ -21,8 +21,6 @@ from services.gateway.schemas import (
     RequestOut,
 )
 from shared.contracts import matching as mc
-from shared.contracts import registry as rc
-from shared.errors import Forbidden
 
 router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=PROBLEM_RESPONSES)
 
@@ -75,23 +73,7 @@ async def register_member(
     body: OnBehalfMember, principal: Coordinator, gateway: GatewayDep
 ) -> Registered:
     """Register a resident at the information point (no e-mail needed: reached through me)."""
-    areas = await usecases.coordinator_areas(gateway, principal)
-    area = await gateway.registry.lookup(body.postcode)
-    if not usecases.in_areas(areas, area.neighbourhood.code):
-        raise Forbidden("This address lies outside the areas of your cooperative.")
-    member = await gateway.registry.register(
-        rc.MemberRegister(
-            name=body.name,
-            email=body.email,
-            phone=body.phone,
-            postcode=body.postcode,
-            house_number=body.house_number,
-            language=body.language,
-            roles=["resident"],
-            registered_by=principal.member_id,
-            actor_id=principal.member_id,
-        )
-    )
+    member = await usecases.register_on_behalf(gateway, principal, body)
     return Registered(
         member_id=member.member_id,
         area={
@@ -109,22 +91,5 @@ async def request_on_behalf(
     body: OnBehalfRequest, principal: Coordinator, gateway: GatewayDep
 ) -> RequestCreated:
     """Ask for help on a resident's behalf."""
-    areas = await usecases.coordinator_areas(gateway, principal)
-    member = await gateway.registry.member(body.requester_id, actor_id=principal.member_id)
-    if not usecases.in_areas(areas, member.neighbourhood):
-        raise Forbidden("This resident lives outside the areas of your cooperative.")
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[member.member_id],
-        area=member.neighbourhood,
-    )
-    view = await usecases.ask_for_help(
-        gateway,
-        principal,
-        body,
-        requester_id=body.requester_id,
-        area_codes=areas,
-    )
+    view = await usecases.ask_on_behalf(gateway, principal, body, body.requester_id)
     return RequestCreated(id=view.request_id, state=view.state)

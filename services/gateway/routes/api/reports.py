@@ -74,7 +74,13 @@ async def report_csv(
     ):
         value = getattr(result, name)
         writer.writerow([*head, name, "", "" if value is None else value])
-    for name in ("by_category", "by_state", "by_district", "unmet_by_neighbourhood"):
+    for name in (
+        "by_category",
+        "by_state",
+        "by_district",
+        "by_neighbourhood",
+        "unmet_by_neighbourhood",
+    ):
         for key, value in sorted(getattr(result, name).items()):
             writer.writerow([*head, name, key, "" if value is None else value])
     filename = f"samen-{result.area_code}-{result.period_from:%Y%m%d}-{result.period_until:%Y%m%d}"
