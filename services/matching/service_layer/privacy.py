@@ -26,9 +26,8 @@ from shared.contracts.matching import MemberData, MemberErasure, VolunteerProfil
 async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberData:
     member = await uow.readmodel.member_row(member_id)
     volunteer = await uow.readmodel.volunteer_row(member_id)
-    own = await uow.requests.ids_where(
-        or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
-    )
+    # Requests a coordinator entered for someone else are that person's data, not theirs.
+    own = await uow.requests.ids_where(requests.c.requester_id == member_id)
     views = []
     for request_id in own:
         request = await uow.requests.get(request_id)
