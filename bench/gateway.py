@@ -1,0 +1,119 @@
+"""The gateway under load: an authenticated `GET /api/v1/requests/{id}` and `POST
+/api/v1/requests`, each compared with the bare FastAPI hello endpoint measured in the same run.
+
+- ceiling: requests/s with wrk (closed loop, 32 connections) for hello and the read;
+- latency: p50/p99 at a constant arrival rate (open loop, so slow answers are not hidden).
+
+Run: `.venv/bin/python -m bench.gateway [--seconds 10] [--rate 200] [--post-rate 20]`
+"""
+
+import argparse
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from bench.common import HelloServer, constant_rate, save, show, summary_ms, wrk
+from bench.stack import bench_stack
+
+
+async def sign_up(client: httpx.AsyncClient, base: str) -> dict[str, str]:
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.nl"
+    body = {
+        "name": "Bench Bewoner",
+        "email": email,
+        "password": "lang-genoeg-wachtwoord",
+        "postcode": "3561AB",
+        "house_number": "81",
+    }
+    (await client.post(f"{base}/api/v1/auth/register", json=body)).raise_for_status()
+    login = await client.post(
+        f"{base}/api/v1/auth/login", json={"email": email, "password": body["password"]}
+    )
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def open_loop(url: str, rate: float, seconds: float, **kwargs: Any) -> dict[str, Any]:
+    method = kwargs.pop("method", "GET")
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as client:
+
+        async def one() -> bool:
+            response = await client.request(method, url, **kwargs)
+            return response.status_code < 400
+
+        result = await constant_rate(one, rate=rate, seconds=seconds)
+    return {
+        "offered_per_s": rate,
+        "achieved_per_s": round(result.rate, 1),
+        "errors": result.errors,
+        **summary_ms(result.latencies),
+    }
+
+
+async def measure(seconds: float, rate: float, post_rate: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    with HelloServer() as hello:
+        wrk(hello.url, seconds=2)
+        figures["hello_max_per_s"] = wrk(hello.url, seconds=int(seconds))
+        figures["hello_at_rate"] = await open_loop(hello.url, rate, seconds)
+    with bench_stack({"SAMEN_REGISTER_ATTEMPTS": "1000"}) as bench:
+        base = bench.stack.url
+        figures["database"] = bench.database
+        async with httpx.AsyncClient(timeout=30) as client:
+            auth = await sign_up(client, base)
+            created = await client.post(
+                f"{base}/api/v1/requests",
+                json={"category": "groceries", "description": "Boodschappen op dinsdag"},
+                headers=auth,
+            )
+            created.raise_for_status()
+            read_url = f"{base}/api/v1/requests/{created.json()['id']}"
+        wrk(read_url, seconds=2, headers=auth)
+        figures["read_max_per_s"] = wrk(read_url, seconds=int(seconds), headers=auth)
+        figures["read_at_rate"] = await open_loop(read_url, rate, seconds, headers=auth)
+        figures["post_at_rate"] = await open_loop(
+            f"{base}/api/v1/requests",
+            post_rate,
+            seconds,
+            method="POST",
+            headers=auth,
+            json={"category": "groceries", "description": "Boodschappen", "urgent": True},
+        )
+    hello_max = figures["hello_max_per_s"] or float("nan")
+    figures["read_ratio_to_hello"] = round(figures["read_max_per_s"] / hello_max, 3)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200, help="reads per second (open loop)")
+    parser.add_argument("--post-rate", type=float, default=20, help="POSTs per second")
+    args = parser.parse_args()
+    f = asyncio.run(measure(args.seconds, args.rate, args.post_rate))
+
+    def at(part: dict[str, Any]) -> str:
+        return (
+            f"{part['achieved_per_s']}/s of {part['offered_per_s']}/s offered, "
+            f"p50 {part['p50_ms']} ms, p99 {part['p99_ms']} ms, errors {part['errors']}"
+        )
+
+    show(
+        f"Gateway ({f['database']})",
+        [
+            ("bare hello, max (wrk)", f"{f['hello_max_per_s']:,.0f} req/s"),
+            ("authenticated GET /requests/{id}, max (wrk)", f"{f['read_max_per_s']:,.0f} req/s"),
+            ("  ratio to hello (target >= 0.35)", f"{f['read_ratio_to_hello']:.3f}"),
+            ("bare hello at constant rate", at(f["hello_at_rate"])),
+            ("authenticated GET at constant rate", at(f["read_at_rate"])),
+            ("POST /requests at constant rate", at(f["post_at_rate"])),
+        ],
+    )
+    print(f"\nsaved to {save('gateway', f)}")
+
+
+if __name__ == "__main__":
+    main()

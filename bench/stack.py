@@ -1,0 +1,112 @@
+"""The system under benchmark: `samen up` on a nats-server of its own, on PostgreSQL when the
+machine runs one (SAMEN_BENCH_POSTGRES_URL, or a server answering on 127.0.0.1:5432), else
+SQLite."""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from samen.nats_server import NatsServer
+from samen.stack import RunningStack, start_stack
+
+SERVICES = ("registry", "matching", "notify", "gateway")
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("SAMEN_BENCH_POSTGRES_URL")
+    if url:
+        return url
+    if shutil.which("pg_isready") and (
+        subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0
+    ):
+        return LOCAL_POSTGRES
+    return None
+
+
+@dataclass
+class BenchStack:
+    stack: RunningStack
+    nats: NatsServer
+    database: str  # "postgresql" or "sqlite"
+    database_urls: dict[str, str]
+
+
+@contextlib.contextmanager
+def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]:
+    admin = postgres_url()
+    created: list[str] = []
+    urls: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="samen-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {"SAMEN_ENV": "production", "SAMEN_LOG_LEVEL": "WARNING", **(extra_env or {})}
+        if admin:
+            dsn = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
+            prefix = f"samen_bench_{uuid.uuid4().hex[:6]}"
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for service in SERVICES:
+                    conn.execute(f'CREATE DATABASE "{prefix}_{service}"')
+                    created.append(f"{prefix}_{service}")
+            for service in SERVICES:
+                url = make_url(admin).set(
+                    drivername="postgresql+asyncpg", database=f"{prefix}_{service}"
+                )
+                urls[service] = url.render_as_string(hide_password=False)
+                env[f"SAMEN_{service.upper()}_DATABASE_URL"] = urls[service]
+        else:
+            for service in SERVICES:
+                urls[service] = f"sqlite+aiosqlite:///{tmp / 'data' / f'{service}.db'}"
+        nats = NatsServer(tmp / "jetstream").start()
+        try:
+            stack = start_stack(tmp / "data", nats_url=nats.url, env=env, log_path=tmp / "up.log")
+            try:
+                yield BenchStack(stack, nats, "postgresql" if admin else "sqlite", urls)
+            finally:
+                stack.stop()
+        finally:
+            nats.stop()
+            if admin and created:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    for name in created:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stack_memory_mb(stack: RunningStack) -> float:
+    """Resident memory of `samen up` and every process it started (nats-server excluded when
+    it is not a child), in MB."""
+    pids = _descendants(stack.process.pid) | {stack.process.pid}
+    total_kb = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+    return round(total_kb / 1024, 1)
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
