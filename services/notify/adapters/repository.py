@@ -148,6 +148,23 @@ async def open_digest_items(
     return list(result.mappings())
 
 
+ERASED = "erased"
+
+
+async def anonymise(session: AsyncSession, notification_id: str) -> None:
+    """After an erased member's last message: keep the record, not whose it was."""
+    await session.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(recipient_id=ERASED, snapshot=None)
+    )
+    await session.execute(
+        update(delivery_attempts)
+        .where(delivery_attempts.c.notification_id == notification_id)
+        .values(recipient_id=ERASED)
+    )
+
+
 # ---------------------------------------------------------------- inbox and log
 
 

@@ -250,6 +250,7 @@ class NotifyApi:
             return ErasureConfirmationQueued(member_id=member_id)
         marker = Envelope(event_id=f"erasure-{member_id}", type="member.erased", source="notify")
         async with self._uow() as uow:
+            prefs = await repo.get_preferences(uow.session, member_id)
             notification_id = await record(
                 uow,
                 marker,
@@ -261,7 +262,7 @@ class NotifyApi:
                     "first_name": contact.first_name,
                     "name": contact.name,
                     "email": contact.email,
-                    "language": contact.language,
+                    "language": prefs.language or contact.language,
                 },
             )
             if notification_id is None:

@@ -538,6 +538,8 @@ class DeliveryWorker:
             )
             await repo.log_attempt(uow.session, row, channel=channel, status="sent", at=now)
             self._sent_event(uow, row, channel)
+            if row["snapshot"]:
+                await repo.anonymise(uow.session, row["id"])
             await uow.commit()
 
     async def _failed(
@@ -602,6 +604,8 @@ class DeliveryWorker:
                         snapshot=None,
                         updated_at=now,
                     )
+                    if row["snapshot"]:
+                        await repo.anonymise(uow.session, row["id"])
                     log.warning("every channel failed", notification_id=row["id"])
             await uow.commit()
         self.wake()

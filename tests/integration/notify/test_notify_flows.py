@@ -1,0 +1,499 @@
+"""Notify's journeys: links, matches, escalations, reminders, erasure and a crash mid-send.
+Real nats-server, real database (SQLite, and PostgreSQL when given), real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.notify.adapters.orm import notifications
+from services.notify.bootstrap import Notify
+from services.notify.domain.model import Status
+from shared.categories import label
+from shared.clock import FrozenClock
+from shared.contracts.notify import (
+    CooperativeChannels,
+    DeliveryLog,
+    DeliveryLogQuery,
+    ErasureConfirmation,
+    ErasureConfirmationQueued,
+    InboxPage,
+    InboxQuery,
+    MarkedRead,
+    MarkRead,
+    MemberExport,
+    MemberQuery,
+    PreferencesUpdate,
+    ProposalLink,
+    TokenRequest,
+)
+from shared.errors import Conflict, Invalid
+from shared.events import (
+    MatchAccepted,
+    MatchProposed,
+    MatchWithdrawn,
+    MemberErased,
+    MemberRegistered,
+    RequestCompleted,
+    RequestCreated,
+    RequestEscalated,
+    RequestMatched,
+)
+from shared.ids import new_id
+from tests.integration.notify.harness import (
+    AREA,
+    MORNING,
+    NotifyFactory,
+    RegistryData,
+    SmtpServer,
+    Webhook,
+    advance,
+    attempts_of,
+    count_rows,
+    publish,
+    statuses,
+    text_of,
+)
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+TUESDAY_9H = datetime(2026, 1, 8, 8, 0, tzinfo=UTC)  # Thursday 09:00 in Amsterdam
+
+
+async def _ok(value: object) -> object:
+    return value
+
+
+async def mails_to(smtp: SmtpServer, address: str, count: int = 1) -> list[object]:
+    await eventually(lambda: _ok(len(smtp.to(address)) >= count), message=f"no mail to {address}")
+    return list(smtp.to(address))
+
+
+def proposed(volunteer_id: str, request_id: str = "req-1", **changes: object) -> MatchProposed:
+    values: dict[str, object] = {
+        "proposal_id": new_id(),
+        "request_id": request_id,
+        "volunteer_id": volunteer_id,
+        "category": "groceries",
+        "round": 1,
+        "expires_at": MORNING + timedelta(hours=4),
+        "needed_from": TUESDAY_9H,
+        "needed_until": TUESDAY_9H + timedelta(hours=2),
+    }
+    values.update(changes)
+    return MatchProposed.model_validate(values)
+
+
+def links_in(text: str) -> dict[str, str]:
+    accept, decline = re.findall(r"https://samen\.example/p/(\S+)", text)
+    return {"accept": accept, "decline": decline}
+
+
+async def redeem(notify: Notify, token: str) -> ProposalLink:
+    return await notify.runtime.rpc.call(
+        "notify", "token.redeem", TokenRequest(token=token), result=ProposalLink
+    )
+
+
+# ---------------------------------------------------------------- accept/decline links
+
+
+async def test_an_accept_link_works_once_and_the_decline_link_dies_with_it(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-1", "Fatima")
+    event = proposed("vol-1")
+    await publish(notify, event)
+    tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
+
+    looked = await notify.runtime.rpc.call(
+        "notify", "token.verify", TokenRequest(token=tokens["accept"]), result=ProposalLink
+    )
+    assert (looked.action, looked.used) == ("accept", False)
+
+    used = await redeem(notify, tokens["accept"])
+    assert (used.proposal_id, used.volunteer_id, used.action) == (
+        event.proposal_id,
+        "vol-1",
+        "accept",
+    )
+    with pytest.raises(Conflict) as again:
+        await redeem(notify, tokens["accept"])
+    assert again.value.details["reason"] == "used"
+    with pytest.raises(Conflict):
+        await redeem(notify, tokens["decline"])
+
+
+async def test_two_clicks_at_once_redeem_a_link_once(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-1", "Fatima")
+    await publish(notify, proposed("vol-1"))
+    tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
+    results = await asyncio.gather(
+        *(redeem(notify, tokens["accept"]) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(isinstance(r, ProposalLink) for r in results) == 1
+    assert sum(isinstance(r, Conflict) for r in results) == 4
+
+
+async def test_an_expired_or_forged_link_is_refused_with_the_reason(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima")
+    await publish(notify, proposed("vol-1"))
+    tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
+    forged = tokens["decline"][:-3] + ("xyz" if not tokens["decline"].endswith("xyz") else "abc")
+    with pytest.raises(Invalid) as bad:
+        await redeem(notify, forged)
+    assert bad.value.details["reason"] == "bad_signature"
+    clock.advance(timedelta(hours=4))
+    with pytest.raises(Invalid) as late:
+        await redeem(notify, tokens["accept"])
+    assert late.value.details["reason"] == "expired"
+
+
+async def test_answering_in_the_app_spends_the_links_of_the_email(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-1", "Fatima")
+    event = proposed("vol-1")
+    await publish(notify, event)
+    tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
+    await publish(
+        notify,
+        MatchAccepted(
+            proposal_id=event.proposal_id, request_id=event.request_id, volunteer_id="vol-1"
+        ),
+    )
+
+    async def spent() -> bool:
+        looked = await notify.runtime.rpc.call(
+            "notify", "token.verify", TokenRequest(token=tokens["accept"]), result=ProposalLink
+        )
+        return looked.used
+
+    await eventually(spent)
+    with pytest.raises(Conflict) as caught:
+        await redeem(notify, tokens["accept"])
+    assert caught.value.details["reason"] == "answered"
+
+
+async def test_a_withdrawn_proposal_tells_the_volunteer_and_closes_its_links(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-2", "Kees")
+    event = proposed("vol-2")
+    await publish(notify, event)
+    tokens = links_in(text_of((await mails_to(smtp, "vol-2@"))[0]))  # type: ignore[arg-type]
+    await publish(
+        notify,
+        MatchWithdrawn(
+            proposal_id=event.proposal_id, request_id=event.request_id, volunteer_id="vol-2"
+        ),
+    )
+    mails = await mails_to(smtp, "vol-2@", 2)
+    assert mails[1]["Subject"] == "Al geregeld: boodschappen"  # type: ignore[index]
+    with pytest.raises(Conflict) as caught:
+        await redeem(notify, tokens["accept"])
+    assert caught.value.details["reason"] == "withdrawn"
+
+
+async def held(notify: Notify) -> bool:
+    return ("email", "held") in await attempts_of(notify)
+
+
+async def test_a_proposal_withdrawn_while_held_in_quiet_hours_is_never_mailed(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima")
+    clock.set(datetime(2026, 1, 5, 22, 30, tzinfo=UTC))  # 23:30 local
+    event = proposed("vol-1", expires_at=datetime(2026, 1, 6, 12, 0, tzinfo=UTC))
+    await publish(notify, event)
+    await eventually(lambda: held(notify))
+    await publish(
+        notify,
+        MatchWithdrawn(
+            proposal_id=event.proposal_id, request_id=event.request_id, volunteer_id="vol-1"
+        ),
+    )
+    await eventually(lambda: _ok(statuses(notify)), message="withdrawal not handled")
+
+    async def cancelled() -> bool:
+        return (await statuses(notify)).get("proposal:vol-1") == Status.cancelled.value
+
+    await eventually(cancelled)
+    advance(clock, notify, timedelta(hours=9))  # well past 08:00
+    await notify.worker.run_once()
+    assert smtp.received == []
+    assert "proposal_withdrawn:vol-1" not in await statuses(notify)
+
+
+# ---------------------------------------------------------------- matched, reminders, thanks
+
+
+async def test_the_requester_hears_who_helps_and_the_phone_only_where_it_was_shared(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("res-1", "Ans", phone="06 1111 2222", share_phone=False)
+    registry.person("vol-1", "Fatima", phone="06 8765 4321", share_phone=True)
+    await publish(
+        notify,
+        RequestCreated(
+            request_id="req-1",
+            requester_id="res-1",
+            category="groceries",  # type: ignore[arg-type]
+            needed_from=TUESDAY_9H,
+            needed_until=TUESDAY_9H + timedelta(hours=2),
+        ),
+    )
+    await publish(notify, proposed("vol-1"))
+    await mails_to(smtp, "vol-1@")
+    await publish(
+        notify, RequestMatched(request_id="req-1", requester_id="res-1", volunteer_id="vol-1")
+    )
+
+    to_requester = (await mails_to(smtp, "res-1@"))[0]
+    assert to_requester["Subject"] == "Fatima helpt je donderdag 8 januari, 09:00 tot 11:00"  # type: ignore[index]
+    assert "06 8765 4321" in text_of(to_requester)  # type: ignore[arg-type]
+    to_volunteer = (await mails_to(smtp, "vol-1@", 2))[1]
+    volunteer_text = text_of(to_volunteer)  # type: ignore[arg-type]
+    assert "Je helpt Ans" in volunteer_text
+    assert "06 1111 2222" not in volunteer_text  # Ans did not agree to share her number
+
+    # A reminder to both, a day before.
+    advance(clock, notify, TUESDAY_9H - timedelta(hours=24) - clock.now())
+    reminder_r = (await mails_to(smtp, "res-1@", 2))[1]
+    reminder_v = (await mails_to(smtp, "vol-1@", 3))[2]
+    assert reminder_r["Subject"].startswith("Herinnering")  # type: ignore[index]
+    assert "06 8765 4321" in text_of(reminder_r)  # type: ignore[arg-type]
+    assert "Je helpt Ans" in text_of(reminder_v)  # type: ignore[arg-type]
+
+
+async def test_a_completed_request_thanks_both_and_cancels_the_reminders(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("res-1", "Ans", language="en")
+    registry.person("vol-1", "Fatima")
+    await publish(
+        notify,
+        RequestCreated(
+            request_id="req-1",
+            requester_id="res-1",
+            category="garden",  # type: ignore[arg-type]
+            needed_from=TUESDAY_9H,
+        ),
+    )
+    await publish(
+        notify, RequestMatched(request_id="req-1", requester_id="res-1", volunteer_id="vol-1")
+    )
+    await mails_to(smtp, "res-1@")
+    await publish(
+        notify,
+        RequestCompleted(request_id="req-1", requester_id="res-1", volunteer_id="vol-1", hours=1),
+    )
+    thanks = (await mails_to(smtp, "res-1@", 2))[1]
+    assert thanks["Subject"] == "Did it go well?"  # type: ignore[index]
+    assert "https://samen.example/requests/req-1/feedback" in text_of(thanks)  # type: ignore[arg-type]
+    volunteer = (await mails_to(smtp, "vol-1@", 2))[1]
+    assert "(1 uur)" in text_of(volunteer)  # type: ignore[arg-type]
+
+    advance(clock, notify, timedelta(days=3))
+    await notify.worker.run_once()
+    assert len(smtp.received) == 4
+    found = await statuses(notify)
+    assert found["reminder:vol-1"] == found["reminder:res-1"] == Status.cancelled.value
+
+
+# ---------------------------------------------------------------- coordinators
+
+
+async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_the_digest(
+    notify: Notify,
+    registry: RegistryData,
+    smtp: SmtpServer,
+    webhook: Webhook,
+    clock: FrozenClock,
+) -> None:
+    registry.person("coord-1", "Mirjam")
+    registry.person("coord-2", "Henk")
+    registry.cooperative("coop-ov", ["coord-1", "coord-2"])
+    await notify.runtime.rpc.call(
+        "notify",
+        "cooperative_channels.set",
+        CooperativeChannels(cooperative_id="coop-ov", apprise_urls=[webhook.url("coop")]),
+    )
+    await notify.runtime.rpc.call(
+        "notify", "preferences.set", PreferencesUpdate(member_id="coord-2", daily_digest=True)
+    )
+    for request_id in ("req-1", "req-2"):
+        await publish(
+            notify,
+            RequestCreated(
+                request_id=request_id,
+                requester_id="res-1",
+                category="garden",  # type: ignore[arg-type]
+            ),
+        )
+        await publish(
+            notify,
+            RequestEscalated(
+                request_id=request_id, cooperative_id="coop-ov", reason="no_candidates"
+            ),
+        )
+
+    first = await mails_to(smtp, "coord-1@", 2)
+    subject = f"Hulpvraag zonder helper ({label('garden', 'nl').lower()})"
+    assert first[0]["Subject"] == subject  # type: ignore[index]
+    await eventually(lambda: _ok(len(webhook.posts) == 2), message="cooperative chat not told")
+    assert webhook.posts[0]["path"] == "/coop"
+    # Henk chose a daily digest: both escalations in his inbox now, one e-mail at 08:00.
+    inbox = await notify.runtime.rpc.call(
+        "notify", "inbox.list", InboxQuery(member_id="coord-2"), result=InboxPage
+    )
+    assert len(inbox.items) == 2
+    assert smtp.to("coord-2@") == []
+
+    advance(clock, notify, datetime(2026, 1, 6, 7, 0, tzinfo=UTC) - clock.now())  # 08:00 local
+    digest = (await mails_to(smtp, "coord-2@"))[0]
+    assert digest["Subject"] == "Vandaag: 2 hulpvragen zonder helper"  # type: ignore[index]
+    await notify.worker.run_once()
+    assert len(smtp.to("coord-2@")) == 1
+
+
+async def test_the_delivery_log_shows_a_coordinator_the_attempts_in_their_area(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("mem-1", "Ans")
+    await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
+    await mails_to(smtp, "mem-1@")
+
+    async def log_of(codes: list[str]) -> DeliveryLog:
+        return await notify.runtime.rpc.call(
+            "notify", "delivery.log", DeliveryLogQuery(area_codes=codes), result=DeliveryLog
+        )
+
+    async def both_recorded() -> DeliveryLog | None:
+        found = await log_of([AREA.district or ""])
+        return found if len(found.attempts) == 2 else None
+
+    mine = await eventually(both_recorded)
+    assert sorted((a.channel, a.status) for a in mine.attempts) == [
+        ("email", "sent"),
+        ("inbox", "sent"),
+    ]
+    assert mine.attempts[0].area_code == AREA.neighbourhood
+    assert (await log_of(["WK034401"])).attempts == []
+
+
+async def test_reading_the_inbox_marks_items_read(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("vol-1", "Fatima")
+    await publish(notify, MemberRegistered(member_id="vol-1", roles=["volunteer"]))
+    await publish(notify, proposed("vol-1"))
+    await mails_to(smtp, "vol-1@", 2)
+    page = await notify.runtime.rpc.call(
+        "notify", "inbox.list", InboxQuery(member_id="vol-1"), result=InboxPage
+    )
+    assert page.unread == 2
+    newest = page.items[0]
+    assert newest.template == "proposal"
+    marked = await notify.runtime.rpc.call(
+        "notify",
+        "inbox.mark_read",
+        MarkRead(member_id="vol-1", item_ids=[newest.item_id]),
+        result=MarkedRead,
+    )
+    assert (marked.updated, marked.unread) == (1, 1)
+    # Someone else's member id marks nothing of hers.
+    other = await notify.runtime.rpc.call(
+        "notify", "inbox.mark_read", MarkRead(member_id="vol-2"), result=MarkedRead
+    )
+    assert other.updated == 0
+    unread = await notify.runtime.rpc.call(
+        "notify", "inbox.list", InboxQuery(member_id="vol-1", unread_only=True), result=InboxPage
+    )
+    assert [item.template for item in unread.items] == ["welcome"]
+
+
+# ---------------------------------------------------------------- privacy
+
+
+async def test_erasure_deletes_the_members_data_and_still_confirms_by_email(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("mem-1", "Ans")
+    await notify.runtime.rpc.call(
+        "notify", "preferences.set", PreferencesUpdate(member_id="mem-1", language="en")
+    )
+    await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
+    await mails_to(smtp, "mem-1@")
+    export = await notify.runtime.rpc.call(
+        "notify", "member.export", MemberQuery(member_id="mem-1"), result=MemberExport
+    )
+    assert len(export.inbox) == 1 and export.preferences and export.preferences.language == "en"
+
+    # The gateway asks for the confirmation first, then the registry erases the member.
+    queued = await notify.runtime.rpc.call(
+        "notify",
+        "erasure.confirm",
+        ErasureConfirmation(member_id="mem-1"),
+        result=ErasureConfirmationQueued,
+    )
+    assert queued.notification_id
+    del registry.contacts["mem-1"]
+    await publish(notify, MemberErased(member_id="mem-1"))
+
+    confirmation = (await mails_to(smtp, "mem-1@", 2))[1]
+    assert confirmation["Subject"] == "Your data has been erased"  # type: ignore[index]
+
+    async def nothing_left() -> bool:
+        left = await notify.runtime.rpc.call(
+            "notify", "member.export", MemberQuery(member_id="mem-1"), result=MemberExport
+        )
+        return not left.inbox and not left.notifications and left.preferences is not None
+
+    await eventually(nothing_left, message="member data left after erasure")
+    async with notify.runtime.sessions() as session:
+        from sqlalchemy import select
+
+        kept = (await session.execute(select(notifications.c.snapshot))).scalars().all()
+    assert all(snapshot is None for snapshot in kept)  # the address went with the message
+
+
+# ---------------------------------------------------------------- a crash mid-send
+
+
+async def test_a_crash_between_sending_and_recording_sends_nothing_twice(
+    notify_factory: NotifyFactory,
+    registry: RegistryData,
+    smtp: SmtpServer,
+    clock: FrozenClock,
+) -> None:
+    registry.person("vol-1", "Fatima")
+    smtp.behaviour.hang = threading.Event()  # the server takes the message, then no reply
+    first = await notify_factory.start()
+    await publish(first, proposed("vol-1"))
+    await eventually(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
+    await notify_factory.stop(first)  # the process dies before it records the outcome
+    smtp.behaviour.hang.set()
+    smtp.behaviour.hang = None
+
+    clock.advance(timedelta(minutes=10))  # past the sending lease
+    second = await notify_factory.start()
+
+    async def recovered() -> bool:
+        second.worker.wake()
+        return ("email", "unknown") in await attempts_of(second)
+
+    await eventually(recovered, message="the interrupted send was not recovered")
+    await second.worker.run_once()
+    assert len(smtp.received) == 1
+    assert (await statuses(second))["proposal:vol-1"] == Status.uncertain.value
+    assert await count_rows(second, notifications) == 1
