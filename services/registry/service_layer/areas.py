@@ -6,6 +6,7 @@ from services.registry.domain.areas import (
     PostcodeError,
     Resolution,
     distance_km,
+    level_of,
     normalise_postcode,
     resolve_postcode,
 )
@@ -35,6 +36,17 @@ def postcode_problem(exc: PostcodeError, field: str = "postcode") -> Invalid | N
     if exc.reason == "unknown_municipality":
         return NotFound(str(exc), details=details)
     return Invalid(str(exc), details=details)
+
+
+def check_code(code: str | None, field: str = "area_code") -> None:
+    """A filter on an area must be a CBS code (GMnnnn, WKnnnnnn or BUnnnnnnnn)."""
+    if code is None:
+        return
+    try:
+        level_of(code)
+    except ValueError:
+        message = f"{code!r} is not a CBS area code (GM0344, WK034403, BU03440312)"
+        raise Invalid(message, details={"errors": [{"field": field, "message": message}]}) from None
 
 
 async def resolve(uow: RegistryUnitOfWork, raw: str) -> Resolution:

@@ -8,7 +8,7 @@ from services.registry.domain.cooperatives import (
     most_local_first,
 )
 from services.registry.service_layer.actors import load_actor
-from services.registry.service_layer.areas import known_codes
+from services.registry.service_layer.areas import check_code, known_codes
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.contracts.registry import CooperativeInfo
 from shared.errors import Conflict, Invalid, NotFound
@@ -188,6 +188,7 @@ async def list_cooperatives(
     area_code: str | None = None,
     coordinator_id: str | None = None,
 ) -> list[CooperativeInfo]:
+    check_code(area_code)
     async with uow:
         coops = await uow.repo.cooperatives(coordinator_id=coordinator_id)
     if area_code:

@@ -9,7 +9,7 @@ from services.registry.domain.directory import search_text, search_words
 from services.registry.domain.errors import FieldErrors
 from services.registry.domain.members import normalise_email, normalise_phone
 from services.registry.service_layer.actors import load_actor
-from services.registry.service_layer.areas import known_codes
+from services.registry.service_layer.areas import check_code, known_codes
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.categories import Category
 from shared.contracts.registry import (
@@ -108,6 +108,7 @@ async def add_organisation(
 async def list_organisations(
     *, uow: RegistryUnitOfWork, area_code: str | None = None, manager_id: str | None = None
 ) -> list[OrganisationInfo]:
+    check_code(area_code)
     async with uow:
         rows = await uow.repo.organisations(
             area_codes=[area_code] if area_code else None, manager_id=manager_id
@@ -200,6 +201,7 @@ async def list_offers(
     area_code: str | None = None,
     category: str | None = None,
 ) -> list[OfferInfo]:
+    check_code(area_code)
     async with uow:
         _, rows = await uow.repo.search_offers(
             organisation_id=organisation_id, area_code=area_code, category=category
@@ -217,6 +219,7 @@ async def search_directory(
     limit: int = 50,
     offset: int = 0,
 ) -> DirectoryResults:
+    check_code(area_code)
     async with uow:
         total, rows = await uow.repo.search_offers(
             area_code=area_code,

@@ -25,7 +25,7 @@ from services.registry.domain.members import (
 )
 from services.registry.service_layer import volunteers
 from services.registry.service_layer.actors import load_actor
-from services.registry.service_layer.areas import resolve
+from services.registry.service_layer.areas import check_code, resolve
 from services.registry.service_layer.cooperatives import announce, cooperative_info
 from services.registry.service_layer.directory import organisation_info
 from services.registry.service_layer.uow import RegistryUnitOfWork
@@ -391,6 +391,7 @@ async def list_members(
     offset: int = 0,
 ) -> MemberList:
     """Coordinators see the members of their cooperatives' areas, admins everyone."""
+    check_code(area_code)
     async with uow:
         actor = await load_actor(uow, actor_id)
         if area_code is not None:

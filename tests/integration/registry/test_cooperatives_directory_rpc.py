@@ -242,3 +242,13 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
         result=c.OrganisationList,
     )
     assert [o.name for o in listed.organisations] == ["Buurtsuper Overvecht"]
+
+
+async def test_an_area_filter_that_is_no_cbs_code_is_invalid(registry: RegistryRuntime) -> None:
+    for verb, query in (
+        (c.COOPERATIVE_LIST, c.CooperativeQuery(area_code="Overvecht")),
+        (c.DIRECTORY_SEARCH, c.DirectorySearch(area_code="3561")),
+        (c.MEMBER_LIST, c.MemberListQuery(area_code="WK34")),
+    ):
+        with pytest.raises(Invalid, match="not a CBS area code"):
+            await registry.rpc.call("registry", verb, query)

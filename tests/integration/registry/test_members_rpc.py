@@ -346,3 +346,31 @@ async def test_coordinators_list_the_members_of_their_area_only(
             c.MEMBER_LIST,
             c.MemberListQuery(actor_id=coordinator.member_id, area_code="WK034405"),
         )
+
+
+async def test_giving_up_the_volunteer_role_pauses_the_profile_for_matching(
+    registry: RegistryRuntime, nats_url: str
+) -> None:
+    member = await register(registry, consents={"matching": True})
+    await registry.rpc.call(
+        "registry",
+        c.VOLUNTEER_PROFILE_SET,
+        c.VolunteerProfileSet(member_id=member.member_id, categories=["garden"], flexible=True),
+    )
+    await registry.rpc.call(
+        "registry",
+        c.MEMBER_UPDATE,
+        c.MemberUpdate(member_id=member.member_id, actor_id=member.member_id, roles=["resident"]),
+    )
+    profiles = await events_of(nats_url, VolunteerProfileUpdated.TYPE, 2)
+    assert profiles[-1].payload(VolunteerProfileUpdated).active is False
+    # Withdrawing the matching consent is announced too.
+    await registry.rpc.call(
+        "registry",
+        c.MEMBER_UPDATE,
+        c.MemberUpdate(member_id=member.member_id, consents={"matching": False}),
+    )
+    profiles = await events_of(nats_url, VolunteerProfileUpdated.TYPE, 3)
+    assert profiles[-1].payload(VolunteerProfileUpdated).matching_consent is False
+    updates = await events_of(nats_url, MemberUpdated.TYPE, 3)
+    assert updates[-1].payload(MemberUpdated).consents == {"matching": False}
