@@ -166,10 +166,11 @@ def add_requesters(path: Path, homes: list[str]) -> None:
 
 def query_plan(path: Path, code: str) -> list[str]:
     db = sqlite3.connect(path)
-    gm, wk, _ = area_of(code)
+    gm, wk, bu = area_of(code)
     plans = []
     for where, args in (
-        ("c.district = ?", (wk,)),
+        ("c.neighbourhood = ?", (bu,)),
+        ("c.district = ? AND c.neighbourhood != ?", (wk, bu)),
         ("c.municipality = ? AND c.district != ?", (gm, wk)),
     ):
         rows = db.execute(
@@ -275,7 +276,9 @@ def main() -> None:
                 *(
                     (f"  {scope}", plan)
                     for scope, plan in zip(
-                        ("district", "rest of municipality"), result["plans"], strict=True
+                        ("neighbourhood", "rest of district", "rest of municipality"),
+                        result["plans"],
+                        strict=True,
                     )
                 ),
             ],

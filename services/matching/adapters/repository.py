@@ -30,8 +30,9 @@ from shared.errors import Conflict, NotFound
 from shared.events import AvailabilitySlot, MatchingPolicy
 
 ANSWERED = ("accepted", "declined", "expired")
-Scope = Literal["district", "rest_of_municipality"]
-SCOPES: tuple[Scope, ...] = ("district", "rest_of_municipality")
+# Rings around a request, nearest first; each is one index range of `candidates`.
+Scope = Literal["neighbourhood", "rest_of_district", "rest_of_municipality"]
+SCOPES: tuple[Scope, ...] = ("neighbourhood", "rest_of_district", "rest_of_municipality")
 
 
 class StaleRequest(Conflict):
@@ -507,12 +508,14 @@ class ReadModel:
         now: datetime,
         fairness_days: int,
     ) -> list[VolunteerSnapshot]:
-        """Eligible volunteers offering `category` around `area` (index lookups): the whole
-        district (its neighbourhood included), or the rest of the municipality."""
+        """Eligible volunteers offering `category` in one ring around `area` (one index range):
+        its neighbourhood, the rest of its district, or the rest of its municipality."""
         c = candidates.c
         where: list[Any] = [c.category == category]
-        if scope == "district":
-            where.append(c.district == area.district)
+        if scope == "neighbourhood":
+            where.append(c.neighbourhood == area.neighbourhood)
+        elif scope == "rest_of_district":
+            where += [c.district == area.district, c.neighbourhood != area.neighbourhood]
         else:
             where += [c.municipality == area.municipality, c.district != area.district]
         statement = (

@@ -39,8 +39,9 @@ async def find_candidates(
     now: datetime,
     wanted: int,
 ) -> list[Ranked]:
-    """The best `wanted` candidates. The rest of the municipality always ranks below the
-    district (neighbourhood first), so it is only looked at when the district falls short."""
+    """The best `wanted` candidates. Each ring ranks below the one inside it (neighbourhood,
+    rest of the district, rest of the municipality), so the search stops at the first ring
+    that completes the round: where volunteers are many, it reads one neighbourhood."""
     found: list[Ranked] = []
     for scope in SCOPES:
         pool = await readmodel.candidate_snapshots(
