@@ -392,3 +392,71 @@ async def test_a_request_whose_time_passes_mid_round_expires_without_new_proposa
     assert view.round == 1
     assert [p.state for p in view.proposals] == ["expired"] * 3
     await published(m, nats_url, "samen.evt.request.expired.", 1)
+
+
+async def test_a_coordinator_finds_candidates_reassigns_and_cancels(
+    start_matching: StartMatching, nats_url: str
+) -> None:
+    m = await start_matching()
+    await m.cooperative("overvecht", "district", [OVERVECHT], ["broker-1"])
+    await m.resident("ans", TAAG)
+    await m.volunteer("near", TAAG, radius_km=1)
+    await m.volunteer("wolga", WOLGA, radius_km=1)
+    await m.volunteer("noordoost", VOGELENBUURT, radius_km=1)  # ~1.5 km: out of reach
+    await m.settle()
+    request = await m.call(c.REQUEST_CREATE, ask("ans"), c.RequestView)
+    assert sorted(p.volunteer_id for p in request.proposals) == ["near", "wolga"]
+
+    found = await m.call(
+        c.COORDINATOR_CANDIDATES,
+        c.CandidatesQuery(
+            coordinator_id="broker-1", area_codes=[OVERVECHT], request_id=request.request_id
+        ),
+        c.CandidateList,
+    )
+    assert [
+        (x.volunteer_id, x.tier, x.within_radius, x.already_proposed) for x in found.candidates
+    ] == [
+        ("near", "neighbourhood", True, True),
+        ("wolga", "district", True, True),
+        ("noordoost", "municipality", False, False),
+    ]
+    first = request.proposals[0]
+    await m.call(
+        c.PROPOSAL_ACCEPT,
+        c.ProposalAnswer(proposal_id=first.proposal_id, volunteer_id=first.volunteer_id),
+        c.ProposalView,
+    )
+    handed = await m.call(
+        c.COORDINATOR_REASSIGN,
+        c.CoordinatorMatch(
+            coordinator_id="broker-1",
+            area_codes=[OVERVECHT],
+            request_id=request.request_id,
+            volunteer_id="noordoost",
+        ),
+        c.RequestView,
+    )
+    assert handed.state == "matched"
+    assert handed.matched_volunteer_id == "noordoost"
+    assert handed.matched_by == "broker-1"
+    cancelled = await m.call(
+        c.COORDINATOR_CANCEL,
+        c.CoordinatorCancel(
+            coordinator_id="broker-1",
+            area_codes=[OVERVECHT],
+            request_id=request.request_id,
+            note="Mevrouw is verhuisd",
+        ),
+        c.RequestView,
+    )
+    assert cancelled.state == "cancelled"
+    assert cancelled.cancelled_by == "broker-1"
+    matched = await published(m, nats_url, "samen.evt.request.matched.", 2)
+    assert [e.data["volunteer_id"] for e in matched] == [first.volunteer_id, "noordoost"]
+    with pytest.raises(Conflict):
+        await m.call(
+            c.REQUEST_COMPLETE,
+            c.RequestComplete(request_id=request.request_id, actor_id="ans"),
+            c.RequestView,
+        )
