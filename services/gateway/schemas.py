@@ -216,3 +216,12 @@ class InboxItemOut(BaseModel):
 class InboxOut(BaseModel):
     unread: int
     items: list[InboxItemOut]
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor_id: str
+    action: str
+    subject_type: str
+    subject_id: str
+    area: str | None

@@ -328,7 +328,9 @@ async def export(gateway: Gateway, principal: Principal) -> dict[str, object]:
     registry = await gateway.registry.export(member_id)
     matching = await gateway.matching.export(member_id)
     notify = await gateway.notify.export(member_id)
-    audit = await gateway.store.audit_entries(actor_id=member_id, limit=1000)
+    # Who looked at my details or my requests (coordinators, from the audit log).
+    looked_at = [member_id, *(r.request_id for r in matching.requests)]
+    audit = await gateway.store.audit_entries(subject_ids=looked_at, limit=1000)
     return {
         "member_id": member_id,
         "gateway": {

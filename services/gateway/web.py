@@ -8,6 +8,7 @@ few lines of script and redraws itself; without script it is simply reloaded by 
 import csv
 from datetime import datetime
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,9 +160,9 @@ def render_error(
             problem=problem,
         )
     except Exception:  # the error page itself must never fail
+        title, detail = escape(problem.title), escape(problem.detail or "")
         return HTMLResponse(
-            f"<!doctype html><title>{problem.title}</title><h1>{problem.title}</h1>"
-            f"<p>{problem.detail or ''}</p>",
+            f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>",
             status_code=problem.status,
             headers=headers,
         )

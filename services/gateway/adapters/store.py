@@ -218,11 +218,18 @@ class GatewayStore:
             await db.commit()
 
     async def audit_entries(
-        self, *, actor_id: str | None = None, limit: int = 100
+        self,
+        *,
+        actor_id: str | None = None,
+        subject_ids: list[str] | None = None,
+        limit: int = 100,
     ) -> list[AuditEntry]:
         query = select(audit_log).order_by(audit_log.c.at.desc()).limit(limit)
         if actor_id:
             query = query.where(audit_log.c.actor_id == actor_id)
+        if subject_ids is not None:
+            query = query.where(audit_log.c.subject_id.in_(subject_ids))
+
         async with self._sessions() as db:
             rows = (await db.execute(query)).all()
         return [

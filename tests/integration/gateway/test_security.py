@@ -268,6 +268,14 @@ async def test_a_coordinator_view_of_a_request_goes_to_the_audit_log(
         seen = await client.get(f"/api/v1/requests/{request_id}", headers=headers)
         assert seen.status_code == 200
         assert seen.json()["description"] == "Boodschappen"
+        audit = await client.get("/api/v1/coordinator/audit", headers=headers)
+        assert audit.status_code == 200
+        assert [(e["action"], e["subject_id"]) for e in audit.json()] == [
+            ("request.view", request_id)
+        ]
+        resident_headers = await running_gateway.bearer(client, "riet@example.nl")
+        refused = await client.get("/api/v1/coordinator/audit", headers=resident_headers)
+        assert refused.status_code == 403
     entries = await running_gateway.gateway.store.audit_entries()
     assert [(e.action, e.subject_id) for e in entries] == [("request.view", request_id)]
 

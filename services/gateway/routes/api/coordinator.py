@@ -12,6 +12,7 @@ from services.gateway import usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
+    AuditOut,
     BoardOut,
     CoordinatorMatchBody,
     OnBehalfMember,
@@ -65,7 +66,27 @@ async def match(
 ) -> RequestOut:
     """Match a request of my area to a volunteer by hand."""
     view = await usecases.coordinator_match(gateway, principal, request_id, body.volunteer_id)
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[body.volunteer_id],
+        area=view.neighbourhood,
+    )
     return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+async def audit_log(
+    principal: Coordinator,
+    gateway: GatewayDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    """Looks at personal data: an admin sees everyone's, a coordinator their own."""
+    entries = await gateway.store.audit_entries(
+        actor_id=None if principal.has("admin") else principal.member_id, limit=limit
+    )
+    return [AuditOut(**vars(entry)) for entry in entries]
 
 
 @router.post("/members", status_code=status.HTTP_201_CREATED, response_model=Registered)
