@@ -1,9 +1,11 @@
 """Volunteer profiles: availability and the certificate of conduct. Pure rules."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.registry.domain.volunteers import draft_profile, is_available, normalise_slots
 from shared.errors import Invalid
@@ -121,3 +123,27 @@ def test_languages_and_categories_are_deduplicated() -> None:
     )
     assert draft.categories == ["groceries", "transport"]
     assert draft.languages == ["nl", "ar"]
+
+
+times = st.integers(0, 24 * 4).map(lambda q: f"{q * 15 // 60:02d}:{q * 15 % 60:02d}")
+slots = st.builds(
+    lambda day, span: AvailabilitySlot(weekday=day, start=min(span), end=max(span)),
+    st.integers(0, 6),
+    st.tuples(times, times).filter(lambda span: span[0] != span[1]),
+)
+
+
+@given(
+    st.lists(slots, max_size=6),
+    st.integers(0, 7 * 24 * 4 - 1),
+    st.integers(1, 16),
+)
+def test_merging_slots_never_changes_who_is_available(
+    given_slots: list[AvailabilitySlot], start_quarter: int, quarters: int
+) -> None:
+    start = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(minutes=15 * start_quarter)
+    end = start + timedelta(minutes=15 * quarters)
+    merged = normalise_slots(given_slots)
+    assert is_available(merged, flexible=False, start=start, end=end) == is_available(
+        given_slots, flexible=False, start=start, end=end
+    )
