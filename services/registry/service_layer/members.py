@@ -372,6 +372,8 @@ async def update_member(
         stopped = "volunteer" in old_roles and "volunteer" not in new_roles
         if area_moved or consent_moved or stopped:
             await volunteers.announce_profile(uow, updated, deactivate=stopped)
+        if "coordinator" in old_roles and "coordinator" not in new_roles:
+            await _leave_cooperatives(uow, member_id)
         try:
             await uow.commit()
         except IntegrityError:
@@ -471,6 +473,14 @@ async def export_member(
     )
 
 
+async def _leave_cooperatives(uow: RegistryUnitOfWork, member_id: str) -> None:
+    """No longer a coordinator anywhere; each cooperative concerned announces its new state."""
+    for coop_id in await uow.repo.remove_coordinator_everywhere(member_id):
+        coop = await uow.repo.cooperative(coop_id)
+        if coop is not None:
+            announce(uow, coop, created=False)
+
+
 async def erase_member(
     *, member_id: str, uow: RegistryUnitOfWork, actor_id: str | None = None
 ) -> MemberErasure:
@@ -485,10 +495,7 @@ async def erase_member(
         await uow.repo.delete_profile(member_id)
         await uow.repo.delete_import_keys(member_id)
         await uow.repo.remove_manager_everywhere(member_id)
-        for coop_id in await uow.repo.remove_coordinator_everywhere(member_id):
-            coop = await uow.repo.cooperative(coop_id)
-            if coop is not None:
-                announce(uow, coop, created=False)
+        await _leave_cooperatives(uow, member_id)
         uow.emit(MemberErased(member_id=member_id), member_area(row))
         await uow.commit()
     return MemberErasure(member_id=member_id, erased_at=now)

@@ -252,3 +252,23 @@ async def test_an_area_filter_that_is_no_cbs_code_is_invalid(registry: RegistryR
     ):
         with pytest.raises(Invalid, match="not a CBS area code"):
             await registry.rpc.call("registry", verb, query)
+
+
+async def test_a_member_who_is_no_longer_a_coordinator_leaves_their_cooperatives(
+    registry: RegistryRuntime, nats_url: str
+) -> None:
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    await registry.rpc.call(
+        "registry",
+        c.MEMBER_UPDATE,
+        c.MemberUpdate(member_id=coordinator.member_id, roles=["resident"]),
+    )
+    coop = await registry.rpc.call(
+        "registry",
+        c.COOPERATIVE_GET,
+        c.CooperativeRef(cooperative_id="utrecht-overvecht"),
+        result=c.CooperativeInfo,
+    )
+    assert coop.coordinator_ids == []
+    updates = await events_of(nats_url, CooperativeUpdated.TYPE, 2)
+    assert updates[-1].payload(CooperativeUpdated).coordinator_ids == []
