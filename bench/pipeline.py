@@ -1,0 +1,284 @@
+"""The whole pipeline: requests posted through the gateway at a constant rate, each leading to
+proposals (matching) and notifications (notify), on a real NATS and PostgreSQL (SQLite when no
+PostgreSQL runs). Utrecht is seeded with 5,000 volunteers first.
+
+For each request: the time from the POST to the first proposal reaching a volunteer (inbox item
+written and `notification.sent`). Requests are urgent so that quiet hours never hold them.
+
+Prints the latency at a moderate rate, the sustained rate at a high one, the ratio to the raw
+JetStream consume rate measured in the same run, the idle memory of the whole stack and the time
+from `samen up` to ready.
+
+Run: `.venv/bin/python -m bench.pipeline [--volunteers 5000] [--rate 50] [--high-rate 200]`
+"""
+
+import argparse
+import asyncio
+import collections
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+
+from bench.baseline import jetstream_ceilings
+from bench.common import constant_rate, save, show, summary_ms
+from bench.stack import BenchStack, bench_stack, stack_memory_mb
+from shared.events import Envelope, MatchProposed, NotificationSent
+
+UTRECHT_PC4 = Path(__file__).resolve().parent.parent / "shared/data/utrecht/utrecht_pc4_wijk.csv"
+OVERVECHT_PC4 = ("3561", "3562", "3563", "3564")
+CATEGORIES = ("groceries", "transport", "company", "digital", "odd_jobs", "garden")
+
+
+def residential_pc4() -> list[str]:
+    with UTRECHT_PC4.open() as f:
+        return [row["pc4"] for row in csv.DictReader(f) if row["wijk_code"]]
+
+
+def volunteers_csv(path: Path, count: int) -> None:
+    pc4s = residential_pc4()
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(
+            [
+                "name",
+                "email",
+                "postcode",
+                "house_number",
+                "roles",
+                "consent_matching",
+                "categories",
+                "flexible",
+                "radius_km",
+                "languages",
+            ]
+        )
+        for n in range(count):
+            out.writerow(
+                [
+                    f"Vrijwilliger {n}",
+                    f"v{n}@bench.example",
+                    pc4s[n % len(pc4s)],
+                    str(n + 1),
+                    "resident;volunteer",
+                    "ja",
+                    ";".join(CATEGORIES[n % 3 : n % 3 + 3]),
+                    "ja",
+                    "5",
+                    "nl",
+                ]
+            )
+
+
+def seed_volunteers(bench: BenchStack, count: int) -> float:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "volunteers.csv"
+        volunteers_csv(path, count)
+        env = dict(bench.stack.env)
+        env["SAMEN_DATABASE_URL"] = bench.database_urls["registry"]
+        subprocess.run(
+            [sys.executable, "-m", "samen", "members", "import", str(path)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - started
+
+
+async def wait_for_read_model(nats_url: str, timeout: float = 600) -> None:
+    """Until registry published everything and matching and notify caught up."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    try:
+        while time.monotonic() < deadline:
+            pending = 0
+            for durable in ("matching", "notify"):
+                info = await js.consumer_info("SAMEN_EVENTS", durable)
+                pending += info.num_pending + info.num_ack_pending
+            health = await nc.request("samen.rpc.registry.health", b"{}", timeout=5)
+            registry_backlog = int(json.loads(health.data)["result"]["outbox_backlog"])
+            quiet = quiet + 1 if pending == 0 and registry_backlog == 0 else 0
+            if quiet >= 3:
+                return
+            await asyncio.sleep(1)
+    finally:
+        await nc.close()
+    raise TimeoutError("the services did not catch up with the seeded volunteers")
+
+
+class Watcher:
+    """Follows match.proposed and notification.sent to time each request's first delivery."""
+
+    def __init__(self) -> None:
+        self.posted: dict[str, float] = {}
+        self.delivered: dict[str, float] = {}
+        self.proposed_to: dict[str, collections.deque[str]] = collections.defaultdict(
+            collections.deque
+        )
+
+    async def start(self, url: str) -> None:
+        self.nc = await nats.connect(url)
+        await self.nc.subscribe("samen.evt.match.proposed.>", cb=self._proposed)
+        await self.nc.subscribe("samen.evt.notification.sent.>", cb=self._sent)
+
+    async def _proposed(self, msg: Any) -> None:
+        data = Envelope.model_validate_json(msg.data).payload(MatchProposed)
+        self.proposed_to[data.volunteer_id].append(data.request_id)
+
+    async def _sent(self, msg: Any) -> None:
+        now = time.perf_counter()
+        data = Envelope.model_validate_json(msg.data).payload(NotificationSent)
+        if data.template != "proposal":
+            return
+        queue = self.proposed_to.get(data.recipient_id)
+        if queue:
+            request_id = queue.popleft()
+            self.delivered.setdefault(request_id, now)
+
+    def latencies(self, request_ids: list[str]) -> list[float]:
+        return [self.delivered[r] - self.posted[r] for r in request_ids if r in self.delivered]
+
+    async def stop(self) -> None:
+        await self.nc.close()
+
+
+async def residents(base: str, count: int) -> list[dict[str, str]]:
+    headers = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for n in range(count):
+            email = f"bewoner-{uuid.uuid4().hex[:8]}@bench.example"
+            body = {
+                "name": f"Bewoner {n}",
+                "email": email,
+                "password": "lang-genoeg-wachtwoord",
+                "postcode": OVERVECHT_PC4[n % len(OVERVECHT_PC4)],
+                "house_number": str(n + 1),
+            }
+            (await client.post(f"{base}/api/v1/auth/register", json=body)).raise_for_status()
+            login = await client.post(
+                f"{base}/api/v1/auth/login",
+                json={"email": email, "password": body["password"]},
+            )
+            login.raise_for_status()
+            headers.append({"Authorization": f"Bearer {login.json()['access_token']}"})
+    return headers
+
+
+async def run_phase(
+    base: str, watcher: Watcher, auth: list[dict[str, str]], rate: float, seconds: float
+) -> dict[str, Any]:
+    ids: list[str] = []
+    counter = 0
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def post() -> bool:
+            nonlocal counter
+            counter += 1
+            scheduled = time.perf_counter()
+            response = await client.post(
+                f"{base}/api/v1/requests",
+                headers=auth[counter % len(auth)],
+                json={"category": "groceries", "description": "Boodschappen", "urgent": True},
+            )
+            if response.status_code != 201:
+                return False
+            request_id = response.json()["id"]
+            watcher.posted[request_id] = scheduled
+            ids.append(request_id)
+            return True
+
+        started = time.perf_counter()
+        load = await constant_rate(post, rate=rate, seconds=seconds)
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline and any(r not in watcher.delivered for r in ids):
+        await asyncio.sleep(0.2)
+    latencies = watcher.latencies(ids)
+    last = max((watcher.delivered[r] for r in ids if r in watcher.delivered), default=started)
+    return {
+        "offered_per_s": rate,
+        "posted": load.ok,
+        "post_errors": load.errors,
+        "delivered": len(latencies),
+        "sustained_per_s": round(len(latencies) / max(last - started, 1e-9), 1),
+        **summary_ms(latencies),
+    }
+
+
+async def measure(volunteers: int, rate: float, high_rate: float, seconds: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {"volunteers": volunteers}
+    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
+    with bench_stack(env) as bench:
+        figures["database"] = bench.database
+        figures["ready_after_s"] = round(bench.stack.ready_after, 2)
+        print(f"samen up ready in {figures['ready_after_s']} s; seeding {volunteers} volunteers")
+        figures["seed_import_s"] = round(seed_volunteers(bench, volunteers), 1)
+        await wait_for_read_model(bench.nats.url)
+        await asyncio.sleep(3)
+        figures["idle_memory_mb"] = stack_memory_mb(bench.stack)
+        auth = await residents(bench.stack.url, 20)
+        watcher = Watcher()
+        await watcher.start(bench.nats.url)
+        try:
+            print(f"phase 1: {rate}/s for {seconds} s")
+            figures["at_rate"] = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
+            print(f"phase 2: {high_rate}/s for {seconds} s")
+            figures["at_high_rate"] = await run_phase(
+                bench.stack.url, watcher, auth, high_rate, seconds
+            )
+        finally:
+            await watcher.stop()
+        ceilings = await jetstream_ceilings(bench.nats.url, messages=20_000)
+        figures["raw_consume_msgs_per_s"] = ceilings["consume_msgs_per_s"]
+    figures["sustained_ratio_to_raw_consume"] = round(
+        figures["at_high_rate"]["sustained_per_s"] / figures["raw_consume_msgs_per_s"], 4
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--volunteers", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--high-rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    f = asyncio.run(measure(args.volunteers, args.rate, args.high_rate, args.seconds))
+    low, high = f["at_rate"], f["at_high_rate"]
+    show(
+        f"Pipeline: POST /requests -> proposal delivered "
+        f"({f['database']}, {f['volunteers']} volunteers)",
+        [
+            (
+                f"at {low['offered_per_s']}/s: p50 / p95 / p99",
+                f"{low['p50_ms']} / {low['p95_ms']} / {low['p99_ms']} ms "
+                f"({low['delivered']} of {low['posted']} delivered)",
+            ),
+            (
+                f"at {high['offered_per_s']}/s: sustained",
+                f"{high['sustained_per_s']}/s, p99 {high['p99_ms']} ms "
+                f"({high['delivered']} of {high['posted']} delivered, {high['post_errors']} errors)",
+            ),
+            ("raw JetStream consume (same run)", f"{f['raw_consume_msgs_per_s']:,} msg/s"),
+            ("sustained / raw consume", f"{f['sustained_ratio_to_raw_consume']}"),
+            ("idle memory of the whole stack", f"{f['idle_memory_mb']} MB"),
+            ("samen up -> ready", f"{f['ready_after_s']} s"),
+            (f"seeding {f['volunteers']:,} volunteers (import)", f"{f['seed_import_s']} s"),
+        ],
+    )
+    print(f"\nsaved to {save('pipeline', f)}")
+
+
+if __name__ == "__main__":
+    main()
