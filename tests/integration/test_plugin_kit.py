@@ -63,3 +63,13 @@ def test_a_plugin_needs_its_cooperative_and_area() -> None:
         "plugin-oost",
         "samen.evt.*.*.GM0344.WK034405.>",
     )
+
+
+def test_samen_plugin_nats_user_prints_the_block_for_auth_conf() -> None:
+    from typer.testing import CliRunner
+
+    from samen.cli import app
+
+    result = CliRunner().invoke(app, ["plugin", "nats-user", "overvecht", "WK034403"])
+    assert result.exit_code == 0, result.output
+    assert result.output == nats_user_block("overvecht", "WK034403")
