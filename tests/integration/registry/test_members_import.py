@@ -11,11 +11,15 @@ import nats
 from sqlalchemy import func, select
 
 from services.registry.adapters.orm import members, volunteer_profiles
+from services.registry.bootstrap import RegistryRuntime
+from services.registry.service_layer.imports import import_members
+from shared.contracts import registry as c
 from shared.db import create_engine
 from shared.subjects import EVENTS_STREAM
 from tests.conftest import REPO
 from tests.integration.registry.conftest import personal
 from tests.integration.registry.csvgen import member_rows, write_csv
+from tests.integration.registry.test_members_rpc import make_coordinator
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -117,3 +121,40 @@ async def test_rejected_rows_are_reported_by_line_and_all_or_nothing_imports_not
     assert code == 1  # rows were rejected, but the valid ones landed
     assert "✓ 2 imported (1 volunteers), 0 already imported, 3 rejected" in out
     assert await counts(url) == (2, 1)
+
+
+async def test_people_without_email_or_phone_are_imported_through_their_coordinator(
+    registry: RegistryRuntime,
+) -> None:
+    personal("Testpersoon", "example.org")
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    rows = member_rows(3)
+    for row in rows:
+        row.update(email="", phone="", postcode="3563 AB")
+    without = await import_members(rows, uow_factory=registry.make_uow)
+    assert without.imported == 0
+    assert {r.reason.split(":")[0] for r in without.rejected} == {"email"}
+
+    progress: list[tuple[str, int, int]] = []
+    report = await import_members(
+        rows,
+        uow_factory=registry.make_uow,
+        registered_by=coordinator.member_id,
+        progress=lambda *step: progress.append(step),
+    )
+    assert report.imported == 3 and not report.rejected
+    assert progress[-1] == ("import", 3, 3)
+    listed = await registry.rpc.call(
+        "registry",
+        c.MEMBER_LIST,
+        c.MemberListQuery(actor_id=coordinator.member_id, q="testpersoon"),
+        result=c.MemberList,
+    )
+    assert listed.total == 3
+    contact = await registry.rpc.call(
+        "registry",
+        c.MEMBER_CONTACT,
+        c.MemberRef(member_id=listed.members[0].member_id),
+        result=c.MemberContact,
+    )
+    assert contact.via_coordinator_id == coordinator.member_id
