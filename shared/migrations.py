@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, pool
+from sqlalchemy import MetaData, create_engine, pool, text
 
 from shared.db import sync_url
 
@@ -47,5 +47,9 @@ def run_env(metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one after the other; the lock ends with
+                # the migration's transaction.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
             context.run_migrations()
     engine.dispose()

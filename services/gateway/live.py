@@ -112,7 +112,9 @@ class LiveHub:
                 return
             self.publish(event)
 
-        broker.subscriber(ALL_EVENTS, title="gateway live updates")(on_event)
+        # no_reply: events published to JetStream carry the PubAck inbox as reply subject;
+        # answering it would confuse the publisher.
+        broker.subscriber(ALL_EVENTS, title="gateway live updates", no_reply=True)(on_event)
 
     def publish(self, event: Envelope) -> None:
         self.received += 1

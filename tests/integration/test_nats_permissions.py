@@ -251,18 +251,8 @@ async def events_flow_through_outboxes_and_consumers(
         await eventually(lambda: taken("notify", request_seq), message="notify took it")
 
 
-# A FastStream subscriber answers a message's reply subject unless told `no_reply=True`; a core
-# subscription to samen.evt.> receives each event with its publisher's JetStream ack inbox as
-# reply subject, so it would send a bogus answer there. The gateway user may not publish on
-# _INBOX (refused, so no harm); until its live subscriber sets no_reply, that refusal is known.
-GATEWAY_EVENT_REPLY = re.compile(r'user:gateway" - Publish Violation - Subject "_INBOX\.')
-
-
 def assert_no_violations(violations: list[str]) -> None:
-    known = [v for v in violations if GATEWAY_EVENT_REPLY.search(v)]
-    assert [v for v in violations if v not in known] == []
-    if known:
-        pytest.xfail("the gateway's live event subscriber answers events (needs no_reply=True)")
+    assert violations == []
 
 
 # ------------------------------------------------------------------ services
