@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from services.gateway import problems
 from services.gateway.bootstrap import Gateway
@@ -31,6 +32,16 @@ log = get_logger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Samen API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/docs-assets/swagger-ui-standalone-preset.js"></script>
+<script src="/static/docs.js"></script></body></html>
+"""
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -91,6 +102,8 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         ),
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from vendored files, not from a CDN
+        redoc_url=None,
     )
     problems.install(app)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -110,6 +123,18 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(
+            DOCS_PAGE,
+            headers={
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+            },
+        )
+
     return app
 
 

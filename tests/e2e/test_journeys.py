@@ -348,3 +348,23 @@ def test_the_information_point_registers_a_resident_and_asks_on_their_behalf(
         assert "Gerrit" not in page.content()  # categories and days, never names
     finally:
         context.close()
+
+
+def test_the_api_docs_render_from_the_site_itself(system: RunningSystem, browser: Any) -> None:
+    check = expect()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                outside.append(request.url) if not request.url.startswith(system.url) else None
+            ),
+        )
+        page.goto(f"{system.url}/docs")
+        check(page.locator(".swagger-ui .info .title")).to_contain_text("Samen", timeout=TIMEOUT_MS)
+        check(page.locator(".opblock-summary-path").first).to_be_visible()
+        assert outside == []
+    finally:
+        context.close()
