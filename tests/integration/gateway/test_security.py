@@ -11,7 +11,7 @@ from nats.aio.client import Client as NatsClient
 
 from services.gateway.security import CSRF_HEADER
 from shared.areas import AreaRef
-from shared.events import RequestMatched, envelope
+from shared.events import RequestEscalated, RequestMatched, envelope
 from tests.integration.gateway.conftest import PASSWORD, RunningGateway
 from tests.integration.gateway.fakes import OOST, OVERVECHT
 
@@ -327,3 +327,30 @@ async def test_only_volunteers_see_proposals(running_gateway: RunningGateway) ->
         response = await client.get("/api/v1/volunteers/me/proposals", headers=headers)
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_a_coordinator_board_stream_carries_requests_of_their_areas_only(
+    running_gateway: RunningGateway,
+) -> None:
+    async with running_gateway.client() as client:
+        headers = await coordinator_of_overvecht(running_gateway, client)
+        nats = NatsClient()
+        await nats.connect(running_gateway.nats_url)
+        try:
+            async with client.stream("GET", "/api/v1/events", headers=headers) as stream:
+                events = sse_events(stream.aiter_lines())
+                assert (await anext(events))[0] == "ready"
+                for request_id, code in (("in-oost", OOST), ("in-overvecht", OVERVECHT)):
+                    event = envelope(
+                        RequestEscalated(
+                            request_id=request_id, cooperative_id=None, reason="no_candidates"
+                        ),
+                        source="matching",
+                        area=AreaRef.from_code(code),
+                    )
+                    await nats.publish(event.subject, event.model_dump_json().encode())
+                name, data = await asyncio.wait_for(anext(events), 10)
+        finally:
+            await nats.close()
+    assert name == "board"
+    assert json.loads(data)["request_id"] == "in-overvecht"
