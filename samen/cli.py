@@ -108,7 +108,10 @@ def provision() -> None:
 
     async def go() -> None:
         nc = await nats.connect(
-            settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
+            settings.nats_servers(),
+            user=settings.nats_user,
+            password=settings.nats_password,
+            inbox_prefix=settings.reply_inbox(),
         )
         try:
             await provision_streams(nc.jetstream(), replicas=settings.stream_replicas)

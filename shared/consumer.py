@@ -54,7 +54,9 @@ class EventConsumer:
         uow_factory: Callable[[], UnitOfWork],
         handlers: Mapping[str, EventHandler],
         retry_base_seconds: float = 1.0,
+        reply_inbox: str = "_INBOX",
     ) -> None:
+        self._reply_inbox = reply_inbox
         self.spec = spec
         self._broker = broker
         self._uow_factory = uow_factory
@@ -75,6 +77,7 @@ class EventConsumer:
             durable=self.spec.durable,
             pull_sub=PullSub(batch_size=1, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
+            inbox_prefix=f"{self._reply_inbox}.".encode(),
             title=f"{self.spec.durable}:consume",
             description=self.spec.description or None,
         )(self.on_message)

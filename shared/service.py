@@ -67,6 +67,7 @@ def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
         max_reconnect_attempts=-1,  # a service outlives a NATS restart
         reconnect_time_wait=1,
         connect_timeout=5,
+        inbox_prefix=settings.reply_inbox(),
         # Per-message "Received/Processed" lines are debug detail, not operator news.
         logger=logging.getLogger(f"faststream.{name}"),
         log_level=logging.DEBUG,
@@ -165,6 +166,7 @@ class ServiceRuntime:
             uow_factory=uow_factory or self.uow,
             handlers=handlers,
             retry_base_seconds=self._retry_base,
+            reply_inbox=self.settings.reply_inbox(),
         )
         consumer.register()
         self.consumers.append(consumer)

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
 
+    def reply_inbox(self) -> str:
+        """Where this connection's replies arrive: `_INBOX_<user>` when it has a NATS user, so
+        a user may read its own replies and nobody else's (deploy/nats/auth.conf)."""
+        return f"_INBOX_{self.nats_user}" if self.nats_user else "_INBOX"
+
     def nats_servers(self) -> list[str]:
         return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 

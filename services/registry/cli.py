@@ -75,6 +75,7 @@ async def publish_events(runtime: RegistryRuntime) -> None:
                 settings.nats_servers(),
                 user=settings.nats_user,
                 password=settings.nats_password,
+                inbox_prefix=settings.reply_inbox(),
                 connect_timeout=2,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,

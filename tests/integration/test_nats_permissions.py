@@ -131,8 +131,9 @@ class Connection:
 
 @asynccontextmanager
 async def connect(
-    nats_: SecuredNats, user: str, *, inbox_prefix: str = "_INBOX"
+    nats_: SecuredNats, user: str, *, inbox_prefix: str | None = None
 ) -> AsyncIterator[Connection]:
+    """Connect as `user`, with its own reply inbox (`_INBOX_<user>`) unless told otherwise."""
     errors: list[str] = []
 
     async def on_error(exc: Exception) -> None:
@@ -143,7 +144,7 @@ async def connect(
         user=user,
         password=nats_.password(user),
         error_cb=on_error,
-        inbox_prefix=inbox_prefix,
+        inbox_prefix=inbox_prefix or Settings(nats_user=user).reply_inbox(),
         allow_reconnect=False,
     )
     try:
@@ -307,6 +308,11 @@ async def test_a_service_cannot_speak_for_another(secured_nats: SecuredNats) -> 
         # Answering its own verbs only in its queue group: no listening in on its requests.
         await registry.nc.subscribe("samen.rpc.registry.>")
         assert await registry.refused("samen.rpc.registry.>")
+        # Replies (which may carry personal data) reach only the service that asked.
+        await registry.nc.subscribe("_INBOX_gateway.>")
+        assert await registry.refused("_INBOX_gateway.>")
+        await registry.nc.subscribe("_INBOX.>")
+        assert await registry.refused("_INBOX.>")
 
 
 def test_every_event_aggregate_and_durable_consumer_has_its_permissions() -> None:
