@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters.orm import (
+    UtcDateTime,
     candidates,
     cooperative_areas,
     cooperatives,
@@ -510,27 +511,15 @@ class ReadModel:
     ) -> list[VolunteerSnapshot]:
         """Eligible volunteers offering `category` in one ring around `area` (one index range):
         its neighbourhood, the rest of its district, or the rest of its municipality."""
-        c = candidates.c
-        where: list[Any] = [c.category == category]
-        if scope == "neighbourhood":
-            where.append(c.neighbourhood == area.neighbourhood)
-        elif scope == "rest_of_district":
-            where += [c.district == area.district, c.neighbourhood != area.neighbourhood]
-        else:
-            where += [c.municipality == area.municipality, c.district != area.district]
-        statement = (
-            select(
-                c.member_id,
-                c.municipality,
-                c.district,
-                c.neighbourhood,
-                volunteers,
-                *_stat_columns(c.member_id, now - timedelta(days=fairness_days)),
-            )
-            .join(volunteers, volunteers.c.member_id == c.member_id)
-            .where(*where)
-        )
-        rows = (await self.session.execute(statement)).all()
+        params = {
+            "category": category,
+            "municipality": area.municipality,
+            "district": area.district,
+            "neighbourhood": area.neighbourhood,
+            "since": now - timedelta(days=fairness_days),
+        }
+        statement = _RING_QUERIES[scope]
+        rows = (await self.session.execute(statement, params)).all()
         return [
             _snapshot(r, AreaRef(municipality=r[1], district=r[2], neighbourhood=r[3]), None)
             for r in rows
@@ -580,7 +569,7 @@ class ReadModel:
         return out
 
 
-def _stat_columns(member_id: Any, since: datetime) -> list[Any]:
+def _stat_columns(member_id: Any, since: Any) -> list[Any]:
     """Correlated counts per volunteer, each answered from an index: open assignments,
     assignments since `since` (fairness), answered and accepted proposals."""
 
@@ -596,6 +585,37 @@ def _stat_columns(member_id: Any, since: datetime) -> list[Any]:
         count(proposals, p.volunteer_id == member_id, p.state.in_(ANSWERED)).label("answered"),
         count(proposals, p.volunteer_id == member_id, p.state == "accepted").label("accepted"),
     ]
+
+
+def _ring_query(scope: Scope) -> Any:
+    """The candidate lookup of one ring, built once (bound parameters: category,
+    municipality, district, neighbourhood, since)."""
+    c = candidates.c
+    where: list[Any] = [c.category == bindparam("category")]
+    if scope == "neighbourhood":
+        where.append(c.neighbourhood == bindparam("neighbourhood"))
+    elif scope == "rest_of_district":
+        where += [
+            c.district == bindparam("district"),
+            c.neighbourhood != bindparam("neighbourhood"),
+        ]
+    else:
+        where += [
+            c.municipality == bindparam("municipality"),
+            c.district != bindparam("district"),
+        ]
+    return (
+        select(
+            c.member_id,
+            c.municipality,
+            c.district,
+            c.neighbourhood,
+            volunteers,
+            *_stat_columns(c.member_id, bindparam("since", type_=UtcDateTime)),
+        )
+        .join(volunteers, volunteers.c.member_id == c.member_id)
+        .where(*where)
+    )
 
 
 def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
@@ -622,3 +642,6 @@ def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
         proposals_answered=int(v.answered or 0),
         proposals_accepted=int(v.accepted or 0),
     )
+
+
+_RING_QUERIES: dict[str, Any] = {scope: _ring_query(scope) for scope in SCOPES}
