@@ -81,6 +81,7 @@ NL: dict[str, str] = {
     "flexible": "flexibel",
     "urgent": "dringend",
     "helps you": "helpt u",
+    "You help": "U helpt",
     "Phone": "Telefoon",
     "Cancel request": "Hulpvraag intrekken",
     "Help was given": "De hulp is gegeven",

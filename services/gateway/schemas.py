@@ -151,6 +151,9 @@ class RequestOut(BaseModel):
     created_at: datetime
     matched_at: datetime | None = None
     helper: Helper | None = None
+    requester: Helper | None = Field(
+        default=None, description="for the matched volunteer: whom they help"
+    )
     requester_id: str | None = None
     escalation_reason: str | None = None
 

@@ -261,11 +261,15 @@ async def request_out(
         viewer.member_id in (view.requester_id, view.entered_by) or as_coordinator
     ):
         helper = await helper_of(gateway, view.matched_volunteer_id)
+    asker = None
+    if view.matched_volunteer_id == viewer.member_id and view.state in ("matched", "done"):
+        asker = await helper_of(gateway, view.requester_id)
     return RequestOut(
         id=view.request_id,
         state=view.state,
         category=view.category,
         description=view.description,
+        requester=asker,
         needed_from=view.needed_from,
         needed_until=view.needed_until,
         flexible=view.flexible,

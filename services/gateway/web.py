@@ -74,6 +74,12 @@ def local_time(moment: datetime | None, language: str, with_time: bool = True) -
     return f"{text} {local:%H:%M}" if with_time else text
 
 
+def same_page_in(request: Request, language: str) -> str:
+    """This page's path and query, with `lang` set (a relative link)."""
+    url = request.url.include_query_params(lang=language)
+    return f"{url.path}?{url.query}"
+
+
 def render(
     request: Request,
     template: str,
@@ -108,6 +114,7 @@ def render(
             "area_name": area_name,
             "when": lambda m, with_time=True: local_time(m, language, with_time),
             "path": request.url.path,
+            "lang_url": lambda code: same_page_in(request, code),
             "notice": context.pop("notice", None) or notice_of(request, language),
             **context,
         },

@@ -111,6 +111,11 @@ def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
         card.locator("button:has-text('Ja, ik help')").click()
         volunteer.wait_for_url("**/proposals?done=accepted")
         check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
+        volunteer.locator(".card", has=volunteer.locator("[data-state=accepted]")).first.locator(
+            "a"
+        ).click()
+        check(volunteer.locator(".helper")).to_contain_text("Riet")
+        assert_accessible(volunteer)
 
         # The resident's page changes by itself.
         check(state).to_have_attribute("data-state", "matched", timeout=TIMEOUT_MS)
