@@ -111,6 +111,9 @@ class ProposalOut(BaseModel):
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
+    when: str = Field(
+        description='"flexible", or the window as an ISO 8601 interval "<from>/<until>"'
+    )
     neighbourhood: str | None
     neighbourhood_name: str | None = None
     expires_at: datetime

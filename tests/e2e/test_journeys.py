@@ -273,6 +273,13 @@ def test_a_volunteer_accepts_from_the_email_link_without_signing_in(
         return False
 
     until(email_with_links, timeout=30, message="no proposal e-mail for the volunteer")
+    (proposal,) = [
+        p
+        for p in api.http.get("/api/v1/volunteers/me/proposals", headers=youssef).json()
+        if p["request_id"] == request_id
+    ]
+    assert proposal["state"] == "pending" and proposal["category"] == "transport"
+    assert proposal["when"] == "flexible" and proposal["neighbourhood"].startswith("BU0344")
     context = browser.new_context(locale="nl-NL")
     try:
         page = context.new_page()

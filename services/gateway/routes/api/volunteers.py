@@ -13,6 +13,7 @@ from services.gateway.deps import (
 )
 from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
 from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
+from services.gateway.web import area_name
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, NotFound
@@ -34,7 +35,13 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
         needed_from=p.needed_from,
         needed_until=p.needed_until,
         flexible=p.flexible,
+        when=(
+            f"{p.needed_from.isoformat()}/{p.needed_until.isoformat()}"
+            if p.needed_from and p.needed_until and not p.flexible
+            else "flexible"
+        ),
         neighbourhood=p.neighbourhood,
+        neighbourhood_name=area_name(p.neighbourhood) or None,
         expires_at=p.expires_at,
         description=p.description if p.state in ("pending", "accepted") else None,
     )
