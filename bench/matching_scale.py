@@ -31,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bench.common import save, show, summary_ms
 from services.matching.adapters.centroids import Centroids
 from services.matching.adapters.orm import messaging
@@ -206,11 +208,13 @@ class Site:
         self.done = 0
         self.latencies: list[float] = []
         self.cpu: list[float] = []  # CPU seconds of this process (all threads) per match
+        self.engine: AsyncEngine | None = None
 
     async def run(self, count: int, *, measured: bool = True) -> None:
         """The next `count` matches, each the whole request.create use case, committed."""
-        engine = create_engine(f"sqlite+aiosqlite:///{self.path}")
-        sessions = session_factory(engine)
+        if self.engine is None:  # one engine per site, as a service has one
+            self.engine = create_engine(f"sqlite+aiosqlite:///{self.path}")
+        sessions = session_factory(self.engine)
         try:
             for n in range(self.done, self.done + count):
                 cmd = RequestCreate(
@@ -233,7 +237,11 @@ class Site:
                 self.clock.advance(timedelta(minutes=1))
         finally:
             self.done += count
-            await engine.dispose()
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
 
     def result(self) -> dict[str, Any]:
         return {
@@ -260,6 +268,8 @@ async def run_interleaved(sites: list[Site], matches: int, block: int = 50) -> N
         for site in sites:
             await site.run(min(block, matches - start))
             gc.collect()
+    for site in sites:
+        await site.close()
 
 
 def main() -> None:

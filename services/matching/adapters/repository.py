@@ -24,11 +24,11 @@ from services.matching.adapters.orm import (
     volunteers,
 )
 from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
-from services.matching.domain.rules import VolunteerSnapshot
+from services.matching.domain.rules import Slot, VolunteerSnapshot
 from shared.areas import AreaRef
 from shared.categories import Category
 from shared.errors import Conflict, NotFound
-from shared.events import AvailabilitySlot, MatchingPolicy
+from shared.events import MatchingPolicy
 
 ANSWERED = ("accepted", "declined", "expired")
 # Rings around a request, nearest first; each is one index range of `candidates`.
@@ -186,7 +186,7 @@ class RequestRepository:
         return await self.get(request_id)
 
     async def add(self, request: HelpRequest) -> None:
-        await self.session.execute(insert(requests).values(**_request_row(request), version=1))
+        await self.session.execute(_INSERT_REQUEST, {**_request_row(request), "version": 1})
         request.version = 1
         self._seen[request.id] = {}
         await self._save_proposals(request)
@@ -209,7 +209,7 @@ class RequestRepository:
         seen = self._seen.setdefault(request.id, {})
         new = [_proposal_row(p) for p in request.proposals if p.id not in seen]
         if new:
-            await self.session.execute(insert(proposals), new)
+            await self.session.execute(_INSERT_PROPOSALS, new)
         for p in request.proposals:
             if p.id in seen and seen[p.id] != p.state:
                 await self.session.execute(
@@ -249,7 +249,7 @@ class RequestRepository:
             if at is not None
         ]
         if rows:
-            await self.session.execute(insert(timers), rows)
+            await self.session.execute(_INSERT_TIMERS, rows)
 
     # -- queries ------------------------------------------------------------------
 
@@ -315,9 +315,7 @@ class ReadModel:
         self.session = session
 
     async def member_row(self, member_id: str) -> Any:
-        return (
-            await self.session.execute(select(members).where(members.c.member_id == member_id))
-        ).one_or_none()
+        return (await self.session.execute(_MEMBER, {"member_id": member_id})).one_or_none()
 
     async def volunteer_row(self, member_id: str) -> Any:
         return (
@@ -481,20 +479,7 @@ class ReadModel:
     async def policy_for(self, area: AreaRef) -> tuple[str | None, MatchingPolicy]:
         """The most local cooperative whose areas hold `area`, and its policy."""
         codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
-        rows = (
-            await self.session.execute(
-                select(
-                    cooperative_areas.c.area_code,
-                    cooperatives.c.cooperative_id,
-                    cooperatives.c.policy,
-                )
-                .join(
-                    cooperatives,
-                    cooperatives.c.cooperative_id == cooperative_areas.c.cooperative_id,
-                )
-                .where(cooperative_areas.c.area_code.in_(codes))
-            )
-        ).all()
+        rows = (await self.session.execute(_POLICIES, {"codes": codes})).all()
         for code in codes:  # most specific first
             for row in sorted(r for r in rows if r.area_code == code):
                 return row.cooperative_id, MatchingPolicy.model_validate(row.policy or {})
@@ -630,7 +615,7 @@ def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
         radius_km=float(v.radius_km),
         languages=frozenset(v.languages),
         # validated when the profile event came in
-        availability=tuple(AvailabilitySlot.model_construct(**s) for s in v.availability),
+        availability=tuple(Slot(s["weekday"], s["start"], s["end"]) for s in v.availability),
         flexible=bool(v.flexible),
         max_open=int(v.max_open),
         active=bool(v.active),
@@ -644,4 +629,14 @@ def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
     )
 
 
+# Statements of the matching path, built once (building one costs more than running it).
 _RING_QUERIES: dict[str, Any] = {scope: _ring_query(scope) for scope in SCOPES}
+_MEMBER = select(members).where(members.c.member_id == bindparam("member_id"))
+_POLICIES = (
+    select(cooperative_areas.c.area_code, cooperatives.c.cooperative_id, cooperatives.c.policy)
+    .join(cooperatives, cooperatives.c.cooperative_id == cooperative_areas.c.cooperative_id)
+    .where(cooperative_areas.c.area_code.in_(bindparam("codes", expanding=True)))
+)
+_INSERT_REQUEST = insert(requests)
+_INSERT_PROPOSALS = insert(proposals)
+_INSERT_TIMERS = insert(timers)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from shared.areas import AreaRef
@@ -27,6 +27,17 @@ Tier = Literal["neighbourhood", "district", "municipality", "elsewhere"]
 TIERS: tuple[Tier, ...] = ("neighbourhood", "district", "municipality", "elsewhere")
 
 LatLon = tuple[float, float]
+
+
+class Slot(NamedTuple):
+    """A weekly slot (like `shared.events.AvailabilitySlot`, without validation cost)."""
+
+    weekday: int  # 0 = Monday
+    start: str  # "HH:MM", local time
+    end: str  # "HH:MM", "24:00" for midnight
+
+
+WeeklySlot = Slot | AvailabilitySlot
 
 
 def haversine_km(a: LatLon, b: LatLon) -> float:
@@ -71,7 +82,7 @@ class VolunteerSnapshot:
     categories: frozenset[str]
     radius_km: float
     languages: frozenset[str] = frozenset({"nl"})
-    availability: tuple[AvailabilitySlot, ...] = ()
+    availability: tuple[WeeklySlot, ...] = ()
     flexible: bool = False
     max_open: int = 3
     active: bool = True
@@ -121,7 +132,7 @@ class Ranked:
         )
 
 
-def _slot_bounds(day: datetime, slot: AvailabilitySlot) -> tuple[datetime, datetime]:
+def _slot_bounds(day: datetime, slot: WeeklySlot) -> tuple[datetime, datetime]:
     sh, sm = map(int, slot.start.split(":"))
     eh, em = map(int, slot.end.split(":"))
     start = datetime.combine(day.date(), time(sh, sm), tzinfo=LOCAL)
