@@ -198,6 +198,13 @@ class FakeWorld:
         async def inbox(q: nc.InboxQuery) -> nc.InboxPage:
             return nc.InboxPage(items=[], unread=0)
 
+        async def preferences(q: nc.MemberQuery) -> nc.Preferences:
+            return nc.Preferences(member_id=q.member_id)
+
+        async def set_preferences(update: nc.PreferencesUpdate) -> nc.Preferences:
+            values = update.model_dump(exclude_none=True)
+            return nc.Preferences(**values)
+
         for service, verb, handler in (
             ("registry", rc.AREAS_LOOKUP, lookup),
             ("registry", rc.MEMBER_REGISTER, member_register),
@@ -211,5 +218,7 @@ class FakeWorld:
             ("matching", mc.COORDINATOR_MATCH, match),
             ("matching", mc.COORDINATOR_CANDIDATES, candidates),
             ("notify", nc.INBOX_LIST, inbox),
+            ("notify", nc.PREFERENCES_GET, preferences),
+            ("notify", nc.PREFERENCES_SET, set_preferences),
         ):
             register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""The web pages: usable without JavaScript, Dutch first, and bad form input gets the form
+back with a message (never a server error)."""
+
+import pytest
+
+from tests.integration.gateway.conftest import PASSWORD, RunningGateway
+from tests.integration.gateway.test_security import form_token
+
+pytestmark = pytest.mark.integration
+
+
+async def test_pages_speak_dutch_first_and_english_on_request(
+    running_gateway: RunningGateway,
+) -> None:
+    async with running_gateway.client(headers={"Accept": "text/html"}) as client:
+        dutch = await client.get("/")
+        assert dutch.status_code == 200
+        assert '<html lang="nl">' in dutch.text and "Hulp vragen" in dutch.text
+        english = await client.get("/?lang=en")
+        assert '<html lang="en">' in english.text and "Ask for help" in english.text
+        remembered = await client.get("/register")
+        assert '<html lang="en">' in remembered.text
+
+
+async def test_signed_out_visitors_are_sent_to_log_in(running_gateway: RunningGateway) -> None:
+    async with running_gateway.client(headers={"Accept": "text/html"}) as client:
+        response = await client.get("/requests")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/requests"
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/register", {"name": "", "email": "nope", "password": "x"}),
+        ("/register", {"name": "A", "email": "a@b.nl", "password": "long enough", "postcode": "1"}),
+        ("/login", {"email": "", "password": ""}),
+    ],
+)
+async def test_bad_form_input_gets_the_form_back_with_a_message(
+    running_gateway: RunningGateway, path: str, form: dict[str, str]
+) -> None:
+    async with running_gateway.client(headers={"Accept": "text/html"}) as client:
+        page = await client.get(path)
+        response = await client.post(path, data={**form, "csrf_token": form_token(page.text)})
+    assert 400 <= response.status_code < 500
+    assert 'class="error-summary"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/ask", {"category": "rocket-science", "description": "x", "when": "any"}),
+        ("/ask", {"category": "groceries", "description": "", "when": "day", "day": "gisteren"}),
+        ("/volunteer", {"categories": "nothing", "radius_km": "ver", "max_open": "veel"}),
+        ("/me/notifications", {"quiet_start": "25:99"}),
+    ],
+)
+async def test_bad_input_on_signed_in_forms_is_never_a_server_error(
+    running_gateway: RunningGateway, path: str, form: dict[str, str]
+) -> None:
+    async with running_gateway.client(headers={"Accept": "text/html"}) as client:
+        await running_gateway.register(client, "forms@example.nl")
+        login = await client.get("/login")
+        await client.post(
+            "/login",
+            data={
+                "email": "forms@example.nl",
+                "password": PASSWORD,
+                "csrf_token": form_token(login.text),
+            },
+        )
+        page = await client.get("/ask")
+        response = await client.post(path, data={**form, "csrf_token": form_token(page.text)})
+    assert response.status_code < 500, response.text[:500]
