@@ -380,3 +380,31 @@ def test_the_api_docs_render_from_the_site_itself(system: RunningSystem, browser
         assert outside == []
     finally:
         context.close()
+
+
+def test_a_resident_downloads_their_data_and_is_then_forgotten(system: RunningSystem) -> None:
+    api = Api(system)
+    member_id = api.register("vertrek@example.nl", "3561 AB", "50", name="Piet Vertrek")
+    auth = api.login("vertrek@example.nl")
+    created = api.http.post(
+        "/api/v1/requests",
+        json={"category": "paperwork", "description": "Hulp met een formulier"},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+
+    export = api.http.get("/api/v1/me/export", headers=auth)
+    assert export.status_code == 200, export.text
+    data = export.json()
+    assert data["member_id"] == member_id
+    assert set(data) >= {"gateway", "registry", "matching", "notify"}
+    assert "Piet Vertrek" in export.text
+    assert [r["request_id"] for r in data["matching"]["requests"]] == [created.json()["id"]]
+
+    erased = api.http.delete("/api/v1/me", headers=auth)
+    assert erased.status_code == 204, erased.text
+    assert api.http.get("/api/v1/me", headers=auth).status_code == 401
+    again = api.http.post(
+        "/api/v1/auth/login", json={"email": "vertrek@example.nl", "password": PASSWORD}
+    )
+    assert again.status_code == 401
