@@ -16,7 +16,7 @@
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
-        if (fresh) {
+        if (fresh && fresh.innerHTML !== main.innerHTML) {
           main.innerHTML = fresh.innerHTML;
           if (status) status.textContent = document.documentElement.lang === "en" ? "Updated" : "Bijgewerkt";
         }
@@ -32,5 +32,9 @@
   main.dataset.live.split(" ").forEach(function (kind) {
     source.addEventListener(kind, refresh);
   });
-  source.addEventListener("ready", function () { main.dataset.liveReady = "1"; });
+  // On (re)connecting, catch up on anything that changed between drawing the page and now.
+  source.addEventListener("ready", function () {
+    main.dataset.liveReady = "1";
+    refresh();
+  });
 })();
