@@ -194,7 +194,7 @@ def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[st
     aspect = math.cos(math.radians((min_y + max_y) / 2))
     width = 720
     scale = (width - 20) / ((max_x - min_x) * aspect)
-    height = int((max_y - min_y) * scale) + 70
+    height = int((max_y - min_y) * scale) + 80
     peak = max([v for v in values.values() if v is not None] + [0])
     body = [
         "<defs><pattern id='suppressed' width='6' height='6' patternUnits='userSpaceOnUse' "
@@ -217,7 +217,6 @@ def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[st
             f"<path d='{d}' fill='{_shade(value, peak)}' stroke='#555' stroke-width='0.8'>"
             f"<title>{escape(shape.name)}: {escape(shown)}</title></path>"
         )
-    y = height - 40
     for i, (label, fill) in enumerate(
         [
             (legend["none"], "#f2f2f2"),
@@ -226,7 +225,8 @@ def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[st
             (legend["suppressed"], "url(#suppressed)"),
         ]
     ):
-        x = 10 + i * 175
+        x = 10 + (i % 2) * 340
+        y = height - 48 + (i // 2) * 26
         body.append(
             f"<rect x='{x}' y='{y}' width='18' height='18' fill='{fill}' stroke='#555'/>"
             f"<text x='{x + 24}' y='{y + 15}' font-size='14' {FONT}>{escape(label)}</text>"

@@ -1,6 +1,9 @@
 """Dutch first, English second. Texts are written in English in the code and templates;
 this table gives the Dutch (plain language, B1 level)."""
 
+from markupsafe import Markup
+
+from services.gateway.icons import pictogram
 from shared.categories import LABELS, Category
 
 LANGUAGES = ("nl", "en")
@@ -270,5 +273,5 @@ def category_label(category: str, language: str) -> str:
     return label.en if language == "en" else label.nl
 
 
-def category_icon(category: str) -> str:
-    return LABELS[Category(category)].icon
+def category_icon(category: str) -> Markup:
+    return pictogram(category)
