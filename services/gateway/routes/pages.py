@@ -3,7 +3,7 @@
 import asyncio
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,7 +25,7 @@ from shared.categories import Category
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Forbidden, NotFound, SamenError
+from shared.errors import Forbidden, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
 
 router = APIRouter(include_in_schema=False)
@@ -597,12 +597,27 @@ async def board_match(
 # ------------------------------------------------------------------ reports
 
 
+def local_day(value: str | None, *, next_day: bool = False) -> datetime | None:
+    """A date from a form as the start (or the end) of that day in Utrecht."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid("give dates as YYYY-MM-DD") from exc
+    if next_day:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0, 0), LOCAL_TIME)
+
+
 @router.get("/reports")
 async def reports_page(
     request: Request,
     principal: MaybeMember,
     gateway: GatewayDep,
     area: Annotated[str | None, Query(max_length=12)] = None,
+    since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> Response:
     language = language_of(request, principal)
 
@@ -610,7 +625,9 @@ async def reports_page(
         return translate(text, language)
 
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    start, end = reporting.period(gateway.clock.now(), None, None)
+    start, end = reporting.period(
+        gateway.clock.now(), local_day(since), local_day(until, next_day=True)
+    )
     total, weeks = await asyncio.gather(
         gateway.matching.figures(
             mc.FiguresQuery(area_code=code, period_from=start, period_until=end)
@@ -669,6 +686,10 @@ async def reports_page(
         neighbourhoods=neighbourhoods,
         start=start,
         end=end - timedelta(seconds=1),
+        csv_url="/api/v1/reports.csv?"
+        + urlencode({"area": code, "from": start.isoformat(), "to": end.isoformat()}),
+        since=start.astimezone(LOCAL_TIME).date().isoformat(),
+        until=(end - timedelta(seconds=1)).astimezone(LOCAL_TIME).date().isoformat(),
     )
 
 
