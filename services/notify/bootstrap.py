@@ -77,7 +77,7 @@ def assemble(
         mail_domain=mail_domain(settings.mail_from),
         config=delivery,
     )
-    runtime.consume(handlers(Recorder(registry), worker.wake))
+    runtime.consume(handlers(Recorder(), worker.wake))
     api = NotifyApi(
         uow=runtime.uow, clock=clock, signer=signer, registry=registry, wake=worker.wake
     )

@@ -50,6 +50,12 @@ OPEN_STATUSES = (Status.pending, Status.held, Status.retrying)
 class RecipientKind(StrEnum):
     member = "member"
     cooperative = "cooperative"  # a cooperative's own channels (group chat via Apprise)
+    coordinators = "coordinators"  # a cooperative's coordinators, looked up at send time
+
+
+def recipient_key(kind: RecipientKind, recipient_id: str) -> str:
+    """The recipient part of an idempotency key (members by id, others by kind and id)."""
+    return recipient_id if kind is RecipientKind.member else f"{kind.value}:{recipient_id}"
 
 
 def idempotency_key(event_id: str, recipient_id: str, template: str) -> str:

@@ -95,6 +95,8 @@ class Recipient:
     email: str | None
     preferences: Preferences
     apprise_urls: list[str]
+    # Set when the member has no address of their own and their coordinator passes messages on.
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,12 @@ class DeliveryWorker:
         if row["digest"]:
             await self._send_digest(row)
             return
+        if row["recipient_kind"] == RecipientKind.coordinators.value:
+            try:
+                await self._fan_out(row)
+            except Unavailable:
+                await self._postpone(row, self.config.registry_retry_seconds)
+            return
         try:
             composed = await self._compose(row)
         except Skip:
@@ -293,7 +301,7 @@ class DeliveryWorker:
         contact = await self._registry.contact(row["recipient_id"])
         if contact is None:
             return None
-        return Recipient(
+        recipient = Recipient(
             first_name=contact.first_name,
             name=contact.name,
             language=prefs.language or contact.language,
@@ -301,6 +309,16 @@ class DeliveryWorker:
             preferences=prefs,
             apprise_urls=list(prefs.apprise_urls),
         )
+        if not contact.email and not prefs.apprise_urls and contact.via_coordinator_id:
+            # Registered at an information point without e-mail (scenario 4): the coordinator
+            # gets the e-mail and passes it on, by phone or in person.
+            coordinator = await self._registry.contact(contact.via_coordinator_id)
+            if coordinator is not None and coordinator.email:
+                recipient.email = coordinator.email
+                recipient.name = coordinator.name
+                recipient.preferences = prefs.model_copy(update={"channels": ["email"]})
+                recipient.on_behalf_of = contact.name
+        return recipient
 
     async def _compose(self, row: RowMapping) -> Composed:
         recipient = await self._recipient(row)
@@ -373,11 +391,15 @@ class DeliveryWorker:
         recipient, rendered = composed.recipient, composed.rendered
         if channel == "email":
             assert recipient.email
+            subject = rendered.subject
+            if recipient.on_behalf_of:
+                word = "Voor" if recipient.language == "nl" else "For"
+                subject = f"{word} {recipient.on_behalf_of}: {subject}"
             await self._email.send(
                 Email(
                     to=recipient.email,
                     to_name=recipient.name,
-                    subject=rendered.subject,
+                    subject=subject,
                     text=rendered.text,
                     html=rendered.html,
                     message_id=message_id(row["idempotency_key"], self._mail_domain),
@@ -679,3 +701,58 @@ class DeliveryWorker:
                 self._sent_event(uow, item, "digest")
             await uow.commit()
         self.wake()
+
+    # -- a cooperative's coordinators -------------------------------------------------
+
+    async def _fan_out(self, row: RowMapping) -> None:
+        """One message per coordinator, as they are now in the registry."""
+        now = self._clock.now()
+        cooperative = await self._registry.cooperative(row["recipient_id"])
+        coordinator_ids = cooperative.coordinator_ids if cooperative else []
+        async with self._uow() as uow:
+            for coordinator_id in coordinator_ids:
+                await repo.add_notification(
+                    uow.session,
+                    {
+                        **{k: row[k] for k in COPIED},
+                        "id": new_id(),
+                        "idempotency_key": idempotency_key(
+                            row["event_id"], coordinator_id, row["template"]
+                        ),
+                        "recipient_id": coordinator_id,
+                        "recipient_kind": RecipientKind.member.value,
+                        "status": Status.pending.value,
+                        "due_at": now,
+                        "channel_index": 0,
+                        "attempts": 0,
+                        "inbox_done": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+            await repo.change_notification(
+                uow.session,
+                row["id"],
+                status=Status.sent.value if coordinator_ids else Status.cancelled.value,
+                sent_at=now,
+                sent_channel="coordinators",
+                updated_at=now,
+            )
+            await uow.commit()
+        if not coordinator_ids:
+            log.warning("escalation to a cooperative without coordinators")
+        self.wake()
+
+
+COPIED = (
+    "event_id",
+    "template",
+    "request_id",
+    "urgent",
+    "digest",
+    "context",
+    "municipality",
+    "district",
+    "neighbourhood",
+    "snapshot",
+)

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.notify.adapters import repository as repo
-from services.notify.adapters.registry import Registry
 from services.notify.domain.model import (
     RecipientKind,
     Status,
     Template,
     idempotency_key,
+    recipient_key,
 )
 from shared.events import (
     Envelope,
@@ -77,7 +77,9 @@ async def record(
         {
             "id": notification_id,
             "idempotency_key": idempotency_key(
-                key_event_id or event.event_id, recipient.id, template.value
+                key_event_id or event.event_id,
+                recipient_key(recipient.kind, recipient.id),
+                template.value,
             ),
             "event_id": key_event_id or event.event_id,
             "recipient_id": recipient.id,
@@ -117,10 +119,7 @@ def _request_context(row: Any) -> dict[str, Any]:
 
 
 class Recorder:
-    """The event handlers' use cases; `registry` answers cooperative.get for escalations."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+    """The event handlers' use cases: database only, no calls to other services."""
 
     async def member_registered(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MemberRegistered)
@@ -306,16 +305,16 @@ class Recorder:
             "urgent": bool(request["urgent"]) if request else False,
         }
         context.setdefault("category", "information")
-        cooperative = await self.registry.cooperative(data.cooperative_id)
-        for coordinator_id in cooperative.coordinator_ids if cooperative else []:
-            await record(
-                uow,
-                event,
-                Recipient(coordinator_id),
-                Template.escalation,
-                context,
-                request_id=data.request_id,
-            )
+        # Who the coordinators are is asked of the registry at send time (the delivery worker
+        # retries while the registry is away), so this handler never waits on another service.
+        await record(
+            uow,
+            event,
+            Recipient(data.cooperative_id, RecipientKind.coordinators),
+            Template.escalation,
+            context,
+            request_id=data.request_id,
+        )
         if await repo.get_cooperative_urls(uow.session, data.cooperative_id):
             await record(
                 uow,

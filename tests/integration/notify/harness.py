@@ -168,6 +168,7 @@ class RegistryData:
         phone: str | None = None,
         language: str = "nl",
         share_phone: bool = False,
+        via_coordinator_id: str | None = None,
     ) -> MemberContact:
         contact = MemberContact(
             member_id=member_id,
@@ -175,8 +176,9 @@ class RegistryData:
             first_name=first_name,
             email=email if email is not None else f"{member_id}@example.org",
             phone=phone,
-            language=language,  # type: ignore[arg-type]
+            language=language,
             share_phone_with_match=share_phone,
+            via_coordinator_id=via_coordinator_id,
         )
         self.contacts[member_id] = contact
         return contact

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +41,7 @@ def proposal(
         proposal_id=new_id(),
         request_id="req-" + new_id(),
         volunteer_id=volunteer_id,
-        category="groceries",  # type: ignore[arg-type]
+        category="groceries",
         round=1,
         urgent=urgent,
         expires_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC) + expires_in,
@@ -223,7 +224,10 @@ async def test_without_smtp_the_email_is_written_as_an_eml_file(
     await publish(service, MemberRegistered(member_id="mem-1", roles=["volunteer"]))
     mail = notify_factory.settings.data_dir / "mail"
 
-    files = await eventually(lambda: _async(list(mail.glob("*.eml"))), message="no .eml")
+    async def written() -> list[Path]:
+        return list(mail.glob("*.eml"))
+
+    files = await eventually(written, message="no .eml")
     assert len(files) == 1
     content = files[0].read_text()
     assert "Subject: Welkom bij Samen" in content and "mem-1@example.org" in content

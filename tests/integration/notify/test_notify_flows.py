@@ -247,7 +247,7 @@ async def test_the_requester_hears_who_helps_and_the_phone_only_where_it_was_sha
         RequestCreated(
             request_id="req-1",
             requester_id="res-1",
-            category="groceries",  # type: ignore[arg-type]
+            category="groceries",
             needed_from=TUESDAY_9H,
             needed_until=TUESDAY_9H + timedelta(hours=2),
         ),
@@ -285,7 +285,7 @@ async def test_a_completed_request_thanks_both_and_cancels_the_reminders(
         RequestCreated(
             request_id="req-1",
             requester_id="res-1",
-            category="garden",  # type: ignore[arg-type]
+            category="garden",
             needed_from=TUESDAY_9H,
         ),
     )
@@ -308,6 +308,24 @@ async def test_a_completed_request_thanks_both_and_cancels_the_reminders(
     assert len(smtp.received) == 4
     found = await statuses(notify)
     assert found["reminder:vol-1"] == found["reminder:res-1"] == Status.cancelled.value
+
+
+async def test_a_member_without_email_is_reached_through_their_coordinator(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("coord-1", "Mirjam")
+    registry.person("res-9", "Jan", email="", via_coordinator_id="coord-1")
+    registry.person("vol-1", "Fatima", phone="06 8765 4321", share_phone=True)
+    await publish(
+        notify, RequestMatched(request_id="req-9", requester_id="res-9", volunteer_id="vol-1")
+    )
+    message = (await mails_to(smtp, "coord-1@"))[0]
+    assert message["Subject"].startswith("Voor Jan Jansen: Fatima helpt je")  # type: ignore[index]
+    assert "06 8765 4321" in text_of(message)  # type: ignore[arg-type]
+    page = await notify.runtime.rpc.call(
+        "notify", "inbox.list", InboxQuery(member_id="res-9"), result=InboxPage
+    )
+    assert len(page.items) == 1  # and in his own inbox, should he ever log in
 
 
 # ---------------------------------------------------------------- coordinators
@@ -337,7 +355,7 @@ async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_
             RequestCreated(
                 request_id=request_id,
                 requester_id="res-1",
-                category="garden",  # type: ignore[arg-type]
+                category="garden",
             ),
         )
         await publish(
@@ -383,6 +401,7 @@ async def test_the_delivery_log_shows_a_coordinator_the_attempts_in_their_area(
         return found if len(found.attempts) == 2 else None
 
     mine = await eventually(both_recorded)
+    assert mine is not None
     assert sorted((a.channel, a.status) for a in mine.attempts) == [
         ("email", "sent"),
         ("inbox", "sent"),
