@@ -1,10 +1,11 @@
 """The gateway's FastAPI app: REST API under /api/v1, web pages, live updates, health."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +15,7 @@ from swagger_ui_bundle import swagger_ui_path
 from services.gateway import problems
 from services.gateway.bootstrap import Gateway
 from services.gateway.demo import seed_in_background
+from services.gateway.problems import PROBLEM_JSON
 from services.gateway.routes import health, pages
 from services.gateway.routes.api import (
     auth,
@@ -25,6 +27,7 @@ from services.gateway.routes.api import (
     requests,
     volunteers,
 )
+from services.gateway.schemas import has_control_characters
 from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
 from shared.metrics import HttpMetricsMiddleware, metrics_app
 
@@ -76,6 +79,38 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class RejectControlCharacters:
+    """ASGI middleware: a path or query with NUL or other control characters is bad input
+    (a 422 problem), before it can reach a database that cannot store it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            query = unquote(scope.get("query_string", b"").decode("latin-1"), errors="replace")
+            if has_control_characters(scope.get("path", "")) or has_control_characters(query):
+                body = json.dumps(
+                    {
+                        "type": "https://samen.coop/problems/invalid",
+                        "title": "Invalid input",
+                        "status": 422,
+                        "detail": "The address contains control characters.",
+                        "code": "invalid",
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 422,
+                        "headers": [(b"content-type", PROBLEM_JSON.encode())],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(gateway: Gateway | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +141,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+    app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)

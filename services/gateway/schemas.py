@@ -1,9 +1,9 @@
 """Request and response bodies of the REST API (those not taken over from the contracts)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
 from shared.contracts.matching import RequestState
@@ -13,8 +13,35 @@ Language = Literal["nl", "en"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 
 
+def has_control_characters(text: str) -> bool:
+    """NUL and other control characters (but tab and newlines), and lone surrogates: no
+    database stores them, and no person types them."""
+    return any(
+        (ord(ch) < 32 and ch not in "\t\n\r") or 0xD800 <= ord(ch) <= 0xDFFF or ord(ch) == 0x7F
+        for ch in text
+    )
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValueError("text must not contain control characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    if isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        _check_text(data)
+        return data
 
 
 class RegisterBody(_Body):

@@ -18,7 +18,13 @@ from services.gateway.routes.api.auth import (
     client_of,
     set_session_cookies,
 )
-from services.gateway.schemas import LoginBody, OnBehalfMember, RegisterBody, RequestBody
+from services.gateway.schemas import (
+    LoginBody,
+    OnBehalfMember,
+    RegisterBody,
+    RequestBody,
+    has_control_characters,
+)
 from services.gateway.security import CSRF_FIELD, csrf_valid
 from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
 from shared.categories import Category
@@ -68,6 +74,8 @@ async def checked_form(request: Request, principal: Principal | None) -> FormDat
             translate("The form has expired. Please try again.", language_of(request, principal)),
             details={"reason": "csrf"},
         )
+    if any(isinstance(v, str) and has_control_characters(v) for v in form.values()):
+        raise Invalid("The form contains control characters.")
     return form
 
 

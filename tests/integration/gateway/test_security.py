@@ -354,3 +354,21 @@ async def test_a_coordinator_board_stream_carries_requests_of_their_areas_only(
             await nats.close()
     assert name == "board"
     assert json.loads(data)["request_id"] == "in-overvecht"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("post", "/api/v1/auth/register", {"name": "A\u0000", "email": "a@b.nl"}),
+        ("post", "/api/v1/auth/login", {"email": "x\u0000@b.nl", "password": "p"}),
+        ("get", "/api/v1/directory?q=%00", None),
+        ("get", "/api/v1/requests/%00", None),
+    ],
+)
+async def test_control_characters_are_bad_input_not_a_server_error(
+    running_gateway: RunningGateway, method: str, path: str, payload: object
+) -> None:
+    async with running_gateway.client() as client:
+        response = await client.request(method, path, json=payload)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
