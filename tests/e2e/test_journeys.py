@@ -408,3 +408,38 @@ def test_a_resident_downloads_their_data_and_is_then_forgotten(system: RunningSy
         "/api/v1/auth/login", json={"email": "vertrek@example.nl", "password": PASSWORD}
     )
     assert again.status_code == 401
+
+
+def test_a_coordinator_of_overvecht_cannot_see_or_match_a_request_in_oost(
+    system: RunningSystem,
+) -> None:
+    api = Api(system)
+    api.register("oost.bewoner@example.nl", "3583 AA", "2", name="Ineke Oost")
+    resident = api.login("oost.bewoner@example.nl")
+    created = api.http.post(
+        "/api/v1/requests",
+        json={"category": "meals", "description": "Soep brengen"},
+        headers=resident,
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    api.admin_create(
+        "wijk.overvecht@example.nl", "coordinator", cooperative=api.cooperative_of("WK034403")
+    )
+    coordinator = api.login("wijk.overvecht@example.nl")
+
+    seen = api.http.get(f"/api/v1/requests/{request_id}", headers=coordinator)
+    assert seen.status_code in (403, 404), seen.text
+    assert "Soep" not in seen.text
+    match = api.http.post(
+        f"/api/v1/coordinator/requests/{request_id}/match",
+        json={"volunteer_id": "anyone"},
+        headers=coordinator,
+    )
+    assert match.status_code in (403, 404), match.text
+    board = api.http.get("/api/v1/coordinator/requests", headers=coordinator)
+    assert board.status_code == 200
+    assert request_id not in {r["id"] for r in board.json()["requests"]}
+    assert api.http.get(f"/api/v1/requests/{request_id}", headers=resident).json()["state"] != (
+        "matched"
+    )
