@@ -222,6 +222,10 @@ NL: dict[str, str] = {
     ),
     # errors
     "Not signed in": "Niet ingelogd",
+    "Bad request": "Ongeldig verzoek",
+    "Method not allowed": "Dit kan hier niet",
+    "Request too large": "Te groot",
+    "Unsupported media type": "Onbekend formaat",
     "Not allowed": "Niet toegestaan",
     "Not found": "Niet gevonden",
     "Invalid input": "Ongeldige invoer",
