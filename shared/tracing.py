@@ -16,22 +16,31 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 _configured = False
+_endpoints: set[str] = set()
 
 
 def configure_tracing(service: str, endpoint: str | None) -> None:
-    """Export spans over OTLP/HTTP to `endpoint` (e.g. http://collector:4318/v1/traces)."""
+    """Export spans over OTLP/HTTP to `endpoint` (e.g. http://collector:4318/v1/traces).
+
+    The tracer provider is global to the process and set once; another endpoint later (tests
+    running several services in one process) is added to it."""
     global _configured
-    if not endpoint or _configured:
+    if not endpoint or endpoint in _endpoints:
         return
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": f"samen-{service}"}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-    trace.set_tracer_provider(provider)
-    _configured = True
+    if not _configured:
+        resource = Resource.create({"service.name": f"samen-{service}"})
+        trace.set_tracer_provider(TracerProvider(resource=resource))
+        _configured = True
+    provider = trace.get_tracer_provider()
+    provider.add_span_processor(  # type: ignore[attr-defined]
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
+    )
+    _endpoints.add(endpoint)
 
 
 def flush() -> None:

