@@ -134,8 +134,11 @@ class OutboxRelay:
                 published = 0
             if published < self._batch_size:
                 self._wakeup.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+                # that arrives as the wake-up does, and stop() would wait forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wakeup.wait()
 
     async def backlog(self) -> int:
         async with self._sessions() as session:
