@@ -35,10 +35,12 @@ def build(
     centroids: Mapping[str, LatLon] | None = None,
     timer_poll_seconds: float = 1.0,
     consumer: ConsumerSpec | None = None,
+    serve: bool = True,
 ) -> MatchingRuntime:
     """`centroids`: neighbourhood points (default: the shipped table); `consumer`: another
     durable to read the registry's events with (a rebuild of the read model replays the stream
-    into an empty database through a fresh durable)."""
+    into an empty database through a fresh durable); `serve=False` only consumes events (no
+    RPC verbs, no timers), for a rebuild."""
     runtime = MatchingRuntime(
         "matching",
         metadata=metadata,
@@ -51,7 +53,8 @@ def build(
     uow = runtime.uow_factory(MatchingUnitOfWork)
     runtime.context = ctx
     runtime.consume(events.handlers(ctx), spec=consumer, uow_factory=uow)
-    rpc.register(runtime, uow, ctx)
     runtime.timers = TimerJob(uow, ctx, poll_interval=timer_poll_seconds)
-    runtime.background(runtime.timers.run)
+    if serve:
+        rpc.register(runtime, uow, ctx)
+        runtime.background(runtime.timers.run)
     return runtime

@@ -74,5 +74,6 @@ class TimerJob:
             except Exception:
                 log.exception("timer pass failed")
             self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wakeup.wait()
