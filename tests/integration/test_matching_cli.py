@@ -45,7 +45,7 @@ async def test_rebuilding_the_read_model_restores_it_and_keeps_the_requests(
     settings = m.runtime.settings
     await m.stop()
 
-    applied = await rebuild_read_model(settings, timeout=30)
+    applied = await rebuild_read_model(settings, timeout=90)
     assert applied == 9  # 1 cooperative, 1 resident, 3 x (registered + profile), 1 update
 
     m = await start_matching()
