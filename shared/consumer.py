@@ -10,11 +10,12 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from faststream import AckPolicy
+from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsBatchMessage
+from nats.aio.msg import Msg
 from pydantic import ValidationError
 
 from shared import metrics
@@ -31,6 +32,7 @@ log = get_logger(__name__)
 EventHandler = Callable[[Envelope, Any], Awaitable[None]]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
 
+BATCH_SIZE = 64
 DLQ_REASON = "Samen-Dlq-Reason"
 DLQ_CONSUMER = "Samen-Dlq-Consumer"
 DLQ_SUBJECT = "Samen-Dlq-Original-Subject"
@@ -62,9 +64,10 @@ class EventConsumer:
         self._uow_factory = uow_factory
         self._handlers = dict(handlers)
         self._retry_base = retry_base_seconds
-        # FastStream handles a fetched batch concurrently, and its tasks reach this consumer in
-        # any order; events of one aggregate must be applied in stream order, so the consumer
-        # fetches one message at a time (batch_size=1) and takes them one at a time (lock).
+        # Events of one aggregate must be applied in stream order. FastStream would handle the
+        # messages of a fetched batch as concurrent tasks, in any order; so the consumer takes
+        # each fetched batch whole and handles its messages one after the other (and one batch
+        # at a time: the lock).
         self._lock = asyncio.Lock()
         self.handled = 0
         self.failed = 0
@@ -75,28 +78,28 @@ class EventConsumer:
             self.spec.filter_subjects[0],
             stream=JStream(EVENTS_STREAM, declare=False),
             durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=1, timeout=1.0),
+            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=1.0, batch=True),
             ack_policy=AckPolicy.MANUAL,
             inbox_prefix=f"{self._reply_inbox}.".encode(),
             title=f"{self.spec.durable}:consume",
             description=self.spec.description or None,
-        )(self.on_message)
+        )(self.on_batch)
 
-    async def on_message(self, msg: NatsMessage) -> None:
+    async def on_batch(self, batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
         async with self._lock:
-            await self._handle(msg)
+            for raw in batch.raw_message:
+                await self._handle(raw)
 
-    async def _handle(self, msg: NatsMessage) -> None:
-        raw = msg.raw_message
+    async def _handle(self, raw: Msg) -> None:
         delivery = raw.metadata.num_delivered if raw.metadata else 1
         try:
             event = Envelope.model_validate_json(raw.data)
         except ValidationError as exc:
-            await self._dead_letter(msg, f"unreadable envelope: {exc.errors()[0]['msg']}", delivery)
+            await self._dead_letter(raw, f"unreadable envelope: {exc.errors()[0]['msg']}", delivery)
             return
         handler = self._handlers.get(event.type)
         if handler is None:
-            await msg.ack()  # not an event this service cares about
+            await raw.ack()  # not an event this service cares about
             return
         labels = (self.spec.service, self.spec.durable, event.type)
         started = time.perf_counter()
@@ -115,20 +118,20 @@ class EventConsumer:
                     if await uow.seen_before(self.spec.durable, event.event_id):
                         log.debug("duplicate event skipped", event_id=event.event_id)
                         await uow.rollback()
-                        await msg.ack()
+                        await raw.ack()
                         return
                     uow.causation_id = event.event_id
                     await handler(event, uow)
                     await uow.commit()
             except (PoisonEvent, ValidationError, Invalid, KeyError, TypeError) as exc:
-                await self._dead_letter(msg, f"{type(exc).__name__}: {exc}", delivery, event)
+                await self._dead_letter(raw, f"{type(exc).__name__}: {exc}", delivery, event)
                 return
             except Exception as exc:
                 self.failed += 1
                 metrics.messages_failed.labels(*labels).inc()
                 if delivery >= self.spec.max_deliver:
                     await self._dead_letter(
-                        msg,
+                        raw,
                         f"failed {delivery} times: {type(exc).__name__}: {exc}",
                         delivery,
                         event,
@@ -143,19 +146,18 @@ class EventConsumer:
                     retry_in=delay,
                     error=f"{type(exc).__name__}: {exc}",
                 )
-                await msg.nack(delay=delay)
+                await raw.nak(delay=delay)
                 return
             self.handled += 1
             metrics.messages_handled.labels(*labels).inc()
             metrics.handler_seconds.labels(self.spec.service, self.spec.durable).observe(
                 time.perf_counter() - started
             )
-            await msg.ack()
+            await raw.ack()
 
     async def _dead_letter(
-        self, msg: NatsMessage, reason: str, delivery: int, event: Envelope | None = None
+        self, raw: Msg, reason: str, delivery: int, event: Envelope | None = None
     ) -> None:
-        raw = msg.raw_message
         event_id = event.event_id if event else f"seq-{raw.metadata.sequence.stream}"
         await self._broker.publish(
             raw.data,
@@ -177,7 +179,7 @@ class EventConsumer:
             event_id=event_id,
             reason=reason,
         )
-        await msg.reject()
+        await raw.term()
 
 
 def dlq_entry(headers: Mapping[str, str], data: bytes) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from shared.areas import AreaRef
 from shared.contracts import registry as c
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import CooperativeCreated, CooperativeUpdated, MatchingPolicy, OfferPublished
-from tests.integration.registry.conftest import events_of, personal
+from tests.integration.registry.conftest import events_of
 from tests.integration.registry.test_members_rpc import make_coordinator, register
+from tests.privacy import personal
 
 
 async def coop_list(registry: RegistryRuntime, **query: str) -> list[c.CooperativeInfo]:

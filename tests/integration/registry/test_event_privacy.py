@@ -3,8 +3,9 @@ finds personal data, and really sees the registry's events."""
 
 from services.registry.bootstrap import RegistryRuntime
 from shared.events import MemberRegistered
-from tests.integration.registry.conftest import events_of, personal, personal_data_in
+from tests.integration.registry.conftest import events_of
 from tests.integration.registry.test_members_rpc import register
+from tests.privacy import personal, personal_data_in
 
 
 def test_the_scanner_recognises_personal_data() -> None:

@@ -17,9 +17,9 @@ from shared.contracts import registry as c
 from shared.db import create_engine
 from shared.subjects import EVENTS_STREAM
 from tests.conftest import REPO
-from tests.integration.registry.conftest import personal
 from tests.integration.registry.csvgen import member_rows, write_csv
 from tests.integration.registry.test_members_rpc import make_coordinator
+from tests.privacy import personal
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -16,7 +16,8 @@ from shared.events import (
     MemberUpdated,
     VolunteerProfileUpdated,
 )
-from tests.integration.registry.conftest import events_of, personal
+from tests.integration.registry.conftest import events_of
+from tests.privacy import personal
 
 
 async def register(registry: RegistryRuntime, **fields: object) -> c.MemberInfo:
