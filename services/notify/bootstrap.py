@@ -24,6 +24,7 @@ from services.notify.service_layer.recording import Recorder
 from shared.clock import Clock
 from shared.service import ServiceRuntime
 from shared.settings import Settings
+from shared.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -77,7 +78,21 @@ def assemble(
         mail_domain=mail_domain(settings.mail_from),
         config=delivery,
     )
-    runtime.consume(handlers(Recorder(), worker.wake))
+
+    def woken_after_commit() -> None:
+        runtime.relay.wake()
+        worker.wake()  # what a handler recorded is due now: no need to wait for the poll
+
+    def consumer_uow() -> UnitOfWork:
+        return UnitOfWork(
+            runtime.sessions,
+            runtime.tables,
+            source=runtime.name,
+            clock=clock,
+            after_commit=woken_after_commit,
+        )
+
+    runtime.consume(handlers(Recorder()), uow_factory=consumer_uow)
     api = NotifyApi(
         uow=runtime.uow, clock=clock, signer=signer, registry=registry, wake=worker.wake
     )

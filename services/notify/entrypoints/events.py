@@ -1,11 +1,8 @@
 """Event handlers of the notify consumer: each translates one event into a use case."""
 
-from collections.abc import Callable
-
 from services.notify.service_layer.recording import Recorder
 from shared.consumer import EventHandler
 from shared.events import (
-    Envelope,
     MatchAccepted,
     MatchDeclined,
     MatchProposed,
@@ -19,30 +16,21 @@ from shared.events import (
     RequestExpired,
     RequestMatched,
 )
-from shared.uow import UnitOfWork
 
 
-def handlers(recorder: Recorder, after_commit: Callable[[], None]) -> dict[str, EventHandler]:
-    """The handler per event type; `after_commit` wakes the delivery worker."""
-
-    def waking(use_case: Callable[[Envelope, UnitOfWork], object]) -> EventHandler:
-        async def handle(event: Envelope, uow: UnitOfWork) -> None:
-            await use_case(event, uow)  # type: ignore[misc]
-            after_commit()  # the worker looks only after the consumer's commit
-
-        return handle
-
+def handlers(recorder: Recorder) -> dict[str, EventHandler]:
+    """The handler per event type."""
     return {
-        MemberRegistered.TYPE: waking(recorder.member_registered),
+        MemberRegistered.TYPE: recorder.member_registered,
         MemberErased.TYPE: recorder.member_erased,
         RequestCreated.TYPE: recorder.request_created,
-        MatchProposed.TYPE: waking(recorder.match_proposed),
+        MatchProposed.TYPE: recorder.match_proposed,
         MatchAccepted.TYPE: recorder.match_answered,
         MatchDeclined.TYPE: recorder.match_answered,
-        MatchWithdrawn.TYPE: waking(recorder.match_withdrawn),
-        RequestMatched.TYPE: waking(recorder.request_matched),
-        RequestEscalated.TYPE: waking(recorder.request_escalated),
-        RequestCompleted.TYPE: waking(recorder.request_completed),
+        MatchWithdrawn.TYPE: recorder.match_withdrawn,
+        RequestMatched.TYPE: recorder.request_matched,
+        RequestEscalated.TYPE: recorder.request_escalated,
+        RequestCompleted.TYPE: recorder.request_completed,
         RequestCancelled.TYPE: recorder.request_closed,
         RequestExpired.TYPE: recorder.request_closed,
     }

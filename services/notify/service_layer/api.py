@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import LinkClaim, LinkError, LinkSigner
-from services.notify.domain.model import Template
+from services.notify.domain.model import Template, idempotency_key
 from services.notify.service_layer.recording import Recipient, record
 from shared.clock import Clock
 from shared.contracts.notify import (
@@ -248,7 +249,9 @@ class NotifyApi:
         contact = await self._registry.contact(member_id)
         if contact is None or not contact.email:
             return ErasureConfirmationQueued(member_id=member_id)
-        marker = Envelope(event_id=f"erasure-{member_id}", type="member.erased", source="notify")
+        # One confirmation per member, however often this is asked: a stable "event id".
+        marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:erasure:{member_id}"))
+        marker = Envelope(event_id=marker_id, type="member.erased", source="notify")
         async with self._uow() as uow:
             prefs = await repo.get_preferences(uow.session, member_id)
             notification_id = await record(
@@ -268,7 +271,7 @@ class NotifyApi:
             if notification_id is None:
                 existing = await repo.notification_by_key(
                     uow.session,
-                    f"erasure-{member_id}:{member_id}:{Template.erasure_confirmed.value}",
+                    idempotency_key(marker_id, member_id, Template.erasure_confirmed.value),
                 )
                 notification_id = existing["id"] if existing else None
             await uow.commit()

@@ -10,12 +10,12 @@ import email
 import email.policy
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import nats
 import pytest
@@ -42,6 +42,9 @@ from shared.events import Envelope, EventData, MatchingPolicy, envelope
 from shared.rpc import register_rpc
 from shared.settings import Settings
 from shared.subjects import EVENTS_STREAM
+from tests.support import eventually
+
+T = TypeVar("T")
 
 AREA = AreaRef(municipality="GM0344", district="WK034405", neighbourhood="BU03440510")
 # 10:00 in Amsterdam on Monday 5 January 2026: not quiet.
@@ -372,3 +375,10 @@ async def statuses(notify: Notify) -> dict[str, str]:
 def advance(clock: FrozenClock, notify: Notify, delta: timedelta) -> None:
     clock.advance(delta)
     notify.worker.wake()
+
+
+async def soon(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 30.0, message: str = "condition not met"
+) -> T:
+    """`eventually` with room for a loaded machine: each event hop may wait for a pull batch."""
+    return await eventually(probe, timeout=timeout, message=message)

@@ -27,9 +27,9 @@ from tests.integration.notify.harness import (
     html_of,
     publish,
     publish_envelope,
+    soon,
     text_of,
 )
-from tests.support import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,7 @@ async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_i
     registry.person("vol-1", "Fatima", email="fatima@example.org")
     event = await publish(notify, proposal("vol-1"))
 
-    await eventually(lambda: _async(len(smtp.received) == 1), message="no e-mail arrived")
+    await soon(lambda: _async(len(smtp.received) == 1), message="no e-mail arrived")
     message = smtp.received[0]
     assert message["To"] == "Fatima Jansen <fatima@example.org>"
     assert message["Subject"] == "Kun jij helpen met boodschappen?"
@@ -73,7 +73,7 @@ async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_i
     links = re.findall(r"https://samen\.example/p/\S+", text)
     assert len(links) == 2 and all(link in html for link in links)
 
-    page = await eventually(lambda: inbox(notify, "vol-1"))
+    page = await soon(lambda: inbox(notify, "vol-1"))
     assert [item.subject for item in page.items] == ["Kun jij helpen met boodschappen?"]
     assert page.unread == 1
     assert page.items[0].link == f"https://samen.example/proposals/{event.data['proposal_id']}"
@@ -89,12 +89,12 @@ async def test_the_same_match_proposed_three_times_gives_one_email_and_one_inbox
     await publish_envelope(notify, event, msg_id="copy-2")
     await publish_envelope(notify, event, msg_id="copy-3")
     async with EventWatcher(nats_url) as watcher:
-        await eventually(
+        await soon(
             lambda: _async(notify.runtime.consumers[0].handled >= 1 and len(smtp.received) >= 1)
         )
         # All three copies have been taken off the stream (acked) ...
-        await eventually(lambda: _consumer_done(notify, nats_url, 3))
-        await eventually(lambda: watcher.of_type(NotificationSent.TYPE))
+        await soon(lambda: _consumer_done(notify, nats_url, 3))
+        await soon(lambda: watcher.of_type(NotificationSent.TYPE))
         sent = await watcher.of_type(NotificationSent.TYPE)
     # ... and there is one message per person and purpose.
     assert len(smtp.received) == 1
@@ -116,7 +116,7 @@ async def test_an_smtp_server_that_refuses_twice_then_accepts_gets_the_message_o
         advance(clock, notify, timedelta(minutes=5))  # past each backoff delay
         return len(smtp.received) >= 1
 
-    await eventually(delivered, message="the third attempt did not arrive")
+    await soon(delivered, message="the third attempt did not arrive")
     assert smtp.refused == 2
     assert len(smtp.received) == 1
     assert smtp.received[0]["Subject"] == "Welkom bij Samen"
@@ -150,9 +150,9 @@ async def test_an_smtp_server_that_always_refuses_leads_to_the_fallback_and_a_fa
             advance(clock, notify, timedelta(minutes=5))
             return len(webhook.posts) >= 1
 
-        await eventually(fell_back, message="the fallback channel was not used")
-        failed = await eventually(lambda: watcher.of_type(NotificationFailed.TYPE))
-        sent = await eventually(lambda: watcher.of_type(NotificationSent.TYPE))
+        await soon(fell_back, message="the fallback channel was not used")
+        failed = await soon(lambda: watcher.of_type(NotificationFailed.TYPE))
+        sent = await soon(lambda: watcher.of_type(NotificationSent.TYPE))
 
     assert smtp.refused == 3 and smtp.received == []
     assert len(webhook.posts) == 1
@@ -182,7 +182,7 @@ async def test_an_apprise_channel_delivers_to_a_real_http_endpoint(
         ),
     )
     await publish(notify, proposal("vol-1"))
-    await eventually(lambda: _async(len(webhook.posts) == 1))
+    await soon(lambda: _async(len(webhook.posts) == 1))
     post = webhook.posts[0]
     assert post["path"] == "/signal"
     assert post["title"] == "Can you help with groceries?"
@@ -199,9 +199,9 @@ async def test_a_message_due_in_quiet_hours_is_held_until_08h_and_an_urgent_one_
     await publish(notify, proposal("vol-1"))
     await publish(notify, proposal("vol-2", urgent=True))
 
-    await eventually(lambda: _async(len(smtp.to("kees@")) == 1), message="urgent not sent")
+    await soon(lambda: _async(len(smtp.to("kees@")) == 1), message="urgent not sent")
     assert smtp.received[0]["Subject"].startswith("Dringend")
-    await eventually(lambda: _has_attempt(notify, "held"))
+    await soon(lambda: _has_attempt(notify, "held"))
     # The held one is in the inbox already, and not in the mailbox.
     assert len((await inbox(notify, "vol-1")).items) == 1
     assert smtp.to("fatima@") == []
@@ -211,7 +211,7 @@ async def test_a_message_due_in_quiet_hours_is_held_until_08h_and_an_urgent_one_
     assert smtp.to("fatima@") == []
 
     advance(clock, notify, timedelta(minutes=1))  # 08:00 local
-    await eventually(lambda: _async(len(smtp.to("fatima@")) == 1), message="not sent at 08:00")
+    await soon(lambda: _async(len(smtp.to("fatima@")) == 1), message="not sent at 08:00")
     assert len(smtp.received) == 2
     assert ("email", "held") in await attempts_of(notify)
 
@@ -227,7 +227,7 @@ async def test_without_smtp_the_email_is_written_as_an_eml_file(
     async def written() -> list[Path]:
         return list(mail.glob("*.eml"))
 
-    files = await eventually(written, message="no .eml")
+    files = await soon(written, message="no .eml")
     assert len(files) == 1
     content = files[0].read_text()
     assert "Subject: Welkom bij Samen" in content and "mem-1@example.org" in content

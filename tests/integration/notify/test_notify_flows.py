@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from services.notify.adapters.orm import notifications
 from services.notify.bootstrap import Notify
@@ -55,10 +56,10 @@ from tests.integration.notify.harness import (
     attempts_of,
     count_rows,
     publish,
+    soon,
     statuses,
     text_of,
 )
-from tests.support import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +71,7 @@ async def _ok(value: object) -> object:
 
 
 async def mails_to(smtp: SmtpServer, address: str, count: int = 1) -> list[object]:
-    await eventually(lambda: _ok(len(smtp.to(address)) >= count), message=f"no mail to {address}")
+    await soon(lambda: _ok(len(smtp.to(address)) >= count), message=f"no mail to {address}")
     return list(smtp.to(address))
 
 
@@ -178,7 +179,7 @@ async def test_answering_in_the_app_spends_the_links_of_the_email(
         )
         return looked.used
 
-    await eventually(spent)
+    await soon(spent)
     with pytest.raises(Conflict) as caught:
         await redeem(notify, tokens["accept"])
     assert caught.value.details["reason"] == "answered"
@@ -204,6 +205,16 @@ async def test_a_withdrawn_proposal_tells_the_volunteer_and_closes_its_links(
     assert caught.value.details["reason"] == "withdrawn"
 
 
+async def _held_for_digest(notify: Notify, count: int) -> bool:
+    async with notify.runtime.sessions() as session:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(notifications)
+            .where(notifications.c.digest.is_(True), notifications.c.status == "held")
+        )
+    return found == count
+
+
 async def held(notify: Notify) -> bool:
     return ("email", "held") in await attempts_of(notify)
 
@@ -215,19 +226,19 @@ async def test_a_proposal_withdrawn_while_held_in_quiet_hours_is_never_mailed(
     clock.set(datetime(2026, 1, 5, 22, 30, tzinfo=UTC))  # 23:30 local
     event = proposed("vol-1", expires_at=datetime(2026, 1, 6, 12, 0, tzinfo=UTC))
     await publish(notify, event)
-    await eventually(lambda: held(notify))
+    await soon(lambda: held(notify))
     await publish(
         notify,
         MatchWithdrawn(
             proposal_id=event.proposal_id, request_id=event.request_id, volunteer_id="vol-1"
         ),
     )
-    await eventually(lambda: _ok(statuses(notify)), message="withdrawal not handled")
+    await soon(lambda: _ok(statuses(notify)), message="withdrawal not handled")
 
     async def cancelled() -> bool:
         return (await statuses(notify)).get("proposal:vol-1") == Status.cancelled.value
 
-    await eventually(cancelled)
+    await soon(cancelled)
     advance(clock, notify, timedelta(hours=9))  # well past 08:00
     await notify.worker.run_once()
     assert smtp.received == []
@@ -368,13 +379,18 @@ async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_
     first = await mails_to(smtp, "coord-1@", 2)
     subject = f"Hulpvraag zonder helper ({label('garden', 'nl').lower()})"
     assert first[0]["Subject"] == subject  # type: ignore[index]
-    await eventually(lambda: _ok(len(webhook.posts) == 2), message="cooperative chat not told")
+    await soon(lambda: _ok(len(webhook.posts) == 2), message="cooperative chat not told")
     assert webhook.posts[0]["path"] == "/coop"
+
     # Henk chose a daily digest: both escalations in his inbox now, one e-mail at 08:00.
-    inbox = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="coord-2"), result=InboxPage
-    )
-    assert len(inbox.items) == 2
+    async def both_in_inbox() -> bool:
+        inbox = await notify.runtime.rpc.call(
+            "notify", "inbox.list", InboxQuery(member_id="coord-2"), result=InboxPage
+        )
+        return len(inbox.items) == 2
+
+    await soon(both_in_inbox)
+    await soon(lambda: _held_for_digest(notify, 2))
     assert smtp.to("coord-2@") == []
 
     advance(clock, notify, datetime(2026, 1, 6, 7, 0, tzinfo=UTC) - clock.now())  # 08:00 local
@@ -400,7 +416,7 @@ async def test_the_delivery_log_shows_a_coordinator_the_attempts_in_their_area(
         found = await log_of([AREA.district or ""])
         return found if len(found.attempts) == 2 else None
 
-    mine = await eventually(both_recorded)
+    mine = await soon(both_recorded)
     assert mine is not None
     assert sorted((a.channel, a.status) for a in mine.attempts) == [
         ("email", "sent"),
@@ -478,10 +494,8 @@ async def test_erasure_deletes_the_members_data_and_still_confirms_by_email(
         )
         return not left.inbox and not left.notifications and left.preferences is not None
 
-    await eventually(nothing_left, message="member data left after erasure")
+    await soon(nothing_left, message="member data left after erasure")
     async with notify.runtime.sessions() as session:
-        from sqlalchemy import select
-
         kept = (await session.execute(select(notifications.c.snapshot))).scalars().all()
     assert all(snapshot is None for snapshot in kept)  # the address went with the message
 
@@ -499,7 +513,7 @@ async def test_a_crash_between_sending_and_recording_sends_nothing_twice(
     smtp.behaviour.hang = threading.Event()  # the server takes the message, then no reply
     first = await notify_factory.start()
     await publish(first, proposed("vol-1"))
-    await eventually(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
+    await soon(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
     await notify_factory.stop(first)  # the process dies before it records the outcome
     smtp.behaviour.hang.set()
     smtp.behaviour.hang = None
@@ -511,7 +525,7 @@ async def test_a_crash_between_sending_and_recording_sends_nothing_twice(
         second.worker.wake()
         return ("email", "unknown") in await attempts_of(second)
 
-    await eventually(recovered, message="the interrupted send was not recovered")
+    await soon(recovered, message="the interrupted send was not recovered")
     await second.worker.run_once()
     assert len(smtp.received) == 1
     assert (await statuses(second))["proposal:vol-1"] == Status.uncertain.value
