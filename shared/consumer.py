@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
+from faststream.nats.subscriber.usecases import stream_pull_subscriber
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
@@ -28,6 +29,12 @@ from shared.tracing import SpanKind, span
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
+
+# FastStream 0.7.8's batch pull loop catches nats.errors.TimeoutError, but nats-py raises the
+# built-in TimeoutError when a fetch runs out of its remaining time; the loop task then dies and
+# is restarted, and the messages it had fetched wait out ack_wait (redelivered after later ones,
+# out of order). The built-in is the base of both, so the loop catches either.
+stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[misc,assignment]
 
 EventHandler = Callable[[Envelope, Any], Awaitable[None]]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
