@@ -114,6 +114,7 @@ async def test_figures_for_a_seeded_month_match_hand_computed_values(
         "expired": 0,
     }
     assert figures.by_district == {OVERVECHT: 12}
+    assert figures.by_neighbourhood == {TAAG: 12}
     assert figures.matched == 7
     assert figures.match_rate == round(7 / 11, 4)
     assert figures.time_to_match_median_hours == 2.0
@@ -130,6 +131,7 @@ async def test_figures_for_a_seeded_month_match_hand_computed_values(
     )
     assert city.requests == 13
     assert city.by_district == {OVERVECHT: 12, "WK034404": None}
+    assert city.by_neighbourhood == {TAAG: 12, VOGELENBUURT: None}
 
     quiet = await m.call(
         c.REPORT_FIGURES,

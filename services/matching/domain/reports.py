@@ -58,6 +58,7 @@ def figures(
     by_category = Counter(r.category for r in rows)
     by_state = Counter(r.state for r in rows)
     by_district = Counter(r.district or "_" for r in rows)
+    by_neighbourhood = Counter(r.neighbourhood or "_" for r in rows)
     matched_rows = [r for r in rows if r.matched_at is not None]
     waits = sorted(_hours(r.created_at, r.matched_at) for r in matched_rows if r.matched_at)
     cancelled = by_state.get("cancelled", 0)
@@ -78,6 +79,7 @@ def figures(
         by_category={c: suppress(n, below) for c, n in sorted(by_category.items())},
         by_state={s: suppress(by_state.get(s, 0), below) for s in REQUEST_STATES},
         by_district={d: suppress(n, below) for d, n in sorted(by_district.items())},
+        by_neighbourhood={b: suppress(n, below) for b, n in sorted(by_neighbourhood.items())},
         matched=suppress(len(matched_rows), below),
         match_rate=(
             round(len(matched_rows) / base, 4)
