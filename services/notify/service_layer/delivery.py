@@ -82,6 +82,7 @@ class DeliveryConfig:
     sending_lease_seconds: float = 300.0
     poll_seconds: float = 1.0
     batch: int = 50
+    concurrency: int = 8  # notifications in flight at once in one process
     digest_time: str = "08:00"
 
 
@@ -136,6 +137,7 @@ class DeliveryWorker:
         self._mail_domain = mail_domain
         self.config = config or DeliveryConfig()
         self._wake = asyncio.Event()
+        self._one_at_a_time = asyncio.Lock()
 
     # -- loop -------------------------------------------------------------------------
 
@@ -159,11 +161,18 @@ class DeliveryWorker:
         await self.recover_interrupted()
         async with self._uow() as uow:
             due = await repo.due_notifications(uow.session, self._clock.now(), self.config.batch)
-        for notification_id in due:
-            try:
-                await self.process(notification_id)
-            except Exception:
-                log.exception("delivery failed unexpectedly", notification_id=notification_id)
+        gate = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(notification_id: str) -> None:
+            async with gate:
+                try:
+                    await self.process(notification_id)
+                except Exception:
+                    log.exception("delivery failed unexpectedly", notification_id=notification_id)
+
+        # Each notification is its own: they may go out side by side. Digests and fan-outs,
+        # which gather several rows, are taken one at a time by `_one_at_a_time`.
+        await asyncio.gather(*(one(notification_id) for notification_id in due))
         return len(due)
 
     async def recover_interrupted(self) -> int:
@@ -204,13 +213,15 @@ class DeliveryWorker:
         if repo.aware(row["due_at"]) > now:  # type: ignore[operator]
             return
         if row["digest"]:
-            await self._send_digest(row)
+            async with self._one_at_a_time:
+                await self._send_digest(row)
             return
         if row["recipient_kind"] == RecipientKind.coordinators.value:
-            try:
-                await self._fan_out(row)
-            except Unavailable:
-                await self._postpone(row, self.config.registry_retry_seconds)
+            async with self._one_at_a_time:
+                try:
+                    await self._fan_out(row)
+                except Unavailable:
+                    await self._postpone(row, self.config.registry_retry_seconds)
             return
         try:
             composed = await self._compose(row)
@@ -647,7 +658,21 @@ class DeliveryWorker:
         now = self._clock.now()
         recipient_id = row["recipient_id"]
         async with self._uow() as uow:
-            items = await repo.open_digest_items(uow.session, recipient_id, now)
+            # Claim each item (held -> sent) before folding it in: another replica making the
+            # same digest at the same moment gets none of them.
+            items = [
+                item
+                for item in await repo.open_digest_items(uow.session, recipient_id, now)
+                if await repo.change_notification(
+                    uow.session,
+                    item["id"],
+                    expect={"status": Status.held.value},
+                    status=Status.sent.value,
+                    sent_at=now,
+                    sent_channel="digest",
+                    updated_at=now,
+                )
+            ]
             if not items:
                 return
             day = now.date().isoformat()
@@ -690,14 +715,6 @@ class DeliveryWorker:
                 },
             )
             for item in items:
-                await repo.change_notification(
-                    uow.session,
-                    item["id"],
-                    status=Status.sent.value,
-                    sent_at=now,
-                    sent_channel="digest",
-                    updated_at=now,
-                )
                 self._sent_event(uow, item, "digest")
             await uow.commit()
         self.wake()

@@ -28,6 +28,7 @@ from shared.contracts.notify import (
     MarkRead,
     MemberExport,
     MemberQuery,
+    Preferences,
     PreferencesUpdate,
     ProposalLink,
     TokenRequest,
@@ -455,6 +456,21 @@ async def test_reading_the_inbox_marks_items_read(
         "notify", "inbox.list", InboxQuery(member_id="vol-1", unread_only=True), result=InboxPage
     )
     assert [item.template for item in unread.items] == ["welcome"]
+
+
+async def test_bad_preferences_are_refused_and_change_nothing(notify: Notify) -> None:
+    for update in (
+        PreferencesUpdate(member_id="mem-1", apprise_urls=["not a url"]),
+        PreferencesUpdate(member_id="mem-1", timezone="Mars/Olympus"),
+        {"member_id": "mem-1", "quiet_start": "25:00"},
+        {"member_id": "mem-1", "channels": ["pigeon"]},
+    ):
+        with pytest.raises(Invalid):
+            await notify.runtime.rpc.call("notify", "preferences.set", update)
+    prefs = await notify.runtime.rpc.call(
+        "notify", "preferences.get", MemberQuery(member_id="mem-1"), result=Preferences
+    )
+    assert prefs == Preferences(member_id="mem-1")
 
 
 # ---------------------------------------------------------------- privacy
