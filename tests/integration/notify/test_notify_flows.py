@@ -234,7 +234,6 @@ async def test_a_proposal_withdrawn_while_held_in_quiet_hours_is_never_mailed(
             proposal_id=event.proposal_id, request_id=event.request_id, volunteer_id="vol-1"
         ),
     )
-    await soon(lambda: _ok(statuses(notify)), message="withdrawal not handled")
 
     async def cancelled() -> bool:
         return (await statuses(notify)).get("proposal:vol-1") == Status.cancelled.value
@@ -514,6 +513,36 @@ async def test_erasure_deletes_the_members_data_and_still_confirms_by_email(
     async with notify.runtime.sessions() as session:
         kept = (await session.execute(select(notifications.c.snapshot))).scalars().all()
     assert all(snapshot is None for snapshot in kept)  # the address went with the message
+
+
+async def test_an_erased_volunteer_disappears_from_the_requesters_messages(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    registry.person("res-1", "Ans")
+    registry.person("vol-1", "Fatima", phone="06 8765 4321", share_phone=True)
+    await publish(
+        notify, RequestMatched(request_id="req-1", requester_id="res-1", volunteer_id="vol-1")
+    )
+    await mails_to(smtp, "res-1@")
+
+    async def requester_inbox() -> InboxPage:
+        return await notify.runtime.rpc.call(
+            "notify", "inbox.list", InboxQuery(member_id="res-1"), result=InboxPage
+        )
+
+    async def in_inbox() -> bool:
+        return bool((await requester_inbox()).items)
+
+    await soon(in_inbox)
+    assert "06 8765 4321" in (await requester_inbox()).items[0].body
+    await publish(notify, MemberErased(member_id="vol-1"))
+
+    async def scrubbed() -> bool:
+        item = (await requester_inbox()).items[0]
+        return "Fatima" not in item.subject + item.body and "8765" not in item.body
+
+    await soon(scrubbed, message="the erased volunteer is still named in the requester's inbox")
+    assert len((await requester_inbox()).items) == 1  # she keeps that she had a message
 
 
 # ---------------------------------------------------------------- a crash mid-send
