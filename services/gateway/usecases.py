@@ -190,6 +190,7 @@ async def ask_for_help(
     *,
     requester_id: str | None = None,
     area_codes: list[str] | None = None,
+    neighbourhood: str | None = None,
 ) -> mc.RequestView:
     on_behalf = requester_id is not None and requester_id != principal.member_id
     try:
@@ -204,6 +205,7 @@ async def ask_for_help(
             languages=body.languages,
             entered_by=principal.member_id if on_behalf else None,
             area_codes=area_codes or [],
+            neighbourhood=neighbourhood if on_behalf else None,
         )
     except ValueError as exc:
         raise Invalid(str(exc).splitlines()[-1] if str(exc) else "invalid request") from exc
@@ -403,4 +405,12 @@ async def ask_on_behalf(
         subject_ids=[member.member_id],
         area=member.neighbourhood,
     )
-    return await ask_for_help(gateway, principal, body, requester_id=requester_id, area_codes=areas)
+    # The registry knows where they live now; matching may not have heard of them yet.
+    return await ask_for_help(
+        gateway,
+        principal,
+        body,
+        requester_id=requester_id,
+        area_codes=areas,
+        neighbourhood=member.neighbourhood,
+    )

@@ -9,12 +9,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import RunningSystem
+from tests.support import wait_until
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PASSWORD = "een goed wachtwoord"
@@ -65,6 +67,37 @@ def assert_accessible(page: Any) -> None:
         if v.get("impact") in SERIOUS
     ]
     assert not bad, f"{page.url}: " + "; ".join(bad)
+
+
+def caught_up(system: RunningSystem, *services: str) -> None:
+    """Wait until the services' durable consumers have taken every event published so far
+    (matching learns of volunteers from the registry's events, a moment later)."""
+    import asyncio
+
+    import nats
+
+    from shared.streams import consumers_of
+    from shared.subjects import EVENTS_STREAM
+
+    async def pending() -> int:
+        client = await nats.connect(system.nats_url)
+        try:
+            js = client.jetstream()
+            total = 0
+            for service in services:
+                for spec in consumers_of(service):
+                    info = await js.consumer_info(EVENTS_STREAM, spec.durable)
+                    total += (info.num_pending or 0) + (info.num_ack_pending or 0)
+            return total
+        finally:
+            await client.close()
+
+    def settled() -> bool:
+        # A thread of its own: playwright's sync API keeps an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, pending()).result() == 0
+
+    wait_until(settled, timeout=30, message="consumers lag behind")
 
 
 class Api:
