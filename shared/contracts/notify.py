@@ -17,7 +17,7 @@ share one `link_id`: the proposal is answered once. Notify's database enforces s
 - `token.redeem` uses it, atomically: the first call wins, any later call is `conflict`.
   A bad signature or a changed token is `invalid` (details.reason = "bad_signature"); a token
   past its expiry is `invalid` (details.reason = "expired"); used, withdrawn or already answered
-  is `conflict` (details.reason = "used" | "withdrawn" | "answered").
+  is `conflict` (details.reason = "used" | "withdrawn" | "answered" | "expired").
 """
 
 from datetime import datetime

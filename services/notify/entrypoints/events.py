@@ -5,6 +5,7 @@ from shared.consumer import EventHandler
 from shared.events import (
     MatchAccepted,
     MatchDeclined,
+    MatchExpired,
     MatchProposed,
     MatchWithdrawn,
     MemberErased,
@@ -27,6 +28,7 @@ def handlers(recorder: Recorder) -> dict[str, EventHandler]:
         MatchProposed.TYPE: recorder.match_proposed,
         MatchAccepted.TYPE: recorder.match_answered,
         MatchDeclined.TYPE: recorder.match_answered,
+        MatchExpired.TYPE: recorder.match_answered,
         MatchWithdrawn.TYPE: recorder.match_withdrawn,
         RequestMatched.TYPE: recorder.request_matched,
         RequestEscalated.TYPE: recorder.request_escalated,

@@ -376,6 +376,9 @@ class DeliveryWorker:
             raise Skip
         expires_at = repo.aware(link["expires_at"])
         assert expires_at is not None
+        if expires_at <= self._clock.now():
+            await self._cancel(row, "proposal expired before it could go out")
+            raise Skip
         urls = {}
         for action in ("accept", "decline"):
             claim = LinkClaim(

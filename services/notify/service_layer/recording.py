@@ -24,6 +24,7 @@ from shared.events import (
     Envelope,
     MatchAccepted,
     MatchDeclined,
+    MatchExpired,
     MatchProposed,
     MatchWithdrawn,
     MemberErased,
@@ -204,13 +205,16 @@ class Recorder:
         )
 
     async def match_answered(self, event: Envelope, uow: UnitOfWork) -> None:
-        """Accepted or declined in the app: the e-mail's links are spent too."""
-        data: MatchAccepted | MatchDeclined = (
-            event.payload(MatchAccepted)
-            if event.type == MatchAccepted.TYPE
-            else event.payload(MatchDeclined)
-        )
-        await repo.close_proposal_link(uow.session, data.proposal_id, "answered")
+        """Accepted, declined (in the app: the e-mail's links are spent too) or expired."""
+        data: MatchAccepted | MatchDeclined | MatchExpired
+        if event.type == MatchAccepted.TYPE:
+            data = event.payload(MatchAccepted)
+        elif event.type == MatchDeclined.TYPE:
+            data = event.payload(MatchDeclined)
+        else:
+            data = event.payload(MatchExpired)
+        state = "expired" if isinstance(data, MatchExpired) else "answered"
+        await repo.close_proposal_link(uow.session, data.proposal_id, state)
         # An answered proposal that is still held (quiet hours) need not go out any more.
         await repo.cancel_open(
             uow.session,

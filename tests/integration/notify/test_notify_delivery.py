@@ -77,6 +77,7 @@ async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_i
     assert [item.subject for item in page.items] == ["Kun jij helpen met boodschappen?"]
     assert page.unread == 1
     assert page.items[0].link == f"https://samen.example/proposals/{event.data['proposal_id']}"
+    await soon(lambda: _has_email_attempt(notify, "sent"))
     assert await attempts_of(notify) == [("inbox", "sent"), ("email", "sent")]
 
 
@@ -120,6 +121,7 @@ async def test_an_smtp_server_that_refuses_twice_then_accepts_gets_the_message_o
     assert smtp.refused == 2
     assert len(smtp.received) == 1
     assert smtp.received[0]["Subject"] == "Welkom bij Samen"
+    await soon(lambda: _has_email_attempt(notify, "sent"))
     assert await attempts_of(notify, channel="email") == [
         ("email", "failed"),
         ("email", "failed"),
@@ -196,8 +198,8 @@ async def test_a_message_due_in_quiet_hours_is_held_until_08h_and_an_urgent_one_
     registry.person("vol-1", "Fatima", email="fatima@example.org")
     registry.person("vol-2", "Kees", email="kees@example.org")
     clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=UTC))  # 23:00 in Amsterdam
-    await publish(notify, proposal("vol-1"))
-    await publish(notify, proposal("vol-2", urgent=True))
+    await publish(notify, proposal("vol-1", expires_in=timedelta(hours=24)))
+    await publish(notify, proposal("vol-2", urgent=True, expires_in=timedelta(hours=14)))
 
     await soon(lambda: _async(len(smtp.to("kees@")) == 1), message="urgent not sent")
     assert smtp.received[0]["Subject"].startswith("Dringend")
@@ -238,6 +240,10 @@ async def test_without_smtp_the_email_is_written_as_an_eml_file(
 
 async def _async(value: object) -> object:
     return value
+
+
+async def _has_email_attempt(notify: Notify, status: str) -> bool:
+    return ("email", status) in await attempts_of(notify)
 
 
 async def _has_attempt(notify: Notify, status: str) -> bool:

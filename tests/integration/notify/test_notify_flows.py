@@ -245,6 +245,24 @@ async def test_a_proposal_withdrawn_while_held_in_quiet_hours_is_never_mailed(
     assert "proposal_withdrawn:vol-1" not in await statuses(notify)
 
 
+async def test_a_held_proposal_that_expires_before_08h_is_never_mailed(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima")
+    clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=UTC))  # 23:00 local
+    event = proposed("vol-1", expires_at=datetime(2026, 1, 6, 2, 0, tzinfo=UTC))  # 03:00
+    await publish(notify, event)
+    await soon(lambda: held(notify))
+    advance(clock, notify, timedelta(hours=9))  # 08:00 local, long after the offer ended
+
+    async def cancelled() -> bool:
+        notify.worker.wake()
+        return (await statuses(notify)).get("proposal:vol-1") == Status.cancelled.value
+
+    await soon(cancelled)
+    assert smtp.received == []
+
+
 # ---------------------------------------------------------------- matched, reminders, thanks
 
 
