@@ -40,6 +40,9 @@ EventHandler = Callable[[Envelope, Any], Awaitable[None]]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
 
 BATCH_SIZE = 64
+# A fetch returns at once what is waiting; when nothing is, it waits this long for a batch to
+# fill (nats-py), so this bounds the latency one quiet consumer adds to an event.
+BATCH_WAIT_SECONDS = 0.05
 DLQ_REASON = "Samen-Dlq-Reason"
 DLQ_CONSUMER = "Samen-Dlq-Consumer"
 DLQ_SUBJECT = "Samen-Dlq-Original-Subject"
@@ -85,7 +88,7 @@ class EventConsumer:
             self.spec.filter_subjects[0],
             stream=JStream(EVENTS_STREAM, declare=False),
             durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=1.0, batch=True),
+            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=BATCH_WAIT_SECONDS, batch=True),
             ack_policy=AckPolicy.MANUAL,
             inbox_prefix=f"{self._reply_inbox}.".encode(),
             title=f"{self.spec.durable}:consume",

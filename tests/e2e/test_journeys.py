@@ -264,7 +264,7 @@ def test_a_volunteer_accepts_from_the_email_link_without_signing_in(
     links: list[str] = []
 
     def email_with_links() -> bool:
-        for path in mail.glob("*.eml") if mail.exists() else []:
+        for path in mail.glob("*/*.eml") if mail.exists() else []:
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if "youssef@example.nl" not in str(message["To"]):
                 continue

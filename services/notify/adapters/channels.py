@@ -131,8 +131,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class EmlChannel:
-    """No SMTP server configured: write each e-mail as a .eml file under <data_dir>/mail/,
-    named after its Message-ID, so writing it again replaces the same file."""
+    """No SMTP server configured: write each e-mail as a .eml file under
+    <data_dir>/mail/<date>/, named after its Message-ID, so writing it again replaces it."""
 
     def __init__(self, directory: Path, *, sender: str, clock: Clock) -> None:
         self.directory = directory
@@ -144,14 +144,13 @@ class EmlChannel:
             email, sender=self._sender, date_header=format_datetime(self._clock.now())
         )
         name = _UNSAFE.sub("_", email.message_id.strip("<>").split("@")[0])
-        stamp = self._clock.now().strftime("%Y%m%dT%H%M%S")
-        target = self.directory / f"{stamp}-{name}.eml"
+        # One folder a day keeps folders small and in order; the same message (same Message-ID,
+        # same day) replaces its own file, with no need to look at the others.
+        target = self.directory / self._clock.now().strftime("%Y-%m-%d") / f"{name}.eml"
         data = bytes(message)
 
         def write() -> None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for existing in self.directory.glob(f"*-{name}.eml"):
-                existing.unlink()
+            target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(data)
             tmp.replace(target)

@@ -227,7 +227,7 @@ async def test_without_smtp_the_email_is_written_as_an_eml_file(
     mail = notify_factory.settings.data_dir / "mail"
 
     async def written() -> list[Path]:
-        return list(mail.glob("*.eml"))
+        return list(mail.glob("*/*.eml"))
 
     files = await soon(written, message="no .eml")
     assert len(files) == 1
