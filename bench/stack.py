@@ -1,6 +1,6 @@
 """The system under benchmark: `samen up` on a nats-server of its own, on PostgreSQL when the
 machine runs one (SAMEN_BENCH_POSTGRES_URL, or a server answering on 127.0.0.1:5432), else
-SQLite."""
+SQLite; SAMEN_BENCH_DATABASE=sqlite forces SQLite."""
 
 import contextlib
 import os
@@ -23,6 +23,8 @@ LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def postgres_url() -> str | None:
+    if os.environ.get("SAMEN_BENCH_DATABASE") == "sqlite":
+        return None
     url = os.environ.get("SAMEN_BENCH_POSTGRES_URL")
     if url:
         return url

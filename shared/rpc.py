@@ -26,6 +26,7 @@ from shared.tracing import SpanKind, span
 log = get_logger(__name__)
 
 CORRELATION_HEADER = "Samen-Correlation-Id"
+RPC_CONCURRENCY = 16  # requests of one verb answered at once by one process
 T = TypeVar("T")
 Req = TypeVar("Req", bound=BaseModel)
 
@@ -107,6 +108,9 @@ def register_rpc(
     broker.subscriber(
         rpc_subject(service, verb),
         queue=service,
+        # Requests are independent: answer several at once, or one slow database round trip
+        # holds up every caller of this verb.
+        max_workers=RPC_CONCURRENCY,
         title=rpc_subject(service, verb),
         description=description or (handler.__doc__ or "").strip() or None,
     )(endpoint)
