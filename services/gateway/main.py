@@ -30,6 +30,7 @@ from services.gateway.routes.api import (
 from services.gateway.schemas import has_control_characters
 from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
 from shared.metrics import HttpMetricsMiddleware, metrics_app
+from shared.tracing import configure_tracing
 
 log = get_logger(__name__)
 
@@ -116,6 +117,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gw = gateway or Gateway()
         configure_logging(service="gateway", env=gw.settings.env, level=gw.settings.log_level)
+        configure_tracing("gateway", gw.settings.otlp_endpoint)
         app.state.gateway = gw
         await gw.start()
         seeding = seed_in_background(gw) if gw.options.demo else None
