@@ -279,7 +279,7 @@ def main() -> None:
             (f"seeding {f['volunteers']:,} volunteers (import)", f"{f['seed_import_s']} s"),
         ],
     )
-    print(f"\nsaved to {save('pipeline', f)}")
+    print(f"\nsaved to {save('pipeline_' + f['database'], f)}")
 
 
 if __name__ == "__main__":
