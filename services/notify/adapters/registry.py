@@ -20,6 +20,9 @@ from shared.rpc import RpcClient
 class Registry:
     def __init__(self, rpc: RpcClient) -> None:
         self._rpc = rpc
+        # Area names are reference data (a few thousand nationally): asked once per process,
+        # not once per message. Contact details are never kept.
+        self._area_names: dict[str, str] = {}
 
     async def contact(self, member_id: str) -> MemberContact | None:
         """None when the registry does not know the member (erased); `Unavailable` when the
@@ -46,8 +49,11 @@ class Registry:
         """A neighbourhood's name for a message; a message without it is still fine."""
         if not code:
             return None
+        if code in self._area_names:
+            return self._area_names[code]
         try:
             info = await self._rpc.call("registry", AREAS_GET, AreaCode(code=code), result=AreaInfo)
         except SamenError:
             return None
+        self._area_names[code] = info.name
         return info.name
