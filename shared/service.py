@@ -74,6 +74,19 @@ def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
     )
 
 
+async def cancel_and_wait(tasks: list[asyncio.Task[None]], timeout: float = 5.0) -> None:
+    """Cancel background tasks and wait until they are gone. A cancel can be lost on Python
+    3.11 (asyncio.wait_for inside a library), so it is repeated until the task ends."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    pending = {task for task in tasks if not task.done()}
+    while pending and asyncio.get_running_loop().time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.2)
+    for task in pending:
+        log.warning("background task did not stop", task=task.get_name())
+
+
 class ServiceRuntime:
     def __init__(
         self,
@@ -212,8 +225,7 @@ class ServiceRuntime:
         log.info("service started", database=self.engine.dialect.name)
 
     async def _shutdown(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        await cancel_and_wait(self._tasks)
         for stopper in self._stoppers:
             await stopper()
         await self.relay.stop()

@@ -153,7 +153,8 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery round failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_seconds)
+                async with asyncio.timeout(self.config.poll_seconds):  # wait_for can swallow
+                    await self._wake.wait()  # a cancel on Python 3.11
             self._wake.clear()
 
     async def run_once(self) -> int:
