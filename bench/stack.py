@@ -7,16 +7,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 from samen.nats_server import NatsServer
-from samen.stack import RunningStack, start_stack
+from samen.stack import PostgresDatabases, RunningStack, start_stack
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -46,26 +42,16 @@ class BenchStack:
 @contextlib.contextmanager
 def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]:
     admin = postgres_url()
-    created: list[str] = []
+    databases = PostgresDatabases(admin, prefix="samen_bench_") if admin else None
     urls: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="samen-bench-") as tmp_name:
         tmp = Path(tmp_name)
         env = {"SAMEN_ENV": "production", "SAMEN_LOG_LEVEL": "WARNING", **(extra_env or {})}
-        if admin:
-            dsn = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
-            prefix = f"samen_bench_{uuid.uuid4().hex[:6]}"
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                for service in SERVICES:
-                    conn.execute(f'CREATE DATABASE "{prefix}_{service}"')
-                    created.append(f"{prefix}_{service}")
-            for service in SERVICES:
-                url = make_url(admin).set(
-                    drivername="postgresql+asyncpg", database=f"{prefix}_{service}"
-                )
-                urls[service] = url.render_as_string(hide_password=False)
+        for service in SERVICES:
+            if databases is not None:
+                urls[service] = databases.create(service)
                 env[f"SAMEN_{service.upper()}_DATABASE_URL"] = urls[service]
-        else:
-            for service in SERVICES:
+            else:
                 urls[service] = f"sqlite+aiosqlite:///{tmp / 'data' / f'{service}.db'}"
         nats = NatsServer(tmp / "jetstream").start()
         try:
@@ -76,10 +62,8 @@ def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]
                 stack.stop()
         finally:
             nats.stop()
-            if admin and created:
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    for name in created:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if databases is not None:
+                databases.drop_all()
 
 
 def stack_memory_mb(stack: RunningStack) -> float:

@@ -5,10 +5,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy.engine import make_url
 
 from samen.nats_server import free_port
 
@@ -35,6 +38,34 @@ class RunningStack:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class PostgresDatabases:
+    """Fresh PostgreSQL databases on a server the machine already runs, dropped at the end
+    (the tests' and the benchmarks' databases)."""
+
+    def __init__(self, admin_url: str, prefix: str = "samen_t") -> None:
+        self.admin_url = admin_url
+        self.prefix = f"{prefix}{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    def _admin_dsn(self) -> str:
+        url = make_url(self.admin_url)
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def create(self, label: str) -> str:
+        name = f"{self.prefix}_{label}_{len(self.created)}".lower().replace("-", "_")
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        url = make_url(self.admin_url).set(drivername="postgresql+asyncpg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
 
 
 def start_stack(

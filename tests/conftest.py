@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from samen.nats_server import NatsServer, find_binary
-from samen.stack import RunningStack, start_stack
+from samen.stack import PostgresDatabases, RunningStack, start_stack
 from shared.settings import Settings
 from tests.privacy import PERSONAL_WORDS, leaks_in_stream
-from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, PostgresDatabases
+from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 

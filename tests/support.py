@@ -4,13 +4,9 @@ import asyncio
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-
-import psycopg
-from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
@@ -52,33 +48,6 @@ def wait_until(
                 return last
         time.sleep(interval)
     raise AssertionError(f"{message or 'condition not met'} within {timeout} s (last: {last!r})")
-
-
-class PostgresDatabases:
-    """Fresh PostgreSQL databases on the server at SAMEN_TEST_POSTGRES_URL, dropped at the end."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        self.prefix = f"samen_t{uuid.uuid4().hex[:8]}"
-        self.created: list[str] = []
-
-    def _admin_dsn(self) -> str:
-        url = make_url(self.admin_url)
-        return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def create(self, label: str) -> str:
-        name = f"{self.prefix}_{label}_{len(self.created)}".lower().replace("-", "_")
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        self.created.append(name)
-        url = make_url(self.admin_url).set(drivername="postgresql+asyncpg", database=name)
-        return url.render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
-            for name in self.created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.created.clear()
 
 
 def processes_with_env(name: str, value: str) -> list[int]:

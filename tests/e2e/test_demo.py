@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from samen.stack import PostgresDatabases
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import DEMO_PASSWORD, PEOPLE, demo_login_lines, seed
 from shared.settings import Settings
 from tests.conftest import ExternalNats, RunningSystem, start_nats, start_system, stop_system
-from tests.support import PostgresDatabases, wait_until
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 

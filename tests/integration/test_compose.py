@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from samen.nats_server import NatsServer, free_port
+from samen.stack import PostgresDatabases
 from tests.conftest import REPO
-from tests.support import PostgresDatabases, wait_until
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 

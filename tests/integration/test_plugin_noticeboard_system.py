@@ -16,6 +16,7 @@ import pytest
 
 from examples.noticeboard.app import NoticeBoard, create_app
 from examples.noticeboard.board import Board
+from samen.stack import PostgresDatabases
 from shared.plugin import PluginSettings
 from tests.conftest import RunningSystem, start_system, stop_system
 from tests.integration.test_nats_permissions import (
@@ -26,7 +27,7 @@ from tests.integration.test_nats_permissions import (
     provisioned,
     secured_nats_server,
 )
-from tests.support import PostgresDatabases, eventually
+from tests.support import eventually
 
 pytestmark = pytest.mark.integration
 
