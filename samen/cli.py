@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic_settings import BaseSettings
 from rich.console import Console
 from rich.table import Table
 
+from services.gateway.config import GatewaySettings, get_gateway_settings
 from shared.settings import Settings, get_settings
 
 app = typer.Typer(help="Samen: neighbourhood care cooperatives.", no_args_is_help=True)
@@ -155,10 +157,12 @@ def health(
     raise typer.Exit(0 if healthy else 1)
 
 
-def settings_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
+def settings_rows(
+    settings: BaseSettings | None = None, model: type[BaseSettings] = Settings
+) -> list[tuple[str, str, str, str]]:
     """(setting, environment variable, default or value, meaning) for every setting."""
     rows = []
-    for name, field in Settings.model_fields.items():
+    for name, field in model.model_fields.items():
         env = "NATS_URL" if name == "nats_url" else f"SAMEN_{name.upper()}"
         value = getattr(settings, name) if settings else field.default
         if settings and name in {"secret_key", "nats_password"} and value:
@@ -180,6 +184,17 @@ def configuration_markdown() -> str:
     ]
     for _, env, default, meaning in settings_rows():
         lines.append(f"| `{env}` | `{default}` | {meaning} |")
+    lines += [
+        "",
+        "## Gateway",
+        "",
+        "Read by the gateway only (see [gateway](gateway.md)).",
+        "",
+        "| environment variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for _, env, default, meaning in settings_rows(model=GatewaySettings):
+        lines.append(f"| `{env}` | `{default}` | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
@@ -193,6 +208,8 @@ def config(
         return
     table = Table("setting", "environment variable", "value", "meaning")
     for row in settings_rows(get_settings()):
+        table.add_row(*row)
+    for row in settings_rows(get_gateway_settings(), model=GatewaySettings):
         table.add_row(*row)
     console.print(table)
 

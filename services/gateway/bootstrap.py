@@ -4,10 +4,11 @@ from pathlib import Path
 
 from faststream.nats import NatsBroker
 
-from services.gateway.adapters.services import Matching, Notify, Registry
-from services.gateway.adapters.store import GatewayStore
+from services.gateway.adapters.services import Notify, Registry
+from services.gateway.adapters.store import GatewayStore, SessionCache
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from services.gateway.live import LiveHub
+from services.gateway.request_cache import CachedMatching, RequestViewCache, connection_epoch
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
@@ -16,6 +17,7 @@ from shared.service import nats_broker
 from shared.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SESSION_CACHE_ENTRIES = 10_000
 
 
 class Gateway:
@@ -34,13 +36,25 @@ class Gateway:
         self.clock = clock or SystemClock()
         self.database_url = self.settings.database_url_for("gateway")
         self.engine = create_engine(self.database_url)
-        self.store = GatewayStore(session_factory(self.engine), self.clock)
+        self.sessions = SessionCache(
+            ttl=self.options.session_cache_seconds, max_entries=SESSION_CACHE_ENTRIES
+        )
+        self.store = GatewayStore(
+            session_factory(self.engine), self.clock, session_cache=self.sessions
+        )
         self.broker = broker or nats_broker(self.settings, name="gateway")
         self.rpc = RpcClient(self.broker, timeout=self.settings.rpc_timeout)
         self.registry = Registry(self.rpc)
-        self.matching = Matching(self.rpc)
+        # The live-update subscription also keeps the request cache honest: it drops what
+        # each event changes.
+        self.request_views = RequestViewCache(
+            ttl=self.options.request_cache_seconds,
+            max_entries=self.options.request_cache_size,
+            connection=connection_epoch(self.broker),
+        )
+        self.matching = CachedMatching(self.rpc, self.request_views)
         self.notify = Notify(self.rpc)
-        self.hub = LiveHub()
+        self.hub = LiveHub(on_event=self.request_views.follow)
 
     @property
     def cookie_secure(self) -> bool:

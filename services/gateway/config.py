@@ -23,6 +23,21 @@ class GatewaySettings(BaseSettings):
         description="Secure flag on cookies; default: on when SAMEN_PUBLIC_URL is https",
     )
     demo: bool = Field(default=False, description="seed Utrecht demo data at start")
+    session_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long a gateway process trusts a session it looked up (0: off); "
+        "another process honours a revoked session at most this long",
+    )
+    request_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="longest a gateway process keeps a request as matching showed it (0: off); "
+        "the request's events drop it sooner",
+    )
+    request_cache_size: int = Field(
+        default=5000, ge=1, description="requests a gateway process keeps in memory at most"
+    )
 
 
 @lru_cache

@@ -9,7 +9,7 @@ is the same: an event type, ids and the new state; the page then fetches what it
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +97,8 @@ class Listener:
 
 
 class LiveHub:
-    def __init__(self) -> None:
+    def __init__(self, *, on_event: Callable[[Envelope], None] | None = None) -> None:
+        self._on_event = on_event  # before the listeners: a page told of a change reads anew
         self._listeners: set[Listener] = set()
         self._closed = asyncio.Event()
         self.received = 0
@@ -118,6 +119,8 @@ class LiveHub:
 
     def publish(self, event: Envelope) -> None:
         self.received += 1
+        if self._on_event is not None:
+            self._on_event(event)
         for listener in list(self._listeners):
             for message in listener.wants(event):
                 with contextlib.suppress(asyncio.QueueFull):  # a stuck page misses updates

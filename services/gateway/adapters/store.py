@@ -1,4 +1,10 @@
-"""The gateway's repository: accounts, sessions, the audit log and rate-limit counters."""
+"""The gateway's repository: accounts, sessions, the audit log and rate-limit counters.
+
+Sessions are read on every signed-in request, so the store keeps the ones it looked up for a
+few seconds (`SAMEN_SESSION_CACHE_SECONDS`). Every change to a session or an account made
+through the store drops that account's cached sessions at once; another gateway process learns
+of it when its own copy expires.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.gateway.adapters.orm import accounts, audit_log, rate_limits, sessions
+from services.gateway.caching import ExpiringCache
 from shared.clock import Clock
 from shared.errors import Conflict
 from shared.ids import new_id
@@ -57,10 +64,22 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+SessionCache = ExpiringCache[str, SessionRow]  # token hash -> session, grouped by account id
+
+
 class GatewayStore:
-    def __init__(self, sessions_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        session_cache: SessionCache | None = None,
+    ) -> None:
         self._sessions = sessions_factory
         self._clock = clock
+        self._session_cache = (
+            session_cache if session_cache is not None else SessionCache(ttl=0, max_entries=1)
+        )
 
     # -- accounts ----------------------------------------------------------------
 
@@ -122,19 +141,27 @@ class GatewayStore:
                 await db.commit()
             except IntegrityError as exc:
                 raise Conflict("this e-mail address is already in use") from exc
+        self._session_cache.drop(account_id)  # roles, password or e-mail may have changed
 
     async def delete_account(self, account_id: str) -> None:
         async with self._sessions() as db:
             await db.execute(delete(sessions).where(sessions.c.account_id == account_id))
             await db.execute(delete(accounts).where(accounts.c.account_id == account_id))
             await db.commit()
+        self._session_cache.drop(account_id)
 
     async def set_roles_for_member(self, member_id: str, roles: list[str]) -> None:
         async with self._sessions() as db:
-            await db.execute(
-                update(accounts).where(accounts.c.member_id == member_id).values(roles=roles)
+            changed = await db.execute(
+                update(accounts)
+                .where(accounts.c.member_id == member_id)
+                .values(roles=roles)
+                .returning(accounts.c.account_id)
             )
+            account_ids = list(changed.scalars())
             await db.commit()
+        for account_id in account_ids:
+            self._session_cache.drop(account_id)
 
     # -- sessions ----------------------------------------------------------------
 
@@ -163,6 +190,17 @@ class GatewayStore:
             await db.commit()
 
     async def session(self, token_hash: str) -> SessionRow | None:
+        """The live session of this token, from the cache while it is fresh."""
+        cached = self._session_cache.get(token_hash)
+        if cached is not None and cached.expires_at > self._clock.now():
+            return cached
+        ticket = self._session_cache.ticket()
+        row = await self._session_row(token_hash)
+        if row is not None:
+            self._session_cache.put(token_hash, row, group=row.account.account_id, ticket=ticket)
+        return row
+
+    async def _session_row(self, token_hash: str) -> SessionRow | None:
         async with self._sessions() as db:
             row = (
                 await db.execute(
@@ -182,8 +220,16 @@ class GatewayStore:
 
     async def end_session(self, token_hash: str) -> None:
         async with self._sessions() as db:
-            await db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+            ended = await db.execute(
+                delete(sessions)
+                .where(sessions.c.token_hash == token_hash)
+                .returning(sessions.c.account_id)
+            )
+            account_ids = list(ended.scalars())
             await db.commit()
+        # After the commit: a look-up under way now reads the deleted row or is refused.
+        for account_id in account_ids:
+            self._session_cache.drop(account_id)
 
     # -- audit ---------------------------------------------------------------------
 

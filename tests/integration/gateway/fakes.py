@@ -33,6 +33,7 @@ class FakeWorld:
     cooperatives: dict[str, rc.CooperativeInfo] = field(default_factory=dict)
     requests: dict[str, mc.RequestView] = field(default_factory=dict)
     matched: list[tuple[str, str]] = field(default_factory=list)
+    request_reads: list[str] = field(default_factory=list)  # request ids, one per request.get
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -160,6 +161,7 @@ class FakeWorld:
             return world.requests[request_id]
 
         async def request_get(q: mc.RequestQuery) -> mc.RequestView:
+            world.request_reads.append(q.request_id)
             if q.request_id not in world.requests:
                 raise NotFound("no such request")
             return world.requests[q.request_id]  # no area check here, on purpose

@@ -1,0 +1,156 @@
+"""Matching's answers to `request.get`, kept in the gateway until the request changes.
+
+A request is read far more often than it changes, and every change is an event the gateway
+already follows (live.py). So the gateway keeps each view matching gave, per request, per
+reader and per coordinator area list (matching shows a volunteer less than the requester), and
+drops all views of a request:
+
+- when an event about it arrives (`request.*` and `match.*` events carry `request_id`);
+- when this gateway sends matching a command about it (cancel, complete, answer, match). The
+  view a command returns is what the writer may see, not what every reader may, so it is
+  dropped rather than kept; the next read asks matching;
+- after `SAMEN_REQUEST_CACHE_SECONDS` whatever happens (erasing a member changes finished
+  requests without a request event), and beyond `SAMEN_REQUEST_CACHE_SIZE` the least recently
+  read go first.
+
+While the event subscription is not connected nothing is served from the cache, and after a
+reconnection everything kept before is forgotten: events may have been missed meanwhile.
+
+Authorisation stays with the caller: `usecases.visible_request` checks involvement and a
+coordinator's areas, and writes the audit log, on every read, cached or not.
+"""
+
+import time
+from collections.abc import Callable
+
+from faststream.exceptions import IncorrectState
+from faststream.nats import NatsBroker
+
+from services.gateway.adapters.services import Matching
+from services.gateway.caching import ExpiringCache
+from shared.contracts import matching as mc
+from shared.events import Envelope
+from shared.rpc import RpcClient
+
+ViewKey = tuple[str, str, tuple[str, ...]]  # request id, reader, the coordinator's areas
+
+
+def connection_epoch(broker: NatsBroker) -> Callable[[], int | None]:
+    """The number of reconnections of the broker's connection, or None while it is down."""
+
+    def epoch() -> int | None:
+        try:
+            client = broker.connection
+        except IncorrectState:  # not connected yet, or stopped
+            return None
+        if not client.is_connected:
+            return None
+        return int(client.stats["reconnects"])
+
+    return epoch
+
+
+class RequestViewCache:
+    def __init__(
+        self,
+        *,
+        ttl: float,
+        max_entries: int,
+        connection: Callable[[], int | None],
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._views: ExpiringCache[ViewKey, mc.RequestView] = ExpiringCache(
+            ttl=ttl, max_entries=max_entries, now=now
+        )
+        self._connection = connection
+        self._epoch: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    @staticmethod
+    def key(request_id: str, actor_id: str, area_codes: list[str] | None) -> ViewKey:
+        return request_id, actor_id, tuple(sorted(area_codes or ()))
+
+    def get(self, key: ViewKey) -> mc.RequestView | None:
+        if not self._views.enabled or not self._events_followed():
+            return None
+        return self._views.get(key)
+
+    def ticket(self) -> int:
+        self._events_followed()  # a reconnection noticed now clears before the fetch, not after
+        return self._views.ticket()
+
+    def put(self, key: ViewKey, view: mc.RequestView, *, ticket: int) -> None:
+        if self._events_followed():
+            self._views.put(key, view, group=view.request_id, ticket=ticket)
+
+    def changed(self, request_id: str) -> None:
+        self._views.drop(request_id)
+
+    def follow(self, event: Envelope) -> None:
+        """Drop what an event makes out of date."""
+        request_id = event.data.get("request_id")
+        if request_id:
+            self.changed(str(request_id))
+        elif event.type == "member.erased" or event.type.startswith(("request.", "match.")):
+            self._views.clear()  # cannot tell which requests changed
+
+    def _events_followed(self) -> bool:
+        epoch = self._connection()
+        if epoch is None:
+            return False
+        if epoch != self._epoch:
+            self._views.clear()  # reconnected: events may have been missed
+            self._epoch = epoch
+        return True
+
+
+class CachedMatching(Matching):
+    """Matching as the gateway sees it, with `get` answered from the cache while it is fresh
+    and every command about a request dropping that request's views."""
+
+    def __init__(self, rpc: RpcClient, views: RequestViewCache) -> None:
+        super().__init__(rpc)
+        self.views = views
+
+    async def get(
+        self, request_id: str, *, actor_id: str, area_codes: list[str] | None = None
+    ) -> mc.RequestView:
+        key = self.views.key(request_id, actor_id, area_codes)
+        if (view := self.views.get(key)) is not None:
+            return view
+        ticket = self.views.ticket()
+        view = await super().get(request_id, actor_id=actor_id, area_codes=area_codes)
+        self.views.put(key, view, ticket=ticket)
+        return view
+
+    async def cancel(self, request_id: str, *, actor_id: str) -> mc.RequestView:
+        try:
+            return await super().cancel(request_id, actor_id=actor_id)
+        finally:  # even on a timeout: matching may have done it
+            self.views.changed(request_id)
+
+    async def complete(self, command: mc.RequestComplete) -> mc.RequestView:
+        try:
+            return await super().complete(command)
+        finally:
+            self.views.changed(command.request_id)
+
+    async def answer(self, proposal_id: str, *, volunteer_id: str, accept: bool) -> mc.ProposalView:
+        proposal = await super().answer(proposal_id, volunteer_id=volunteer_id, accept=accept)
+        self.views.changed(proposal.request_id)
+        return proposal
+
+    async def match(
+        self, *, coordinator_id: str, area_codes: list[str], request_id: str, volunteer_id: str
+    ) -> mc.RequestView:
+        try:
+            return await super().match(
+                coordinator_id=coordinator_id,
+                area_codes=area_codes,
+                request_id=request_id,
+                volunteer_id=volunteer_id,
+            )
+        finally:
+            self.views.changed(request_id)

@@ -1,0 +1,222 @@
+"""The gateway's in-memory caches: expiry, size, dropping by group, fetches that race a change,
+and the request cache's rules about events and the event subscription."""
+
+from datetime import UTC, datetime
+
+from services.gateway.caching import ExpiringCache
+from services.gateway.request_cache import RequestViewCache
+from shared.areas import AreaRef
+from shared.contracts import matching as mc
+from shared.events import (
+    MemberErased,
+    NotificationSent,
+    RequestCancelled,
+    RequestMatched,
+    envelope,
+)
+
+AREA = AreaRef.from_code("BU03440312")
+
+
+class Ticking:
+    """A monotonic clock that only moves when told to."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cache(ttl: float = 5, max_entries: int = 100) -> tuple[ExpiringCache[str, str], Ticking]:
+    clock = Ticking()
+    return ExpiringCache(ttl=ttl, max_entries=max_entries, now=clock), clock
+
+
+def test_a_kept_value_is_served_until_its_time_is_up() -> None:
+    sessions, clock = cache(ttl=5)
+    assert sessions.put("token", "anna", group="account-1", ticket=sessions.ticket())
+    clock.now += 4.9
+    assert sessions.get("token") == "anna"
+    clock.now += 0.1
+    assert sessions.get("token") is None
+    assert len(sessions) == 0
+
+
+def test_beyond_its_size_the_least_recently_read_goes_first() -> None:
+    sessions, _ = cache(max_entries=2)
+    for key in ("a", "b"):
+        sessions.put(key, key.upper(), group=key, ticket=sessions.ticket())
+    assert sessions.get("a") == "A"  # now "b" is the least recently read
+    sessions.put("c", "C", group="c", ticket=sessions.ticket())
+    assert (sessions.get("a"), sessions.get("b"), sessions.get("c")) == ("A", None, "C")
+
+
+def test_dropping_a_group_forgets_all_its_entries_and_no_other() -> None:
+    sessions, _ = cache()
+    for key, group in (("cookie", "anna"), ("bearer", "anna"), ("other", "bert")):
+        sessions.put(key, key, group=group, ticket=sessions.ticket())
+    sessions.drop("anna")
+    assert (sessions.get("cookie"), sessions.get("bearer")) == (None, None)
+    assert sessions.get("other") == "other"
+
+
+def test_a_value_fetched_while_its_group_changed_is_not_kept() -> None:
+    sessions, _ = cache()
+    ticket = sessions.ticket()  # a look-up starts ...
+    sessions.drop("anna")  # ... anna logs out meanwhile ...
+    assert not sessions.put("token", "anna's old session", group="anna", ticket=ticket)
+    assert sessions.get("token") is None
+    # A fetch of another group at the same time is kept; a fetch begun afterwards too.
+    assert sessions.put("other", "bert", group="bert", ticket=ticket)
+    assert sessions.put("token", "anna again", group="anna", ticket=sessions.ticket())
+
+
+def test_a_fetch_older_than_a_forgotten_drop_is_refused() -> None:
+    sessions, _ = cache(max_entries=2)
+    ticket = sessions.ticket()
+    for group in ("anna", "bert", "carl"):  # anna's drop is no longer remembered ...
+        sessions.drop(group)
+    # ... so every fetch from before it is refused, whatever its group.
+    assert not sessions.put("token", "anna", group="anna", ticket=ticket)
+    assert not sessions.put("token", "dirk", group="dirk", ticket=ticket)
+    assert sessions.put("token", "dirk", group="dirk", ticket=sessions.ticket())
+
+
+def test_clearing_forgets_everything_and_refuses_fetches_under_way() -> None:
+    sessions, _ = cache()
+    sessions.put("a", "A", group="a", ticket=sessions.ticket())
+    ticket = sessions.ticket()
+    sessions.clear()
+    assert sessions.get("a") is None
+    assert not sessions.put("b", "B", group="b", ticket=ticket)
+
+
+def test_a_cache_without_a_lifetime_keeps_nothing() -> None:
+    sessions, _ = cache(ttl=0)
+    assert not sessions.enabled
+    assert not sessions.put("a", "A", group="a", ticket=sessions.ticket())
+    assert sessions.get("a") is None
+
+
+# ------------------------------------------------------------------ request views
+
+
+class Subscription:
+    """The event subscription's state as the request cache sees it: None while down,
+    else how often it reconnected."""
+
+    def __init__(self) -> None:
+        self.epoch: int | None = 0
+
+    def __call__(self) -> int | None:
+        return self.epoch
+
+
+def view(request_id: str = "r1", state: str = "open") -> mc.RequestView:
+    return mc.RequestView(
+        request_id=request_id,
+        requester_id="anna",
+        category="groceries",  # type: ignore[arg-type]
+        description="Boodschappen",
+        state=state,  # type: ignore[arg-type]
+        needed_from=None,
+        needed_until=None,
+        flexible=True,
+        urgent=False,
+        languages=["nl"],
+        neighbourhood="BU03440312",
+        district="WK034403",
+        municipality="GM0344",
+        entered_by=None,
+        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+        expires_at=None,
+        round=0,
+        matched_volunteer_id=None,
+        matched_at=None,
+        matched_by=None,
+        escalated_at=None,
+        escalation_reason=None,
+        escalated_to=None,
+        completed_at=None,
+        hours=None,
+        score=None,
+        comment=None,
+        closed_by=None,
+        note=None,
+        cancelled_at=None,
+        cancelled_by=None,
+    )
+
+
+def views() -> tuple[RequestViewCache, Subscription]:
+    subscription = Subscription()
+    return RequestViewCache(ttl=5, max_entries=100, connection=subscription), subscription
+
+
+def keep(cache: RequestViewCache, request_id: str, reader: str = "anna") -> None:
+    cache.put(cache.key(request_id, reader, None), view(request_id), ticket=cache.ticket())
+
+
+def test_each_reader_and_area_list_has_its_own_view() -> None:
+    cache, _ = views()
+    keep(cache, "r1", reader="anna")
+    assert cache.get(cache.key("r1", "anna", None)) == view("r1")
+    assert cache.get(cache.key("r1", "bert", None)) is None  # matching may show bert less
+    assert cache.get(cache.key("r1", "anna", ["WK034403"])) is None
+    assert cache.key("r1", "c", ["b", "a"]) == cache.key("r1", "c", ["a", "b"])
+
+
+def test_an_event_about_a_request_drops_every_view_of_it() -> None:
+    cache, _ = views()
+    keep(cache, "r1", reader="anna")
+    keep(cache, "r1", reader="coordinator")
+    keep(cache, "r2")
+    cache.follow(
+        envelope(
+            RequestCancelled(request_id="r1", cancelled_by="anna"), source="matching", area=AREA
+        )
+    )
+    assert cache.get(cache.key("r1", "anna", None)) is None
+    assert cache.get(cache.key("r1", "coordinator", None)) is None
+    assert cache.get(cache.key("r2", "anna", None)) == view("r2")
+
+
+def test_a_read_that_raced_an_event_is_not_kept() -> None:
+    cache, _ = views()
+    ticket = cache.ticket()  # matching is being asked ...
+    matched = RequestMatched(request_id="r1", requester_id="anna", volunteer_id="v1")
+    cache.follow(envelope(matched, source="matching", area=AREA))  # ... and it changes
+    cache.put(cache.key("r1", "anna", None), view("r1"), ticket=ticket)
+    assert cache.get(cache.key("r1", "anna", None)) is None
+
+
+def test_an_erasure_drops_everything_and_other_events_nothing() -> None:
+    cache, _ = views()
+    keep(cache, "r1")
+    sent = NotificationSent(
+        notification_id="n1", recipient_id="anna", template="welcome", channel="email"
+    )
+    cache.follow(envelope(sent, source="notify", area=AREA))
+    assert cache.get(cache.key("r1", "anna", None)) is not None
+    cache.follow(envelope(MemberErased(member_id="bert"), source="registry", area=AREA))
+    assert cache.get(cache.key("r1", "anna", None)) is None
+
+
+def test_nothing_is_served_or_kept_while_the_event_subscription_is_down() -> None:
+    cache, subscription = views()
+    keep(cache, "r1")
+    subscription.epoch = None
+    assert cache.get(cache.key("r1", "anna", None)) is None
+    keep(cache, "r2")
+    subscription.epoch = 0
+    assert cache.get(cache.key("r2", "anna", None)) is None
+
+
+def test_after_a_reconnection_views_from_before_are_forgotten() -> None:
+    cache, subscription = views()
+    keep(cache, "r1")
+    subscription.epoch = 1  # events may have been missed while it was down
+    assert cache.get(cache.key("r1", "anna", None)) is None
+    keep(cache, "r1")
+    assert cache.get(cache.key("r1", "anna", None)) == view("r1")
