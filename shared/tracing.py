@@ -62,10 +62,10 @@ def span(
     name: str, correlation_id: str | None, kind: SpanKind = SpanKind.INTERNAL, **attributes: Any
 ) -> Iterator[None]:
     """A span in the trace of `correlation_id` (a no-op when tracing is off)."""
-    tracer = trace.get_tracer("samen")
     if not _configured or not correlation_id:
         yield
         return
+    tracer = trace.get_tracer("samen")
     parent = NonRecordingSpan(
         SpanContext(
             trace_id=trace_id_for(correlation_id),

@@ -27,20 +27,26 @@ from shared.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_gateway(request: Request) -> Gateway:
+def gateway_of(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
-def get_broker(request: Request) -> NatsBroker:
-    return get_gateway(request).broker
+# Dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker thread, a
+# thread hop per request for an attribute lookup.
+async def get_gateway(request: Request) -> Gateway:
+    return gateway_of(request)
 
 
-def get_rpc(request: Request) -> RpcClient:
-    return get_gateway(request).rpc
+async def get_broker(request: Request) -> NatsBroker:
+    return gateway_of(request).broker
 
 
-def get_app_settings(request: Request) -> Settings:
-    return get_gateway(request).settings
+async def get_rpc(request: Request) -> RpcClient:
+    return gateway_of(request).rpc
+
+
+async def get_app_settings(request: Request) -> Settings:
+    return gateway_of(request).settings
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
@@ -73,7 +79,7 @@ class Principal:
 async def optional_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal
-    gateway = get_gateway(request)
+    gateway = gateway_of(request)
     principal = None
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
@@ -111,7 +117,7 @@ def check_csrf_header(request: Request, principal: Principal | None) -> None:
     """A cookie-signed API call that changes something must carry `X-CSRF-Token`."""
     if principal is None or principal.via != "cookie" or request.method in SAFE_METHODS:
         return
-    gateway = get_gateway(request)
+    gateway = gateway_of(request)
     if not csrf_valid(
         gateway.settings.secret_key, principal.csrf_secret, request.headers.get(CSRF_HEADER)
     ):
