@@ -28,7 +28,15 @@ from services.notify.adapters.orm import inbox_items as inbox_items_table
 from services.notify.bootstrap import assemble
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
-from shared.contracts.registry import AreaCode, AreaInfo, MemberContact, MemberRef
+from shared.contracts.registry import (
+    MEMBER_CONTACTS,
+    AreaCode,
+    AreaInfo,
+    MemberContact,
+    MemberContactList,
+    MemberRef,
+    MemberRefs,
+)
 from shared.events import MatchProposed, envelope
 from shared.ids import new_id
 from shared.rpc import register_rpc
@@ -64,6 +72,11 @@ async def run(messages: int, spaced: int, inbox_only: bool = False) -> dict[str,
                 email=None if inbox_only else f"{request.member_id}@example.org",
             )
 
+        async def contacts(request: MemberRefs) -> MemberContactList:
+            return MemberContactList(
+                contacts=[await contact(MemberRef(member_id=m)) for m in request.member_ids]
+            )
+
         async def area(request: AreaCode) -> AreaInfo:
             return AreaInfo(
                 code=request.code,
@@ -73,6 +86,7 @@ async def run(messages: int, spaced: int, inbox_only: bool = False) -> dict[str,
             )
 
         register_rpc(registry, "registry", "member.contact", contact)
+        register_rpc(registry, "registry", MEMBER_CONTACTS, contacts)
         register_rpc(registry, "registry", "areas.get", area)
         await registry.start()
         settings = Settings(

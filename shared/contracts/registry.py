@@ -38,6 +38,8 @@ MEMBER_FIND_BY_EMAIL = "member.find_by_email"  # MemberByEmail -> MemberInfo
 MEMBER_LIST = "member.list"  # MemberListQuery -> MemberList (coordinators, admins)
 # samen.rpc.registry.member.contact -> MemberContact  (notify and the gateway only)
 MEMBER_CONTACT = "member.contact"  # MemberRef -> MemberContact
+# The same for many members at once (notify's delivery rounds); unknown or erased ids are left out.
+MEMBER_CONTACTS = "member.contacts"  # MemberRefs -> MemberContactList
 MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberExport
 MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
 
@@ -49,6 +51,8 @@ ORGANISATION_LIST = "organisation.list"  # OrganisationQuery -> OrganisationList
 OFFER_ADD = "offer.add"  # OfferAdd -> OfferInfo
 OFFER_LIST = "offer.list"  # OfferQuery -> OfferList
 DIRECTORY_SEARCH = "directory.search"  # DirectorySearch -> DirectoryResults
+
+MAX_CONTACTS_PER_CALL = 500
 
 Language = Literal["nl", "en"]
 AreaLevel = Literal["municipality", "district", "neighbourhood"]
@@ -134,6 +138,10 @@ class AreaDistance(BaseModel):
 
 class MemberRef(BaseModel):
     member_id: str
+
+
+class MemberRefs(BaseModel):
+    member_ids: list[str] = Field(max_length=MAX_CONTACTS_PER_CALL)
 
 
 class CooperativeRef(BaseModel):
@@ -316,6 +324,10 @@ class MemberContact(BaseModel):
     via_coordinator_id: str | None = None
     share_phone_with_match: bool = False
     neighbourhood: str | None = None
+
+
+class MemberContactList(BaseModel):
+    contacts: list[MemberContact]
 
 
 class MemberErasure(BaseModel):

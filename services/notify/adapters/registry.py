@@ -5,13 +5,17 @@ from __future__ import annotations
 from shared.contracts.registry import (
     AREAS_GET,
     COOPERATIVE_GET,
+    MAX_CONTACTS_PER_CALL,
     MEMBER_CONTACT,
+    MEMBER_CONTACTS,
     AreaCode,
     AreaInfo,
     CooperativeInfo,
     CooperativeRef,
     MemberContact,
+    MemberContactList,
     MemberRef,
+    MemberRefs,
 )
 from shared.errors import NotFound, SamenError
 from shared.rpc import RpcClient
@@ -33,6 +37,20 @@ class Registry:
             )
         except NotFound:
             return None
+
+    async def contacts(self, member_ids: list[str]) -> dict[str, MemberContact]:
+        """Many members' contacts in as few calls as the contract allows; members the registry
+        does not know (erased) are missing from the answer."""
+        found: dict[str, MemberContact] = {}
+        for start in range(0, len(member_ids), MAX_CONTACTS_PER_CALL):
+            answer = await self._rpc.call(
+                "registry",
+                MEMBER_CONTACTS,
+                MemberRefs(member_ids=member_ids[start : start + MAX_CONTACTS_PER_CALL]),
+                result=MemberContactList,
+            )
+            found.update((contact.member_id, contact) for contact in answer.contacts)
+        return found
 
     async def cooperative(self, cooperative_id: str) -> CooperativeInfo | None:
         try:

@@ -70,9 +70,10 @@ async def add_notification(session: AsyncSession, values: dict[str, Any]) -> boo
     return bool(_count(result))
 
 
-async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[RowMapping]:
+    """Open notifications whose time has come, oldest first (one delivery round)."""
     result = await session.execute(
-        select(notifications.c.id)
+        select(notifications)
         .where(
             notifications.c.status.in_([s.value for s in OPEN_STATUSES]),
             notifications.c.due_at <= now,
@@ -80,7 +81,7 @@ async def due_notifications(session: AsyncSession, now: datetime, limit: int) ->
         .order_by(notifications.c.due_at, notifications.c.id)
         .limit(limit)
     )
-    return list(result.scalars())
+    return list(result.mappings())
 
 
 async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapping]:
@@ -168,12 +169,44 @@ async def anonymise(session: AsyncSession, notification_id: str) -> None:
 # ---------------------------------------------------------------- inbox and log
 
 
-async def add_inbox_item(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(
-        _insert(session)(inbox_items)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["notification_id"])
-    )
+async def add_inbox_items(session: AsyncSession, items: Sequence[dict[str, Any]]) -> None:
+    """Write in-app messages; one that is there already (per notification) is left as it is."""
+    if items:
+        await session.execute(
+            _insert(session)(inbox_items).on_conflict_do_nothing(
+                index_elements=["notification_id"]
+            ),
+            list(items),
+        )
+
+
+def attempt(
+    row: RowMapping,
+    *,
+    channel: str,
+    status: str,
+    at: datetime,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """One line of the delivery log, for `log_attempts`."""
+    return {
+        "id": new_id(),
+        "notification_id": row["id"],
+        "recipient_id": row["recipient_id"],
+        "template": row["template"],
+        "channel": channel,
+        "status": status,
+        "error": error,
+        "at": at,
+        "municipality": row["municipality"],
+        "district": row["district"],
+        "neighbourhood": row["neighbourhood"],
+    }
+
+
+async def log_attempts(session: AsyncSession, lines: Sequence[dict[str, Any]]) -> None:
+    if lines:
+        await session.execute(delivery_attempts.insert(), list(lines))
 
 
 async def log_attempt(
@@ -185,21 +218,7 @@ async def log_attempt(
     at: datetime,
     error: str | None = None,
 ) -> None:
-    await session.execute(
-        delivery_attempts.insert().values(
-            id=new_id(),
-            notification_id=row["id"],
-            recipient_id=row["recipient_id"],
-            template=row["template"],
-            channel=channel,
-            status=status,
-            error=error,
-            at=at,
-            municipality=row["municipality"],
-            district=row["district"],
-            neighbourhood=row["neighbourhood"],
-        )
-    )
+    await log_attempts(session, [attempt(row, channel=channel, status=status, at=at, error=error)])
 
 
 async def inbox_page(
@@ -274,23 +293,31 @@ def default_preferences(member_id: str) -> Preferences:
 
 
 async def get_preferences(session: AsyncSession, member_id: str) -> Preferences:
-    row = (
-        (await session.execute(select(preferences).where(preferences.c.member_id == member_id)))
-        .mappings()
-        .first()
+    return (await preferences_of(session, [member_id]))[member_id]
+
+
+async def preferences_of(
+    session: AsyncSession, member_ids: Sequence[str]
+) -> dict[str, Preferences]:
+    """Each member's preferences, the defaults for those who never set any."""
+    found = {member_id: default_preferences(member_id) for member_id in member_ids}
+    if not found:
+        return found
+    rows = await session.execute(
+        select(preferences).where(preferences.c.member_id.in_(list(found)))
     )
-    if row is None:
-        return default_preferences(member_id)
-    return Preferences(
-        member_id=member_id,
-        channels=list(row["channels"] or DEFAULT_CHANNELS),
-        language=row["language"],
-        quiet_start=row["quiet_start"],
-        quiet_end=row["quiet_end"],
-        timezone=row["timezone"],
-        apprise_urls=list(row["apprise_urls"] or []),
-        daily_digest=bool(row["daily_digest"]),
-    )
+    for row in rows.mappings():
+        found[row["member_id"]] = Preferences(
+            member_id=row["member_id"],
+            channels=list(row["channels"] or DEFAULT_CHANNELS),
+            language=row["language"],
+            quiet_start=row["quiet_start"],
+            quiet_end=row["quiet_end"],
+            timezone=row["timezone"],
+            apprise_urls=list(row["apprise_urls"] or []),
+            daily_digest=bool(row["daily_digest"]),
+        )
+    return found
 
 
 async def put_preferences(session: AsyncSession, prefs: Preferences, now: datetime) -> None:
@@ -362,6 +389,17 @@ async def link_by_proposal(session: AsyncSession, proposal_id: str) -> RowMappin
         select(proposal_links).where(proposal_links.c.proposal_id == proposal_id)
     )
     return result.mappings().first()
+
+
+async def links_by_proposals(
+    session: AsyncSession, proposal_ids: Sequence[str]
+) -> dict[str, RowMapping]:
+    if not proposal_ids:
+        return {}
+    result = await session.execute(
+        select(proposal_links).where(proposal_links.c.proposal_id.in_(list(proposal_ids)))
+    )
+    return {row["proposal_id"]: row for row in result.mappings()}
 
 
 async def link(session: AsyncSession, link_id: str) -> RowMapping | None:

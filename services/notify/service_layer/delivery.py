@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,6 @@ from services.notify.adapters.rendering import Rendered, Renderer
 from services.notify.domain.links import LinkClaim, LinkSigner
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import (
-    OPEN_STATUSES,
     QuietHours,
     RecipientKind,
     Status,
@@ -56,6 +55,7 @@ from services.notify.domain.model import (
 from shared.areas import AreaRef
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
+from shared.contracts.registry import MemberContact
 from shared.errors import Unavailable
 from shared.events import NotificationFailed, NotificationSent
 from shared.ids import new_id
@@ -107,8 +107,75 @@ class Composed:
     link: str | None
 
 
+@dataclass
+class Lookup:
+    """What one delivery round knows before it decides, fetched once for all its rows
+    (preferences, proposal links, contacts); anything not fetched ahead is asked for alone."""
+
+    preferences: dict[str, Preferences] = field(default_factory=dict)
+    links: dict[str, RowMapping] = field(default_factory=dict)
+    contacts: dict[str, MemberContact] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)  # asked for; missing from `contacts`: unknown
+    registry_down: bool = False
+
+
+# What a round does with each notification before anything is sent (all in one transaction).
+
+
+@dataclass(frozen=True)
+class Send:
+    row: RowMapping
+    composed: Composed
+    plan: list[str]
+    channel: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    row: RowMapping
+    composed: Composed
+    channel: str
+    until: datetime
+    digest: bool
+
+
+@dataclass(frozen=True)
+class FinishInInbox:
+    row: RowMapping
+    composed: Composed
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    row: RowMapping
+    composed: Composed
+
+
+@dataclass(frozen=True)
+class Cancel:
+    row: RowMapping
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecipientGone:
+    row: RowMapping
+
+
+@dataclass(frozen=True)
+class Postpone:
+    row: RowMapping
+
+
+Step = Send | Hold | FinishInInbox | GiveUp | Cancel | RecipientGone | Postpone
+
+
 class Skip(Exception):
-    """This notification cannot be composed now; the reason is already recorded."""
+    """This notification cannot be composed; `step` says what to record instead."""
+
+    def __init__(self, step: Step) -> None:
+        super().__init__(type(step).__name__)
+        self.step = step
 
 
 class DeliveryWorker:
@@ -147,34 +214,66 @@ class DeliveryWorker:
     async def run(self) -> None:
         while True:
             try:
-                await self.run_once()
+                handled = await self.run_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
+                handled = 0
                 log.exception("delivery round failed")
+            if handled >= self.config.batch:
+                continue  # more are waiting: no pause between full rounds
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.poll_seconds):  # wait_for can swallow
                     await self._wake.wait()  # a cancel on Python 3.11
             self._wake.clear()
 
     async def run_once(self) -> int:
-        """Recover interrupted sends, then handle every due notification; returns how many."""
+        """Recover interrupted sends, then handle one round of due notifications (up to
+        `batch`); returns how many were due."""
         await self.recover_interrupted()
+        now = self._clock.now()
         async with self._uow() as uow:
-            due = await repo.due_notifications(uow.session, self._clock.now(), self.config.batch)
-        gate = asyncio.Semaphore(self.config.concurrency)
-
-        async def one(notification_id: str) -> None:
-            async with gate:
-                try:
-                    await self.process(notification_id)
-                except Exception:
-                    log.exception("delivery failed unexpectedly", notification_id=notification_id)
-
-        # Each notification is its own: they may go out side by side. Digests and fan-outs,
-        # which gather several rows, are taken one at a time by `_one_at_a_time`.
-        await asyncio.gather(*(one(notification_id) for notification_id in due))
+            due = await repo.due_notifications(uow.session, now, self.config.batch)
+            regular = [row for row in due if not self._gathers_rows(row)]
+            lookup = Lookup(
+                preferences=await repo.preferences_of(
+                    uow.session, sorted({row["recipient_id"] for row in regular if _member(row)})
+                ),
+                links=await repo.links_by_proposals(
+                    uow.session,
+                    sorted(
+                        {
+                            row["context"]["proposal_id"]
+                            for row in regular
+                            if row["template"] == Template.proposal.value
+                        }
+                    ),
+                ),
+            )
+        for row in due:
+            if self._gathers_rows(row):
+                await self._gather_rows(row)
+        if regular:
+            await self._fetch_contacts(lookup, regular)
+            await self._round(regular, lookup, now)
         return len(due)
+
+    @staticmethod
+    def _gathers_rows(row: RowMapping) -> bool:
+        """Digests and a cooperative's fan-out read and write several rows: one at a time."""
+        return bool(row["digest"]) or row["recipient_kind"] == RecipientKind.coordinators.value
+
+    async def _gather_rows(self, row: RowMapping) -> None:
+        async with self._one_at_a_time:
+            if row["digest"]:
+                await self._send_digest(row)
+                return
+            try:
+                await self._fan_out(row)
+            except Unavailable:
+                async with self._uow() as uow:
+                    await self._postpone(uow, row)
+                    await uow.commit()
 
     async def recover_interrupted(self) -> int:
         now = self._clock.now()
@@ -203,88 +302,233 @@ class DeliveryWorker:
             await uow.commit()
         return len(stale)
 
-    # -- one notification -------------------------------------------------------------
+    # -- one round --------------------------------------------------------------------
 
-    async def process(self, notification_id: str) -> None:
-        now = self._clock.now()
+    async def _round(self, rows: list[RowMapping], lookup: Lookup, now: datetime) -> None:
+        """Decide for every row, record the decisions and claims in one transaction, send
+        what was claimed side by side, and record the outcomes in one more transaction."""
+        steps = [await self._decide(row, lookup, now) for row in rows]
         async with self._uow() as uow:
-            row = await repo.notification(uow.session, notification_id)
-        if row is None or row["status"] not in {s.value for s in OPEN_STATUSES}:
-            return
-        if repo.aware(row["due_at"]) > now:  # type: ignore[operator]
-            return
-        if row["digest"]:
-            async with self._one_at_a_time:
-                await self._send_digest(row)
-            return
-        if row["recipient_kind"] == RecipientKind.coordinators.value:
-            async with self._one_at_a_time:
+            claimed = await self._apply(uow, steps, now)
+            await uow.commit()
+        if lookup.registry_down:
+            log.warning("registry unavailable; delivery postponed", notifications=len(rows))
+        gate = asyncio.Semaphore(self.config.concurrency)
+
+        async def send(step: Send) -> tuple[Send, DeliveryError | None]:
+            async with gate:
                 try:
-                    await self._fan_out(row)
-                except Unavailable:
-                    await self._postpone(row, self.config.registry_retry_seconds)
+                    await self._deliver(step.channel, step.row, step.composed)
+                except DeliveryError as exc:
+                    return step, exc
+                return step, None
+
+        outcomes = await asyncio.gather(*(send(step) for step in claimed))
+        if not outcomes:
+            return
+        async with self._uow() as uow:
+            lines: list[dict[str, Any]] = []
+            for step, error in outcomes:
+                if error is None:
+                    await self._succeeded(uow, step, lines)
+                else:
+                    await self._failed(uow, step, error, lines)
+            await repo.log_attempts(uow.session, lines)
+            for step, error in outcomes:
+                # An erased member's last message: once it is done, forget whose it was
+                # (after the log lines above, which are anonymised with it).
+                if step.row["snapshot"] and (error is None or self._final(step, error)):
+                    await repo.anonymise(uow.session, step.row["id"])
+            await uow.commit()
+        if any(error is not None for _, error in outcomes):
+            self.wake()  # a retry or the next channel may be due at once
+
+    async def _fetch_contacts(self, lookup: Lookup, rows: list[RowMapping]) -> None:
+        wanted: set[str] = set()
+        for row in rows:
+            if _member(row) and not row["snapshot"]:
+                wanted.add(row["recipient_id"])
+            if Template(row["template"]) in OTHER_PARTY_TEMPLATES:
+                context = row["context"]
+                wanted.update(
+                    context[key]
+                    for key in ("requester_id", "volunteer_id")
+                    if context.get(key) and context[key] != row["recipient_id"]
+                )
+        if not wanted:
             return
         try:
-            composed = await self._compose(row)
-        except Skip:
-            return
+            lookup.contacts = await self._registry.contacts(sorted(wanted))
         except Unavailable:
-            await self._postpone(row, self.config.registry_retry_seconds)
+            lookup.registry_down = True
             return
-        if not row["inbox_done"]:
-            await self._write_inbox(row, composed)
+        lookup.asked = wanted
+
+    async def _decide(self, row: RowMapping, lookup: Lookup, now: datetime) -> Step:
+        try:
+            composed = await self._compose(row, lookup)
+        except Skip as skip:
+            return skip.step
+        except Unavailable:
+            return Postpone(row)
         recipient = composed.recipient
-        plan = self._plan(row, recipient)
+        plan = channel_plan(
+            list(recipient.preferences.channels),
+            has_email=bool(recipient.email),
+            apprise_urls=recipient.apprise_urls,
+        )
         if not plan:
-            await self._finish_in_inbox(row)
-            return
+            return FinishInInbox(row, composed)
         prefs = recipient.preferences
         quiet = QuietHours.of(prefs.quiet_start, prefs.quiet_end, prefs.timezone)
         urgent = bool(row["urgent"]) and row["template"] == Template.proposal.value
         release = release_time(now, quiet, urgent=urgent)
         if release is not None:
-            await self._hold(row, until=release, channel=plan[0], digest=False)
-            return
+            return Hold(row, composed, plan[0], until=release, digest=False)
         if (
             row["template"] == Template.escalation.value
             and row["recipient_kind"] == RecipientKind.member.value
             and prefs.daily_digest
         ):
             at = next_local_time(now, parse_hhmm(self.config.digest_time), prefs.timezone)
-            await self._hold(row, until=at, channel=plan[0], digest=True)
-            return
+            return Hold(row, composed, plan[0], until=at, digest=True)
         index = row["channel_index"]
         if index >= len(plan):
-            await self._give_up(row)
-            return
-        channel = plan[index]
-        async with self._uow() as uow:
-            claimed = await repo.change_notification(
-                uow.session,
-                row["id"],
-                expect={
-                    "status": row["status"],
-                    "attempts": row["attempts"],
-                    "channel_index": index,
-                },
-                status=Status.sending.value,
-                sending_since=now,
-                sending_channel=channel,
-                updated_at=now,
-            )
-            await uow.commit()
-        if not claimed:
-            return  # another worker has it
-        try:
-            await self._deliver(channel, row, composed)
-        except DeliveryError as exc:
-            await self._failed(row, channel, plan, exc)
-        else:
-            await self._succeeded(row, channel)
+            return GiveUp(row, composed)
+        return Send(row, composed, plan, plan[index])
+
+    async def _apply(self, uow: UnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
+        """Record every decision of a round; returns the sends this worker claimed."""
+        items: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        for step in steps:
+            composed = getattr(step, "composed", None)
+            if composed is not None and not step.row["inbox_done"]:
+                items.append(self._inbox_item(step.row, composed, now))
+                lines.append(repo.attempt(step.row, channel=INBOX, status="sent", at=now))
+        # The inbox items first, in the rows' order, so that two workers on the same rows
+        # wait for each other instead of deadlocking.
+        await repo.add_inbox_items(uow.session, items)
+        claimed: list[Send] = []
+        for step in steps:
+            row = step.row
+            inbox: dict[str, Any] = {"inbox_done": True} if getattr(step, "composed", None) else {}
+            match step:
+                case Send():
+                    if await repo.change_notification(
+                        uow.session,
+                        row["id"],
+                        expect={
+                            "status": row["status"],
+                            "attempts": row["attempts"],
+                            "channel_index": row["channel_index"],
+                        },
+                        status=Status.sending.value,
+                        sending_since=now,
+                        sending_channel=step.channel,
+                        updated_at=now,
+                        **inbox,
+                    ):
+                        claimed.append(step)  # else another worker has it
+                case Hold():
+                    why = "daily digest" if step.digest else "quiet hours"
+                    if await repo.change_notification(
+                        uow.session,
+                        row["id"],
+                        expect={"status": row["status"], "attempts": row["attempts"]},
+                        status=Status.held.value,
+                        due_at=step.until,
+                        digest=step.digest,
+                        updated_at=now,
+                        **inbox,
+                    ):
+                        until = step.until.isoformat(timespec="minutes")
+                        lines.append(
+                            repo.attempt(
+                                row,
+                                channel=step.channel,
+                                status="held",
+                                at=now,
+                                error=f"{why} until {until}",
+                            )
+                        )
+                case FinishInInbox():
+                    # No external channel: the inbox item is the message.
+                    if row["recipient_kind"] == RecipientKind.cooperative.value:
+                        await repo.change_notification(
+                            uow.session, row["id"], status=Status.cancelled.value, updated_at=now
+                        )
+                    else:
+                        await repo.change_notification(
+                            uow.session,
+                            row["id"],
+                            status=Status.sent.value,
+                            sent_at=now,
+                            sent_channel=INBOX,
+                            snapshot=None,
+                            updated_at=now,
+                            **inbox,
+                        )
+                        self._sent_event(uow, row, INBOX)
+                case GiveUp():
+                    await repo.change_notification(
+                        uow.session,
+                        row["id"],
+                        status=Status.failed.value,
+                        snapshot=None,
+                        updated_at=now,
+                        **inbox,
+                    )
+                case Cancel():
+                    await repo.change_notification(
+                        uow.session, row["id"], status=Status.cancelled.value, updated_at=now
+                    )
+                    log.info(
+                        "notification cancelled", notification_id=row["id"], reason=step.reason
+                    )
+                case RecipientGone():
+                    await repo.change_notification(
+                        uow.session, row["id"], status=Status.failed.value, updated_at=now
+                    )
+                    lines.append(
+                        repo.attempt(
+                            row, channel="none", status="failed", at=now, error="recipient unknown"
+                        )
+                    )
+                    self._failed_event(uow, row, "none", "recipient_unknown")
+                case Postpone():
+                    await self._postpone(uow, row)
+        await repo.log_attempts(uow.session, lines)
+        return claimed
+
+    def _inbox_item(self, row: RowMapping, composed: Composed, now: datetime) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "member_id": row["recipient_id"],
+            "notification_id": row["id"],
+            "template": row["template"],
+            "subject": composed.rendered.subject[:300],
+            "body": composed.rendered.text,
+            "link": composed.link,
+            "created_at": now,
+        }
 
     # -- composing --------------------------------------------------------------------
 
-    async def _recipient(self, row: RowMapping) -> Recipient | None:
+    async def _contact(self, lookup: Lookup, member_id: str) -> MemberContact | None:
+        if member_id in lookup.asked:
+            return lookup.contacts.get(member_id)
+        if lookup.registry_down:
+            raise Unavailable("registry did not answer")
+        return await self._registry.contact(member_id)
+
+    async def _preferences(self, lookup: Lookup, member_id: str) -> Preferences:
+        if member_id not in lookup.preferences:
+            async with self._uow() as uow:
+                lookup.preferences[member_id] = await repo.get_preferences(uow.session, member_id)
+        return lookup.preferences[member_id]
+
+    async def _recipient(self, row: RowMapping, lookup: Lookup) -> Recipient | None:
         if row["recipient_kind"] == RecipientKind.cooperative.value:
             cooperative = await self._registry.cooperative(row["recipient_id"])
             async with self._uow() as uow:
@@ -308,9 +552,8 @@ class DeliveryWorker:
                 preferences=Preferences(member_id=row["recipient_id"], channels=["email"]),
                 apprise_urls=[],
             )
-        async with self._uow() as uow:
-            prefs = await repo.get_preferences(uow.session, row["recipient_id"])
-        contact = await self._registry.contact(row["recipient_id"])
+        prefs = await self._preferences(lookup, row["recipient_id"])
+        contact = await self._contact(lookup, row["recipient_id"])
         if contact is None:
             return None
         recipient = Recipient(
@@ -324,7 +567,7 @@ class DeliveryWorker:
         if not contact.email and not prefs.apprise_urls and contact.via_coordinator_id:
             # Registered at an information point without e-mail (scenario 4): the coordinator
             # gets the e-mail and passes it on, by phone or in person.
-            coordinator = await self._registry.contact(contact.via_coordinator_id)
+            coordinator = await self._contact(lookup, contact.via_coordinator_id)
             if coordinator is not None and coordinator.email:
                 recipient.email = coordinator.email
                 recipient.name = coordinator.name
@@ -332,11 +575,10 @@ class DeliveryWorker:
                 recipient.on_behalf_of = contact.name
         return recipient
 
-    async def _compose(self, row: RowMapping) -> Composed:
-        recipient = await self._recipient(row)
+    async def _compose(self, row: RowMapping, lookup: Lookup) -> Composed:
+        recipient = await self._recipient(row, lookup)
         if recipient is None:
-            await self._recipient_gone(row)
-            raise Skip
+            raise Skip(RecipientGone(row))
         template = Template(row["template"])
         context: dict[str, Any] = dict(row["context"])
         others: dict[str, Person] = {}
@@ -344,13 +586,13 @@ class DeliveryWorker:
             for key in ("requester_id", "volunteer_id"):
                 other_id = context.get(key)
                 if other_id and other_id != row["recipient_id"] and other_id not in others:
-                    contact = await self._registry.contact(other_id)
+                    contact = await self._contact(lookup, other_id)
                     if contact is not None:
                         phone = contact.phone if contact.share_phone_with_match else None
                         others[other_id] = Person(contact.first_name, phone)
         links: dict[str, str] = {}
         if template is Template.proposal:
-            links = await self._links(row, context)
+            links = await self._links(row, context, lookup)
         if template is Template.digest:
             for item in context["items"]:
                 item["area_name"] = await self._registry.area_name(item.get("area_code"))
@@ -369,17 +611,21 @@ class DeliveryWorker:
         rendered = self._renderer.render(template.value, recipient.language, variables)
         return Composed(recipient=recipient, rendered=rendered, link=variables.get("link"))
 
-    async def _links(self, row: RowMapping, context: dict[str, Any]) -> dict[str, str]:
-        async with self._uow() as uow:
-            link = await repo.link_by_proposal(uow.session, context["proposal_id"])
+    async def _links(
+        self, row: RowMapping, context: dict[str, Any], lookup: Lookup
+    ) -> dict[str, str]:
+        proposal_id = context["proposal_id"]
+        if proposal_id in lookup.links:
+            link: RowMapping | None = lookup.links[proposal_id]
+        else:
+            async with self._uow() as uow:
+                link = await repo.link_by_proposal(uow.session, proposal_id)
         if link is None or link["state"] != "open":
-            await self._cancel(row, "proposal already answered or withdrawn")
-            raise Skip
+            raise Skip(Cancel(row, "proposal already answered or withdrawn"))
         expires_at = repo.aware(link["expires_at"])
         assert expires_at is not None
         if expires_at <= self._clock.now():
-            await self._cancel(row, "proposal expired before it could go out")
-            raise Skip
+            raise Skip(Cancel(row, "proposal expired before it could go out"))
         urls = {}
         for action in ("accept", "decline"):
             claim = LinkClaim(
@@ -392,13 +638,6 @@ class DeliveryWorker:
             )
             urls[f"{action}_url"] = self._signer.url(claim)
         return urls
-
-    def _plan(self, row: RowMapping, recipient: Recipient) -> list[str]:
-        return channel_plan(
-            list(recipient.preferences.channels),
-            has_email=bool(recipient.email),
-            apprise_urls=recipient.apprise_urls,
-        )
 
     # -- sending ----------------------------------------------------------------------
 
@@ -460,200 +699,101 @@ class DeliveryWorker:
             self._area(row),
         )
 
-    async def _write_inbox(self, row: RowMapping, composed: Composed) -> None:
+    async def _postpone(self, uow: UnitOfWork, row: RowMapping) -> None:
         now = self._clock.now()
-        async with self._uow() as uow:
-            await repo.add_inbox_item(
-                uow.session,
-                {
-                    "id": new_id(),
-                    "member_id": row["recipient_id"],
-                    "notification_id": row["id"],
-                    "template": row["template"],
-                    "subject": composed.rendered.subject[:300],
-                    "body": composed.rendered.text,
-                    "link": composed.link,
-                    "created_at": now,
-                },
-            )
-            await repo.change_notification(uow.session, row["id"], inbox_done=True, updated_at=now)
-            await repo.log_attempt(uow.session, row, channel=INBOX, status="sent", at=now)
-            await uow.commit()
+        await repo.change_notification(
+            uow.session,
+            row["id"],
+            expect={"status": row["status"], "attempts": row["attempts"]},
+            due_at=now + timedelta(seconds=self.config.registry_retry_seconds),
+            updated_at=now,
+        )
 
-    async def _finish_in_inbox(self, row: RowMapping) -> None:
-        """No external channel: the inbox item is the message."""
+    async def _succeeded(self, uow: UnitOfWork, step: Send, lines: list[dict[str, Any]]) -> None:
         now = self._clock.now()
-        async with self._uow() as uow:
-            if row["recipient_kind"] == RecipientKind.cooperative.value:
-                await repo.change_notification(
-                    uow.session, row["id"], status=Status.cancelled.value, updated_at=now
-                )
-            else:
-                await repo.change_notification(
-                    uow.session,
-                    row["id"],
-                    status=Status.sent.value,
-                    sent_at=now,
-                    sent_channel=INBOX,
-                    snapshot=None,
-                    updated_at=now,
-                )
-                self._sent_event(uow, row, INBOX)
-            await uow.commit()
-
-    async def _hold(self, row: RowMapping, *, until: datetime, channel: str, digest: bool) -> None:
-        now = self._clock.now()
-        why = "daily digest" if digest else "quiet hours"
-        async with self._uow() as uow:
-            changed = await repo.change_notification(
-                uow.session,
-                row["id"],
-                expect={"status": row["status"], "attempts": row["attempts"]},
-                status=Status.held.value,
-                due_at=until,
-                digest=digest,
-                updated_at=now,
-            )
-            if changed:
-                await repo.log_attempt(
-                    uow.session,
-                    row,
-                    channel=channel,
-                    status="held",
-                    at=now,
-                    error=f"{why} until {until.isoformat(timespec='minutes')}",
-                )
-            await uow.commit()
-
-    async def _postpone(self, row: RowMapping, seconds: float) -> None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await repo.change_notification(
-                uow.session,
-                row["id"],
-                expect={"status": row["status"], "attempts": row["attempts"]},
-                due_at=now + timedelta(seconds=seconds),
-                updated_at=now,
-            )
-            await uow.commit()
-        log.warning("registry unavailable; delivery postponed", notification_id=row["id"])
-
-    async def _cancel(self, row: RowMapping, reason: str) -> None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await repo.change_notification(
-                uow.session, row["id"], status=Status.cancelled.value, updated_at=now
-            )
-            await uow.commit()
-        log.info("notification cancelled", notification_id=row["id"], reason=reason)
-
-    async def _recipient_gone(self, row: RowMapping) -> None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await repo.change_notification(
-                uow.session, row["id"], status=Status.failed.value, updated_at=now
-            )
-            await repo.log_attempt(
-                uow.session, row, channel="none", status="failed", at=now, error="recipient unknown"
-            )
-            self._failed_event(uow, row, "none", "recipient_unknown")
-            await uow.commit()
-
-    async def _succeeded(self, row: RowMapping, channel: str) -> None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await repo.change_notification(
-                uow.session,
-                row["id"],
-                status=Status.sent.value,
-                sent_at=now,
-                sent_channel=channel,
-                sending_since=None,
-                attempts=row["attempts"] + 1,
-                snapshot=None,
-                updated_at=now,
-            )
-            await repo.log_attempt(uow.session, row, channel=channel, status="sent", at=now)
-            self._sent_event(uow, row, channel)
-            if row["snapshot"]:
-                await repo.anonymise(uow.session, row["id"])
-            await uow.commit()
+        row = step.row
+        await repo.change_notification(
+            uow.session,
+            row["id"],
+            status=Status.sent.value,
+            sent_at=now,
+            sent_channel=step.channel,
+            sending_since=None,
+            attempts=row["attempts"] + 1,
+            snapshot=None,
+            updated_at=now,
+        )
+        lines.append(repo.attempt(row, channel=step.channel, status="sent", at=now))
+        self._sent_event(uow, row, step.channel)
 
     async def _failed(
-        self, row: RowMapping, channel: str, plan: list[str], exc: DeliveryError
+        self, uow: UnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
     ) -> None:
         now = self._clock.now()
+        row, channel, plan = step.row, step.channel, step.plan
         attempts = row["attempts"] + 1
         error = redact(str(exc))
-        async with self._uow() as uow:
-            await repo.log_attempt(
-                uow.session, row, channel=channel, status="failed", at=now, error=error
+        lines.append(repo.attempt(row, channel=channel, status="failed", at=now, error=error))
+        if self._retries(step, exc):
+            delay = retry_delay(
+                attempts,
+                base_seconds=self.config.retry_base_seconds,
+                cap_seconds=self.config.retry_cap_seconds,
             )
-            if exc.transient and attempts < self.config.attempts_per_channel:
-                delay = retry_delay(
-                    attempts,
-                    base_seconds=self.config.retry_base_seconds,
-                    cap_seconds=self.config.retry_cap_seconds,
-                )
-                await repo.change_notification(
-                    uow.session,
-                    row["id"],
-                    status=Status.retrying.value,
-                    attempts=attempts,
-                    due_at=now + delay,
-                    sending_since=None,
-                    updated_at=now,
-                )
-                log.info(
-                    "delivery failed, will retry",
-                    notification_id=row["id"],
-                    channel=channel,
-                    attempt=attempts,
-                    retry_in=delay.total_seconds(),
-                )
-            else:
-                self._failed_event(uow, row, channel, error)
-                next_index = row["channel_index"] + 1
-                if next_index < len(plan):
-                    await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        status=Status.pending.value,
-                        channel_index=next_index,
-                        attempts=0,
-                        due_at=now,
-                        sending_since=None,
-                        updated_at=now,
-                    )
-                    log.warning(
-                        "channel given up, falling back",
-                        notification_id=row["id"],
-                        channel=channel,
-                        next_channel=plan[next_index],
-                    )
-                else:
-                    await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        status=Status.failed.value,
-                        attempts=attempts,
-                        sending_since=None,
-                        snapshot=None,
-                        updated_at=now,
-                    )
-                    if row["snapshot"]:
-                        await repo.anonymise(uow.session, row["id"])
-                    log.warning("every channel failed", notification_id=row["id"])
-            await uow.commit()
-        self.wake()
-
-    async def _give_up(self, row: RowMapping) -> None:
-        now = self._clock.now()
-        async with self._uow() as uow:
             await repo.change_notification(
-                uow.session, row["id"], status=Status.failed.value, snapshot=None, updated_at=now
+                uow.session,
+                row["id"],
+                status=Status.retrying.value,
+                attempts=attempts,
+                due_at=now + delay,
+                sending_since=None,
+                updated_at=now,
             )
-            await uow.commit()
+            log.info(
+                "delivery failed, will retry",
+                notification_id=row["id"],
+                channel=channel,
+                attempt=attempts,
+                retry_in=delay.total_seconds(),
+            )
+            return
+        self._failed_event(uow, row, channel, error)
+        next_index = row["channel_index"] + 1
+        if next_index < len(plan):
+            await repo.change_notification(
+                uow.session,
+                row["id"],
+                status=Status.pending.value,
+                channel_index=next_index,
+                attempts=0,
+                due_at=now,
+                sending_since=None,
+                updated_at=now,
+            )
+            log.warning(
+                "channel given up, falling back",
+                notification_id=row["id"],
+                channel=channel,
+                next_channel=plan[next_index],
+            )
+            return
+        await repo.change_notification(
+            uow.session,
+            row["id"],
+            status=Status.failed.value,
+            attempts=attempts,
+            sending_since=None,
+            snapshot=None,
+            updated_at=now,
+        )
+        log.warning("every channel failed", notification_id=row["id"])
+
+    def _retries(self, step: Send, exc: DeliveryError) -> bool:
+        return exc.transient and step.row["attempts"] + 1 < self.config.attempts_per_channel
+
+    def _final(self, step: Send, exc: DeliveryError) -> bool:
+        """True when this failure ends the notification: no retry and no channel left."""
+        return not self._retries(step, exc) and step.row["channel_index"] + 1 >= len(step.plan)
 
     # -- daily digest -----------------------------------------------------------------
 
@@ -777,3 +917,7 @@ COPIED = (
     "neighbourhood",
     "snapshot",
 )
+
+
+def _member(row: RowMapping) -> bool:
+    return bool(row["recipient_kind"] == RecipientKind.member.value)

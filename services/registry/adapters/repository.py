@@ -311,6 +311,12 @@ class RegistryRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).mappings().first()
 
+    async def members_by_ids(self, member_ids: Sequence[str]) -> list[RowMapping]:
+        if not member_ids:
+            return []
+        query = select(orm.members).where(orm.members.c.member_id.in_(list(member_ids)))
+        return list((await self.session.execute(query)).mappings().all())
+
     async def member_by_email(self, email: str) -> RowMapping | None:
         return (
             (await self.session.execute(select(orm.members).where(orm.members.c.email == email)))
@@ -407,6 +413,21 @@ class RegistryRepository:
             .mappings()
             .all()
         )
+
+    async def consents_of(self, member_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
+        """Consent records per member, oldest first."""
+        if not member_ids:
+            return {}
+        t = orm.member_consents
+        rows = (
+            await self.session.execute(
+                select(t).where(t.c.member_id.in_(list(member_ids))).order_by(t.c.at, t.c.id)
+            )
+        ).mappings()
+        grouped: dict[str, list[RowMapping]] = {}
+        for row in rows:
+            grouped.setdefault(row["member_id"], []).append(row)
+        return grouped
 
     async def add_consents(self, rows: list[dict[str, Any]]) -> None:
         if rows:

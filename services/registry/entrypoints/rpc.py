@@ -134,6 +134,10 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
         """How to reach a member (notify and the gateway only)."""
         return await members.member_contact(member_id=request.member_id, uow=make())
 
+    async def member_contacts(request: c.MemberRefs) -> c.MemberContactList:
+        """How to reach many members at once (notify only)."""
+        return await members.member_contacts(member_ids=request.member_ids, uow=make())
+
     async def member_export(request: c.MemberQuery) -> c.MemberExport:
         """Everything the registry holds about a member."""
         return await members.export_member(
@@ -246,6 +250,7 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
         c.MEMBER_FIND_BY_EMAIL: member_find_by_email,
         c.MEMBER_LIST: member_list,
         c.MEMBER_CONTACT: member_contact,
+        c.MEMBER_CONTACTS: member_contacts,
         c.MEMBER_EXPORT: member_export,
         c.MEMBER_ERASE: member_erase,
         c.VOLUNTEER_PROFILE_GET: volunteer_profile_get,

@@ -34,6 +34,7 @@ from shared.contracts.registry import (
     ConsentRecord,
     ConsentState,
     MemberContact,
+    MemberContactList,
     MemberErasure,
     MemberExport,
     MemberInfo,
@@ -431,9 +432,27 @@ async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberCo
     async with uow:
         row = await live_member(uow, member_id)
         consents = current_consents(await uow.repo.consents(member_id))
+    return contact_of(row, consents)
+
+
+async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> MemberContactList:
+    """Many contacts in one read; unknown and erased members are left out."""
+    async with uow:
+        rows = await uow.repo.members_by_ids(member_ids)
+        consents = await uow.repo.consents_of([row["member_id"] for row in rows])
+    return MemberContactList(
+        contacts=[
+            contact_of(row, current_consents(consents.get(row["member_id"], [])))
+            for row in rows
+            if row["erased_at"] is None
+        ]
+    )
+
+
+def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberContact:
     share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
     return MemberContact(
-        member_id=member_id,
+        member_id=row["member_id"],
         name=row["name"],
         first_name=row["first_name"],
         email=row["email"],

@@ -30,12 +30,15 @@ from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
 from shared.clock import FrozenClock
 from shared.contracts.registry import (
+    MEMBER_CONTACTS,
     AreaCode,
     AreaInfo,
     CooperativeInfo,
     CooperativeRef,
     MemberContact,
+    MemberContactList,
     MemberRef,
+    MemberRefs,
 )
 from shared.errors import NotFound
 from shared.events import Envelope, EventData, MatchingPolicy, envelope
@@ -208,6 +211,10 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
             raise NotFound("no such member")
         return data.contacts[request.member_id]
 
+    async def contacts(request: MemberRefs) -> MemberContactList:
+        known = [data.contacts[m] for m in request.member_ids if m in data.contacts]
+        return MemberContactList(contacts=known)
+
     async def cooperative(request: CooperativeRef) -> CooperativeInfo:
         if request.cooperative_id not in data.cooperatives:
             raise NotFound("no such cooperative")
@@ -222,6 +229,7 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
         )
 
     register_rpc(broker, "registry", "member.contact", contact)
+    register_rpc(broker, "registry", MEMBER_CONTACTS, contacts)
     register_rpc(broker, "registry", "cooperative.get", cooperative)
     register_rpc(broker, "registry", "areas.get", area)
     await broker.start()

@@ -375,3 +375,48 @@ async def test_giving_up_the_volunteer_role_pauses_the_profile_for_matching(
     assert profiles[-1].payload(VolunteerProfileUpdated).matching_consent is False
     updates = await events_of(nats_url, MemberUpdated.TYPE, 3)
     assert updates[-1].payload(MemberUpdated).consents == {"matching": False}
+
+
+async def test_many_contacts_in_one_call_leave_out_the_unknown_and_the_erased(
+    registry: RegistryRuntime,
+) -> None:
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    ans = await register(registry)
+    await registry.rpc.call(
+        "registry",
+        c.MEMBER_UPDATE,
+        c.MemberUpdate(
+            member_id=ans.member_id, actor_id=ans.member_id, consents={"share_phone": True}
+        ),
+    )
+    henk = await register(
+        registry,
+        name="Henk Jansen",
+        email=None,
+        postcode="3563",
+        registered_by=coordinator.member_id,
+    )
+    gone = await register(registry, name="Piet Veld", email="piet@example.nl")
+    await registry.rpc.call(
+        "registry", c.MEMBER_ERASE, c.MemberQuery(member_id=gone.member_id, actor_id=gone.member_id)
+    )
+    ids = [ans.member_id, henk.member_id, gone.member_id, "no-such-member"]
+    found = await registry.rpc.call(
+        "registry", c.MEMBER_CONTACTS, c.MemberRefs(member_ids=ids), result=c.MemberContactList
+    )
+    by_id = {contact.member_id: contact for contact in found.contacts}
+    assert set(by_id) == {ans.member_id, henk.member_id}
+    # The same answer, field for field, as asking for each member alone.
+    for member_id, contact in by_id.items():
+        alone = await registry.rpc.call(
+            "registry", c.MEMBER_CONTACT, c.MemberRef(member_id=member_id), result=c.MemberContact
+        )
+        assert contact == alone
+    assert by_id[ans.member_id].share_phone_with_match is True
+    assert by_id[henk.member_id].via_coordinator_id == coordinator.member_id
+    with pytest.raises(Invalid):
+        await registry.rpc.call(
+            "registry",
+            c.MEMBER_CONTACTS,
+            {"member_ids": [f"m{n}" for n in range(c.MAX_CONTACTS_PER_CALL + 1)]},
+        )
