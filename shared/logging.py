@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from shared import tracing
 from shared.ids import new_id
 
 PERSONAL_KEYS = frozenset(
@@ -128,22 +129,28 @@ class CorrelationIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = None
-        for key, value in scope.get("headers", []):
+        cid = None
+        for key, value in scope.get("headers", ()):
             if key == b"x-correlation-id":
-                given = value.decode("latin-1")[:64] or None
+                cid = value.decode("latin-1")[:64] or None
                 break
+        cid = cid or new_id()
+        header = (b"x-correlation-id", cid.encode("latin-1"))
 
-        with correlation(given) as cid:
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
 
-            async def send_with_header(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers", []))
-                    headers.append((b"x-correlation-id", cid.encode()))
-                    message = {**message, "headers": headers}
-                await send(message)
-
-            from shared.tracing import SpanKind, span
-
-            with span(f"{scope.get('method', 'WS')} {scope.get('path', '')}", cid, SpanKind.SERVER):
+        # Tokens rather than `correlation()`: this runs on every request, and resetting the
+        # one context variable is all that is needed.
+        tokens = structlog.contextvars.bind_contextvars(correlation_id=cid)
+        try:
+            if tracing.enabled():
+                name = f"{scope.get('method', 'WS')} {scope.get('path', '')}"
+                with tracing.span(name, cid, tracing.SpanKind.SERVER):
+                    await self.app(scope, receive, send_with_header)
+            else:
                 await self.app(scope, receive, send_with_header)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)

@@ -43,6 +43,11 @@ def configure_tracing(service: str, endpoint: str | None) -> None:
     _endpoints.add(endpoint)
 
 
+def enabled() -> bool:
+    """Whether spans are exported (an OTLP endpoint was configured in this process)."""
+    return _configured
+
+
 def flush() -> None:
     provider = trace.get_tracer_provider()
     if hasattr(provider, "force_flush"):

@@ -59,6 +59,18 @@ SECURITY_HEADERS = [
 ]
 
 
+SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers plus each security header it does not set itself (/docs sets
+    its own Content-Security-Policy)."""
+    present = {key.lower() for key, _ in headers}
+    if present.isdisjoint(SECURITY_HEADER_NAMES):
+        return [*headers, *SECURITY_HEADERS]
+    return [*headers, *((k, v) for k, v in SECURITY_HEADERS if k not in present)]
+
+
 class SecurityHeadersMiddleware:
     """ASGI middleware: headers that keep pages from being framed, sniffed or scripted."""
 
@@ -72,12 +84,21 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                present = {key.lower() for key, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": with_security_headers(message.get("headers", []))}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+INVALID_ADDRESS = json.dumps(
+    {
+        "type": "https://samen.coop/problems/invalid",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": "The address contains control characters.",
+        "code": "invalid",
+    }
+).encode()
 
 
 class RejectControlCharacters:
@@ -87,28 +108,26 @@ class RejectControlCharacters:
     def __init__(self, app: Any) -> None:
         self.app = app
 
+    @staticmethod
+    def refused(scope: Any) -> bool:
+        if has_control_characters(scope.get("path", "")):
+            return True
+        query = scope.get("query_string", b"")
+        return bool(query) and has_control_characters(
+            unquote(query.decode("latin-1"), errors="replace")
+        )
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            query = unquote(scope.get("query_string", b"").decode("latin-1"), errors="replace")
-            if has_control_characters(scope.get("path", "")) or has_control_characters(query):
-                body = json.dumps(
-                    {
-                        "type": "https://samen.coop/problems/invalid",
-                        "title": "Invalid input",
-                        "status": 422,
-                        "detail": "The address contains control characters.",
-                        "code": "invalid",
-                    }
-                ).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 422,
-                        "headers": [(b"content-type", PROBLEM_JSON.encode())],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
+        if scope["type"] == "http" and self.refused(scope):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 422,
+                    "headers": [(b"content-type", PROBLEM_JSON.encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": INVALID_ADDRESS})
+            return
         await self.app(scope, receive, send)
 
 
