@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
@@ -160,6 +160,10 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served below from vendored files, not from a CDN
         redoc_url=None,
+        # The gateway's own spans (CorrelationIdMiddleware) sit in the correlation id's trace;
+        # FastAPI's built-in telemetry would add an unlinked second span per request, and asks
+        # OpenTelemetry's globals on every request even when nothing is exported.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     problems.install(app)
     app.add_middleware(RejectControlCharacters)
@@ -173,10 +177,10 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         assert isinstance(exc, pages.SignInFirst)
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
-    api = APIRouter(prefix="/api/v1")
-    for module in (auth, me, public, volunteers, requests, coordinator, reports, inbox):
-        api.include_router(module.router)
-    app.include_router(api)
+    # Routes are tried one by one, router by router: each resource router hangs directly off
+    # the app (a shared /api/v1 router would be searched twice), the most read one first.
+    for module in (requests, auth, me, public, volunteers, coordinator, reports, inbox):
+        app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
