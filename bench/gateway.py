@@ -2,13 +2,16 @@
 /api/v1/requests`, each compared with the bare FastAPI hello endpoint measured in the same run.
 
 - ceiling: requests/s with wrk (closed loop, 32 connections) for hello and the read;
-- latency: p50/p99 at a constant arrival rate (open loop, so slow answers are not hidden).
+- latency: p50/p99 at a constant arrival rate (open loop, so slow answers are not hidden);
+- the read again on a second stack with the gateway's caches off, so every read costs a
+  session transaction and a round trip to matching (what a cache miss costs).
 
 Run: `.venv/bin/python -m bench.gateway [--seconds 10] [--rate 200] [--post-rate 20]`
 """
 
 import argparse
 import asyncio
+import os
 import uuid
 from typing import Any
 
@@ -53,24 +56,33 @@ async def open_loop(url: str, rate: float, seconds: float, **kwargs: Any) -> dic
     }
 
 
+async def one_request(base: str) -> tuple[dict[str, str], str]:
+    """A new resident with one request: (their bearer header, the request's address)."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        auth = await sign_up(client, base)
+        created = await client.post(
+            f"{base}/api/v1/requests",
+            json={"category": "groceries", "description": "Boodschappen op dinsdag"},
+            headers=auth,
+        )
+        created.raise_for_status()
+    return auth, f"{base}/api/v1/requests/{created.json()['id']}"
+
+
+STACK_ENV = {"SAMEN_REGISTER_ATTEMPTS": "1000"}
+CACHES_OFF = {"SAMEN_SESSION_CACHE_SECONDS": "0", "SAMEN_REQUEST_CACHE_SECONDS": "0"}
+
+
 async def measure(seconds: float, rate: float, post_rate: float) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"load_average_at_start": os.getloadavg()}
     with HelloServer() as hello:
         wrk(hello.url, seconds=2)
         figures["hello_max_per_s"] = wrk(hello.url, seconds=int(seconds))
         figures["hello_at_rate"] = await open_loop(hello.url, rate, seconds)
-    with bench_stack({"SAMEN_REGISTER_ATTEMPTS": "1000"}) as bench:
+    with bench_stack(STACK_ENV) as bench:
         base = bench.stack.url
         figures["database"] = bench.database
-        async with httpx.AsyncClient(timeout=30) as client:
-            auth = await sign_up(client, base)
-            created = await client.post(
-                f"{base}/api/v1/requests",
-                json={"category": "groceries", "description": "Boodschappen op dinsdag"},
-                headers=auth,
-            )
-            created.raise_for_status()
-            read_url = f"{base}/api/v1/requests/{created.json()['id']}"
+        auth, read_url = await one_request(base)
         wrk(read_url, seconds=2, headers=auth)
         figures["read_max_per_s"] = wrk(read_url, seconds=int(seconds), headers=auth)
         figures["read_at_rate"] = await open_loop(read_url, rate, seconds, headers=auth)
@@ -82,8 +94,16 @@ async def measure(seconds: float, rate: float, post_rate: float) -> dict[str, An
             headers=auth,
             json={"category": "groceries", "description": "Boodschappen", "urgent": True},
         )
+    with bench_stack({**STACK_ENV, **CACHES_OFF}) as bench:
+        auth, read_url = await one_request(bench.stack.url)
+        wrk(read_url, seconds=2, headers=auth)
+        figures["read_uncached_max_per_s"] = wrk(read_url, seconds=int(seconds), headers=auth)
+    figures["load_average_at_end"] = os.getloadavg()
     hello_max = figures["hello_max_per_s"] or float("nan")
     figures["read_ratio_to_hello"] = round(figures["read_max_per_s"] / hello_max, 3)
+    figures["read_uncached_ratio_to_hello"] = round(
+        figures["read_uncached_max_per_s"] / hello_max, 3
+    )
     return figures
 
 
@@ -107,9 +127,21 @@ def main() -> None:
             ("bare hello, max (wrk)", f"{f['hello_max_per_s']:,.0f} req/s"),
             ("authenticated GET /requests/{id}, max (wrk)", f"{f['read_max_per_s']:,.0f} req/s"),
             ("  ratio to hello (target >= 0.35)", f"{f['read_ratio_to_hello']:.3f}"),
+            (
+                "the same GET, caches off, max (wrk)",
+                f"{f['read_uncached_max_per_s']:,.0f} req/s "
+                f"(ratio {f['read_uncached_ratio_to_hello']:.3f})",
+            ),
             ("bare hello at constant rate", at(f["hello_at_rate"])),
             ("authenticated GET at constant rate", at(f["read_at_rate"])),
             ("POST /requests at constant rate", at(f["post_at_rate"])),
+            (
+                "load average at start / end",
+                " / ".join(
+                    ", ".join(f"{v:.2f}" for v in f[key])
+                    for key in ("load_average_at_start", "load_average_at_end")
+                ),
+            ),
         ],
     )
     print(f"\nsaved to {save('gateway', f)}")
