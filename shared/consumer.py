@@ -1,12 +1,17 @@
 """Event consumers with the defaults every service keeps.
 
 - explicit acks; an event already in the inbox is acked and skipped;
+- the events of one fetched batch are handled in stream order in one transaction (one commit
+  per batch, not per event); when one of them fails, the transaction is rolled back, the events
+  before it are committed again without it and it is settled on its own (the failing handler
+  runs once per delivery), then the rest go on;
 - a transient error NAKs with exponential backoff, up to the consumer's `max_deliver`;
 - a poison message (unreadable, invalid, or still failing at the last delivery) is copied to
   `samen.dlq.<service>` with the reason and terminated, and the consumer goes on.
 """
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -37,6 +42,7 @@ log = get_logger(__name__)
 stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[misc,assignment]
 
 EventHandler = Callable[[Envelope, Any], Awaitable[None]]
+Delivery = tuple[Msg, Envelope]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
 
 BATCH_SIZE = 64
@@ -97,32 +103,77 @@ class EventConsumer:
 
     async def on_batch(self, batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
         async with self._lock:
+            ready: list[Delivery] = []
             for raw in batch.raw_message:
-                await self._handle(raw)
+                event = await self._read(raw)
+                if event is not None:
+                    ready.append((raw, event))
+            await self._handle_in_order(ready)
 
-    async def _handle(self, raw: Msg) -> None:
-        delivery = raw.metadata.num_delivered if raw.metadata else 1
+    async def _read(self, raw: Msg) -> Envelope | None:
+        """The event, if this consumer has a handler for it; else it is dealt with here."""
         try:
             event = Envelope.model_validate_json(raw.data)
         except ValidationError as exc:
+            delivery = raw.metadata.num_delivered if raw.metadata else 1
             await self._dead_letter(raw, f"unreadable envelope: {exc.errors()[0]['msg']}", delivery)
-            return
-        handler = self._handlers.get(event.type)
-        if handler is None:
+            return None
+        if event.type not in self._handlers:
             await raw.ack()  # not an event this service cares about
-            return
-        labels = (self.spec.service, self.spec.durable, event.type)
-        started = time.perf_counter()
-        with (
-            correlation(event.correlation_id),
-            span(
-                f"handle {event.type}",
-                event.correlation_id,
-                SpanKind.CONSUMER,
+            return None
+        return event
+
+    async def _handle_in_order(self, ready: list[Delivery]) -> None:
+        """Commit as many events together as can be; a failing event is settled on its own
+        (retry or dead letter) and the events around it are committed without it."""
+        while ready:
+            failure = await self._handle_together(ready)
+            if failure is None:
+                return
+            index, error = failure
+            if index is None:  # the commit failed: nothing is known of single events
+                for raw, event in ready:
+                    await self._handle_alone(raw, event)
+                return
+            log.info(
+                "an event of a batch failed; the others are handled without it",
                 consumer=self.spec.durable,
-                event_id=event.event_id,
-            ),
-        ):
+                event_id=ready[index][1].event_id,
+            )
+            await self._handle_in_order(ready[:index])  # these did not fail: again, together
+            await self._settle_failure(*ready[index], error)
+            ready = ready[index + 1 :]
+
+    async def _handle_together(self, ready: list[Delivery]) -> tuple[int | None, Exception] | None:
+        """Handle events in one transaction and ack them. On failure nothing is written, and
+        the answer says which event failed and why (index None: the commit failed)."""
+        durations: list[tuple[str, float]] = []
+        index: int | None = None
+        try:
+            async with self._uow_factory() as uow:
+                for position, (_, event) in enumerate(ready):
+                    index = position  # which event failed, if one does
+                    started = time.perf_counter()
+                    with self._event_context(event):
+                        if await uow.seen_before(self.spec.durable, event.event_id):
+                            log.debug("duplicate event skipped", event_id=event.event_id)
+                            continue
+                        uow.causation_id = event.event_id
+                        await self._handlers[event.type](event, uow)
+                    durations.append((event.type, time.perf_counter() - started))
+                index = None
+                await uow.commit()
+        except Exception as exc:
+            return index, exc
+        for event_type, seconds in durations:
+            self._count_handled(event_type, seconds)
+        for raw, _ in ready:
+            await raw.ack()
+        return None
+
+    async def _handle_alone(self, raw: Msg, event: Envelope) -> None:
+        started = time.perf_counter()
+        with self._event_context(event):
             try:
                 async with self._uow_factory() as uow:
                     if await uow.seen_before(self.spec.durable, event.event_id):
@@ -131,39 +182,57 @@ class EventConsumer:
                         await raw.ack()
                         return
                     uow.causation_id = event.event_id
-                    await handler(event, uow)
+                    await self._handlers[event.type](event, uow)
                     await uow.commit()
-            except (PoisonEvent, ValidationError, Invalid, KeyError, TypeError) as exc:
-                await self._dead_letter(raw, f"{type(exc).__name__}: {exc}", delivery, event)
-                return
             except Exception as exc:
-                self.failed += 1
-                metrics.messages_failed.labels(*labels).inc()
-                if delivery >= self.spec.max_deliver:
-                    await self._dead_letter(
-                        raw,
-                        f"failed {delivery} times: {type(exc).__name__}: {exc}",
-                        delivery,
-                        event,
-                    )
-                    return
-                delay = nak_delay(delivery, self._retry_base)
-                log.warning(
-                    "event handler failed, will retry",
-                    event_type=event.type,
-                    event_id=event.event_id,
-                    delivery=delivery,
-                    retry_in=delay,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                await raw.nak(delay=delay)
+                await self._settle_failure(raw, event, exc)
                 return
-            self.handled += 1
-            metrics.messages_handled.labels(*labels).inc()
-            metrics.handler_seconds.labels(self.spec.service, self.spec.durable).observe(
-                time.perf_counter() - started
+        self._count_handled(event.type, time.perf_counter() - started)
+        await raw.ack()
+
+    def _event_context(self, event: Envelope) -> contextlib.ExitStack:
+        stack = contextlib.ExitStack()
+        stack.enter_context(correlation(event.correlation_id))
+        stack.enter_context(
+            span(
+                f"handle {event.type}",
+                event.correlation_id,
+                SpanKind.CONSUMER,
+                consumer=self.spec.durable,
+                event_id=event.event_id,
             )
-            await raw.ack()
+        )
+        return stack
+
+    def _count_handled(self, event_type: str, seconds: float) -> None:
+        self.handled += 1
+        metrics.messages_handled.labels(self.spec.service, self.spec.durable, event_type).inc()
+        metrics.handler_seconds.labels(self.spec.service, self.spec.durable).observe(seconds)
+
+    async def _settle_failure(self, raw: Msg, event: Envelope, exc: Exception) -> None:
+        """A poison event goes to the DLQ at once; any other failure is retried with backoff
+        until `max_deliver`, then dead-lettered."""
+        delivery = raw.metadata.num_delivered if raw.metadata else 1
+        if isinstance(exc, (PoisonEvent, ValidationError, Invalid, KeyError, TypeError)):
+            await self._dead_letter(raw, f"{type(exc).__name__}: {exc}", delivery, event)
+            return
+        self.failed += 1
+        metrics.messages_failed.labels(self.spec.service, self.spec.durable, event.type).inc()
+        if delivery >= self.spec.max_deliver:
+            await self._dead_letter(
+                raw, f"failed {delivery} times: {type(exc).__name__}: {exc}", delivery, event
+            )
+            return
+        delay = nak_delay(delivery, self._retry_base)
+        log.warning(
+            "event handler failed, will retry",
+            event_type=event.type,
+            event_id=event.event_id,
+            delivery=delivery,
+            retry_in=delay,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        await raw.nak(delay=delay)
 
     async def _dead_letter(
         self, raw: Msg, reason: str, delivery: int, event: Envelope | None = None

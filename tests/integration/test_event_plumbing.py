@@ -5,14 +5,14 @@ from collections.abc import AsyncIterator, Callable
 
 import nats
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from samen.nats_server import NatsServer
 from shared.consumer import DLQ_REASON, PoisonEvent
 from shared.events import Envelope, EventData, envelope
 from shared.service import ServiceRuntime
 from shared.settings import Settings
-from shared.streams import ConsumerSpec
+from shared.streams import ConsumerSpec, provision
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
 from shared.uow import UnitOfWork
 from tests.support import eventually, plumbing_runtime
@@ -196,6 +196,61 @@ async def test_poison_messages_go_to_the_dead_letter_queue_and_the_consumer_goes
     assert reasons == ["PoisonEvent", "failed 3 times", "unreadable envelope"]
     assert b"this is not json" in bodies
     assert any(json.loads(b)["data"]["thing_id"] == "poison" for b in bodies if b.startswith(b"{"))
+
+
+async def test_a_fetched_batch_commits_together_and_a_failure_stays_with_its_event(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    """Events waiting when the consumer starts come as one batch: they are committed in a few
+    transactions, not one each; the failing one is retried alone and the others count once."""
+    runtime = runtime_factory()
+    calls: dict[str, int] = {}
+
+    async def on_thing(event: Envelope, uow: UnitOfWork) -> None:
+        thing = event.payload(ThingHappened).thing_id
+        if thing.startswith("seen-"):
+            return  # what this handler announced itself
+        calls[thing] = calls.get(thing, 0) + 1
+        if thing == "t-10" and calls[thing] == 1:
+            raise RuntimeError("a passing hiccup")
+        uow.emit(ThingHappened(thing_id=f"seen-{thing}"))  # kept only if its event commits
+
+    consumer = runtime.consume({ThingHappened.TYPE: on_thing}, spec=consumer_spec("test-batch"))
+    nc = await nats.connect(nats_url)
+    await provision(nc.jetstream(), consumers=())
+    things = [f"t-{n}" for n in range(20)]
+    for thing in things:
+        published = envelope(ThingHappened(thing_id=thing), source="test")
+        await nc.jetstream().publish(
+            published.subject, published.model_dump_json().encode(), stream=EVENTS_STREAM
+        )
+    await nc.close()
+    commits = 0
+
+    def count_commit(*_: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(runtime.engine.sync_engine, "commit", count_commit)
+    await runtime.start()
+    outbox = runtime.tables.outbox
+
+    async def announced() -> list[str]:
+        async with runtime.sessions() as session:
+            payloads = (await session.execute(select(outbox.c.payload))).scalars().all()
+        return sorted(json.loads(p)["data"]["thing_id"] for p in payloads)
+
+    async def all_announced() -> bool:
+        return len(await announced()) >= len(things)
+
+    async def caught_up() -> bool:  # the announcements come back to the consumer too
+        return consumer.handled >= 2 * len(things)
+
+    await eventually(all_announced, message="not every event was handled")
+    await eventually(caught_up, message="the announcements were not consumed")
+    assert await announced() == sorted(f"seen-{thing}" for thing in things)  # each once
+    assert calls["t-10"] == 2  # once per delivery: the failure, then its retry
+    assert commits < 10, f"{commits} commits for {len(things)} events"
 
 
 async def _dlq_count(url: str) -> int:
