@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -108,6 +108,56 @@ async def change_notification(
         conditions.append(notifications.c[column] == value)
     result = await session.execute(update(notifications).where(*conditions).values(**values))
     return bool(_count(result))
+
+
+async def claim_for_sending(
+    session: AsyncSession, rows: Sequence[RowMapping], *, channel: str, now: datetime
+) -> set[str]:
+    """Mark these notifications "sending" on `channel`, each only if it is still as it was
+    read (status, attempts, channel); returns the ids this worker got. Its inbox item is
+    written by then."""
+    if not rows:
+        return set()
+    as_read = tuple_(
+        notifications.c.id,
+        notifications.c.status,
+        notifications.c.attempts,
+        notifications.c.channel_index,
+    )
+    result = await session.execute(
+        update(notifications)
+        .where(
+            as_read.in_([(r["id"], r["status"], r["attempts"], r["channel_index"]) for r in rows])
+        )
+        .values(
+            status=Status.sending.value,
+            sending_since=now,
+            sending_channel=channel,
+            inbox_done=True,
+            updated_at=now,
+        )
+        .returning(notifications.c.id)
+    )
+    return set(result.scalars())
+
+
+async def mark_sent(
+    session: AsyncSession, ids: Sequence[str], *, channel: str, attempts: int, now: datetime
+) -> None:
+    if ids:
+        await session.execute(
+            update(notifications)
+            .where(notifications.c.id.in_(list(ids)))
+            .values(
+                status=Status.sent.value,
+                sent_at=now,
+                sent_channel=channel,
+                sending_since=None,
+                attempts=attempts,
+                snapshot=None,
+                updated_at=now,
+            )
+        )
 
 
 async def cancel_open(
@@ -362,8 +412,12 @@ async def put_cooperative_urls(
 # ---------------------------------------------------------------- requests and links
 
 
-async def upsert_request(session: AsyncSession, values: dict[str, Any]) -> None:
-    changes = {k: v for k, v in values.items() if k != "request_id"}
+async def upsert_request(
+    session: AsyncSession, values: dict[str, Any], *, keep: Sequence[str] = ()
+) -> None:
+    """Insert or update what notify knows of a request; `keep` names columns that an update
+    leaves as they are."""
+    changes = {k: v for k, v in values.items() if k != "request_id" and k not in keep}
     await session.execute(
         _insert(session)(requests)
         .values(values)
@@ -376,12 +430,14 @@ async def get_request(session: AsyncSession, request_id: str) -> RowMapping | No
     return result.mappings().first()
 
 
-async def add_link(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(
+async def add_link(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert unless the proposal has its link already; True when inserted."""
+    result = await session.execute(
         _insert(session)(proposal_links)
         .values(values)
         .on_conflict_do_nothing(index_elements=["proposal_id"])
     )
+    return bool(_count(result))
 
 
 async def link_by_proposal(session: AsyncSession, proposal_id: str) -> RowMapping | None:

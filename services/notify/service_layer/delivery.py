@@ -326,13 +326,25 @@ class DeliveryWorker:
         outcomes = await asyncio.gather(*(send(step) for step in claimed))
         if not outcomes:
             return
+        finished = self._clock.now()
         async with self._uow() as uow:
             lines: list[dict[str, Any]] = []
+            sent: dict[tuple[str, int], list[str]] = {}
             for step, error in outcomes:
                 if error is None:
-                    await self._succeeded(uow, step, lines)
+                    sent.setdefault((step.channel, step.row["attempts"] + 1), []).append(
+                        step.row["id"]
+                    )
+                    lines.append(
+                        repo.attempt(step.row, channel=step.channel, status="sent", at=finished)
+                    )
+                    self._sent_event(uow, step.row, step.channel)
                 else:
                     await self._failed(uow, step, error, lines)
+            for (channel, attempts), ids in sent.items():
+                await repo.mark_sent(
+                    uow.session, ids, channel=channel, attempts=attempts, now=finished
+                )
             await repo.log_attempts(uow.session, lines)
             for step, error in outcomes:
                 # An erased member's last message: once it is done, forget whose it was
@@ -409,27 +421,13 @@ class DeliveryWorker:
         # The inbox items first, in the rows' order, so that two workers on the same rows
         # wait for each other instead of deadlocking.
         await repo.add_inbox_items(uow.session, items)
-        claimed: list[Send] = []
+        sends: dict[str, list[Send]] = {}
         for step in steps:
             row = step.row
             inbox: dict[str, Any] = {"inbox_done": True} if getattr(step, "composed", None) else {}
             match step:
                 case Send():
-                    if await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        expect={
-                            "status": row["status"],
-                            "attempts": row["attempts"],
-                            "channel_index": row["channel_index"],
-                        },
-                        status=Status.sending.value,
-                        sending_since=now,
-                        sending_channel=step.channel,
-                        updated_at=now,
-                        **inbox,
-                    ):
-                        claimed.append(step)  # else another worker has it
+                    sends.setdefault(step.channel, []).append(step)
                 case Hold():
                     why = "daily digest" if step.digest else "quiet hours"
                     if await repo.change_notification(
@@ -499,6 +497,12 @@ class DeliveryWorker:
                 case Postpone():
                     await self._postpone(uow, row)
         await repo.log_attempts(uow.session, lines)
+        claimed: list[Send] = []
+        for channel, group in sends.items():
+            got = await repo.claim_for_sending(
+                uow.session, [step.row for step in group], channel=channel, now=now
+            )
+            claimed.extend(step for step in group if step.row["id"] in got)  # others: taken
         return claimed
 
     def _inbox_item(self, row: RowMapping, composed: Composed, now: datetime) -> dict[str, Any]:
@@ -708,23 +712,6 @@ class DeliveryWorker:
             due_at=now + timedelta(seconds=self.config.registry_retry_seconds),
             updated_at=now,
         )
-
-    async def _succeeded(self, uow: UnitOfWork, step: Send, lines: list[dict[str, Any]]) -> None:
-        now = self._clock.now()
-        row = step.row
-        await repo.change_notification(
-            uow.session,
-            row["id"],
-            status=Status.sent.value,
-            sent_at=now,
-            sent_channel=step.channel,
-            sending_since=None,
-            attempts=row["attempts"] + 1,
-            snapshot=None,
-            updated_at=now,
-        )
-        lines.append(repo.attempt(row, channel=step.channel, status="sent", at=now))
-        self._sent_event(uow, row, step.channel)
 
     async def _failed(
         self, uow: UnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]

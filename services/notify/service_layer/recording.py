@@ -157,32 +157,34 @@ class Recorder:
 
     async def match_proposed(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MatchProposed)
-        known = await repo.get_request(uow.session, data.request_id)
         await repo.upsert_request(
             uow.session,
             {
                 "request_id": data.request_id,
-                "requester_id": known["requester_id"] if known else "",
+                "requester_id": "",  # known from request.created, which came first
                 "category": data.category.value,
                 "urgent": data.urgent,
                 "needed_from": data.needed_from,
                 "needed_until": data.needed_until,
             },
+            keep=["requester_id"],
         )
-        existing = await repo.link_by_proposal(uow.session, data.proposal_id)
-        link_id = existing["link_id"] if existing else new_id()
-        if existing is None:
-            await repo.add_link(
-                uow.session,
-                {
-                    "link_id": link_id,
-                    "proposal_id": data.proposal_id,
-                    "request_id": data.request_id,
-                    "volunteer_id": data.volunteer_id,
-                    "expires_at": data.expires_at,
-                    "state": "open",
-                },
-            )
+        link_id = new_id()
+        added = await repo.add_link(
+            uow.session,
+            {
+                "link_id": link_id,
+                "proposal_id": data.proposal_id,
+                "request_id": data.request_id,
+                "volunteer_id": data.volunteer_id,
+                "expires_at": data.expires_at,
+                "state": "open",
+            },
+        )
+        if not added:  # the same proposal again: keep the link that was sent
+            existing = await repo.link_by_proposal(uow.session, data.proposal_id)
+            assert existing is not None
+            link_id = existing["link_id"]
         await record(
             uow,
             event,
