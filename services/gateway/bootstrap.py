@@ -36,11 +36,11 @@ class Gateway:
         self.clock = clock or SystemClock()
         self.database_url = self.settings.database_url_for("gateway")
         self.engine = create_engine(self.database_url)
-        self.sessions = SessionCache(
+        self.session_cache = SessionCache(
             ttl=self.options.session_cache_seconds, max_entries=SESSION_CACHE_ENTRIES
         )
         self.store = GatewayStore(
-            session_factory(self.engine), self.clock, session_cache=self.sessions
+            session_factory(self.engine), self.clock, session_cache=self.session_cache
         )
         self.broker = broker or nats_broker(self.settings, name="gateway")
         self.rpc = RpcClient(self.broker, timeout=self.settings.rpc_timeout)
