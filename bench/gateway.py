@@ -1,7 +1,8 @@
 """The gateway under load: an authenticated `GET /api/v1/requests/{id}` and `POST
 /api/v1/requests`, each compared with the bare FastAPI hello endpoint measured in the same run.
 
-- ceiling: requests/s with wrk (closed loop, 32 connections) for hello and the read;
+- ceiling: requests/s with wrk (closed loop, 32 connections) for hello (at the start and at
+  the end, the better run counts) and the read;
 - latency: p50/p99 at a constant arrival rate (open loop, so slow answers are not hidden);
 - the read again on a second stack with the gateway's caches off, so every read costs a
   session transaction and a round trip to matching (what a cache miss costs).
@@ -75,9 +76,10 @@ CACHES_OFF = {"SAMEN_SESSION_CACHE_SECONDS": "0", "SAMEN_REQUEST_CACHE_SECONDS":
 
 async def measure(seconds: float, rate: float, post_rate: float) -> dict[str, Any]:
     figures: dict[str, Any] = {"load_average_at_start": os.getloadavg()}
+    hello_runs: list[float] = []
     with HelloServer() as hello:
         wrk(hello.url, seconds=2)
-        figures["hello_max_per_s"] = wrk(hello.url, seconds=int(seconds))
+        hello_runs.append(wrk(hello.url, seconds=int(seconds)))
         figures["hello_at_rate"] = await open_loop(hello.url, rate, seconds)
     with bench_stack(STACK_ENV) as bench:
         base = bench.stack.url
@@ -98,7 +100,14 @@ async def measure(seconds: float, rate: float, post_rate: float) -> dict[str, An
         auth, read_url = await one_request(bench.stack.url)
         wrk(read_url, seconds=2, headers=auth)
         figures["read_uncached_max_per_s"] = wrk(read_url, seconds=int(seconds), headers=auth)
+    # Hello once more at the end; the ratio is taken to the better of the two runs, so other
+    # work on the machine during the first one cannot flatter the gateway.
+    with HelloServer() as hello:
+        wrk(hello.url, seconds=2)
+        hello_runs.append(wrk(hello.url, seconds=int(seconds)))
     figures["load_average_at_end"] = os.getloadavg()
+    figures["hello_runs_per_s"] = hello_runs
+    figures["hello_max_per_s"] = max(hello_runs)
     hello_max = figures["hello_max_per_s"] or float("nan")
     figures["read_ratio_to_hello"] = round(figures["read_max_per_s"] / hello_max, 3)
     figures["read_uncached_ratio_to_hello"] = round(
@@ -124,7 +133,11 @@ def main() -> None:
     show(
         f"Gateway ({f['database']})",
         [
-            ("bare hello, max (wrk)", f"{f['hello_max_per_s']:,.0f} req/s"),
+            (
+                "bare hello, max (wrk), better of two runs",
+                f"{f['hello_max_per_s']:,.0f} req/s "
+                f"({' and '.join(f'{v:,.0f}' for v in f['hello_runs_per_s'])})",
+            ),
             ("authenticated GET /requests/{id}, max (wrk)", f"{f['read_max_per_s']:,.0f} req/s"),
             ("  ratio to hello (target >= 0.35)", f"{f['read_ratio_to_hello']:.3f}"),
             (
