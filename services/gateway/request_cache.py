@@ -65,9 +65,6 @@ class RequestViewCache:
         self._connection = connection
         self._epoch: int | None = None
 
-    def __len__(self) -> int:
-        return len(self._views)
-
     @staticmethod
     def key(request_id: str, actor_id: str, area_codes: list[str] | None) -> ViewKey:
         return request_id, actor_id, tuple(sorted(area_codes or ()))
