@@ -30,7 +30,13 @@ import nats
 
 from bench.baseline import jetstream_ceilings
 from bench.common import constant_rate, save, show, summary_ms
-from bench.stack import BenchStack, bench_stack, stack_memory_mb
+from bench.stack import (
+    BenchStack,
+    bench_stack,
+    cpu_seconds,
+    cpu_used_between,
+    stack_memory_mb,
+)
 from shared.events import Envelope, MatchProposed, NotificationSent
 
 UTRECHT_PC4 = Path(__file__).resolve().parent.parent / "shared/data/utrecht/utrecht_pc4_wijk.csv"
@@ -235,9 +241,15 @@ async def measure(volunteers: int, rate: float, high_rate: float, seconds: float
             print(f"phase 1: {rate}/s for {seconds} s")
             figures["at_rate"] = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
             print(f"phase 2: {high_rate}/s for {seconds} s")
+            before = cpu_seconds(bench.stack)
             figures["at_high_rate"] = await run_phase(
                 bench.stack.url, watcher, auth, high_rate, seconds
             )
+            used = cpu_used_between(before, cpu_seconds(bench.stack))
+            delivered = max(figures["at_high_rate"]["delivered"], 1)
+            figures["cpu_ms_per_request"] = {
+                name: round(1000 * used[name] / delivered, 2) for name in sorted(used)
+            }
         finally:
             await watcher.stop()
         ceilings = await jetstream_ceilings(bench.nats.url, messages=20_000)
@@ -271,6 +283,11 @@ def main() -> None:
                 f"{high['sustained_per_s']}/s, p99 {high['p99_ms']} ms "
                 f"({high['delivered']} of {high['posted']} delivered, "
                 f"{high['post_errors']} errors)",
+            ),
+            (
+                "CPU per request at the high rate",
+                ", ".join(f"{k} {v} ms" for k, v in f["cpu_ms_per_request"].items())
+                + f" (total {round(sum(f['cpu_ms_per_request'].values()), 1)} ms)",
             ),
             ("raw JetStream consume (same run)", f"{f['raw_consume_msgs_per_s']:,} msg/s"),
             ("sustained / raw consume", f"{f['sustained_ratio_to_raw_consume']}"),

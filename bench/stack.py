@@ -79,6 +79,47 @@ def stack_memory_mb(stack: RunningStack) -> float:
     return round(total_kb / 1024, 1)
 
 
+def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
+    """CPU time (user + system) used so far by each process of the stack, by pid: the services
+    (by name), the nats-server and every PostgreSQL backend on the machine (`postgres`)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, tuple[str, float]] = {}
+    stack_pids = _descendants(stack.process.pid) | {stack.process.pid}
+    ours = _descendants(os.getpid())  # the benchmark's own nats-server
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick
+            if pid in stack_pids and "services." in command:
+                name = command.split("services.", 1)[1].split()[0]
+            elif "nats-server" in command and pid in stack_pids | ours:
+                name = "nats-server"
+            elif command.startswith("postgres"):
+                name = "postgres"
+            else:
+                continue
+            used[pid] = (name, seconds)
+    return used
+
+
+def cpu_used_between(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds per part of the stack between two `cpu_seconds` readings (processes that
+    ended in between are not counted; new ones count from their start)."""
+    used: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        earlier = before.get(pid)
+        start = earlier[1] if earlier is not None and earlier[0] == name else 0.0
+        used[name] = used.get(name, 0.0) + seconds - start
+    return used
+
+
 def _descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():

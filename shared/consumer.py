@@ -14,14 +14,17 @@ import asyncio
 import contextlib
 import json
 import time
+import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
-from faststream.nats.subscriber.usecases import stream_pull_subscriber
+from faststream.nats.subscriber.usecases.stream_pull_subscriber import BatchPullStreamSubscriber
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
+from nats.js.errors import ServiceUnavailableError
 from pydantic import ValidationError
 
 from shared import metrics
@@ -35,20 +38,16 @@ from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
-# FastStream 0.7.8's batch pull loop catches nats.errors.TimeoutError, but nats-py raises the
-# built-in TimeoutError when a fetch runs out of its remaining time; the loop task then dies and
-# is restarted, and the messages it had fetched wait out ack_wait (redelivered after later ones,
-# out of order). The built-in is the base of both, so the loop catches either.
-stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[misc,assignment]
-
 EventHandler = Callable[[Envelope, Any], Awaitable[None]]
 Delivery = tuple[Msg, Envelope]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
 
 BATCH_SIZE = 64
-# A fetch returns at once what is waiting; when nothing is, it waits this long for a batch to
-# fill (nats-py), so this bounds the latency one quiet consumer adds to an event.
-BATCH_WAIT_SECONDS = 0.05
+# A pull waits this long for a first event; an idle consumer asks the server once per period.
+FIRST_EVENT_WAIT_SECONDS = 1.0
+# Once one event is there, what else is already waiting is fetched with it (a batch); this is
+# how long that second pull may take, and so all a lone event waits for company.
+MORE_EVENTS_WAIT_SECONDS = 0.01
 DLQ_REASON = "Samen-Dlq-Reason"
 DLQ_CONSUMER = "Samen-Dlq-Consumer"
 DLQ_SUBJECT = "Samen-Dlq-Original-Subject"
@@ -90,16 +89,18 @@ class EventConsumer:
         self.dead_lettered = 0
 
     def register(self) -> None:
-        self._broker.subscriber(
+        subscriber = self._broker.subscriber(
             self.spec.filter_subjects[0],
             stream=JStream(EVENTS_STREAM, declare=False),
             durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=BATCH_WAIT_SECONDS, batch=True),
+            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=FIRST_EVENT_WAIT_SECONDS, batch=True),
             ack_policy=AckPolicy.MANUAL,
             inbox_prefix=f"{self._reply_inbox}.".encode(),
             title=f"{self.spec.durable}:consume",
             description=self.spec.description or None,
-        )(self.on_batch)
+        )
+        subscriber(self.on_batch)
+        subscriber._consume_pull = types.MethodType(consume_promptly, subscriber)  # type: ignore[method-assign]
 
     async def on_batch(self, batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
         async with self._lock:
@@ -259,6 +260,32 @@ class EventConsumer:
             reason=reason,
         )
         await raw.term()
+
+
+async def consume_promptly(subscriber: BatchPullStreamSubscriber) -> None:
+    """The pull loop of an event consumer, in place of FastStream's.
+
+    FastStream's batch loop (and nats-py's fetch, once it had to wait) waits the whole timeout
+    for a batch to fill, so a lone event waited that long at every hop. This loop waits for a
+    first event only, then takes whatever else is already waiting, and hands the batch over.
+    """
+    assert subscriber.subscription is not None, "create the subscription first"
+    pull = subscriber.subscription
+    size = subscriber.pull_sub.batch_size
+    while subscriber.running:
+        try:
+            messages = await pull.fetch(batch=1, timeout=FIRST_EVENT_WAIT_SECONDS)
+        except TimeoutError:  # nats-py raises its own and the built-in: both are this
+            continue
+        except (ConnectionClosedError, ServiceUnavailableError):
+            # Unacknowledged messages come back after ack_wait; try again shortly.
+            await asyncio.sleep(FIRST_EVENT_WAIT_SECONDS)
+            continue
+        if size > 1:
+            with contextlib.suppress(TimeoutError):
+                messages += await pull.fetch(batch=size - 1, timeout=MORE_EVENTS_WAIT_SECONDS)
+        if messages and subscriber.running:
+            await subscriber.consume(messages)
 
 
 def dlq_entry(headers: Mapping[str, str], data: bytes) -> dict[str, Any]:

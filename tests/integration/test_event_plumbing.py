@@ -1,11 +1,12 @@
 """The outbox, the inbox and the dead-letter queue against a real nats-server and database."""
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 
 import nats
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from samen.nats_server import NatsServer
 from shared.consumer import DLQ_REASON, PoisonEvent
@@ -205,6 +206,8 @@ async def test_a_fetched_batch_commits_together_and_a_failure_stays_with_its_eve
     transactions, not one each; the failing one is retried alone and the others count once."""
     runtime = runtime_factory()
     calls: dict[str, int] = {}
+    transaction_of: dict[str, int] = {}  # the transaction each event was last handled in
+    tags = itertools.count()
 
     async def on_thing(event: Envelope, uow: UnitOfWork) -> None:
         thing = event.payload(ThingHappened).thing_id
@@ -214,24 +217,18 @@ async def test_a_fetched_batch_commits_together_and_a_failure_stays_with_its_eve
         if thing == "t-10" and calls[thing] == 1:
             raise RuntimeError("a passing hiccup")
         uow.emit(ThingHappened(thing_id=f"seen-{thing}"))  # kept only if its event commits
+        transaction_of[thing] = uow.__dict__.setdefault("test_tag", next(tags))
 
     consumer = runtime.consume({ThingHappened.TYPE: on_thing}, spec=consumer_spec("test-batch"))
     nc = await nats.connect(nats_url)
     await provision(nc.jetstream(), consumers=())
-    things = [f"t-{n}" for n in range(20)]
+    things = [f"t-{n}" for n in range(40)]
     for thing in things:
         published = envelope(ThingHappened(thing_id=thing), source="test")
         await nc.jetstream().publish(
             published.subject, published.model_dump_json().encode(), stream=EVENTS_STREAM
         )
     await nc.close()
-    commits = 0
-
-    def count_commit(*_: object) -> None:
-        nonlocal commits
-        commits += 1
-
-    event.listen(runtime.engine.sync_engine, "commit", count_commit)
     await runtime.start()
     outbox = runtime.tables.outbox
 
@@ -250,7 +247,9 @@ async def test_a_fetched_batch_commits_together_and_a_failure_stays_with_its_eve
     await eventually(caught_up, message="the announcements were not consumed")
     assert await announced() == sorted(f"seen-{thing}" for thing in things)  # each once
     assert calls["t-10"] == 2  # once per delivery: the failure, then its retry
-    assert commits < 10, f"{commits} commits for {len(things)} events"
+    # Ideally three: the events before the failure again together, those after it together, the
+    # retry alone; a busy machine may cut a fetch short, but never down to one event each.
+    assert len(set(transaction_of.values())) <= len(things) // 4, transaction_of
 
 
 async def _dlq_count(url: str) -> int:
