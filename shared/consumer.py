@@ -152,13 +152,15 @@ class EventConsumer:
         index: int | None = None
         try:
             async with self._uow_factory() as uow:
+                new = await uow.first_seen(self.spec.durable, [e.event_id for _, e in ready])
                 for position, (_, event) in enumerate(ready):
                     index = position  # which event failed, if one does
                     started = time.perf_counter()
+                    if event.event_id not in new:
+                        log.debug("duplicate event skipped", event_id=event.event_id)
+                        continue
+                    new.discard(event.event_id)  # the same event twice in one batch: once
                     with self._event_context(event):
-                        if await uow.seen_before(self.spec.durable, event.event_id):
-                            log.debug("duplicate event skipped", event_id=event.event_id)
-                            continue
                         uow.causation_id = event.event_id
                         await self._handlers[event.type](event, uow)
                     durations.append((event.type, time.perf_counter() - started))

@@ -1,6 +1,7 @@
 """Idempotent consumer: `(consumer, event_id)` is recorded in the handler's own transaction,
 so an event delivered twice changes nothing the second time."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table
@@ -23,10 +24,30 @@ async def record_once(
     session: AsyncSession, table: Table, *, consumer: str, event_id: str, now: datetime
 ) -> bool:
     """Record the event as handled; False when it already was (a duplicate)."""
-    values = {"consumer": consumer, "event_id": event_id, "handled_at": now}
+    return bool(await record_new(session, table, consumer=consumer, event_ids=[event_id], now=now))
+
+
+async def record_new(
+    session: AsyncSession,
+    table: Table,
+    *,
+    consumer: str,
+    event_ids: Sequence[str],
+    now: datetime,
+) -> set[str]:
+    """Record a batch of events as handled, in one statement; returns those that were not
+    recorded before (the others are duplicates)."""
+    if not event_ids:
+        return set()
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {"consumer": consumer, "event_id": e, "handled_at": now} for e in dict.fromkeys(event_ids)
+    ]
     result = await session.execute(
-        insert(table).values(values).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(table.c.event_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return set(result.scalars())

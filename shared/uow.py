@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope, EventData, envelope
-from shared.inbox import record_once
+from shared.inbox import record_new, record_once
 from shared.logging import current_correlation_id
 from shared.outbox import outbox_rows
 
@@ -89,6 +89,16 @@ class UnitOfWork:
             now=self.clock.now(),
         )
         return not inserted
+
+    async def first_seen(self, consumer: str, event_ids: list[str]) -> set[str]:
+        """Record a batch of incoming events in the inbox; returns those not handled before."""
+        return await record_new(
+            self.session,
+            self._tables.inbox,
+            consumer=consumer,
+            event_ids=event_ids,
+            now=self.clock.now(),
+        )
 
     async def commit(self) -> None:
         if self._pending:

@@ -156,6 +156,7 @@ class EmlChannel:
         self.directory = directory
         self._sender = sender
         self._clock = clock
+        self._folders: set[Path] = set()  # made already
 
     async def send(self, email: Email) -> None:
         message = build_message(
@@ -168,9 +169,15 @@ class EmlChannel:
         data = message.as_bytes()
 
         def write() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
             tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(data)
+            try:
+                tmp.write_bytes(data)
+            except FileNotFoundError:  # the folder was removed meanwhile
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(data)
             tmp.replace(target)
 
         try:

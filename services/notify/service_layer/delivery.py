@@ -205,6 +205,7 @@ class DeliveryWorker:
         self.config = config or DeliveryConfig()
         self._wake = asyncio.Event()
         self._one_at_a_time = asyncio.Lock()
+        self._recovered_at: datetime | None = None
 
     # -- loop -------------------------------------------------------------------------
 
@@ -230,8 +231,12 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Recover interrupted sends, then handle one round of due notifications (up to
         `batch`); returns how many were due."""
-        await self.recover_interrupted()
         now = self._clock.now()
+        if self._recovered_at is None or (now - self._recovered_at).total_seconds() >= (
+            self.config.poll_seconds
+        ):  # once per poll, not once per round: rounds come many a second under load
+            self._recovered_at = now
+            await self.recover_interrupted()
         async with self._uow() as uow:
             due = await repo.due_notifications(uow.session, now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
