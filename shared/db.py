@@ -31,7 +31,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout (a round trip per transaction): a connection the server
+    # dropped fails once, SQLAlchemy then discards the whole pool, and the caller's retry (a
+    # NAKed event, the relay's next pass, the client's next request) gets a fresh connection.
+    # Connections are renewed every half hour so idle ones are not cut off unseen.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
 
 

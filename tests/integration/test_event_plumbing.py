@@ -1,12 +1,15 @@
 """The outbox, the inbox and the dead-letter queue against a real nats-server and database."""
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 
+import asyncpg
 import nats
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from samen.nats_server import NatsServer
 from shared.consumer import DLQ_REASON, PoisonEvent
@@ -93,6 +96,56 @@ async def test_event_written_while_nats_is_down_is_published_once_it_is_back(
         drained, timeout=20, message="the event was not published after NATS came back"
     )
     assert await stream_messages(nats_server.url, EVENTS_STREAM) == 1
+
+
+async def test_connections_the_database_dropped_are_replaced_and_nothing_is_lost(
+    nats_url: str, backend: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    """Connections are not pinged before use: when PostgreSQL drops them (a restart, a
+    failover), an attempt fails, the pool is renewed and the work is done on the next try."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from the outside")
+    runtime = runtime_factory()
+    consumer = runtime.consume(
+        {ThingHappened.TYPE: lambda event, uow: asyncio.sleep(0)},
+        spec=consumer_spec("test-dropped"),
+    )
+    await runtime.start()
+    async with runtime.uow() as uow:  # fill the pool
+        uow.emit(ThingHappened(thing_id="before"))
+        await uow.commit()
+    await eventually(lambda: _true(consumer.handled >= 1), message="first event not handled")
+
+    database = runtime.engine.url.database
+    admin = await asyncpg.connect(
+        runtime.engine.url.set(drivername="postgresql", database="postgres").render_as_string(
+            hide_password=False
+        )
+    )
+    try:
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
+
+    for attempt in range(3):  # what a caller does: try again
+        try:
+            async with runtime.uow() as uow:
+                uow.emit(ThingHappened(thing_id="after"))
+                await uow.commit()
+            break
+        except DBAPIError:
+            assert attempt < 2
+    await eventually(lambda: _true(consumer.handled >= 2), message="the new event was lost")
+    assert await runtime.relay.backlog() == 0
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def test_the_relay_publishes_each_event_once_even_when_asked_twice(
