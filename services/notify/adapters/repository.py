@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +37,48 @@ def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+class _PerDialect:
+    """A statement built once per database dialect and executed with parameters, so the hot
+    paths neither rebuild it nor miss SQLAlchemy's compiled-statement cache."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self._built = {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
+
+    def __call__(self, session: AsyncSession) -> Any:
+        return self._built[session.get_bind().dialect.name]
+
+
+_ADD_NOTIFICATION = _PerDialect(
+    lambda insert: insert(notifications).on_conflict_do_nothing(index_elements=["idempotency_key"])
+)
+_ADD_INBOX_ITEMS = _PerDialect(
+    lambda insert: insert(inbox_items).on_conflict_do_nothing(index_elements=["notification_id"])
+)
+_ADD_LINK = _PerDialect(
+    lambda insert: insert(proposal_links).on_conflict_do_nothing(index_elements=["proposal_id"])
+)
+
+
+def _upsert_request(keep: tuple[str, ...]) -> _PerDialect:
+    def build(insert: Any) -> Any:
+        statement = insert(requests)
+        return statement.on_conflict_do_update(
+            index_elements=["request_id"],
+            set_={
+                c.name: statement.excluded[c.name]
+                for c in requests.columns
+                if c.name != "request_id" and c.name not in keep
+            },
+        )
+
+    return _PerDialect(build)
+
+
+_UPSERT_REQUEST: dict[tuple[str, ...], _PerDialect] = {
+    keep: _upsert_request(keep) for keep in ((), ("requester_id",))
+}
+
+
 def _count(result: Any) -> int:
     """Rows an INSERT/UPDATE/DELETE touched."""
     return int(result.rowcount)
@@ -61,12 +103,7 @@ async def notification(session: AsyncSession, notification_id: str) -> RowMappin
 
 async def add_notification(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the idempotency key exists already; True when inserted."""
-    statement = (
-        _insert(session)(notifications)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )
-    result = await session.execute(statement)
+    result = await session.execute(_ADD_NOTIFICATION(session), values)
     return bool(_count(result))
 
 
@@ -222,12 +259,7 @@ async def anonymise(session: AsyncSession, notification_id: str) -> None:
 async def add_inbox_items(session: AsyncSession, items: Sequence[dict[str, Any]]) -> None:
     """Write in-app messages; one that is there already (per notification) is left as it is."""
     if items:
-        await session.execute(
-            _insert(session)(inbox_items).on_conflict_do_nothing(
-                index_elements=["notification_id"]
-            ),
-            list(items),
-        )
+        await session.execute(_ADD_INBOX_ITEMS(session), list(items))
 
 
 def attempt(
@@ -413,16 +445,11 @@ async def put_cooperative_urls(
 
 
 async def upsert_request(
-    session: AsyncSession, values: dict[str, Any], *, keep: Sequence[str] = ()
+    session: AsyncSession, values: dict[str, Any], *, keep: tuple[str, ...] = ()
 ) -> None:
-    """Insert or update what notify knows of a request; `keep` names columns that an update
-    leaves as they are."""
-    changes = {k: v for k, v in values.items() if k != "request_id" and k not in keep}
-    await session.execute(
-        _insert(session)(requests)
-        .values(values)
-        .on_conflict_do_update(index_elements=["request_id"], set_=changes)
-    )
+    """Insert or update what notify knows of a request (every column); `keep` names columns
+    that an update leaves as they are: () or ("requester_id",)."""
+    await session.execute(_UPSERT_REQUEST[keep](session), values)
 
 
 async def get_request(session: AsyncSession, request_id: str) -> RowMapping | None:
@@ -432,11 +459,7 @@ async def get_request(session: AsyncSession, request_id: str) -> RowMapping | No
 
 async def add_link(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the proposal has its link already; True when inserted."""
-    result = await session.execute(
-        _insert(session)(proposal_links)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["proposal_id"])
-    )
+    result = await session.execute(_ADD_LINK(session), values)
     return bool(_count(result))
 
 

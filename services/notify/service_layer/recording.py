@@ -167,7 +167,7 @@ class Recorder:
                 "needed_from": data.needed_from,
                 "needed_until": data.needed_until,
             },
-            keep=["requester_id"],
+            keep=("requester_id",),
         )
         link_id = new_id()
         added = await repo.add_link(
