@@ -44,10 +44,11 @@ async def record_new(
     rows = [
         {"consumer": consumer, "event_id": e, "handled_at": now} for e in dict.fromkeys(event_ids)
     ]
-    result = await session.execute(
+    statement = (
         insert(table)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(table.c.event_id)
     )
+    # Many rows, one statement: SQLAlchemy sends them as one multi-row INSERT with RETURNING.
+    result = await session.execute(statement, rows)
     return set(result.scalars())
