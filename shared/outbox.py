@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     select,
     update,
@@ -108,6 +109,21 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
+        # Built once: a pass runs after every commit.
+        t = table
+        self._due = (
+            select(t.c.id, t.c.event_id, t.c.subject, t.c.payload, t.c.attempts)
+            .where(t.c.published_at.is_(None))
+            .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= bindparam("now")))
+            .order_by(t.c.id)
+            .limit(batch_size)
+        )
+        self._due_claimed = self._due.with_for_update(skip_locked=True)
+        self._mark_published = (
+            update(t)
+            .where(t.c.id.in_(bindparam("ids", expanding=True)))
+            .values(published_at=bindparam("now"))
+        )
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -151,21 +167,13 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One pass: publish what is due, oldest first. Returns how many were published."""
-        t = self._table
-        now = self._clock.now()
-        due = (
-            select(t.c.id, t.c.event_id, t.c.subject, t.c.payload, t.c.attempts)
-            .where(t.c.published_at.is_(None))
-            .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= now))
-            .order_by(t.c.id)
-            .limit(self._batch_size)
-        )
+        now = {"now": self._clock.now()}
         if self._claim_rows:
             async with self._sessions() as session, session.begin():
-                rows = (await session.execute(due.with_for_update(skip_locked=True))).all()
+                rows = (await session.execute(self._due_claimed, now)).all()
                 return await self._publish_rows(session, rows)
         async with self._sessions() as session:
-            rows = (await session.execute(due)).all()
+            rows = (await session.execute(self._due, now)).all()
             await session.rollback()  # end the read before the network round trips
         if not rows:
             return 0
@@ -186,7 +194,7 @@ class OutboxRelay:
             r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)
         ]
         if done:
-            await session.execute(update(t).where(t.c.id.in_(done)).values(published_at=now))
+            await session.execute(self._mark_published, {"ids": done, "now": now})
             for row, result in zip(rows, results, strict=True):
                 if not isinstance(result, BaseException):
                     metrics.event_published(self._service, event_type_of(row.subject))
