@@ -215,8 +215,9 @@ async def run_phase(
     last = max((watcher.delivered[r] for r in ids if r in watcher.delivered), default=started)
     return {
         "offered_per_s": rate,
-        "posted": load.ok,
-        "post_errors": load.errors,
+        # Accepted by the gateway, however late (an overloaded gateway answers after the phase).
+        "posted": len(ids),
+        "post_errors": load.sent - len(ids),
         "delivered": len(latencies),
         "sustained_per_s": round(len(latencies) / max(last - started, 1e-9), 1),
         **summary_ms(latencies),
