@@ -244,7 +244,14 @@ class ServiceRuntime:
         await self.broker.stop()
 
     def run(self) -> None:
-        asyncio.run(self.app.run())
+        # uvloop (there wherever uvicorn[standard] is) spends a good deal less CPU per message
+        # than asyncio's own loop; without it, the standard loop does the same work.
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - e.g. on Windows
+            asyncio.run(self.app.run())
+        else:
+            uvloop.run(self.app.run())
 
     # -- plumbing ---------------------------------------------------------------
 
