@@ -81,7 +81,8 @@ def stack_memory_mb(stack: RunningStack) -> float:
 
 def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
     """CPU time (user + system) used so far by each process of the stack, by pid: the services
-    (by name), the nats-server and every PostgreSQL backend on the machine (`postgres`)."""
+    (by name), the nats-server, every PostgreSQL backend on the machine (`postgres`) and this
+    benchmark itself (`load generator`)."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[int, tuple[str, float]] = {}
     stack_pids = _descendants(stack.process.pid) | {stack.process.pid}
@@ -95,7 +96,9 @@ def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = stat.rsplit(")", 1)[1].split()
             seconds = (int(fields[11]) + int(fields[12])) / tick
-            if pid in stack_pids and "services." in command:
+            if pid == os.getpid():
+                name = "load generator"  # this benchmark: HTTP client and event watcher
+            elif pid in stack_pids and "services." in command:
                 name = command.split("services.", 1)[1].split()[0]
             elif "nats-server" in command and pid in stack_pids | ours:
                 name = "nats-server"
