@@ -40,7 +40,7 @@ from shared.contracts.registry import (
     MemberRef,
     MemberRefs,
 )
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
 from shared.events import Envelope, EventData, MatchingPolicy, envelope
 from shared.rpc import register_rpc
 from shared.settings import Settings
@@ -164,6 +164,7 @@ def webhook() -> Iterator[Webhook]:
 class RegistryData:
     contacts: dict[str, MemberContact] = field(default_factory=dict)
     cooperatives: dict[str, CooperativeInfo] = field(default_factory=dict)
+    down: bool = False  # the registry answers, but cannot give contacts (its database is down)
 
     def person(
         self,
@@ -207,11 +208,15 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
     broker = NatsBroker(nats_url)
 
     async def contact(request: MemberRef) -> MemberContact:
+        if data.down:
+            raise Unavailable("the registry's database is down")
         if request.member_id not in data.contacts:
             raise NotFound("no such member")
         return data.contacts[request.member_id]
 
     async def contacts(request: MemberRefs) -> MemberContactList:
+        if data.down:
+            raise Unavailable("the registry's database is down")
         known = [data.contacts[m] for m in request.member_ids if m in data.contacts]
         return MemberContactList(contacts=known)
 

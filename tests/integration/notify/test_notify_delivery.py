@@ -218,6 +218,31 @@ async def test_a_message_due_in_quiet_hours_is_held_until_08h_and_an_urgent_one_
     assert ("email", "held") in await attempts_of(notify)
 
 
+async def test_while_the_registry_cannot_give_contacts_a_round_waits_and_then_goes_out(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima", email="fatima@example.org")
+    registry.person("vol-2", "Kees", email="kees@example.org")
+    registry.down = True
+    for volunteer in ("vol-1", "vol-2"):
+        await publish(notify, proposal(volunteer, urgent=True))
+
+    async def postponed() -> bool:
+        later = await count_rows(notify, notifications, status="pending")
+        due_now = await count_rows(notify, notifications, due_at=clock.now())
+        return later == 2 and due_now == 0  # both moved to registry_retry_seconds from now
+
+    await soon(postponed, message="the round was not postponed")
+    assert smtp.received == [] and await count_rows(notify, inbox_items) == 0
+
+    registry.down = False
+    await notify.worker.run_once()
+    assert smtp.received == []  # not before their time
+    advance(clock, notify, timedelta(seconds=5))  # FAST.registry_retry_seconds
+    await soon(lambda: _async(len(smtp.received) == 2), message="not sent once it was back")
+    assert await count_rows(notify, inbox_items) == 2
+
+
 async def test_without_smtp_the_email_is_written_as_an_eml_file(
     notify_factory: NotifyFactory, registry: RegistryData
 ) -> None:
