@@ -13,7 +13,13 @@ from services.notify.adapters.orm import inbox_items, notifications
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
 from shared.contracts.notify import InboxPage, InboxQuery, Preferences, PreferencesUpdate
-from shared.events import MatchProposed, MemberRegistered, NotificationFailed, NotificationSent
+from shared.events import (
+    Envelope,
+    MatchProposed,
+    MemberRegistered,
+    NotificationFailed,
+    NotificationSent,
+)
 from shared.ids import new_id
 from tests.integration.notify.harness import (
     EventWatcher,
@@ -241,6 +247,29 @@ async def test_while_the_registry_cannot_give_contacts_a_round_waits_and_then_go
     advance(clock, notify, timedelta(seconds=5))  # FAST.registry_retry_seconds
     await soon(lambda: _async(len(smtp.received) == 2), message="not sent once it was back")
     assert await count_rows(notify, inbox_items) == 2
+
+
+async def test_a_recipient_the_registry_no_longer_knows_fails_alone(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, nats_url: str
+) -> None:
+    registry.person("vol-1", "Fatima", email="fatima@example.org")
+    registry.person("vol-3", "Kees", email="kees@example.org")
+    async with EventWatcher(nats_url) as watcher:
+        for volunteer in ("vol-1", "vol-gone", "vol-3"):  # vol-gone: erased meanwhile
+            await publish(notify, proposal(volunteer, urgent=True))
+
+        async def settled() -> list[Envelope]:
+            return await watcher.of_type(NotificationFailed.TYPE)
+
+        [failed] = await soon(settled, message="the unknown recipient was not settled")
+        await soon(lambda: _async(len(smtp.received) == 2), message="the others were held up")
+    assert failed.data["recipient_id"] == "vol-gone"
+    assert failed.data["reason"] == "recipient_unknown"
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.received) == [
+        "fatima@example.org",
+        "kees@example.org",
+    ]
+    assert await count_rows(notify, notifications, recipient_id="vol-gone", status="failed") == 1
 
 
 async def test_without_smtp_the_email_is_written_as_an_eml_file(
