@@ -219,8 +219,14 @@ async def test_the_notice_board_lists_the_open_requests_of_its_own_area_only(
             await publish_as_admin(secured_nats, *all_events[5:])
 
             async def board_settled() -> bool:
-                shown = {r.request_id for r in noticeboard.board.open_requests()}
-                return shown == OPEN_IN_OVERVECHT
+                # Every story to its end: the right requests, and each in its last state (the
+                # board may show them all open before the escalation has come in).
+                shown = {r.request_id: r for r in noticeboard.board.open_requests()}
+                return (
+                    set(shown) == OPEN_IN_OVERVECHT
+                    and shown["req-escalated-paperwork"].status == "escalated"
+                    and shown["req-urgent-garden"].status == "asked"
+                )
 
             await eventually(board_settled, message="the board did not settle")
 
