@@ -94,13 +94,6 @@ async def notification_by_key(session: AsyncSession, key: str) -> RowMapping | N
     return result.mappings().first()
 
 
-async def notification(session: AsyncSession, notification_id: str) -> RowMapping | None:
-    result = await session.execute(
-        select(notifications).where(notifications.c.id == notification_id)
-    )
-    return result.mappings().first()
-
-
 async def add_notification(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the idempotency key exists already; True when inserted."""
     result = await session.execute(_ADD_NOTIFICATION(session), values)
