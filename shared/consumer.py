@@ -39,8 +39,8 @@ from shared.uow import UnitOfWork
 log = get_logger(__name__)
 
 EventHandler = Callable[[Envelope, Any], Awaitable[None]]
-Delivery = tuple[Msg, Envelope]
 """handler(event, uow): does its work inside `uow`; the consumer commits."""
+Delivery = tuple[Msg, Envelope]
 
 BATCH_SIZE = 64
 # A pull waits this long for a first event; an idle consumer asks the server once per period.
@@ -175,23 +175,9 @@ class EventConsumer:
         return None
 
     async def _handle_alone(self, raw: Msg, event: Envelope) -> None:
-        started = time.perf_counter()
-        with self._event_context(event):
-            try:
-                async with self._uow_factory() as uow:
-                    if await uow.seen_before(self.spec.durable, event.event_id):
-                        log.debug("duplicate event skipped", event_id=event.event_id)
-                        await uow.rollback()
-                        await raw.ack()
-                        return
-                    uow.causation_id = event.event_id
-                    await self._handlers[event.type](event, uow)
-                    await uow.commit()
-            except Exception as exc:
-                await self._settle_failure(raw, event, exc)
-                return
-        self._count_handled(event.type, time.perf_counter() - started)
-        await raw.ack()
+        failure = await self._handle_together([(raw, event)])
+        if failure is not None:
+            await self._settle_failure(raw, event, failure[1])
 
     def _event_context(self, event: Envelope) -> contextlib.ExitStack:
         stack = contextlib.ExitStack()

@@ -20,13 +20,6 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-async def record_once(
-    session: AsyncSession, table: Table, *, consumer: str, event_id: str, now: datetime
-) -> bool:
-    """Record the event as handled; False when it already was (a duplicate)."""
-    return bool(await record_new(session, table, consumer=consumer, event_ids=[event_id], now=now))
-
-
 async def record_new(
     session: AsyncSession,
     table: Table,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope, EventData, envelope
-from shared.inbox import record_new, record_once
+from shared.inbox import record_new
 from shared.logging import current_correlation_id
 from shared.outbox import outbox_rows
 
@@ -78,17 +78,6 @@ class UnitOfWork:
         )
         self._pending.append(event)
         return event
-
-    async def seen_before(self, consumer: str, event_id: str) -> bool:
-        """Record an incoming event in the inbox; True when it was handled already."""
-        inserted = await record_once(
-            self.session,
-            self._tables.inbox,
-            consumer=consumer,
-            event_id=event_id,
-            now=self.clock.now(),
-        )
-        return not inserted
 
     async def first_seen(self, consumer: str, event_ids: list[str]) -> set[str]:
         """Record a batch of incoming events in the inbox; returns those not handled before."""
