@@ -170,6 +170,13 @@ class Postpone:
 Step = Send | Hold | FinishInInbox | GiveUp | Cancel | RecipientGone | Postpone
 
 
+def _composed(step: Step) -> Composed | None:
+    """The message, for the steps that have one (and so an inbox item)."""
+    if isinstance(step, Send | Hold | FinishInInbox | GiveUp):
+        return step.composed
+    return None
+
+
 class Skip(Exception):
     """This notification cannot be composed; `step` says what to record instead."""
 
@@ -242,7 +249,10 @@ class DeliveryWorker:
             regular = [row for row in due if not self._gathers_rows(row)]
             lookup = Lookup(
                 preferences=await repo.preferences_of(
-                    uow.session, sorted({row["recipient_id"] for row in regular if _member(row)})
+                    uow.session,
+                    sorted(
+                        {r["recipient_id"] for r in regular if _member(r) and not r["snapshot"]}
+                    ),
                 ),
                 links=await repo.links_by_proposals(
                     uow.session,
@@ -419,7 +429,7 @@ class DeliveryWorker:
         items: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         for step in steps:
-            composed = getattr(step, "composed", None)
+            composed = _composed(step)
             if composed is not None and not step.row["inbox_done"]:
                 items.append(self._inbox_item(step.row, composed, now))
                 lines.append(repo.attempt(step.row, channel=INBOX, status="sent", at=now))
@@ -429,7 +439,7 @@ class DeliveryWorker:
         sends: dict[str, list[Send]] = {}
         for step in steps:
             row = step.row
-            inbox: dict[str, Any] = {"inbox_done": True} if getattr(step, "composed", None) else {}
+            inbox: dict[str, Any] = {"inbox_done": True} if _composed(step) else {}
             match step:
                 case Send():
                     sends.setdefault(step.channel, []).append(step)
