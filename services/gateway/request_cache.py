@@ -29,7 +29,7 @@ from faststream.nats import NatsBroker
 from services.gateway.adapters.services import Matching
 from services.gateway.caching import ExpiringCache
 from shared.contracts import matching as mc
-from shared.events import Envelope
+from shared.events import Envelope, MemberErased
 from shared.rpc import RpcClient
 
 ViewKey = tuple[str, str, tuple[str, ...]]  # request id, reader, the coordinator's areas
@@ -90,7 +90,7 @@ class RequestViewCache:
         request_id = event.data.get("request_id")
         if request_id:
             self.changed(str(request_id))
-        elif event.type == "member.erased" or event.type.startswith(("request.", "match.")):
+        elif event.type == MemberErased.TYPE or event.type.startswith(("request.", "match.")):
             self._views.clear()  # cannot tell which requests changed
 
     def _events_followed(self) -> bool:
@@ -135,6 +135,7 @@ class CachedMatching(Matching):
             self.views.changed(command.request_id)
 
     async def answer(self, proposal_id: str, *, volunteer_id: str, accept: bool) -> mc.ProposalView:
+        # Which request a failed answer was about is not known here; its event drops it.
         proposal = await super().answer(proposal_id, volunteer_id=volunteer_id, accept=accept)
         self.views.changed(proposal.request_id)
         return proposal
