@@ -190,7 +190,10 @@ class Plugin:
                 self.subject_filter,
                 stream=JStream(EVENTS_STREAM, declare=False),
                 durable=plugin_durable(self.cooperative),
-                pull_sub=PullSub(batch_size=20, timeout=1.0),
+                # One message per fetch: FastStream hands the messages of a fetched batch to
+                # concurrent tasks, which may reach the lock out of stream order, and a board
+                # that sees `request.escalated` before `request.created` shows it open.
+                pull_sub=PullSub(batch_size=1, timeout=1.0),
                 ack_policy=AckPolicy.MANUAL,
                 inbox_prefix=f"{plugin_inbox_prefix(self.cooperative)}.".encode(),
                 no_reply=True,
