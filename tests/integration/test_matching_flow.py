@@ -279,7 +279,7 @@ async def test_expiry_fires_when_the_needed_by_time_passes(start_matching: Start
     )
     assert request.state == "escalated"
     m.clock.advance(timedelta(hours=6))
-    assert await m.fire_timers() == 1
+    await m.fire_timers()  # or the service's own timer loop, which may be first: no count
     view = await m.call(
         c.REQUEST_GET,
         c.RequestQuery(request_id=request.request_id, actor_id="ans"),
