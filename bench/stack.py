@@ -79,6 +79,17 @@ def stack_memory_mb(stack: RunningStack) -> float:
     return round(total_kb / 1024, 1)
 
 
+def service_pids(stack: RunningStack) -> dict[str, int]:
+    """The process id of each service `samen up` started, by service name."""
+    pids: dict[str, int] = {}
+    for pid in _descendants(stack.process.pid):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "services." in command:
+                pids[command.split("services.", 1)[1].split()[0].split(".")[0]] = pid
+    return pids
+
+
 def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
     """CPU time (user + system) used so far by each process of the stack, by pid: the services
     (by name), the nats-server, every PostgreSQL backend on the machine (`postgres`) and this

@@ -16,11 +16,10 @@ import json
 import time
 import types
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from faststream import AckPolicy, Context
+from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.message import NatsBatchMessage
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import BatchPullStreamSubscriber
 from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError
@@ -30,6 +29,7 @@ from pydantic import ValidationError
 from shared import metrics
 from shared.errors import Invalid
 from shared.events import Envelope
+from shared.handler_params import BatchMessage
 from shared.logging import correlation, get_logger
 from shared.streams import ConsumerSpec
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
@@ -102,7 +102,7 @@ class EventConsumer:
         subscriber(self.on_batch)
         subscriber._consume_pull = types.MethodType(consume_promptly, subscriber)  # type: ignore[method-assign]
 
-    async def on_batch(self, batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
+    async def on_batch(self, batch: BatchMessage) -> None:
         async with self._lock:
             ready: list[Delivery] = []
             for raw in batch.raw_message:

@@ -32,13 +32,13 @@ from typing import Any, TypeVar
 import typer
 from faststream import AckPolicy, FastStream
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
 from faststream.nats.security import NatsUserPassword
 from nats.js import JetStreamContext
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.areas import AreaRef
 from shared.events import Envelope, EventData
+from shared.handler_params import Message
 from shared.logging import configure_logging, correlation, get_logger
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, consumer_config
@@ -243,11 +243,11 @@ class Plugin:
     def _configure(self) -> None:
         configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
 
-    async def _on_message(self, msg: NatsMessage) -> None:
+    async def _on_message(self, msg: Message) -> None:
         async with self._lock:
             await self._handle(msg)
 
-    async def _handle(self, msg: NatsMessage) -> None:
+    async def _handle(self, msg: Message) -> None:
         raw = msg.raw_message
         try:
             event = Envelope.model_validate_json(raw.data)
@@ -275,7 +275,7 @@ class Plugin:
         self.handled += 1
         await self._settle(msg, ok=True)
 
-    async def _settle(self, msg: NatsMessage, *, ok: bool) -> None:
+    async def _settle(self, msg: Message, *, ok: bool) -> None:
         if not self.durable:
             return  # a live subscription has nothing to acknowledge
         if ok:

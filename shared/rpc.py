@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared import metrics
 from shared.errors import Invalid, SamenError, Unavailable, error_from_code
+from shared.handler_params import Message
 from shared.logging import correlation, current_correlation_id, get_logger
 from shared.subjects import rpc_subject
 from shared.tracing import SpanKind, span
@@ -83,7 +83,7 @@ def register_rpc(
 
     latency = metrics.rpc_seconds.labels(service, verb)
 
-    async def endpoint(msg: NatsMessage) -> bytes:
+    async def endpoint(msg: Message) -> bytes:
         headers = msg.headers or {}
         started = time.perf_counter()
         with (

@@ -64,8 +64,8 @@ class Gateway:
 
     async def start(self) -> None:
         await upgrade(MIGRATIONS, self.database_url)
-        await self.hub.subscribe(self.broker)
         await self.broker.start()
+        await self.hub.subscribe(self.broker.connection)
 
     async def stop(self) -> None:
         self.hub.close()

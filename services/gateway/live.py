@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 
 from shared.areas import AreaRef
 from shared.events import Envelope
@@ -102,20 +103,24 @@ class LiveHub:
         self._listeners: set[Listener] = set()
         self._closed = asyncio.Event()
         self.received = 0
+        self._subscription: Subscription | None = None
 
-    async def subscribe(self, broker: NatsBroker) -> None:
-        """Register the core-NATS subscription (before the broker starts)."""
+    async def subscribe(self, connection: Client) -> None:
+        """Follow every event on the broker's connection (once it is up). A plain nats-py
+        callback, not a FastStream subscriber: the gateway sees every event of the system, and
+        FastStream's per-message layers (middlewares, dependency resolution) cost more than the
+        fan-out itself. nats-py subscribes again by itself after a reconnect."""
 
-        async def on_event(msg: NatsMessage) -> None:
+        async def on_event(msg: Msg) -> None:
             try:
-                event = Envelope.model_validate_json(msg.body)
+                event = Envelope.model_validate_json(msg.data)
             except ValueError:
                 return
             self.publish(event)
 
-        # no_reply: events published to JetStream carry the PubAck inbox as reply subject;
-        # answering it would confuse the publisher.
-        broker.subscriber(ALL_EVENTS, title="gateway live updates", no_reply=True)(on_event)
+        # Events published to JetStream carry the PubAck inbox as their reply subject: the
+        # callback never answers, so the publisher is not confused.
+        self._subscription = await connection.subscribe(ALL_EVENTS, cb=on_event)
 
     def publish(self, event: Envelope) -> None:
         self.received += 1
