@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import HelloServer, constant_rate, save, show, summary_ms, wrk
+from bench.common import HelloServer, constant_rate, load_client, save, show, summary_ms, wrk
 from bench.stack import bench_stack
 
 
@@ -41,12 +41,12 @@ async def sign_up(client: httpx.AsyncClient, base: str) -> dict[str, str]:
 
 async def open_loop(url: str, rate: float, seconds: float, **kwargs: Any) -> dict[str, Any]:
     method = kwargs.pop("method", "GET")
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=10, limits=limits) as client:
+    async with load_client(connections=200, timeout=10) as client:
 
         async def one() -> bool:
-            response = await client.request(method, url, **kwargs)
-            return response.status_code < 400
+            async with client.request(method, url, **kwargs) as response:
+                await response.read()
+                return response.status < 400
 
         result = await constant_rate(one, rate=rate, seconds=seconds)
     return {

@@ -29,7 +29,7 @@ import httpx
 import nats
 
 from bench.baseline import jetstream_ceilings
-from bench.common import constant_rate, save, show, summary_ms
+from bench.common import constant_rate, load_client, save, show, summary_ms
 from bench.stack import (
     BenchStack,
     bench_stack,
@@ -188,26 +188,21 @@ async def run_phase(
     counter = 0
     # Open loop: a request waits for a free connection when the gateway falls behind, and that
     # wait counts in its latency (measured from when it was due). More connections only make
-    # the load generator and uvicorn burn the CPU the services need on a small machine; the
-    # requests queue on a semaphore, which is cheap, not in httpx's pool, which is not.
-    connections = 64
-    gate = asyncio.Semaphore(connections)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    # the load generator and uvicorn burn the CPU the services need on a small machine.
+    async with load_client(connections=64) as client:
 
         async def post() -> bool:
             nonlocal counter
             counter += 1
             scheduled = time.perf_counter()
-            async with gate:
-                response = await client.post(
-                    f"{base}/api/v1/requests",
-                    headers=auth[counter % len(auth)],
-                    json={"category": "groceries", "description": "Boodschappen", "urgent": True},
-                )
-            if response.status_code != 201:
-                return False
-            request_id = response.json()["id"]
+            async with client.post(
+                f"{base}/api/v1/requests",
+                headers=auth[counter % len(auth)],
+                json={"category": "groceries", "description": "Boodschappen", "urgent": True},
+            ) as response:
+                if response.status != 201:
+                    return False
+                request_id = (await response.json())["id"]
             watcher.posted[request_id] = scheduled
             ids.append(request_id)
             return True

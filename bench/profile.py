@@ -16,12 +16,11 @@ import collections
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench.common import RESULTS
 from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_for_read_model
-from bench.stack import SERVICES, BenchStack, bench_stack, service_pids
+from bench.stack import SERVICES, bench_stack, service_pids
 
 PROFILES = RESULTS / "profiles"
 # Frames that mean "waiting for work", not spending CPU: the selector's poll.
@@ -81,7 +80,7 @@ def summarise(folded: Path, top: int) -> tuple[int, int, list[tuple[str, int, in
     return samples, busy, rows
 
 
-async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) -> BenchStack | None:
+async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) -> None:
     env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
     with bench_stack(env) as bench:
         print(f"seeding {volunteers} volunteers")
@@ -99,17 +98,16 @@ async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) ->
                 record(pids[name], seconds, PROFILES / f"{name}.folded", rate_hz)
                 for name in SERVICES
             ]
-            time.sleep(0.5)  # py-spy attaches
+            await asyncio.sleep(0.5)  # py-spy attaches
             phase = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
             for recorder in recorders:
-                recorder.wait()
+                await asyncio.to_thread(recorder.wait)
             print(
                 f"{phase['delivered']} of {phase['posted']} requests delivered at "
                 f"{rate}/s; p50 {phase['p50_ms']} ms, p99 {phase['p99_ms']} ms"
             )
         finally:
             await watcher.stop()
-    return None
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ The codes are national, so one deployment can serve several municipalities. A di
 embeds its municipality (WK0344_03), a neighbourhood code its district (BU0344_03_05).
 """
 
+import functools
 import re
 from typing import Annotated
 
@@ -86,3 +87,10 @@ class AreaRef(BaseModel):
             if mine is not None and mine != theirs:
                 return False
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def area_of(municipality: str | None, district: str | None, neighbourhood: str | None) -> AreaRef:
+    """The (frozen, validated) AreaRef of three stored codes, made once per distinct area: a
+    query that returns many rows returns few areas."""
+    return AreaRef(municipality=municipality, district=district, neighbourhood=neighbourhood)

@@ -14,6 +14,8 @@ from faststream import FastStream
 from faststream.nats import NatsBroker
 from faststream.nats.security import NatsUserPassword
 from faststream.specification import AsyncAPI
+from nats.aio.client import Client
+from nats.js import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
@@ -117,6 +119,7 @@ class ServiceRuntime:
             claim_rows=is_postgres(self.engine),
             service=name,
         )
+        self._jetstream: tuple[Client, JetStreamContext] | None = None  # made once per connection
         self.consumers: list[EventConsumer] = []
         self._retry_base = self.settings.retry_base_seconds
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
@@ -266,14 +269,20 @@ class ServiceRuntime:
             )
 
     async def _publish_event(self, subject: str, payload: bytes, event_id: str) -> None:
-        if not self.broker.connection.is_connected:
+        # nats-py's JetStream publish, not the broker's: the relay publishes every event of the
+        # service, and FastStream's publisher layers (command objects, middlewares, its own
+        # headers) cost more than the publish. The stream's PubAck is awaited all the same.
+        connection = self.broker.connection
+        if not connection.is_connected:
             raise Unavailable("NATS is not connected")
-        await self.broker.publish(
-            payload,
+        if self._jetstream is None or self._jetstream[0] is not connection:
+            self._jetstream = (connection, connection.jetstream())
+        await self._jetstream[1].publish(
             subject,
+            payload,
+            timeout=5.0,
             stream=EVENTS_STREAM,
             headers={"Nats-Msg-Id": event_id, "content-type": "application/json"},
-            timeout=5.0,
         )
 
     async def _watch_outbox_backlog(self) -> None:

@@ -25,7 +25,7 @@ from services.matching.adapters.orm import (
 )
 from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
 from services.matching.domain.rules import Slot, VolunteerSnapshot
-from shared.areas import AreaRef
+from shared.areas import AreaRef, area_of
 from shared.categories import Category
 from shared.errors import Conflict, NotFound
 from shared.events import MatchingPolicy
@@ -112,9 +112,7 @@ def request_from_row(row: Any, proposal_rows: Iterable[Any] = ()) -> HelpRequest
         requester_id=row.requester_id,
         category=Category(row.category),
         description=row.description,
-        area=AreaRef(
-            municipality=row.municipality, district=row.district, neighbourhood=row.neighbourhood
-        ),
+        area=area_of(row.municipality, row.district, row.neighbourhood),
         created_at=row.created_at,
         needed_from=row.needed_from,
         needed_until=row.needed_until,
@@ -328,9 +326,7 @@ class ReadModel:
         row = await self.member_row(member_id)
         if row is None or row.erased or row.neighbourhood is None:
             return None
-        return AreaRef(
-            municipality=row.municipality, district=row.district, neighbourhood=row.neighbourhood
-        )
+        return area_of(row.municipality, row.district, row.neighbourhood)
 
     async def put_member(
         self,
@@ -505,10 +501,7 @@ class ReadModel:
         }
         statement = _RING_QUERIES[scope]
         rows = (await self.session.execute(statement, params)).all()
-        return [
-            _snapshot(r, AreaRef(municipality=r[1], district=r[2], neighbourhood=r[3]), None)
-            for r in rows
-        ]
+        return [_snapshot(r, area_of(r[1], r[2], r[3]), None) for r in rows]
 
     async def snapshot(
         self, member_id: str, *, now: datetime, fairness_days: int = 30
@@ -527,11 +520,7 @@ class ReadModel:
         ).one_or_none()
         if row is None:
             return None
-        home = AreaRef(
-            municipality=member.municipality,
-            district=member.district,
-            neighbourhood=member.neighbourhood,
-        )
+        home = area_of(member.municipality, member.district, member.neighbourhood)
         return _snapshot(row, home, member)
 
     async def dump(self) -> dict[str, list[dict[str, Any]]]:

@@ -52,7 +52,7 @@ from services.notify.domain.model import (
     release_time,
     retry_delay,
 )
-from shared.areas import AreaRef
+from shared.areas import AreaRef, area_of
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
 from shared.contracts.registry import MemberContact
@@ -689,11 +689,7 @@ class DeliveryWorker:
 
     @staticmethod
     def _area(row: RowMapping) -> AreaRef:
-        return AreaRef(
-            municipality=row["municipality"],
-            district=row["district"],
-            neighbourhood=row["neighbourhood"],
-        )
+        return area_of(row["municipality"], row["district"], row["neighbourhood"])
 
     def _sent_event(self, uow: UnitOfWork, row: RowMapping, channel: str) -> None:
         uow.emit(
