@@ -441,8 +441,17 @@ async def upsert_request(
     session: AsyncSession, values: dict[str, Any], *, keep: tuple[str, ...] = ()
 ) -> None:
     """Insert or update what notify knows of a request (every column); `keep` names columns
-    that an update leaves as they are: () or ("requester_id",)."""
+    that an update leaves as they are: () or ("requester_id",).
+
+    Skipped when this transaction wrote the same values already: a request's proposals
+    arrive with it, in one batch, and each would write the request again unchanged."""
+    written: dict[str, dict[str, Any]] = session.info.setdefault("requests_written", {})
+    before = written.get(values["request_id"])
+    if before is not None and all(before[k] == v for k, v in values.items() if k not in keep):
+        return
     await session.execute(_UPSERT_REQUEST[keep](session), values)
+    kept = {k: before[k] for k in keep} if before is not None else {}
+    written[values["request_id"]] = {**values, **kept}
 
 
 async def get_request(session: AsyncSession, request_id: str) -> RowMapping | None:
