@@ -58,7 +58,11 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def outbox_rows(envelopes: Sequence[Envelope], now: datetime) -> list[dict[str, object]]:
+OutboxRow = dict[str, Any]
+"""One outbox row as written: event_id, subject, payload, created_at, attempts."""
+
+
+def outbox_rows(envelopes: Sequence[Envelope], now: datetime) -> list[OutboxRow]:
     return [
         {
             "event_id": e.event_id,
@@ -109,6 +113,12 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
+        # Rows this process committed, published from memory (no read back); the table is
+        # read at start, once per poll interval (rows other processes wrote, such as an
+        # import), and after any failure, which leaves the retries to the read.
+        self._committed: list[OutboxRow] = []
+        self._read_due = True
+        self._last_read = 0.0
         # Built once: a pass runs after every commit.
         t = table
         self._due = (
@@ -124,9 +134,26 @@ class OutboxRelay:
             .where(t.c.id.in_(bindparam("ids", expanding=True)))
             .values(published_at=bindparam("now"))
         )
+        self._mark_published_events = (
+            update(t)
+            .where(t.c.event_id.in_(bindparam("event_ids", expanding=True)))
+            .values(published_at=bindparam("now"))
+        )
 
     def wake(self) -> None:
+        """Look at the table now (rows another process may have written)."""
+        self._read_due = True
         self._wakeup.set()
+
+    def committed(self, rows: list[OutboxRow]) -> None:
+        """This process just committed `rows`: publish them without reading them back."""
+        if rows:
+            if len(self._committed) < self._batch_size:
+                self._committed.extend(rows)
+            else:  # falling behind: the table has them in order, read it instead
+                self._committed.clear()
+                self._read_due = True
+            self._wakeup.set()
 
     def start(self) -> None:
         if self._task is None:
@@ -140,21 +167,54 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            more = False
             try:
-                published = await self.publish_pending()
+                if self._read_due or loop.time() - self._last_read >= self._poll_interval:
+                    self._read_due = False
+                    self._last_read = loop.time()
+                    self._committed.clear()  # the read finds them as well
+                    more = await self.publish_pending() >= self._batch_size
+                    self._read_due = more
+                elif self._committed:
+                    await self._publish_committed()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay pass failed")
-                published = 0
-            if published < self._batch_size:
+                self._read_due = True
+                await asyncio.sleep(min(self._poll_interval, 0.5))  # not in a tight loop
+            if not more and not self._committed:
                 self._wakeup.clear()
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
                 # that arrives as the wake-up does, and stop() would wait forever.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._poll_interval):
                         await self._wakeup.wait()
+
+    async def _publish_committed(self) -> None:
+        rows, self._committed = self._committed, []
+        results = await asyncio.gather(
+            *(self._publish(r["subject"], r["payload"].encode(), r["event_id"]) for r in rows),
+            return_exceptions=True,
+        )
+        done = [
+            r for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)
+        ]
+        if done:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    self._mark_published_events,
+                    {"event_ids": [r["event_id"] for r in done], "now": self._clock.now()},
+                )
+            for row in done:
+                metrics.event_published(self._service, event_type_of(row["subject"]))
+            self.published_total += len(done)
+        if len(done) < len(rows):
+            # The read counts the attempts and backs off; it also keeps the order.
+            log.warning("outbox publish failed", failed=len(rows) - len(done))
+            self._read_due = True
 
     async def backlog(self) -> int:
         async with self._sessions() as session:

@@ -151,7 +151,7 @@ class ServiceRuntime:
             self.tables,
             source=self.name,
             clock=self.clock,
-            after_commit=self.relay.wake,
+            after_commit=self.relay.committed,
         )
 
     def uow_factory(self, cls: type[U], **kwargs: Any) -> Callable[[], U]:
@@ -161,7 +161,7 @@ class ServiceRuntime:
                 self.tables,
                 source=self.name,
                 clock=self.clock,
-                after_commit=self.relay.wake,
+                after_commit=self.relay.committed,
                 **kwargs,
             )
 

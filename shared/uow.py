@@ -12,7 +12,10 @@ from shared.clock import Clock, SystemClock
 from shared.events import Envelope, EventData, envelope
 from shared.inbox import record_new
 from shared.logging import current_correlation_id
-from shared.outbox import outbox_rows
+from shared.outbox import OutboxRow, outbox_rows
+
+AfterCommit = Callable[[list[OutboxRow]], None]
+"""Told the outbox rows a commit wrote (none, when it emitted no event)."""
 
 
 class MessagingTables:
@@ -36,7 +39,7 @@ class UnitOfWork:
         *,
         source: str,
         clock: Clock | None = None,
-        after_commit: Callable[[], None] | None = None,
+        after_commit: AfterCommit | None = None,
     ) -> None:
         self._sessions = sessions
         self._tables = tables
@@ -90,15 +93,14 @@ class UnitOfWork:
         )
 
     async def commit(self) -> None:
-        if self._pending:
-            await self.session.execute(
-                insert(self._tables.outbox), outbox_rows(self._pending, self.clock.now())
-            )
+        rows = outbox_rows(self._pending, self.clock.now()) if self._pending else []
+        if rows:
+            await self.session.execute(insert(self._tables.outbox), rows)
         await self.session.commit()
         self.committed_events.extend(self._pending)
         self._pending = []
         if self._after_commit is not None:
-            self._after_commit()
+            self._after_commit(rows)
 
     async def rollback(self) -> None:
         await self.session.rollback()

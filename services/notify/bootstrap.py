@@ -22,6 +22,7 @@ from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
 from services.notify.service_layer.recording import Recorder
 from shared.clock import Clock
+from shared.outbox import OutboxRow
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.uow import UnitOfWork
@@ -79,8 +80,8 @@ def assemble(
         config=delivery,
     )
 
-    def woken_after_commit() -> None:
-        runtime.relay.wake()
+    def woken_after_commit(rows: list[OutboxRow]) -> None:
+        runtime.relay.committed(rows)
         worker.wake()  # what a handler recorded is due now: no need to wait for the poll
 
     def consumer_uow() -> UnitOfWork:

@@ -148,6 +148,61 @@ async def _true(value: bool) -> bool:
     return value
 
 
+async def test_events_another_process_wrote_are_published_too(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    """The relay publishes what this process commits from memory; rows that reach the table
+    any other way (an import run from the command line) are found by its periodic read."""
+    runtime = runtime_factory()
+    await runtime.start()
+    async with runtime.uow() as uow:
+        uow.emit(ThingHappened(thing_id="ours"))
+        await uow.commit()
+    # A unit of work that does not tell this relay what it committed.
+    async with UnitOfWork(runtime.sessions, runtime.tables, source="import") as uow:
+        uow.emit(ThingHappened(thing_id="theirs"))
+        await uow.commit()
+
+    async def published() -> bool:
+        return await stream_messages(nats_url, EVENTS_STREAM) == 2
+
+    async def marked() -> bool:  # after the acks
+        return await runtime.relay.backlog() == 0
+
+    await eventually(published, timeout=10, message="the other process's event stayed put")
+    await eventually(marked, message="the published rows were not marked")
+
+
+async def test_committed_events_are_published_in_commit_order(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    runtime = runtime_factory()
+    await runtime.start()
+    for n in range(30):
+        async with runtime.uow() as uow:
+            uow.emit(ThingHappened(thing_id=f"t-{n:02d}"))
+            uow.emit(ThingHappened(thing_id=f"t-{n:02d}-b"))
+            await uow.commit()
+
+    async def published() -> bool:
+        return await stream_messages(nats_url, EVENTS_STREAM) == 60
+
+    async def marked() -> bool:  # after the acks
+        return await runtime.relay.backlog() == 0
+
+    await eventually(published, timeout=10, message="not every event was published")
+    await eventually(marked, message="the published rows were not marked")
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().subscribe(TEST_EVENTS, ordered_consumer=True)
+        seen = [
+            json.loads((await sub.next_msg(timeout=5)).data)["data"]["thing_id"] for _ in range(60)
+        ]
+    finally:
+        await nc.close()
+    assert seen == sorted(seen)
+
+
 async def test_the_relay_publishes_each_event_once_even_when_asked_twice(
     nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
 ) -> None:
