@@ -132,19 +132,33 @@ class Watcher:
         self.proposed_to: dict[str, collections.deque[str]] = collections.defaultdict(
             collections.deque
         )
+        self.seen: set[str] = set()
 
     async def start(self, url: str) -> None:
         self.nc = await nats.connect(url)
         await self.nc.subscribe("samen.evt.match.proposed.>", cb=self._proposed)
         await self.nc.subscribe("samen.evt.notification.sent.>", cb=self._sent)
 
+    def _first_time(self, event: Envelope) -> bool:
+        # Core NATS shows a publish that JetStream dropped as a duplicate (an outbox row
+        # published twice) as well: each event counts once.
+        if event.event_id in self.seen:
+            return False
+        self.seen.add(event.event_id)
+        return True
+
     async def _proposed(self, msg: Any) -> None:
-        data = Envelope.model_validate_json(msg.data).payload(MatchProposed)
-        self.proposed_to[data.volunteer_id].append(data.request_id)
+        event = Envelope.model_validate_json(msg.data)
+        if self._first_time(event):
+            data = event.payload(MatchProposed)
+            self.proposed_to[data.volunteer_id].append(data.request_id)
 
     async def _sent(self, msg: Any) -> None:
         now = time.perf_counter()
-        data = Envelope.model_validate_json(msg.data).payload(NotificationSent)
+        event = Envelope.model_validate_json(msg.data)
+        if not self._first_time(event):
+            return
+        data = event.payload(NotificationSent)
         if data.template != "proposal":
             return
         queue = self.proposed_to.get(data.recipient_id)

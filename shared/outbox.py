@@ -119,6 +119,7 @@ class OutboxRelay:
         self._committed: list[OutboxRow] = []
         self._read_due = True
         self._last_read = 0.0
+        self._last_read_ids: set[str] = set()  # the event ids the last read found
         # Built once: a pass runs after every commit.
         t = table
         self._due = (
@@ -177,6 +178,10 @@ class OutboxRelay:
                     self._committed.clear()  # the read finds them as well
                     more = await self.publish_pending() >= self._batch_size
                     self._read_due = more
+                    if self._committed:  # handed over during the read: publish each once
+                        self._committed = [
+                            r for r in self._committed if r["event_id"] not in self._last_read_ids
+                        ]
                 elif self._committed:
                     await self._publish_committed()
             except asyncio.CancelledError:
@@ -231,10 +236,12 @@ class OutboxRelay:
         if self._claim_rows:
             async with self._sessions() as session, session.begin():
                 rows = (await session.execute(self._due_claimed, now)).all()
+                self._last_read_ids = {r.event_id for r in rows}
                 return await self._publish_rows(session, rows)
         async with self._sessions() as session:
             rows = (await session.execute(self._due, now)).all()
             await session.rollback()  # end the read before the network round trips
+        self._last_read_ids = {r.event_id for r in rows}
         if not rows:
             return 0
         async with self._sessions() as session, session.begin():

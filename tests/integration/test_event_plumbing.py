@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 import nats
 import pytest
+from nats.aio.msg import Msg
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from samen.nats_server import NatsServer
 from shared.consumer import DLQ_REASON, PoisonEvent
 from shared.events import Envelope, EventData, envelope
+from shared.outbox import OutboxRelay
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, provision
@@ -201,6 +203,48 @@ async def test_committed_events_are_published_in_commit_order(
     finally:
         await nc.close()
     assert seen == sorted(seen)
+
+
+async def test_a_relay_reading_while_commits_hand_it_rows_publishes_each_event_once(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    """Rows handed over while the relay reads the table are in both: they go out once (core
+    NATS subscribers would see a second publish even though the stream drops it)."""
+    runtime = runtime_factory()
+    await runtime.start()
+    await runtime.relay.stop()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+
+    async def publish(subject: str, payload: bytes, event_id: str) -> None:
+        await js.publish(subject, payload, stream=EVENTS_STREAM, headers={"Nats-Msg-Id": event_id})
+
+    seen: list[str] = []
+
+    async def on_event(msg: Msg) -> None:
+        seen.append(json.loads(msg.data)["event_id"])
+
+    await nc.subscribe(TEST_EVENTS, cb=on_event)
+    relay = OutboxRelay(runtime.sessions, runtime.tables.outbox, publish, poll_interval=0.002)
+    relay.start()
+    try:
+        for n in range(100):  # the relay reads the table all the while
+            async with UnitOfWork(
+                runtime.sessions, runtime.tables, source="test", after_commit=relay.committed
+            ) as uow:
+                uow.emit(ThingHappened(thing_id=f"t-{n}"))
+                await uow.commit()
+            await asyncio.sleep(0.001)
+
+        async def all_seen() -> bool:
+            return len(set(seen)) == 100 and await runtime.relay.backlog() == 0
+
+        await eventually(all_seen, timeout=10, message="not every event was published")
+        await asyncio.sleep(0.2)  # a second copy would arrive by now
+        assert len(seen) == 100
+    finally:
+        await relay.stop()
+        await nc.close()
 
 
 async def test_the_relay_publishes_each_event_once_even_when_asked_twice(
