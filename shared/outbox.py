@@ -81,6 +81,9 @@ def event_type_of(subject: str) -> str:
     return f"{parts[2]}.{parts[3]}" if len(parts) > 3 else subject
 
 
+MARK_DELAY_SECONDS = 0.05
+
+
 def retry_delay(attempts: int, *, base: float = 0.5, cap: float = 60.0) -> float:
     """Exponential backoff: 0.5 s, 1 s, 2 s, ... up to a minute."""
     return float(min(cap, base * 2 ** max(0, attempts - 1)))
@@ -120,6 +123,10 @@ class OutboxRelay:
         self._read_due = True
         self._last_read = 0.0
         self._last_read_ids: set[str] = set()  # the event ids the last read found
+        # Published from memory, marked in the table together a little later: one statement
+        # for the events of many commits instead of a transaction after each.
+        self._unmarked: list[str] = []
+        self._unmarked_since = 0.0
         # Built once: a pass runs after every commit.
         t = table
         self._due = (
@@ -166,6 +173,10 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            await self._mark_published_rows()
+        except Exception as exc:  # the next start reads and publishes them again: no loss
+            log.warning("could not mark published outbox rows", error=str(exc))
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -173,6 +184,7 @@ class OutboxRelay:
             more = False
             try:
                 if self._read_due or loop.time() - self._last_read >= self._poll_interval:
+                    await self._mark_published_rows()  # or the read would find them again
                     self._read_due = False
                     self._last_read = loop.time()
                     self._committed.clear()  # the read finds them as well
@@ -184,6 +196,11 @@ class OutboxRelay:
                         ]
                 elif self._committed:
                     await self._publish_committed()
+                if self._unmarked and (
+                    len(self._unmarked) >= self._batch_size
+                    or loop.time() - self._unmarked_since >= MARK_DELAY_SECONDS
+                ):
+                    await self._mark_published_rows()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -192,10 +209,13 @@ class OutboxRelay:
                 await asyncio.sleep(min(self._poll_interval, 0.5))  # not in a tight loop
             if not more and not self._committed:
                 self._wakeup.clear()
+                wait = self._poll_interval
+                if self._unmarked:
+                    wait = min(wait, self._unmarked_since + MARK_DELAY_SECONDS - loop.time())
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
                 # that arrives as the wake-up does, and stop() would wait forever.
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll_interval):
+                    async with asyncio.timeout(max(wait, 0.0)):
                         await self._wakeup.wait()
 
     async def _publish_committed(self) -> None:
@@ -208,11 +228,9 @@ class OutboxRelay:
             r for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)
         ]
         if done:
-            async with self._sessions() as session, session.begin():
-                await session.execute(
-                    self._mark_published_events,
-                    {"event_ids": [r["event_id"] for r in done], "now": self._clock.now()},
-                )
+            if not self._unmarked:
+                self._unmarked_since = asyncio.get_running_loop().time()
+            self._unmarked += [r["event_id"] for r in done]
             for row in done:
                 metrics.event_published(self._service, event_type_of(row["subject"]))
             self.published_total += len(done)
@@ -220,6 +238,22 @@ class OutboxRelay:
             # The read counts the attempts and backs off; it also keeps the order.
             log.warning("outbox publish failed", failed=len(rows) - len(done))
             self._read_due = True
+
+    async def _mark_published_rows(self) -> None:
+        """Mark what was published since the last time, in one statement. Until then a crash
+        would publish those rows again: the stream drops the copies (same message id), and
+        consumers skip what their inbox has seen."""
+        if not self._unmarked:
+            return
+        event_ids, self._unmarked = self._unmarked, []
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    self._mark_published_events, {"event_ids": event_ids, "now": self._clock.now()}
+                )
+        except BaseException:
+            self._unmarked = event_ids + self._unmarked  # try again with the next ones
+            raise
 
     async def backlog(self) -> int:
         async with self._sessions() as session:
