@@ -83,6 +83,9 @@ class DeliveryConfig:
     poll_seconds: float = 1.0
     batch: int = 50
     concurrency: int = 8  # notifications in flight at once in one process
+    # Woken by new work, a round waits this long for more to join it: a request's proposals
+    # and the next requests' then share the round's transactions and registry call.
+    gather_seconds: float = 0.02
     digest_time: str = "08:00"
 
 
@@ -230,9 +233,12 @@ class DeliveryWorker:
                 log.exception("delivery round failed")
             if handled >= self.config.batch:
                 continue  # more are waiting: no pause between full rounds
+            woken = False
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.poll_seconds):  # wait_for can swallow
-                    await self._wake.wait()  # a cancel on Python 3.11
+                    woken = await self._wake.wait()  # a cancel on Python 3.11
+            if woken and self.config.gather_seconds > 0:
+                await asyncio.sleep(self.config.gather_seconds)
             self._wake.clear()
 
     async def run_once(self) -> int:
