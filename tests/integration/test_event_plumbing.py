@@ -69,6 +69,19 @@ async def stream_messages(url: str, stream: str) -> int:
         await nc.close()
 
 
+async def published_and_marked(runtime: ServiceRuntime, nats_url: str, count: int) -> None:
+    """Until the stream holds `count` events and the relay marked its rows (after the acks)."""
+
+    async def published() -> bool:
+        return await stream_messages(nats_url, EVENTS_STREAM) == count
+
+    async def marked() -> bool:
+        return await runtime.relay.backlog() == 0
+
+    await eventually(published, timeout=10, message="not every event was published")
+    await eventually(marked, message="the published rows were not marked")
+
+
 async def test_event_written_while_nats_is_down_is_published_once_it_is_back(
     nats_server: NatsServer, runtime_factory: Callable[[], ServiceRuntime]
 ) -> None:
@@ -169,14 +182,7 @@ async def test_events_another_process_wrote_are_published_too(
         uow.emit(ThingHappened(thing_id="theirs"))
         await uow.commit()
 
-    async def published() -> bool:
-        return await stream_messages(nats_url, EVENTS_STREAM) == 2
-
-    async def marked() -> bool:  # after the acks
-        return await runtime.relay.backlog() == 0
-
-    await eventually(published, timeout=10, message="the other process's event stayed put")
-    await eventually(marked, message="the published rows were not marked")
+    await published_and_marked(runtime, nats_url, 2)
 
 
 async def test_committed_events_are_published_in_commit_order(
@@ -190,14 +196,7 @@ async def test_committed_events_are_published_in_commit_order(
             uow.emit(ThingHappened(thing_id=f"t-{n:02d}-b"))
             await uow.commit()
 
-    async def published() -> bool:
-        return await stream_messages(nats_url, EVENTS_STREAM) == 60
-
-    async def marked() -> bool:  # after the acks
-        return await runtime.relay.backlog() == 0
-
-    await eventually(published, timeout=10, message="not every event was published")
-    await eventually(marked, message="the published rows were not marked")
+    await published_and_marked(runtime, nats_url, 60)
     nc = await nats.connect(nats_url)
     try:
         sub = await nc.jetstream().subscribe(TEST_EVENTS, ordered_consumer=True)
