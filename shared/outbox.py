@@ -148,11 +148,6 @@ class OutboxRelay:
             .values(published_at=bindparam("now"))
         )
 
-    def wake(self) -> None:
-        """Look at the table now (rows another process may have written)."""
-        self._read_due = True
-        self._wakeup.set()
-
     def committed(self, rows: list[OutboxRow]) -> None:
         """This process just committed `rows`: publish them without reading them back."""
         if rows:
