@@ -15,7 +15,6 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 
 from shared.areas import AreaRef
 from shared.events import Envelope
@@ -103,7 +102,6 @@ class LiveHub:
         self._listeners: set[Listener] = set()
         self._closed = asyncio.Event()
         self.received = 0
-        self._subscription: Subscription | None = None
 
     async def subscribe(self, connection: Client) -> None:
         """Follow every event on the broker's connection (once it is up). A plain nats-py
@@ -120,7 +118,7 @@ class LiveHub:
 
         # Events published to JetStream carry the PubAck inbox as their reply subject: the
         # callback never answers, so the publisher is not confused.
-        self._subscription = await connection.subscribe(ALL_EVENTS, cb=on_event)
+        await connection.subscribe(ALL_EVENTS, cb=on_event)
 
     def publish(self, event: Envelope) -> None:
         self.received += 1
