@@ -137,11 +137,6 @@ class OutboxRelay:
             .limit(batch_size)
         )
         self._due_claimed = self._due.with_for_update(skip_locked=True)
-        self._mark_published = (
-            update(t)
-            .where(t.c.id.in_(bindparam("ids", expanding=True)))
-            .values(published_at=bindparam("now"))
-        )
         self._mark_published_events = (
             update(t)
             .where(t.c.event_id.in_(bindparam("event_ids", expanding=True)))
@@ -287,10 +282,13 @@ class OutboxRelay:
         )
         now = self._clock.now()
         done = [
-            r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)
+            r.event_id
+            for r, res in zip(rows, results, strict=True)
+            if not isinstance(res, BaseException)
         ]
         if done:
-            await session.execute(self._mark_published, {"ids": done, "now": now})
+            # One marking statement for both paths (event ids are unique).
+            await session.execute(self._mark_published_events, {"event_ids": done, "now": now})
             for row, result in zip(rows, results, strict=True):
                 if not isinstance(result, BaseException):
                     metrics.event_published(self._service, event_type_of(row.subject))
