@@ -3,11 +3,11 @@
 
 Writes each service's folded stacks to `bench/results/profiles/<service>.folded` (open them in
 speedscope or turn them into a flame graph with `flamegraph.pl`) and prints, per service, the
-functions holding the most samples: on CPU (`self`) and including what they call (`total`),
-with idle time (waiting in the event loop's selector) left out.
+functions holding the most samples: on CPU (`self`) and including what they call (`total`).
+Only the thread holding the GIL is sampled, so waiting for work does not count.
 
 Run: `.venv/bin/python -m bench.profile [--rate 60] [--seconds 20] [--top 20]`
-(needs `pip install py-spy` and the right to trace the services' processes).
+(py-spy comes with the dev install; it needs the right to trace the services' processes).
 """
 
 import argparse
@@ -23,8 +23,6 @@ from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_
 from bench.stack import SERVICES, bench_stack, service_pids
 
 PROFILES = RESULTS / "profiles"
-# Frames that mean "waiting for work", not spending CPU: the selector's poll.
-IDLE_FRAMES = ("select (selectors.py", "run_once (uvloop", "_run_once (asyncio/base_events.py")
 
 
 def py_spy() -> str:
@@ -54,30 +52,24 @@ def record(pid: int, seconds: float, out: Path, rate_hz: int) -> subprocess.Pope
     )
 
 
-def is_idle(stack: list[str]) -> bool:
-    return any(frame.startswith(IDLE_FRAMES) for frame in stack[-2:])
-
-
-def summarise(folded: Path, top: int) -> tuple[int, int, list[tuple[str, int, int]]]:
-    """(samples, busy samples, [(function, self, total)]) of one folded-stack file."""
+def summarise(folded: Path, top: int) -> tuple[int, list[tuple[str, int, int]]]:
+    """(samples, [(function, self, total)]) of one folded-stack file. py-spy records with
+    `--gil`, so every sample is a moment the service ran Python: no idle samples to drop."""
     own: collections.Counter[str] = collections.Counter()
     total: collections.Counter[str] = collections.Counter()
-    samples = busy = 0
+    samples = 0
     for line in folded.read_text().splitlines():
         stack_text, _, count_text = line.rpartition(" ")
         count = int(count_text)
         frames = stack_text.split(";")
         samples += count
-        if is_idle(frames):
-            continue
-        busy += count
         own[frames[-1]] += count
         for frame in set(frames):
             total[frame] += count
     names = [name for name, _ in own.most_common(top)]
     names += [name for name, _ in total.most_common(top * 3) if name not in names]
     rows = [(name, own[name], total[name]) for name in names]
-    return samples, busy, rows
+    return samples, rows
 
 
 async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) -> None:
@@ -127,11 +119,12 @@ def main() -> None:
         folded = PROFILES / f"{name}.folded"
         if not folded.exists():
             continue
-        samples, busy, rows = summarise(folded, args.top)
-        print(f"\n{name}: busy in {busy} of {samples} samples ({busy / max(samples, 1):.0%})")
+        samples, rows = summarise(folded, args.top)
+        print(f"\n{name}: {samples} samples on CPU")
         print(f"  {'self':>6} {'total':>6}  function")
+        every = max(samples, 1)
         for function, own, total in rows[: args.top * 2]:
-            print(f"  {own / max(busy, 1):6.1%} {total / max(busy, 1):6.1%}  {function[:110]}")
+            print(f"  {own / every:6.1%} {total / every:6.1%}  {function[:110]}")
 
 
 if __name__ == "__main__":
