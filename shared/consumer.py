@@ -32,7 +32,7 @@ from shared.events import Envelope
 from shared.handler_params import BatchMessage
 from shared.logging import correlation, get_logger
 from shared.streams import ConsumerSpec
-from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from shared.subjects import DLQ_STREAM, EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, dlq_subject
 from shared.tracing import SpanKind, span
 from shared.uow import UnitOfWork
 
@@ -231,6 +231,7 @@ class EventConsumer:
             raw.data,
             dlq_subject(self.spec.service),
             stream=DLQ_STREAM,
+            timeout=PUBLISH_ACK_TIMEOUT_SECONDS,
             headers={
                 "Nats-Msg-Id": f"{self.spec.durable}:{event_id}",
                 DLQ_REASON: reason[:1000],

@@ -33,7 +33,7 @@ from shared.outbox import OutboxRelay, outbox_table
 from shared.rpc import Empty, RpcClient, register_rpc
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
-from shared.subjects import EVENTS_STREAM, event_filter
+from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, event_filter
 from shared.tracing import configure_tracing, flush
 from shared.uow import MessagingTables, UnitOfWork
 
@@ -280,7 +280,7 @@ class ServiceRuntime:
         await self._jetstream[1].publish(
             subject,
             payload,
-            timeout=5.0,
+            timeout=PUBLISH_ACK_TIMEOUT_SECONDS,
             stream=EVENTS_STREAM,
             headers={"Nats-Msg-Id": event_id, "content-type": "application/json"},
         )

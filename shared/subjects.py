@@ -12,6 +12,9 @@ from shared.areas import AreaRef
 
 EVENTS_STREAM = "SAMEN_EVENTS"
 DLQ_STREAM = "SAMEN_DLQ"
+# How long a publisher waits for a stream's acknowledgement. FastStream's default (0.5 s) is
+# shorter than a busy server's fsync; a timeout here is a retry, so waiting longer loses nothing.
+PUBLISH_ACK_TIMEOUT_SECONDS = 5.0
 EVENT_PREFIX = "samen.evt"
 DLQ_PREFIX = "samen.dlq"
 RPC_PREFIX = "samen.rpc"

@@ -27,7 +27,7 @@ from shared.events import (
     envelope,
 )
 from shared.settings import Settings
-from shared.subjects import EVENTS_STREAM
+from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS
 from tests.support import eventually
 
 T = TypeVar("T")
@@ -62,6 +62,7 @@ class Matching:
             event.model_dump_json().encode(),
             event.subject,
             stream=EVENTS_STREAM,
+            timeout=PUBLISH_ACK_TIMEOUT_SECONDS,
             headers={"Nats-Msg-Id": event.event_id},
         )
         self.published.append(event)

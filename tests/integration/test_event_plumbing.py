@@ -19,7 +19,7 @@ from shared.outbox import OutboxRelay
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, provision
-from shared.subjects import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from shared.subjects import DLQ_STREAM, EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, dlq_subject
 from shared.uow import UnitOfWork
 from tests.support import eventually, plumbing_runtime
 
@@ -307,6 +307,7 @@ async def test_the_same_event_delivered_twice_is_handled_once(
             event.model_dump_json().encode(),
             event.subject,
             stream=EVENTS_STREAM,
+            timeout=PUBLISH_ACK_TIMEOUT_SECONDS,
             headers={"Nats-Msg-Id": f"{event.event_id}-{copy}"},
         )
 

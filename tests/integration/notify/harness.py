@@ -44,7 +44,7 @@ from shared.errors import NotFound, Unavailable
 from shared.events import Envelope, EventData, MatchingPolicy, envelope
 from shared.rpc import register_rpc
 from shared.settings import Settings
-from shared.subjects import EVENTS_STREAM
+from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS
 from tests.support import eventually
 
 T = TypeVar("T")
@@ -321,6 +321,7 @@ async def publish_envelope(notify: Notify, event: Envelope, *, msg_id: str | Non
         event.model_dump_json().encode(),
         event.subject,
         stream=EVENTS_STREAM,
+        timeout=PUBLISH_ACK_TIMEOUT_SECONDS,
         headers={"Nats-Msg-Id": msg_id or event.event_id},
     )
 
