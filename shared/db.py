@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared.write_behind import WriteBehindSession
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
@@ -41,7 +43,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteBehindSession)
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -24,6 +24,7 @@ from services.notify.adapters.orm import (
 from services.notify.domain.model import OPEN_STATUSES, Status
 from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
 from shared.ids import new_id
+from shared.write_behind import insert_later
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -98,6 +99,12 @@ async def add_notification(session: AsyncSession, values: dict[str, Any]) -> boo
     """Insert unless the idempotency key exists already; True when inserted."""
     result = await session.execute(_ADD_NOTIFICATION(session), values)
     return bool(_count(result))
+
+
+def add_notification_later(session: AsyncSession, values: dict[str, Any]) -> None:
+    """The same insert, held back and sent with the transaction's other rows (a consumer's
+    batch): one statement for all its notifications."""
+    insert_later(session, _ADD_NOTIFICATION(session), values)
 
 
 async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[RowMapping]:
@@ -459,10 +466,10 @@ async def get_request(session: AsyncSession, request_id: str) -> RowMapping | No
     return result.mappings().first()
 
 
-async def add_link(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert unless the proposal has its link already; True when inserted."""
-    result = await session.execute(_ADD_LINK(session), values)
-    return bool(_count(result))
+def add_link_later(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert unless the proposal has its link already, held back like
+    `add_notification_later`: the link that went out first stays."""
+    insert_later(session, _ADD_LINK(session), values)
 
 
 async def link_by_proposal(session: AsyncSession, proposal_id: str) -> RowMapping | None:

@@ -12,7 +12,7 @@ from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import LinkClaim, LinkError, LinkSigner
 from services.notify.domain.model import Template, idempotency_key
-from services.notify.service_layer.recording import Recipient, record
+from services.notify.service_layer.recording import Recipient, notification_row
 from shared.clock import Clock
 from shared.contracts.notify import (
     CooperativeChannels,
@@ -254,7 +254,7 @@ class NotifyApi:
         marker = Envelope(event_id=marker_id, type="member.erased", source="notify")
         async with self._uow() as uow:
             prefs = await repo.get_preferences(uow.session, member_id)
-            notification_id = await record(
+            row = notification_row(
                 uow,
                 marker,
                 Recipient(member_id),
@@ -268,7 +268,8 @@ class NotifyApi:
                     "language": prefs.language or contact.language,
                 },
             )
-            if notification_id is None:
+            notification_id: str | None = row["id"]
+            if not await repo.add_notification(uow.session, row):
                 existing = await repo.notification_by_key(
                     uow.session,
                     idempotency_key(marker_id, member_id, Template.erasure_confirmed.value),

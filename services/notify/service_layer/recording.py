@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from services.notify.adapters import repository as repo
 from services.notify.domain.model import (
@@ -56,55 +56,71 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-async def record(
+class MessageOptions(TypedDict, total=False):
+    urgent: bool  # default False
+    request_id: str | None
+    due_at: datetime | None  # default now
+    inbox: bool  # default True: the message also goes to the member's in-app inbox
+    key_event_id: str | None  # the event the idempotency key names, if not this one
+    snapshot: dict[str, Any] | None  # contact details kept for a member about to be erased
+
+
+def notification_row(
     uow: UnitOfWork,
     event: Envelope,
     recipient: Recipient,
     template: Template,
     context: dict[str, Any],
-    *,
-    urgent: bool = False,
-    request_id: str | None = None,
-    due_at: datetime | None = None,
-    inbox: bool = True,
-    key_event_id: str | None = None,
-    snapshot: dict[str, Any] | None = None,
-) -> str | None:
-    """Record one message to one recipient; None when it was recorded before."""
+    **options: Unpack[MessageOptions],
+) -> dict[str, Any]:
+    """The row of one message to one recipient; its idempotency key makes a second insert of
+    the same message (a redelivered event) do nothing."""
     now = uow.clock.now()
-    notification_id = new_id()
-    inserted = await repo.add_notification(
-        uow.session,
-        {
-            "id": notification_id,
-            "idempotency_key": idempotency_key(
-                key_event_id or event.event_id,
-                recipient_key(recipient.kind, recipient.id),
-                template.value,
-            ),
-            "event_id": key_event_id or event.event_id,
-            "recipient_id": recipient.id,
-            "recipient_kind": recipient.kind.value,
-            "template": template.value,
-            "request_id": request_id,
-            "urgent": urgent,
-            "digest": False,
-            "context": context,
-            "municipality": event.area.municipality,
-            "district": event.area.district,
-            "neighbourhood": event.area.neighbourhood,
-            "status": Status.pending.value,
-            "due_at": due_at or now,
-            "channel_index": 0,
-            "attempts": 0,
-            # Only members have an inbox.
-            "inbox_done": not inbox or recipient.kind is not RecipientKind.member,
-            "snapshot": snapshot,
-            "created_at": now,
-            "updated_at": now,
-        },
+    key_event_id = options.get("key_event_id")
+    inbox = options.get("inbox", True)
+    return {
+        "id": new_id(),
+        "idempotency_key": idempotency_key(
+            key_event_id or event.event_id,
+            recipient_key(recipient.kind, recipient.id),
+            template.value,
+        ),
+        "event_id": key_event_id or event.event_id,
+        "recipient_id": recipient.id,
+        "recipient_kind": recipient.kind.value,
+        "template": template.value,
+        "request_id": options.get("request_id"),
+        "urgent": options.get("urgent", False),
+        "digest": False,
+        "context": context,
+        "municipality": event.area.municipality,
+        "district": event.area.district,
+        "neighbourhood": event.area.neighbourhood,
+        "status": Status.pending.value,
+        "due_at": options.get("due_at") or now,
+        "channel_index": 0,
+        "attempts": 0,
+        # Only members have an inbox.
+        "inbox_done": not inbox or recipient.kind is not RecipientKind.member,
+        "snapshot": options.get("snapshot"),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def record(
+    uow: UnitOfWork,
+    event: Envelope,
+    recipient: Recipient,
+    template: Template,
+    context: dict[str, Any],
+    **options: Unpack[MessageOptions],
+) -> None:
+    """Record one message to one recipient, sent to the database with the transaction's
+    other rows (see `shared.write_behind`)."""
+    repo.add_notification_later(
+        uow.session, notification_row(uow, event, recipient, template, context, **options)
     )
-    return notification_id if inserted else None
 
 
 def _request_context(row: Any) -> dict[str, Any]:
@@ -124,7 +140,7 @@ class Recorder:
 
     async def member_registered(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MemberRegistered)
-        await record(
+        record(
             uow,
             event,
             Recipient(data.member_id),
@@ -169,11 +185,10 @@ class Recorder:
             },
             keep=("requester_id",),
         )
-        link_id = new_id()
-        added = await repo.add_link(
+        repo.add_link_later(
             uow.session,
             {
-                "link_id": link_id,
+                "link_id": new_id(),
                 "proposal_id": data.proposal_id,
                 "request_id": data.request_id,
                 "volunteer_id": data.volunteer_id,
@@ -181,11 +196,7 @@ class Recorder:
                 "state": "open",
             },
         )
-        if not added:  # the same proposal again: keep the link that was sent
-            existing = await repo.link_by_proposal(uow.session, data.proposal_id)
-            assert existing is not None
-            link_id = existing["link_id"]
-        await record(
+        record(
             uow,
             event,
             Recipient(data.volunteer_id),
@@ -200,7 +211,6 @@ class Recorder:
                 "expires_at": data.expires_at.isoformat(),
                 "needed_from": _iso(data.needed_from),
                 "needed_until": _iso(data.needed_until),
-                "link_id": link_id,
             },
             urgent=data.urgent,
             request_id=data.request_id,
@@ -239,7 +249,7 @@ class Recorder:
         if cancelled:
             return  # the proposal never left the inbox: no "already taken" message needed
         request = await repo.get_request(uow.session, data.request_id)
-        await record(
+        record(
             uow,
             event,
             Recipient(data.volunteer_id),
@@ -264,7 +274,7 @@ class Recorder:
             "matched_by": data.matched_by,
         }
         context.setdefault("category", "information")
-        await record(
+        record(
             uow,
             event,
             Recipient(data.requester_id),
@@ -272,7 +282,7 @@ class Recorder:
             context,
             request_id=data.request_id,
         )
-        await record(
+        record(
             uow,
             event,
             Recipient(data.volunteer_id),
@@ -286,7 +296,7 @@ class Recorder:
             return
         due = max(now, needed_from - REMINDER_LEAD)
         for member_id, role in ((data.volunteer_id, "volunteer"), (data.requester_id, "requester")):
-            await record(
+            record(
                 uow,
                 event,
                 Recipient(member_id),
@@ -313,7 +323,7 @@ class Recorder:
         context.setdefault("category", "information")
         # Who the coordinators are is asked of the registry at send time (the delivery worker
         # retries while the registry is away), so this handler never waits on another service.
-        await record(
+        record(
             uow,
             event,
             Recipient(data.cooperative_id, RecipientKind.coordinators),
@@ -322,7 +332,7 @@ class Recorder:
             request_id=data.request_id,
         )
         if await repo.get_cooperative_urls(uow.session, data.cooperative_id):
-            await record(
+            record(
                 uow,
                 event,
                 Recipient(data.cooperative_id, RecipientKind.cooperative),
@@ -348,7 +358,7 @@ class Recorder:
             "hours": data.hours,
         }
         context.setdefault("category", "information")
-        await record(
+        record(
             uow,
             event,
             Recipient(data.requester_id),
@@ -357,7 +367,7 @@ class Recorder:
             request_id=data.request_id,
         )
         if data.volunteer_id:
-            await record(
+            record(
                 uow,
                 event,
                 Recipient(data.volunteer_id),
