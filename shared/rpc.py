@@ -3,6 +3,12 @@
 Replies are `{"ok": true, "result": ...}` or `{"ok": false, "error": {"code", "message",
 "details"}}`; the client raises the matching typed error from `shared.errors`. A missing or slow
 service becomes `Unavailable`, never a hang.
+
+Each request carries its caller's deadline (wall-clock seconds). A request still queued when
+its deadline has passed is not handled: its caller has already answered "unavailable", so
+handling it would spend a busy service's time on an answer nobody reads, and would carry out a
+command (a new help request, say) that its caller was told had failed. Hosts' clocks must agree
+to within a second or so (NTP); `DEADLINE_GRACE_SECONDS` absorbs the rest.
 """
 
 import inspect
@@ -26,6 +32,8 @@ from shared.tracing import SpanKind, span
 log = get_logger(__name__)
 
 CORRELATION_HEADER = "Samen-Correlation-Id"
+DEADLINE_HEADER = "Samen-Deadline"
+DEADLINE_GRACE_SECONDS = 0.5
 RPC_CONCURRENCY = 16  # requests of one verb answered at once by one process
 T = TypeVar("T")
 Req = TypeVar("Req", bound=BaseModel)
@@ -85,6 +93,9 @@ def register_rpc(
 
     async def endpoint(msg: Message) -> bytes:
         headers = msg.headers or {}
+        if _expired(headers.get(DEADLINE_HEADER)):
+            metrics.rpc_errors.labels(service, verb, EXPIRED).inc()
+            return error_reply(Unavailable("the caller gave up before this was handled"))
         started = time.perf_counter()
         with (
             correlation(headers.get(CORRELATION_HEADER)) as cid,
@@ -114,6 +125,18 @@ def register_rpc(
         title=rpc_subject(service, verb),
         description=description or (handler.__doc__ or "").strip() or None,
     )(endpoint)
+
+
+EXPIRED = "expired"  # the metric's code for requests not handled because their caller gave up
+
+
+def _expired(deadline: str | None) -> bool:
+    if deadline is None:
+        return False  # a caller that sets none (an older one, or a tool) waits as it likes
+    try:
+        return time.time() > float(deadline) + DEADLINE_GRACE_SECONDS
+    except ValueError:
+        return False
 
 
 class RpcClient:
@@ -156,14 +179,13 @@ class RpcClient:
             body = payload.model_dump_json().encode()
         else:
             body = json.dumps(payload or {}, default=str).encode()
-        headers = {}
+        wait = timeout or self._timeout
+        headers = {DEADLINE_HEADER: f"{time.time() + wait:.3f}"}
         if cid := current_correlation_id():
             headers[CORRELATION_HEADER] = cid
         subject = rpc_subject(service, verb)
         try:
-            response = await self._broker.request(
-                body, subject, timeout=timeout or self._timeout, headers=headers
-            )
+            response = await self._broker.request(body, subject, timeout=wait, headers=headers)
         except (TimeoutError, NatsTimeoutError, NoRespondersError) as exc:
             raise Unavailable(f"{service} did not answer ({verb})") from exc
         reply = json.loads(response.body)

@@ -117,12 +117,17 @@ def _field_errors(errors: list[Any]) -> list[FieldError]:
     return result
 
 
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+
 def install(app: FastAPI) -> None:
     async def samen_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SamenError)
         headers = None
         if isinstance(exc, TooManyAttempts):
             headers = {"Retry-After": str(exc.retry_after)}
+        elif exc.http_status == 503:  # a service busy or away: usually back within seconds
+            headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
         if isinstance(exc, NotSignedIn):
             headers = {"WWW-Authenticate": 'Bearer realm="samen"'}
         errors = None

@@ -62,16 +62,23 @@ def gateway_options() -> GatewaySettings:
 
 
 @pytest.fixture
+def rpc_timeout() -> float:
+    return Settings.model_fields["rpc_timeout"].default  # type: ignore[no-any-return]
+
+
+@pytest.fixture
 async def running_gateway(
     settings_for: Callable[[str], Settings],
     nats_url: str,
     gateway_options: GatewaySettings,
+    rpc_timeout: float,
 ) -> AsyncIterator[RunningGateway]:
     world = FakeWorld()
     fakes = NatsBroker(nats_url)
     world.register(fakes)
     await fakes.start()
-    gateway = Gateway(settings_for("gateway"), gateway_settings=gateway_options)
+    settings = settings_for("gateway").model_copy(update={"rpc_timeout": rpc_timeout})
+    gateway = Gateway(settings, gateway_settings=gateway_options)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

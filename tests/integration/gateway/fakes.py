@@ -5,6 +5,7 @@ particular, fake matching does not limit coordinators to their areas), so a test
 the gateway's own checks hold. The full flow with the real services is in tests/e2e.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,6 +35,7 @@ class FakeWorld:
     requests: dict[str, mc.RequestView] = field(default_factory=dict)
     matched: list[tuple[str, str]] = field(default_factory=list)
     request_reads: list[str] = field(default_factory=list)  # request ids, one per request.get
+    matching_delay: float = 0.0  # seconds request.create takes
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -156,6 +158,7 @@ class FakeWorld:
             return rc.CooperativeList(cooperatives=coops)
 
         async def request_create(cmd: mc.RequestCreate) -> mc.RequestView:
+            await asyncio.sleep(world.matching_delay)  # a busy matching service
             member = world.members[cmd.requester_id]
             request_id = world.add_request(cmd.requester_id, member.neighbourhood or "", "open")
             return world.requests[request_id]
