@@ -199,6 +199,7 @@ async def run_phase(
     base: str, watcher: Watcher, auth: list[dict[str, str]], rate: float, seconds: float
 ) -> dict[str, Any]:
     ids: list[str] = []
+    refused: collections.Counter[int] = collections.Counter()  # by HTTP status
     counter = 0
     # Open loop: a request waits for a free connection when the gateway falls behind, and that
     # wait counts in its latency (measured from when it was due). More connections only make
@@ -215,6 +216,7 @@ async def run_phase(
                 json={"category": "groceries", "description": "Boodschappen", "urgent": True},
             ) as response:
                 if response.status != 201:
+                    refused[response.status] += 1
                     return False
                 request_id = (await response.json())["id"]
             watcher.posted[request_id] = scheduled
@@ -234,6 +236,8 @@ async def run_phase(
         # Accepted by the gateway, however late (an overloaded gateway answers after the phase).
         "posted": len(ids),
         "post_errors": load.sent - len(ids),
+        # 503: a service too busy to answer within the gateway's timeout (shed, not lost).
+        "post_refused_by_status": {str(k): v for k, v in sorted(refused.items())},
         "delivered": len(latencies),
         "sustained_per_s": round(len(latencies) / max(last - started, 1e-9), 1),
         **summary_ms(latencies),
@@ -279,6 +283,18 @@ async def measure(volunteers: int, rate: float, high_rate: float, seconds: float
     return figures
 
 
+def refusals(phase: dict[str, Any]) -> str:
+    """Why POSTs failed: HTTP statuses, or no answer before the client gave up."""
+    if not phase["post_errors"]:
+        return ""
+    by_status = phase["post_refused_by_status"]
+    unanswered = phase["post_errors"] - sum(by_status.values())
+    parts = [f"{n} x HTTP {status}" for status, n in by_status.items()]
+    if unanswered:
+        parts.append(f"{unanswered} unanswered")
+    return ": " + ", ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--volunteers", type=int, default=5000)
@@ -301,7 +317,7 @@ def main() -> None:
                 f"at {high['offered_per_s']}/s: sustained",
                 f"{high['sustained_per_s']}/s, p99 {high['p99_ms']} ms "
                 f"({high['delivered']} of {high['posted']} delivered, "
-                f"{high['post_errors']} errors)",
+                f"{high['post_errors']} errors{refusals(high)})",
             ),
             (
                 "CPU per request at the high rate",
