@@ -99,6 +99,7 @@ def assemble(
     )
     rpc.register(runtime, api)
     runtime.background(worker.run)
+    runtime.on_stop(worker.finish_sending)
     return Notify(runtime=runtime, worker=worker, api=api, email=email)
 
 

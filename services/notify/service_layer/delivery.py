@@ -86,6 +86,10 @@ class DeliveryConfig:
     # Woken by new work, a round waits this long for more to join it: a request's proposals
     # and the next requests' then share the round's transactions and registry call.
     gather_seconds: float = 0.02
+    # Rounds whose claimed messages are still being sent while the next round is read and
+    # claimed: new work need not wait for the last round's sends and outcome transaction.
+    rounds_in_flight: int = 2
+    stop_wait_seconds: float = 10.0  # for sends under way when the service stops
     digest_time: str = "08:00"
 
 
@@ -216,16 +220,30 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._one_at_a_time = asyncio.Lock()
         self._recovered_at: datetime | None = None
+        self._sending: set[asyncio.Task[None]] = set()  # rounds claimed, still being sent
 
     # -- loop -------------------------------------------------------------------------
 
     def wake(self) -> None:
         self._wake.set()
 
+    async def finish_sending(self) -> None:
+        """On stop, after `run` is cancelled: let the rounds already claimed finish sending and
+        record their outcomes, for up to `stop_wait_seconds`. Sends cut off after that leave
+        their rows "sending", like a crash (see the sending lease)."""
+        if not self._sending:
+            return
+        _, late = await asyncio.wait(self._sending, timeout=self.config.stop_wait_seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
     async def run(self) -> None:
         while True:
             try:
-                handled = await self.run_once()
+                handled, claimed = await self._claim_round()
+                if claimed:
+                    await self._send_in_background(claimed)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -243,7 +261,29 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Recover interrupted sends, then handle one round of due notifications (up to
-        `batch`); returns how many were due."""
+        `batch`) to the end; returns how many were due."""
+        handled, claimed = await self._claim_round()
+        if claimed:
+            await self._send_and_record(claimed)
+        return handled
+
+    async def _send_in_background(self, claimed: list[Send]) -> None:
+        while len(self._sending) >= self.config.rounds_in_flight:
+            await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.create_task(self._send_and_record(claimed), name="notify-sends")
+        self._sending.add(task)
+        task.add_done_callback(self._sent_round)
+
+    def _sent_round(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Claimed rows stay "sending" and come back after their lease: nothing is lost.
+            log.error("sending a delivery round failed", error=f"{type(error).__name__}: {error}")
+
+    async def _claim_round(self) -> tuple[int, list[Send]]:
+        """Recover interrupted sends, read one round of due notifications (up to `batch`),
+        decide for each and claim what is to be sent. Returns how many were due and the
+        claimed sends."""
         now = self._clock.now()
         if self._recovered_at is None or (now - self._recovered_at).total_seconds() >= (
             self.config.poll_seconds
@@ -274,10 +314,11 @@ class DeliveryWorker:
         for row in due:
             if self._gathers_rows(row):
                 await self._gather_rows(row)
+        claimed: list[Send] = []
         if regular:
             await self._fetch_contacts(lookup, regular)
-            await self._round(regular, lookup, now)
-        return len(due)
+            claimed = await self._claim(regular, lookup, now)
+        return len(due), claimed
 
     @staticmethod
     def _gathers_rows(row: RowMapping) -> bool:
@@ -325,15 +366,19 @@ class DeliveryWorker:
 
     # -- one round --------------------------------------------------------------------
 
-    async def _round(self, rows: list[RowMapping], lookup: Lookup, now: datetime) -> None:
-        """Decide for every row, record the decisions and claims in one transaction, send
-        what was claimed side by side, and record the outcomes in one more transaction."""
+    async def _claim(self, rows: list[RowMapping], lookup: Lookup, now: datetime) -> list[Send]:
+        """Decide for every row and record the decisions and claims in one transaction."""
         steps = [await self._decide(row, lookup, now) for row in rows]
         async with self._uow() as uow:
             claimed = await self._apply(uow, steps, now)
             await uow.commit()
         if lookup.registry_down:
             log.warning("registry unavailable; delivery postponed", notifications=len(rows))
+        return claimed
+
+    async def _send_and_record(self, claimed: list[Send]) -> None:
+        """Send what a round claimed side by side, and record the outcomes in one more
+        transaction."""
         gate = asyncio.Semaphore(self.config.concurrency)
 
         async def send(step: Send) -> tuple[Send, DeliveryError | None]:

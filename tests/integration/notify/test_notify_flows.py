@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,6 +49,7 @@ from shared.events import (
 from shared.ids import new_id
 from tests.integration.notify.harness import (
     AREA,
+    FAST,
     MORNING,
     NotifyFactory,
     RegistryData,
@@ -566,6 +568,56 @@ async def test_an_erased_volunteer_disappears_from_the_requesters_messages(
 # ---------------------------------------------------------------- a crash mid-send
 
 
+async def test_new_messages_are_claimed_while_an_earlier_round_is_still_sending(
+    notify_factory: NotifyFactory,
+    registry: RegistryData,
+    smtp: SmtpServer,
+) -> None:
+    registry.person("vol-1", "Fatima")
+    registry.person("vol-2", "Karim")
+    smtp.behaviour.hang = threading.Event()  # the first e-mail waits for the server's answer
+    notify = await notify_factory.start()
+    await publish(notify, proposed("vol-1"))
+    await soon(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
+    await publish(notify, proposed("vol-2", request_id="req-2"))
+
+    async def claimed() -> bool:
+        return (await statuses(notify)).get("proposal:vol-2") == Status.sending.value
+
+    await soon(claimed, message="the second message waited for the first round's send")
+    assert (await statuses(notify))["proposal:vol-1"] == Status.sending.value
+    smtp.behaviour.hang.set()
+
+    async def both_sent() -> bool:
+        found = await statuses(notify)
+        return found["proposal:vol-1"] == found["proposal:vol-2"] == Status.sent.value
+
+    await soon(both_sent, message="the rounds did not finish")
+
+
+async def test_a_stop_lets_the_send_under_way_finish_and_records_it(
+    notify_factory: NotifyFactory,
+    registry: RegistryData,
+    smtp: SmtpServer,
+) -> None:
+    registry.person("vol-1", "Fatima")
+    smtp.behaviour.hang = threading.Event()  # the server takes the message, answers later
+    first = await notify_factory.start()
+    await publish(first, proposed("vol-1"))
+    await soon(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
+    stopping = asyncio.create_task(notify_factory.stop(first))
+    await asyncio.sleep(0.5)
+    assert not stopping.done()  # waiting for the SMTP server's answer
+    smtp.behaviour.hang.set()
+    await stopping
+
+    second = await notify_factory.start()
+    assert await attempts_of(second, channel="email") == [("email", "sent")]
+    assert (await statuses(second))["proposal:vol-1"] == Status.sent.value
+    await second.worker.run_once()
+    assert len(smtp.received) == 1
+
+
 async def test_a_crash_between_sending_and_recording_sends_nothing_twice(
     notify_factory: NotifyFactory,
     registry: RegistryData,
@@ -574,7 +626,8 @@ async def test_a_crash_between_sending_and_recording_sends_nothing_twice(
 ) -> None:
     registry.person("vol-1", "Fatima")
     smtp.behaviour.hang = threading.Event()  # the server takes the message, then no reply
-    first = await notify_factory.start()
+    # A crash: nothing waits for the send under way (a graceful stop would, see below).
+    first = await notify_factory.start(replace(FAST, stop_wait_seconds=0))
     await publish(first, proposed("vol-1"))
     await soon(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
     await notify_factory.stop(first)  # the process dies before it records the outcome
