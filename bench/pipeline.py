@@ -127,7 +127,9 @@ class Watcher:
     """Follows match.proposed and notification.sent to time each request's first delivery."""
 
     def __init__(self) -> None:
-        self.posted: dict[str, float] = {}
+        self.posted: dict[str, float] = {}  # when each POST was due
+        self.answered: dict[str, float] = {}  # when the gateway answered it (201)
+        self.proposed: dict[str, float] = {}  # when its first match.proposed was seen
         self.delivered: dict[str, float] = {}
         self.proposed_to: dict[str, collections.deque[str]] = collections.defaultdict(
             collections.deque
@@ -148,10 +150,12 @@ class Watcher:
         return True
 
     async def _proposed(self, msg: Any) -> None:
+        now = time.perf_counter()
         event = Envelope.model_validate_json(msg.data)
         if self._first_time(event):
             data = event.payload(MatchProposed)
             self.proposed_to[data.volunteer_id].append(data.request_id)
+            self.proposed.setdefault(data.request_id, now)
 
     async def _sent(self, msg: Any) -> None:
         now = time.perf_counter()
@@ -168,6 +172,21 @@ class Watcher:
 
     def latencies(self, request_ids: list[str]) -> list[float]:
         return [self.delivered[r] - self.posted[r] for r in request_ids if r in self.delivered]
+
+    def stages(self, request_ids: list[str]) -> dict[str, dict[str, float]]:
+        """Where the time from POST to delivery went, per stage (p50/p99 ms): the POST's answer
+        (gateway and matching's transaction), the proposal's event reaching NATS (matching's
+        outbox relay), and notify (consumer, delivery round, `notification.sent`)."""
+        done = [r for r in request_ids if r in self.delivered and r in self.proposed]
+        stages = {
+            "post_answered": [self.answered[r] - self.posted[r] for r in done],
+            "proposal_published": [max(0.0, self.proposed[r] - self.answered[r]) for r in done],
+            "notify_delivered": [self.delivered[r] - self.proposed[r] for r in done],
+        }
+        return {
+            name: {k: v for k, v in summary_ms(values).items() if k in ("p50_ms", "p99_ms")}
+            for name, values in stages.items()
+        }
 
     async def stop(self) -> None:
         await self.nc.close()
@@ -219,6 +238,7 @@ async def run_phase(
                     refused[response.status] += 1
                     return False
                 request_id = (await response.json())["id"]
+            watcher.answered[request_id] = time.perf_counter()
             watcher.posted[request_id] = scheduled
             ids.append(request_id)
             return True
@@ -241,6 +261,7 @@ async def run_phase(
         "delivered": len(latencies),
         "sustained_per_s": round(len(latencies) / max(last - started, 1e-9), 1),
         **summary_ms(latencies),
+        "stages": watcher.stages(ids),
     }
 
 
@@ -283,6 +304,17 @@ async def measure(volunteers: int, rate: float, high_rate: float, seconds: float
     return figures
 
 
+def stage_line(stages: dict[str, dict[str, float]]) -> str:
+    names = {
+        "post_answered": "POST answered",
+        "proposal_published": "then proposal published",
+        "notify_delivered": "then delivered",
+    }
+    return ", ".join(
+        f"{names[k]} {v.get('p50_ms')} / {v.get('p99_ms')} ms" for k, v in stages.items()
+    )
+
+
 def refusals(phase: dict[str, Any]) -> str:
     """Why POSTs failed: HTTP statuses, or no answer before the client gave up."""
     if not phase["post_errors"]:
@@ -312,6 +344,10 @@ def main() -> None:
                 f"at {low['offered_per_s']}/s: p50 / p95 / p99",
                 f"{low['p50_ms']} / {low['p95_ms']} / {low['p99_ms']} ms "
                 f"({low['delivered']} of {low['posted']} delivered)",
+            ),
+            (
+                f"  where the time went at {low['offered_per_s']}/s (p50 / p99)",
+                stage_line(low["stages"]),
             ),
             (
                 f"at {high['offered_per_s']}/s: sustained",

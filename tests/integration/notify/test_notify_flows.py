@@ -565,7 +565,7 @@ async def test_an_erased_volunteer_disappears_from_the_requesters_messages(
     assert len((await requester_inbox()).items) == 1  # she keeps that she had a message
 
 
-# ---------------------------------------------------------------- a crash mid-send
+# ------------------------------------------------------ sends under way: overlap, stop, crash
 
 
 async def test_new_messages_are_claimed_while_an_earlier_round_is_still_sending(
