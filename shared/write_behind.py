@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.dml import Insert
 
 _HELD = "samen.write_behind"
@@ -56,5 +56,6 @@ def _before_commit(session: Session) -> None:
 
 
 @event.listens_for(WriteBehindSession, "after_soft_rollback")
-def _after_rollback(session: Session, _: Any) -> None:
-    session.info.pop(_HELD, None)
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # a savepoint's rollback leaves the transaction's rows alone
+        session.info.pop(_HELD, None)
