@@ -277,7 +277,8 @@ class DeliveryWorker:
     def _sent_round(self, task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            # Claimed rows stay "sending" and come back after their lease: nothing is lost.
+            # Its claimed rows stay "sending"; after the lease they are marked uncertain and
+            # not sent again (at most once, docs/notify.md). The inbox has them already.
             log.error("sending a delivery round failed", error=f"{type(error).__name__}: {error}")
 
     async def _claim_round(self) -> tuple[int, list[Send]]:
