@@ -34,6 +34,7 @@ log = get_logger(__name__)
 CORRELATION_HEADER = "Samen-Correlation-Id"
 DEADLINE_HEADER = "Samen-Deadline"
 DEADLINE_GRACE_SECONDS = 0.5
+EXPIRED = "expired"  # the metric's code for requests not handled because their caller gave up
 RPC_CONCURRENCY = 16  # requests of one verb answered at once by one process
 T = TypeVar("T")
 Req = TypeVar("Req", bound=BaseModel)
@@ -125,9 +126,6 @@ def register_rpc(
         title=rpc_subject(service, verb),
         description=description or (handler.__doc__ or "").strip() or None,
     )(endpoint)
-
-
-EXPIRED = "expired"  # the metric's code for requests not handled because their caller gave up
 
 
 def _expired(deadline: str | None) -> bool:
