@@ -10,11 +10,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from services.notify.adapters.orm import notifications
+from services.notify.adapters.orm import notifications, proposal_links
 from services.notify.bootstrap import Notify
 from services.notify.domain.model import Status
+from services.notify.service_layer.recording import Recorder
 from shared.categories import label
 from shared.clock import FrozenClock
 from shared.contracts.notify import (
@@ -45,6 +46,7 @@ from shared.events import (
     RequestCreated,
     RequestEscalated,
     RequestMatched,
+    envelope,
 )
 from shared.ids import new_id
 from tests.integration.notify.harness import (
@@ -563,6 +565,27 @@ async def test_an_erased_volunteer_disappears_from_the_requesters_messages(
 
     await soon(scrubbed, message="the erased volunteer is still named in the requester's inbox")
     assert len((await requester_inbox()).items) == 1  # she keeps that she had a message
+
+
+async def test_a_batch_of_proposals_writes_its_links_and_messages_one_statement_each(
+    notify: Notify,
+) -> None:
+    statements: list[str] = []
+    event.listen(
+        notify.runtime.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_: statements.append(" ".join(sql.split()[:3])),
+    )
+    recorder = Recorder()
+    async with notify.runtime.uow() as uow:  # as the consumer handles one fetched batch
+        for volunteer in ("vol-1", "vol-2", "vol-3"):
+            proposal = envelope(proposed(volunteer), source="matching", area=AREA)
+            await recorder.match_proposed(proposal, uow)
+        await uow.commit()
+    assert statements.count("INSERT INTO notifications") == 1
+    assert statements.count("INSERT INTO proposal_links") == 1
+    assert await count_rows(notify, notifications) == 3
+    assert await count_rows(notify, proposal_links) == 3
 
 
 # ------------------------------------------------------ sends under way: overlap, stop, crash
