@@ -221,6 +221,7 @@ class DeliveryWorker:
         self._one_at_a_time = asyncio.Lock()
         self._recovered_at: datetime | None = None
         self._sending: set[asyncio.Task[None]] = set()  # rounds claimed, still being sent
+        self._sending_ids: set[str] = set()  # their notifications: alive, not interrupted
 
     # -- loop -------------------------------------------------------------------------
 
@@ -342,7 +343,11 @@ class DeliveryWorker:
         now = self._clock.now()
         before = now - timedelta(seconds=self.config.sending_lease_seconds)
         async with self._uow() as uow:
-            stale = await repo.stale_sending(uow.session, before)
+            stale = [
+                row
+                for row in await repo.stale_sending(uow.session, before)
+                if row["id"] not in self._sending_ids  # still being sent by this process
+            ]
             for row in stale:
                 claimed = await repo.change_notification(
                     uow.session,
@@ -378,6 +383,14 @@ class DeliveryWorker:
         return claimed
 
     async def _send_and_record(self, claimed: list[Send]) -> None:
+        ids = {step.row["id"] for step in claimed}
+        self._sending_ids |= ids
+        try:
+            await self._send_then_record(claimed)
+        finally:
+            self._sending_ids -= ids
+
+    async def _send_then_record(self, claimed: list[Send]) -> None:
         """Send what a round claimed side by side, and record the outcomes in one more
         transaction."""
         gate = asyncio.Semaphore(self.config.concurrency)

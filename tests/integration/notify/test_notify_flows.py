@@ -618,6 +618,25 @@ async def test_new_messages_are_claimed_while_an_earlier_round_is_still_sending(
     await soon(both_sent, message="the rounds did not finish")
 
 
+async def test_a_send_under_way_is_not_taken_for_an_interrupted_one(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima")
+    smtp.behaviour.hang = threading.Event()  # a slow SMTP conversation
+    await publish(notify, proposed("vol-1"))
+    await soon(lambda: _ok(len(smtp.received) == 1), message="not handed to SMTP")
+    clock.advance(timedelta(minutes=10))  # past the sending lease while it is still sending
+    assert await notify.worker.recover_interrupted() == 0
+    assert (await statuses(notify))["proposal:vol-1"] == Status.sending.value
+    smtp.behaviour.hang.set()
+
+    async def sent() -> bool:
+        return (await statuses(notify))["proposal:vol-1"] == Status.sent.value
+
+    await soon(sent, message="the send was not recorded")
+    assert await attempts_of(notify, channel="email") == [("email", "sent")]
+
+
 async def test_a_stop_lets_the_send_under_way_finish_and_records_it(
     notify_factory: NotifyFactory,
     registry: RegistryData,
