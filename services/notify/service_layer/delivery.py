@@ -378,17 +378,17 @@ class DeliveryWorker:
         async with self._uow() as uow:
             claimed = await self._apply(uow, steps, now)
             await uow.commit()
+        # From the claim on, until `_send_and_record` is done with them: never "interrupted".
+        self._sending_ids |= {step.row["id"] for step in claimed}
         if lookup.registry_down:
             log.warning("registry unavailable; delivery postponed", notifications=len(rows))
         return claimed
 
     async def _send_and_record(self, claimed: list[Send]) -> None:
-        ids = {step.row["id"] for step in claimed}
-        self._sending_ids |= ids
         try:
             await self._send_then_record(claimed)
         finally:
-            self._sending_ids -= ids
+            self._sending_ids -= {step.row["id"] for step in claimed}
 
     async def _send_then_record(self, claimed: list[Send]) -> None:
         """Send what a round claimed side by side, and record the outcomes in one more
