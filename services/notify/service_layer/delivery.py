@@ -385,12 +385,13 @@ class DeliveryWorker:
         return claimed
 
     async def _send_and_record(self, claimed: list[Send]) -> None:
+        """`_send_claimed`, after which the round's notifications are no longer under way."""
         try:
-            await self._send_then_record(claimed)
+            await self._send_claimed(claimed)
         finally:
             self._sending_ids -= {step.row["id"] for step in claimed}
 
-    async def _send_then_record(self, claimed: list[Send]) -> None:
+    async def _send_claimed(self, claimed: list[Send]) -> None:
         """Send what a round claimed side by side, and record the outcomes in one more
         transaction."""
         gate = asyncio.Semaphore(self.config.concurrency)

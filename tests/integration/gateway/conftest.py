@@ -63,7 +63,7 @@ def gateway_options() -> GatewaySettings:
 
 @pytest.fixture
 def rpc_timeout() -> float:
-    return Settings.model_fields["rpc_timeout"].default  # type: ignore[no-any-return]
+    return float(Settings.model_fields["rpc_timeout"].default)
 
 
 @pytest.fixture
