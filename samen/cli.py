@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -9,11 +10,58 @@ import typer
 from pydantic_settings import BaseSettings
 from rich.console import Console
 from rich.table import Table
+from typer._click.core import Command, Context  # typer's own click, which TyperGroup is of
+from typer.core import TyperGroup
 
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from shared.settings import Settings, get_settings
 
-app = typer.Typer(help="Samen: neighbourhood care cooperatives.", no_args_is_help=True)
+# Modules that bring their own sub-commands (`COMMANDS`: name -> Typer): each service's
+# `services/<name>/cli.py` and the plug-in kit.
+COMMAND_MODULES = (
+    "services.registry.cli",
+    "services.matching.cli",
+    "services.notify.cli",
+    "services.gateway.cli",
+    "shared.plugin",
+)
+
+
+def _brought_commands() -> Iterator[tuple[str, typer.Typer]]:
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a service left out of this installation
+        yield from getattr(module, "COMMANDS", {}).items()
+
+
+class SamenCommands(TyperGroup):
+    """`samen`'s own commands, then those the services bring, imported only when one of them is
+    asked for (or the full help): `samen up` would otherwise import every service first, which
+    took a third of its start-up time on a small machine."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        brought = [name for name, _ in _brought_commands()]
+        return [*super().list_commands(ctx), *brought]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        own = super().get_command(ctx, cmd_name)
+        if own is not None:
+            return own
+        for name, sub in _brought_commands():
+            if name == cmd_name:
+                command = typer.main.get_group(sub)
+                command.name = name
+                return command
+        return None
+
+
+app = typer.Typer(
+    cls=SamenCommands, help="Samen: neighbourhood care cooperatives.", no_args_is_help=True
+)
 console = Console()
 
 SERVICES_WITH_DATABASES = ("registry", "matching", "notify", "gateway")
@@ -229,30 +277,6 @@ def docs(
     (folder / "configuration.md").write_text(configuration_markdown())
     console.print(f"[green]✓[/] {folder / 'configuration.md'}")
 
-
-def _add_service_commands() -> None:
-    """Each service may bring its own sub-commands (`services/<name>/cli.py`, `app`)."""
-    for service in ("registry", "matching", "notify", "gateway"):
-        try:
-            module = importlib.import_module(f"services.{service}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"services.{service}.cli":
-                raise
-            continue
-        for name, sub in getattr(module, "COMMANDS", {}).items():
-            app.add_typer(sub, name=name)
-
-
-_add_service_commands()
-
-
-def _add_plugin_commands() -> None:
-    from shared.plugin import cli as plugin_cli
-
-    app.add_typer(plugin_cli, name="plugin")
-
-
-_add_plugin_commands()
 
 if __name__ == "__main__":
     app()

@@ -321,3 +321,6 @@ def provision_command(
 
     asyncio.run(go())
     typer.echo(f"durable consumer {plugin_durable(cooperative)} on {area_subjects(area)}")
+
+
+COMMANDS = {"plugin": cli}  # `samen plugin ...`
