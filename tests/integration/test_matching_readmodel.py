@@ -5,8 +5,10 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event
 
 from services.matching.bootstrap import build
+from shared.areas import area_of
 from shared.contracts import matching as c
 from shared.errors import Conflict
 from shared.events import (
@@ -212,3 +214,34 @@ async def test_two_simultaneous_accepts_on_one_request_match_exactly_one(
     accepted = [r for r in results if isinstance(r, c.ProposalView)]
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(accepted) == 1 and len(refused) == 2, results
+
+
+async def test_a_requester_s_home_comes_with_the_most_local_cooperative_s_policy(
+    start_matching: StartMatching,
+) -> None:
+    m = await start_matching()
+    await m.cooperative("overvecht", "district", [OVERVECHT], [], MatchingPolicy(max_rounds=5))
+    await m.cooperative("taag", "neighbourhood", [TAAG], [], MatchingPolicy(max_rounds=2))
+    await m.resident("ans", TAAG)
+    await m.resident("bob", WOLGA)  # in Overvecht, outside Taag
+    await m.settle()
+    statements: list[str] = []
+    event.listen(
+        m.runtime.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_: statements.append(sql),
+    )
+    for member_id, cooperative_id, max_rounds in (("ans", "taag", 2), ("bob", "overvecht", 5)):
+        async with m.runtime.matching_uow() as uow:
+            home = await uow.readmodel.requester(member_id)
+            assert home is not None and not home.erased
+            area = area_of(home.municipality, home.district, home.neighbourhood)
+            # Read along with the home (no statement of its own), and the same as a look-up.
+            read = len(statements)
+            along = await uow.readmodel.policy_for(area)
+            assert len(statements) == read
+        async with m.runtime.matching_uow() as uow:
+            alone = await uow.readmodel.policy_for(area)
+        assert along == alone == (cooperative_id, MatchingPolicy(max_rounds=max_rounds))
+    async with m.runtime.matching_uow() as uow:
+        assert await uow.readmodel.requester("nobody") is None

@@ -311,9 +311,24 @@ class ReadModel:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Policies read along with a requester's home, by area codes (most specific first).
+        self._policies: dict[tuple[str, ...], list[Any]] = {}
 
     async def member_row(self, member_id: str) -> Any:
         return (await self.session.execute(_MEMBER, {"member_id": member_id})).one_or_none()
+
+    async def requester(self, member_id: str) -> Any:
+        """Where a member asking for help lives (`municipality`, `district`, `neighbourhood`)
+        and whether they were `erased`; None when matching does not know them. The policies of
+        the cooperatives around that home come in the same statement and are kept for
+        `policy_for` in this unit of work: asking for help needs both."""
+        rows = (await self.session.execute(_REQUESTER, {"member_id": member_id})).all()
+        if not rows:
+            return None
+        home = rows[0]
+        codes = tuple(c for c in (home.neighbourhood, home.district, home.municipality) if c)
+        self._policies[codes] = [row for row in rows if row.cooperative_id is not None]
+        return home
 
     async def volunteer_row(self, member_id: str) -> Any:
         return (
@@ -475,9 +490,11 @@ class ReadModel:
     async def policy_for(self, area: AreaRef) -> tuple[str | None, MatchingPolicy]:
         """The most local cooperative whose areas hold `area`, and its policy."""
         codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
-        rows = (await self.session.execute(_POLICIES, {"codes": codes})).all()
+        rows = self._policies.get(tuple(codes))
+        if rows is None:
+            rows = list((await self.session.execute(_POLICIES, {"codes": codes})).all())
         for code in codes:  # most specific first
-            for row in sorted(r for r in rows if r.area_code == code):
+            for row in sorted((r for r in rows if r.area_code == code), key=_by_cooperative):
                 return row.cooperative_id, MatchingPolicy.model_validate(row.policy or {})
         return None, MatchingPolicy()
 
@@ -621,6 +638,28 @@ def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:
 # Statements of the matching path, built once (building one costs more than running it).
 _RING_QUERIES: dict[str, Any] = {scope: _ring_query(scope) for scope in SCOPES}
 _MEMBER = select(members).where(members.c.member_id == bindparam("member_id"))
+_REQUESTER = (
+    select(
+        members.c.municipality,
+        members.c.district,
+        members.c.neighbourhood,
+        members.c.erased,
+        cooperative_areas.c.area_code,
+        cooperatives.c.cooperative_id,
+        cooperatives.c.policy,
+    )
+    .select_from(
+        members.outerjoin(
+            cooperative_areas,
+            cooperative_areas.c.area_code.in_(
+                [members.c.neighbourhood, members.c.district, members.c.municipality]
+            ),
+        ).outerjoin(
+            cooperatives, cooperatives.c.cooperative_id == cooperative_areas.c.cooperative_id
+        )
+    )
+    .where(members.c.member_id == bindparam("member_id"))
+)
 _POLICIES = (
     select(cooperative_areas.c.area_code, cooperatives.c.cooperative_id, cooperatives.c.policy)
     .join(cooperatives, cooperatives.c.cooperative_id == cooperative_areas.c.cooperative_id)
@@ -629,3 +668,7 @@ _POLICIES = (
 _INSERT_REQUEST = insert(requests)
 _INSERT_PROPOSALS = insert(proposals)
 _INSERT_TIMERS = insert(timers)
+
+
+def _by_cooperative(row: Any) -> str:
+    return str(row.cooperative_id)

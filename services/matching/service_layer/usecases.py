@@ -98,7 +98,7 @@ async def create_request(
     cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Context
 ) -> RequestView:
     now = ctx.now()
-    requester = await uow.readmodel.member_row(cmd.requester_id)
+    requester = await uow.readmodel.requester(cmd.requester_id)
     if requester is not None and requester.erased:
         raise Invalid("this member has been erased")
     if cmd.entered_by is None:

@@ -292,7 +292,8 @@ class DeliveryWorker:
         ):  # once per poll, not once per round: rounds come many a second under load
             self._recovered_at = now
             await self.recover_interrupted()
-        async with self._uow() as uow:
+        # Read without a transaction: the claim below checks each row's state again.
+        async with self._uow().read_only() as uow:
             due = await repo.due_notifications(uow.session, now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
             lookup = Lookup(

@@ -429,7 +429,7 @@ async def list_members(
 
 
 async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberContact:
-    async with uow:
+    async with uow.read_only():
         row = await live_member(uow, member_id)
         consents = current_consents(await uow.repo.consents(member_id))
     return contact_of(row, consents)
@@ -437,7 +437,7 @@ async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberCo
 
 async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> MemberContactList:
     """Many contacts in one read; unknown and erased members are left out."""
-    async with uow:
+    async with uow.read_only():
         rows = await uow.repo.members_by_ids(member_ids)
         consents = await uow.repo.consents_of([row["member_id"] for row in rows])
     return MemberContactList(
