@@ -81,7 +81,10 @@ def event_type_of(subject: str) -> str:
     return f"{parts[2]}.{parts[3]}" if len(parts) > 3 else subject
 
 
-MARK_DELAY_SECONDS = 0.05
+# How long published rows may wait to be marked, so that one statement marks many: at a
+# moderate rate a shorter wait marks nearly every event on its own. A crash in between
+# publishes them again, which the stream's duplicate window and the consumers' inboxes absorb.
+MARK_DELAY_SECONDS = 0.5
 
 
 def retry_delay(attempts: int, *, base: float = 0.5, cap: float = 60.0) -> float:
