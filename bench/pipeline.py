@@ -94,6 +94,7 @@ def seed_volunteers(bench: BenchStack, count: int) -> float:
         subprocess.run(
             [sys.executable, "-m", "samen", "members", "import", str(path)],
             env=env,
+            cwd=bench.stack.repo,
             check=True,
             stdout=subprocess.DEVNULL,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from samen.nats_server import NatsServer
-from samen.stack import PostgresDatabases, RunningStack, start_stack
+from samen.stack import REPO, PostgresDatabases, RunningStack, start_stack
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -40,7 +40,7 @@ class BenchStack:
 
 
 @contextlib.contextmanager
-def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]:
+def bench_stack(extra_env: dict[str, str] | None = None, repo: Path = REPO) -> Iterator[BenchStack]:
     admin = postgres_url()
     databases = PostgresDatabases(admin, prefix="samen_bench_") if admin else None
     urls: dict[str, str] = {}
@@ -55,7 +55,9 @@ def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]
                 urls[service] = f"sqlite+aiosqlite:///{tmp / 'data' / f'{service}.db'}"
         nats = NatsServer(tmp / "jetstream").start()
         try:
-            stack = start_stack(tmp / "data", nats_url=nats.url, env=env, log_path=tmp / "up.log")
+            stack = start_stack(
+                tmp / "data", nats_url=nats.url, env=env, log_path=tmp / "up.log", repo=repo
+            )
             try:
                 yield BenchStack(stack, nats, "postgresql" if admin else "sqlite", urls)
             finally:

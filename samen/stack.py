@@ -27,6 +27,7 @@ class RunningStack:
     env: dict[str, str] = field(default_factory=dict)  # the environment `samen up` got
     started_at: float = 0.0
     ready_after: float = 0.0  # seconds from start to /readyz 200
+    repo: Path = REPO  # the checkout whose code runs
 
     def logs(self, service: str) -> str:
         path = self.data_dir / "logs" / f"{service}.log"
@@ -75,8 +76,10 @@ def start_stack(
     env: dict[str, str] | None = None,
     log_path: Path,
     timeout: float = 60.0,
+    repo: Path = REPO,
 ) -> RunningStack:
-    """Run `samen up` against `nats_url` and wait until /readyz answers 200."""
+    """Run `samen up` against `nats_url` and wait until /readyz answers 200. `repo` is the
+    checkout whose code runs (its folder comes first on the processes' import path)."""
     port = free_port()
     full_env = dict(os.environ)
     full_env.update(
@@ -91,10 +94,16 @@ def start_stack(
     started = time.monotonic()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "samen", "up"], env=full_env, cwd=REPO, stdout=log, stderr=log
+            [sys.executable, "-m", "samen", "up"], env=full_env, cwd=repo, stdout=log, stderr=log
         )
     stack = RunningStack(
-        f"http://127.0.0.1:{port}", nats_url, data_dir, process, full_env, started_at=started
+        f"http://127.0.0.1:{port}",
+        nats_url,
+        data_dir,
+        process,
+        full_env,
+        started_at=started,
+        repo=repo,
     )
     deadline = started + timeout
     while time.monotonic() < deadline:
