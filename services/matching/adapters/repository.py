@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.matching.adapters.orm import (
     UtcDateTime,
@@ -41,16 +41,16 @@ class StaleRequest(Conflict):
 
 
 async def upsert(
-    session: AsyncSession, table: Table, values: dict[str, Any], keys: Sequence[str]
+    connection: AsyncConnection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> None:
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert_(table).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={k: statement.excluded[k] for k in values if k not in keys},
     )
-    await session.execute(statement)
+    await connection.execute(statement)
 
 
 # ------------------------------------------------------------------ requests
@@ -156,18 +156,18 @@ def request_from_row(row: Any, proposal_rows: Iterable[Any] = ()) -> HelpRequest
 
 
 class RequestRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
         self._seen: dict[str, dict[str, str]] = {}  # request id -> proposal id -> loaded state
 
     async def get(self, request_id: str) -> HelpRequest:
         row = (
-            await self.session.execute(select(requests).where(requests.c.id == request_id))
+            await self.connection.execute(select(requests).where(requests.c.id == request_id))
         ).one_or_none()
         if row is None:
             raise NotFound(f"request {request_id} not found")
         rows = (
-            await self.session.execute(
+            await self.connection.execute(
                 select(proposals).where(proposals.c.request_id == request_id)
             )
         ).all()
@@ -176,7 +176,7 @@ class RequestRepository:
         return request
 
     async def get_by_proposal(self, proposal_id: str) -> HelpRequest:
-        request_id = await self.session.scalar(
+        request_id = await self.connection.scalar(
             select(proposals.c.request_id).where(proposals.c.id == proposal_id)
         )
         if request_id is None:
@@ -184,7 +184,7 @@ class RequestRepository:
         return await self.get(request_id)
 
     async def add(self, request: HelpRequest) -> None:
-        await self.session.execute(_INSERT_REQUEST, {**_request_row(request), "version": 1})
+        await self.connection.execute(_INSERT_REQUEST, {**_request_row(request), "version": 1})
         request.version = 1
         self._seen[request.id] = {}
         await self._save_proposals(request)
@@ -192,12 +192,12 @@ class RequestRepository:
 
     async def save(self, request: HelpRequest) -> None:
         """Write the request back; `StaleRequest` if someone changed it since it was read."""
-        result = await self.session.execute(
+        result = await self.connection.execute(
             update(requests)
             .where(requests.c.id == request.id, requests.c.version == request.version)
             .values(**_request_row(request), version=request.version + 1)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise StaleRequest(f"request {request.id} changed meanwhile")
         request.version += 1
         await self._save_proposals(request)
@@ -207,10 +207,10 @@ class RequestRepository:
         seen = self._seen.setdefault(request.id, {})
         new = [_proposal_row(p) for p in request.proposals if p.id not in seen]
         if new:
-            await self.session.execute(_INSERT_PROPOSALS, new)
+            await self.connection.execute(_INSERT_PROPOSALS, new)
         for p in request.proposals:
             if p.id in seen and seen[p.id] != p.state:
-                await self.session.execute(
+                await self.connection.execute(
                     update(proposals)
                     .where(proposals.c.id == p.id)
                     .values(state=p.state, answered_at=p.answered_at, volunteer_id=p.volunteer_id)
@@ -218,7 +218,7 @@ class RequestRepository:
         self._seen[request.id] = {p.id: p.state for p in request.proposals}
 
     async def rename_volunteer(self, request: HelpRequest, old: str, new: str) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(proposals)
             .where(proposals.c.request_id == request.id, proposals.c.volunteer_id == old)
             .values(volunteer_id=new)
@@ -228,7 +228,7 @@ class RequestRepository:
         """Rewrite the request's timers from its state, dropping any that would fire again for
         nothing (so a timer cannot spin)."""
         await self._sync_timers(request)
-        await self.session.execute(
+        await self.connection.execute(
             delete(timers).where(
                 timers.c.request_id == request.id, timers.c.due_at <= drop_due_before
             )
@@ -240,19 +240,19 @@ class RequestRepository:
             "expiry": request.expires_at if request.state in UNMATCHED else None,
         }
         if not new:
-            await self.session.execute(delete(timers).where(timers.c.request_id == request.id))
+            await self.connection.execute(delete(timers).where(timers.c.request_id == request.id))
         rows = [
             {"request_id": request.id, "kind": kind, "due_at": at}
             for kind, at in due.items()
             if at is not None
         ]
         if rows:
-            await self.session.execute(_INSERT_TIMERS, rows)
+            await self.connection.execute(_INSERT_TIMERS, rows)
 
     # -- queries ------------------------------------------------------------------
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(timers.c.request_id, timers.c.kind)
             .where(timers.c.due_at <= now)
             .order_by(timers.c.due_at)
@@ -262,11 +262,11 @@ class RequestRepository:
 
     async def rows(self, *where: Any, order: Sequence[Any] = (), limit: int = 1000) -> list[Any]:
         statement = select(requests).where(*where).order_by(*order).limit(limit)
-        return list((await self.session.execute(statement)).all())
+        return list((await self.connection.execute(statement)).all())
 
     async def count(self, *where: Any) -> int:
         statement = select(func.count()).select_from(requests).where(*where)
-        return int(await self.session.scalar(statement) or 0)
+        return int(await self.connection.scalar(statement) or 0)
 
     async def proposal_rows(self, *where: Any, limit: int = 1000) -> list[Any]:
         statement = (
@@ -276,15 +276,15 @@ class RequestRepository:
             .order_by(proposals.c.proposed_at.desc(), proposals.c.id)
             .limit(limit)
         )
-        return list((await self.session.execute(statement)).all())
+        return list((await self.connection.execute(statement)).all())
 
     async def ids_where(self, *where: Any) -> list[str]:
-        return list((await self.session.scalars(select(requests.c.id).where(*where))).all())
+        return list((await self.connection.scalars(select(requests.c.id).where(*where))).all())
 
     async def proposal_request_ids(self, volunteer_id: str) -> list[str]:
         return list(
             (
-                await self.session.scalars(
+                await self.connection.scalars(
                     select(proposals.c.request_id)
                     .where(proposals.c.volunteer_id == volunteer_id)
                     .distinct()
@@ -309,20 +309,20 @@ def in_area(code: str) -> Any:
 class ReadModel:
     """Members, volunteer profiles and cooperatives as the registry's events describe them."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
         # Policies read along with a requester's home, by area codes (most specific first).
         self._policies: dict[tuple[str, ...], list[Any]] = {}
 
     async def member_row(self, member_id: str) -> Any:
-        return (await self.session.execute(_MEMBER, {"member_id": member_id})).one_or_none()
+        return (await self.connection.execute(_MEMBER, {"member_id": member_id})).one_or_none()
 
     async def requester(self, member_id: str) -> Any:
         """Where a member asking for help lives (`municipality`, `district`, `neighbourhood`)
         and whether they were `erased`; None when matching does not know them. The policies of
         the cooperatives around that home come in the same statement and are kept for
         `policy_for` in this unit of work: asking for help needs both."""
-        rows = (await self.session.execute(_REQUESTER, {"member_id": member_id})).all()
+        rows = (await self.connection.execute(_REQUESTER, {"member_id": member_id})).all()
         if not rows:
             return None
         home = rows[0]
@@ -332,7 +332,7 @@ class ReadModel:
 
     async def volunteer_row(self, member_id: str) -> Any:
         return (
-            await self.session.execute(
+            await self.connection.execute(
                 select(volunteers).where(volunteers.c.member_id == member_id)
             )
         ).one_or_none()
@@ -380,13 +380,13 @@ class ReadModel:
             values["language"] = language
         if consents is not None:
             values["consents"] = {**values["consents"], **consents}
-        await upsert(self.session, members, values, ["member_id"])
+        await upsert(self.connection, members, values, ["member_id"])
         await self.refresh_candidates(member_id)
         return True
 
     async def put_volunteer(self, member_id: str, profile: dict[str, Any], now: datetime) -> None:
         await upsert(
-            self.session,
+            self.connection,
             volunteers,
             {"member_id": member_id, **profile, "updated_at": now},
             ["member_id"],
@@ -395,10 +395,10 @@ class ReadModel:
 
     async def erase(self, member_id: str, now: datetime) -> None:
         """Forget the member; a tombstone keeps late events from bringing them back."""
-        await self.session.execute(delete(candidates).where(candidates.c.member_id == member_id))
-        await self.session.execute(delete(volunteers).where(volunteers.c.member_id == member_id))
+        await self.connection.execute(delete(candidates).where(candidates.c.member_id == member_id))
+        await self.connection.execute(delete(volunteers).where(volunteers.c.member_id == member_id))
         await upsert(
-            self.session,
+            self.connection,
             members,
             {
                 "member_id": member_id,
@@ -416,7 +416,7 @@ class ReadModel:
 
     async def refresh_candidates(self, member_id: str) -> None:
         """Keep the candidate index in line: one row per category of an eligible volunteer."""
-        await self.session.execute(delete(candidates).where(candidates.c.member_id == member_id))
+        await self.connection.execute(delete(candidates).where(candidates.c.member_id == member_id))
         member = await self.member_row(member_id)
         volunteer = await self.volunteer_row(member_id)
         if member is None or volunteer is None or member.erased or member.neighbourhood is None:
@@ -436,7 +436,7 @@ class ReadModel:
             for category in sorted(set(volunteer.categories))
         ]
         if rows:
-            await self.session.execute(insert(candidates), rows)
+            await self.connection.execute(insert(candidates), rows)
 
     async def put_cooperative(
         self,
@@ -449,7 +449,7 @@ class ReadModel:
         policy: MatchingPolicy,
     ) -> None:
         await upsert(
-            self.session,
+            self.connection,
             cooperatives,
             {
                 "cooperative_id": cooperative_id,
@@ -461,11 +461,11 @@ class ReadModel:
             },
             ["cooperative_id"],
         )
-        await self.session.execute(
+        await self.connection.execute(
             delete(cooperative_areas).where(cooperative_areas.c.cooperative_id == cooperative_id)
         )
         if area_codes:
-            await self.session.execute(
+            await self.connection.execute(
                 insert(cooperative_areas),
                 [
                     {
@@ -479,7 +479,7 @@ class ReadModel:
 
     async def cooperatives_by_area(self, area: AreaRef) -> dict[str, list[tuple[str, bool]]]:
         codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(cooperative_areas).where(cooperative_areas.c.area_code.in_(codes))
         )
         found: dict[str, list[tuple[str, bool]]] = {}
@@ -492,7 +492,7 @@ class ReadModel:
         codes = [c for c in (area.neighbourhood, area.district, area.municipality) if c]
         rows = self._policies.get(tuple(codes))
         if rows is None:
-            rows = list((await self.session.execute(_POLICIES, {"codes": codes})).all())
+            rows = list((await self.connection.execute(_POLICIES, {"codes": codes})).all())
         for code in codes:  # most specific first
             for row in sorted((r for r in rows if r.area_code == code), key=_by_cooperative):
                 return row.cooperative_id, MatchingPolicy.model_validate(row.policy or {})
@@ -517,7 +517,7 @@ class ReadModel:
             "since": now - timedelta(days=fairness_days),
         }
         statement = _RING_QUERIES[scope]
-        rows = (await self.session.execute(statement, params)).all()
+        rows = (await self.connection.execute(statement, params)).all()
         return [_snapshot(r, area_of(r[1], r[2], r[3]), None) for r in rows]
 
     async def snapshot(
@@ -528,7 +528,7 @@ class ReadModel:
         if member is None or member.erased:
             return None
         row = (
-            await self.session.execute(
+            await self.connection.execute(
                 select(
                     volunteers,
                     *_stat_columns(volunteers.c.member_id, now - timedelta(days=fairness_days)),
@@ -553,7 +553,7 @@ class ReadModel:
                 [cooperative_areas.c.area_code, cooperative_areas.c.cooperative_id],
             ),
         ):
-            rows = await self.session.execute(select(table).order_by(*key))
+            rows = await self.connection.execute(select(table).order_by(*key))
             out[table.name] = [
                 {k: v for k, v in row._mapping.items() if k != "updated_at"} for row in rows
             ]
