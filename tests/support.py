@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from sqlalchemy import MetaData
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from shared.service import ServiceRuntime
     from shared.settings import Settings
 
@@ -94,3 +99,17 @@ def plumbing_runtime(settings: "Settings", name: str = "plumbing") -> "ServiceRu
         migrations=None,
         settings=settings,
     )
+
+
+@contextlib.asynccontextmanager
+async def engine_with_tables(url: str, metadata: "MetaData") -> "AsyncIterator[AsyncEngine]":
+    """An engine on `url` (shared.db's settings) with `metadata`'s tables created."""
+    from shared.db import create_engine
+
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine, is_postgres, session_factory
+from shared.db import is_postgres, session_factory
 from shared.uow import MessagingTables, UnitOfWork
+from tests.support import engine_with_tables
 
 metadata = MetaData()
 members = Table("members", metadata, Column("member_id", String, primary_key=True))
@@ -24,11 +25,8 @@ inbox = Table("inbox", metadata, Column("event_id", String, primary_key=True))
 
 @pytest.fixture
 async def engine(database_url: Callable[[str], str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url("unit_of_work"))
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(database_url("unit_of_work"), metadata) as engine:
+        yield engine
 
 
 def unit_of_work(engine: AsyncEngine) -> UnitOfWork:

@@ -11,8 +11,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine, is_postgres, session_factory
+from shared.db import is_postgres, session_factory
 from shared.write_behind import held_rows, insert_later
+from tests.support import engine_with_tables
 
 metadata = MetaData()
 links = Table(
@@ -26,11 +27,8 @@ links = Table(
 
 @pytest.fixture
 async def engine(database_url: Callable[[str], str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url("write_behind"))
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(database_url("write_behind"), metadata) as engine:
+        yield engine
 
 
 def statements_of(engine: AsyncEngine) -> list[str]:
