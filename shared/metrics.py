@@ -34,7 +34,11 @@ rpc_seconds = Histogram(
 rpc_errors = Counter(
     "samen_rpc_errors", "Request/reply calls answered with an error", ["service", "verb", "code"]
 )
-outbox_backlog = Gauge("samen_outbox_backlog", "Outbox rows not yet published", ["service"])
+outbox_backlog = Gauge(
+    "samen_outbox_backlog",
+    "Outbox rows not yet marked published (marking trails publishing by up to half a second)",
+    ["service"],
+)
 events_published = Counter(
     "samen_events_published", "Events the outbox relay published", ["service", "type"]
 )
