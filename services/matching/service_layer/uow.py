@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 
 class MatchingUnitOfWork(UnitOfWork):
+    """A commit ends it: the repositories hold the transaction's connection, which the
+    commit gives back (every use case commits as its last step)."""
+
     requests: RequestRepository
     readmodel: ReadModel
 

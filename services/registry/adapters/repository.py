@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, String, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, String, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
@@ -314,8 +314,8 @@ class RegistryRepository:
     async def members_by_ids(self, member_ids: Sequence[str]) -> list[RowMapping]:
         if not member_ids:
             return []
-        query = select(orm.members).where(orm.members.c.member_id.in_(list(member_ids)))
-        return list((await self.session.execute(query)).mappings().all())
+        rows = await self.session.execute(_MEMBERS_BY_IDS, {"member_ids": list(member_ids)})
+        return list(rows.mappings().all())
 
     async def member_by_email(self, email: str) -> RowMapping | None:
         return (
@@ -418,11 +418,8 @@ class RegistryRepository:
         """Consent records per member, oldest first."""
         if not member_ids:
             return {}
-        t = orm.member_consents
         rows = (
-            await self.session.execute(
-                select(t).where(t.c.member_id.in_(list(member_ids))).order_by(t.c.at, t.c.id)
-            )
+            await self.session.execute(_CONSENTS_OF, {"member_ids": list(member_ids)})
         ).mappings()
         grouped: dict[str, list[RowMapping]] = {}
         for row in rows:
@@ -619,3 +616,14 @@ class RegistryRepository:
             query = query.limit(limit)
         rows = (await self.session.execute(query)).mappings().all()
         return int(total or 0), list(rows)
+
+
+# The contact look-ups notify makes for every delivery round, built once.
+_MEMBERS_BY_IDS = select(orm.members).where(
+    orm.members.c.member_id.in_(bindparam("member_ids", expanding=True))
+)
+_CONSENTS_OF = (
+    select(orm.member_consents)
+    .where(orm.member_consents.c.member_id.in_(bindparam("member_ids", expanding=True)))
+    .order_by(orm.member_consents.c.at, orm.member_consents.c.id)
+)
