@@ -59,7 +59,7 @@ async def phase(side: Side, rate: float, seconds: float) -> str:
     result = await run_phase(side.bench.stack.url, side.watcher, side.auth, rate, seconds)
     used = cpu_used_between(before, cpu_seconds(side.bench.stack))
     delivered = max(result["delivered"], 1)
-    per_request = {name: 1000 * seconds / delivered for name, seconds in used.items()}
+    per_request = {name: 1000 * cpu / delivered for name, cpu in used.items()}
     for name, ms in per_request.items():
         side.add(name, ms)
     side.add("whole stack", sum(per_request.values()))

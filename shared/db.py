@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -46,8 +46,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=WriteBehindSession)
 
 
-def is_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: AsyncEngine | Engine | Connection) -> bool:
+    """Whether an engine or connection (a session's `get_bind()`, say) speaks PostgreSQL."""
+    return bind.dialect.name == "postgresql"
 
 
 def sync_url(url: str) -> str:

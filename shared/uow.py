@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
+from shared.db import is_postgres
 from shared.events import Envelope, EventData, envelope
 from shared.inbox import record_new
 from shared.logging import current_correlation_id
@@ -65,7 +66,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
-        if self._read_only and self.session.get_bind().dialect.name == "postgresql":
+        if self._read_only and is_postgres(self.session.get_bind()):
             # SQLite reads need no such care: its driver begins a transaction only to write.
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
