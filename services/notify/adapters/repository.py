@@ -23,6 +23,7 @@ from services.notify.adapters.orm import (
 )
 from services.notify.domain.model import OPEN_STATUSES, Status
 from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
+from shared.db import is_postgres
 from shared.ids import new_id
 from shared.write_behind import insert_later
 
@@ -35,7 +36,7 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if is_postgres(session.get_bind()) else sqlite_insert
 
 
 class _PerDialect:
