@@ -42,6 +42,12 @@ outbox_backlog = Gauge(
 events_published = Counter(
     "samen_events_published", "Events the outbox relay published", ["service", "type"]
 )
+calls_together = Histogram(
+    "samen_calls_together",
+    "Calls that waited at the same moment and were handled in one go (one transaction)",
+    ["service", "call"],
+    buckets=(1, 2, 4, 8, 16, 32),
+)
 requests_created = Counter("samen_requests_created", "Help requests created")
 requests_matched = Counter("samen_requests_matched", "Help requests matched")
 requests_escalated = Counter("samen_requests_escalated", "Help requests escalated to a person")

@@ -159,6 +159,7 @@ class RequestRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._seen: dict[str, dict[str, str]] = {}  # request id -> proposal id -> loaded state
+        self._added: list[HelpRequest] = []
 
     async def get(self, request_id: str) -> HelpRequest:
         row = (
@@ -183,12 +184,27 @@ class RequestRepository:
             raise NotFound(f"proposal {proposal_id} not found")
         return await self.get(request_id)
 
-    async def add(self, request: HelpRequest) -> None:
-        await self.connection.execute(_INSERT_REQUEST, {**_request_row(request), "version": 1})
+    def add(self, request: HelpRequest) -> None:
+        """A new request, written with its proposals and timers by `write_added` (the unit of
+        work's commit): the requests added in one transaction go out as one insert per table."""
         request.version = 1
-        self._seen[request.id] = {}
-        await self._save_proposals(request)
-        await self._sync_timers(request, new=True)
+        self._added.append(request)
+
+    async def write_added(self) -> None:
+        added, self._added = self._added, []
+        if not added:
+            return
+        await self.connection.execute(
+            _INSERT_REQUEST, [{**_request_row(r), "version": r.version} for r in added]
+        )
+        new_proposals = [_proposal_row(p) for r in added for p in r.proposals]
+        if new_proposals:
+            await self.connection.execute(_INSERT_PROPOSALS, new_proposals)
+        new_timers = [row for r in added for row in _timer_rows(r)]
+        if new_timers:
+            await self.connection.execute(_INSERT_TIMERS, new_timers)
+        for r in added:
+            self._seen[r.id] = {p.id: p.state for p in r.proposals}
 
     async def save(self, request: HelpRequest) -> None:
         """Write the request back; `StaleRequest` if someone changed it since it was read."""
@@ -234,18 +250,9 @@ class RequestRepository:
             )
         )
 
-    async def _sync_timers(self, request: HelpRequest, *, new: bool = False) -> None:
-        due = {
-            "round": request.round_deadline if request.state == "proposed" else None,
-            "expiry": request.expires_at if request.state in UNMATCHED else None,
-        }
-        if not new:
-            await self.connection.execute(delete(timers).where(timers.c.request_id == request.id))
-        rows = [
-            {"request_id": request.id, "kind": kind, "due_at": at}
-            for kind, at in due.items()
-            if at is not None
-        ]
+    async def _sync_timers(self, request: HelpRequest) -> None:
+        await self.connection.execute(delete(timers).where(timers.c.request_id == request.id))
+        rows = _timer_rows(request)
         if rows:
             await self.connection.execute(_INSERT_TIMERS, rows)
 
@@ -607,6 +614,19 @@ def _ring_query(scope: Scope) -> Any:
         .join(volunteers, volunteers.c.member_id == c.member_id)
         .where(*where)
     )
+
+
+def _timer_rows(request: HelpRequest) -> list[dict[str, Any]]:
+    """The timers a request in its present state needs: the round's deadline, its expiry."""
+    due = {
+        "round": request.round_deadline if request.state == "proposed" else None,
+        "expiry": request.expires_at if request.state in UNMATCHED else None,
+    }
+    return [
+        {"request_id": request.id, "kind": kind, "due_at": at}
+        for kind, at in due.items()
+        if at is not None
+    ]
 
 
 def _snapshot(v: Any, home: AreaRef, member: Any) -> VolunteerSnapshot:

@@ -1,13 +1,16 @@
 """RPC verbs on samen.rpc.matching.<verb>: each translates a request into a use case call."""
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from services.matching.service_layer import privacy, reports, usecases
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.usecases import Context
+from shared import metrics
 from shared.contracts import matching as c
 from shared.service import ServiceRuntime
+from shared.together import Together
 
 T = TypeVar("T")
 
@@ -16,9 +19,15 @@ def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx
     def run(use_case: Callable[[MatchingUnitOfWork], Awaitable[T]]) -> Awaitable[T]:
         return retrying(uow, use_case)
 
+    # Requests asked for while others are being created wait for them and go in together.
+    create_together: Together[c.RequestCreate, c.RequestView] = Together(
+        partial(usecases.create_requests_together, make_uow=uow, ctx=ctx),
+        on_go=metrics.calls_together.labels(runtime.name, c.REQUEST_CREATE).observe,
+    )
+
     async def request_create(cmd: c.RequestCreate) -> c.RequestView:
         """Ask for help: stores the request and proposes it to the first volunteers."""
-        return await run(lambda u: usecases.create_request(cmd, uow=u, ctx=ctx))
+        return await create_together(cmd)
 
     async def request_get(q: c.RequestQuery) -> c.RequestView:
         """One request, as the acting member may see it."""

@@ -91,7 +91,7 @@ async def next_round(
 async def record(uow: MatchingUnitOfWork, request: HelpRequest, *, new: bool = False) -> None:
     """Write the request and queue the events it produced, in this transaction."""
     if new:
-        await uow.requests.add(request)
+        uow.requests.add(request)
     else:
         await uow.requests.save(request)
     for event in request.pop_events():

@@ -30,6 +30,10 @@ class MatchingUnitOfWork(UnitOfWork):
         self.readmodel = ReadModel(connection)
         return self
 
+    async def commit(self) -> None:
+        await self.requests.write_added()
+        await super().commit()
+
 
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, StaleRequest):

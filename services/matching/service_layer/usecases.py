@@ -3,7 +3,7 @@
 Each command commits its change and the events that announce it in one transaction.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from services.matching.domain.rules import (
     within_radius,
 )
 from services.matching.service_layer.matching import needs_of, next_round, record
-from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.views import (
     proposal_view,
     proposal_view_from_row,
@@ -56,7 +56,11 @@ from shared.contracts.matching import (
     RequestState,
     RequestView,
 )
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid, NotFound, SamenError
+from shared.logging import get_logger
+from shared.together import Call
+
+log = get_logger(__name__)
 
 BOARD_STATES: tuple[RequestState, ...] = ("escalated", "open", "proposed", "matched")
 
@@ -97,6 +101,66 @@ def require_coordinator_of(area_codes: list[str], request: HelpRequest) -> None:
 async def create_request(
     cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Context
 ) -> RequestView:
+    request = await open_request(cmd, uow=uow, ctx=ctx)
+    await uow.commit()
+    return created_view(request)
+
+
+async def create_requests_together(
+    calls: list[Call[RequestCreate, RequestView]],
+    *,
+    make_uow: Callable[[], MatchingUnitOfWork],
+    ctx: Context,
+) -> None:
+    """Requests asked for at the same moment, created in one transaction: one insert per
+    table and one commit for all of them, where each alone costs the same round trips. A
+    refused request is answered with its error and records nothing. Should the transaction
+    fail, each request is tried again alone, so one request's trouble is never another's."""
+    if len(calls) > 1:
+        opened: list[tuple[Call[RequestCreate, RequestView], HelpRequest]] = []
+        try:
+            async with make_uow() as uow:
+                for call in calls:
+                    with call.in_its_correlation():
+                        try:
+                            opened.append((call, await open_request(call.item, uow=uow, ctx=ctx)))
+                        except SamenError as exc:
+                            call.fail(exc)
+                await uow.commit()
+        except Exception as exc:
+            log.warning("requests created together failed; each is tried alone", error=repr(exc))
+        else:
+            for call, request in opened:
+                call.succeed(created_view(request))
+    for call in calls:
+        if not call.settled:
+            await _create_alone(call, make_uow=make_uow, ctx=ctx)
+
+
+async def _create_alone(
+    call: Call[RequestCreate, RequestView],
+    *,
+    make_uow: Callable[[], MatchingUnitOfWork],
+    ctx: Context,
+) -> None:
+    with call.in_its_correlation():
+        try:
+            call.succeed(
+                await retrying(make_uow, lambda u: create_request(call.item, uow=u, ctx=ctx))
+            )
+        except Exception as exc:
+            call.fail(exc)
+
+
+def created_view(request: HelpRequest) -> RequestView:
+    """What the requester is told about their new request."""
+    return request_view(request, with_proposals=True)
+
+
+async def open_request(cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Context) -> HelpRequest:
+    """A new request with its first round proposed (or escalated), recorded in `uow` and left
+    for the caller to commit, alone or with other requests (`create_requests_together`).
+    A refusal raises before anything is recorded."""
     now = ctx.now()
     requester = await uow.readmodel.requester(cmd.requester_id)
     if requester is not None and requester.erased:
@@ -150,8 +214,7 @@ async def create_request(
     )
     await next_round(request, uow, ctx.centroids, now=now)
     await record(uow, request, new=True)
-    await uow.commit()
-    return request_view(request, with_proposals=True)
+    return request
 
 
 async def get_request(q: RequestQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> RequestView:

@@ -1,0 +1,122 @@
+"""Calls that wait at the same moment are handled in one go; a lone call at once, alone."""
+
+import asyncio
+
+import pytest
+
+from shared.logging import correlation, current_correlation_id
+from shared.together import Call, Together, Unsettled
+
+
+class Recorder:
+    """A handle that answers each item doubled, remembering each go (and the correlation id
+    each item's part ran under); it can be held open to let callers gather."""
+
+    def __init__(self) -> None:
+        self.goes: list[list[int]] = []
+        self.correlations: list[str | None] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def __call__(self, calls: list[Call[int, int]]) -> None:
+        self.goes.append([c.item for c in calls])
+        await self.gate.wait()
+        for call in calls:
+            with call.in_its_correlation():
+                self.correlations.append(current_correlation_id())
+            call.succeed(call.item * 2)
+
+
+async def test_a_lone_call_is_handled_at_once_alone() -> None:
+    handle = Recorder()
+    together: Together[int, int] = Together(handle)
+    assert await together(1) == 2
+    assert await together(2) == 4
+    assert handle.goes == [[1], [2]]
+
+
+async def test_calls_arriving_during_a_go_are_handled_together_in_the_next() -> None:
+    handle = Recorder()
+    sizes: list[int] = []
+    together: Together[int, int] = Together(handle, on_go=sizes.append)
+    handle.gate.clear()
+    first = asyncio.create_task(together(0))
+    await asyncio.sleep(0)  # the first go is under way, held at the gate
+    rest = [asyncio.create_task(together(n)) for n in range(1, 6)]
+    await asyncio.sleep(0)
+    assert together.waiting == 5
+    handle.gate.set()
+    assert await asyncio.gather(first, *rest) == [0, 2, 4, 6, 8, 10]
+    assert handle.goes == [[0], [1, 2, 3, 4, 5]]
+    assert sizes == [1, 5]
+
+
+async def test_a_go_takes_at_most_so_many_calls_in_arrival_order() -> None:
+    handle = Recorder()
+    together: Together[int, int] = Together(handle, most=2)
+    handle.gate.clear()
+    tasks = [asyncio.create_task(together(n)) for n in range(5)]
+    await asyncio.sleep(0)
+    handle.gate.set()
+    assert await asyncio.gather(*tasks) == [0, 2, 4, 6, 8]
+    assert handle.goes == [[0], [1, 2], [3, 4]]
+
+
+async def test_each_part_runs_in_its_callers_correlation() -> None:
+    handle = Recorder()
+    together: Together[int, int] = Together(handle)
+    handle.gate.clear()
+
+    async def call(n: int) -> int:
+        with correlation(f"caller-{n}"):
+            return await together(n)
+
+    tasks = [asyncio.create_task(call(n)) for n in range(3)]
+    await asyncio.sleep(0)
+    handle.gate.set()
+    await asyncio.gather(*tasks)
+    assert handle.correlations == ["caller-0", "caller-1", "caller-2"]
+
+
+async def test_a_failing_go_fails_its_calls_and_an_unanswered_call_fails_too() -> None:
+    async def broken(calls: list[Call[int, int]]) -> None:
+        await asyncio.sleep(0)  # a round trip: the others gather meanwhile
+        calls[0].succeed(calls[0].item)
+        raise RuntimeError("database gone")
+
+    together: Together[int, int] = Together(broken)
+    tasks = [asyncio.create_task(together(n)) for n in range(3)]
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert results[0] == 0  # went alone
+    assert results[1] == 1  # answered before its go failed: keeps its answer
+    assert isinstance(results[2], RuntimeError)
+
+    async def forgetful(calls: list[Call[int, int]]) -> None:
+        pass
+
+    with pytest.raises(Unsettled):
+        await Together(forgetful)(1)
+
+
+async def test_a_cancelled_caller_running_a_go_leaves_the_others_to_the_next() -> None:
+    goes: list[list[int]] = []
+    second_go_may_end = asyncio.Event()
+
+    async def handle(calls: list[Call[int, int]]) -> None:
+        goes.append([c.item for c in calls])
+        await asyncio.sleep(0)  # a round trip: the others gather meanwhile
+        if len(goes) == 2:
+            await second_go_may_end.wait()
+        for call in calls:
+            call.succeed(call.item * 2)
+
+    together: Together[int, int] = Together(handle)
+    tasks = [asyncio.create_task(together(n)) for n in range(3)]
+    await asyncio.sleep(0.01)  # 0 went alone; 1 now runs the go of 1 and 2, held
+    assert goes == [[0], [1, 2]]
+    tasks[1].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[1]
+    assert await tasks[2] == 4  # handled in a go of its own
+    assert await tasks[0] == 0
+    assert goes == [[0], [1, 2], [2]]
