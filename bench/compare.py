@@ -55,13 +55,16 @@ def worktree(revision: str) -> Iterator[Path]:
 
 
 async def phase(side: Side, rate: float, seconds: float) -> str:
-    before = cpu_seconds(side.bench.stack)
+    databases = side.bench.database_urls
+    before = cpu_seconds(side.bench.stack, databases)
     result = await run_phase(side.bench.stack.url, side.watcher, side.auth, rate, seconds)
-    used = cpu_used_between(before, cpu_seconds(side.bench.stack))
+    used = cpu_used_between(before, cpu_seconds(side.bench.stack, databases))
     delivered = max(result["delivered"], 1)
     per_request = {name: 1000 * cpu / delivered for name, cpu in used.items()}
     for name, ms in per_request.items():
         side.add(name, ms)
+    # PostgreSQL as a whole (the pipeline's figure), then per service's database and the rest
+    side.add("postgres, all", sum(ms for name, ms in per_request.items() if "postgres" in name))
     side.add("whole stack", sum(per_request.values()))
     side.add("p50", result["p50_ms"])
     side.add("p99", result["p99_ms"])

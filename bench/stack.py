@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from samen.nats_server import NatsServer
 from samen.stack import REPO, PostgresDatabases, RunningStack, start_stack
@@ -92,10 +94,18 @@ def service_pids(stack: RunningStack) -> dict[str, int]:
     return pids
 
 
-def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
+def cpu_seconds(
+    stack: RunningStack, databases: Mapping[str, str] | None = None
+) -> dict[int, tuple[str, float]]:
     """CPU time (user + system) used so far by each process of the stack, by pid: the services
-    (by name), the nats-server, every PostgreSQL backend on the machine (`postgres`) and this
-    benchmark itself (`load generator`)."""
+    (by name), the nats-server, every PostgreSQL process on the machine (`postgres`) and this
+    benchmark itself (`load generator`). With `databases` (service -> database URL), the
+    backends serving those databases are named by service (`postgres: matching`)."""
+    backend_of = {
+        make_url(url).database: f"postgres: {service}"
+        for service, url in (databases or {}).items()
+        if url.startswith("postgresql")
+    }
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[int, tuple[str, float]] = {}
     stack_pids = _descendants(stack.process.pid) | {stack.process.pid}
@@ -116,7 +126,10 @@ def cpu_seconds(stack: RunningStack) -> dict[int, tuple[str, float]]:
             elif "nats-server" in command and pid in stack_pids | ours:
                 name = "nats-server"
             elif command.startswith("postgres"):
-                name = "postgres"
+                # A backend's title: "postgres: <user> <database> <client> <state>"
+                words = command.split()
+                rest = "postgres: other" if backend_of else "postgres"  # background, others
+                name = backend_of.get(words[2] if len(words) > 2 else "", rest)
             else:
                 continue
             used[pid] = (name, seconds)
