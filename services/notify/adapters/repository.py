@@ -445,11 +445,14 @@ async def put_cooperative_urls(
 # ---------------------------------------------------------------- requests and links
 
 
-async def upsert_request(
+def upsert_request_later(
     session: AsyncSession, values: dict[str, Any], *, keep: tuple[str, ...] = ()
 ) -> None:
     """Insert or update what notify knows of a request (every column); `keep` names columns
-    that an update leaves as they are: () or ("requester_id",).
+    that an update leaves as they are: () or ("requester_id",). Held back like
+    `add_notification_later`, so the requests of a batch of events go out together; either
+    order of the two statements leaves a request as the last event described it, with the
+    requester that `request.created` named.
 
     Skipped when this transaction wrote the same values already: a request's proposals
     arrive with it, in one batch, and each would write the request again unchanged."""
@@ -457,7 +460,7 @@ async def upsert_request(
     before = written.get(values["request_id"])
     if before is not None and all(before[k] == v for k, v in values.items() if k not in keep):
         return
-    await session.execute(_UPSERT_REQUEST[keep](session), values)
+    insert_later(session, _UPSERT_REQUEST[keep](session), values)
     kept = {k: before[k] for k in keep} if before is not None else {}
     written[values["request_id"]] = {**values, **kept}
 

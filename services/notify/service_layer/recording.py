@@ -159,7 +159,7 @@ class Recorder:
 
     async def request_created(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(RequestCreated)
-        await repo.upsert_request(
+        repo.upsert_request_later(
             uow.session,
             {
                 "request_id": data.request_id,
@@ -173,7 +173,7 @@ class Recorder:
 
     async def match_proposed(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MatchProposed)
-        await repo.upsert_request(
+        repo.upsert_request_later(
             uow.session,
             {
                 "request_id": data.request_id,

@@ -10,6 +10,7 @@ from services.notify.adapters import repository as repo
 from services.notify.bootstrap import MIGRATIONS
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
+from shared.write_behind import held_rows
 
 
 def created(**changes: Any) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def created(**changes: Any) -> dict[str, Any]:
     }
 
 
-async def test_a_request_written_again_unchanged_in_one_transaction_costs_no_statement(
+async def test_requests_are_written_together_at_the_end_and_unchanged_ones_not_again(
     database_url: Callable[[str], str],
 ) -> None:
     url = database_url("notify")
@@ -38,25 +39,51 @@ async def test_a_request_written_again_unchanged_in_one_transaction_costs_no_sta
     )
     try:
         async with session_factory(engine)() as session, session.begin():
-            await repo.upsert_request(session, created())
-            written = len(statements)
+            repo.upsert_request_later(session, created())
             # A proposal of the same request: the requester is kept, nothing else differs.
-            await repo.upsert_request(session, created(requester_id=""), keep=("requester_id",))
-            await repo.upsert_request(session, created(requester_id=""), keep=("requester_id",))
-            assert len(statements) == written
+            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
+            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
+            assert held_rows(session) == 1
             # A proposal that says otherwise (now urgent) is written.
-            await repo.upsert_request(
+            repo.upsert_request_later(
                 session, created(requester_id="", urgent=True), keep=("requester_id",)
             )
-            assert len(statements) == written + 1
+            # Other requests of the same batch of events go out with them.
+            for n in range(2, 6):
+                repo.upsert_request_later(session, created(request_id=f"r-{n}"))
+            assert held_rows(session) == 6
+            assert statements == []  # nothing sent before the commit
+        assert len(statements) == 2  # one statement for each kind of upsert
         async with session_factory(engine)() as session:
             row = await repo.get_request(session, "r-1")
             assert row is not None
             assert row["requester_id"] == "m-requester"
             assert row["urgent"] is True
+            assert await repo.get_request(session, "r-5") is not None
             # A new transaction knows nothing of the last one's writes: it writes again.
             before = len(statements)
-            await repo.upsert_request(session, created(urgent=True))
+            repo.upsert_request_later(session, created(urgent=True))
+            await session.commit()
             assert len(statements) == before + 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_proposal_held_before_its_request_still_leaves_the_requester(
+    database_url: Callable[[str], str],
+) -> None:
+    """The proposal's upsert (keeping the requester) goes out before the request's own when
+    it was held first; the request's, which writes every column, then names the requester."""
+    url = database_url("notify")
+    await upgrade(MIGRATIONS, url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
+            repo.upsert_request_later(session, created())
+        async with session_factory(engine)() as session:
+            row = await repo.get_request(session, "r-1")
+            assert row is not None
+            assert row["requester_id"] == "m-requester"
     finally:
         await engine.dispose()
