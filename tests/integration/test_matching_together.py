@@ -72,7 +72,8 @@ async def test_requests_asked_at_once_are_created_together_each_with_its_own_ans
     assert all(v.state == "proposed" and len(v.proposals) == 3 for v in views)
     assert len({v.request_id for v in views}) == 12
 
-    goes, calls = (now - before for now, before in zip(goes_so_far(), (goes_before, calls_before)))
+    goes_after, calls_after = goes_so_far()
+    goes, calls = goes_after - goes_before, calls_after - calls_before
     assert calls == 13
     assert goes < 13  # some of them went in together
 
