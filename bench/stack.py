@@ -126,10 +126,10 @@ def cpu_seconds(
             elif "nats-server" in command and pid in stack_pids | ours:
                 name = "nats-server"
             elif command.startswith("postgres"):
-                # A backend's title: "postgres: <user> <database> <client> <state>"
-                words = command.split()
+                # A backend's title: "postgres: [<cluster>: ]<user> <database> <client> <state>"
                 rest = "postgres: other" if backend_of else "postgres"  # background, others
-                name = backend_of.get(words[2] if len(words) > 2 else "", rest)
+                database = next((w for w in command.split() if w in backend_of), None)
+                name = backend_of[database] if database else rest
             else:
                 continue
             used[pid] = (name, seconds)
