@@ -7,7 +7,7 @@ Each service keeps its revisions in `services/<name>/migrations/`; its `env.py` 
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, pool, text
 
@@ -53,3 +53,23 @@ def run_env(metadata: MetaData) -> None:
                 connection.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
             context.run_migrations()
     engine.dispose()
+
+
+def outbox_index_of_unpublished_rows_only() -> None:
+    """Migration step (every service with an outbox): the relay's index on unpublished rows
+    only (`shared.outbox`), in place of one on every row."""
+    unpublished = text("published_at IS NULL")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=unpublished,
+        sqlite_where=unpublished,
+    )
+
+
+def outbox_index_of_every_row() -> None:
+    """The downgrade of `outbox_index_of_unpublished_rows_only`."""
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])

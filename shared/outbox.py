@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,10 @@ log = get_logger(__name__)
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]
 """publish(subject, payload, event_id): returns once the stream stored it, raises otherwise."""
+
+
+# The partial index's condition, repeated word for word by the queries it serves.
+UNPUBLISHED = text("published_at IS NULL")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -54,7 +59,15 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("attempts", Integer, nullable=False, default=0),
         Column("next_attempt_at", DateTime(timezone=True), nullable=True),
         Column("last_error", Text, nullable=True),
-        Index("ix_outbox_unpublished", "published_at", "id"),
+        # Partial: published rows leave it, so the relay reads what is left to publish only,
+        # however long the table. (On all rows, each row marked published would leave an
+        # entry behind until the next vacuum, and every read of the relay would visit them.)
+        Index(
+            "ix_outbox_unpublished",
+            "id",
+            postgresql_where=UNPUBLISHED,
+            sqlite_where=UNPUBLISHED,
+        ),
     )
 
 
@@ -73,6 +86,19 @@ def outbox_rows(envelopes: Sequence[Envelope], now: datetime) -> list[OutboxRow]
         }
         for e in envelopes
     ]
+
+
+def due_rows(table: Table, batch_size: int) -> Any:
+    """The relay's read: rows still to publish whose retry time has come (bound: `now`),
+    oldest first."""
+    t = table
+    return (
+        select(t.c.id, t.c.event_id, t.c.subject, t.c.payload, t.c.attempts)
+        .where(UNPUBLISHED)
+        .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= bindparam("now")))
+        .order_by(t.c.id)
+        .limit(batch_size)
+    )
 
 
 def event_type_of(subject: str) -> str:
@@ -132,13 +158,7 @@ class OutboxRelay:
         self._unmarked_since = 0.0
         # Built once: a pass runs after every commit.
         t = table
-        self._due = (
-            select(t.c.id, t.c.event_id, t.c.subject, t.c.payload, t.c.attempts)
-            .where(t.c.published_at.is_(None))
-            .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= bindparam("now")))
-            .order_by(t.c.id)
-            .limit(batch_size)
-        )
+        self._due = due_rows(table, batch_size)
         self._due_claimed = self._due.with_for_update(skip_locked=True)
         self._mark_published_events = (
             update(t)
@@ -251,9 +271,7 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self._sessions() as session:
             count = await session.scalar(
-                select(func.count())
-                .select_from(self._table)
-                .where(self._table.c.published_at.is_(None))
+                select(func.count()).select_from(self._table).where(UNPUBLISHED)
             )
             return int(count or 0)
 

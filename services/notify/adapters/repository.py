@@ -6,13 +6,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.orm import (
+    OPEN_NOTIFICATION,
+    SENDING_NOTIFICATION,
     cooperative_channels,
     delivery_attempts,
     inbox_items,
@@ -108,28 +110,27 @@ def add_notification_later(session: AsyncSession, values: dict[str, Any]) -> Non
     insert_later(session, _ADD_NOTIFICATION(session), values)
 
 
-async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[RowMapping]:
+def due_query(now: datetime, limit: int) -> Select[Any]:
     """Open notifications whose time has come, oldest first (one delivery round)."""
-    result = await session.execute(
+    return (
         select(notifications)
-        .where(
-            notifications.c.status.in_([s.value for s in OPEN_STATUSES]),
-            notifications.c.due_at <= now,
-        )
+        .where(OPEN_NOTIFICATION, notifications.c.due_at <= now)
         .order_by(notifications.c.due_at, notifications.c.id)
         .limit(limit)
     )
-    return list(result.mappings())
+
+
+async def due_notifications(session: AsyncSession, now: datetime, limit: int) -> list[RowMapping]:
+    return list((await session.execute(due_query(now, limit))).mappings())
+
+
+def stale_sending_query(before: datetime) -> Select[Any]:
+    """Notifications handed to a channel before `before` whose outcome was never recorded."""
+    return select(notifications).where(SENDING_NOTIFICATION, notifications.c.sending_since < before)
 
 
 async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapping]:
-    result = await session.execute(
-        select(notifications).where(
-            notifications.c.status == Status.sending.value,
-            notifications.c.sending_since < before,
-        )
-    )
-    return list(result.mappings())
+    return list((await session.execute(stale_sending_query(before))).mappings())
 
 
 async def change_notification(
