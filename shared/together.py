@@ -43,11 +43,21 @@ class Call(Generic[T, R]):
         if not self.answer.done():
             self.answer.set_exception(error)
 
+    def put_back(self) -> None:
+        """Back in the queue: the caller waiting for the old answer is told (and waits on)."""
+        told, self.answer = self.answer, asyncio.get_running_loop().create_future()
+        told.set_exception(_PutBack())
+        told.exception()  # retrieved: a caller that is gone does not leave a warning behind
+
     @contextlib.contextmanager
     def in_its_correlation(self) -> Iterator[None]:
         """Logs and events of this call's part of a go carry the caller's correlation id."""
         with correlation(self.correlation_id):
             yield
+
+
+class _PutBack(Exception):
+    """The go that had this call was interrupted; it waits for the next one."""
 
 
 class Unsettled(Exception):
@@ -60,14 +70,17 @@ class Together(Generic[T, R]):
         handle: Callable[[list[Call[T, R]]], Awaitable[None]],
         *,
         most: int = 32,
+        goes_at_once: int = 1,
         on_go: Callable[[int], None] | None = None,
     ):
-        """`most` calls at a time; `on_go(n)` is told the size of each go (a metric)."""
+        """`most` calls in one go, `goes_at_once` goes under way at a time; `on_go(n)` is told
+        the size of each go (a metric). With more than one go at once, a go that stalls (a
+        slow commit) does not hold up every call behind it; the goes are smaller for it."""
         self._handle = handle
         self._most = most
         self._on_go = on_go
         self._waiting: list[Call[T, R]] = []
-        self._one_go_at_a_time = asyncio.Lock()
+        self._slots = asyncio.Semaphore(goes_at_once)
 
     async def __call__(self, item: T) -> R:
         call: Call[T, R] = Call(
@@ -75,16 +88,20 @@ class Together(Generic[T, R]):
         )
         self._waiting.append(call)
         try:
-            # The lock is fair (first come, first served): by the time a caller holds it, an
-            # earlier holder has often answered it already.
-            async with self._one_go_at_a_time:
-                while not call.settled:
-                    await self._go(self._waiting[: self._most])
+            # Slots are handed out first come, first served: by the time a caller has one, a
+            # go under way has often taken its call already.
+            while True:
+                async with self._slots:
+                    while call in self._waiting:
+                        await self._go(self._waiting[: self._most])
+                try:
+                    return await call.answer  # settled, or still in another caller's go
+                except _PutBack:
+                    continue  # that go was interrupted: this call waits again
         except asyncio.CancelledError:
             if call in self._waiting:
                 self._waiting.remove(call)
             raise
-        return call.answer.result()
 
     async def _go(self, calls: list[Call[T, R]]) -> None:
         del self._waiting[: len(calls)]
@@ -94,8 +111,11 @@ class Together(Generic[T, R]):
             await self._handle(calls)
         except asyncio.CancelledError:
             # The caller running this go was cancelled: the others go back to the front of
-            # the queue, for the next holder of the lock.
-            self._waiting[:0] = [c for c in calls if not c.settled]
+            # the queue, for the next caller with a slot, and their callers are told.
+            unsettled = [c for c in calls if not c.settled]
+            self._waiting[:0] = unsettled
+            for c in unsettled:
+                c.put_back()
             raise
         except Exception as exc:
             for call in calls:

@@ -120,3 +120,50 @@ async def test_a_cancelled_caller_running_a_go_leaves_the_others_to_the_next() -
     assert await tasks[2] == 4  # handled in a go of its own
     assert await tasks[0] == 0
     assert goes == [[0], [1, 2], [2]]
+
+
+async def test_with_two_goes_at_once_a_stalled_go_does_not_hold_up_the_next_call() -> None:
+    stalled = asyncio.Event()
+
+    async def handle(calls: list[Call[int, int]]) -> None:
+        if calls[0].item == 0:
+            await stalled.wait()  # a commit that hangs
+        for call in calls:
+            call.succeed(call.item * 2)
+
+    together: Together[int, int] = Together(handle, goes_at_once=2)
+    first = asyncio.create_task(together(0))
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(together(1), timeout=1) == 2
+    assert not first.done()
+    stalled.set()
+    assert await first == 0
+
+
+async def test_with_two_goes_at_once_the_calls_of_an_interrupted_go_are_handled_again() -> None:
+    goes: list[list[int]] = []
+    may_end = asyncio.Event()
+
+    async def handle(calls: list[Call[int, int]]) -> None:
+        goes.append([c.item for c in calls])
+        await asyncio.sleep(0)
+        if len(goes) <= 3:
+            await may_end.wait()
+        for call in calls:
+            call.succeed(call.item * 2)
+
+    together: Together[int, int] = Together(handle, goes_at_once=2)
+    tasks = [asyncio.create_task(together(n)) for n in range(4)]
+    await asyncio.sleep(0.01)  # 0 and 1 go alone, both held; then 2 and 3 wait for a slot
+    tasks[1].cancel()  # its slot passes to 2, whose go takes 2 and 3
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[1]
+    await asyncio.sleep(0.01)
+    assert goes == [[0], [1], [2, 3]]
+    tasks[2].cancel()  # interrupts the go of 2 and 3: 3 is put back and handled again
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[2]
+    assert await asyncio.wait_for(tasks[3], timeout=1) == 6
+    may_end.set()
+    assert await tasks[0] == 0
+    assert goes == [[0], [1], [2, 3], [3]]

@@ -13,6 +13,7 @@ from shared.service import ServiceRuntime
 from shared.together import Together
 
 T = TypeVar("T")
+CREATE_GOES_AT_ONCE = 4
 
 
 def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx: Context) -> None:
@@ -20,8 +21,10 @@ def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx
         return retrying(uow, use_case)
 
     # Requests asked for while others are being created wait for them and go in together.
+    # A few goes at once: one slow commit (a disk's hiccup) must not hold up every resident.
     create_together: Together[c.RequestCreate, c.RequestView] = Together(
         partial(usecases.create_requests_together, make_uow=uow, ctx=ctx),
+        goes_at_once=CREATE_GOES_AT_ONCE,
         on_go=metrics.calls_together.labels(runtime.name, c.REQUEST_CREATE).observe,
     )
 
