@@ -13,7 +13,7 @@ from shared.service import ServiceRuntime
 from shared.together import Together
 
 T = TypeVar("T")
-CREATE_GOES_AT_ONCE = 4
+CREATE_GOES_AT_ONCE = 2
 
 
 def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx: Context) -> None:
