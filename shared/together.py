@@ -23,7 +23,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass
+@dataclass(eq=False)  # a call is itself: found in the queue by identity, not by its item
 class Call(Generic[T, R]):
     """One caller's item, the correlation it came with, and the answer it waits for."""
 
