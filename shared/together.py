@@ -71,16 +71,27 @@ class Together(Generic[T, R]):
         *,
         most: int = 32,
         goes_at_once: int = 1,
+        stalled_after: float | None = None,
         on_go: Callable[[int], None] | None = None,
     ):
-        """`most` calls in one go, `goes_at_once` goes under way at a time; `on_go(n)` is told
-        the size of each go (a metric). With more than one go at once, a go that stalls (a
-        slow commit) does not hold up every call behind it; the goes are smaller for it."""
+        """`most` calls in one go; `on_go(n)` is told the size of each go (a metric).
+
+        One go runs at a time. With `goes_at_once` > 1 and `stalled_after` (seconds), a caller
+        that has waited that long for the go under way starts one beside it (up to
+        `goes_at_once` in all): a go that stalls (a slow commit) then does not hold up every
+        call behind it, while in the ordinary case the goes stay as large as the load makes
+        them. Without `stalled_after`, up to `goes_at_once` goes simply run at once."""
         self._handle = handle
         self._most = most
         self._on_go = on_go
         self._waiting: list[Call[T, R]] = []
-        self._slots = asyncio.Semaphore(goes_at_once)
+        if stalled_after is None:
+            self._turn = asyncio.Semaphore(goes_at_once)
+            self._beside = None
+        else:
+            self._turn = asyncio.Semaphore(1)
+            self._beside = asyncio.Semaphore(max(0, goes_at_once - 1))
+        self._stalled_after = stalled_after
 
     async def __call__(self, item: T) -> R:
         call: Call[T, R] = Call(
@@ -88,12 +99,8 @@ class Together(Generic[T, R]):
         )
         self._waiting.append(call)
         try:
-            # Slots are handed out first come, first served: by the time a caller has one, a
-            # go under way has often taken its call already.
             while True:
-                async with self._slots:
-                    while call in self._waiting:
-                        await self._go(self._waiting[: self._most])
+                await self._run_goes_until_taken(call)
                 try:
                     return await call.answer  # settled, or still in another caller's go
                 except _PutBack:
@@ -102,6 +109,25 @@ class Together(Generic[T, R]):
             if call in self._waiting:
                 self._waiting.remove(call)
             raise
+
+    async def _run_goes_until_taken(self, call: Call[T, R]) -> None:
+        # Turns are handed out first come, first served: by the time a caller has one, a go
+        # under way has often taken its call already.
+        slot = self._turn
+        if self._beside is not None:
+            try:
+                async with asyncio.timeout(self._stalled_after):
+                    await self._turn.acquire()
+            except TimeoutError:
+                slot = self._beside  # the go under way is slow: one beside it
+                await slot.acquire()
+        else:
+            await slot.acquire()
+        try:
+            while call in self._waiting:
+                await self._go(self._waiting[: self._most])
+        finally:
+            slot.release()
 
     async def _go(self, calls: list[Call[T, R]]) -> None:
         del self._waiting[: len(calls)]

@@ -167,3 +167,30 @@ async def test_with_two_goes_at_once_the_calls_of_an_interrupted_go_are_handled_
     may_end.set()
     assert await tasks[0] == 0
     assert goes == [[0], [1], [2, 3], [3]]
+
+
+async def test_a_go_beside_the_one_under_way_starts_only_once_that_one_stalls() -> None:
+    goes: list[list[int]] = []
+    stalled = asyncio.Event()
+
+    async def handle(calls: list[Call[int, int]]) -> None:
+        goes.append([c.item for c in calls])
+        if calls[0].item == 0:
+            await asyncio.sleep(0.01)  # an ordinary go: the next calls gather meanwhile
+        if calls[0].item == 10:
+            await stalled.wait()  # a commit that hangs
+        for call in calls:
+            call.succeed(call.item * 2)
+
+    together: Together[int, int] = Together(handle, goes_at_once=2, stalled_after=0.05)
+    tasks = [asyncio.create_task(together(n)) for n in range(4)]
+    assert await asyncio.gather(*tasks) == [0, 2, 4, 6]
+    assert goes == [[0], [1, 2, 3]]  # no go beside a go that was not slow
+
+    hanging = asyncio.create_task(together(10))
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(together(11), timeout=1) == 22  # went beside it
+    assert goes[-2:] == [[10], [11]]
+    assert not hanging.done()
+    stalled.set()
+    assert await hanging == 20

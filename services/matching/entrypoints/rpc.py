@@ -14,17 +14,20 @@ from shared.together import Together
 
 T = TypeVar("T")
 CREATE_GOES_AT_ONCE = 2
+# A go that has not ended after this long (a slow commit) gets one beside it.
+CREATE_STALLED_AFTER_SECONDS = 0.1
 
 
 def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx: Context) -> None:
     def run(use_case: Callable[[MatchingUnitOfWork], Awaitable[T]]) -> Awaitable[T]:
         return retrying(uow, use_case)
 
-    # Requests asked for while others are being created wait for them and go in together.
-    # A few goes at once: one slow commit (a disk's hiccup) must not hold up every resident.
+    # Requests asked for while others are being created wait for them and go in together;
+    # one slow commit (a disk's hiccup) must not hold up every resident, though.
     create_together: Together[c.RequestCreate, c.RequestView] = Together(
         partial(usecases.create_requests_together, make_uow=uow, ctx=ctx),
         goes_at_once=CREATE_GOES_AT_ONCE,
+        stalled_after=CREATE_STALLED_AFTER_SECONDS,
         on_go=metrics.calls_together.labels(runtime.name, c.REQUEST_CREATE).observe,
     )
 
