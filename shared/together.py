@@ -76,22 +76,22 @@ class Together(Generic[T, R]):
     ):
         """`most` calls in one go; `on_go(n)` is told the size of each go (a metric).
 
-        One go runs at a time. With `goes_at_once` > 1 and `stalled_after` (seconds), a caller
-        that has waited that long for the go under way starts one beside it (up to
-        `goes_at_once` in all): a go that stalls (a slow commit) then does not hold up every
-        call behind it, while in the ordinary case the goes stay as large as the load makes
-        them. Without `stalled_after`, up to `goes_at_once` goes simply run at once."""
+        Up to `goes_at_once` goes run at once. With `stalled_after` (seconds), only one does
+        as a rule, and a caller that has waited that long for the go under way starts one
+        beside it (up to `goes_at_once` in all): a go that stalls (a slow commit) does not hold
+        up every call behind it, while in the ordinary case the goes stay as large as the load
+        makes them."""
         self._handle = handle
         self._most = most
         self._on_go = on_go
         self._waiting: list[Call[T, R]] = []
-        if stalled_after is None:
-            self._turn = asyncio.Semaphore(goes_at_once)
-            self._beside = None
-        else:
-            self._turn = asyncio.Semaphore(1)
-            self._beside = asyncio.Semaphore(max(0, goes_at_once - 1))
         self._stalled_after = stalled_after
+        self._beside: asyncio.Semaphore | None = None
+        if stalled_after is not None and goes_at_once > 1:
+            self._turn = asyncio.Semaphore(1)
+            self._beside = asyncio.Semaphore(goes_at_once - 1)
+        else:
+            self._turn = asyncio.Semaphore(goes_at_once)
 
     async def __call__(self, item: T) -> R:
         call: Call[T, R] = Call(
@@ -114,7 +114,7 @@ class Together(Generic[T, R]):
         # Turns are handed out first come, first served: by the time a caller has one, a go
         # under way has often taken its call already.
         slot = self._turn
-        if self._beside is not None:
+        if self._beside is not None and self._stalled_after is not None:
             try:
                 async with asyncio.timeout(self._stalled_after):
                     await self._turn.acquire()

@@ -194,3 +194,22 @@ async def test_a_go_beside_the_one_under_way_starts_only_once_that_one_stalls() 
     assert not hanging.done()
     stalled.set()
     assert await hanging == 20
+
+
+async def test_with_one_go_at_once_a_stall_is_waited_out() -> None:
+    stalled = asyncio.Event()
+
+    async def handle(calls: list[Call[int, int]]) -> None:
+        if calls[0].item == 0:
+            await stalled.wait()
+        for call in calls:
+            call.succeed(call.item * 2)
+
+    together: Together[int, int] = Together(handle, goes_at_once=1, stalled_after=0.01)
+    first = asyncio.create_task(together(0))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(together(1))
+    await asyncio.sleep(0.05)
+    assert not second.done()  # no go beside: there is no room for one
+    stalled.set()
+    assert await asyncio.wait_for(asyncio.gather(first, second), timeout=1) == [0, 2]
