@@ -1,0 +1,160 @@
+"""What PostgreSQL does for one request, per service database: the pipeline's stack under a
+constant load, with PostgreSQL's own counters read before and after (`pg_stat_database`), the
+CPU of the backends serving each database, and the tables and indexes read the most
+(`pg_stat_user_tables`, `pg_stat_user_indexes`; index entries read per scan is the figure that
+shows an index walking over rows it does not need).
+
+PostgreSQL only (the stack's databases on the server `bench.stack` finds).
+
+Run: `.venv/bin/python -m bench.postgres_work [--rate 60] [--seconds 20] [--volunteers 3000]`
+"""
+
+import argparse
+import asyncio
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from bench.common import save, show
+from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_for_read_model
+from bench.stack import bench_stack, cpu_seconds, cpu_used_between
+
+COUNTERS = (
+    "xact_commit",
+    "xact_rollback",
+    "tup_returned",
+    "tup_fetched",
+    "tup_inserted",
+    "tup_updated",
+    "blks_hit",
+)
+# A backend that goes idle hands its statistics over within ten seconds (PostgreSQL 15).
+STATS_SETTLE_SECONDS = 11.0
+
+
+def plain_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def database_counters(urls: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Each service database's counters, by service."""
+    counters: dict[str, dict[str, int]] = {}
+    for service, url in urls.items():
+        connection = await asyncpg.connect(plain_url(url))
+        try:
+            row = await connection.fetchrow(
+                f"SELECT {', '.join(COUNTERS)} FROM pg_stat_database"
+                " WHERE datname = current_database()"
+            )
+            counters[service] = {name: int(row[name]) for name in COUNTERS}
+        finally:
+            await connection.close()
+    return counters
+
+
+async def busiest_reads(url: str, top: int = 4) -> list[dict[str, Any]]:
+    """The indexes and sequential scans of one database that read the most rows."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        indexes = await connection.fetch(
+            "SELECT relname, indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes"
+            " WHERE idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT $1",
+            top,
+        )
+        scans = await connection.fetch(
+            "SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables"
+            " WHERE seq_scan > 0 ORDER BY seq_tup_read DESC LIMIT $1",
+            top,
+        )
+    finally:
+        await connection.close()
+    return [
+        {
+            "read": f"index {r['indexrelname']} on {r['relname']}",
+            "scans": r["idx_scan"],
+            "rows_per_scan": round(r["idx_tup_read"] / r["idx_scan"], 1),
+        }
+        for r in indexes
+    ] + [
+        {
+            "read": f"sequential scan of {r['relname']}",
+            "scans": r["seq_scan"],
+            "rows_per_scan": round(r["seq_tup_read"] / r["seq_scan"], 1),
+        }
+        for r in scans
+    ]
+
+
+async def measure(rate: float, seconds: float, volunteers: int) -> dict[str, Any]:
+    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
+    with bench_stack(env) as bench:
+        if bench.database != "postgresql":
+            raise SystemExit("bench.postgres_work needs PostgreSQL (none answered)")
+        urls = bench.database_urls
+        print(f"seeding {volunteers} volunteers", flush=True)
+        seed_volunteers(bench, volunteers)
+        await wait_for_read_model(bench.nats.url)
+        watcher = Watcher()
+        await watcher.start(bench.nats.url)
+        try:
+            auth = await residents(bench.stack.url, 20)
+            await run_phase(bench.stack.url, watcher, auth, rate, 4)  # warm up
+            await asyncio.sleep(STATS_SETTLE_SECONDS)
+            before, cpu_before = await database_counters(urls), cpu_seconds(bench.stack, urls)
+            print(f"{rate:g}/s for {seconds:g} s", flush=True)
+            result = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
+            cpu = cpu_used_between(cpu_before, cpu_seconds(bench.stack, urls))
+            await asyncio.sleep(STATS_SETTLE_SECONDS)
+            after = await database_counters(urls)
+            reads = {service: await busiest_reads(url) for service, url in urls.items()}
+        finally:
+            await watcher.stop()
+    delivered = max(result["delivered"], 1)
+    per_request = {
+        service: {
+            "cpu_ms": round(1000 * cpu.get(f"postgres: {service}", 0.0) / delivered, 2),
+            **{
+                name: round((after[service][name] - before[service][name]) / delivered, 2)
+                for name in COUNTERS
+            },
+        }
+        for service in urls
+    }
+    return {
+        "rate_per_s": rate,
+        "seconds": seconds,
+        "volunteers": volunteers,
+        "delivered": result["delivered"],
+        "per_request": per_request,
+        "busiest_reads": reads,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--volunteers", type=int, default=3000)
+    args = parser.parse_args()
+    figures = asyncio.run(measure(args.rate, args.seconds, args.volunteers))
+    rows: list[tuple[str, Any]] = []
+    for service, work in figures["per_request"].items():
+        rows.append(
+            (
+                service,
+                f"CPU {work['cpu_ms']} ms, {work['xact_commit']} commits, "
+                f"{work['tup_returned']} rows returned, {work['blks_hit']} blocks read",
+            )
+        )
+    show(f"PostgreSQL per request at {args.rate:g}/s, by service database", rows)
+    for service, reads in figures["busiest_reads"].items():
+        show(
+            f"{service}: the reads that read the most (whole run, seeding included)",
+            [(r["read"], f"{r['scans']} scans, {r['rows_per_scan']} rows each") for r in reads],
+        )
+    print(f"\nsaved to {save('postgres_work', figures)}")
+
+
+if __name__ == "__main__":
+    main()
