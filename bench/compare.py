@@ -20,17 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import save, show
-from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_for_read_model
-from bench.stack import BenchStack, bench_stack, cpu_seconds, cpu_used_between
+from bench.pipeline import Loaded, seeded
+from bench.stack import LOAD_ENV, bench_stack, cpu_seconds, cpu_used_between
 from samen.stack import REPO
 
 
 @dataclass
 class Side:
     label: str
-    bench: BenchStack
-    watcher: Watcher
-    auth: list[dict[str, str]]
+    loaded: Loaded
     figures: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, name: str, value: float) -> None:
@@ -55,10 +53,10 @@ def worktree(revision: str) -> Iterator[Path]:
 
 
 async def phase(side: Side, rate: float, seconds: float) -> str:
-    databases = side.bench.database_urls
-    before = cpu_seconds(side.bench.stack, databases)
-    result = await run_phase(side.bench.stack.url, side.watcher, side.auth, rate, seconds)
-    used = cpu_used_between(before, cpu_seconds(side.bench.stack, databases))
+    bench = side.loaded.bench
+    before = cpu_seconds(bench.stack, bench.database_urls)
+    result = await side.loaded.phase(rate, seconds)
+    used = cpu_used_between(before, cpu_seconds(bench.stack, bench.database_urls))
     delivered = max(result["delivered"], 1)
     per_request = {name: 1000 * cpu / delivered for name, cpu in used.items()}
     for name, ms in per_request.items():
@@ -76,28 +74,19 @@ async def phase(side: Side, rate: float, seconds: float) -> str:
 
 
 async def compare(base: str, rate: float, seconds: float, rounds: int, volunteers: int) -> None:
-    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
-    with contextlib.ExitStack() as stacks:
+    async with contextlib.AsyncExitStack() as stacks:
         base_tree = stacks.enter_context(worktree(base))
         sides: list[Side] = []
         for label, repo in ((f"base ({base})", base_tree), ("working tree", REPO)):
             print(f"starting {label}, seeding {volunteers} volunteers", flush=True)
-            bench = stacks.enter_context(bench_stack(env, repo=repo))
-            seed_volunteers(bench, volunteers)
-            await wait_for_read_model(bench.nats.url)
-            watcher = Watcher()
-            await watcher.start(bench.nats.url)
-            side = Side(label, bench, watcher, await residents(bench.stack.url, 20))
-            await run_phase(bench.stack.url, watcher, side.auth, rate, 4)  # warm up
-            sides.append(side)
-        try:
-            for number in range(rounds):
-                order = sides if number % 2 == 0 else sides[::-1]
-                for side in order:
-                    print(f"round {number + 1}/{rounds}, {await phase(side, rate, seconds)}")
-        finally:
-            for side in sides:
-                await side.watcher.stop()
+            bench = stacks.enter_context(bench_stack(LOAD_ENV, repo=repo))
+            loaded = await stacks.enter_async_context(seeded(bench, volunteers))
+            await loaded.phase(rate, 4)  # warm up
+            sides.append(Side(label, loaded))
+        for number in range(rounds):
+            order = sides if number % 2 == 0 else sides[::-1]
+            for side in order:
+                print(f"round {number + 1}/{rounds}, {await phase(side, rate, seconds)}")
         base_side, work_side = sides
         figures: dict[str, dict[str, float]] = {}
         rows: list[tuple[str, str]] = []

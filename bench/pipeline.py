@@ -15,6 +15,7 @@ Run: `.venv/bin/python -m bench.pipeline [--volunteers 5000] [--rate 50] [--high
 import argparse
 import asyncio
 import collections
+import contextlib
 import csv
 import json
 import subprocess
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ import nats
 from bench.baseline import jetstream_ceilings
 from bench.common import constant_rate, load_client, save, show, summary_ms
 from bench.stack import (
+    LOAD_ENV,
     BenchStack,
     bench_stack,
     cpu_seconds,
@@ -215,6 +219,32 @@ async def residents(base: str, count: int) -> list[dict[str, str]]:
     return headers
 
 
+@dataclass
+class Loaded:
+    """A seeded stack, ready for load: the watcher of its deliveries and residents to post as."""
+
+    bench: BenchStack
+    watcher: Watcher
+    auth: list[dict[str, str]]
+
+    async def phase(self, rate: float, seconds: float) -> dict[str, Any]:
+        return await run_phase(self.bench.stack.url, self.watcher, self.auth, rate, seconds)
+
+
+@contextlib.asynccontextmanager
+async def seeded(bench: BenchStack, volunteers: int) -> AsyncIterator[Loaded]:
+    """Seed `volunteers`, wait for the read models, sign in 20 residents and watch."""
+    seed_volunteers(bench, volunteers)
+    await wait_for_read_model(bench.nats.url)
+    auth = await residents(bench.stack.url, 20)
+    watcher = Watcher()
+    await watcher.start(bench.nats.url)
+    try:
+        yield Loaded(bench, watcher, auth)
+    finally:
+        await watcher.stop()
+
+
 async def run_phase(
     base: str, watcher: Watcher, auth: list[dict[str, str]], rate: float, seconds: float
 ) -> dict[str, Any]:
@@ -268,8 +298,7 @@ async def run_phase(
 
 async def measure(volunteers: int, rate: float, high_rate: float, seconds: float) -> dict[str, Any]:
     figures: dict[str, Any] = {"volunteers": volunteers}
-    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
-    with bench_stack(env) as bench:
+    with bench_stack(LOAD_ENV) as bench:
         figures["database"] = bench.database
         figures["ready_after_s"] = round(bench.stack.ready_after, 2)
         print(f"samen up ready in {figures['ready_after_s']} s; seeding {volunteers} volunteers")

@@ -14,11 +14,11 @@ import asyncio
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from bench.common import save, show
-from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_for_read_model
-from bench.stack import bench_stack, cpu_seconds, cpu_used_between
+from bench.pipeline import seeded
+from bench.stack import LOAD_ENV, bench_stack, cpu_seconds, cpu_used_between
+from shared.db import libpq_url
 
 COUNTERS = (
     "xact_commit",
@@ -33,15 +33,11 @@ COUNTERS = (
 STATS_SETTLE_SECONDS = 11.0
 
 
-def plain_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def database_counters(urls: dict[str, str]) -> dict[str, dict[str, int]]:
     """Each service database's counters, by service."""
     counters: dict[str, dict[str, int]] = {}
     for service, url in urls.items():
-        connection = await asyncpg.connect(plain_url(url))
+        connection = await asyncpg.connect(libpq_url(url))
         try:
             row = await connection.fetchrow(
                 f"SELECT {', '.join(COUNTERS)} FROM pg_stat_database"
@@ -55,7 +51,7 @@ async def database_counters(urls: dict[str, str]) -> dict[str, dict[str, int]]:
 
 async def busiest_reads(url: str, top: int = 4) -> list[dict[str, Any]]:
     """The indexes and sequential scans of one database that read the most rows."""
-    connection = await asyncpg.connect(plain_url(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         indexes = await connection.fetch(
             "SELECT relname, indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes"
@@ -87,29 +83,21 @@ async def busiest_reads(url: str, top: int = 4) -> list[dict[str, Any]]:
 
 
 async def measure(rate: float, seconds: float, volunteers: int) -> dict[str, Any]:
-    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
-    with bench_stack(env) as bench:
+    with bench_stack(LOAD_ENV) as bench:
         if bench.database != "postgresql":
             raise SystemExit("bench.postgres_work needs PostgreSQL (none answered)")
         urls = bench.database_urls
         print(f"seeding {volunteers} volunteers", flush=True)
-        seed_volunteers(bench, volunteers)
-        await wait_for_read_model(bench.nats.url)
-        watcher = Watcher()
-        await watcher.start(bench.nats.url)
-        try:
-            auth = await residents(bench.stack.url, 20)
-            await run_phase(bench.stack.url, watcher, auth, rate, 4)  # warm up
+        async with seeded(bench, volunteers) as loaded:
+            await loaded.phase(rate, 4)  # warm up
             await asyncio.sleep(STATS_SETTLE_SECONDS)
             before, cpu_before = await database_counters(urls), cpu_seconds(bench.stack, urls)
             print(f"{rate:g}/s for {seconds:g} s", flush=True)
-            result = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
+            result = await loaded.phase(rate, seconds)
             cpu = cpu_used_between(cpu_before, cpu_seconds(bench.stack, urls))
             await asyncio.sleep(STATS_SETTLE_SECONDS)
             after = await database_counters(urls)
             reads = {service: await busiest_reads(url) for service, url in urls.items()}
-        finally:
-            await watcher.stop()
     delivered = max(result["delivered"], 1)
     per_request = {
         service: {

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 from bench.common import RESULTS
-from bench.pipeline import Watcher, residents, run_phase, seed_volunteers, wait_for_read_model
-from bench.stack import SERVICES, bench_stack, service_pids
+from bench.pipeline import seeded
+from bench.stack import LOAD_ENV, SERVICES, bench_stack, service_pids
 
 PROFILES = RESULTS / "profiles"
 
@@ -73,17 +73,11 @@ def summarise(folded: Path, top: int) -> tuple[int, list[tuple[str, int, int]]]:
 
 
 async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) -> None:
-    env = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
-    with bench_stack(env) as bench:
+    with bench_stack(LOAD_ENV) as bench:
         print(f"seeding {volunteers} volunteers")
-        seed_volunteers(bench, volunteers)
-        await wait_for_read_model(bench.nats.url)
-        auth = await residents(bench.stack.url, 20)
-        watcher = Watcher()
-        await watcher.start(bench.nats.url)
-        try:
+        async with seeded(bench, volunteers) as loaded:
             # Warm up first so that the profile shows the steady state, not first-use costs.
-            await run_phase(bench.stack.url, watcher, auth, rate, 5)
+            await loaded.phase(rate, 5)
             PROFILES.mkdir(parents=True, exist_ok=True)
             pids = service_pids(bench.stack)
             recorders = [
@@ -91,15 +85,13 @@ async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) ->
                 for name in SERVICES
             ]
             await asyncio.sleep(0.5)  # py-spy attaches
-            phase = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
+            phase = await loaded.phase(rate, seconds)
             for recorder in recorders:
                 await asyncio.to_thread(recorder.wait)
             print(
                 f"{phase['delivered']} of {phase['posted']} requests delivered at "
                 f"{rate}/s; p50 {phase['p50_ms']} ms, p99 {phase['p99_ms']} ms"
             )
-        finally:
-            await watcher.stop()
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from samen.nats_server import NatsServer
 from samen.stack import REPO, PostgresDatabases, RunningStack, start_stack
 
 SERVICES = ("registry", "matching", "notify", "gateway")
+# The load generators register and log in many residents from one address: lift those limits.
+LOAD_ENV = {"SAMEN_REGISTER_ATTEMPTS": "100000", "SAMEN_LOGIN_ATTEMPTS": "100000"}
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

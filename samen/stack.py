@@ -14,6 +14,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from samen.nats_server import free_port
+from shared.db import libpq_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,8 +52,7 @@ class PostgresDatabases:
         self.created: list[str] = []
 
     def _admin_dsn(self) -> str:
-        url = make_url(self.admin_url)
-        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return libpq_url(self.admin_url)
 
     def create(self, label: str) -> str:
         name = f"{self.prefix}_{label}_{len(self.created)}".lower().replace("-", "_")

@@ -51,6 +51,11 @@ def is_postgres(bind: AsyncEngine | Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def libpq_url(url: str) -> str:
+    """A PostgreSQL URL as libpq, psycopg and asyncpg take it (`postgresql://...`)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def sync_url(url: str) -> str:
     """The same database with a synchronous driver (for Alembic)."""
     parsed = make_url(url)

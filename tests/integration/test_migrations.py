@@ -1,6 +1,7 @@
 """Each service's migrations build exactly the tables its code describes, on SQLite and
 PostgreSQL; and the queue-like reads (the outbox relay, notify's delivery rounds) use the
-partial indexes meant for them, also in a prepared statement's generic plan."""
+partial indexes meant for them. Their conditions are literal text in the queries, so what holds
+for these plans holds for a prepared statement's generic plan too."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
