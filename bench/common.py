@@ -1,6 +1,8 @@
 """What the benchmarks share: a nats-server of their own, load generation, figures."""
 
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import platform
@@ -9,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import aiohttp
 import httpx
 
 from samen.nats_server import free_port, wait_for_port
+from shared import heap
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -124,19 +127,33 @@ async def constant_rate(
         else:
             errors += 1
 
-    start = time.perf_counter()
-    n = 0
-    while (due := start + n * interval) < start + seconds:
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(one(due))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-        n += 1
-    if tasks:
-        await asyncio.wait(tasks, timeout=30)
+    with collector_settled():
+        start = time.perf_counter()
+        n = 0
+        while (due := start + n * interval) < start + seconds:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(one(due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            n += 1
+        if tasks:
+            await asyncio.wait(tasks, timeout=30)
     return LoadResult(n, ok, errors, time.perf_counter() - start, latencies)
+
+
+@contextlib.contextmanager
+def collector_settled() -> Iterator[None]:
+    """The load generator settles its heap as the services do (shared.heap): its own full
+    collections, 200-300 ms each on a small machine, would otherwise count as the stack's
+    latency."""
+    heap.collect_less_often()
+    heap.settle()
+    try:
+        yield
+    finally:
+        gc.unfreeze()  # what a phase leaves behind stays collectable
 
 
 def wrk(

@@ -48,6 +48,16 @@ calls_together = Histogram(
     ["service", "call"],
     buckets=(1, 2, 4, 8, 16, 32),
 )
+collector_pause_seconds = Histogram(
+    "samen_collector_pause_seconds",
+    "Pauses of Python's cycle collector, by generation (2: a full collection)",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+)
+collector_frozen_objects = Gauge(
+    "samen_collector_frozen_objects",
+    "Objects alive at start-up, kept out of every later collection (shared.heap)",
+)
 requests_created = Counter("samen_requests_created", "Help requests created")
 requests_matched = Counter("samen_requests_matched", "Help requests matched")
 requests_escalated = Counter("samen_requests_escalated", "Help requests escalated to a person")

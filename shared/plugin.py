@@ -36,6 +36,7 @@ from faststream.nats.security import NatsUserPassword
 from nats.js import JetStreamContext
 from pydantic import BaseModel, Field, ValidationError
 
+from shared import heap
 from shared.areas import AreaRef
 from shared.events import Envelope, EventData
 from shared.handler_params import Message
@@ -228,6 +229,8 @@ class Plugin:
 
     def run(self) -> None:
         """Run until SIGINT/SIGTERM."""
+        heap.collect_less_often()
+        self.app.after_startup(heap.settle)
         asyncio.run(self.app.run())
 
     async def start(self) -> None:

@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
-from shared import metrics
+from shared import heap, metrics
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.consumer import EventConsumer, EventHandler
@@ -247,6 +247,8 @@ class ServiceRuntime:
         await self.broker.stop()
 
     def run(self) -> None:
+        heap.collect_less_often()
+        self.app.after_startup(heap.settle)
         # uvloop (there wherever uvicorn[standard] is) spends a good deal less CPU per message
         # than asyncio's own loop; without it, the standard loop does the same work.
         try:

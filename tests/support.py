@@ -113,3 +113,13 @@ async def engine_with_tables(url: str, metadata: "MetaData") -> "AsyncIterator[A
         yield engine
     finally:
         await engine.dispose()
+
+
+def metric_sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0

@@ -1,12 +1,26 @@
 """`python -m services.gateway` serves the gateway with uvicorn."""
 
+import socket
+
 import uvicorn
 
+from shared import heap
 from shared.settings import get_settings
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, settling the heap once the app has started (see shared.heap)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            heap.settle()
+
 
 if __name__ == "__main__":
     settings = get_settings()
-    uvicorn.run(
+    heap.collect_less_often()
+    config = uvicorn.Config(
         "services.gateway.main:app",
         host=settings.http_host,
         port=settings.http_port,
@@ -14,3 +28,4 @@ if __name__ == "__main__":
         access_log=False,
         proxy_headers=True,
     )
+    Server(config).run()

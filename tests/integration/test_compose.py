@@ -17,7 +17,7 @@ import yaml
 from samen.nats_server import NatsServer, free_port
 from samen.stack import PostgresDatabases
 from tests.conftest import REPO
-from tests.support import wait_until
+from tests.support import metric_sample, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -72,6 +72,8 @@ def local_compose(
         if "SAMEN_HTTP_PORT" in env:
             env["SAMEN_HTTP_HOST"] = "127.0.0.1"
             env["SAMEN_HTTP_PORT"] = str(port)
+        if "SAMEN_METRICS_PORT" in env:
+            env["SAMEN_METRICS_PORT"] = str(free_port())
         if "SAMEN_DATABASE_URL" in env:
             # postgres:5432/<service> -> a fresh database on this machine's server, or SQLite.
             env["SAMEN_DATABASE_URL"] = (
@@ -123,3 +125,12 @@ def test_the_compose_commands_start_a_ready_system(
         check = local_command(services[name]["healthcheck"]["test"][1:])
         result = subprocess.run(check, env=envs[name], cwd=REPO, capture_output=True, timeout=30)
         assert result.returncode == 0, (name, result.stdout.decode(), result.stderr.decode())
+    # Each process has settled its heap once started (shared.heap).
+    metrics = {
+        name: f"http://127.0.0.1:{envs[name]['SAMEN_METRICS_PORT']}/metrics"
+        for name in SERVICES[:3]
+    }
+    metrics["gateway"] = f"{url}/metrics/"
+    for name, address in metrics.items():
+        frozen = metric_sample(httpx.get(address, timeout=3).text, "samen_collector_frozen_objects")
+        assert frozen > 50_000, name

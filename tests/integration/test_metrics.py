@@ -11,7 +11,7 @@ from shared.settings import Settings
 from shared.streams import ConsumerSpec
 from shared.uow import UnitOfWork
 from tests.conftest import RunningSystem
-from tests.support import eventually, plumbing_runtime
+from tests.support import eventually, metric_sample, plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -19,16 +19,6 @@ pytestmark = pytest.mark.integration
 class Counted(EventData):
     TYPE = "test.counted"
     n: int
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample in Prometheus text format (0 when absent)."""
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 async def test_a_service_counts_what_it_handles_and_publishes(
@@ -53,22 +43,22 @@ async def test_a_service_counts_what_it_handles_and_publishes(
         async def scraped() -> str | None:
             async with httpx.AsyncClient() as client:
                 text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-            done = sample(text, "samen_dlq_messages_total", consumer="test-metrics")
+            done = metric_sample(text, "samen_dlq_messages_total", consumer="test-metrics")
             return text if done >= 1 else None
 
         text = await eventually(scraped, message="the metrics never showed the dead letter")
     finally:
         await runtime.stop()
     labels = {"consumer": "test-metrics", "type": "test.counted"}
-    assert sample(text, "samen_messages_handled_total", **labels) >= 2
-    assert sample(text, "samen_messages_failed_total", **labels) >= 1
-    assert sample(text, "samen_events_published_total", type="test.counted") >= 3
-    assert sample(text, "samen_handler_seconds_count", consumer="test-metrics") >= 2
+    assert metric_sample(text, "samen_messages_handled_total", **labels) >= 2
+    assert metric_sample(text, "samen_messages_failed_total", **labels) >= 1
+    assert metric_sample(text, "samen_events_published_total", type="test.counted") >= 3
+    assert metric_sample(text, "samen_handler_seconds_count", consumer="test-metrics") >= 2
     assert "samen_rpc_seconds_bucket{" in text or "samen_rpc_seconds" in text
 
 
 def test_the_gateway_serves_http_metrics(system: RunningSystem) -> None:
     httpx.get(f"{system.url}/readyz", timeout=10)
     text = httpx.get(f"{system.url}/metrics/", timeout=10).text
-    assert sample(text, "samen_http_requests_total", route="/readyz", status="200") >= 1
+    assert metric_sample(text, "samen_http_requests_total", route="/readyz", status="200") >= 1
     assert "samen_http_request_seconds_bucket" in text
