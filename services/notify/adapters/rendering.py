@@ -26,11 +26,13 @@ class Rendered:
 
 class Renderer:
     def __init__(self, directory: Path = TEMPLATES) -> None:
-        # Text keeps its line breaks as written (then tidied); HTML is escaped.
+        # Text keeps its line breaks as written (then tidied); HTML is escaped. The templates
+        # ship with the code: no look at each file's modification time on every message.
         self._env = Environment(
             loader=FileSystemLoader(directory),
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            auto_reload=False,
         )
 
     def render(self, template: str, lang: str, variables: dict[str, Any]) -> Rendered:
