@@ -48,7 +48,7 @@ _ANYTHING = TypeAdapter(Any)
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
-def adapter(result: Any) -> TypeAdapter[Any]:
+def _adapter(result: Any) -> TypeAdapter[Any]:
     """One TypeAdapter per result type, made once: making one costs 10-150 µs, more than
     validating a reply with it."""
     made = _ADAPTERS.get(result)
@@ -208,4 +208,4 @@ class RpcClient:
             )
         if result is None:
             return reply.get("result")
-        return adapter(result).validate_python(reply.get("result"))
+        return _adapter(result).validate_python(reply.get("result"))

@@ -1,0 +1,48 @@
+"""JSON as the services write it: JSON columns (shared.db) and request/reply bodies
+(shared.rpc), both with orjson."""
+
+import json
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from shared.db import json_text
+from shared.errors import Invalid
+from shared.rpc import error_reply, ok_reply
+
+
+class Answer(BaseModel):
+    at: datetime
+    names: list[str]
+
+
+def test_a_json_column_reads_back_what_was_written() -> None:
+    value = {"weekday": 1, "slots": [{"start": "09:00"}], "naïve": None, 3: True}
+
+    text = json_text(value)
+
+    assert json.loads(text) == {
+        "weekday": 1,
+        "slots": [{"start": "09:00"}],
+        "naïve": None,
+        "3": True,
+    }
+
+
+def test_replies_are_plain_json() -> None:
+    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+    assert json.loads(ok_reply(Answer(at=at, names=["Ans"]))) == {
+        "ok": True,
+        "result": {"at": "2026-11-27T12:00:00Z", "names": ["Ans"]},
+    }
+    assert json.loads(ok_reply([{"n": 1}, Answer(at=at, names=[])]))["result"][0] == {"n": 1}
+    error = json.loads(error_reply(Invalid("bad postcode", details={1: at})))
+    assert error == {
+        "ok": False,
+        "error": {
+            "code": "invalid",
+            "message": "bad postcode",
+            "details": {"1": "2026-11-27T12:00:00+00:00"},
+        },
+    }
