@@ -9,6 +9,7 @@
   not exposed to CSRF and need none.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,8 +20,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
-# A hash to verify against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the e-mail is unknown, so both cases take the same time.
+    Made on first use, in the worker thread: at import it cost every gateway start (and every
+    process importing this module) a quarter of a second of CPU on a small machine."""
+    return _hasher.hash("not a real password")
+
 
 SESSION_COOKIE = "samen_session"
 CSRF_COOKIE = "samen_csrf"
@@ -35,7 +42,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
