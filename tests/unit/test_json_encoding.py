@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from shared.db import json_text
 from shared.errors import Invalid
-from shared.rpc import error_reply, ok_reply
+from shared.rpc import _adapter, error_reply, ok_reply
 
 
 class Answer(BaseModel):
@@ -46,3 +46,8 @@ def test_replies_are_plain_json() -> None:
             "details": {"1": "2026-11-27T12:00:00+00:00"},
         },
     }
+
+
+def test_a_result_type_is_prepared_once() -> None:
+    assert _adapter(list[Answer]) is _adapter(list[Answer])
+    assert _adapter(list[Answer]).validate_python([{"at": "2026-11-27T12:00:00Z", "names": []}])
