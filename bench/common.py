@@ -148,8 +148,8 @@ def collector_settled() -> Iterator[None]:
     """The load generator settles its heap as the services do (shared.heap): its own full
     collections, 200-300 ms each on a small machine, would otherwise count as the stack's
     latency."""
-    heap.collect_less_often()
-    heap.settle()
+    heap.collect_less_often("load generator")
+    heap.settle("load generator")
     try:
         yield
     finally:

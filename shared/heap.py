@@ -23,23 +23,26 @@ from shared import metrics
 YOUNG_COLLECTION_EVERY = 20_000
 
 
-def collect_less_often() -> None:
+def collect_less_often(service: str) -> None:
     """Young collections every `YOUNG_COLLECTION_EVERY` net allocations from now on, and each
-    collection's pause in `samen_collector_pause_seconds`."""
+    collection's pause in `samen_collector_pause_seconds{service=...}`."""
+    global _service
+    _service = service
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, middle, old)
     if _time_pause not in gc.callbacks:
         gc.callbacks.append(_time_pause)
 
 
-def settle() -> None:
+def settle(service: str) -> None:
     """Collect once, then keep what is alive now (modules, models, compiled statements, pools)
     out of every later collection."""
     gc.collect()
     gc.freeze()
-    metrics.collector_frozen_objects.set(gc.get_freeze_count())
+    metrics.collector_frozen_objects.labels(service).set(gc.get_freeze_count())
 
 
+_service = ""  # one service per process
 _started = 0.0
 
 
@@ -48,6 +51,6 @@ def _time_pause(phase: str, info: dict[str, Any]) -> None:
     if phase == "start":
         _started = time.perf_counter()
     else:
-        metrics.collector_pause_seconds.labels(str(info["generation"])).observe(
+        metrics.collector_pause_seconds.labels(_service, str(info["generation"])).observe(
             time.perf_counter() - _started
         )

@@ -51,12 +51,13 @@ calls_together = Histogram(
 collector_pause_seconds = Histogram(
     "samen_collector_pause_seconds",
     "Pauses of Python's cycle collector, by generation (2: a full collection)",
-    ["generation"],
+    ["service", "generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
 )
 collector_frozen_objects = Gauge(
     "samen_collector_frozen_objects",
     "Objects alive at start-up, kept out of every later collection (shared.heap)",
+    ["service"],
 )
 requests_created = Counter("samen_requests_created", "Help requests created")
 requests_matched = Counter("samen_requests_matched", "Help requests matched")

@@ -229,8 +229,8 @@ class Plugin:
 
     def run(self) -> None:
         """Run until SIGINT/SIGTERM."""
-        heap.collect_less_often()
-        self.app.after_startup(heap.settle)
+        heap.collect_less_often(self.name)
+        self.app.after_startup(lambda: heap.settle(self.name))
         asyncio.run(self.app.run())
 
     async def start(self) -> None:

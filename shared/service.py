@@ -247,8 +247,8 @@ class ServiceRuntime:
         await self.broker.stop()
 
     def run(self) -> None:
-        heap.collect_less_often()
-        self.app.after_startup(heap.settle)
+        heap.collect_less_often(self.name)
+        self.app.after_startup(lambda: heap.settle(self.name))
         # uvloop (there wherever uvicorn[standard] is) spends a good deal less CPU per message
         # than asyncio's own loop; without it, the standard loop does the same work.
         try:

@@ -7,6 +7,8 @@ import uvicorn
 from shared import heap
 from shared.settings import get_settings
 
+SERVICE = "gateway"
+
 
 class Server(uvicorn.Server):
     """uvicorn's server, settling the heap once the app has started (see shared.heap)."""
@@ -14,12 +16,12 @@ class Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            heap.settle()
+            heap.settle(SERVICE)
 
 
 if __name__ == "__main__":
     settings = get_settings()
-    heap.collect_less_often()
+    heap.collect_less_often(SERVICE)
     config = uvicorn.Config(
         "services.gateway.main:app",
         host=settings.http_host,

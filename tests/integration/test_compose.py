@@ -132,5 +132,6 @@ def test_the_compose_commands_start_a_ready_system(
     }
     metrics["gateway"] = f"{url}/metrics/"
     for name, address in metrics.items():
-        frozen = metric_sample(httpx.get(address, timeout=3).text, "samen_collector_frozen_objects")
+        text = httpx.get(address, timeout=3).text
+        frozen = metric_sample(text, "samen_collector_frozen_objects", service=name)
         assert frozen > 50_000, name

@@ -156,13 +156,14 @@ def test_nats_server_accepts_the_cluster_configuration(tmp_path: Path) -> None:
 
 
 def exported_metric_names() -> set[str]:
-    """The series names shared/metrics.py exports (counters as _total, histograms as _bucket)."""
+    """The series names shared/metrics.py exports (counters as _total, histograms as _bucket,
+    _count and _sum)."""
+    series = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
     names = set()
     for value in vars(metrics).values():
         if isinstance(value, MetricWrapperBase):
             for family in value.describe():
-                suffix = {"counter": "_total", "histogram": "_bucket"}.get(family.type, "")
-                names.add(family.name + suffix)
+                names.update(family.name + suffix for suffix in series.get(family.type, ("",)))
     return names
 
 

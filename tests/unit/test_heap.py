@@ -26,16 +26,15 @@ class Cycle:
 
 
 def full_collections() -> float:
-    return (
-        REGISTRY.get_sample_value("samen_collector_pause_seconds_count", {"generation": "2"}) or 0
-    )
+    labels = {"service": "testing", "generation": "2"}
+    return REGISTRY.get_sample_value("samen_collector_pause_seconds_count", labels) or 0.0
 
 
 def test_young_collections_come_less_often_and_every_pause_is_timed(
     collector_restored: None,
 ) -> None:
-    heap.collect_less_often()
-    heap.collect_less_often()  # the pause is timed once all the same
+    heap.collect_less_often("testing")
+    heap.collect_less_often("testing")  # the pause is timed once all the same
 
     assert gc.get_threshold()[0] == heap.YOUNG_COLLECTION_EVERY
     assert gc.callbacks.count(heap._time_pause) == 1
@@ -51,9 +50,9 @@ def test_settling_freezes_what_lives_and_collects_what_does_not(collector_restor
     weakref.finalize(garbage, collected.append, "garbage")
     del garbage
 
-    heap.settle()
+    heap.settle("testing")
 
     assert collected == ["garbage"]  # the cycle was collected, not frozen
     assert not any(o is alive for o in gc.get_objects())  # out of every later collection
-    frozen = REGISTRY.get_sample_value("samen_collector_frozen_objects")
+    frozen = REGISTRY.get_sample_value("samen_collector_frozen_objects", {"service": "testing"})
     assert frozen == gc.get_freeze_count() > 1000
