@@ -26,8 +26,8 @@ YOUNG_COLLECTION_EVERY = 20_000
 def collect_less_often(service: str) -> None:
     """Young collections every `YOUNG_COLLECTION_EVERY` net allocations from now on, and each
     collection's pause in `samen_collector_pause_seconds{service=...}`."""
-    global _service
-    _service = service
+    global _pauses
+    _pauses = [metrics.collector_pause_seconds.labels(service, str(g)) for g in range(3)]
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, middle, old)
     if _time_pause not in gc.callbacks:
@@ -42,7 +42,8 @@ def settle(service: str) -> None:
     metrics.collector_frozen_objects.labels(service).set(gc.get_freeze_count())
 
 
-_service = ""  # one service per process
+# One service per process: its pause histograms by generation, made once, not at every pause.
+_pauses: list[Any] = []
 _started = 0.0
 
 
@@ -51,6 +52,4 @@ def _time_pause(phase: str, info: dict[str, Any]) -> None:
     if phase == "start":
         _started = time.perf_counter()
     else:
-        metrics.collector_pause_seconds.labels(_service, str(info["generation"])).observe(
-            time.perf_counter() - _started
-        )
+        _pauses[info["generation"]].observe(time.perf_counter() - _started)
