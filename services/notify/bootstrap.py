@@ -100,6 +100,7 @@ def assemble(
     rpc.register(runtime, api)
     runtime.background(worker.run)
     runtime.on_stop(worker.finish_sending)
+    runtime.on_stop(email.close)  # after the last sends
     return Notify(runtime=runtime, worker=worker, api=api, email=email)
 
 

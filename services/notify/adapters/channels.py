@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import contextlib
 import functools
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
@@ -42,6 +44,9 @@ class Email:
 
 class EmailChannel(Protocol):
     async def send(self, email: Email) -> None: ...
+
+    async def close(self) -> None:
+        """Let go of what the channel holds open (on stop, after the last send)."""
 
 
 class AppriseChannel(Protocol):
@@ -134,31 +139,55 @@ class SmtpConfig:
         )
 
 
+@dataclass
+class _SmtpConnection:
+    smtp: aiosmtplib.SMTP
+    sent: int = 0  # messages it carried
+    idle_since: float = 0.0  # time.monotonic()
+
+
+# A connection unused for longer than this is asked whether it is still there (NOOP) before
+# it carries a message: a server that dropped it meanwhile then costs a new connection, not a
+# failed send.
+CHECK_IDLE_AFTER_SECONDS = 2.0
+
+
 class SmtpChannel:
-    def __init__(self, config: SmtpConfig, *, sender: str, clock: Clock) -> None:
+    """E-mail over SMTP, on connections kept open from one message to the next.
+
+    A new connection costs a TCP handshake and EHLO and, on most relays, STARTTLS and AUTH:
+    several round trips and more CPU than the message it carries. So a connection goes back
+    to the channel after its message, and the next message takes it (concurrent sends open
+    more). At most `max_idle` wait; one unused for `idle_seconds`, or that carried
+    `messages_per_connection` messages, is closed, since relays drop idle clients and cap
+    the messages per connection. A connection whose send failed in any way is closed, never
+    used again."""
+
+    def __init__(
+        self,
+        config: SmtpConfig,
+        *,
+        sender: str,
+        clock: Clock,
+        max_idle: int = 8,
+        idle_seconds: float = 20.0,
+        messages_per_connection: int = 100,
+    ) -> None:
         self._config = config
         self._sender = sender
         self._envelope_sender = parseaddr(sender)[1]  # the bare address, for MAIL FROM
         self._clock = clock
+        self._max_idle = max_idle
+        self._idle_seconds = idle_seconds
+        self._messages_per_connection = messages_per_connection
+        self._idle: list[_SmtpConnection] = []  # the most recently used last
 
     async def send(self, email: Email) -> None:
         message = render_message(
             email, sender=self._sender, date_header=format_datetime(self._clock.now())
         )
-        c = self._config
         try:
-            await aiosmtplib.send(
-                message,
-                sender=self._envelope_sender,
-                recipients=[email.to],
-                hostname=c.hostname,
-                port=c.port,
-                username=c.username,
-                password=c.password,
-                use_tls=c.use_tls,
-                start_tls=c.start_tls,
-                timeout=c.timeout,
-            )
+            await self._send(message, email.to)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             raise DeliveryError(
@@ -171,6 +200,82 @@ class SmtpChannel:
             ) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}", transient=True) from exc
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(_quit(connection.smtp) for connection in idle))
+
+    @property
+    def open_connections(self) -> int:
+        """Connections waiting for the next message."""
+        return len(self._idle)
+
+    async def _send(self, message: bytes, to: str) -> None:
+        connection = await self._take()
+        try:
+            await connection.smtp.sendmail(self._envelope_sender, [to], message)
+        except BaseException:
+            connection.smtp.close()  # in a state not known: not used again
+            raise
+        connection.sent += 1
+        await self._give_back(connection)
+
+    async def _take(self) -> _SmtpConnection:
+        now = time.monotonic()
+        while self._idle:
+            connection = self._idle.pop()
+            idle = now - connection.idle_since
+            if not connection.smtp.is_connected:
+                connection.smtp.close()  # the server hung up meanwhile
+            elif idle >= self._idle_seconds:
+                await _quit(connection.smtp)
+            elif idle < CHECK_IDLE_AFTER_SECONDS or await _answers(connection.smtp):
+                return connection
+            else:
+                connection.smtp.close()
+        c = self._config
+        smtp = aiosmtplib.SMTP(
+            hostname=c.hostname,
+            port=c.port,
+            username=c.username,
+            password=c.password,
+            use_tls=c.use_tls,
+            start_tls=c.start_tls,
+            timeout=c.timeout,
+        )
+        try:
+            await smtp.connect()  # with STARTTLS and AUTH, as configured
+        except BaseException:
+            smtp.close()
+            raise
+        return _SmtpConnection(smtp)
+
+    async def _give_back(self, connection: _SmtpConnection) -> None:
+        now = time.monotonic()
+        # Those left unused since the last busy moment: the server is about to drop them.
+        stale = [c for c in self._idle if now - c.idle_since >= self._idle_seconds]
+        self._idle = [c for c in self._idle if now - c.idle_since < self._idle_seconds]
+        if connection.sent >= self._messages_per_connection or len(self._idle) >= self._max_idle:
+            stale.append(connection)
+        else:
+            connection.idle_since = now
+            self._idle.append(connection)
+        await asyncio.gather(*(_quit(c.smtp) for c in stale))
+
+
+async def _answers(smtp: aiosmtplib.SMTP) -> bool:
+    try:
+        await smtp.noop()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        return False
+    return True
+
+
+async def _quit(smtp: aiosmtplib.SMTP) -> None:
+    """Say goodbye if the server still listens; close the connection either way."""
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+        await smtp.quit()
+    smtp.close()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -211,6 +316,9 @@ class EmlChannel:
             await asyncio.to_thread(write)
         except OSError as exc:
             raise DeliveryError(f"writing the e-mail file failed: {exc}", transient=True) from exc
+
+    async def close(self) -> None:
+        """Nothing is held open between messages."""
 
 
 class AppriseSender:

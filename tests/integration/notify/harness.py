@@ -63,6 +63,7 @@ class SmtpBehaviour:
     refuse_code: str = "451 4.3.0 try again later"
     always_refuse: bool = False
     hang: threading.Event | None = None  # accept, then do not answer until set
+    drop_after_each: bool = False  # close the connection right after each message
 
 
 @dataclass
@@ -71,6 +72,14 @@ class SmtpServer:
     behaviour: SmtpBehaviour
     received: list[EmailMessage] = field(default_factory=list)
     refused: int = 0
+    peers: list[Any] = field(default_factory=list)  # the client's address, per message
+    noops: int = 0
+    quits: int = 0
+
+    @property
+    def connections(self) -> int:
+        """Client connections that carried a message."""
+        return len(set(self.peers))
 
     @property
     def url(self) -> str:
@@ -84,8 +93,9 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         behaviour = self.server.behaviour
+        self.server.peers.append(session.peer)
         if behaviour.always_refuse or self.server.refused < behaviour.refuse_first:
             self.server.refused += 1
             return behaviour.refuse_code
@@ -94,7 +104,17 @@ class _Handler:
         self.server.received.append(message)
         if behaviour.hang is not None:
             await asyncio.to_thread(behaviour.hang.wait, 30)
+        if behaviour.drop_after_each:
+            asyncio.get_running_loop().call_later(0.01, server.transport.close)
         return "250 OK"
+
+    async def handle_NOOP(self, _server: Any, _session: Any, _envelope: Any, _arg: str) -> str:
+        self.server.noops += 1
+        return "250 OK"
+
+    async def handle_QUIT(self, _server: Any, _session: Any, _envelope: Any) -> str:
+        self.server.quits += 1
+        return "221 Bye"
 
 
 @pytest.fixture
