@@ -213,6 +213,17 @@ class SmtpChannel:
     async def _send(self, message: bytes, to: str) -> None:
         connection = await self._take()
         try:
+            await self._send_on(connection, message, to)
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
+            if connection.sent == 0 or not _closing(exc):
+                raise
+            # A server ends with 421 a connection it takes no more messages on (its cap per
+            # connection, or it is shutting down), having accepted nothing of this message:
+            # it goes out once more, on a connection of its own.
+            await self._send_on(await self._connect(), message, to)
+
+    async def _send_on(self, connection: _SmtpConnection, message: bytes, to: str) -> None:
+        try:
             await connection.smtp.sendmail(self._envelope_sender, [to], message)
         except BaseException:
             connection.smtp.close()  # in a state not known: not used again
@@ -233,6 +244,9 @@ class SmtpChannel:
                 return connection
             else:
                 connection.smtp.close()
+        return await self._connect()
+
+    async def _connect(self) -> _SmtpConnection:
         c = self._config
         smtp = aiosmtplib.SMTP(
             hostname=c.hostname,
@@ -261,6 +275,13 @@ class SmtpChannel:
             connection.idle_since = now
             self._idle.append(connection)
         await asyncio.gather(*(_quit(c.smtp) for c in stale))
+
+
+def _closing(exc: aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused) -> bool:
+    """A 421 reply: the server closes the connection."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(refused.code == 421 for refused in exc.recipients)
+    return exc.code == 421
 
 
 async def _answers(smtp: aiosmtplib.SMTP) -> bool:

@@ -64,6 +64,7 @@ class SmtpBehaviour:
     always_refuse: bool = False
     hang: threading.Event | None = None  # accept, then do not answer until set
     drop_after_each: bool = False  # close the connection right after each message
+    messages_per_connection: int | None = None  # then "421" to the next MAIL FROM
 
 
 @dataclass
@@ -106,6 +107,16 @@ class _Handler:
             await asyncio.to_thread(behaviour.hang.wait, 30)
         if behaviour.drop_after_each:
             asyncio.get_running_loop().call_later(0.01, server.transport.close)
+        return "250 OK"
+
+    async def handle_MAIL(
+        self, _server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        cap = self.server.behaviour.messages_per_connection
+        if cap is not None and self.server.peers.count(session.peer) >= cap:
+            return "421 4.7.0 too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
         return "250 OK"
 
     async def handle_NOOP(self, _server: Any, _session: Any, _envelope: Any, _arg: str) -> str:

@@ -121,3 +121,24 @@ async def test_after_a_refused_message_the_next_goes_out_on_a_fresh_connection(
     await mail.send(email(1))
     assert received(smtp) == ["Lid 1 <lid-1@samen.example>"]
     assert smtp.connections == 2
+
+
+async def test_a_server_that_closes_a_connection_with_421_gets_the_message_on_a_new_one(
+    smtp: SmtpServer,
+) -> None:
+    smtp.behaviour.messages_per_connection = 2
+    mail = channel(smtp)
+    for n in range(5):
+        await mail.send(email(n))
+    assert received(smtp) == [f"Lid {n} <lid-{n}@samen.example>" for n in range(5)]
+    assert smtp.connections == 3
+
+
+async def test_421_on_a_new_connection_is_a_transient_failure(smtp: SmtpServer) -> None:
+    smtp.behaviour.messages_per_connection = 0
+    mail = channel(smtp)
+    with pytest.raises(DeliveryError) as refused:
+        await mail.send(email(0))
+    assert refused.value.transient
+    assert "421" in str(refused.value)
+    assert smtp.received == []
