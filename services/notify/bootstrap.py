@@ -40,10 +40,14 @@ class Notify:
     email: EmailChannel
 
 
-def email_channel(settings: Settings, clock: Clock) -> EmailChannel:
+def email_channel(settings: Settings, clock: Clock, delivery: DeliveryConfig) -> EmailChannel:
     if settings.smtp_url:
         return SmtpChannel(
-            SmtpConfig.from_url(settings.smtp_url), sender=settings.mail_from, clock=clock
+            SmtpConfig.from_url(settings.smtp_url),
+            sender=settings.mail_from,
+            clock=clock,
+            # as many as the worker sends at once: none closed only to be opened again
+            max_idle=delivery.concurrency * delivery.rounds_in_flight,
         )
     return EmlChannel(settings.data_dir / "mail", sender=settings.mail_from, clock=clock)
 
@@ -66,7 +70,8 @@ def assemble(
     settings, clock = runtime.settings, runtime.clock
     registry = Registry(runtime.rpc)
     signer = LinkSigner(settings.secret_key, settings.public_url)
-    email = email_channel(settings, clock)
+    delivery = delivery or DeliveryConfig()
+    email = email_channel(settings, clock, delivery)
     worker = DeliveryWorker(
         uow=runtime.uow,
         clock=clock,

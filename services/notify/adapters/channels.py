@@ -169,7 +169,7 @@ class SmtpChannel:
         *,
         sender: str,
         clock: Clock,
-        max_idle: int = 8,
+        max_idle: int = 16,
         idle_seconds: float = 20.0,
         messages_per_connection: int = 100,
     ) -> None:
