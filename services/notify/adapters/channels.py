@@ -203,7 +203,7 @@ class SmtpChannel:
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        await asyncio.gather(*(_quit(connection.smtp) for connection in idle))
+        await _quit_all(idle)
 
     @property
     def open_connections(self) -> int:
@@ -233,17 +233,16 @@ class SmtpChannel:
 
     async def _take(self) -> _SmtpConnection:
         now = time.monotonic()
+        await _quit_all(self._take_stale(now))
         while self._idle:
             connection = self._idle.pop()
-            idle = now - connection.idle_since
             if not connection.smtp.is_connected:
                 connection.smtp.close()  # the server hung up meanwhile
-            elif idle >= self._idle_seconds:
-                await _quit(connection.smtp)
-            elif idle < CHECK_IDLE_AFTER_SECONDS or await _answers(connection.smtp):
+                continue
+            recent = now - connection.idle_since < CHECK_IDLE_AFTER_SECONDS
+            if recent or await _answers(connection.smtp):
                 return connection
-            else:
-                connection.smtp.close()
+            connection.smtp.close()
         return await self._connect()
 
     async def _connect(self) -> _SmtpConnection:
@@ -266,15 +265,20 @@ class SmtpChannel:
 
     async def _give_back(self, connection: _SmtpConnection) -> None:
         now = time.monotonic()
-        # Those left unused since the last busy moment: the server is about to drop them.
-        stale = [c for c in self._idle if now - c.idle_since >= self._idle_seconds]
-        self._idle = [c for c in self._idle if now - c.idle_since < self._idle_seconds]
+        stale = self._take_stale(now)
         if connection.sent >= self._messages_per_connection or len(self._idle) >= self._max_idle:
             stale.append(connection)
         else:
             connection.idle_since = now
             self._idle.append(connection)
-        await asyncio.gather(*(_quit(c.smtp) for c in stale))
+        await _quit_all(stale)
+
+    def _take_stale(self, now: float) -> list[_SmtpConnection]:
+        """Takes out the connections unused for `idle_seconds`: the server is about to drop
+        them."""
+        stale = [c for c in self._idle if now - c.idle_since >= self._idle_seconds]
+        self._idle = [c for c in self._idle if now - c.idle_since < self._idle_seconds]
+        return stale
 
 
 def _closing(exc: aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused) -> bool:
@@ -297,6 +301,10 @@ async def _quit(smtp: aiosmtplib.SMTP) -> None:
     with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
         await smtp.quit()
     smtp.close()
+
+
+async def _quit_all(connections: list[_SmtpConnection]) -> None:
+    await asyncio.gather(*(_quit(connection.smtp) for connection in connections))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")

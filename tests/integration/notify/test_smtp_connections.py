@@ -3,6 +3,7 @@ SMTP server (aiosmtpd): how many connections carry how many messages, and what h
 the server drops one or refuses a message."""
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.integration.notify.harness import SmtpServer
 SENDER = "Samen <noreply@samen.example>"
 
 
-def channel(smtp: SmtpServer, **options: int) -> SmtpChannel:
+def channel(smtp: SmtpServer, **options: Any) -> SmtpChannel:
     return SmtpChannel(SmtpConfig.from_url(smtp.url), sender=SENDER, clock=SystemClock(), **options)
 
 
@@ -111,6 +112,18 @@ async def test_a_connection_unused_for_idle_seconds_is_not_used_again(smtp: Smtp
     assert len(smtp.received) == 3
     assert smtp.connections == 3
     assert smtp.quits == 2
+
+
+async def test_after_a_quiet_spell_every_connection_left_waiting_says_goodbye(
+    smtp: SmtpServer,
+) -> None:
+    mail = channel(smtp, idle_seconds=0.3)
+    await asyncio.gather(*(mail.send(email(n)) for n in range(3)))
+    await asyncio.sleep(0.4)
+    await mail.send(email(3))
+    assert smtp.quits == 3
+    assert smtp.connections == 4
+    assert mail.open_connections == 1
 
 
 async def test_after_a_refused_message_the_next_goes_out_on_a_fresh_connection(
