@@ -63,7 +63,7 @@ class SmtpBehaviour:
     refuse_code: str = "451 4.3.0 try again later"
     always_refuse: bool = False
     hang: threading.Event | None = None  # accept, then do not answer until set
-    drop_after_each: bool = False  # close the connection right after each message
+    drop_after: int | None = None  # hang up, unasked, after this many messages on a connection
     messages_per_connection: int | None = None  # then "421" to the next MAIL FROM
 
 
@@ -105,7 +105,8 @@ class _Handler:
         self.server.received.append(message)
         if behaviour.hang is not None:
             await asyncio.to_thread(behaviour.hang.wait, 30)
-        if behaviour.drop_after_each:
+        on_this_connection = self.server.peers.count(session.peer)
+        if behaviour.drop_after and on_this_connection % behaviour.drop_after == 0:
             asyncio.get_running_loop().call_later(0.01, server.transport.close)
         return "250 OK"
 
