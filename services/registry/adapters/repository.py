@@ -4,7 +4,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, String, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    RowMapping,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
@@ -449,6 +460,12 @@ class RegistryRepository:
     async def bulk_insert(self, table_name: str, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(insert(orm.metadata.tables[table_name]), rows)
+
+    async def refresh_statistics(self, table_names: Sequence[str]) -> None:
+        """Have the database's planner count these tables again (after a bulk load)."""
+        for name in table_names:
+            table = orm.metadata.tables[name]  # a known table: never a name from outside
+            await self.session.execute(text(f"ANALYZE {table.name}"))
 
     async def delete_import_keys(self, member_id: str) -> None:
         t = orm.member_import_keys

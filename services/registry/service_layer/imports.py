@@ -23,6 +23,7 @@ Progress = Callable[[str, int, int], None]
 """progress(phase, done, total): phase is 'validate' or 'import'."""
 
 CHUNK = 1000
+IMPORTED_TABLES = ("members", "member_import_keys", "member_consents", "volunteer_profiles")
 
 
 @dataclass
@@ -209,4 +210,12 @@ async def import_members(
         report.events = len(fresh) + report.volunteers
         await uow.commit()
     report.imported = len(fresh)
+    if fresh:
+        # The planner's statistics still describe the tables as they were; until autovacuum
+        # catches up (a minute or more), look-ups of many members at once (notify's contact
+        # look-up per delivery round) would read whole tables instead of their indexes.
+        uow = uow_factory()
+        async with uow:
+            await uow.repo.refresh_statistics(IMPORTED_TABLES)
+            await uow.commit()
     return report

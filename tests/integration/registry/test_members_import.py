@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nats
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.registry.adapters.orm import members, volunteer_profiles
 from services.registry.bootstrap import RegistryRuntime
-from services.registry.service_layer.imports import import_members
+from services.registry.service_layer.imports import IMPORTED_TABLES, import_members
 from shared.contracts import registry as c
 from shared.db import create_engine
 from shared.subjects import EVENTS_STREAM
@@ -158,3 +158,20 @@ async def test_people_without_email_or_phone_are_imported_through_their_coordina
         result=c.MemberContact,
     )
     assert contact.via_coordinator_id == coordinator.member_id
+
+
+async def test_an_import_brings_the_planner_statistics_of_its_tables_up_to_date(
+    registry: RegistryRuntime, backend: str
+) -> None:
+    personal("Testpersoon", "example.org")
+    report = await import_members(member_rows(50), uow_factory=registry.make_uow)
+    assert report.imported == 50 and report.volunteers == 10
+
+    counted = (
+        "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        if backend == "postgresql"
+        else "SELECT DISTINCT tbl FROM sqlite_stat1"
+    )
+    async with registry.engine.connect() as connection:
+        analysed = set((await connection.execute(text(counted))).scalars())
+    assert set(IMPORTED_TABLES) <= analysed
