@@ -49,36 +49,42 @@ async def database_counters(urls: dict[str, str]) -> dict[str, dict[str, int]]:
     return counters
 
 
-async def busiest_reads(url: str, top: int = 4) -> list[dict[str, Any]]:
-    """The indexes and sequential scans of one database that read the most rows."""
+async def read_counters(url: str) -> dict[str, tuple[int, int]]:
+    """(scans, rows read) of every index and every table's sequential scans in one database."""
     connection = await asyncpg.connect(libpq_url(url))
     try:
         indexes = await connection.fetch(
             "SELECT relname, indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes"
-            " WHERE idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT $1",
-            top,
         )
-        scans = await connection.fetch(
+        tables = await connection.fetch(
             "SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables"
-            " WHERE seq_scan > 0 ORDER BY seq_tup_read DESC LIMIT $1",
-            top,
         )
     finally:
         await connection.close()
-    return [
-        {
-            "read": f"index {r['indexrelname']} on {r['relname']}",
-            "scans": r["idx_scan"],
-            "rows_per_scan": round(r["idx_tup_read"] / r["idx_scan"], 1),
-        }
+    counters = {
+        f"index {r['indexrelname']} on {r['relname']}": (r["idx_scan"], r["idx_tup_read"])
         for r in indexes
-    ] + [
-        {
-            "read": f"sequential scan of {r['relname']}",
-            "scans": r["seq_scan"],
-            "rows_per_scan": round(r["seq_tup_read"] / r["seq_scan"], 1),
-        }
-        for r in scans
+    }
+    counters.update(
+        {f"sequential scan of {r['relname']}": (r["seq_scan"], r["seq_tup_read"]) for r in tables}
+    )
+    return counters
+
+
+def busiest_reads(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], top: int = 6
+) -> list[dict[str, Any]]:
+    """The reads of one database that read the most rows between two `read_counters`."""
+    reads: list[tuple[int, int, str]] = []  # (rows, scans, read)
+    for name, (scans, rows) in after.items():
+        scans -= before.get(name, (0, 0))[0]
+        rows -= before.get(name, (0, 0))[1]
+        if scans > 0:
+            reads.append((rows, scans, name))
+    reads.sort(reverse=True)
+    return [
+        {"read": name, "scans": scans, "rows_per_scan": round(rows / scans, 1)}
+        for rows, scans, name in reads[:top]
     ]
 
 
@@ -92,12 +98,16 @@ async def measure(rate: float, seconds: float, volunteers: int) -> dict[str, Any
             await loaded.phase(rate, 4)  # warm up
             await asyncio.sleep(STATS_SETTLE_SECONDS)
             before, cpu_before = await database_counters(urls), cpu_seconds(bench.stack, urls)
+            reads_before = {service: await read_counters(url) for service, url in urls.items()}
             print(f"{rate:g}/s for {seconds:g} s", flush=True)
             result = await loaded.phase(rate, seconds)
             cpu = cpu_used_between(cpu_before, cpu_seconds(bench.stack, urls))
             await asyncio.sleep(STATS_SETTLE_SECONDS)
             after = await database_counters(urls)
-            reads = {service: await busiest_reads(url) for service, url in urls.items()}
+            reads = {
+                service: busiest_reads(reads_before[service], await read_counters(url))
+                for service, url in urls.items()
+            }
     delivered = max(result["delivered"], 1)
     per_request = {
         service: {
@@ -138,7 +148,7 @@ def main() -> None:
     show(f"PostgreSQL per request at {args.rate:g}/s, by service database", rows)
     for service, reads in figures["busiest_reads"].items():
         show(
-            f"{service}: the reads that read the most (whole run, seeding included)",
+            f"{service}: the reads that read the most at {args.rate:g}/s",
             [(r["read"], f"{r['scans']} scans, {r['rows_per_scan']} rows each") for r in reads],
         )
     print(f"\nsaved to {save('postgres_work', figures)}")
