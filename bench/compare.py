@@ -81,7 +81,7 @@ async def compare(base: str, rate: float, seconds: float, rounds: int, volunteer
             print(f"starting {label}, seeding {volunteers} volunteers", flush=True)
             bench = stacks.enter_context(bench_stack(LOAD_ENV, repo=repo))
             loaded = await stacks.enter_async_context(seeded(bench, volunteers))
-            await loaded.phase(rate, 4)  # warm up
+            await loaded.warm_up(rate, 4)
             sides.append(Side(label, loaded))
         for number in range(rounds):
             order = sides if number % 2 == 0 else sides[::-1]

@@ -10,7 +10,9 @@ JetStream consume rate measured in the same run, the idle memory of the whole st
 from `samen up` to ready.
 
 The high rate is offered above the 200 requests/s the stack is meant to sustain, so that the
-sustained figure is what the stack can do, not what the load generator asked of it.
+sustained figure is what the stack can do, not what the load generator asked of it. Between
+the two phases the databases are analysed, as autovacuum does on a system that has been running
+for a while (PostgreSQL; see `BenchStack.refresh_statistics`).
 
 Run: `.venv/bin/python -m bench.pipeline [--volunteers 5000] [--rate 50] [--high-rate 250]`
 """
@@ -233,6 +235,12 @@ class Loaded:
     async def phase(self, rate: float, seconds: float) -> dict[str, Any]:
         return await run_phase(self.bench.stack.url, self.watcher, self.auth, rate, seconds)
 
+    async def warm_up(self, rate: float, seconds: float) -> None:
+        """A phase that is not measured, after which the databases are analysed (see
+        `BenchStack.refresh_statistics`)."""
+        await self.phase(rate, seconds)
+        await self.bench.refresh_statistics()
+
 
 @contextlib.asynccontextmanager
 async def seeded(bench: BenchStack, volunteers: int) -> AsyncIterator[Loaded]:
@@ -315,6 +323,7 @@ async def measure(volunteers: int, rate: float, high_rate: float, seconds: float
         try:
             print(f"phase 1: {rate}/s for {seconds} s")
             figures["at_rate"] = await run_phase(bench.stack.url, watcher, auth, rate, seconds)
+            await bench.refresh_statistics()  # the tables have grown: see refresh_statistics
             print(f"phase 2: {high_rate}/s for {seconds} s")
             before = cpu_seconds(bench.stack)
             figures["at_high_rate"] = await run_phase(

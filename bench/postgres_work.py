@@ -95,7 +95,7 @@ async def measure(rate: float, seconds: float, volunteers: int) -> dict[str, Any
         urls = bench.database_urls
         print(f"seeding {volunteers} volunteers", flush=True)
         async with seeded(bench, volunteers) as loaded:
-            await loaded.phase(rate, 4)  # warm up
+            await loaded.warm_up(rate, 4)
             await asyncio.sleep(STATS_SETTLE_SECONDS)
             before, cpu_before = await database_counters(urls), cpu_seconds(bench.stack, urls)
             reads_before = {service: await read_counters(url) for service, url in urls.items()}

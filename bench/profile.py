@@ -77,7 +77,7 @@ async def profile(rate: float, seconds: float, volunteers: int, rate_hz: int) ->
         print(f"seeding {volunteers} volunteers")
         async with seeded(bench, volunteers) as loaded:
             # Warm up first so that the profile shows the steady state, not first-use costs.
-            await loaded.phase(rate, 5)
+            await loaded.warm_up(rate, 5)
             PROFILES.mkdir(parents=True, exist_ok=True)
             pids = service_pids(bench.stack)
             recorders = [

@@ -11,10 +11,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy.engine import make_url
 
 from samen.nats_server import NatsServer
 from samen.stack import REPO, PostgresDatabases, RunningStack, start_stack
+from shared.db import libpq_url
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 # The load generators register and log in many residents from one address: lift those limits.
@@ -41,6 +43,20 @@ class BenchStack:
     nats: NatsServer
     database: str  # "postgresql" or "sqlite"
     database_urls: dict[str, str]
+
+    async def refresh_statistics(self) -> None:
+        """ANALYZE every service database, as autovacuum does on a system that has been running
+        for a while (PostgreSQL only). A benchmark's databases are minutes old: without this,
+        plans made while the tables were empty are kept for the whole run, and they read
+        more and more rows as the tables grow (matching's per-candidate counts, say)."""
+        if self.database != "postgresql":
+            return
+        for url in self.database_urls.values():
+            connection = await asyncpg.connect(libpq_url(url))
+            try:
+                await connection.execute("ANALYZE")
+            finally:
+                await connection.close()
 
 
 @contextlib.contextmanager
