@@ -14,7 +14,7 @@ sustained figure is what the stack can do, not what the load generator asked of 
 the two phases the databases are analysed, as autovacuum does on a system that has been running
 for a while (PostgreSQL; see `BenchStack.refresh_statistics`).
 
-Run: `.venv/bin/python -m bench.pipeline [--volunteers 5000] [--rate 50] [--high-rate 250]`
+Run: `.venv/bin/python -m bench.pipeline [--volunteers 5000] [--rate 50] [--high-rate 300]`
 """
 
 import argparse
@@ -373,7 +373,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--volunteers", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=50)
-    parser.add_argument("--high-rate", type=float, default=250)
+    parser.add_argument("--high-rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     f = asyncio.run(measure(args.volunteers, args.rate, args.high_rate, args.seconds))

@@ -58,10 +58,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
     if parsed.get_driver_name() == "asyncpg":
-        connect_args = kwargs.setdefault("connect_args", {})
-        connect_args["server_settings"] = {
-            **POSTGRES_SESSION_SETTINGS,
-            **connect_args.get("server_settings", {}),
+        connect_args = kwargs.get("connect_args", {})
+        kwargs["connect_args"] = {
+            **connect_args,
+            "server_settings": {
+                **POSTGRES_SESSION_SETTINGS,
+                **connect_args.get("server_settings", {}),
+            },
         }
     return create_async_engine(url, **kwargs)
 
