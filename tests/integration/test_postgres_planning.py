@@ -81,20 +81,10 @@ async def test_the_candidate_look_up_finds_volunteers_by_key_not_by_reading_them
                 ],
             )
             await connection.execute(text("ANALYZE"))
-        statement = _RING_QUERIES["neighbourhood"].compile(dialect=postgresql.dialect())
-        sql = str(statement)
-        for name, value in {
-            "category": "groceries",
-            "neighbourhood": "BU03440007",
-            "since": now - timedelta(days=30),
-        }.items():
-            sql = sql.replace(f"%({name})s", f"'{value}'")
-        for name, value in statement.params.items():
-            if isinstance(value, list):  # an expanding IN list
-                listed = ", ".join(f"'{v}'" for v in value)
-                sql = sql.replace(f"(__[POSTCOMPILE_{name}])", f"({listed})")
-            elif value is not None:
-                sql = sql.replace(f"%({name})s", f"'{value}'")
+        look_up = _RING_QUERIES["neighbourhood"].params(
+            category="groceries", neighbourhood="BU03440007", since=now - timedelta(days=30)
+        )
+        sql = look_up.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
         async with engine.connect() as connection:
             plan = "\n".join((await connection.execute(text(f"EXPLAIN {sql}"))).scalars())
     finally:
