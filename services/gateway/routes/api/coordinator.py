@@ -10,6 +10,12 @@ from fastapi import APIRouter, Query, status
 
 from services.gateway import usecases
 from services.gateway.deps import Coordinator, GatewayDep
+from services.gateway.openapi_links import (
+    COORDINATOR_FOLLOW_UPS,
+    MATCH_REQUEST,
+    REQUEST_CANDIDATES,
+    links_from,
+)
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
     AuditOut,
@@ -26,7 +32,11 @@ from shared.contracts import matching as mc
 router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/requests", response_model=BoardOut)
+@router.get(
+    "/requests",
+    response_model=BoardOut,
+    responses=links_from(200, "/requests/0/id", "request_id", COORDINATOR_FOLLOW_UPS),
+)
 async def board(
     principal: Coordinator,
     gateway: GatewayDep,
@@ -47,7 +57,11 @@ async def board(
     return BoardOut(area_codes=areas, counts=dict(result.counts), requests=requests)
 
 
-@router.get("/requests/{request_id}/candidates", response_model=mc.CandidateList)
+@router.get(
+    "/requests/{request_id}/candidates",
+    response_model=mc.CandidateList,
+    operation_id=REQUEST_CANDIDATES,
+)
 async def candidates(
     request_id: str, principal: Coordinator, gateway: GatewayDep
 ) -> mc.CandidateList:
@@ -60,7 +74,7 @@ async def candidates(
     )
 
 
-@router.post("/requests/{request_id}/match", response_model=RequestOut)
+@router.post("/requests/{request_id}/match", response_model=RequestOut, operation_id=MATCH_REQUEST)
 async def match(
     request_id: str, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
@@ -107,7 +121,12 @@ async def register_member(
     )
 
 
-@router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestCreated,
+    responses=links_from(201, "/id", "request_id", COORDINATOR_FOLLOW_UPS),
+)
 async def request_on_behalf(
     body: OnBehalfRequest, principal: Coordinator, gateway: GatewayDep
 ) -> RequestCreated:

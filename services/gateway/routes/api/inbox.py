@@ -11,6 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.live import Listener
+from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import InboxItemOut, InboxOut
 from shared.errors import SamenError
@@ -20,7 +21,11 @@ router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
 HEARTBEAT_SECONDS = 15
 
 
-@router.get("/inbox", response_model=InboxOut)
+@router.get(
+    "/inbox",
+    response_model=InboxOut,
+    responses=links_from(200, "/items/0/id", "item_id", (MARK_INBOX_ITEM_READ,)),
+)
 async def inbox(principal: CurrentMember, gateway: GatewayDep) -> InboxOut:
     """My messages, newest first."""
     page = await gateway.notify.inbox(principal.member_id)
@@ -40,7 +45,11 @@ async def inbox(principal: CurrentMember, gateway: GatewayDep) -> InboxOut:
     )
 
 
-@router.post("/inbox/{item_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/inbox/{item_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id=MARK_INBOX_ITEM_READ,
+)
 async def mark_read(item_id: str, principal: CurrentMember, gateway: GatewayDep) -> Response:
     """Mark one message read."""
     await gateway.notify.mark_read(principal.member_id, [item_id])

@@ -4,6 +4,13 @@ from fastapi import APIRouter, Request, status
 
 from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep, api_principal, gateway_of
+from services.gateway.openapi_links import (
+    CANCEL_REQUEST,
+    COMPLETE_REQUEST,
+    GET_REQUEST,
+    OWN_REQUEST_FOLLOW_UPS,
+    links_from,
+)
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import CompleteBody, RequestBody, RequestCreated, RequestOut
 from shared.contracts import matching as mc
@@ -11,7 +18,12 @@ from shared.contracts import matching as mc
 router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestCreated,
+    responses=links_from(201, "/id", "request_id", OWN_REQUEST_FOLLOW_UPS),
+)
 async def create(
     body: RequestBody, principal: CurrentMember, gateway: GatewayDep
 ) -> RequestCreated:
@@ -20,13 +32,17 @@ async def create(
     return RequestCreated(id=view.request_id, state=view.state)
 
 
-@router.get("", response_model=list[RequestOut])
+@router.get(
+    "",
+    response_model=list[RequestOut],
+    responses=links_from(200, "/0/id", "request_id", OWN_REQUEST_FOLLOW_UPS),
+)
 async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut]:
     """My requests, newest first."""
     return [usecases.summary_out(s) for s in await gateway.matching.mine(principal.member_id)]
 
 
-@router.get("/{request_id}", response_model=RequestOut)
+@router.get("/{request_id}", response_model=RequestOut, operation_id=GET_REQUEST)
 async def get(request_id: str, request: Request) -> RequestOut:
     """One request with its state (and, once matched, who helps)."""
     # The most read route resolves who asks itself: as FastAPI dependencies the same two
@@ -39,14 +55,14 @@ async def get(request_id: str, request: Request) -> RequestOut:
     )
 
 
-@router.post("/{request_id}/cancel", response_model=RequestOut)
+@router.post("/{request_id}/cancel", response_model=RequestOut, operation_id=CANCEL_REQUEST)
 async def cancel(request_id: str, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
     """No help needed any more."""
     view = await gateway.matching.cancel(request_id, actor_id=principal.member_id)
     return await usecases.request_out(gateway, view, viewer=principal)
 
 
-@router.post("/{request_id}/complete", response_model=RequestOut)
+@router.post("/{request_id}/complete", response_model=RequestOut, operation_id=COMPLETE_REQUEST)
 async def complete(
     request_id: str, principal: CurrentMember, gateway: GatewayDep, body: CompleteBody | None = None
 ) -> RequestOut:

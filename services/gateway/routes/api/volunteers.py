@@ -11,6 +11,12 @@ from services.gateway.deps import (
     Volunteer,
     check_csrf_header,
 )
+from services.gateway.openapi_links import (
+    ACCEPT_PROPOSAL,
+    DECLINE_PROPOSAL,
+    PROPOSAL_FOLLOW_UPS,
+    links_from,
+)
 from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
 from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
 from services.gateway.web import area_name
@@ -76,7 +82,11 @@ async def put_profile(
     return volunteer_out(profile)
 
 
-@router.get("/volunteers/me/proposals", response_model=list[ProposalOut])
+@router.get(
+    "/volunteers/me/proposals",
+    response_model=list[ProposalOut],
+    responses=links_from(200, "/0/id", "proposal_id", PROPOSAL_FOLLOW_UPS),
+)
 async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
     """Requests proposed to me, newest first."""
     return [proposal_out(p) for p in await gateway.matching.proposals(principal.member_id)]
@@ -112,7 +122,9 @@ TokenQuery = Annotated[
 ]
 
 
-@router.post("/proposals/{proposal_id}/accept", response_model=ProposalOut)
+@router.post(
+    "/proposals/{proposal_id}/accept", response_model=ProposalOut, operation_id=ACCEPT_PROPOSAL
+)
 async def accept(
     proposal_id: str,
     request: Request,
@@ -124,7 +136,9 @@ async def accept(
     return await answer(request, gateway, principal, proposal_id, token, True)
 
 
-@router.post("/proposals/{proposal_id}/decline", response_model=ProposalOut)
+@router.post(
+    "/proposals/{proposal_id}/decline", response_model=ProposalOut, operation_id=DECLINE_PROPOSAL
+)
 async def decline(
     proposal_id: str,
     request: Request,
