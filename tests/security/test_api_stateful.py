@@ -92,9 +92,9 @@ def test_chains_of_api_calls_never_fail_and_keep_to_the_schema(system: RunningSy
         for answer in ("accept", "decline")
     ), volunteer_steps
     coordinator_steps = walk(system, coordinator)
-    assert reached(
-        coordinator_steps, "GET /api/v1/coordinator/requests/{request_id}/candidates"
-    ), coordinator_steps
+    assert reached(coordinator_steps, "GET /api/v1/coordinator/requests/{request_id}/candidates"), (
+        coordinator_steps
+    )
     # Last: the resident's walk cancels and completes the requests the others saw.
     resident_steps = walk(system, resident)
     assert reached(resident_steps, "GET /api/v1/requests/{request_id}"), resident_steps
