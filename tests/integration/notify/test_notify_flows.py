@@ -109,7 +109,7 @@ async def redeem(notify: Notify, token: str) -> ProposalLink:
 # ---------------------------------------------------------------- accept/decline links
 
 
-async def test_an_accept_link_works_once_and_the_decline_link_dies_with_it(
+async def test_an_accept_link_answers_once_repeats_that_answer_and_the_decline_link_is_refused(
     notify: Notify, registry: RegistryData, smtp: SmtpServer
 ) -> None:
     registry.person("vol-1", "Fatima")
