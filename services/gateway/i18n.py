@@ -132,6 +132,13 @@ NL: dict[str, str] = {
     "proposal.withdrawn": "Al door iemand anders opgepakt",
     "Do you want to help with this request?": "Wilt u helpen met deze hulpvraag?",
     "Do you want to decline this request?": "Wilt u deze hulpvraag afslaan?",
+    "You said yes to this request.": "U heeft ja gezegd op deze hulpvraag.",
+    "You declined this request.": "U heeft deze hulpvraag afgeslagen.",
+    "You said yes to this request already.": "U heeft al ja gezegd op deze hulpvraag.",
+    "You declined this request already.": "U heeft deze hulpvraag al afgeslagen.",
+    "Someone else already helps with this request.": "Iemand anders helpt al met deze hulpvraag.",
+    "The time to answer has passed.": "De tijd om te antwoorden is voorbij.",
+    "This proposal is no longer open.": "Dit voorstel staat niet meer open.",
     # inbox
     "No messages.": "Geen berichten.",
     "Mark as read": "Markeer als gelezen",

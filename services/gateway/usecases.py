@@ -21,6 +21,7 @@ from services.gateway.schemas import (
 from services.gateway.security import hash_password, new_token, token_hash, verify_password
 from shared.areas import AreaRef
 from shared.contracts import matching as mc
+from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.logging import get_logger
@@ -178,6 +179,42 @@ def in_areas(area_codes: list[str], code: str | None) -> bool:
 async def check_in_areas(area_codes: list[str], view: mc.RequestView) -> None:
     if not in_areas(area_codes, view.neighbourhood or view.district or view.municipality):
         raise Forbidden("This request lies outside the areas of your cooperative.")
+
+
+# ------------------------------------------------------------------ answering by link
+
+ANSWERED_ALREADY = {
+    "accept": "You said yes to this request already.",
+    "decline": "You declined this request already.",
+}
+
+
+async def answer_by_link(
+    gateway: Gateway,
+    token: str,
+    *,
+    proposal_id: str | None = None,
+    action: nc.LinkAction | None = None,
+) -> tuple[nc.ProposalLink, mc.ProposalView]:
+    """Answer a proposal with the signed link from its message, in the order that keeps the
+    link usable until its answer is in: look at the link (spends nothing), check that it is
+    for this proposal and this answer, have matching answer, and only then spend the link.
+    Matching and notify both take the same answer again as the same success, so a use whose
+    outcome is unknown (a timeout, a 503) is simply repeated."""
+    link = await gateway.notify.verify_link(token)
+    if (proposal_id is not None and link.proposal_id != proposal_id) or (
+        action is not None and link.action != action
+    ):
+        raise Forbidden("This link is for another proposal or answer.")
+    if link.answer is not None and link.answer != link.action:
+        raise Conflict(ANSWERED_ALREADY[link.answer], details={"reason": "answered"})
+    try:
+        view = await gateway.matching.answer(
+            link.proposal_id, volunteer_id=link.volunteer_id, accept=link.action == "accept"
+        )
+    except Forbidden as exc:  # the volunteer is no longer who the proposal was made to
+        raise NotFound("No such proposal for you.") from exc
+    return await gateway.notify.redeem_link(token), view
 
 
 # ------------------------------------------------------------------ requests

@@ -10,9 +10,14 @@ Authorisation: the gateway authenticates; matching checks what the acting member
   (`forbidden`) any request whose neighbourhood lies outside those areas.
 
 Errors: `invalid` (bad input, `details.errors` per field), `not_found`, `forbidden`, and
-`conflict` for a transition the request's state does not allow (e.g. a second accept:
-`details.reason = "already_matched"`, an answered or withdrawn proposal:
-`details.reason = "proposal_closed"`).
+`conflict` for a transition the request's state does not allow (e.g. an accept after another
+volunteer's: `details.reason = "already_matched"`, a withdrawn or expired proposal:
+`details.reason = "proposal_closed"`, the other answer to a proposal answered already:
+`details.reason = "answered"`).
+
+Answers are idempotent: `proposal.accept` on a proposal this volunteer accepted already (or
+`proposal.decline` on one they declined) changes nothing, sends no event and returns the same
+`ProposalView`, so a caller that never got the reply (timeout) may simply ask again.
 
 Free-text descriptions, comments and notes travel only over these verbs, never in events.
 """

@@ -10,14 +10,25 @@ A `match.proposed` message carries two links, `{SAMEN_PUBLIC_URL}/p/{token}`, on
 The token is an itsdangerous `URLSafeSerializer` string signed with `SAMEN_SECRET_KEY` (salt
 `samen.proposal-link`) around `{"j": link_id, "p": proposal_id, "r": request_id,
 "v": volunteer_id, "a": "accept"|"decline", "e": expires_at_unix}`. Both links of one proposal
-share one `link_id`: the proposal is answered once. Notify's database enforces single use.
+share one `link_id`: the proposal is answered once. Notify's database records that answer
+(`used` through a link, `answered` in the app, with the answer given).
 
 - `token.verify` looks without using it (for a confirmation page: mail scanners that open
-  links must not answer a proposal; the gateway shows "Accept?" on GET and redeems on POST).
-- `token.redeem` uses it, atomically: the first call wins, any later call is `conflict`.
-  A bad signature or a changed token is `invalid` (details.reason = "bad_signature"); a token
-  past its expiry is `invalid` (details.reason = "expired"); used, withdrawn or already answered
-  is `conflict` (details.reason = "used" | "withdrawn" | "answered" | "expired").
+  links must not answer a proposal; the gateway shows "Accept?" on GET and answers on POST).
+  It says what the link stands for, its `state` and the `answer` its proposal got, if any;
+  past its expiry only a link whose proposal got an answer is still shown.
+- `token.redeem` records the link's answer, atomically, and is idempotent: the first call
+  spends it; the same link again (a retry whose reply was lost) succeeds again with the same
+  `ProposalLink` and changes nothing, also when the proposal got this answer in the app and
+  also past the expiry. The other link of an answered proposal is `conflict`
+  (details.reason = "answered", details.answer = the answer given); a withdrawn proposal or
+  one whose offer ended is `conflict` (reason "withdrawn" | "expired"). A bad signature or a
+  changed token is `invalid` (details.reason = "bad_signature"); a token past its expiry whose
+  proposal has no answer is `invalid` (details.reason = "expired").
+
+The caller checks the link against what it is used for (proposal, action) with `token.verify`,
+then has matching answer (idempotent too), and only then calls `token.redeem`: a refused or
+failed answer leaves the link unspent, and a use whose outcome is unknown can be repeated.
 """
 
 from datetime import datetime
@@ -47,6 +58,8 @@ Channel = Literal["email", "apprise"]
 DEFAULT_CHANNELS: tuple[Channel, ...] = ("email", "apprise")
 Language = Literal["nl", "en"]
 LinkAction = Literal["accept", "decline"]
+LinkState = Literal["open", "used", "answered", "withdrawn", "expired"]
+"""open; used (answered through a link); answered (in the app); withdrawn; expired (offer over)."""
 
 
 class MemberQuery(BaseModel):
@@ -158,7 +171,11 @@ class ProposalLink(BaseModel):
     volunteer_id: str
     action: LinkAction
     expires_at: datetime
-    used: bool = False
+    used: bool = Field(default=False, description="the proposal is past answering (state)")
+    state: LinkState = "open"
+    answer: LinkAction | None = Field(
+        default=None, description="the answer the proposal got, through a link or in the app"
+    )
 
 
 class NotificationInfo(BaseModel):

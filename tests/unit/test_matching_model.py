@@ -106,6 +106,60 @@ def test_an_expired_proposal_cannot_be_accepted() -> None:
         request.accept(p.id, "a", now=NOW + timedelta(hours=5))
 
 
+def test_accepting_again_changes_nothing_and_is_no_error() -> None:
+    """A volunteer whose first answer timed out may ask again: same answer, no second effect."""
+    request = new_request()
+    a, _b = request.propose(["a", "b"], now=NOW, policy=POLICY)
+    assert request.accept(a.id, "a", now=NOW + timedelta(minutes=5)) is True
+    request.pop_events()
+    before = (
+        request.state,
+        request.matched_at,
+        [(p.state, p.answered_at) for p in request.proposals],
+    )
+    # even after the offer time: the answer was given in time
+    assert request.accept(a.id, "a", now=NOW + timedelta(hours=5)) is False
+    assert request.events == []
+    after = (
+        request.state,
+        request.matched_at,
+        [(p.state, p.answered_at) for p in request.proposals],
+    )
+    assert after == before
+
+
+def test_declining_again_changes_nothing_and_does_not_end_the_round_twice() -> None:
+    request = new_request()
+    a, _b = request.propose(["a", "b"], now=NOW, policy=POLICY)
+    assert request.decline(a.id, "a", now=NOW) is True
+    request.pop_events()
+    assert request.decline(a.id, "a", now=NOW + timedelta(minutes=1)) is False
+    assert request.events == []
+    assert not request.round_finished(NOW + timedelta(minutes=1))
+    assert a.answered_at == NOW
+
+
+@pytest.mark.parametrize(("first", "then"), [("accept", "decline"), ("decline", "accept")])
+def test_the_other_answer_after_one_was_given_is_a_conflict(first: str, then: str) -> None:
+    request = new_request()
+    [p] = request.propose(["a"], now=NOW, policy=POLICY)
+    getattr(request, first)(p.id, "a", now=NOW)
+    request.pop_events()
+    with pytest.raises(IllegalTransition) as refused:
+        getattr(request, then)(p.id, "a", now=NOW + timedelta(minutes=1))
+    assert refused.value.details["reason"] == "answered"
+    assert request.events == []
+    assert p.state == {"accept": "accepted", "decline": "declined"}[first]
+
+
+def test_the_same_answer_from_another_volunteer_is_still_refused() -> None:
+    request = new_request()
+    [p] = request.propose(["a"], now=NOW, policy=POLICY)
+    request.accept(p.id, "a", now=NOW)
+    with pytest.raises(NotAllowed):
+        request.accept(p.id, "b", now=NOW)
+
+
 def test_a_round_runs_until_its_offer_time_unless_everyone_declined() -> None:
     request = new_request()
     a, b = request.propose(["a", "b"], now=NOW, policy=POLICY)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import charts, reporting, usecases
+from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal, browser_csrf_secret
 from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
@@ -31,7 +32,7 @@ from shared.categories import Category
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Forbidden, Invalid, NotFound, SamenError
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
 
 router = APIRouter(include_in_schema=False)
@@ -439,6 +440,36 @@ async def proposal_submit(
     return redirect(f"/proposals?done={answer}ed")
 
 
+async def link_view(
+    request: Request,
+    principal: Principal | None,
+    gateway: Gateway,
+    token: str,
+    link: nc.ProposalLink,
+    *,
+    closed: bool = False,
+) -> Response:
+    """The page of a link: its question and button while the proposal is open, otherwise
+    what became of it (the answer given, taken by someone else, or over); `closed`: matching
+    refused the answer (409), whatever notify has heard of it yet."""
+    proposal = None
+    try:
+        proposals = await gateway.matching.proposals(link.volunteer_id)
+        proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
+    except SamenError:
+        pass
+    return render(
+        request,
+        "link.html.j2",
+        principal,
+        status_code=409 if closed else 200,
+        link=link,
+        token=token,
+        proposal=proposal,
+        closed=closed,
+    )
+
+
 @router.get("/p/{token}")
 async def link_page(
     token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
@@ -446,13 +477,7 @@ async def link_page(
     """The accept/decline link from a message: looking does not answer (mail scanners open
     links); the button on this page does."""
     link = await gateway.notify.verify_link(token)
-    proposal = None
-    try:
-        proposals = await gateway.matching.proposals(link.volunteer_id)
-        proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
-    except SamenError:
-        pass
-    return render(request, "link.html.j2", principal, link=link, token=token, proposal=proposal)
+    return await link_view(request, principal, gateway, token, link)
 
 
 @router.post("/p/{token}")
@@ -460,10 +485,11 @@ async def link_submit(
     token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    link = await gateway.notify.redeem_link(token)
-    await gateway.matching.answer(
-        link.proposal_id, volunteer_id=link.volunteer_id, accept=link.action == "accept"
-    )
+    try:
+        link, _ = await usecases.answer_by_link(gateway, token)
+    except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
+        link = await gateway.notify.verify_link(token)
+        return await link_view(request, principal, gateway, token, link, closed=True)
     notice = "accepted" if link.action == "accept" else "declined"
     if principal is not None and principal.member_id == link.volunteer_id:
         return redirect(f"/proposals?done={notice}")

@@ -4,7 +4,8 @@ States: open -> proposed -> matched -> done; open|proposed -> escalated -> (by h
 cancelled from any state before done; expired when the needed-by time passes unmatched.
 
 Every command on `HelpRequest` either raises a `DomainError` and changes nothing, or changes the
-request and appends the events that announce the change to `request.events`:
+request and appends the events that announce the change to `request.events` (or, repeating an
+answer a volunteer gave already, changes nothing and appends nothing: answers are idempotent):
 - each change of the request's state is announced by exactly one `request.*` event, except
   open/proposed -> proposed, which the round's `match.proposed` events announce;
 - each change of a proposal's state is announced by exactly one `match.*` event.
@@ -299,10 +300,20 @@ class HelpRequest:
             self._close_proposal(p, "withdrawn", now)
         self.round_deadline = None
 
-    def _answerable(self, proposal_id: str, volunteer_id: str, now: datetime) -> Proposal:
+    def _answerable(
+        self, proposal_id: str, volunteer_id: str, answer: ProposalState, now: datetime
+    ) -> Proposal | None:
+        """The proposal to answer; None when it has this very answer already (a repeat, e.g.
+        after a reply that never arrived: nothing changes and it is no error)."""
         proposal = self.proposal(proposal_id)
         if proposal.volunteer_id != volunteer_id:
             raise NotAllowed("this proposal was made to another volunteer")
+        if proposal.state == answer:
+            return None
+        if proposal.state in ("accepted", "declined"):
+            raise IllegalTransition(
+                f"this proposal was {proposal.state} already", reason="answered"
+            )
         if self.state == "matched" and proposal.state != "pending":
             raise IllegalTransition("this request has been matched", reason="already_matched")
         if proposal.state != "pending":
@@ -312,18 +323,26 @@ class HelpRequest:
         self._require({"proposed"}, "answer a proposal of")
         return proposal
 
-    def accept(self, proposal_id: str, volunteer_id: str, *, now: datetime) -> None:
-        """The first accept wins; the others are withdrawn."""
-        proposal = self._answerable(proposal_id, volunteer_id, now)
+    def accept(self, proposal_id: str, volunteer_id: str, *, now: datetime) -> bool:
+        """The first accept wins; the others are withdrawn. False: accepted already by this
+        volunteer, nothing changed."""
+        proposal = self._answerable(proposal_id, volunteer_id, "accepted", now)
+        if proposal is None:
+            return False
         self._close_proposal(proposal, "accepted", now)
         self._withdraw_pending(now)
         self._matched(volunteer_id, now, matched_by=None)
+        return True
 
-    def decline(self, proposal_id: str, volunteer_id: str, *, now: datetime) -> None:
-        proposal = self._answerable(proposal_id, volunteer_id, now)
+    def decline(self, proposal_id: str, volunteer_id: str, *, now: datetime) -> bool:
+        """False: declined already, nothing changed."""
+        proposal = self._answerable(proposal_id, volunteer_id, "declined", now)
+        if proposal is None:
+            return False
         self._close_proposal(proposal, "declined", now)
         if not self.pending_proposals():
             self.round_deadline = now  # the round is over: the next one may start at once
+        return True
 
     def expire_round(self, *, now: datetime) -> None:
         """The offer time passed: the round's unanswered proposals expire."""

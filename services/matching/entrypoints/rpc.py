@@ -60,7 +60,7 @@ def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx
         return await run(lambda u: usecases.list_proposals(q, uow=u, ctx=ctx))
 
     async def proposal_accept(cmd: c.ProposalAnswer) -> c.ProposalView:
-        """The first accept wins; a later one is a conflict."""
+        """The first accept wins; a later one is a conflict, the same one again the same view."""
         return await run(lambda u: usecases.answer_proposal(cmd, accept=True, uow=u, ctx=ctx))
 
     async def proposal_decline(cmd: c.ProposalAnswer) -> c.ProposalView:

@@ -319,13 +319,15 @@ async def answer_proposal(
     now = ctx.now()
     request = await uow.requests.get_by_proposal(cmd.proposal_id)
     if accept:
-        request.accept(cmd.proposal_id, cmd.volunteer_id, now=now)
+        changed = request.accept(cmd.proposal_id, cmd.volunteer_id, now=now)
     else:
-        request.decline(cmd.proposal_id, cmd.volunteer_id, now=now)
-        if request.round_finished(now):
+        changed = request.decline(cmd.proposal_id, cmd.volunteer_id, now=now)
+        if changed and request.round_finished(now):
             await next_round(request, uow, ctx.centroids, now=now)
-    await record(uow, request)
-    await uow.commit()
+    # The same answer again (a retry after a lost reply) writes nothing and sends nothing.
+    if changed:
+        await record(uow, request)
+        await uow.commit()
     return proposal_view(request.proposal(cmd.proposal_id), request, with_description=True)
 
 

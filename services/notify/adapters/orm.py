@@ -146,9 +146,9 @@ proposal_links = Table(
     Column("request_id", String(ID), nullable=False),
     Column("volunteer_id", String(ID), nullable=False),
     Column("expires_at", WHEN, nullable=False),
-    # open | used | withdrawn | answered (answered in the app, not through the link)
+    # open | used (through a link) | answered (in the app) | withdrawn | expired
     Column("state", String(20), nullable=False),
-    Column("used_action", String(10), nullable=True),
+    Column("used_action", String(10), nullable=True),  # the answer given: accept | decline
     Column("used_at", WHEN, nullable=True),
 )
 

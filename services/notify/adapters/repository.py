@@ -514,11 +514,15 @@ async def use_link(
     return bool(_count(result))
 
 
-async def close_proposal_link(session: AsyncSession, proposal_id: str, state: str) -> None:
+async def close_proposal_link(
+    session: AsyncSession, proposal_id: str, state: str, *, action: str | None = None
+) -> None:
+    """An open link closes with what happened to its proposal (`action`: the answer given in
+    the app, so the same answer through the link still succeeds); a used one stays as it is."""
     await session.execute(
         update(proposal_links)
         .where(proposal_links.c.proposal_id == proposal_id, proposal_links.c.state == "open")
-        .values(state=state)
+        .values(state=state, used_action=action)
     )
 
 

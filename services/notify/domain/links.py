@@ -1,7 +1,8 @@
 """Accept/decline links: signed tokens (itsdangerous) naming one answer to one proposal.
 
-The signature proves notify made the link; the expiry travels inside it; single use is
-enforced by notify's database (see `shared.contracts.notify`).
+The signature proves notify made the link; the expiry travels inside it; that a proposal is
+answered once is enforced by notify's database (see `shared.contracts.notify`), with
+`redeemable` deciding what a use of a link may do given what its proposal went through.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ Action = Literal["accept", "decline"]
 
 
 class LinkError(Exception):
+    """Not a usable link: "bad_signature" or "expired"."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class LinkClosed(LinkError):
+    """A genuine link whose proposal is past answering with it: "answered" (the other answer
+    was given), "withdrawn" or "expired" (the offer ended)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,9 @@ class LinkSigner:
     def url(self, claim: LinkClaim) -> str:
         return self._public_url + PROPOSAL_LINK_PATH.format(token=self.token(claim))
 
-    def read(self, token: str, *, now: datetime) -> LinkClaim:
-        """The claim of a genuine, unexpired token; LinkError otherwise."""
+    def read(self, token: str, *, now: datetime, past_expiry: bool = False) -> LinkClaim:
+        """The claim of a genuine, unexpired token (`past_expiry`: expired too, for links
+        whose proposal has its answer already); LinkError otherwise."""
         try:
             data = self._serializer.loads(token)
             claim = LinkClaim(
@@ -71,6 +80,29 @@ class LinkSigner:
             raise LinkError("bad_signature") from exc
         if claim.action not in ("accept", "decline"):
             raise LinkError("bad_signature")
-        if now >= claim.expires_at:
+        if now >= claim.expires_at and not past_expiry:
             raise LinkError("expired")
         return claim
+
+
+def answer_given(state: str, used_action: str | None) -> Action | None:
+    """The answer a proposal got (through a link or in the app), if it got one and we know it."""
+    if state in ("used", "answered") and used_action in ("accept", "decline"):
+        return "accept" if used_action == "accept" else "decline"
+    return None
+
+
+def redeemable(claim: LinkClaim, state: str, used_action: str | None, *, now: datetime) -> bool:
+    """May this link give its answer now? True: it is open, this use answers. False: the
+    proposal has this very answer already, so repeating it (after a reply that never came)
+    succeeds again without a second effect, even past the expiry. LinkError("expired") for a
+    late link, LinkClosed otherwise."""
+    if answer_given(state, used_action) == claim.action:
+        return False
+    if now >= claim.expires_at:
+        raise LinkError("expired")
+    if state == "open":
+        return True
+    if state in ("used", "answered"):
+        raise LinkClosed("answered")
+    raise LinkClosed("withdrawn" if state == "withdrawn" else "expired")

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import RowMapping
 
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
-from services.notify.domain.links import LinkClaim, LinkError, LinkSigner
+from services.notify.domain.links import (
+    LinkClaim,
+    LinkClosed,
+    LinkError,
+    LinkSigner,
+    answer_given,
+    redeemable,
+)
 from services.notify.domain.model import Template, idempotency_key
 from services.notify.service_layer.recording import Recipient, notification_row
 from shared.clock import Clock
@@ -24,6 +32,7 @@ from shared.contracts.notify import (
     InboxItem,
     InboxPage,
     InboxQuery,
+    LinkAction,
     MarkedRead,
     MarkRead,
     MemberExport,
@@ -172,21 +181,36 @@ class NotifyApi:
     # -- accept/decline links ---------------------------------------------------------
 
     def _claim(self, token: str) -> LinkClaim:
+        """A genuine link, expired or not: whether its expiry matters depends on its row."""
         try:
-            return self._signer.read(token, now=self._clock.now())
+            return self._signer.read(token, now=self._clock.now(), past_expiry=True)
         except LinkError as exc:
-            message = "this link has expired" if exc.reason == "expired" else "not a valid link"
-            raise Invalid(message, details={"reason": exc.reason}) from exc
+            raise self._refusal(exc, None) from exc
 
     @staticmethod
-    def _link(claim: LinkClaim, *, used: bool) -> ProposalLink:
+    def _refusal(exc: LinkError, given: LinkAction | None) -> Invalid | Conflict:
+        if isinstance(exc, LinkClosed):
+            return Conflict(
+                {
+                    "answered": "this proposal has been answered already",
+                    "withdrawn": "this request has been taken up by someone else",
+                }.get(exc.reason, "this proposal has expired"),
+                details={"reason": exc.reason, "answer": given},
+            )
+        message = "this link has expired" if exc.reason == "expired" else "not a valid link"
+        return Invalid(message, details={"reason": exc.reason})
+
+    @staticmethod
+    def _link(claim: LinkClaim, row: RowMapping) -> ProposalLink:
         return ProposalLink(
             proposal_id=claim.proposal_id,
             request_id=claim.request_id,
             volunteer_id=claim.volunteer_id,
             action=claim.action,
             expires_at=claim.expires_at,
-            used=used,
+            used=row["state"] != "open",
+            state=row["state"],
+            answer=answer_given(row["state"], row["used_action"]),
         )
 
     async def token_verify(self, token: str) -> ProposalLink:
@@ -195,23 +219,38 @@ class NotifyApi:
             row = await repo.link(uow.session, claim.link_id)
         if row is None:
             raise NotFound("this link is no longer known")
-        return self._link(claim, used=row["state"] != "open")
+        link = self._link(claim, row)
+        # Past its expiry a link still shows the answer its proposal got, and nothing else.
+        if link.answer is None and self._clock.now() >= claim.expires_at:
+            raise self._refusal(LinkError("expired"), None)
+        return link
 
-    async def token_redeem(self, token: str) -> ProposalLink:
-        claim = self._claim(token)
-        async with self._uow() as uow:
-            won = await repo.use_link(
-                uow.session, claim.link_id, state="used", action=claim.action, now=self._clock.now()
-            )
-            row = await repo.link(uow.session, claim.link_id)
-            await uow.commit()
+    def _answers(self, claim: LinkClaim, row: RowMapping | None, now: datetime) -> bool:
+        """True: this use answers; False: the proposal has this answer already; or refused."""
         if row is None:
             raise NotFound("this link is no longer known")
-        if not won:
-            raise Conflict(
-                "this proposal has been answered already", details={"reason": row["state"]}
-            )
-        return self._link(claim, used=True)
+        try:
+            return redeemable(claim, row["state"], row["used_action"], now=now)
+        except LinkError as exc:
+            raise self._refusal(exc, answer_given(row["state"], row["used_action"])) from exc
+
+    async def token_redeem(self, token: str) -> ProposalLink:
+        """Spend the link on its answer; the same link again after that is the same success
+        (the caller may not have heard the first reply), the other answer a conflict."""
+        claim = self._claim(token)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            row = await repo.link(uow.session, claim.link_id)
+            if self._answers(claim, row, now):
+                won = await repo.use_link(
+                    uow.session, claim.link_id, state="used", action=claim.action, now=now
+                )
+                row = await repo.link(uow.session, claim.link_id)
+                if not won:  # another use, or the app's answer, came first: judge by what it did
+                    self._answers(claim, row, now)
+            await uow.commit()
+        assert row is not None
+        return self._link(claim, row)
 
     # -- a member's data --------------------------------------------------------------
 

@@ -226,7 +226,8 @@ class Recorder:
         else:
             data = event.payload(MatchExpired)
         state = "expired" if isinstance(data, MatchExpired) else "answered"
-        await repo.close_proposal_link(uow.session, data.proposal_id, state)
+        action = {MatchAccepted.TYPE: "accept", MatchDeclined.TYPE: "decline"}.get(event.type)
+        await repo.close_proposal_link(uow.session, data.proposal_id, state, action=action)
         # An answered proposal that is still held (quiet hours) need not go out any more.
         await repo.cancel_open(
             uow.session,

@@ -109,7 +109,7 @@ async def redeem(notify: Notify, token: str) -> ProposalLink:
 # ---------------------------------------------------------------- accept/decline links
 
 
-async def test_an_accept_link_works_once_and_the_decline_link_dies_with_it(
+async def test_an_accept_link_answers_once_repeats_that_answer_and_the_decline_link_is_refused(
     notify: Notify, registry: RegistryData, smtp: SmtpServer
 ) -> None:
     registry.person("vol-1", "Fatima")
@@ -128,24 +128,34 @@ async def test_an_accept_link_works_once_and_the_decline_link_dies_with_it(
         "vol-1",
         "accept",
     )
-    with pytest.raises(Conflict) as again:
-        await redeem(notify, tokens["accept"])
-    assert again.value.details["reason"] == "used"
-    with pytest.raises(Conflict):
+    assert (used.used, used.state, used.answer) == (True, "used", "accept")
+    # The same link again (its first reply lost): the same success, nothing more.
+    assert await redeem(notify, tokens["accept"]) == used
+    with pytest.raises(Conflict) as other:
         await redeem(notify, tokens["decline"])
+    assert other.value.details == {"reason": "answered", "answer": "accept"}
+    looked = await notify.runtime.rpc.call(
+        "notify", "token.verify", TokenRequest(token=tokens["decline"]), result=ProposalLink
+    )
+    assert (looked.action, looked.state, looked.answer) == ("decline", "used", "accept")
 
 
-async def test_two_clicks_at_once_redeem_a_link_once(
+async def test_two_clicks_at_once_spend_a_link_once_and_both_hear_its_answer(
     notify: Notify, registry: RegistryData, smtp: SmtpServer
 ) -> None:
     registry.person("vol-1", "Fatima")
     await publish(notify, proposed("vol-1"))
     tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
     results = await asyncio.gather(
-        *(redeem(notify, tokens["accept"]) for _ in range(5)), return_exceptions=True
+        *(redeem(notify, tokens[a]) for a in ("accept", "decline") * 3), return_exceptions=True
     )
-    assert sum(isinstance(r, ProposalLink) for r in results) == 1
-    assert sum(isinstance(r, Conflict) for r in results) == 4
+    answers = {r.answer for r in results if isinstance(r, ProposalLink)}
+    assert len(answers) == 1  # one answer won, and only its link succeeded (three times)
+    assert sum(isinstance(r, ProposalLink) for r in results) == 3
+    assert sum(isinstance(r, Conflict) for r in results) == 3
+    async with notify.runtime.sessions() as session:
+        (row,) = (await session.execute(select(proposal_links))).mappings()
+    assert (row["state"], row["used_action"]) == ("used", answers.pop())
 
 
 async def test_an_expired_or_forged_link_is_refused_with_the_reason(
@@ -161,6 +171,24 @@ async def test_an_expired_or_forged_link_is_refused_with_the_reason(
     clock.advance(timedelta(hours=4))
     with pytest.raises(Invalid) as late:
         await redeem(notify, tokens["accept"])
+    assert late.value.details["reason"] == "expired"
+
+
+async def test_past_its_expiry_a_used_link_still_tells_its_answer_and_repeats_it(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    registry.person("vol-1", "Fatima")
+    await publish(notify, proposed("vol-1"))
+    tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
+    used = await redeem(notify, tokens["accept"])
+    clock.advance(timedelta(hours=5))
+    assert await redeem(notify, tokens["accept"]) == used
+    looked = await notify.runtime.rpc.call(
+        "notify", "token.verify", TokenRequest(token=tokens["decline"]), result=ProposalLink
+    )
+    assert (looked.state, looked.answer) == ("used", "accept")
+    with pytest.raises(Invalid) as late:
+        await redeem(notify, tokens["decline"])
     assert late.value.details["reason"] == "expired"
 
 
@@ -185,9 +213,12 @@ async def test_answering_in_the_app_spends_the_links_of_the_email(
         return looked.used
 
     await soon(spent)
+    # The same answer through the link is the same success; the other one is refused.
+    same = await redeem(notify, tokens["accept"])
+    assert (same.state, same.answer) == ("answered", "accept")
     with pytest.raises(Conflict) as caught:
-        await redeem(notify, tokens["accept"])
-    assert caught.value.details["reason"] == "answered"
+        await redeem(notify, tokens["decline"])
+    assert caught.value.details == {"reason": "answered", "answer": "accept"}
 
 
 async def test_a_withdrawn_proposal_tells_the_volunteer_and_closes_its_links(

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from services.gateway import usecases
 from services.gateway.deps import (
     CurrentMember,
     GatewayDep,
@@ -101,17 +102,17 @@ async def answer(
     accept: bool,
 ) -> ProposalOut:
     if token:
-        link = await gateway.notify.redeem_link(token)
-        if link.proposal_id != proposal_id or link.action != ("accept" if accept else "decline"):
-            raise Forbidden("This link is for another proposal or answer.")
-        volunteer_id = link.volunteer_id
-    elif principal is None:
+        _, view = await usecases.answer_by_link(
+            gateway, token, proposal_id=proposal_id, action="accept" if accept else "decline"
+        )
+        return proposal_out(view)
+    if principal is None:
         raise NotSignedIn("Sign in, or use the link from your message.")
-    else:
-        check_csrf_header(request, principal)
-        volunteer_id = principal.member_id
+    check_csrf_header(request, principal)
     try:
-        view = await gateway.matching.answer(proposal_id, volunteer_id=volunteer_id, accept=accept)
+        view = await gateway.matching.answer(
+            proposal_id, volunteer_id=principal.member_id, accept=accept
+        )
     except Forbidden as exc:
         raise NotFound("No such proposal for you.") from exc
     return proposal_out(view)
