@@ -116,9 +116,10 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
+            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            # As the registry does: every field is checked before a known address is refused.
             if cmd.email and any(m.email == cmd.email for m in world.members.values()):
                 raise Conflict("e-mail already registered")
-            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
             now = datetime.now(UTC)
             member = rc.MemberInfo(
                 member_id=new_id(),
