@@ -50,7 +50,9 @@ class RunningGateway:
         # The answer is the same for a taken address, so it names no member: log in to know
         # (in a client of its own, so the caller's client stays signed out).
         async with self.client() as fresh:
-            login = await fresh.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            login = await fresh.post(
+                "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            )
         assert login.status_code == 200, login.text
         return str(login.json()["member_id"])
 
