@@ -4,6 +4,7 @@ import socket
 
 import uvicorn
 
+from services.gateway.config import get_gateway_settings
 from shared import heap
 from shared.settings import get_settings
 
@@ -28,6 +29,6 @@ if __name__ == "__main__":
         port=settings.http_port,
         log_config=None,  # structlog owns logging
         access_log=False,
-        proxy_headers=True,
+        **get_gateway_settings().proxy_options(),
     )
     Server(config).run()

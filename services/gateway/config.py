@@ -1,8 +1,10 @@
 """Settings only the gateway reads (environment variables with the SAMEN_ prefix)."""
 
+import ipaddress
 from functools import lru_cache
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,9 +13,20 @@ class GatewaySettings(BaseSettings):
 
     session_days: int = Field(default=14, ge=1, description="how long a sign-in lasts")
     login_attempts: int = Field(
-        default=5, ge=1, description="failed log-ins per e-mail address and per window"
+        default=5,
+        ge=1,
+        description="failed log-ins of one e-mail address from one client before each further "
+        "try of that pair waits (1 once the address or the client had 4 times as many)",
     )
-    login_window_minutes: int = Field(default=15, ge=1)
+    login_window_minutes: int = Field(
+        default=60, ge=1, description="failed log-ins are forgotten after this long without one"
+    )
+    login_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="the first wait; it doubles with each further failure"
+    )
+    login_backoff_max_seconds: float = Field(
+        default=900.0, gt=0, description="the longest wait between two tries of one pair"
+    )
     register_attempts: int = Field(
         default=20, ge=1, description="registrations per client address and per window"
     )
@@ -23,6 +36,11 @@ class GatewaySettings(BaseSettings):
         description="Secure flag on cookies; default: on when SAMEN_PUBLIC_URL is https",
     )
     demo: bool = Field(default=False, description="seed Utrecht demo data at start")
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated IPs or CIDR networks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: those headers are ignored",
+    )
     session_cache_seconds: float = Field(
         default=5.0,
         ge=0,
@@ -38,6 +56,29 @@ class GatewaySettings(BaseSettings):
     request_cache_size: int = Field(
         default=5000, ge=1, description="requests a gateway process keeps in memory at most"
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        # uvicorn would take a typo for a host name and quietly trust nothing (or the wrong one).
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR network: {item!r}") from exc
+        return value
+
+    def proxy_options(self) -> dict[str, Any]:
+        """uvicorn's forwarded-header options: off unless trusted proxies are configured, so
+        a client cannot choose its own address (and with it its rate-limit key)."""
+        proxies = _items(self.trusted_proxies)
+        if not proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies}
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache

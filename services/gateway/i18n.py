@@ -61,6 +61,12 @@ NL: dict[str, str] = {
     "Create account": "Account maken",
     "Welcome! You are signed in.": "Welkom! U bent ingelogd.",
     "You are signed out.": "U bent uitgelogd.",
+    "Thank you. We have sent you an e-mail. Log in with your e-mail address and password.": (
+        "Dank u. We hebben u een e-mail gestuurd. Log in met uw e-mailadres en wachtwoord."
+    ),
+    "Too many failed attempts. Wait {seconds} seconds and try again.": (
+        "Te vaak een verkeerd wachtwoord. Wacht {seconds} seconden en probeer het opnieuw."
+    ),
     # asking for help
     "What do you need help with?": "Waar heeft u hulp bij nodig?",
     "Tell us in one or two sentences": "Vertel het in een of twee zinnen",

@@ -61,12 +61,22 @@ class RegisterBody(_Body):
 
 
 class Registered(BaseModel):
+    """A member registered on someone's behalf (the information point)."""
+
     member_id: str
     area: dict[str, str | None] = Field(
         description="municipality, district and neighbourhood codes of the member's address"
     )
     neighbourhood_name: str | None = None
     roles: list[Role]
+
+
+class RegistrationReceived(BaseModel):
+    """The same answer whether the address was new or had an account already (which only its
+    owner hears, by e-mail): log in next."""
+
+    status: Literal["received"] = "received"
+    detail: str
 
 
 class LoginBody(_Body):

@@ -4,6 +4,7 @@ Routes (JSON and HTML alike) only translate HTTP into these calls.
 """
 
 import asyncio
+import math
 from datetime import timedelta
 
 from services.gateway.adapters.store import Account, normalise_email
@@ -19,6 +20,7 @@ from services.gateway.schemas import (
     RequestOut,
 )
 from services.gateway.security import hash_password, new_token, token_hash, verify_password
+from services.gateway.throttle import LoginKeys, LoginPolicy
 from shared.areas import AreaRef
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
@@ -43,13 +45,26 @@ async def limit(gateway: Gateway, bucket: str, *, limit: int, window_minutes: in
         )
 
 
+REGISTRATION_RECEIVED = (
+    "Thank you. We have sent an e-mail to this address. "
+    "Log in with your e-mail address and password."
+)
+ACCOUNT_NOTICE_TIMEOUT_SECONDS = 2.0
+
+
 async def register(
     gateway: Gateway,
     body: RegisterBody,
     *,
     client: str,
     consents: dict[str, bool] | None = None,
-) -> tuple[rc.MemberInfo, Account]:
+) -> Account | None:
+    """Make an account; None when the address has one already.
+
+    Whoever registers gets the same answer either way (REGISTRATION_RECEIVED), so nobody
+    learns from it whether an address has an account: the new member gets the welcome e-mail,
+    an owner of the address a notice that someone tried (notify sends it, `account.notice`).
+    """
     options = gateway.options
     await limit(
         gateway,
@@ -57,55 +72,96 @@ async def register(
         limit=options.register_attempts,
         window_minutes=options.register_window_minutes,
     )
-    if await gateway.store.account_by_email(body.email) is not None:
-        raise Conflict(
-            "An account with this e-mail address already exists.", details={"field": "email"}
-        )
+    email = normalise_email(body.email)
+    known = await gateway.store.account_by_email(email)
+    # Hashed whether or not the address is taken: both answers cost the same time.
+    password_hash = await hash_password(body.password)
     roles: list[str] = ["resident", "volunteer"] if body.volunteer else ["resident"]
     given = dict(consents or {})
     given.setdefault("share_phone", body.share_phone)
-    member = await gateway.registry.register(
-        rc.MemberRegister(
-            name=body.name,
-            email=normalise_email(body.email),
-            phone=body.phone or None,
-            postcode=body.postcode,
-            house_number=body.house_number,
-            language=body.language,
-            roles=roles,
-            consents=given,
+    try:
+        # The registry checks every field before it refuses an address it knows, so a taken
+        # address with a bad postcode gets the same 422 as a new one.
+        member = await gateway.registry.register(
+            rc.MemberRegister(
+                name=body.name,
+                email=email,
+                phone=body.phone or None,
+                postcode=body.postcode,
+                house_number=body.house_number,
+                language=body.language,
+                roles=roles,
+                consents=given,
+            )
         )
+    except Conflict:
+        await tell_owner(gateway, email, known)
+        return None
+    if known is not None:  # the registry had lost the address of a log-in: keep the log-in
+        log.warning("registry did not know a log-in's e-mail address", member_id=member.member_id)
+        await tell_owner(gateway, email, known)
+        return None
+    try:
+        return await gateway.store.create_account(
+            member_id=member.member_id,
+            email=email,
+            password_hash=password_hash,
+            roles=list(member.roles),
+            language=member.language,
+        )
+    except Conflict:  # the same address registered twice at the same moment
+        await tell_owner(gateway, email, await gateway.store.account_by_email(email))
+        return None
+
+
+async def tell_owner(gateway: Gateway, email: str, account: Account | None) -> None:
+    """Someone tried to register the owner's address: notify tells the owner. The answer to
+    the attempt never fails with this, and waits on it for two seconds at most."""
+    try:
+        if account is not None:
+            member_id = account.member_id
+        else:  # registered at an information point, without a log-in of their own
+            member_id = (await gateway.registry.member_by_email(email)).member_id
+        async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
+            await gateway.notify.account_notice(member_id, "registration_attempt")
+    except (SamenError, TimeoutError) as exc:
+        log.warning("registration attempt notice not sent", code=getattr(exc, "code", "timeout"))
+
+
+def login_policy(gateway: Gateway) -> LoginPolicy:
+    options = gateway.options
+    return LoginPolicy(
+        attempts=options.login_attempts,
+        backoff=timedelta(seconds=options.login_backoff_seconds),
+        cap=timedelta(seconds=options.login_backoff_max_seconds),
+        memory=timedelta(minutes=options.login_window_minutes),
     )
-    account = await gateway.store.create_account(
-        member_id=member.member_id,
-        email=body.email,
-        password_hash=await hash_password(body.password),
-        roles=list(member.roles),
-        language=member.language,
-    )
-    return member, account
 
 
 async def authenticate(gateway: Gateway, body: LoginBody, *, client: str) -> Account:
-    """Check the password, with a limit on failed attempts per address and per client."""
-    options = gateway.options
-    window = timedelta(minutes=options.login_window_minutes)
+    """Check the password; failed tries slow the next try of the same e-mail address from the
+    same client down (services.gateway.throttle), and never lock anyone else out."""
+    policy = login_policy(gateway)
     email = normalise_email(body.email)
-    buckets = (f"login:{email}", f"login-client:{client}")
-    limits = (options.login_attempts, options.login_attempts * 4)
-    for bucket, allowed in zip(buckets, limits, strict=True):
-        if await gateway.store.hits(bucket, window=window) >= allowed:
-            raise TooManyAttempts(
-                "Too many failed attempts. Wait a while and try again.",
-                retry_after=int(window.total_seconds()),
-            )
+    keys = LoginKeys.of(gateway.settings.secret_key, email=email, client=client)
+    now = gateway.clock.now()
+    wait = await gateway.store.claim_login_try(
+        keys,
+        lambda pair, address, by_client: policy.wait(
+            pair=pair, address=address, client=by_client, now=now
+        ),
+        lambda failures: policy.after_failure(failures, now),
+    )
+    if wait is not None:
+        raise TooManyAttempts(
+            "Too many failed attempts. Wait a moment and try again.",
+            retry_after=max(1, math.ceil(wait.total_seconds())),
+        )
     account = await gateway.store.account_by_email(email)
     ok = await verify_password(account.password_hash if account else None, body.password)
     if account is None or not ok:
-        for bucket in buckets:
-            await gateway.store.hit(bucket, window=window)
         raise NotSignedInError("The e-mail address or password is not right.")
-    await gateway.store.reset(buckets[0])
+    await gateway.store.forget_login_failure(keys)
     return await refresh_roles(gateway, account)
 
 

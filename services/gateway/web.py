@@ -139,6 +139,8 @@ def render(
 
 NOTICES = {
     "welcome": "Welcome! You are signed in.",
+    "registered": "Thank you. We have sent you an e-mail. "
+    "Log in with your e-mail address and password.",
     "signed_out": "You are signed out.",
     "asked": "Your request has been sent. We are looking for a neighbour to help.",
     "saved": "Your profile is saved.",

@@ -49,6 +49,7 @@ TOKEN_REDEEM = "token.redeem"
 ERASURE_CONFIRM = "erasure.confirm"
 MEMBER_EXPORT = "member.export"
 MEMBER_ERASE = "member.erase"
+ACCOUNT_NOTICE = "account.notice"
 
 PROPOSAL_LINK_PATH = "/p/{token}"
 PROPOSAL_LINK_SALT = "samen.proposal-link"
@@ -60,6 +61,9 @@ Language = Literal["nl", "en"]
 LinkAction = Literal["accept", "decline"]
 LinkState = Literal["open", "used", "answered", "withdrawn", "expired"]
 """open; used (answered through a link); answered (in the app); withdrawn; expired (offer over)."""
+AccountNoticeKind = Literal["registration_attempt"]
+"""registration_attempt: someone tried to make a new account with the member's e-mail address
+(the gateway answers that attempt exactly as a new registration, so the owner hears it here)."""
 
 
 class MemberQuery(BaseModel):
@@ -211,3 +215,18 @@ class ErasureConfirmation(BaseModel):
 class ErasureConfirmationQueued(BaseModel):
     member_id: str
     notification_id: str | None = Field(default=None, description="None: nowhere to send it")
+
+
+class AccountNotice(BaseModel):
+    """Tell a member something about their account, over their own channels. Only the id
+    travels: notify looks the address up in the registry, as for every message."""
+
+    member_id: str = Field(max_length=40)
+    kind: AccountNoticeKind
+
+
+class AccountNoticeQueued(BaseModel):
+    member_id: str
+    notification_id: str | None = Field(
+        default=None, description="None: one went out for this member within the hour already"
+    )

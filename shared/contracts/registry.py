@@ -216,7 +216,10 @@ def _default_roles() -> list[Role]:
 
 class MemberRegister(_Request):
     """At least an e-mail or a phone number, unless a coordinator registers on someone's behalf
-    (`registered_by`); then the member is reached through that coordinator."""
+    (`registered_by`); then the member is reached through that coordinator.
+
+    Every field is checked before a known e-mail address is refused (`conflict`): the gateway
+    relies on that to answer a taken address exactly as a new one."""
 
     name: str
     first_name: str | None = Field(default=None, description="default: first word of name")

@@ -40,6 +40,12 @@ def register_in_browser(
     page.check("#consent_matching")
     page.check("#share_phone")
     page.click("button[type=submit]:has-text('Account maken')")
+    # Registering never signs in (a taken address must look the same): log in next.
+    page.wait_for_url("**/login?**")
+    assert_accessible(page)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]:has-text('Inloggen')")
     page.wait_for_load_state()
 
 

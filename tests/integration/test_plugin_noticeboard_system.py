@@ -60,7 +60,7 @@ def resident(system: RunningSystem, name: str, email: str, postcode: str) -> dic
         },
         timeout=10,
     )
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     login = httpx.post(
         f"{system.url}{API}/auth/login", json={"email": email, "password": password}, timeout=10
     )

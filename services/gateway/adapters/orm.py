@@ -71,3 +71,13 @@ rate_limits = Table(
     Column("window_start", DateTime(timezone=True), nullable=False),
     Column("hits", Integer, nullable=False),
 )
+
+# Failed log-ins per key (services.gateway.throttle): a keyed hash of the pair, the e-mail
+# address or the client, never the address itself.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+)

@@ -152,6 +152,11 @@ class Notify:
     async def erase(self, member_id: str) -> None:
         await self._rpc.call("notify", nc.MEMBER_ERASE, nc.MemberQuery(member_id=member_id))
 
+    async def account_notice(self, member_id: str, kind: nc.AccountNoticeKind) -> None:
+        await self._rpc.call(
+            "notify", nc.ACCOUNT_NOTICE, nc.AccountNotice(member_id=member_id, kind=kind)
+        )
+
 
 class Matching:
     def __init__(self, rpc: RpcClient) -> None:

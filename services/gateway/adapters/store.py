@@ -6,6 +6,7 @@ through the store drops that account's cached sessions at once; another gateway 
 of it when its own copy expires.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +15,17 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.gateway.adapters.orm import accounts, audit_log, rate_limits, sessions
+from services.gateway.adapters.orm import (
+    accounts,
+    audit_log,
+    login_failures,
+    rate_limits,
+    sessions,
+)
 from services.gateway.caching import ExpiringCache
+from services.gateway.throttle import Failures, LoginKeys
 from shared.clock import Clock
-from shared.errors import Conflict
+from shared.errors import Conflict, Unavailable
 from shared.ids import new_id
 
 
@@ -342,6 +350,79 @@ class GatewayStore:
             await db.execute(delete(rate_limits).where(rate_limits.c.bucket == bucket))
             await db.commit()
 
+    # -- failed log-ins -------------------------------------------------------------
+
+    async def claim_login_try(
+        self,
+        keys: LoginKeys,
+        decide: Callable[[Failures, Failures, Failures], timedelta | None],
+        after_failure: Callable[[Failures], Failures],
+    ) -> timedelta | None:
+        """Hear one log-in try, or say how long its pair must wait.
+
+        A try that is heard counts as a failure at once (`forget_login_failure` takes it back
+        when the password was right), in one transaction with the check: tries sent all at
+        once are counted one after the other, so a burst cannot slip through together.
+        """
+        for _ in range(3):  # a first failure of a key may race another's insert
+            async with self._sessions() as db:
+                wanted = list(keys.all())
+                # A write first: SQLite takes its one writer's lock here (waiting its turn),
+                # PostgreSQL locks the rows that exist; the reads below then see the latest.
+                await db.execute(
+                    update(login_failures)
+                    .where(login_failures.c.key.in_(wanted))
+                    .values(failures=login_failures.c.failures)
+                )
+                rows = {
+                    row.key: Failures(row.failures, _aware(row.last_failure_at, self._clock))
+                    for row in await db.execute(
+                        select(login_failures).where(login_failures.c.key.in_(wanted))
+                    )
+                }
+                pair, address, client = (rows.get(key, Failures()) for key in wanted)
+                wait = decide(pair, address, client)
+                if wait is not None:
+                    await db.rollback()
+                    return wait
+                try:
+                    for key, before in zip(wanted, (pair, address, client), strict=True):
+                        after = after_failure(before)
+                        values = {"failures": after.count, "last_failure_at": after.last}
+                        if key in rows:
+                            await db.execute(
+                                update(login_failures)
+                                .where(login_failures.c.key == key)
+                                .values(**values)
+                            )
+                        else:
+                            await db.execute(insert(login_failures).values(key=key, **values))
+                    await db.commit()
+                    return None
+                except IntegrityError:
+                    await db.rollback()
+        raise Unavailable("Too many log-ins at the same moment; try again.")
+
+    async def forget_login_failure(self, keys: LoginKeys) -> None:
+        """The password was right: the pair starts afresh, and the failure counted for the
+        address and the client in advance is taken back (their other failures stay)."""
+        async with self._sessions() as db:
+            await db.execute(delete(login_failures).where(login_failures.c.key == keys.pair))
+            await db.execute(
+                update(login_failures)
+                .where(
+                    login_failures.c.key.in_([keys.address, keys.client]),
+                    login_failures.c.failures > 0,
+                )
+                .values(failures=login_failures.c.failures - 1)
+            )
+            await db.commit()
+
     async def count_accounts(self) -> int:
         async with self._sessions() as db:
             return int((await db.execute(select(func.count()).select_from(accounts))).scalar_one())
+
+
+def _aware(moment: datetime, clock: Clock) -> datetime:
+    """SQLite gives times back without their zone; they were written in the clock's."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=clock.now().tzinfo)

@@ -14,6 +14,7 @@ from services.gateway import charts, reporting, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal, browser_csrf_secret
 from services.gateway.i18n import translate
+from services.gateway.problems import TooManyAttempts
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
     client_of,
@@ -130,7 +131,7 @@ async def register_submit(
             volunteer=volunteer,
             share_phone=form.get("share_phone") == "on",
         )
-        _, account = await usecases.register(
+        await usecases.register(
             gateway,
             body,
             client=client_of(request),
@@ -147,10 +148,13 @@ async def register_submit(
             values={**values, "volunteer": volunteer},
             errors=field_errors(exc),
         )
-    token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
-    response = redirect("/volunteer?done=welcome" if volunteer else "/ask?done=welcome")
-    set_session_cookies(response, gateway, token=token, csrf_secret=csrf_secret)
-    return response
+    # Not signed in yet, new address or taken: the same page either way (only the owner of a
+    # taken address hears of it, by e-mail), and the log-in leads on to the next step.
+    after = "/volunteer" if volunteer else "/ask"
+    return redirect("/login?" + urlencode({"done": "registered", "next": after}))
+
+
+TOO_MANY_FAILURES = "Too many failed attempts. Wait {seconds} seconds and try again."
 
 
 def safe_next(value: str | None) -> str:
@@ -173,8 +177,21 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
     try:
         body = LoginBody(email=email, password=text(form, "password") or " ")
         account = await usecases.authenticate(gateway, body, client=client_of(request))
+    except TooManyAttempts as exc:
+        language = language_of(request, principal)
+        wait = translate(TOO_MANY_FAILURES, language)
+        return render(
+            request,
+            "login.html.j2",
+            principal,
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+            next=target,
+            email=email,
+            errors={"form": wait.format(seconds=exc.retry_after)},
+        )
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+        if isinstance(exc, SamenError) and exc.http_status == 503:
             raise
         status = exc.http_status if isinstance(exc, SamenError) else 422
         return render(

@@ -156,6 +156,9 @@ def message_context(facts: Facts) -> dict[str, Any]:
         out["link"] = f"{base}/requests/{ctx['request_id']}"
     elif template is Template.erasure_confirmed:
         pass
+    elif template is Template.registration_attempt:
+        out["login_url"] = f"{base}/login"
+        out["link"] = out["login_url"]
     elif template is Template.digest:
         out["items"] = [
             {

@@ -31,6 +31,7 @@ class Template(StrEnum):
     reminder = "reminder"
     erasure_confirmed = "erasure_confirmed"
     digest = "digest"
+    registration_attempt = "registration_attempt"  # account.notice: someone used your address
 
 
 class Status(StrEnum):

@@ -60,6 +60,7 @@ SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
     Template.thanks_requester: [_REQUEST, {**_REQUEST, "volunteer_id": None}],
     Template.thanks_volunteer: [{**_REQUEST, "hours": 1.5}, {**_REQUEST, "hours": None}],
     Template.erasure_confirmed: [{"member_id": "mem-1"}],
+    Template.registration_attempt: [{"member_id": "mem-1"}],
     Template.digest: [
         {
             "items": [

@@ -6,6 +6,8 @@ from typing import Any
 from services.notify.service_layer.api import NotifyApi
 from shared.contracts import notify as contract
 from shared.contracts.notify import (
+    AccountNotice,
+    AccountNoticeQueued,
     CooperativeChannels,
     CooperativeQuery,
     DeliveryLog,
@@ -76,6 +78,11 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         """Delete what notify holds about a member (member.erased does the same)."""
         return await api.member_erase(request.member_id)
 
+    async def account_notice(request: AccountNotice) -> AccountNoticeQueued:
+        """Tell a member something about their account (someone tried to register with their
+        address); the address comes from the registry at send time."""
+        return await api.account_notice(request.member_id, request.kind)
+
     verbs: dict[str, Callable[..., Awaitable[Any]]] = {
         contract.INBOX_LIST: inbox_list,
         contract.INBOX_MARK_READ: inbox_mark_read,
@@ -89,6 +96,7 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         contract.ERASURE_CONFIRM: erasure_confirm,
         contract.MEMBER_EXPORT: member_export,
         contract.MEMBER_ERASE: member_erase,
+        contract.ACCOUNT_NOTICE: account_notice,
     }
     for verb, handler in verbs.items():
         runtime.answer(verb, handler)

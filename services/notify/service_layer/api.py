@@ -23,6 +23,8 @@ from services.notify.domain.model import Template, idempotency_key
 from services.notify.service_layer.recording import Recipient, notification_row
 from shared.clock import Clock
 from shared.contracts.notify import (
+    AccountNoticeKind,
+    AccountNoticeQueued,
     CooperativeChannels,
     DeliveryAttempt,
     DeliveryLog,
@@ -317,3 +319,27 @@ class NotifyApi:
             await uow.commit()
         self._wake()
         return ErasureConfirmationQueued(member_id=member_id, notification_id=notification_id)
+
+    async def account_notice(self, member_id: str, kind: AccountNoticeKind) -> AccountNoticeQueued:
+        """Queue a notice about the member's account. At most one of a kind per member and
+        hour: whoever keeps registering someone else's address cannot flood their mailbox."""
+        template = ACCOUNT_NOTICES[kind]
+        hour = self._clock.now().strftime("%Y-%m-%dT%H")
+        marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{member_id}:{hour}"))
+        marker = Envelope(event_id=marker_id, type=ACCOUNT_NOTICE_TYPE, source="notify")
+        async with self._uow() as uow:
+            row = notification_row(
+                uow, marker, Recipient(member_id), template, {"member_id": member_id}
+            )
+            added = await repo.add_notification(uow.session, row)
+            await uow.commit()
+        if not added:
+            return AccountNoticeQueued(member_id=member_id)
+        self._wake()
+        return AccountNoticeQueued(member_id=member_id, notification_id=row["id"])
+
+
+ACCOUNT_NOTICE_TYPE = "account.notice"  # the idempotency marker's type; never published
+ACCOUNT_NOTICES: dict[AccountNoticeKind, Template] = {
+    "registration_attempt": Template.registration_attempt,
+}

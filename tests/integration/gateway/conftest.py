@@ -15,6 +15,7 @@ from samen.nats_server import free_port
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
 from services.gateway.main import create_app
+from shared.clock import Clock
 from shared.settings import Settings
 from tests.integration.gateway.fakes import FakeWorld
 from tests.support import eventually
@@ -45,8 +46,15 @@ class RunningGateway:
                 "house_number": "1",
             },
         )
-        assert response.status_code == 201, response.text
-        return str(response.json()["member_id"])
+        assert response.status_code == 202, response.text
+        # The answer is the same for a taken address, so it names no member: log in to know
+        # (in a client of its own, so the caller's client stays signed out).
+        async with self.client() as fresh:
+            login = await fresh.post(
+                "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            )
+        assert login.status_code == 200, login.text
+        return str(login.json()["member_id"])
 
     async def bearer(self, client: httpx.AsyncClient, email: str) -> dict[str, str]:
         response = await client.post(
@@ -58,7 +66,19 @@ class RunningGateway:
 
 @pytest.fixture
 def gateway_options() -> GatewaySettings:
-    return GatewaySettings(login_attempts=3, register_attempts=50, cookie_secure=False, demo=False)
+    return GatewaySettings(
+        login_attempts=3,
+        login_backoff_seconds=60,
+        register_attempts=50,
+        cookie_secure=False,
+        demo=False,
+    )
+
+
+@pytest.fixture
+def gateway_clock() -> Clock | None:
+    """None: the system clock; a test that moves time overrides this with a FrozenClock."""
+    return None
 
 
 @pytest.fixture
@@ -72,17 +92,23 @@ async def running_gateway(
     nats_url: str,
     gateway_options: GatewaySettings,
     rpc_timeout: float,
+    gateway_clock: Clock | None,
 ) -> AsyncIterator[RunningGateway]:
     world = FakeWorld()
     fakes = NatsBroker(nats_url)
     world.register(fakes)
     await fakes.start()
     settings = settings_for("gateway").model_copy(update={"rpc_timeout": rpc_timeout})
-    gateway = Gateway(settings, gateway_settings=gateway_options)
+    gateway = Gateway(settings, gateway_settings=gateway_options, clock=gateway_clock)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(gateway), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+            create_app(gateway),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            **gateway_options.proxy_options(),  # as services/gateway/__main__.py does
         )
     )
     task = asyncio.create_task(server.serve())

@@ -36,6 +36,7 @@ class FakeWorld:
     matched: list[tuple[str, str]] = field(default_factory=list)
     request_reads: list[str] = field(default_factory=list)  # request ids, one per request.get
     matching_delay: float = 0.0  # seconds request.create takes
+    notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -115,9 +116,10 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
+            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            # As the registry does: every field is checked before a known address is refused.
             if cmd.email and any(m.email == cmd.email for m in world.members.values()):
                 raise Conflict("e-mail already registered")
-            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
             now = datetime.now(UTC)
             member = rc.MemberInfo(
                 member_id=new_id(),
@@ -142,6 +144,12 @@ class FakeWorld:
             if q.member_id not in world.members:
                 raise NotFound("no such member")
             return world.members[q.member_id]
+
+        async def member_by_email(q: rc.MemberByEmail) -> rc.MemberInfo:
+            for member in world.members.values():
+                if member.email == q.email:
+                    return member
+            raise NotFound("no such member")
 
         async def member_contact(q: rc.MemberRef) -> rc.MemberContact:
             member = world.members[q.member_id]
@@ -210,11 +218,16 @@ class FakeWorld:
             values = update.model_dump(exclude_none=True)
             return nc.Preferences(**values)
 
+        async def account_notice(notice: nc.AccountNotice) -> nc.AccountNoticeQueued:
+            world.notices.append(notice)
+            return nc.AccountNoticeQueued(member_id=notice.member_id, notification_id=new_id())
+
         for service, verb, handler in (
             ("registry", rc.AREAS_LOOKUP, lookup),
             ("registry", rc.MEMBER_REGISTER, member_register),
             ("registry", rc.MEMBER_GET, member_get),
             ("registry", rc.MEMBER_CONTACT, member_contact),
+            ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
             ("registry", rc.COOPERATIVE_LIST, cooperative_list),
             ("matching", mc.REQUEST_CREATE, request_create),
             ("matching", mc.REQUEST_GET, request_get),
@@ -225,5 +238,6 @@ class FakeWorld:
             ("notify", nc.INBOX_LIST, inbox),
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
+            ("notify", nc.ACCOUNT_NOTICE, account_notice),
         ):
             register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]

@@ -96,6 +96,16 @@ async def test_email_is_unique_whatever_its_case(registry: RegistryRuntime) -> N
     assert found.name == "Ans de Vries"
 
 
+async def test_a_known_address_with_bad_fields_is_refused_for_the_fields_first(
+    registry: RegistryRuntime,
+) -> None:
+    """The gateway answers a taken address as a new one; that holds only if bad input is
+    refused the same way whether or not the address is known."""
+    await register(registry)
+    with pytest.raises(Invalid):
+        await register(registry, email="ans@example.nl", postcode="9999 ZZ")
+
+
 async def test_bad_input_names_every_field_and_changes_nothing(
     registry: RegistryRuntime,
 ) -> None:

@@ -6,7 +6,7 @@ from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import LoginBody, RegisterBody, Registered, TokenOut
+from services.gateway.schemas import LoginBody, RegisterBody, RegistrationReceived, TokenOut
 from services.gateway.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -46,20 +46,16 @@ def clear_session_cookies(response: Response, gateway: Gateway) -> None:
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=Registered)
-async def register(body: RegisterBody, request: Request, gateway: GatewayDep) -> Registered:
-    """Create an account: the registry records the member, the gateway the log-in."""
-    member, _ = await usecases.register(gateway, body, client=client_of(request))
-    return Registered(
-        member_id=member.member_id,
-        area={
-            "municipality": member.municipality,
-            "district": member.district,
-            "neighbourhood": member.neighbourhood,
-        },
-        neighbourhood_name=member.neighbourhood_name,
-        roles=member.roles,
-    )
+@router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=RegistrationReceived)
+async def register(
+    body: RegisterBody, request: Request, gateway: GatewayDep
+) -> RegistrationReceived:
+    """Create an account: the registry records the member, the gateway the log-in.
+
+    Answers 202 and the same body whether or not the address had an account already; the
+    owner of a taken address is told by e-mail instead. Log in next (`/auth/login`)."""
+    await usecases.register(gateway, body, client=client_of(request))
+    return RegistrationReceived(detail=usecases.REGISTRATION_RECEIVED)
 
 
 @router.post("/login", response_model=TokenOut)
