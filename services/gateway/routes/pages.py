@@ -33,6 +33,7 @@ from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
+from shared.rpc import MAX_FIELD_ERRORS
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +82,8 @@ async def checked_form(request: Request, principal: Principal | None) -> FormDat
 
 def field_errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, ValidationError):
-        return {".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()}
+        first = exc.errors(include_input=False)[:MAX_FIELD_ERRORS]
+        return {".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in first}
     if isinstance(exc, SamenError):
         errors = exc.details.get("errors") if exc.details else None
         result = {"form": exc.message}

@@ -14,6 +14,7 @@ from faststream.nats import NatsBroker
 from samen.nats_server import free_port
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
+from services.gateway.limits import server_config
 from services.gateway.main import create_app
 from shared.settings import Settings
 from tests.integration.gateway.fakes import FakeWorld
@@ -81,8 +82,12 @@ async def running_gateway(
     gateway = Gateway(settings, gateway_settings=gateway_options)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+        server_config(
+            create_app(gateway),
+            host="127.0.0.1",
+            port=port,
+            gateway_settings=gateway_options,
+            lifespan="on",
         )
     )
     task = asyncio.create_task(server.serve())
