@@ -102,6 +102,9 @@ _ASYNCPG_UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, pg_terminate_backend
     asyncpg.exceptions.InvalidCatalogNameError,  # the database was dropped or renamed
+    # "not currently accepting connections", "lock not available"
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
     asyncpg.exceptions.InterfaceError,  # "connection is closed"
 )
 

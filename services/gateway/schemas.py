@@ -2,12 +2,13 @@
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
-from shared.contracts.matching import RequestState
+from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, RequestState
 from shared.events import AvailabilitySlot, Role
 
 Language = Literal["nl", "en"]
@@ -34,6 +35,29 @@ def _check_text(value: Any) -> None:
     if isinstance(value, list):
         for item in value:
             _check_text(item)
+
+
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="A key of your own for this create (a UUID, say; printable ASCII, at most "
+        f"{IDEMPOTENCY_KEY_MAX} characters). Sent again with the same key after a timeout or "
+        "a 503, the call answers with what the first one made instead of making a second.",
+    ),
+]
+
+
+def valid_idempotency_key(value: str | None) -> str | None:
+    """A key from a web form: used when it is well-formed, else none (the form still goes)."""
+    if not value or len(value) > IDEMPOTENCY_KEY_MAX:
+        return None
+    return value if re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value) else None
 
 
 class _Body(BaseModel):

@@ -18,7 +18,7 @@ Free-text descriptions, comments and notes travel only over these verbs, never i
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,6 +65,17 @@ EscalationReason = Literal["no_candidates", "rounds_exhausted", "declined_by_all
 
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 2000
+IDEMPOTENCY_KEY_MAX = 64
+
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=r"^[\x21-\x7e]+$",  # printable ASCII without spaces (a UUID, say)
+        description="printable ASCII, 1-64 characters",
+    ),
+]
 
 
 class _Request(BaseModel):
@@ -97,6 +108,11 @@ class RequestCreate(_Request):
     )
     neighbourhood: str | None = Field(
         default=None, description="BU code; only a coordinator may set it"
+    )
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        description="the client's Idempotency-Key: a create sent again with the same key (and "
+        "requester) returns the request the first one made instead of making another",
     )
 
     @model_validator(mode="after")

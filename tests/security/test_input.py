@@ -4,12 +4,24 @@ error answers stay short, every list and string of the API is bounded, a lost da
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from faststream.nats import NatsBroker
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from tests.integration.gateway.conftest import RunningGateway
+from shared.db import create_engine, libpq_url
+from shared.errors import Unavailable
+from shared.rpc import Empty, RpcClient, register_rpc
+from tests.conftest import RunningSystem
+from tests.integration.gateway.conftest import PASSWORD, RunningGateway
+from tests.support import POSTGRES_URL_ENV, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +134,150 @@ async def test_healthz_answers_while_a_hostile_body_is_refused(
             answers.append((await health.get("/healthz")).status_code)
         assert (await attack).status_code == 413
     assert set(answers) == {200}
+
+
+# ------------------------------------------------------------------ a lost database
+
+
+async def test_a_lost_database_connection_is_503_with_retry_after(
+    running_gateway: RunningGateway, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip(f"the gateway's connections are cut on PostgreSQL ({POSTGRES_URL_ENV})")
+    database = make_url(running_gateway.gateway.database_url).database
+    admin = os.environ[POSTGRES_URL_ENV]
+    async with running_gateway.client() as client:
+        await running_gateway.register(client, "cut@example.nl")
+        headers = await running_gateway.bearer(client, "cut@example.nl")
+        with psycopg.connect(libpq_url(admin), autocommit=True) as conn:
+            # Cut every connection of the gateway's database, and keep new ones out.
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+            try:
+                register = await client.post(
+                    "/api/v1/auth/register",
+                    json={
+                        "name": "Someone Else",
+                        "email": "else@example.nl",
+                        "password": PASSWORD,
+                        "postcode": "3561 AB",
+                        "house_number": "2",
+                    },
+                )
+                login = await client.post(
+                    "/api/v1/auth/login", json={"email": "cut@example.nl", "password": PASSWORD}
+                )
+            finally:
+                conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        for answer in (register, login):
+            assert assert_problem(answer, 503)["code"] == "unavailable"
+            assert int(answer.headers["retry-after"]) > 0
+        # Once the database is back, so is the gateway.
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+
+
+async def test_an_rpc_whose_database_is_away_answers_unavailable(
+    nats_url: str, tmp_path: Path
+) -> None:
+    """A service's handler whose database cannot be reached answers `unavailable` (the
+    gateway's 503 with Retry-After), not an internal error."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'x.db'}")
+
+    async def count(_: Empty) -> int:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(text("SELECT 1")) or 0)
+
+    broker = NatsBroker(nats_url)
+    register_rpc(broker, "probe", "count", count)
+    await broker.start()
+    try:
+        with pytest.raises(Unavailable):
+            await RpcClient(broker, timeout=5).call("probe", "count")
+    finally:
+        await broker.stop()
+        await engine.dispose()
+
+
+# ------------------------------------------------------------------ retried creates
+
+
+def hold_matching_writes(system: RunningSystem) -> Callable[[], None]:
+    """Take matching's database write lock, so its next commit waits; returns the release."""
+    url = system.env.get("SAMEN_MATCHING_DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        conn = psycopg.connect(libpq_url(url))
+        conn.execute("LOCK TABLE requests IN EXCLUSIVE MODE")  # readers go on, writers wait
+        return conn.close  # closing rolls the transaction back
+    lite = sqlite3.connect(system.data_dir / "matching.db", isolation_level=None, timeout=30)
+    lite.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        lite.execute("ROLLBACK")
+        lite.close()
+
+    return release
+
+
+def test_a_create_retried_with_its_idempotency_key_makes_one_request(
+    system: RunningSystem,
+) -> None:
+    """The first POST finds matching stalled (its database busy): the gateway gives up and
+    answers 503, but matching goes on and makes the request. The client's retry with the same
+    Idempotency-Key gets that request back instead of a second one."""
+    with httpx.Client(base_url=system.url, timeout=30) as client:
+        email = "twice@example.nl"
+        response = client.post(
+            "/api/v1/auth/register",
+            json={
+                "name": "Twice Asked",
+                "email": email,
+                "password": PASSWORD,
+                "postcode": "3561 AB",
+                "house_number": "7",
+            },
+        )
+        assert response.status_code == 201, response.text
+        token = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        ask = {"category": "groceries", "description": "Boodschappen, graag"}
+        key = {"Idempotency-Key": "3f0c9a52-1d2e-4b7f-9c41-7e2f3a5b6c7d"}
+
+        def mine() -> list[dict[str, object]]:
+            listed = client.get("/api/v1/requests", headers=headers)
+            assert listed.status_code == 200, listed.text
+            return list(listed.json())
+
+        # Matching knows the new member once the registry's event reached it.
+        wait_until(lambda: client.get("/readyz").status_code == 200, timeout=30)
+        release = hold_matching_writes(system)
+        try:
+            first = client.post("/api/v1/requests", json=ask, headers={**headers, **key})
+        finally:
+            release()
+        assert first.status_code == 503, first.text
+        assert "retry-after" in first.headers
+        wait_until(lambda: len(mine()) == 1, timeout=30, message="matching made no request")
+
+        again = client.post("/api/v1/requests", json=ask, headers={**headers, **key})
+        assert again.status_code == 201, again.text
+        assert again.json()["id"] == mine()[0]["id"]
+        assert len(mine()) == 1
+        # Another key is another request; the same key for other words is refused.
+        other = client.post(
+            "/api/v1/requests", json=ask, headers={**headers, "Idempotency-Key": "second"}
+        )
+        assert other.status_code == 201
+        assert len(mine()) == 2
+        reused = client.post(
+            "/api/v1/requests",
+            json={**ask, "description": "Iets anders"},
+            headers={**headers, **key},
+        )
+        assert reused.status_code == 409
+        bad = client.post(
+            "/api/v1/requests", json=ask, headers={**headers, "Idempotency-Key": "a b"}
+        )
+        assert bad.status_code == 422

@@ -24,8 +24,9 @@ from services.gateway.schemas import (
     RegisterBody,
     RequestBody,
     has_control_characters,
+    valid_idempotency_key,
 )
-from services.gateway.security import CSRF_FIELD, csrf_valid
+from services.gateway.security import CSRF_FIELD, csrf_valid, new_token
 from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
 from shared.categories import Category
 from shared.contracts import matching as mc
@@ -225,7 +226,12 @@ def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
 async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     today = gateway.clock.now().astimezone(LOCAL_TIME).date()
     return render(
-        request, "ask.html.j2", principal, values={"day": today.isoformat()}, errors={}, today=today
+        request,
+        "ask.html.j2",
+        principal,
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
+        errors={},
+        today=today,
     )
 
 
@@ -244,6 +250,10 @@ async def submit_request(
     form = await checked_form(request, principal)
     values = {k: text(form, k) for k in ("category", "description", "when", "day", "part")}
     values["urgent"] = "on" if form.get("urgent") == "on" else ""
+    # One key per rendered form: sending it twice (a retry after a 503, a double click)
+    # finds the request the first send made.
+    key = valid_idempotency_key(text(form, "idempotency_key"))
+    values["idempotency_key"] = key or new_token()
     try:
         needed_from, needed_until = window_of(form)
         body = RequestBody(
@@ -255,9 +265,11 @@ async def submit_request(
             languages=[requester.language if requester else language_of(request, principal)],
         )
         if requester is None:
-            view = await usecases.ask_for_help(gateway, principal, body)
+            view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
         else:
-            view = await usecases.ask_on_behalf(gateway, principal, body, requester.member_id)
+            view = await usecases.ask_on_behalf(
+                gateway, principal, body, requester.member_id, idempotency_key=key
+            )
     except (ValueError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (403, 429, 503):
             raise
@@ -858,7 +870,7 @@ async def ask_on_behalf_page(
         request,
         "ask.html.j2",
         principal,
-        values={"day": today.isoformat()},
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
         errors={},
         today=today,
         requester=requester,

@@ -15,6 +15,7 @@ from services.gateway.schemas import (
     AuditOut,
     BoardOut,
     CoordinatorMatchBody,
+    IdempotencyKeyHeader,
     OnBehalfMember,
     OnBehalfRequest,
     Registered,
@@ -109,8 +110,13 @@ async def register_member(
 
 @router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
 async def request_on_behalf(
-    body: OnBehalfRequest, principal: Coordinator, gateway: GatewayDep
+    body: OnBehalfRequest,
+    principal: Coordinator,
+    gateway: GatewayDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
-    """Ask for help on a resident's behalf."""
-    view = await usecases.ask_on_behalf(gateway, principal, body, body.requester_id)
+    """Ask for help on a resident's behalf (`Idempotency-Key` as for `POST /requests`)."""
+    view = await usecases.ask_on_behalf(
+        gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
+    )
     return RequestCreated(id=view.request_id, state=view.state)

@@ -5,7 +5,13 @@ from fastapi import APIRouter, Request, status
 from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep, api_principal, gateway_of
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import CompleteBody, RequestBody, RequestCreated, RequestOut
+from services.gateway.schemas import (
+    CompleteBody,
+    IdempotencyKeyHeader,
+    RequestBody,
+    RequestCreated,
+    RequestOut,
+)
 from shared.contracts import matching as mc
 
 router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
@@ -13,10 +19,16 @@ router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESP
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestCreated)
 async def create(
-    body: RequestBody, principal: CurrentMember, gateway: GatewayDep
+    body: RequestBody,
+    principal: CurrentMember,
+    gateway: GatewayDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
-    """Ask for help. Without `needed_from` and `needed_until` the request is flexible."""
-    view = await usecases.ask_for_help(gateway, principal, body)
+    """Ask for help. Without `needed_from` and `needed_until` the request is flexible.
+
+    Send an `Idempotency-Key`: a retry after a timeout or a 503 then answers with the
+    request the first attempt made (if it did) instead of asking twice."""
+    view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=idempotency_key)
     return RequestCreated(id=view.request_id, state=view.state)
 
 
