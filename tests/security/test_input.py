@@ -13,9 +13,13 @@ import httpx
 import psycopg
 import pytest
 from faststream.nats import NatsBroker
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from services.gateway.schemas import VolunteerBody
+from shared.contracts.matching import RequestCreate
+from shared.contracts.registry import VolunteerProfileSet
 from shared.db import create_engine, libpq_url
 from shared.errors import Unavailable
 from shared.rpc import Empty, RpcClient, register_rpc
@@ -281,3 +285,49 @@ def test_a_create_retried_with_its_idempotency_key_makes_one_request(
             "/api/v1/requests", json=ask, headers={**headers, "Idempotency-Key": "a b"}
         )
         assert bad.status_code == 422
+
+
+# ------------------------------------------------------------------ bounded lists
+
+
+async def test_a_profile_with_thousands_of_languages_is_refused_not_a_500(
+    running_gateway: RunningGateway,
+) -> None:
+    async with running_gateway.client() as client:
+        await running_gateway.register(client, "many@example.nl")
+        headers = await running_gateway.bearer(client, "many@example.nl")
+        for count in (200_000, 5_000):  # past the body limit; within it, past the list's
+            response = await client.put(
+                "/api/v1/volunteers/me",
+                json={"categories": ["groceries"], "languages": ["nl"] * count},
+                headers=headers,
+            )
+            assert_problem(response, 413 if count == 200_000 else 422)
+
+
+def test_a_profile_with_200000_languages_is_invalid_and_repeated_codes_collapse() -> None:
+    for model in (VolunteerBody, VolunteerProfileSet):
+        fields = {"member_id": "m-1"} if model is VolunteerProfileSet else {}
+        with pytest.raises(ValidationError):
+            model.model_validate(
+                {**fields, "categories": ["groceries"], "languages": ["nl"] * 200_000}
+            )
+        profile = model.model_validate(
+            {
+                **fields,
+                "categories": ["groceries", "groceries", "company"],
+                "languages": ["nl", "en", "nl"],
+            }
+        )
+        assert profile.languages == ["nl", "en"]
+        assert profile.categories == ["groceries", "company"]
+    ask = RequestCreate.model_validate(
+        {
+            "requester_id": "m-1",
+            "category": "groceries",
+            "description": "Boodschappen",
+            "flexible": True,
+            "languages": ["nl", "nl"],
+        }
+    )
+    assert ask.languages == ["nl"]
