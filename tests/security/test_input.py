@@ -122,6 +122,23 @@ async def test_a_100_kb_header_is_431(running_gateway: RunningGateway) -> None:
         assert (await client.get("/healthz")).status_code == 200
 
 
+async def test_a_head_that_keeps_growing_is_431_before_it_ends(
+    running_gateway: RunningGateway,
+) -> None:
+    """A head sent without its end (no blank line): the server refuses it once it is too
+    large instead of keeping all of it in memory while waiting for the rest."""
+    port = httpx.URL(running_gateway.url).port
+    assert port is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: samen\r\nX-Filler: " + b"a" * 300_000)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+    finally:
+        writer.close()
+    assert status_line.startswith(b"HTTP/1.1 431")
+
+
 async def test_healthz_answers_while_a_hostile_body_is_refused(
     running_gateway: RunningGateway,
 ) -> None:
