@@ -1,9 +1,13 @@
 """Async SQLAlchemy engines that behave the same on SQLite and PostgreSQL."""
 
+import socket
+from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -88,3 +92,45 @@ def sync_url(url: str) -> str:
     parsed = make_url(url)
     driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[parsed.get_backend_name()]
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+# asyncpg's errors for a server that is away, shutting down, refusing connections or whose
+# database is gone; SQLAlchemy wraps most in DBAPIError, a failed connect comes through raw.
+_ASYNCPG_UNREACHABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, pg_terminate_backend
+    asyncpg.exceptions.InvalidCatalogNameError,  # the database was dropped or renamed
+    # "not currently accepting connections", "lock not available"
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.exceptions.InterfaceError,  # "connection is closed"
+)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot be reached right now (a dropped or refused
+    connection, a server restarting, a locked SQLite file), not a fault in the statement: the
+    caller may try again in a moment, so it is answered "unavailable" (503), never 500."""
+    for cause in _causes(exc):
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, sa_exc.OperationalError | sa_exc.InterfaceError):
+            return True
+        if isinstance(cause, sa_exc.TimeoutError):  # no connection free in the pool
+            return True
+        if isinstance(cause, _ASYNCPG_UNREACHABLE):
+            return True
+        if isinstance(cause, ConnectionError | TimeoutError | socket.gaierror):
+            return True  # connect() refused, reset or timed out; the host name not found
+    return False

@@ -149,8 +149,8 @@ class AvailabilitySlot(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    start: str = Field(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(max_length=5, pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
 
 
 class VolunteerProfileUpdated(EventData):

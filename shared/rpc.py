@@ -23,6 +23,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared import metrics
+from shared.db import database_unavailable
 from shared.errors import Invalid, SamenError, Unavailable, error_from_code
 from shared.handler_params import Message
 from shared.logging import correlation, current_correlation_id, get_logger
@@ -80,11 +81,20 @@ def error_reply(error: SamenError) -> bytes:
     )
 
 
+MAX_FIELD_ERRORS = 20  # a request with a million bad fields is told of the first few
+MAX_ERROR_TEXT = 200
+
+
 def validation_details(exc: ValidationError) -> dict[str, object]:
+    """Which fields were not valid: at most MAX_FIELD_ERRORS, never the input itself."""
+    errors = exc.errors(include_input=False, include_url=False, include_context=False)
     return {
         "errors": [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-            for err in exc.errors()
+            {
+                "field": ".".join(str(p) for p in err["loc"])[:MAX_ERROR_TEXT],
+                "message": err["msg"][:MAX_ERROR_TEXT],
+            }
+            for err in errors[:MAX_FIELD_ERRORS]
         ]
     }
 
@@ -123,9 +133,18 @@ def register_rpc(
                 error: SamenError = Invalid("invalid request", details=validation_details(exc))
             except SamenError as exc:
                 error = exc
-            except Exception:
-                log.exception("rpc handler failed", subject=rpc_subject(service, verb))
-                error = SamenError("internal error")
+            except Exception as exc:
+                if database_unavailable(exc):
+                    # The caller may try again in a moment: "unavailable", not a fault.
+                    log.warning(
+                        "rpc handler found its database unavailable",
+                        subject=rpc_subject(service, verb),
+                        error=type(exc).__name__,
+                    )
+                    error = Unavailable(f"{service} is unavailable for a moment")
+                else:
+                    log.exception("rpc handler failed", subject=rpc_subject(service, verb))
+                    error = SamenError("internal error")
             finally:
                 latency.observe(time.perf_counter() - started)
             metrics.rpc_errors.labels(service, verb, error.code).inc()

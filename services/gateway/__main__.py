@@ -4,7 +4,7 @@ import socket
 
 import uvicorn
 
-from services.gateway.config import get_gateway_settings
+from services.gateway.limits import server_config
 from shared import heap
 from shared.settings import get_settings
 
@@ -23,12 +23,10 @@ class Server(uvicorn.Server):
 if __name__ == "__main__":
     settings = get_settings()
     heap.collect_less_often(SERVICE)
-    config = uvicorn.Config(
+    config = server_config(
         "services.gateway.main:app",
         host=settings.http_host,
         port=settings.http_port,
-        log_config=None,  # structlog owns logging
         access_log=False,
-        **get_gateway_settings().proxy_options(),
     )
     Server(config).run()

@@ -56,6 +56,18 @@ class GatewaySettings(BaseSettings):
     request_cache_size: int = Field(
         default=5000, ge=1, description="requests a gateway process keeps in memory at most"
     )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="largest request body the gateway reads (413 above it); no route takes uploads",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=4096,
+        le=1024 * 1024,
+        description="largest request line and headers together (431 above it)",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

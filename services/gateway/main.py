@@ -14,7 +14,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from services.gateway import problems
 from services.gateway.bootstrap import Gateway
+from services.gateway.config import get_gateway_settings
 from services.gateway.demo import seed_in_background
+from services.gateway.limits import LimitRequestSize
 from services.gateway.problems import PROBLEM_JSON
 from services.gateway.routes import health, pages
 from services.gateway.routes.api import (
@@ -148,6 +150,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
                 seeding.cancel()
             await gw.stop()
 
+    limits = gateway.options if gateway is not None else get_gateway_settings()
     app = FastAPI(
         title="Samen",
         summary="Neighbourhood care cooperatives: ask for help, offer it, match it nearby.",
@@ -166,6 +169,11 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     problems.install(app)
+    app.add_middleware(
+        LimitRequestSize,
+        max_body_bytes=limits.max_body_bytes,
+        max_header_bytes=limits.max_header_bytes,
+    )
     app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)

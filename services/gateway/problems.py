@@ -1,8 +1,11 @@
 """Every error as RFC 9457 `application/problem+json` (or a readable page for the web UI).
 
 `shared.errors` classes map by their `http_status`; request validation is a 422 problem with
-one entry per field; an unexpected error is a 500 problem without internals. Bad input never
-reaches the 500 path: everything a client sends is validated first.
+one entry per field (at most `MAX_FIELD_ERRORS`, never echoing the input); a database that
+cannot be reached (a dropped connection, a server restarting) is a 503 problem with
+`Retry-After`, like a service that does not answer; an unexpected error is a 500 problem
+without internals. Bad input never reaches the 500 path: everything a client sends is
+validated first.
 """
 
 from typing import Any
@@ -13,8 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import database_unavailable
 from shared.errors import SamenError
 from shared.logging import get_logger
+from shared.rpc import MAX_ERROR_TEXT, MAX_FIELD_ERRORS
 
 log = get_logger(__name__)
 
@@ -31,6 +36,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many attempts",
+    431: "Request header fields too large",
     500: "Internal error",
     503: "Temporarily unavailable",
 }
@@ -55,7 +61,7 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[status]}
-    for status in (401, 403, 404, 409, 422, 429, 503)
+    for status in (401, 403, 404, 409, 413, 422, 429, 431, 503)
 }
 
 
@@ -110,10 +116,17 @@ def wants_html(request: Request) -> bool:
 
 
 def _field_errors(errors: list[Any]) -> list[FieldError]:
+    """One entry per bad field, the first MAX_FIELD_ERRORS only: a body with a million bad
+    keys gets a short answer. Only where and what, never the input (pydantic's `input`)."""
     result = []
-    for err in errors:
+    for err in errors[:MAX_FIELD_ERRORS]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        result.append(FieldError(field=".".join(loc) or "body", message=str(err.get("msg"))))
+        result.append(
+            FieldError(
+                field=(".".join(loc) or "body")[:MAX_ERROR_TEXT],
+                message=str(err.get("msg"))[:MAX_ERROR_TEXT],
+            )
+        )
     return result
 
 
@@ -134,8 +147,11 @@ def install(app: FastAPI) -> None:
         raw = exc.details.get("errors") if exc.details else None
         if isinstance(raw, list):
             errors = [
-                FieldError(field=str(e.get("field", "")), message=str(e.get("message", "")))
-                for e in raw
+                FieldError(
+                    field=str(e.get("field", ""))[:MAX_ERROR_TEXT],
+                    message=str(e.get("message", ""))[:MAX_ERROR_TEXT],
+                )
+                for e in raw[:MAX_FIELD_ERRORS]
                 if isinstance(e, dict)
             ]
         status = exc.http_status if exc.http_status in TITLES else 500
@@ -158,7 +174,13 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        codes = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
             request,
@@ -169,6 +191,15 @@ def install(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):
+            log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+            return problem_response(
+                request,
+                503,
+                "The service is unavailable for a moment. Please try again.",
+                code="unavailable",
+                headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+            )
         log.exception("unhandled error", path=request.url.path)
         return problem_response(request, 500, "Something went wrong on our side.", code="error")
 

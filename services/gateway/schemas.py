@@ -2,12 +2,30 @@
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
-from shared.contracts.matching import RequestState
+from shared.contracts.bounds import (
+    FEW,
+    MANY,
+    SOME,
+    Code,
+    Distinct,
+    Email,
+    HouseNumber,
+    Id,
+    Key,
+    Line,
+    Name,
+    Phone,
+    Text,
+    Token,
+    Url,
+)
+from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, RequestState
 from shared.events import AvailabilitySlot, Role
 
 Language = Literal["nl", "en"]
@@ -36,6 +54,29 @@ def _check_text(value: Any) -> None:
             _check_text(item)
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="A key of your own for this create (a UUID, say; printable ASCII, at most "
+        f"{IDEMPOTENCY_KEY_MAX} characters). Sent again with the same key after a timeout or "
+        "a 503, the call answers with what the first one made instead of making a second.",
+    ),
+]
+
+
+def valid_idempotency_key(value: str | None) -> str | None:
+    """A key from a web form: used when it is well-formed, else none (the form still goes)."""
+    if not value or len(value) > IDEMPOTENCY_KEY_MAX:
+        return None
+    return value if re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value) else None
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,14 +102,13 @@ class RegisterBody(_Body):
 
 
 class Registered(BaseModel):
-    """A member registered on someone's behalf (the information point)."""
-
-    member_id: str
-    area: dict[str, str | None] = Field(
-        description="municipality, district and neighbourhood codes of the member's address"
+    member_id: Id
+    area: dict[Code, Code | None] = Field(
+        max_length=FEW,
+        description="municipality, district and neighbourhood codes of the member's address",
     )
-    neighbourhood_name: str | None = None
-    roles: list[Role]
+    neighbourhood_name: Name | None = None
+    roles: list[Role] = Field(max_length=FEW)
 
 
 class RegistrationReceived(BaseModel):
@@ -85,28 +125,28 @@ class LoginBody(_Body):
 
 
 class TokenOut(BaseModel):
-    access_token: str
+    access_token: Token
     token_type: Literal["bearer"] = "bearer"
-    member_id: str
-    roles: list[str]
-    csrf_token: str = Field(description="send as X-CSRF-Token when using the session cookie")
+    member_id: Id
+    roles: list[Code] = Field(max_length=FEW)
+    csrf_token: Token = Field(description="send as X-CSRF-Token when using the session cookie")
 
 
 class MeOut(BaseModel):
-    member_id: str
-    name: str
-    first_name: str
-    email: str | None
-    phone: str | None
-    postcode: str | None
-    house_number: str | None
+    member_id: Id
+    name: Name
+    first_name: Name
+    email: Email | None
+    phone: Phone | None
+    postcode: Code | None
+    house_number: HouseNumber | None
     language: Language
-    roles: list[Role]
-    municipality: str | None
-    district: str | None
-    neighbourhood: str | None
-    neighbourhood_name: str | None
-    consents: dict[str, bool]
+    roles: list[Role] = Field(max_length=FEW)
+    municipality: Code | None
+    district: Code | None
+    neighbourhood: Code | None
+    neighbourhood_name: Name | None
+    consents: dict[Key, bool] = Field(max_length=FEW)
 
 
 class MePatch(_Body):
@@ -115,48 +155,52 @@ class MePatch(_Body):
     postcode: str | None = Field(default=None, min_length=4, max_length=10)
     house_number: str | None = Field(default=None, min_length=1, max_length=12)
     language: Language | None = None
-    consents: dict[Literal["matching", "share_phone", "share_email"], bool] | None = None
+    consents: dict[Literal["matching", "share_phone", "share_email"], bool] | None = Field(
+        default=None, max_length=FEW
+    )
 
 
 class VolunteerBody(_Body):
-    categories: list[Category] = Field(min_length=1)
-    availability: list[AvailabilitySlot] = Field(default_factory=list)
+    categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
+    availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
     flexible: bool = False
     radius_km: float = Field(default=2.0, ge=0, le=100)
-    languages: list[str] = Field(default_factory=lambda: ["nl"], min_length=1)
+    languages: Annotated[list[Code], Distinct] = Field(
+        max_length=FEW, default_factory=lambda: ["nl"], min_length=1
+    )
     max_open: int = Field(default=3, ge=0, le=20)
     active: bool = True
 
 
 class VolunteerOut(BaseModel):
-    member_id: str
-    categories: list[Category]
-    availability: list[AvailabilitySlot]
+    member_id: Id
+    categories: list[Category] = Field(max_length=FEW)
+    availability: list[AvailabilitySlot] = Field(max_length=FEW)
     flexible: bool
     radius_km: float
-    languages: list[str]
+    languages: list[Code] = Field(max_length=FEW)
     max_open: int
     active: bool
     matching_consent: bool
-    neighbourhood: str | None = None
+    neighbourhood: Code | None = None
 
 
 class ProposalOut(BaseModel):
-    id: str
-    request_id: str
-    state: str
+    id: Id
+    request_id: Id
+    state: Code
     category: Category
     urgent: bool
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
-    when: str = Field(
+    when: Line = Field(
         description='"flexible", or the window as an ISO 8601 interval "<from>/<until>"'
     )
-    neighbourhood: str | None
-    neighbourhood_name: str | None = None
+    neighbourhood: Code | None
+    neighbourhood_name: Name | None = None
     expires_at: datetime
-    description: str | None = None
+    description: Text | None = None
 
 
 class RequestBody(_Body):
@@ -165,39 +209,41 @@ class RequestBody(_Body):
     needed_from: datetime | None = None
     needed_until: datetime | None = None
     urgent: bool = False
-    languages: list[str] = Field(default_factory=lambda: ["nl"], min_length=1, max_length=10)
+    languages: Annotated[list[Code], Distinct] = Field(
+        default_factory=lambda: ["nl"], min_length=1, max_length=10
+    )
 
 
 class RequestCreated(BaseModel):
-    id: str
+    id: Id
     state: RequestState
 
 
 class Helper(BaseModel):
     """Who helps, as far as they agreed to share it."""
 
-    first_name: str
-    phone: str | None = None
+    first_name: Name
+    phone: Phone | None = None
 
 
 class RequestOut(BaseModel):
-    id: str
+    id: Id
     state: RequestState
     category: Category
-    description: str | None = None
+    description: Text | None = None
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
     urgent: bool
-    neighbourhood: str | None
+    neighbourhood: Code | None
     created_at: datetime
     matched_at: datetime | None = None
     helper: Helper | None = None
     requester: Helper | None = Field(
         default=None, description="for the matched volunteer: whom they help"
     )
-    requester_id: str | None = None
-    escalation_reason: str | None = None
+    requester_id: Id | None = None
+    escalation_reason: Code | None = None
 
 
 class CompleteBody(_Body):
@@ -224,20 +270,20 @@ class OnBehalfRequest(RequestBody):
 
 
 class BoardOut(BaseModel):
-    area_codes: list[str]
-    counts: dict[str, int]
-    requests: list[RequestOut]
+    area_codes: list[Code] = Field(max_length=SOME)
+    counts: dict[Key, int] = Field(max_length=FEW)
+    requests: list[RequestOut] = Field(max_length=MANY)
 
 
 class ReportOut(BaseModel):
-    area_code: str
+    area_code: Code
     period_from: datetime
     period_until: datetime
     suppress_below: int
     requests: int | None
-    by_category: dict[str, int | None]
-    by_state: dict[str, int | None]
-    by_district: dict[str, int | None]
+    by_category: dict[Key, int | None] = Field(max_length=MANY)
+    by_state: dict[Key, int | None] = Field(max_length=MANY)
+    by_district: dict[Key, int | None] = Field(max_length=MANY)
     matched: int | None
     match_rate: float | None
     time_to_match_median_hours: float | None
@@ -245,28 +291,28 @@ class ReportOut(BaseModel):
     escalations: int | None
     volunteer_hours: float | None
     active_volunteers: int | None
-    unmet_by_neighbourhood: dict[str, int | None]
-    by_neighbourhood: dict[str, int | None] = Field(default_factory=dict)
+    unmet_by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY)
+    by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
 
 
 class InboxItemOut(BaseModel):
-    id: str
-    subject: str
-    body: str
-    link: str | None
+    id: Id
+    subject: Line
+    body: Text
+    link: Url | None
     created_at: datetime
     read: bool
 
 
 class InboxOut(BaseModel):
     unread: int
-    items: list[InboxItemOut]
+    items: list[InboxItemOut] = Field(max_length=MANY)
 
 
 class AuditOut(BaseModel):
     at: datetime
-    actor_id: str
-    action: str
-    subject_type: str
-    subject_id: str
-    area: str | None
+    actor_id: Id
+    action: Name
+    subject_type: Name
+    subject_id: Id
+    area: Code | None

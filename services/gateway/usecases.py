@@ -284,6 +284,7 @@ async def ask_for_help(
     requester_id: str | None = None,
     area_codes: list[str] | None = None,
     neighbourhood: str | None = None,
+    idempotency_key: str | None = None,
 ) -> mc.RequestView:
     on_behalf = requester_id is not None and requester_id != principal.member_id
     try:
@@ -299,6 +300,7 @@ async def ask_for_help(
             entered_by=principal.member_id if on_behalf else None,
             area_codes=area_codes or [],
             neighbourhood=neighbourhood if on_behalf else None,
+            idempotency_key=idempotency_key,
         )
     except ValueError as exc:
         raise Invalid(str(exc).splitlines()[-1] if str(exc) else "invalid request") from exc
@@ -485,7 +487,12 @@ async def register_on_behalf(
 
 
 async def ask_on_behalf(
-    gateway: Gateway, principal: Principal, body: RequestBody, requester_id: str
+    gateway: Gateway,
+    principal: Principal,
+    body: RequestBody,
+    requester_id: str,
+    *,
+    idempotency_key: str | None = None,
 ) -> mc.RequestView:
     areas = await coordinator_areas(gateway, principal)
     member = await gateway.registry.member(requester_id, actor_id=principal.member_id)
@@ -506,4 +513,5 @@ async def ask_on_behalf(
         requester_id=requester_id,
         area_codes=areas,
         neighbourhood=member.neighbourhood,
+        idempotency_key=idempotency_key,
     )

@@ -23,11 +23,12 @@ Free-text descriptions, comments and notes travel only over these verbs, never i
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
+from shared.contracts.bounds import FEW, MANY, SOME, Code, Distinct, Id, Key, Text
 
 # ----------------------------------------------------------------- verbs
 
@@ -70,6 +71,17 @@ EscalationReason = Literal["no_candidates", "rounds_exhausted", "declined_by_all
 
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 2000
+IDEMPOTENCY_KEY_MAX = 64
+
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=r"^[\x21-\x7e]+$",  # printable ASCII without spaces (a UUID, say)
+        description="printable ASCII, 1-64 characters",
+    ),
+]
 
 
 class _Request(BaseModel):
@@ -88,20 +100,29 @@ class RequestCreate(_Request):
     cooperatives) may give the `neighbourhood` instead.
     """
 
-    requester_id: str
+    requester_id: Id
     category: Category
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
     needed_from: datetime | None = None
     needed_until: datetime | None = None
     flexible: bool = False
     urgent: bool = False
-    languages: list[str] = Field(default_factory=lambda: ["nl"], min_length=1)
-    entered_by: str | None = Field(default=None, description="coordinator acting for requester")
-    area_codes: list[str] = Field(
-        default_factory=list, description="the entering coordinator's areas (with entered_by)"
+    languages: Annotated[list[Code], Distinct] = Field(
+        max_length=FEW, default_factory=lambda: ["nl"], min_length=1
     )
-    neighbourhood: str | None = Field(
+    entered_by: Id | None = Field(default=None, description="coordinator acting for requester")
+    area_codes: list[Code] = Field(
+        max_length=SOME,
+        default_factory=list,
+        description="the entering coordinator's areas (with entered_by)",
+    )
+    neighbourhood: Code | None = Field(
         default=None, description="BU code; only a coordinator may set it"
+    )
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        description="the client's Idempotency-Key: a create sent again with the same key (and "
+        "requester) returns the request the first one made instead of making another",
     )
 
     @model_validator(mode="after")
@@ -121,17 +142,19 @@ class RequestCreate(_Request):
 
 
 class RequestQuery(_Request):
-    request_id: str
-    actor_id: str
-    area_codes: list[str] = Field(
-        default_factory=list, description="when the actor looks as a coordinator: their areas"
+    request_id: Id
+    actor_id: Id
+    area_codes: list[Code] = Field(
+        max_length=SOME,
+        default_factory=list,
+        description="when the actor looks as a coordinator: their areas",
     )
 
 
 class ProposalView(BaseModel):
-    proposal_id: str
-    request_id: str
-    volunteer_id: str
+    proposal_id: Id
+    request_id: Id
+    volunteer_id: Id
     state: ProposalState
     round: int
     category: Category
@@ -139,108 +162,109 @@ class ProposalView(BaseModel):
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
-    neighbourhood: str | None
+    neighbourhood: Code | None
     proposed_at: datetime
     expires_at: datetime
     answered_at: datetime | None = None
-    description: str | None = Field(
+    description: Text | None = Field(
         default=None, description="shown to the volunteer while pending and once accepted"
     )
 
 
 class RequestView(BaseModel):
-    request_id: str
-    requester_id: str
+    request_id: Id
+    requester_id: Id
     category: Category
-    description: str | None = Field(description="None once the requester has been erased")
+    description: Text | None = Field(description="None once the requester has been erased")
     state: RequestState
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
     urgent: bool
-    languages: list[str]
-    neighbourhood: str | None
-    district: str | None
-    municipality: str | None
-    entered_by: str | None
+    languages: list[Code] = Field(max_length=FEW)
+    neighbourhood: Code | None
+    district: Code | None
+    municipality: Code | None
+    entered_by: Id | None
     created_at: datetime
     expires_at: datetime | None
     round: int
-    matched_volunteer_id: str | None
+    matched_volunteer_id: Id | None
     matched_at: datetime | None
-    matched_by: str | None = Field(description="coordinator id when matched by hand")
+    matched_by: Id | None = Field(description="coordinator id when matched by hand")
     escalated_at: datetime | None
     escalation_reason: EscalationReason | None
-    escalated_to: str | None = Field(description="cooperative whose coordinators picked it up")
+    escalated_to: Id | None = Field(description="cooperative whose coordinators picked it up")
     completed_at: datetime | None
     hours: float | None
     score: int | None
-    comment: str | None
-    closed_by: str | None
-    note: str | None
+    comment: Text | None
+    closed_by: Id | None
+    note: Text | None
     cancelled_at: datetime | None
-    cancelled_by: str | None
+    cancelled_by: Id | None
     proposals: list[ProposalView] = Field(
+        max_length=MANY,
         default_factory=list,
         description="all for coordinators and the requester; a volunteer sees their own",
     )
 
 
 class RequestSummary(BaseModel):
-    request_id: str
-    requester_id: str
+    request_id: Id
+    requester_id: Id
     category: Category
     state: RequestState
     urgent: bool
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
-    neighbourhood: str | None
+    neighbourhood: Code | None
     created_at: datetime
-    matched_volunteer_id: str | None
+    matched_volunteer_id: Id | None
     escalated_at: datetime | None
     escalation_reason: EscalationReason | None
-    entered_by: str | None
+    entered_by: Id | None
     round: int
 
 
 class MyRequestsQuery(_Request):
-    member_id: str
+    member_id: Id
     role: Literal["requester", "volunteer"] = Field(
         default="requester", description="requests I asked / requests I help with (matched)"
     )
-    states: list[RequestState] | None = None
+    states: list[RequestState] | None = Field(default=None, max_length=FEW)
     limit: int = Field(default=100, ge=1, le=500)
 
 
 class RequestList(BaseModel):
-    requests: list[RequestSummary]
+    requests: list[RequestSummary] = Field(max_length=MANY)
 
 
 class RequestCancel(_Request):
-    request_id: str
-    actor_id: str
+    request_id: Id
+    actor_id: Id
 
 
 class RequestComplete(_Request):
     """The requester or the matched volunteer marks the help done."""
 
-    request_id: str
-    actor_id: str
+    request_id: Id
+    actor_id: Id
     hours: float | None = Field(default=None, ge=0, le=24 * 7)
     score: int | None = Field(default=None, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class NoticeBoardQuery(_Request):
-    area_code: str = Field(description="GM, WK or BU code")
+    area_code: Code = Field(description="GM, WK or BU code")
 
 
 class NoticeItem(BaseModel):
     """One open request as the notice board shows it: category and days, never names."""
 
     category: Category
-    neighbourhood: str | None
+    neighbourhood: Code | None
     needed_from: datetime | None
     needed_until: datetime | None
     flexible: bool
@@ -248,41 +272,45 @@ class NoticeItem(BaseModel):
 
 
 class NoticeBoard(BaseModel):
-    area_code: str
-    items: list[NoticeItem]
+    area_code: Code
+    items: list[NoticeItem] = Field(max_length=MANY)
 
 
 # ----------------------------------------------------------------- proposals
 
 
 class ProposalQuery(_Request):
-    volunteer_id: str
-    states: list[ProposalState] | None = Field(default=None, description="default: all")
+    volunteer_id: Id
+    states: list[ProposalState] | None = Field(
+        max_length=FEW, default=None, description="default: all"
+    )
     limit: int = Field(default=100, ge=1, le=500)
 
 
 class ProposalList(BaseModel):
-    proposals: list[ProposalView]
+    proposals: list[ProposalView] = Field(max_length=MANY)
 
 
 class ProposalAnswer(_Request):
     """Accept or decline; `volunteer_id` must be the proposal's volunteer."""
 
-    proposal_id: str
-    volunteer_id: str
+    proposal_id: Id
+    volunteer_id: Id
 
 
 # ----------------------------------------------------------------- coordinators
 
 
 class _CoordinatorRequest(_Request):
-    coordinator_id: str
-    area_codes: list[str] = Field(min_length=1, description="the coordinator's areas (CBS codes)")
+    coordinator_id: Id
+    area_codes: list[Code] = Field(
+        max_length=SOME, min_length=1, description="the coordinator's areas (CBS codes)"
+    )
 
 
 class BoardQuery(_CoordinatorRequest):
     states: list[RequestState] | None = Field(
-        default=None, description="default: open, proposed, escalated, matched"
+        max_length=FEW, default=None, description="default: open, proposed, escalated, matched"
     )
     limit: int = Field(default=200, ge=1, le=1000, description="per state")
 
@@ -291,22 +319,24 @@ class Board(BaseModel):
     """Requests in the coordinator's areas by state; `escalated` oldest escalation first,
     the others urgent first, then oldest first."""
 
-    area_codes: list[str]
-    requests: dict[RequestState, list[RequestSummary]]
-    counts: dict[RequestState, int]
+    area_codes: list[Code] = Field(max_length=SOME)
+    requests: dict[RequestState, Annotated[list[RequestSummary], Field(max_length=MANY)]] = Field(
+        max_length=FEW
+    )
+    counts: dict[RequestState, int] = Field(max_length=FEW)
 
 
 class CandidatesQuery(_CoordinatorRequest):
     """Volunteers a coordinator might match by hand: everyone in the request's municipality
     who offers the category and is available, nearest first (radius and rounds ignored)."""
 
-    request_id: str
+    request_id: Id
     limit: int = Field(default=20, ge=1, le=200)
 
 
 class Candidate(BaseModel):
-    volunteer_id: str
-    neighbourhood: str | None
+    volunteer_id: Id
+    neighbourhood: Code | None
     distance_km: float | None
     tier: Literal["neighbourhood", "district", "municipality", "elsewhere"]
     open_assignments: int
@@ -317,27 +347,27 @@ class Candidate(BaseModel):
 
 
 class CandidateList(BaseModel):
-    request_id: str
-    candidates: list[Candidate]
+    request_id: Id
+    candidates: list[Candidate] = Field(max_length=MANY)
 
 
 class CoordinatorMatch(_CoordinatorRequest):
     """Match by hand (`coordinator.match`: open, proposed or escalated) or hand a matched
     request to another volunteer (`coordinator.reassign`)."""
 
-    request_id: str
-    volunteer_id: str
+    request_id: Id
+    volunteer_id: Id
 
 
 class CoordinatorCancel(_CoordinatorRequest):
-    request_id: str
+    request_id: Id
     note: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class CoordinatorClose(_CoordinatorRequest):
     """Close as done with a note (e.g. help arranged outside Samen); from any open state."""
 
-    request_id: str
+    request_id: Id
     note: str = Field(min_length=1, max_length=NOTE_MAX)
     hours: float | None = Field(default=None, ge=0, le=24 * 7)
 
@@ -351,7 +381,7 @@ SUPPRESS_BELOW = 5
 class FiguresQuery(_Request):
     """Figures for the requests created in [period_from, period_until) in one area."""
 
-    area_code: str = Field(description="GM, WK or BU code (a cooperative's area)")
+    area_code: Code = Field(description="GM, WK or BU code (a cooperative's area)")
     period_from: datetime
     period_until: datetime
 
@@ -366,14 +396,14 @@ class Figures(BaseModel):
     """Anonymous figures. A count of 1-4 people or requests is suppressed (None), and so is
     any rate, duration or sum computed over fewer than 5."""
 
-    area_code: str
+    area_code: Code
     period_from: datetime
     period_until: datetime
     suppress_below: int = SUPPRESS_BELOW
     requests: int | None
-    by_category: dict[str, int | None]
-    by_state: dict[str, int | None]
-    by_district: dict[str, int | None]
+    by_category: dict[Key, int | None] = Field(max_length=MANY)
+    by_state: dict[Key, int | None] = Field(max_length=MANY)
+    by_district: dict[Key, int | None] = Field(max_length=MANY)
     matched: int | None
     match_rate: float | None = Field(description="matched / (requests - cancelled)")
     time_to_match_median_hours: float | None
@@ -381,10 +411,11 @@ class Figures(BaseModel):
     escalations: int | None
     volunteer_hours: float | None = Field(description="hours of requests completed in period")
     active_volunteers: int | None = Field(description="distinct volunteers matched in period")
-    unmet_by_neighbourhood: dict[str, int | None] = Field(
-        description="requests never matched (open, proposed, escalated or expired)"
+    unmet_by_neighbourhood: dict[Key, int | None] = Field(
+        max_length=MANY, description="requests never matched (open, proposed, escalated or expired)"
     )
-    by_neighbourhood: dict[str, int | None] = Field(
+    by_neighbourhood: dict[Key, int | None] = Field(
+        max_length=MANY,
         default_factory=dict,
         description="all requests per neighbourhood (for the map; suppressed below 5)",
     )
@@ -394,13 +425,13 @@ class Figures(BaseModel):
 
 
 class MemberQuery(_Request):
-    member_id: str
+    member_id: Id
 
 
 class VolunteerProfileHeld(BaseModel):
-    categories: list[str]
+    categories: list[Code] = Field(max_length=FEW)
     radius_km: float
-    languages: list[str]
+    languages: list[Code] = Field(max_length=FEW)
     flexible: bool
     active: bool
     matching_consent: bool
@@ -409,17 +440,17 @@ class VolunteerProfileHeld(BaseModel):
 class MemberData(BaseModel):
     """Everything matching holds about a member (for `GET /api/v1/me/export`)."""
 
-    member_id: str
-    neighbourhood: str | None
-    roles: list[str]
+    member_id: Id
+    neighbourhood: Code | None
+    roles: list[Code] = Field(max_length=FEW)
     volunteer_profile: VolunteerProfileHeld | None
-    requests: list[RequestView]
-    proposals: list[ProposalView]
-    helped_with: list[RequestSummary]
+    requests: list[RequestView] = Field(max_length=MANY)
+    proposals: list[ProposalView] = Field(max_length=MANY)
+    helped_with: list[RequestSummary] = Field(max_length=MANY)
 
 
 class MemberErasure(BaseModel):
-    member_id: str
+    member_id: Id
     requests_anonymised: int
     requests_cancelled: int
     proposals_anonymised: int

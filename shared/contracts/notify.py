@@ -36,6 +36,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.contracts.bounds import FEW, MANY, SOME, Code, Id, Line, Name, Text, Token, Url
+
 # samen.rpc.notify.<verb>
 INBOX_LIST = "inbox.list"
 INBOX_MARK_READ = "inbox.mark_read"
@@ -67,34 +69,36 @@ AccountNoticeKind = Literal["registration_attempt"]
 
 
 class MemberQuery(BaseModel):
-    member_id: str
+    member_id: Id
 
 
 class InboxQuery(BaseModel):
-    member_id: str
+    member_id: Id
     unread_only: bool = False
     limit: int = Field(default=50, ge=1, le=200)
     before: datetime | None = Field(default=None, description="page: items older than this")
 
 
 class InboxItem(BaseModel):
-    item_id: str
-    template: str
-    subject: str
-    body: str = Field(description="plain text, already in the member's language")
-    link: str | None = Field(default=None, description="where the message points, if anywhere")
+    item_id: Id
+    template: Name
+    subject: Line
+    body: Text = Field(description="plain text, already in the member's language")
+    link: Url | None = Field(default=None, description="where the message points, if anywhere")
     created_at: datetime
     read_at: datetime | None = None
 
 
 class InboxPage(BaseModel):
-    items: list[InboxItem]
+    items: list[InboxItem] = Field(max_length=MANY)
     unread: int = Field(description="unread items in the whole inbox")
 
 
 class MarkRead(BaseModel):
-    member_id: str
-    item_ids: list[str] | None = Field(default=None, description="None marks everything read")
+    member_id: Id
+    item_ids: list[Id] | None = Field(
+        max_length=SOME, default=None, description="None marks everything read"
+    )
 
 
 class MarkedRead(BaseModel):
@@ -103,76 +107,80 @@ class MarkedRead(BaseModel):
 
 
 class Preferences(BaseModel):
-    member_id: str
-    channels: list[Channel] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    member_id: Id
+    channels: list[Channel] = Field(max_length=FEW, default_factory=lambda: list(DEFAULT_CHANNELS))
     language: Language | None = Field(default=None, description="None: the registry's language")
-    quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: str = "Europe/Amsterdam"
-    apprise_urls: list[str] = Field(default_factory=list, description="sms://, tgram://, ...")
+    quiet_start: Code = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: Code = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: Name = "Europe/Amsterdam"
+    apprise_urls: list[Url] = Field(
+        max_length=FEW, default_factory=list, description="sms://, tgram://, ..."
+    )
     daily_digest: bool = Field(default=False, description="coordinators: escalations once a day")
 
 
 class PreferencesUpdate(BaseModel):
     """Only the fields given change."""
 
-    member_id: str
-    channels: list[Channel] | None = None
+    member_id: Id
+    channels: list[Channel] | None = Field(default=None, max_length=FEW)
     language: Language | None = None
-    quiet_start: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    quiet_end: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: str | None = None
-    apprise_urls: list[str] | None = None
+    quiet_start: Code | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: Code | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: Name | None = None
+    apprise_urls: list[Url] | None = Field(default=None, max_length=FEW)
     daily_digest: bool | None = None
 
 
 class CooperativeQuery(BaseModel):
-    cooperative_id: str
+    cooperative_id: Id
 
 
 class CooperativeChannels(BaseModel):
     """Apprise URLs where a cooperative's coordinators hear of escalations (a group chat)."""
 
-    cooperative_id: str
-    apprise_urls: list[str] = Field(default_factory=list)
+    cooperative_id: Id
+    apprise_urls: list[Url] = Field(max_length=FEW, default_factory=list)
 
 
 class DeliveryLogQuery(BaseModel):
     """For coordinators: attempts on messages about their areas (prefix match on CBS codes)."""
 
-    area_codes: list[str] = Field(default_factory=list, description="empty: all areas")
-    recipient_id: str | None = None
-    notification_id: str | None = None
+    area_codes: list[Code] = Field(
+        max_length=SOME, default_factory=list, description="empty: all areas"
+    )
+    recipient_id: Id | None = None
+    notification_id: Id | None = None
     status: Literal["sent", "failed", "held", "unknown"] | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
 class DeliveryAttempt(BaseModel):
-    attempt_id: str
-    notification_id: str
-    recipient_id: str
-    template: str
-    channel: str
+    attempt_id: Id
+    notification_id: Id
+    recipient_id: Id
+    template: Name
+    channel: Code
     status: Literal["sent", "failed", "held", "unknown"]
-    error: str | None = None
+    error: Line | None = None
     at: datetime
-    area_code: str | None = None
+    area_code: Code | None = None
 
 
 class DeliveryLog(BaseModel):
-    attempts: list[DeliveryAttempt]
+    attempts: list[DeliveryAttempt] = Field(max_length=MANY)
 
 
 class TokenRequest(BaseModel):
-    token: str
+    token: Token
 
 
 class ProposalLink(BaseModel):
     """What a valid accept/decline link stands for."""
 
-    proposal_id: str
-    request_id: str
-    volunteer_id: str
+    proposal_id: Id
+    request_id: Id
+    volunteer_id: Id
     action: LinkAction
     expires_at: datetime
     used: bool = Field(default=False, description="the proposal is past answering (state)")
@@ -183,9 +191,9 @@ class ProposalLink(BaseModel):
 
 
 class NotificationInfo(BaseModel):
-    notification_id: str
-    template: str
-    status: str
+    notification_id: Id
+    template: Name
+    status: Code
     created_at: datetime
     sent_at: datetime | None = None
 
@@ -193,15 +201,15 @@ class NotificationInfo(BaseModel):
 class MemberExport(BaseModel):
     """Everything notify holds about one member."""
 
-    member_id: str
+    member_id: Id
     preferences: Preferences | None
-    inbox: list[InboxItem]
-    notifications: list[NotificationInfo]
-    deliveries: list[DeliveryAttempt]
+    inbox: list[InboxItem] = Field(max_length=MANY)
+    notifications: list[NotificationInfo] = Field(max_length=MANY)
+    deliveries: list[DeliveryAttempt] = Field(max_length=MANY)
 
 
 class Erased(BaseModel):
-    member_id: str
+    member_id: Id
     deleted: int = Field(description="rows deleted or anonymised")
 
 
@@ -209,24 +217,24 @@ class ErasureConfirmation(BaseModel):
     """Call BEFORE registry erases the member: notify fetches the contact now and keeps only
     the address for the confirmation until it has gone out."""
 
-    member_id: str
+    member_id: Id
 
 
 class ErasureConfirmationQueued(BaseModel):
-    member_id: str
-    notification_id: str | None = Field(default=None, description="None: nowhere to send it")
+    member_id: Id
+    notification_id: Id | None = Field(default=None, description="None: nowhere to send it")
 
 
 class AccountNotice(BaseModel):
     """Tell a member something about their account, over their own channels. Only the id
     travels: notify looks the address up in the registry, as for every message."""
 
-    member_id: str = Field(max_length=40)
+    member_id: Id
     kind: AccountNoticeKind
 
 
 class AccountNoticeQueued(BaseModel):
-    member_id: str
-    notification_id: str | None = Field(
+    member_id: Id
+    notification_id: Id | None = Field(
         default=None, description="None: one went out for this member within the hour already"
     )

@@ -12,11 +12,26 @@ Errors: `Invalid` (bad input, with `details.errors` per field), `NotFound`, `Con
 """
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.categories import Category
+from shared.contracts.bounds import (
+    FEW,
+    MANY,
+    SOME,
+    Code,
+    Distinct,
+    Email,
+    HouseNumber,
+    Id,
+    Line,
+    Name,
+    Phone,
+    Text,
+    Url,
+)
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
 # ----------------------------------------------------------------- verbs
@@ -71,31 +86,31 @@ class _Request(BaseModel):
 
 
 class AreaInfo(BaseModel):
-    code: str
+    code: Code
     level: AreaLevel
-    name: str
-    parent_code: str | None = None
-    municipality_code: str
+    name: Name
+    parent_code: Code | None = None
+    municipality_code: Code
     population: int | None = None
     lat: float | None = None
     lon: float | None = None
 
 
 class PostcodeQuery(_Request):
-    postcode: str = Field(examples=["3561 AB", "3561AB", "3561"])
+    postcode: Code = Field(examples=["3561 AB", "3561AB", "3561"])
 
 
 class NeighbourhoodCandidate(BaseModel):
-    code: str
-    name: str
+    code: Code
+    name: Name
     share: float = Field(description="share of this postcode's inhabitants living there (0-1)")
 
 
 class PostcodeArea(BaseModel):
     """Where a postcode lies. At four digits the neighbourhood is the most likely one."""
 
-    postcode: str = Field(description="normalised: '3561 AB' or '3561'")
-    pc4: str
+    postcode: Code = Field(description="normalised: '3561 AB' or '3561'")
+    pc4: Code
     municipality: AreaInfo
     district: AreaInfo
     neighbourhood: AreaInfo
@@ -104,32 +119,32 @@ class PostcodeArea(BaseModel):
     confidence: Literal["high", "medium", "low"] = Field(
         description="how sure the neighbourhood is: high >= 0.8, medium >= 0.5, else low"
     )
-    candidates: list[NeighbourhoodCandidate] = Field(default_factory=list)
-    note: str | None = None
+    candidates: list[NeighbourhoodCandidate] = Field(max_length=MANY, default_factory=list)
+    note: Text | None = None
 
 
 class AreaQuery(_Request):
-    parent_code: str | None = Field(default=None, description="children of this area")
+    parent_code: Code | None = Field(default=None, description="children of this area")
     level: AreaLevel | None = None
-    municipality_code: str | None = None
+    municipality_code: Code | None = None
 
 
 class AreaList(BaseModel):
-    areas: list[AreaInfo]
+    areas: list[AreaInfo] = Field(max_length=MANY)
 
 
 class AreaCode(_Request):
-    code: str
+    code: Code
 
 
 class AreaPair(_Request):
-    from_code: str
-    to_code: str
+    from_code: Code
+    to_code: Code
 
 
 class AreaDistance(BaseModel):
-    from_code: str
-    to_code: str
+    from_code: Code
+    to_code: Code
     km: float
 
 
@@ -137,62 +152,62 @@ class AreaDistance(BaseModel):
 
 
 class MemberRef(BaseModel):
-    member_id: str
+    member_id: Id
 
 
 class MemberRefs(BaseModel):
-    member_ids: list[str] = Field(max_length=MAX_CONTACTS_PER_CALL)
+    member_ids: list[Id] = Field(max_length=MAX_CONTACTS_PER_CALL)
 
 
 class CooperativeRef(BaseModel):
-    cooperative_id: str
+    cooperative_id: Id
 
 
 class CooperativeInfo(BaseModel):
-    cooperative_id: str
-    name: str
+    cooperative_id: Id
+    name: Name
     level: Literal["municipality", "district", "neighbourhood"]
-    parent_id: str | None = None
-    area_codes: list[str]
-    coordinator_ids: list[str]
+    parent_id: Id | None = None
+    area_codes: list[Code] = Field(max_length=SOME)
+    coordinator_ids: list[Id] = Field(max_length=SOME)
     policy: MatchingPolicy
 
 
 class CooperativeQuery(_Request):
-    area_code: str | None = Field(
+    area_code: Code | None = Field(
         default=None,
         description="only cooperatives whose areas contain this area, most local first",
     )
-    coordinator_id: str | None = Field(
+    coordinator_id: Id | None = Field(
         default=None, description="cooperatives this member coordinates"
     )
 
 
 class CooperativeList(BaseModel):
-    cooperatives: list[CooperativeInfo]
+    cooperatives: list[CooperativeInfo] = Field(max_length=MANY)
 
 
 class CooperativeAdd(_Request):
-    cooperative_id: str = Field(
+    cooperative_id: Id = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="slug; also used in samen.ext.<id>.>"
     )
     name: str = Field(min_length=2, max_length=200)
-    parent_id: str | None = None
-    area_codes: list[str] = Field(min_length=1)
-    coordinator_ids: list[str] = Field(default_factory=list)
+    parent_id: Id | None = None
+    area_codes: list[Code] = Field(max_length=SOME, min_length=1)
+    coordinator_ids: list[Id] = Field(max_length=SOME, default_factory=list)
     policy: MatchingPolicy | None = None
-    actor_id: str | None = None
+    actor_id: Id | None = None
 
 
 class CooperativeUpdate(_Request):
     """Fields left out (None) stay as they are."""
 
-    cooperative_id: str
+    cooperative_id: Id
     name: str | None = Field(default=None, min_length=2, max_length=200)
-    area_codes: list[str] | None = None
-    coordinator_ids: list[str] | None = None
+    area_codes: list[Code] | None = Field(default=None, max_length=SOME)
+    coordinator_ids: list[Id] | None = Field(default=None, max_length=SOME)
     policy: MatchingPolicy | None = None
-    actor_id: str | None = None
+    actor_id: Id | None = None
 
 
 # ----------------------------------------------------------------- members
@@ -207,7 +222,7 @@ class ConsentRecord(BaseModel):
     purpose: ConsentPurpose
     granted: bool
     at: datetime
-    by: str | None = Field(default=None, description="member who recorded it, if not themselves")
+    by: Id | None = Field(default=None, description="member who recorded it, if not themselves")
 
 
 def _default_roles() -> list[Role]:
@@ -221,19 +236,19 @@ class MemberRegister(_Request):
     Every field is checked before a known e-mail address is refused (`conflict`): the gateway
     relies on that to answer a taken address exactly as a new one."""
 
-    name: str
-    first_name: str | None = Field(default=None, description="default: first word of name")
-    email: str | None = None
-    phone: str | None = None
-    postcode: str
-    house_number: str
+    name: Name
+    first_name: Name | None = Field(default=None, description="default: first word of name")
+    email: Email | None = None
+    phone: Phone | None = None
+    postcode: Code
+    house_number: HouseNumber
     language: Language = "nl"
-    roles: list[Role] = Field(default_factory=_default_roles)
-    consents: dict[ConsentPurpose, bool] = Field(default_factory=dict)
-    registered_by: str | None = Field(
+    roles: list[Role] = Field(max_length=FEW, default_factory=_default_roles)
+    consents: dict[ConsentPurpose, bool] = Field(max_length=FEW, default_factory=dict)
+    registered_by: Id | None = Field(
         default=None, description="the coordinator (or admin) registering on someone's behalf"
     )
-    actor_id: str | None = Field(
+    actor_id: Id | None = Field(
         default=None, description="who asks; default registered_by, else self-registration"
     )
 
@@ -241,100 +256,102 @@ class MemberRegister(_Request):
 class MemberInfo(BaseModel):
     """Everything about a member the member themselves (and their coordinator) may see."""
 
-    member_id: str
-    name: str
-    first_name: str
-    email: str | None = None
-    phone: str | None = None
-    postcode: str | None = None
-    house_number: str | None = None
+    member_id: Id
+    name: Name
+    first_name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    postcode: Code | None = None
+    house_number: HouseNumber | None = None
     language: Language = "nl"
-    roles: list[Role]
-    consents: dict[ConsentPurpose, ConsentState] = Field(default_factory=dict)
-    municipality: str | None = None
-    district: str | None = None
-    neighbourhood: str | None = None
-    neighbourhood_name: str | None = None
+    roles: list[Role] = Field(max_length=FEW)
+    consents: dict[ConsentPurpose, ConsentState] = Field(max_length=FEW, default_factory=dict)
+    municipality: Code | None = None
+    district: Code | None = None
+    neighbourhood: Code | None = None
+    neighbourhood_name: Name | None = None
     area_confidence: float | None = None
-    registered_by: str | None = None
-    coordinates: list[str] = Field(
-        default_factory=list, description="ids of the cooperatives this member coordinates"
+    registered_by: Id | None = None
+    coordinates: list[Id] = Field(
+        max_length=SOME,
+        default_factory=list,
+        description="ids of the cooperatives this member coordinates",
     )
     created_at: datetime
     updated_at: datetime
 
 
 class MemberQuery(_Request):
-    member_id: str
-    actor_id: str | None = None
+    member_id: Id
+    actor_id: Id | None = None
 
 
 class MemberByEmail(_Request):
-    email: str
+    email: Email
 
 
 class MemberUpdate(_Request):
     """Fields left out (None) stay as they are. An empty string removes the e-mail address or
     phone number (one way to reach the member must stay, unless a coordinator registered them)."""
 
-    member_id: str
-    actor_id: str | None = None
-    name: str | None = None
-    first_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    postcode: str | None = None
-    house_number: str | None = None
+    member_id: Id
+    actor_id: Id | None = None
+    name: Name | None = None
+    first_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    postcode: Code | None = None
+    house_number: HouseNumber | None = None
     language: Language | None = None
-    roles: list[Role] | None = None
-    consents: dict[ConsentPurpose, bool] | None = None
+    roles: list[Role] | None = Field(default=None, max_length=FEW)
+    consents: dict[ConsentPurpose, bool] | None = Field(default=None, max_length=FEW)
 
 
 class MemberListQuery(_Request):
-    actor_id: str | None = None
-    area_code: str | None = None
+    actor_id: Id | None = None
+    area_code: Code | None = None
     role: Role | None = None
     category: Category | None = Field(default=None, description="volunteers offering it")
-    q: str | None = Field(default=None, description="part of a name")
+    q: Name | None = Field(default=None, description="part of a name")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
 
 
 class MemberSummary(BaseModel):
-    member_id: str
-    name: str
-    roles: list[Role]
-    neighbourhood: str | None = None
-    neighbourhood_name: str | None = None
+    member_id: Id
+    name: Name
+    roles: list[Role] = Field(max_length=FEW)
+    neighbourhood: Code | None = None
+    neighbourhood_name: Name | None = None
     language: Language = "nl"
 
 
 class MemberList(BaseModel):
     total: int
-    members: list[MemberSummary]
+    members: list[MemberSummary] = Field(max_length=MANY)
 
 
 class MemberContact(BaseModel):
     """How to reach a member, fetched at send time and not kept."""
 
-    member_id: str
-    name: str
-    first_name: str
-    email: str | None = None
-    phone: str | None = None
+    member_id: Id
+    name: Name
+    first_name: Name
+    email: Email | None = None
+    phone: Phone | None = None
     language: Literal["nl", "en"] = "nl"
     # Registered without contact details: reach them through this coordinator.
-    via_coordinator_id: str | None = None
+    via_coordinator_id: Id | None = None
     share_phone_with_match: bool = False
-    neighbourhood: str | None = None
+    neighbourhood: Code | None = None
 
 
 class MemberContactList(BaseModel):
-    contacts: list[MemberContact]
+    contacts: list[MemberContact] = Field(max_length=MANY)
 
 
 class MemberErasure(BaseModel):
-    member_id: str
+    member_id: Id
     erased_at: datetime
 
 
@@ -342,13 +359,15 @@ class MemberErasure(BaseModel):
 
 
 class VolunteerProfileSet(_Request):
-    member_id: str
-    actor_id: str | None = None
-    categories: list[Category] = Field(min_length=1)
-    availability: list[AvailabilitySlot] = Field(default_factory=list)
+    member_id: Id
+    actor_id: Id | None = None
+    categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
+    availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
     flexible: bool = False
     radius_km: float = Field(default=2.0, ge=0, le=100)
-    languages: list[str] = Field(default_factory=lambda: ["nl"], min_length=1)
+    languages: Annotated[list[Code], Distinct] = Field(
+        max_length=FEW, default_factory=lambda: ["nl"], min_length=1
+    )
     max_open: int = Field(default=3, ge=0, le=20)
     active: bool = True
     certificate_of_conduct_date: date | None = Field(
@@ -357,17 +376,17 @@ class VolunteerProfileSet(_Request):
 
 
 class VolunteerProfile(BaseModel):
-    member_id: str
-    categories: list[Category]
-    availability: list[AvailabilitySlot]
+    member_id: Id
+    categories: list[Category] = Field(max_length=FEW)
+    availability: list[AvailabilitySlot] = Field(max_length=FEW)
     flexible: bool
     radius_km: float
-    languages: list[str]
+    languages: list[Code] = Field(max_length=FEW)
     max_open: int
     active: bool
     certificate_of_conduct_date: date | None = None
     matching_consent: bool
-    neighbourhood: str | None = None
+    neighbourhood: Code | None = None
     updated_at: datetime
 
 
@@ -376,104 +395,106 @@ class VolunteerProfile(BaseModel):
 
 class OrganisationAdd(_Request):
     name: str = Field(min_length=2, max_length=200)
-    description: str = ""
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    area_code: str = Field(description="where it is based (any CBS level)")
-    actor_id: str | None = Field(default=None, description="becomes a manager of it")
+    description: Text = ""
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    area_code: Code = Field(description="where it is based (any CBS level)")
+    actor_id: Id | None = Field(default=None, description="becomes a manager of it")
 
 
 class OrganisationInfo(BaseModel):
-    organisation_id: str
-    name: str
-    description: str = ""
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    area_code: str
-    manager_ids: list[str] = Field(default_factory=list)
+    organisation_id: Id
+    name: Name
+    description: Text = ""
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    area_code: Code
+    manager_ids: list[Id] = Field(max_length=SOME, default_factory=list)
     created_at: datetime
 
 
 class OrganisationQuery(_Request):
-    area_code: str | None = None
-    manager_id: str | None = None
+    area_code: Code | None = None
+    manager_id: Id | None = None
 
 
 class OrganisationList(BaseModel):
-    organisations: list[OrganisationInfo]
+    organisations: list[OrganisationInfo] = Field(max_length=MANY)
 
 
 class OfferAdd(_Request):
     """A standing offer: an HSDS 'service' of an organisation (grocery delivery, repair café)."""
 
-    organisation_id: str
+    organisation_id: Id
     name: str = Field(min_length=2, max_length=200)
-    description: str = ""
-    categories: list[Category] = Field(min_length=1)
-    languages: list[str] = Field(default_factory=lambda: ["nl"])
-    area_codes: list[str] = Field(min_length=1, description="areas it serves")
-    schedule: str = Field(default="", description="e.g. 'every Tuesday 10:00-12:00'")
-    address: str | None = Field(default=None, description="where it takes place")
-    location_area_code: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    url: str | None = None
-    actor_id: str | None = None
+    description: Text = ""
+    categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
+    languages: Annotated[list[Code], Distinct] = Field(
+        max_length=FEW, default_factory=lambda: ["nl"]
+    )
+    area_codes: list[Code] = Field(max_length=SOME, min_length=1, description="areas it serves")
+    schedule: Line = Field(default="", description="e.g. 'every Tuesday 10:00-12:00'")
+    address: Line | None = Field(default=None, description="where it takes place")
+    location_area_code: Code | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    url: Url | None = None
+    actor_id: Id | None = None
 
 
 class OfferInfo(BaseModel):
-    offer_id: str
-    organisation_id: str
-    organisation_name: str
-    name: str
-    description: str
-    categories: list[Category]
-    languages: list[str]
-    area_codes: list[str]
-    schedule: str
-    address: str | None = None
-    location_area_code: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    url: str | None = None
+    offer_id: Id
+    organisation_id: Id
+    organisation_name: Name
+    name: Name
+    description: Text
+    categories: list[Category] = Field(max_length=FEW)
+    languages: list[Code] = Field(max_length=FEW)
+    area_codes: list[Code] = Field(max_length=SOME)
+    schedule: Line
+    address: Line | None = None
+    location_area_code: Code | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    url: Url | None = None
     active: bool = True
     created_at: datetime
 
 
 class OfferQuery(_Request):
-    organisation_id: str | None = None
-    area_code: str | None = None
+    organisation_id: Id | None = None
+    area_code: Code | None = None
     category: Category | None = None
 
 
 class OfferList(BaseModel):
-    offers: list[OfferInfo]
+    offers: list[OfferInfo] = Field(max_length=MANY)
 
 
 class DirectorySearch(_Request):
-    q: str | None = Field(default=None, description="words in a name or description")
+    q: Name | None = Field(default=None, description="words in a name or description")
     category: Category | None = None
-    area_code: str | None = Field(default=None, description="offers serving this area")
-    language: str | None = None
+    area_code: Code | None = Field(default=None, description="offers serving this area")
+    language: Code | None = None
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0)
 
 
 class HsdsOrganization(BaseModel):
-    id: str
-    name: str
-    description: str = ""
-    email: str | None = None
-    phone: str | None = None
-    url: str | None = None
+    id: Id
+    name: Name
+    description: Text = ""
+    email: Email | None = None
+    phone: Phone | None = None
+    url: Url | None = None
 
 
 class HsdsLocation(BaseModel):
-    address: str | None = None
-    area_code: str | None = None
-    area_name: str | None = None
+    address: Line | None = None
+    area_code: Code | None = None
+    area_name: Name | None = None
     latitude: float | None = None
     longitude: float | None = None
 
@@ -481,35 +502,37 @@ class HsdsLocation(BaseModel):
 class HsdsService(BaseModel):
     """One entry of the social map, shaped after Open Referral HSDS."""
 
-    id: str
-    name: str
-    description: str
+    id: Id
+    name: Name
+    description: Text
     status: Literal["active", "inactive"] = "active"
-    categories: list[Category]
-    languages: list[str]
-    schedule: str
-    email: str | None = None
-    phone: str | None = None
-    url: str | None = None
+    categories: list[Category] = Field(max_length=FEW)
+    languages: list[Code] = Field(max_length=FEW)
+    schedule: Line
+    email: Email | None = None
+    phone: Phone | None = None
+    url: Url | None = None
     organization: HsdsOrganization
     location: HsdsLocation
-    service_areas: list[str]
+    service_areas: list[Code] = Field(max_length=SOME)
 
 
 class DirectoryResults(BaseModel):
     total: int
-    services: list[HsdsService]
+    services: list[HsdsService] = Field(max_length=MANY)
 
 
 class MemberExport(BaseModel):
     """Everything the registry holds about one member (`member.export`, GDPR art. 15)."""
 
     member: MemberInfo
-    consent_history: list[ConsentRecord]
+    consent_history: list[ConsentRecord] = Field(max_length=MANY)
     volunteer_profile: VolunteerProfile | None = None
-    organisations: list[OrganisationInfo] = Field(default_factory=list)
-    coordinated_cooperatives: list[CooperativeInfo] = Field(default_factory=list)
-    members_registered: list[str] = Field(
-        default_factory=list, description="ids of members this member registered on their behalf"
+    organisations: list[OrganisationInfo] = Field(max_length=MANY, default_factory=list)
+    coordinated_cooperatives: list[CooperativeInfo] = Field(max_length=MANY, default_factory=list)
+    members_registered: list[Id] = Field(
+        max_length=SOME,
+        default_factory=list,
+        description="ids of members this member registered on their behalf",
     )
     exported_at: datetime

@@ -26,8 +26,9 @@ from services.gateway.schemas import (
     RegisterBody,
     RequestBody,
     has_control_characters,
+    valid_idempotency_key,
 )
-from services.gateway.security import CSRF_FIELD, csrf_valid
+from services.gateway.security import CSRF_FIELD, csrf_valid, new_token
 from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
 from shared.categories import Category
 from shared.contracts import matching as mc
@@ -35,6 +36,7 @@ from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
+from shared.rpc import MAX_FIELD_ERRORS
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,7 +85,8 @@ async def checked_form(request: Request, principal: Principal | None) -> FormDat
 
 def field_errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, ValidationError):
-        return {".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()}
+        first = exc.errors(include_input=False)[:MAX_FIELD_ERRORS]
+        return {".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in first}
     if isinstance(exc, SamenError):
         errors = exc.details.get("errors") if exc.details else None
         result = {"form": exc.message}
@@ -241,7 +244,12 @@ def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
 async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     today = gateway.clock.now().astimezone(LOCAL_TIME).date()
     return render(
-        request, "ask.html.j2", principal, values={"day": today.isoformat()}, errors={}, today=today
+        request,
+        "ask.html.j2",
+        principal,
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
+        errors={},
+        today=today,
     )
 
 
@@ -260,6 +268,10 @@ async def submit_request(
     form = await checked_form(request, principal)
     values = {k: text(form, k) for k in ("category", "description", "when", "day", "part")}
     values["urgent"] = "on" if form.get("urgent") == "on" else ""
+    # One key per rendered form: sending it twice (a retry after a 503, a double click)
+    # finds the request the first send made.
+    key = valid_idempotency_key(text(form, "idempotency_key"))
+    values["idempotency_key"] = key or new_token()
     try:
         needed_from, needed_until = window_of(form)
         body = RequestBody(
@@ -271,9 +283,11 @@ async def submit_request(
             languages=[requester.language if requester else language_of(request, principal)],
         )
         if requester is None:
-            view = await usecases.ask_for_help(gateway, principal, body)
+            view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
         else:
-            view = await usecases.ask_on_behalf(gateway, principal, body, requester.member_id)
+            view = await usecases.ask_on_behalf(
+                gateway, principal, body, requester.member_id, idempotency_key=key
+            )
     except (ValueError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (403, 429, 503):
             raise
@@ -899,7 +913,7 @@ async def ask_on_behalf_page(
         request,
         "ask.html.j2",
         principal,
-        values={"day": today.isoformat()},
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
         errors={},
         today=today,
         requester=requester,

@@ -171,6 +171,17 @@ requests = Table(
     Index("ix_requests_completed", "completed_at"),
 )
 
+# A client's Idempotency-Key per requester: a create sent again (after a timeout or a 503)
+# finds the request the first one made instead of making a second.
+IDEMPOTENCY_KEY = 64
+request_keys = Table(
+    "request_keys",
+    metadata,
+    Column("requester_id", String(ID), primary_key=True),
+    Column("idempotency_key", String(IDEMPOTENCY_KEY), primary_key=True),
+    Column("request_id", String(ID), nullable=False),
+)
+
 proposals = Table(
     "proposals",
     metadata,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.matching.adapters.orm import (
@@ -19,6 +20,7 @@ from services.matching.adapters.orm import (
     cooperatives,
     members,
     proposals,
+    request_keys,
     requests,
     timers,
     volunteers,
@@ -160,6 +162,7 @@ class RequestRepository:
         self.connection = connection
         self._seen: dict[str, dict[str, str]] = {}  # request id -> proposal id -> loaded state
         self._added: list[HelpRequest] = []
+        self._keys: list[dict[str, str]] = []
 
     async def get(self, request_id: str) -> HelpRequest:
         row = (
@@ -190,8 +193,34 @@ class RequestRepository:
         request.version = 1
         self._added.append(request)
 
+    async def id_for_key(self, requester_id: str, idempotency_key: str) -> str | None:
+        """The request a create with this Idempotency-Key made for this requester, if any."""
+        found = await self.connection.scalar(
+            select(request_keys.c.request_id).where(
+                request_keys.c.requester_id == requester_id,
+                request_keys.c.idempotency_key == idempotency_key,
+            )
+        )
+        return str(found) if found is not None else None
+
+    def remember_key(self, request: HelpRequest, idempotency_key: str) -> None:
+        """Written with the new request: a second create with the key finds it."""
+        self._keys.append(
+            {
+                "requester_id": request.requester_id,
+                "idempotency_key": idempotency_key,
+                "request_id": request.id,
+            }
+        )
+
+    async def forget_keys(self, requester_id: str) -> None:
+        await self.connection.execute(
+            delete(request_keys).where(request_keys.c.requester_id == requester_id)
+        )
+
     async def write_added(self) -> None:
         added, self._added = self._added, []
+        keys, self._keys = self._keys, []
         if not added:
             return
         await self.connection.execute(
@@ -203,6 +232,13 @@ class RequestRepository:
         new_timers = [row for r in added for row in _timer_rows(r)]
         if new_timers:
             await self.connection.execute(_INSERT_TIMERS, new_timers)
+        if keys:
+            try:
+                await self.connection.execute(insert(request_keys), keys)
+            except IntegrityError as exc:
+                # The same key's create won meanwhile (a retry beside the first attempt, in
+                # another replica): start again, and the key's look-up finds that request.
+                raise StaleRequest("a create with this idempotency key won meanwhile") from exc
         for r in added:
             self._seen[r.id] = {p.id: p.state for p in r.proposals}
 

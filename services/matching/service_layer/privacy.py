@@ -64,6 +64,7 @@ async def erase_member(
     now = ctx.now()
     pseudonym = f"erased-{uuid.uuid4().hex}"  # random, so it links to nobody
     anonymised = cancelled = proposals_changed = 0
+    await uow.requests.forget_keys(member_id)
     for request_id in await uow.requests.ids_where(
         or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
     ):

@@ -56,7 +56,7 @@ from shared.contracts.matching import (
     RequestState,
     RequestView,
 )
-from shared.errors import Forbidden, Invalid, NotFound, SamenError
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.logging import get_logger
 from shared.together import Call
 
@@ -162,6 +162,10 @@ async def open_request(cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Cont
     for the caller to commit, alone or with other requests (`create_requests_together`).
     A refusal raises before anything is recorded."""
     now = ctx.now()
+    if cmd.idempotency_key is not None:
+        made = await uow.requests.id_for_key(cmd.requester_id, cmd.idempotency_key)
+        if made is not None:
+            return await same_request_again(cmd, made, uow=uow)
     requester = await uow.readmodel.requester(cmd.requester_id)
     if requester is not None and requester.erased:
         raise Invalid("this member has been erased")
@@ -214,6 +218,24 @@ async def open_request(cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Cont
     )
     await next_round(request, uow, ctx.centroids, now=now)
     await record(uow, request, new=True)
+    if cmd.idempotency_key is not None:
+        uow.requests.remember_key(request, cmd.idempotency_key)
+    return request
+
+
+async def same_request_again(
+    cmd: RequestCreate, request_id: str, *, uow: MatchingUnitOfWork
+) -> HelpRequest:
+    """A create sent again with its Idempotency-Key (after a timeout or a 503): the request
+    the first one made, unchanged. The same key for another request is refused."""
+    request = await uow.requests.get(request_id)
+    if (request.category, request.description) != (cmd.category, cmd.description) and (
+        request.description is not None  # an erased requester's request keeps no text
+    ):
+        raise Conflict(
+            "This Idempotency-Key was used for another request.",
+            details={"reason": "idempotency_key_reused"},
+        )
     return request
 
 

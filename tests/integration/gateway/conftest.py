@@ -14,6 +14,7 @@ from faststream.nats import NatsBroker
 from samen.nats_server import free_port
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
+from services.gateway.limits import server_config
 from services.gateway.main import create_app
 from shared.clock import Clock
 from shared.settings import Settings
@@ -102,13 +103,12 @@ async def running_gateway(
     gateway = Gateway(settings, gateway_settings=gateway_options, clock=gateway_clock)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
+        server_config(
             create_app(gateway),
             host="127.0.0.1",
             port=port,
-            log_config=None,
+            gateway_settings=gateway_options,
             lifespan="on",
-            **gateway_options.proxy_options(),  # as services/gateway/__main__.py does
         )
     )
     task = asyncio.create_task(server.serve())

@@ -21,6 +21,7 @@ from services.gateway.schemas import (
     AuditOut,
     BoardOut,
     CoordinatorMatchBody,
+    IdempotencyKeyHeader,
     OnBehalfMember,
     OnBehalfRequest,
     Registered,
@@ -128,8 +129,13 @@ async def register_member(
     responses=links_from(201, "/id", "request_id", COORDINATOR_FOLLOW_UPS),
 )
 async def request_on_behalf(
-    body: OnBehalfRequest, principal: Coordinator, gateway: GatewayDep
+    body: OnBehalfRequest,
+    principal: Coordinator,
+    gateway: GatewayDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
-    """Ask for help on a resident's behalf."""
-    view = await usecases.ask_on_behalf(gateway, principal, body, body.requester_id)
+    """Ask for help on a resident's behalf (`Idempotency-Key` as for `POST /requests`)."""
+    view = await usecases.ask_on_behalf(
+        gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
+    )
     return RequestCreated(id=view.request_id, state=view.state)

@@ -12,7 +12,13 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import CompleteBody, RequestBody, RequestCreated, RequestOut
+from services.gateway.schemas import (
+    CompleteBody,
+    IdempotencyKeyHeader,
+    RequestBody,
+    RequestCreated,
+    RequestOut,
+)
 from shared.contracts import matching as mc
 
 router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
@@ -25,10 +31,16 @@ router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESP
     responses=links_from(201, "/id", "request_id", OWN_REQUEST_FOLLOW_UPS),
 )
 async def create(
-    body: RequestBody, principal: CurrentMember, gateway: GatewayDep
+    body: RequestBody,
+    principal: CurrentMember,
+    gateway: GatewayDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
-    """Ask for help. Without `needed_from` and `needed_until` the request is flexible."""
-    view = await usecases.ask_for_help(gateway, principal, body)
+    """Ask for help. Without `needed_from` and `needed_until` the request is flexible.
+
+    Send an `Idempotency-Key`: a retry after a timeout or a 503 then answers with the
+    request the first attempt made (if it did) instead of asking twice."""
+    view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=idempotency_key)
     return RequestCreated(id=view.request_id, state=view.state)
 
 
