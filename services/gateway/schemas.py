@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Header
+from fastapi import Header, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
@@ -53,6 +53,12 @@ def _check_text(value: Any) -> None:
         for item in value:
             _check_text(item)
 
+
+# An id in a path (a request, proposal or inbox item): as long as the contracts' ids, so an
+# id the services could never hold is a 422 here rather than a failure further in.
+IdPath = Annotated[str, Path(min_length=1, max_length=64)]
+# The signed token of an accept/decline link, as the API's `token` query bounds it.
+LinkTokenPath = Annotated[str, Path(min_length=1, max_length=2000)]
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
 

@@ -260,7 +260,7 @@ def test_a_create_retried_with_its_idempotency_key_makes_one_request(
                 "house_number": "7",
             },
         )
-        assert response.status_code == 201, response.text
+        assert response.status_code == 202, response.text
         token = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         ask = {"category": "groceries", "description": "Boodschappen, graag"}

@@ -20,12 +20,7 @@ from services.gateway.config import GatewaySettings
 from services.notify.bootstrap import Notify
 from shared.clock import Clock, FrozenClock
 from shared.contracts.notify import ACCOUNT_NOTICE, AccountNotice, AccountNoticeQueued
-from tests.integration.gateway.conftest import (  # noqa: F401
-    PASSWORD,
-    RunningGateway,
-    rpc_timeout,
-    running_gateway,
-)
+from tests.integration.gateway.conftest import PASSWORD, RunningGateway
 from tests.integration.notify.harness import (  # noqa: F401
     RegistryData,
     SmtpServer,

@@ -21,6 +21,8 @@ from services.gateway.routes.api.auth import (
     set_session_cookies,
 )
 from services.gateway.schemas import (
+    IdPath,
+    LinkTokenPath,
     LoginBody,
     OnBehalfMember,
     RegisterBody,
@@ -322,7 +324,7 @@ async def my_requests(request: Request, principal: Member, gateway: GatewayDep) 
 
 @router.get("/requests/{request_id}")
 async def request_page(
-    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
     if as_coordinator:
@@ -339,7 +341,7 @@ async def request_page(
 
 @router.post("/requests/{request_id}/cancel")
 async def cancel_submit(
-    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
     await gateway.matching.cancel(request_id, actor_id=principal.member_id)
@@ -348,7 +350,7 @@ async def cancel_submit(
 
 @router.post("/requests/{request_id}/complete")
 async def complete_submit(
-    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
     try:
@@ -457,7 +459,7 @@ async def proposals_page(request: Request, principal: Member, gateway: GatewayDe
 
 @router.post("/proposals/{proposal_id}/{answer}")
 async def proposal_submit(
-    proposal_id: str, answer: str, request: Request, principal: Member, gateway: GatewayDep
+    proposal_id: IdPath, answer: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
     if answer not in ("accept", "decline"):
@@ -503,7 +505,7 @@ async def link_view(
 
 @router.get("/p/{token}")
 async def link_page(
-    token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
+    token: LinkTokenPath, request: Request, principal: MaybeMember, gateway: GatewayDep
 ) -> Response:
     """The accept/decline link from a message: looking does not answer (mail scanners open
     links); the button on this page does."""
@@ -513,7 +515,7 @@ async def link_page(
 
 @router.post("/p/{token}")
 async def link_submit(
-    token: str, request: Request, principal: MaybeMember, gateway: GatewayDep
+    token: LinkTokenPath, request: Request, principal: MaybeMember, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
     try:
@@ -549,7 +551,7 @@ async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -
 
 @router.post("/inbox/{item_id}/read")
 async def inbox_read(
-    item_id: str, request: Request, principal: Member, gateway: GatewayDep
+    item_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
     await gateway.notify.mark_read(principal.member_id, [item_id])
@@ -604,7 +606,7 @@ async def board_page(request: Request, principal: Member, gateway: GatewayDep) -
 
 @router.get("/board/{request_id}")
 async def board_request(
-    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
     view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
@@ -652,7 +654,7 @@ async def board_request(
 
 @router.post("/board/{request_id}/match")
 async def board_match(
-    request_id: str, request: Request, principal: Member, gateway: GatewayDep
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
     await usecases.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
@@ -858,12 +860,12 @@ async def coordinator_board_link() -> Response:
 
 
 @router.get("/proposals/{proposal_id}")
-async def proposal_link(proposal_id: str) -> Response:
+async def proposal_link(proposal_id: IdPath) -> Response:
     return redirect(f"/proposals#p-{quote(proposal_id)}")
 
 
 @router.get("/requests/{request_id}/feedback")
-async def feedback_link(request_id: str) -> Response:
+async def feedback_link(request_id: IdPath) -> Response:
     return redirect(f"/requests/{quote(request_id)}#done")
 
 

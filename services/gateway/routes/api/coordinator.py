@@ -22,6 +22,7 @@ from services.gateway.schemas import (
     BoardOut,
     CoordinatorMatchBody,
     IdempotencyKeyHeader,
+    IdPath,
     OnBehalfMember,
     OnBehalfRequest,
     Registered,
@@ -64,7 +65,7 @@ async def board(
     operation_id=REQUEST_CANDIDATES,
 )
 async def candidates(
-    request_id: str, principal: Coordinator, gateway: GatewayDep
+    request_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> mc.CandidateList:
     """Volunteers who could help with this request, nearest first."""
     areas = await usecases.coordinator_areas(gateway, principal)
@@ -77,7 +78,7 @@ async def candidates(
 
 @router.post("/requests/{request_id}/match", response_model=RequestOut, operation_id=MATCH_REQUEST)
 async def match(
-    request_id: str, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
+    request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Match a request of my area to a volunteer by hand."""
     view = await usecases.coordinator_match(gateway, principal, request_id, body.volunteer_id)

@@ -13,7 +13,7 @@ from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import InboxItemOut, InboxOut
+from services.gateway.schemas import IdPath, InboxItemOut, InboxOut
 from shared.errors import SamenError
 
 router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
@@ -50,7 +50,7 @@ async def inbox(principal: CurrentMember, gateway: GatewayDep) -> InboxOut:
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id=MARK_INBOX_ITEM_READ,
 )
-async def mark_read(item_id: str, principal: CurrentMember, gateway: GatewayDep) -> Response:
+async def mark_read(item_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> Response:
     """Mark one message read."""
     await gateway.notify.mark_read(principal.member_id, [item_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)

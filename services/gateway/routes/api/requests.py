@@ -15,6 +15,7 @@ from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
     CompleteBody,
     IdempotencyKeyHeader,
+    IdPath,
     RequestBody,
     RequestCreated,
     RequestOut,
@@ -55,7 +56,7 @@ async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut
 
 
 @router.get("/{request_id}", response_model=RequestOut, operation_id=GET_REQUEST)
-async def get(request_id: str, request: Request) -> RequestOut:
+async def get(request_id: IdPath, request: Request) -> RequestOut:
     """One request with its state (and, once matched, who helps)."""
     # The most read route resolves who asks itself: as FastAPI dependencies the same two
     # look-ups cost about a sixth of the request.
@@ -68,7 +69,7 @@ async def get(request_id: str, request: Request) -> RequestOut:
 
 
 @router.post("/{request_id}/cancel", response_model=RequestOut, operation_id=CANCEL_REQUEST)
-async def cancel(request_id: str, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
+async def cancel(request_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
     """No help needed any more."""
     view = await gateway.matching.cancel(request_id, actor_id=principal.member_id)
     return await usecases.request_out(gateway, view, viewer=principal)
@@ -76,7 +77,10 @@ async def cancel(request_id: str, principal: CurrentMember, gateway: GatewayDep)
 
 @router.post("/{request_id}/complete", response_model=RequestOut, operation_id=COMPLETE_REQUEST)
 async def complete(
-    request_id: str, principal: CurrentMember, gateway: GatewayDep, body: CompleteBody | None = None
+    request_id: IdPath,
+    principal: CurrentMember,
+    gateway: GatewayDep,
+    body: CompleteBody | None = None,
 ) -> RequestOut:
     """The help was given (by the requester or the volunteer), with hours and feedback."""
     body = body or CompleteBody()

@@ -19,7 +19,7 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
-from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
+from services.gateway.schemas import IdPath, ProposalOut, VolunteerBody, VolunteerOut
 from services.gateway.web import area_name
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
@@ -97,7 +97,7 @@ async def answer(
     request: Request,
     gateway: GatewayDep,
     principal: MaybeMember,
-    proposal_id: str,
+    proposal_id: IdPath,
     token: str | None,
     accept: bool,
 ) -> ProposalOut:
@@ -127,7 +127,7 @@ TokenQuery = Annotated[
     "/proposals/{proposal_id}/accept", response_model=ProposalOut, operation_id=ACCEPT_PROPOSAL
 )
 async def accept(
-    proposal_id: str,
+    proposal_id: IdPath,
     request: Request,
     gateway: GatewayDep,
     principal: MaybeMember,
@@ -141,7 +141,7 @@ async def accept(
     "/proposals/{proposal_id}/decline", response_model=ProposalOut, operation_id=DECLINE_PROPOSAL
 )
 async def decline(
-    proposal_id: str,
+    proposal_id: IdPath,
     request: Request,
     gateway: GatewayDep,
     principal: MaybeMember,
