@@ -94,9 +94,7 @@ def stacked_bars(
     return _svg(width, height, title, desc, body)
 
 
-def line_chart(
-    title: str, labels: list[str], values: list[float | None], unit: str
-) -> Markup:
+def line_chart(title: str, labels: list[str], values: list[float | None], unit: str) -> Markup:
     """A line with dots; a missing (suppressed) value breaks the line."""
     width, height, left, bottom, top = 720, 300, 48, 40, 20
     plot_h = height - bottom - top
@@ -189,9 +187,7 @@ def _shade(value: int | None, peak: int) -> str:
     return steps[min(int(5 * value / (peak + 1)), 4)]
 
 
-def neighbourhood_map(
-    title: str, values: dict[str, int | None], legend: dict[str, str]
-) -> Markup:
+def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[str, str]) -> Markup:
     """A choropleth of Utrecht's neighbourhoods; suppressed cells are hatched."""
     shapes = utrecht_shapes()
     xs = [x for s in shapes for ring in s.rings for x, _ in ring]

@@ -36,9 +36,7 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 # Every template is HTML, whatever its file name: Starlette's default escapes only files named
 # .html/.htm/.xml, and these are .html.j2. Escaping is the first line against script in what
 # people type (names, descriptions); the Content-Security-Policy is the second.
-TEMPLATES = Jinja2Templates(
-    env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True)
-)
+TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True))
 LANG_COOKIE = "samen_lang"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
