@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
 from shared.contracts.matching import RequestState
-from shared.events import AvailabilitySlot, Role
+from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
 Language = Literal["nl", "en"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
@@ -260,3 +260,19 @@ class AuditOut(BaseModel):
     subject_type: str
     subject_id: str
     area: str | None
+
+
+class PublicCooperative(BaseModel):
+    """A cooperative as anyone may see it: no member ids (who coordinates is not public;
+    a member id links everything a person did)."""
+
+    cooperative_id: str
+    name: str
+    level: Literal["municipality", "district", "neighbourhood"]
+    parent_id: str | None = None
+    area_codes: list[str]
+    policy: MatchingPolicy
+
+
+class PublicCooperativeList(BaseModel):
+    cooperatives: list[PublicCooperative]
