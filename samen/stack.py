@@ -30,6 +30,11 @@ class RunningStack:
     ready_after: float = 0.0  # seconds from start to /readyz 200
     repo: Path = REPO  # the checkout whose code runs
 
+    @property
+    def metrics_url(self) -> str:
+        """The gateway's /metrics: a port of its own, not the web port."""
+        return f"http://127.0.0.1:{self.env['SAMEN_GATEWAY_METRICS_PORT']}/metrics"
+
     def logs(self, service: str) -> str:
         path = self.data_dir / "logs" / f"{service}.log"
         return path.read_text(errors="replace") if path.exists() else ""
@@ -88,6 +93,7 @@ def start_stack(
             "SAMEN_DATA_DIR": str(data_dir),
             "SAMEN_HTTP_PORT": str(port),
             "SAMEN_LOG_LEVEL": "INFO",
+            "SAMEN_GATEWAY_METRICS_PORT": str(free_port()),
         }
     )
     full_env.update(env or {})

@@ -59,13 +59,19 @@ def nats_credentials(config_file: Path, environ: Mapping[str, str]) -> dict[str,
 
 def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
     """The environment of one child: SAMEN_<SERVICE>_DATABASE_URL becomes its database URL,
-    SAMEN_NATS_<SERVICE>_PASSWORD its NATS password (user = the service's name)."""
+    SAMEN_<SERVICE>_METRICS_PORT its metrics port, SAMEN_NATS_<SERVICE>_PASSWORD its NATS
+    password (user = the service's name)."""
     env = dict(base)
     own_url = base.get(f"SAMEN_{service.upper()}_DATABASE_URL")
     if own_url:
         env["SAMEN_DATABASE_URL"] = own_url
     else:
         env.pop("SAMEN_DATABASE_URL", None)  # never let services share one database
+    own_port = base.get(f"SAMEN_{service.upper()}_METRICS_PORT")
+    if own_port:
+        env["SAMEN_METRICS_PORT"] = own_port
+    else:
+        env.pop("SAMEN_METRICS_PORT", None)  # one port for all: every child but one would fail
     own_password = base.get(f"SAMEN_NATS_{service.upper()}_PASSWORD")
     if own_password:
         env["SAMEN_NATS_USER"] = service

@@ -1,6 +1,8 @@
 """structlog set-up: JSON in production, readable lines in development.
 
-A correlation id follows each piece of work from HTTP through every event and reply. A
+A correlation id follows each piece of work from HTTP through every event and reply. It is a
+UUID or a ULID, whoever sent it: anything else a client or a caller hands in is replaced by a
+new id, so free text (an e-mail address, a street) can never ride along into events and logs. A
 processor strips personal data, so logs never carry names, e-mail, phone numbers or addresses.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 import structlog
 
 from shared import tracing
-from shared.ids import new_id
+from shared.ids import is_id, new_id
 
 PERSONAL_KEYS = frozenset(
     {
@@ -103,10 +105,16 @@ def current_correlation_id() -> str | None:
     return str(value) if value else None
 
 
+def accepted_correlation_id(given: str | None) -> str:
+    """`given` when it is a UUID or a ULID, else a new id."""
+    return given if given is not None and is_id(given) else new_id()
+
+
 @contextmanager
 def correlation(correlation_id: str | None) -> Iterator[str]:
-    """Bind a correlation id (a new one when None) for the work inside the block."""
-    cid = correlation_id or new_id()
+    """Bind a correlation id (a new one when None or not an id) for the work inside the
+    block."""
+    cid = accepted_correlation_id(correlation_id)
     with structlog.contextvars.bound_contextvars(correlation_id=cid):
         yield cid
 
@@ -116,11 +124,13 @@ def get_logger(name: str | None = None) -> Any:
 
 
 CORRELATION_HTTP_HEADER = "X-Correlation-Id"
+_log = structlog.get_logger(__name__)
 
 
 class CorrelationIdMiddleware:
     """ASGI middleware: bind the caller's X-Correlation-Id (or a new one) to everything the
-    request does — logs, RPC calls, events — and echo it in the response."""
+    request does — logs, RPC calls, events — and echo it in the response. Only a UUID or a
+    ULID is taken; anything else is replaced, and never logged (it may be personal data)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -129,12 +139,14 @@ class CorrelationIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        cid = None
+        given = None
         for key, value in scope.get("headers", ()):
             if key == b"x-correlation-id":
-                cid = value.decode("latin-1")[:64] or None
+                given = value.decode("latin-1")
                 break
-        cid = cid or new_id()
+        cid = accepted_correlation_id(given)
+        if given is not None and cid != given:
+            _log.debug("a client's correlation id was not a UUID or ULID; a new one was made")
         header = (b"x-correlation-id", cid.encode("latin-1"))
 
         async def send_with_header(message: Any) -> None:

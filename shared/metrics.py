@@ -1,12 +1,15 @@
 """Prometheus metrics every service exposes (deploy/grafana/dashboard.json draws them).
 
-Services serve them on `SAMEN_METRICS_PORT` (off when unset); the gateway at `/metrics`.
+Every process, the gateway too, serves them on `SAMEN_METRICS_PORT` (off when unset): a port of
+its own that Prometheus scrapes inside the cluster, never the public web port, since the figures
+tell outsiders how busy each route and service is.
 """
 
 import time
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import Counter, Gauge, Histogram, make_asgi_app, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 messages_handled = Counter(
     "samen_messages_handled", "Events handled by a consumer", ["service", "consumer", "type"]
@@ -89,9 +92,10 @@ def event_published(service: str, event_type: str) -> None:
         counter.inc()
 
 
-def serve(port: int, host: str = "0.0.0.0") -> None:
-    """Serve /metrics on its own port (a thread; cheap to scrape)."""
-    start_http_server(port, addr=host)
+def serve(port: int, host: str = "0.0.0.0") -> WSGIServer:
+    """Serve /metrics on its own port (a thread; cheap to scrape); `shutdown()` stops it."""
+    server, _ = start_http_server(port, addr=host)
+    return server
 
 
 MAX_HTTP_SERIES = 2000  # (method, route, status) triples kept at hand; routes are templates
@@ -139,8 +143,3 @@ class HttpMetricsMiddleware:
             count, seconds = self._series_of(scope.get("method", "GET"), route, status)
             count.inc()
             seconds.observe(time.perf_counter() - started)
-
-
-def metrics_app() -> Any:
-    """An ASGI app serving the metrics (mounted at /metrics by the gateway)."""
-    return make_asgi_app()

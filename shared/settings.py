@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         description="OpenTelemetry OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces)",
     )
     metrics_port: int | None = Field(
-        default=None, description="serve Prometheus /metrics on this port (services; off if unset)"
+        default=None,
+        description="serve Prometheus /metrics on this port, never the web port (every service "
+        "and the gateway; off if unset)",
     )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas")
     retry_base_seconds: float = Field(

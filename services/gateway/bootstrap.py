@@ -1,6 +1,8 @@
 """Composition root of the gateway: database, NATS, the other services, live updates."""
 
+import asyncio
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from faststream.nats import NatsBroker
 
@@ -9,6 +11,7 @@ from services.gateway.adapters.store import GatewayStore, SessionCache
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from services.gateway.live import LiveHub
 from services.gateway.request_cache import CachedMatching, RequestViewCache, connection_epoch
+from shared import metrics
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
@@ -55,19 +58,33 @@ class Gateway:
         self.matching = CachedMatching(self.rpc, self.request_views)
         self.notify = Notify(self.rpc)
         self.hub = LiveHub(on_event=self.request_views.follow)
+        self._metrics_server: WSGIServer | None = None
+
+    @property
+    def production(self) -> bool:
+        """Served to the public over HTTPS: SAMEN_ENV=production or an https public address."""
+        return self.settings.env == "production" or self.settings.public_url.startswith("https://")
 
     @property
     def cookie_secure(self) -> bool:
         if self.options.cookie_secure is not None:
             return self.options.cookie_secure
-        return self.settings.public_url.startswith("https://")
+        return self.production
 
     async def start(self) -> None:
         await upgrade(MIGRATIONS, self.database_url)
         await self.broker.start()
         await self.hub.subscribe(self.broker.connection)
+        # Metrics on a port of their own, like every service: the web port is public.
+        if self.settings.metrics_port and self._metrics_server is None:
+            self._metrics_server = metrics.serve(self.settings.metrics_port)
 
     async def stop(self) -> None:
+        if self._metrics_server is not None:
+            # shutdown() waits for the serving thread's next poll: not on the event loop.
+            await asyncio.to_thread(self._metrics_server.shutdown)
+            self._metrics_server.server_close()
+            self._metrics_server = None
         self.hub.close()
         await self.broker.stop()
         await self.engine.dispose()

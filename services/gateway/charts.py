@@ -1,7 +1,8 @@
 """Charts drawn on the server as plain SVG: no script, no outside network, readable text.
 
 Each chart has a <title> and <desc> for screen readers, and the page shows the same figures as
-a table next to it.
+a table next to it. Every text in a chart (labels, area names, titles) is escaped here, so a chart
+is `Markup` the page template puts in as it is.
 """
 
 import json
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 from shared.data import UTRECHT_NEIGHBOURHOODS_GEOJSON
 
@@ -26,8 +29,8 @@ PALETTE = {
 FONT = "font-family='system-ui, sans-serif'"
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
-    return (
+def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+    return Markup(
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
         f"role='img' aria-labelledby='t d' class='chart'>"
         f"<title id='t'>{escape(title)}</title><desc id='d'>{escape(desc)}</desc>"
@@ -41,7 +44,7 @@ def stacked_bars(
     labels: list[str],
     series: dict[str, list[int]],
     series_labels: dict[str, str],
-) -> str:
+) -> Markup:
     """One bar per label, stacked by series (e.g. requests per week by state)."""
     width, height, left, bottom, top = 720, 340, 48, 60, 20
     plot_h = height - bottom - top
@@ -91,7 +94,7 @@ def stacked_bars(
     return _svg(width, height, title, desc, body)
 
 
-def line_chart(title: str, labels: list[str], values: list[float | None], unit: str) -> str:
+def line_chart(title: str, labels: list[str], values: list[float | None], unit: str) -> Markup:
     """A line with dots; a missing (suppressed) value breaks the line."""
     width, height, left, bottom, top = 720, 300, 48, 40, 20
     plot_h = height - bottom - top
@@ -184,7 +187,7 @@ def _shade(value: int | None, peak: int) -> str:
     return steps[min(int(5 * value / (peak + 1)), 4)]
 
 
-def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[str, str]) -> str:
+def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[str, str]) -> Markup:
     """A choropleth of Utrecht's neighbourhoods; suppressed cells are hatched."""
     shapes = utrecht_shapes()
     xs = [x for s in shapes for ring in s.rings for x, _ in ring]

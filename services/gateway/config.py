@@ -33,7 +33,8 @@ class GatewaySettings(BaseSettings):
     register_window_minutes: int = Field(default=60, ge=1)
     cookie_secure: bool | None = Field(
         default=None,
-        description="Secure flag on cookies; default: on when SAMEN_PUBLIC_URL is https",
+        description="Secure flag on cookies; default: on in production (SAMEN_ENV=production "
+        "or an https SAMEN_PUBLIC_URL; there the gateway sends HSTS as well)",
     )
     demo: bool = Field(default=False, description="seed Utrecht demo data at start")
     trusted_proxies: str = Field(

@@ -31,7 +31,7 @@ from services.gateway.routes.api import (
 )
 from services.gateway.schemas import has_control_characters
 from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
-from shared.metrics import HttpMetricsMiddleware, metrics_app
+from shared.metrics import HttpMetricsMiddleware
 from shared.tracing import configure_tracing
 
 log = get_logger(__name__)
@@ -62,31 +62,62 @@ SECURITY_HEADERS = [
 
 
 SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+CACHE_CONTROL = b"cache-control"
+NO_STORE = (CACHE_CONTROL, b"no-store")
+# A year, the subdomains too: once a browser has seen Samen over HTTPS it never tries plain
+# HTTP again, so nobody on the way can strip TLS off a later visit.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# The same for everyone and nothing personal: a browser may keep these.
+CACHEABLE_PATHS = ("/static/", "/docs-assets/")
 
 
-def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def with_security_headers(
+    headers: list[tuple[bytes, bytes]], *, path: str = "", https: bool = False
+) -> list[tuple[bytes, bytes]]:
     """The response's headers plus each security header it does not set itself (/docs sets
-    its own Content-Security-Policy)."""
+    its own Content-Security-Policy).
+
+    Nothing is stored by a browser or a proxy (`Cache-Control: no-store`) unless it is a
+    static file or a route said `public` itself: pages and answers of a signed-in person, the
+    link page and the event stream must not stay in a shared computer's cache (an information
+    point's PC) or a proxy. Everything else is no-store too, so a new personal route cannot
+    forget it."""
     present = {key.lower() for key, _ in headers}
-    if present.isdisjoint(SECURITY_HEADER_NAMES):
-        return [*headers, *SECURITY_HEADERS]
-    return [*headers, *((k, v) for k, v in SECURITY_HEADERS if k not in present)]
+    out = [*headers, *((k, v) for k, v in SECURITY_HEADERS if k not in present)]
+    if not path.startswith(CACHEABLE_PATHS):
+        public = any(k.lower() == CACHE_CONTROL and v.lower().startswith(b"public") for k, v in out)
+        if not public:
+            out = [(k, v) for k, v in out if k.lower() != CACHE_CONTROL]
+            out.append(NO_STORE)
+    if https and HSTS[0] not in present:
+        out.append(HSTS)
+    return out
 
 
 class SecurityHeadersMiddleware:
-    """ASGI middleware: headers that keep pages from being framed, sniffed or scripted."""
+    """ASGI middleware: headers that keep pages from being framed, sniffed, scripted or
+    cached, and (in production) from being fetched over plain HTTP."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
+
+    @staticmethod
+    def https(scope: Any) -> bool:
+        gateway = getattr(getattr(scope.get("app"), "state", None), "gateway", None)
+        return bool(gateway is not None and gateway.production)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path, https = scope.get("path", ""), self.https(scope)
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": with_security_headers(message.get("headers", []))}
+                headers = with_security_headers(
+                    list(message.get("headers", [])), path=path, https=https
+                )
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -178,7 +209,6 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
-    app.mount("/metrics", metrics_app())
 
     @app.exception_handler(pages.SignInFirst)
     async def sign_in_first(request: Request, exc: Exception) -> Response:

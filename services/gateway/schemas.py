@@ -26,7 +26,7 @@ from shared.contracts.bounds import (
     Url,
 )
 from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, RequestState
-from shared.events import AvailabilitySlot, Role
+from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
 Language = Literal["nl", "en"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
@@ -322,3 +322,19 @@ class AuditOut(BaseModel):
     subject_type: Name
     subject_id: Id
     area: Code | None
+
+
+class PublicCooperative(BaseModel):
+    """A cooperative as anyone may see it: no member ids (who coordinates is not public;
+    a member id links everything a person did)."""
+
+    cooperative_id: Id
+    name: Name
+    level: Literal["municipality", "district", "neighbourhood"]
+    parent_id: Id | None = None
+    area_codes: list[Code] = Field(max_length=SOME)
+    policy: MatchingPolicy
+
+
+class PublicCooperativeList(BaseModel):
+    cooperatives: list[PublicCooperative] = Field(max_length=MANY)

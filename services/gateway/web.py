@@ -11,11 +11,13 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from services.gateway.deps import Principal, browser_csrf_secret
 from services.gateway.i18n import (
@@ -30,7 +32,11 @@ from services.gateway.security import CSRF_COOKIE, csrf_token, new_token
 from shared.categories import Category
 from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+# Every template is HTML, whatever its file name: Starlette's default escapes only files named
+# .html/.htm/.xml, and these are .html.j2. Escaping is the first line against script in what
+# people type (names, descriptions); the Content-Security-Policy is the second.
+TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True))
 LANG_COOKIE = "samen_lang"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
@@ -74,6 +80,24 @@ def local_time(moment: datetime | None, language: str, with_time: bool = True) -
     return f"{text} {local:%H:%M}" if with_time else text
 
 
+def web_link(address: str | None) -> str | None:
+    """An address a page may link to: http(s) or a path on this site. Anything else
+    (`javascript:`, `data:`) is shown as text, never followed: escaping keeps markup out of an
+    href, not a script address."""
+    if not address:
+        return None
+    address = address.strip()
+    try:
+        scheme = urlsplit(address).scheme.lower()
+    except ValueError:  # e.g. a broken IPv6 host
+        return None
+    if scheme in ("http", "https"):
+        return address
+    if address.startswith("/") and not address.startswith("//") and "\\" not in address:
+        return address
+    return None
+
+
 def same_page_in(request: Request, language: str) -> str:
     """This page's path and query, with `lang` set (a relative link)."""
     url = request.url.include_query_params(lang=language)
@@ -112,6 +136,7 @@ def render(
             "category_label": lambda c: category_label(c, language),
             "category_icon": category_icon,
             "area_name": area_name,
+            "web_link": web_link,
             "when": lambda m, with_time=True: local_time(m, language, with_time),
             "path": request.url.path,
             "lang_url": lambda code: same_page_in(request, code),

@@ -127,10 +127,8 @@ def test_the_compose_commands_start_a_ready_system(
         assert result.returncode == 0, (name, result.stdout.decode(), result.stderr.decode())
     # Each process has settled its heap once started (shared.heap).
     metrics = {
-        name: f"http://127.0.0.1:{envs[name]['SAMEN_METRICS_PORT']}/metrics"
-        for name in SERVICES[:3]
+        name: f"http://127.0.0.1:{envs[name]['SAMEN_METRICS_PORT']}/metrics" for name in SERVICES
     }
-    metrics["gateway"] = f"{url}/metrics/"
     for name, address in metrics.items():
         text = httpx.get(address, timeout=3).text
         frozen = metric_sample(text, "samen_collector_frozen_objects", service=name)

@@ -15,6 +15,9 @@ from tests.support import plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
+GIVEN_UUID = "0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b"
+GIVEN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
 
 class Noted(EventData):
     TYPE = "test.noted"
@@ -34,9 +37,13 @@ def test_http_requests_get_a_correlation_id_and_keep_a_given_one() -> None:
 
     app.add_middleware(CorrelationIdMiddleware)
     client = TestClient(app)
-    given = client.get("/cid", headers={"X-Correlation-Id": "abc-123"})
-    assert given.json() == {"cid": "abc-123"}
-    assert given.headers["x-correlation-id"] == "abc-123"
+    for kept in (GIVEN_UUID, GIVEN_ULID):
+        given = client.get("/cid", headers={"X-Correlation-Id": kept})
+        assert given.json() == {"cid": kept}
+        assert given.headers["x-correlation-id"] == kept
+    free_text = client.get("/cid", headers={"X-Correlation-Id": "abc-123"})
+    assert free_text.json()["cid"] != "abc-123"
+    assert free_text.json()["cid"] == free_text.headers["x-correlation-id"]
     fresh = client.get("/cid")
     assert fresh.json()["cid"] and fresh.json()["cid"] == fresh.headers["x-correlation-id"]
 
@@ -56,9 +63,9 @@ async def test_the_correlation_id_crosses_rpc_into_the_events_a_handler_emits(
     runtime.answer("note", note)
     await runtime.start()
     try:
-        with correlation("from-the-browser"):
+        with correlation(GIVEN_UUID):
             reply = await runtime.rpc.call("plumbing", "note", Note(note_id="n-1"))
     finally:
         await runtime.stop()
-    assert reply == {"seen": "from-the-browser"}
-    assert emitted[0].correlation_id == "from-the-browser"
+    assert reply == {"seen": GIVEN_UUID}
+    assert emitted[0].correlation_id == GIVEN_UUID

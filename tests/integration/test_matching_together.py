@@ -12,6 +12,7 @@ from services.matching.service_layer import usecases
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from shared.contracts import matching as c
 from shared.errors import NotFound
+from shared.ids import new_id
 from shared.logging import correlation
 from shared.together import Call
 from tests.integration.matching_support import (
@@ -57,11 +58,13 @@ async def test_requests_asked_at_once_are_created_together_each_with_its_own_ans
     await neighbourhood(m, residents=12)
     goes_before, calls_before = goes_so_far()
 
+    asked = [f"res-{n}" for n in range(12)] + ["stranger"]
+    correlation_of = {requester: new_id() for requester in asked}
+
     async def ask_as(requester: str) -> c.RequestView:
-        with correlation(f"asked-by-{requester}"):
+        with correlation(correlation_of[requester]):
             return await m.call(c.REQUEST_CREATE, ask(requester), c.RequestView)
 
-    asked = [f"res-{n}" for n in range(12)] + ["stranger"]
     answers = await asyncio.gather(*(ask_as(who) for who in asked), return_exceptions=True)
 
     *created, refused = answers
@@ -80,7 +83,7 @@ async def test_requests_asked_at_once_are_created_together_each_with_its_own_ans
     # Each request's events carry its own caller's correlation id, and nothing else went out.
     created_events = await published(m, nats_url, "samen.evt.request.created.", 12)
     by_request = {e.data["request_id"]: e.correlation_id for e in created_events}
-    assert by_request == {v.request_id: f"asked-by-{v.requester_id}" for v in views}
+    assert by_request == {v.request_id: correlation_of[v.requester_id] for v in views}
     proposed = await published(m, nats_url, "samen.evt.match.proposed.", 36)
     assert len(proposed) == 36
     # Every request was written with its proposals: each reads back as it was answered.
@@ -112,8 +115,9 @@ async def test_when_the_shared_transaction_fails_each_request_is_tried_alone(
 
     make_uow = m.runtime.uow_factory(FailsOnce)
     loop = asyncio.get_running_loop()
+    alone = [new_id() for _ in range(3)]
     calls: list[Call[c.RequestCreate, c.RequestView]] = [
-        Call(ask(f"res-{n}"), f"alone-{n}", loop.create_future()) for n in range(3)
+        Call(ask(f"res-{n}"), alone[n], loop.create_future()) for n in range(3)
     ]
     await usecases.create_requests_together(calls, make_uow=make_uow, ctx=m.runtime.context)
 
@@ -121,7 +125,7 @@ async def test_when_the_shared_transaction_fails_each_request_is_tried_alone(
     views = [call.answer.result() for call in calls]
     assert [v.requester_id for v in views] == ["res-0", "res-1", "res-2"]
     events = await published(m, nats_url, "samen.evt.request.created.", 3)
-    assert sorted(e.correlation_id or "" for e in events) == ["alone-0", "alone-1", "alone-2"]
+    assert sorted(e.correlation_id or "" for e in events) == sorted(alone)
     # The failed transaction left nothing behind: exactly one request per resident.
     for n in range(3):
         mine = await m.call(

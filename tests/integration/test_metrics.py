@@ -57,8 +57,8 @@ async def test_a_service_counts_what_it_handles_and_publishes(
     assert "samen_rpc_seconds_bucket{" in text or "samen_rpc_seconds" in text
 
 
-def test_the_gateway_serves_http_metrics(system: RunningSystem) -> None:
+def test_the_gateway_serves_http_metrics_on_a_port_of_its_own(system: RunningSystem) -> None:
     httpx.get(f"{system.url}/readyz", timeout=10)
-    text = httpx.get(f"{system.url}/metrics/", timeout=10).text
+    text = httpx.get(system.metrics_url, timeout=10).text
     assert metric_sample(text, "samen_http_requests_total", route="/readyz", status="200") >= 1
     assert "samen_http_request_seconds_bucket" in text

@@ -93,6 +93,28 @@ def test_the_services_run_as_replicas_of_one_image_with_probes_and_their_own_use
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
+def test_prometheus_scrapes_a_metrics_port_that_no_service_or_ingress_exposes() -> None:
+    """/metrics is on SAMEN_METRICS_PORT, inside the cluster; the web port never serves it."""
+    config = of_kind("ConfigMap")["samen-config"]["data"]
+    metrics_port = int(config["SAMEN_METRICS_PORT"])
+    for name, deployment in of_kind("Deployment").items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(metrics_port), name
+        (container,) = containers(deployment)
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["metrics"] == metrics_port, name
+    exposed = {
+        str(port.get("targetPort"))
+        for service in of_kind("Service").values()
+        for port in service["spec"]["ports"]
+    }
+    assert "metrics" not in exposed and str(metrics_port) not in exposed
+    for ingress in of_kind("Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["backend"]["service"]["port"] == {"name": "http"}
+
+
 def test_the_jobs_provision_as_admin_and_migrate_each_database() -> None:
     jobs = of_kind("Job")
     (provision,) = containers(jobs["samen-provision"])

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from shared.ids import new_id
 from shared.logging import correlation, current_correlation_id
 from shared.together import Call, Together, Unsettled
 
@@ -67,15 +68,17 @@ async def test_each_part_runs_in_its_callers_correlation() -> None:
     together: Together[int, int] = Together(handle)
     handle.gate.clear()
 
+    callers = [new_id() for _ in range(3)]
+
     async def call(n: int) -> int:
-        with correlation(f"caller-{n}"):
+        with correlation(callers[n]):
             return await together(n)
 
     tasks = [asyncio.create_task(call(n)) for n in range(3)]
     await asyncio.sleep(0)
     handle.gate.set()
     await asyncio.gather(*tasks)
-    assert handle.correlations == ["caller-0", "caller-1", "caller-2"]
+    assert handle.correlations == callers
 
 
 async def test_a_failing_go_fails_its_calls_and_an_unanswered_call_fails_too() -> None:

@@ -26,12 +26,16 @@ class Rendered:
 
 class Renderer:
     def __init__(self, directory: Path = TEMPLATES) -> None:
-        # Text keeps its line breaks as written (then tidied); HTML is escaped. The templates
-        # ship with the code: no look at each file's modification time on every message.
+        # Text keeps its line breaks as written (then tidied) and is never HTML-escaped: a
+        # plain-text e-mail shows "&amp;" as it is. Everything else is escaped, whatever the
+        # file is called, so a new HTML template cannot be left unescaped by its name. The
+        # templates ship with the code: no look at each file's modification time per message.
         self._env = Environment(
             loader=FileSystemLoader(directory),
             undefined=StrictUndefined,
-            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            autoescape=select_autoescape(
+                enabled_extensions=(), disabled_extensions=("txt",), default=True
+            ),
             auto_reload=False,
         )
 

@@ -2,16 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.gateway.deps import GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.schemas import PublicCooperative, PublicCooperativeList
 from shared.categories import Category
 from shared.contracts import registry as rc
 
 AREA_PATTERN = r"^(GM\d{4}|WK\d{6}|BU\d{8})$"
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
+# The same answer for everyone, nothing personal in it: a browser or proxy may keep it a
+# minute (every other answer of the gateway is `no-store`).
+PUBLIC_CACHE = "public, max-age=60"
 
 
 @router.get("/areas/lookup", response_model=rc.PostcodeArea)
@@ -23,18 +27,28 @@ async def lookup(
     return await gateway.registry.lookup(postcode)
 
 
-@router.get("/cooperatives", response_model=rc.CooperativeList)
+@router.get("/cooperatives", response_model=PublicCooperativeList)
 async def cooperatives(
     gateway: GatewayDep,
+    response: Response,
     area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
-) -> rc.CooperativeList:
-    """The cooperatives, or those whose areas contain `area` (most local first)."""
-    return rc.CooperativeList(cooperatives=await gateway.registry.cooperatives(area_code=area))
+) -> PublicCooperativeList:
+    """The cooperatives, or those whose areas contain `area` (most local first). Who
+    coordinates them is not listed."""
+    found = await gateway.registry.cooperatives(area_code=area)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return PublicCooperativeList(
+        cooperatives=[
+            PublicCooperative.model_validate(c.model_dump(exclude={"coordinator_ids"}))
+            for c in found
+        ]
+    )
 
 
 @router.get("/directory", response_model=rc.DirectoryResults)
 async def directory(
     gateway: GatewayDep,
+    response: Response,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Category | None = None,
     area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
@@ -42,8 +56,10 @@ async def directory(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> rc.DirectoryResults:
     """The social map: local services and standing offers (Open Referral HSDS shape)."""
-    return await gateway.registry.directory(
+    results = await gateway.registry.directory(
         rc.DirectorySearch(
             q=q or None, category=category, area_code=area, limit=limit, offset=offset
         )
     )
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return results
