@@ -81,7 +81,7 @@ def test_a_hostile_correlation_id_never_reaches_an_event_or_a_log(system: Runnin
         },
         headers=hostile,
     )
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     answered = registered.headers["x-correlation-id"]
     assert answered != HOSTILE_CORRELATION and is_id(answered)
     auth = api.login("correlatie@example.nl")
