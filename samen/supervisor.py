@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import nats
 
 from samen.nats_server import NatsServer, free_port
 from shared.logging import get_logger
+from shared.streams import CONSUMERS, provision
+from shared.subjects import ADMIN_USER
 
 log = get_logger("samen.up")
 
@@ -182,9 +185,23 @@ class Supervisor:
             for service in self.services
         ]
 
+    async def _provision(self, nats_url: str) -> None:
+        """With a configuration of users, provisioning is the admin's: streams and every durable
+        consumer are declared here, before any service starts (services have no right to)."""
+        password = self._nats_passwords.get(f"SAMEN_NATS_{ADMIN_USER.upper()}_PASSWORD")
+        if password is None:
+            return  # an open server: each service declares what it needs
+        nc = await nats.connect(nats_url, user=ADMIN_USER, password=password, connect_timeout=5)
+        try:
+            await provision(nc.jetstream(), consumers=CONSUMERS)
+        finally:
+            await nc.close()
+        log.info("streams and consumers provisioned", user=ADMIN_USER)
+
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         nats_url = self._start_nats()
+        await self._provision(nats_url)
         self.children = self._children(nats_url)
         for child in self.children:
             await child.start()
