@@ -18,6 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from unittest.mock import ANY
 
 import nats
 import pytest
@@ -90,11 +91,11 @@ async def counts(nats_: SecuredNats) -> tuple[int, int]:
 @asynccontextmanager
 async def watchers(
     nats_: SecuredNats, *, attacker: str, verbs: bool = True
-) -> AsyncIterator[list[str]]:
+) -> AsyncIterator["Seen"]:
     """Every subject that reaches someone other than the attacker: the admin (everything in
     the streams' account), the gateway (every event live, its reply inbox), Oost's plug-in, and
     (with `verbs`) stand-ins for the registry's and notify's verbs."""
-    seen: list[str] = []
+    seen = Seen()
 
     async def record(msg: Msg) -> None:
         seen.append(msg.subject)
@@ -118,11 +119,21 @@ async def watchers(
                 if queue and not verbs:
                     continue
                 await watcher.nc.subscribe(subject, queue=queue, cb=record)
+                seen.marker_copies += subject in MARKER_WATCHED
             await watcher.nc.flush()
         yield seen
 
 
-async def settle(nats_: SecuredNats, seen: list[str]) -> None:
+class Seen(list[str]):
+    """The subjects watchers received; `marker_copies`: how many receive a marker event."""
+
+    marker_copies = 0
+
+
+MARKER_WATCHED = ("samen.>", "samen.evt.>", area_subjects("WK034405"))
+
+
+async def settle(nats_: SecuredNats, seen: Seen) -> None:
     """Publish a marker event after an attempt and wait until the watchers have it: whatever
     the attempt routed to them was routed before it."""
     marker = event(
@@ -131,7 +142,7 @@ async def settle(nats_: SecuredNats, seen: list[str]) -> None:
     await publish_as_admin(nats_, marker)
 
     async def arrived() -> bool:
-        return seen.count(marker.subject) >= 2  # the admin's and the gateway's (or Oost's)
+        return seen.count(marker.subject) >= seen.marker_copies
 
     await eventually(arrived, message="the marker did not reach the watchers")
     seen[:] = [s for s in seen if s != marker.subject]
@@ -175,7 +186,7 @@ async def test_a_plugins_pull_requests_with_foreign_reply_subjects_reach_nobody(
     await provisioned(secured)
     overvecht = [
         event(RequestCreated(request_id=f"r-{i}", requester_id="m-o", category="garden"), OVERVECHT)
-        for i in range(len(FOREIGN_REPLIES) * 2)
+        for i in range(len(FOREIGN_REPLIES) * 3)  # more than the forged pulls could take
     ]
     await publish_as_admin(secured, *overvecht)
     events_before, dead_before = await counts(secured)
@@ -497,7 +508,7 @@ def test_a_cooperative_id_that_is_a_system_name_or_not_a_slug_is_refused(
         registry_checks(
             Cooperative(cooperative_id=cooperative, name="Buurt", area_codes=["WK034403"]), None
         )
-    assert refused.value.details["errors"][0]["field"] == "cooperative_id"
+    assert refused.value.details == {"errors": [{"field": "cooperative_id", "message": ANY}]}
 
 
 def test_a_plugin_never_shares_a_name_or_inbox_with_a_service() -> None:
