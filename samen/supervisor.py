@@ -60,6 +60,31 @@ def nats_credentials(config_file: Path, environ: Mapping[str, str]) -> dict[str,
     return {name: environ.get(name) or f"samen{secrets.token_hex(16)}" for name in sorted(names)}
 
 
+OWN_NATS_CONFIG = """\
+# Written by `samen up` at each start: the accounts of deploy/nats (auth.conf, generated from
+# the code) with a random password per user for this run. plugins.conf here is kept: add a
+# plug-in's account to it (`samen plugin nats-user`) and export its password variable.
+server_name: samen
+max_payload: 1MB
+include "auth.conf"
+"""
+
+
+def own_nats_config(folder: Path) -> Path:
+    """The nats-server configuration of `samen up` without `--nats-config`: every service in an
+    account of its own, as in production, so that no local process reaches NATS unasked."""
+    from shared.nats_accounts import auth_conf  # only here: it imports the RPC contracts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "auth.conf").write_text(auth_conf())
+    plugins = folder / "plugins.conf"
+    if not plugins.exists():
+        plugins.write_text("# Plug-in accounts for this data folder (`samen plugin nats-user`).\n")
+    config = folder / "samen.conf"
+    config.write_text(OWN_NATS_CONFIG)
+    return config
+
+
 def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
     """The environment of one child: SAMEN_<SERVICE>_DATABASE_URL becomes its database URL,
     SAMEN_NATS_<SERVICE>_PASSWORD its NATS password (user = the service's name)."""
@@ -134,6 +159,8 @@ class Supervisor:
         self.nats: NatsServer | None = None
         self.nats_url = nats_url
         self._nats_port = nats_port
+        if nats_config is None and nats_url is None:
+            nats_config = own_nats_config(self.data_dir / "nats")
         self._nats_config = nats_config
         self.extra_env = extra_env or {}
         self.services = services

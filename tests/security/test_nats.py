@@ -547,3 +547,31 @@ async def test_a_plugin_sees_no_other_districts_events_nor_anybodys_replies(
 
         await eventually(got_mine, message="the plug-in did not get its own district's event")
     assert got == [mine.subject]
+
+
+# ------------------------------------------------------------------ samen up
+
+
+async def test_samen_up_runs_nats_with_accounts_and_provisions_as_admin(tmp_path: Path) -> None:
+    """Plain `samen up` (no --nats-config, no NATS_URL): nobody gets in without a password,
+    and the streams and consumers are there before any service starts."""
+    from samen.supervisor import Supervisor
+
+    supervisor = Supervisor(data_dir=tmp_path / "var", http_port=0, services=())
+    await supervisor.start()  # nats-server and provisioning; no children
+    try:
+        assert supervisor.nats is not None
+        url = supervisor.nats.url
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0)
+        password = supervisor._nats_passwords[password_variable("admin")]
+        admin = await nats.connect(url, user="admin", password=password)
+        try:
+            js = admin.jetstream()
+            assert {s.config.name for s in await js.streams_info()} == {EVENTS_STREAM, DLQ_STREAM}
+            consumers = {c.name for c in await js.consumers_info(EVENTS_STREAM)}
+            assert consumers == {c.durable for c in CONSUMERS}
+        finally:
+            await admin.close()
+    finally:
+        await supervisor.stop()
