@@ -334,7 +334,9 @@ def events_account() -> str:
         jetstream=True,
         comment=(
             "The streams and the operators' admin user (`samen provision`, `nats stream backup`,\n"
-            "plug-in consumers). Never give it to a service."
+            "plug-in consumers). Never give it to a service. The consumer and live-event exports\n"
+            "are open to every account in this configuration (all of them the operator's): each\n"
+            "account imports its own consumer and area only."
         ),
     )
 

@@ -2,8 +2,8 @@
 
 A plug-in follows the events of its own area (`shared.events`, typed), publishes what it has
 to say on `samen.ext.<cooperative>.>`, and logs and reads its settings the way the services do.
-It runs as the NATS user `plugin-<cooperative>` (deploy/nats/auth.conf), which may see nothing
-else: no other area's events, no request/reply, no personal data.
+It runs as the NATS user `plugin-<cooperative>` in an account of its own (deploy/nats/plugins.conf),
+which may see nothing else: no other area's events, no request/reply, no personal data.
 
     plugin = Plugin("overvecht", area="WK034403")
 
