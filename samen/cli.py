@@ -164,12 +164,22 @@ def provision() -> None:
             inbox_prefix=settings.reply_inbox(),
         )
         try:
-            await provision_streams(nc.jetstream(), replicas=settings.stream_replicas)
+            js = nc.jetstream(prefix=settings.js_api_prefix())
+            await provision_streams(js, replicas=settings.stream_replicas)
         finally:
             await nc.close()
 
     asyncio.run(go())
     console.print("[green]✓[/] streams and consumers provisioned")
+
+
+@app.command("nats-config")
+def nats_config() -> None:
+    """Print deploy/nats/auth.conf: the NATS accounts and permissions of every service, made
+    from the code (who publishes which events, the durable consumers, who calls which verb)."""
+    from shared.nats_accounts import auth_conf
+
+    print(auth_conf(), end="")
 
 
 @app.command()

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import nats
 
 from samen.nats_server import NatsServer, free_port
 from shared.logging import get_logger
+from shared.streams import CONSUMERS, provision
+from shared.subjects import ADMIN_USER
 
 log = get_logger("samen.up")
 
@@ -55,6 +58,31 @@ def nats_credentials(config_file: Path, environ: Mapping[str, str]) -> dict[str,
         pending.extend((path.parent / include).resolve() for include in _INCLUDE.findall(text))
     # nats-server parses the value like one in its file: a letter first keeps it a string.
     return {name: environ.get(name) or f"samen{secrets.token_hex(16)}" for name in sorted(names)}
+
+
+OWN_NATS_CONFIG = """\
+# Written by `samen up` at each start: the accounts of deploy/nats (auth.conf, generated from
+# the code) with a random password per user for this run. plugins.conf here is kept: add a
+# plug-in's account to it (`samen plugin nats-user`) and export its password variable.
+server_name: samen
+max_payload: 1MB
+include "auth.conf"
+"""
+
+
+def own_nats_config(folder: Path) -> Path:
+    """The nats-server configuration of `samen up` without `--nats-config`: every service in an
+    account of its own, as in production, so that no local process reaches NATS unasked."""
+    from shared.nats_accounts import auth_conf  # only here: it imports the RPC contracts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "auth.conf").write_text(auth_conf())
+    plugins = folder / "plugins.conf"
+    if not plugins.exists():
+        plugins.write_text("# Plug-in accounts for this data folder (`samen plugin nats-user`).\n")
+    config = folder / "samen.conf"
+    config.write_text(OWN_NATS_CONFIG)
+    return config
 
 
 def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
@@ -137,6 +165,8 @@ class Supervisor:
         self.nats: NatsServer | None = None
         self.nats_url = nats_url
         self._nats_port = nats_port
+        if nats_config is None and nats_url is None:
+            nats_config = own_nats_config(self.data_dir / "nats")
         self._nats_config = nats_config
         self.extra_env = extra_env or {}
         self.services = services
@@ -188,9 +218,23 @@ class Supervisor:
             for service in self.services
         ]
 
+    async def _provision(self, nats_url: str) -> None:
+        """With a configuration of users, provisioning is the admin's: streams and every durable
+        consumer are declared here, before any service starts (services have no right to)."""
+        password = self._nats_passwords.get(f"SAMEN_NATS_{ADMIN_USER.upper()}_PASSWORD")
+        if password is None:
+            return  # an open server: each service declares what it needs
+        nc = await nats.connect(nats_url, user=ADMIN_USER, password=password, connect_timeout=5)
+        try:
+            await provision(nc.jetstream(), consumers=CONSUMERS)
+        finally:
+            await nc.close()
+        log.info("streams and consumers provisioned", user=ADMIN_USER)
+
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         nats_url = self._start_nats()
+        await self._provision(nats_url)
         self.children = self._children(nats_url)
         for child in self.children:
             await child.start()

@@ -2,8 +2,8 @@
 
 A plug-in follows the events of its own area (`shared.events`, typed), publishes what it has
 to say on `samen.ext.<cooperative>.>`, and logs and reads its settings the way the services do.
-It runs as the NATS user `plugin-<cooperative>` (deploy/nats/auth.conf), which may see nothing
-else: no other area's events, no request/reply, no personal data.
+It runs as the NATS user `plugin-<cooperative>` in an account of its own (deploy/nats/plugins.conf),
+which may see nothing else: no other area's events, no request/reply, no personal data.
 
     plugin = Plugin("overvecht", area="WK034403")
 
@@ -40,7 +40,16 @@ from shared import heap
 from shared.areas import AreaRef
 from shared.events import Envelope, EventData
 from shared.handler_params import Message
+from shared.ids import check_cooperative_id
 from shared.logging import configure_logging, correlation, get_logger
+from shared.nats_accounts import (
+    EVENTS_ACCOUNT,
+    Import,
+    account_of,
+    consumer_imports,
+    consumer_permissions,
+    render_account,
+)
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, consumer_config
 from shared.subjects import EVENT_PREFIX, EVENTS_STREAM, EXT_PREFIX, ext_subject
@@ -64,13 +73,13 @@ class PluginSettings(Settings):
 
 
 def check_cooperative(cooperative: str) -> str:
-    """A cooperative id becomes one subject token and part of names: letters, digits, - and _."""
-    if not cooperative or not all(c.isalnum() or c in "-_" for c in cooperative):
-        raise ValueError(f"cooperative id must be letters, digits, - or _: {cooperative!r}")
-    return cooperative
+    """A cooperative id becomes one subject token and part of NATS names: a plain slug, and
+    not one of the names the system uses itself (shared.ids)."""
+    return check_cooperative_id(cooperative)
 
 
 def plugin_user(cooperative: str) -> str:
+    """`plugin-<cooperative>`: never a service's name, whatever the cooperative is called."""
     return f"plugin-{check_cooperative(cooperative)}"
 
 
@@ -78,9 +87,14 @@ def plugin_durable(cooperative: str) -> str:
     return plugin_user(cooperative)
 
 
+def plugin_account(cooperative: str) -> str:
+    """Its NATS account, `PLUGIN_<COOPERATIVE>` (ids have no _, so no two share one)."""
+    return account_of(plugin_user(cooperative))
+
+
 def plugin_inbox_prefix(cooperative: str) -> str:
-    """Its own reply inbox prefix: a plug-in never subscribes to the services' `_INBOX.>`."""
-    return f"_INBOX_{check_cooperative(cooperative)}"
+    """Its own reply inbox prefix, the one every user has (`_INBOX_<user>`)."""
+    return Settings(nats_user=plugin_user(cooperative)).reply_inbox()
 
 
 def area_subjects(area: str | AreaRef) -> str:
@@ -113,32 +127,24 @@ async def provision_plugin(js: JetStreamContext, cooperative: str, area: str) ->
 
 
 def nats_user_block(cooperative: str, area: str) -> str:
-    """The block for deploy/nats/auth.conf that lets this plug-in in, and no further."""
+    """The plug-in's account for deploy/nats/plugins.conf: its area's events (live, and through
+    the durable consumer the admin made for it), its own samen.ext subjects, nothing else.
+    Whatever reply subject it sets, the server's answers stay in this account."""
     user = plugin_user(cooperative)
     durable = plugin_durable(cooperative)
-    variable = f"SAMEN_NATS_{user.upper().replace('-', '_')}_PASSWORD"
-    return f"""{{
-  user: {user}
-  password: ${variable}
-  permissions: {{
-    publish: {{
-      allow: [
-        "{EXT_PREFIX}.{cooperative}.>",
-        "$JS.API.CONSUMER.INFO.{EVENTS_STREAM}.{durable}",
-        "$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{durable}",
-        "$JS.ACK.{EVENTS_STREAM}.{durable}.>"
-      ]
-    }}
-    subscribe: {{
-      allow: [
-        "{area_subjects(area)}",
-        "{EXT_PREFIX}.{cooperative}.>",
-        "{plugin_inbox_prefix(cooperative)}.>"
-      ]
-    }}
-  }}
-}}
-"""
+    events = area_subjects(area)
+    own = f"{EXT_PREFIX}.{cooperative}.>"
+    return (
+        render_account(
+            plugin_account(cooperative),
+            user=user,
+            publish=[own, *consumer_permissions(durable)],
+            subscribe=[events, own, f"{plugin_inbox_prefix(cooperative)}.>"],
+            imports=[Import("stream", EVENTS_ACCOUNT, events), *consumer_imports(durable)],
+            comment=f"plug-in of cooperative {cooperative}: the events of {area}",
+        )
+        + "\n"
+    )
 
 
 # -------------------------------------------------------------------------- the kit
@@ -176,11 +182,13 @@ class Plugin:
         self.log = get_logger(self.name)
         self._handlers: dict[str, list[tuple[type[EventData], Handler]]] = {}
         user = self.settings.nats_user or self.name
+        own = self.settings.model_copy(update={"nats_user": user})
         self.broker = NatsBroker(
             self.settings.nats_servers(),
             security=NatsUserPassword(user, self.settings.nats_password or ""),
             name=self.name,
             inbox_prefix=plugin_inbox_prefix(self.cooperative),
+            js_options={"prefix": own.js_api_prefix()},
             allow_reconnect=True,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
@@ -298,7 +306,7 @@ def nats_user_command(
     cooperative: str = typer.Argument(help="the cooperative's id (one subject token)"),
     area: str = typer.Argument(help="CBS code of its area: GM…, WK… or BU…"),
 ) -> None:
-    """Print the user block for deploy/nats/auth.conf (paste it into `users`)."""
+    """Print the plug-in's NATS account for deploy/nats/plugins.conf (paste it there)."""
     typer.echo(nats_user_block(cooperative, area), nl=False)
 
 
@@ -317,7 +325,7 @@ def provision_command(
             settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
         )
         try:
-            await provision_plugin(nc.jetstream(), cooperative, area)
+            await provision_plugin(nc.jetstream(prefix=settings.js_api_prefix()), cooperative, area)
         finally:
             with contextlib.suppress(Exception):
                 await nc.close()

@@ -16,6 +16,7 @@ from faststream.nats.security import NatsUserPassword
 from faststream.specification import AsyncAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
@@ -33,7 +34,7 @@ from shared.outbox import OutboxRelay, outbox_table
 from shared.rpc import Empty, RpcClient, register_rpc
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
-from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, event_filter
+from shared.subjects import ADMIN_USER, EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, event_filter
 from shared.tracing import configure_tracing, flush
 from shared.uow import MessagingTables, UnitOfWork
 
@@ -55,6 +56,25 @@ class Health(BaseModel):
     consumers: dict[str, dict[str, int]] = {}
 
 
+def may_provision(settings: Settings) -> bool:
+    """Streams and consumers are the admin's (`samen provision`): a service with a NATS user of
+    its own has no right to declare them. On an open server (development, tests: no users)
+    each process declares what it needs, as nothing would be protected by waiting."""
+    return settings.nats_user in (None, ADMIN_USER)
+
+
+async def expect_provisioned(js: JetStreamContext, durables: tuple[str, ...]) -> None:
+    """Fail at start, saying what to do, when the admin has not provisioned a consumer."""
+    for durable in durables:
+        try:
+            await js.consumer_info(EVENTS_STREAM, durable)
+        except NotFoundError as exc:
+            raise RuntimeError(
+                f"durable consumer {durable} of {EVENTS_STREAM} is missing: "
+                "run `samen provision` as the NATS admin first"
+            ) from exc
+
+
 def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
     security = (
         NatsUserPassword(settings.nats_user, settings.nats_password or "")
@@ -70,6 +90,7 @@ def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
         reconnect_time_wait=1,
         connect_timeout=5,
         inbox_prefix=settings.reply_inbox(),
+        js_options={"prefix": settings.js_api_prefix()},
         # Per-message "Received/Processed" lines are debug detail, not operator news.
         logger=logging.getLogger(f"faststream.{name}"),
         log_level=logging.DEBUG,
@@ -202,7 +223,8 @@ class ServiceRuntime:
     # -- life cycle -------------------------------------------------------------
 
     async def prepare(self) -> None:
-        """Migrate the database, connect to NATS and provision streams and consumers."""
+        """Migrate the database, connect to NATS and check (or, on an open server, provision)
+        the streams and consumers."""
         configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
         if self.settings.metrics_port and not self._metrics_served:
             metrics.serve(self.settings.metrics_port)
@@ -214,13 +236,14 @@ class ServiceRuntime:
             async with self.engine.begin() as connection:
                 await connection.run_sync(self.metadata.create_all)
         await self.broker.connect()
+        js = self.broker.connection.jetstream(prefix=self.settings.js_api_prefix())
         specs = {c.durable: c for c in consumers_of(self.name)}
         specs.update({c.spec.durable: c.spec for c in self.consumers})
-        await provision(
-            self.broker.connection.jetstream(),
-            consumers=tuple(specs.values()),
-            replicas=self.settings.stream_replicas,
-        )
+        if may_provision(self.settings):
+            replicas = self.settings.stream_replicas
+            await provision(js, consumers=tuple(specs.values()), replicas=replicas)
+        else:
+            await expect_provisioned(js, tuple(c.spec.durable for c in self.consumers))
 
     async def _after_start(self) -> None:
         self.relay.start()

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.subjects import ADMIN_USER, JS_API, JS_API_PREFIX
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAMEN_", extra="ignore")
@@ -25,6 +27,13 @@ class Settings(BaseSettings):
     )
     nats_user: str | None = Field(default=None, description="NATS user of this service")
     nats_password: str | None = Field(default=None, description="NATS password of this service")
+    nats_js_api_prefix: str | None = Field(
+        default=None,
+        description=(
+            "JetStream API subject prefix; default samen.js for a NATS user with a password "
+            "other than admin (its account imports it: deploy/nats/auth.conf), else $JS.API"
+        ),
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/<service>.db",
@@ -66,6 +75,15 @@ class Settings(BaseSettings):
         """Where this connection's replies arrive: `_INBOX_<user>` when it has a NATS user, so
         a user may read its own replies and nobody else's (deploy/nats/auth.conf)."""
         return f"_INBOX_{self.nats_user}" if self.nats_user else "_INBOX"
+
+    def js_api_prefix(self) -> str:
+        """Where this connection reaches the JetStream API. A service or plug-in user lives in
+        an account of its own, which imports only its own durable consumers' API subjects
+        under samen.js; the admin (and an open server without users) has the streams."""
+        if self.nats_js_api_prefix:
+            return self.nats_js_api_prefix
+        own_account = self.nats_user not in (None, ADMIN_USER) and bool(self.nats_password)
+        return JS_API_PREFIX if own_account else JS_API
 
     def nats_servers(self) -> list[str]:
         return [url.strip() for url in self.nats_url.split(",") if url.strip()]

@@ -20,6 +20,11 @@ DLQ_PREFIX = "samen.dlq"
 RPC_PREFIX = "samen.rpc"
 EXT_PREFIX = "samen.ext"
 ALL_EVENTS = f"{EVENT_PREFIX}.>"
+ADMIN_USER = "admin"  # the operators' NATS user, in the streams' account
+JS_API = "$JS.API"
+# The JetStream API as services and plug-ins see it in their own NATS accounts (imports from
+# the streams' account, deploy/nats/auth.conf): `$JS.API.>` itself is taken there.
+JS_API_PREFIX = "samen.js"
 ALL_DLQ = f"{DLQ_PREFIX}.>"
 NOT_APPLICABLE = "_"
 

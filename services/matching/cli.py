@@ -52,7 +52,7 @@ async def rebuild_read_model(settings: Settings, *, timeout: float = 600.0) -> i
         for table in READ_MODEL:
             await session.execute(delete(table))
     await runtime.start()
-    js = runtime.broker.connection.jetstream()
+    js = runtime.broker.connection.jetstream(prefix=settings.js_api_prefix())
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -69,7 +69,9 @@ async def rebuild_read_model(settings: Settings, *, timeout: float = 600.0) -> i
             settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
         )
         try:
-            await nc.jetstream().delete_consumer(EVENTS_STREAM, durable)
+            await nc.jetstream(prefix=settings.js_api_prefix()).delete_consumer(
+                EVENTS_STREAM, durable
+            )
         finally:
             await nc.close()
 

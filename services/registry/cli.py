@@ -29,6 +29,7 @@ from shared.errors import SamenError
 from shared.events import MatchingPolicy
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
+from shared.service import may_provision
 from shared.settings import Settings
 from shared.streams import provision
 from shared.subjects import EVENTS_STREAM
@@ -91,8 +92,9 @@ async def publish_events(runtime: RegistryRuntime) -> None:
         )
         return
     try:
-        js = nc.jetstream()
-        await provision(js, consumers=(), replicas=settings.stream_replicas)
+        js = nc.jetstream(prefix=settings.js_api_prefix())
+        if may_provision(settings):  # with the registry's own NATS user the admin did it
+            await provision(js, consumers=(), replicas=settings.stream_replicas)
 
         async def publish(subject: str, payload: bytes, event_id: str) -> None:
             await js.publish(

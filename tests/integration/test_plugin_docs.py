@@ -71,12 +71,13 @@ async def test_the_first_plugin_from_the_docs_publishes_its_tally(
             [sys.executable, str(script)], env=env, cwd=tmp_path, stdout=log, stderr=log
         )
         try:
-            async with connect(secured_nats, "admin") as admin:
+            # samen.ext.overvecht lives in the plug-in's own NATS account: read it there.
+            async with connect(secured_nats, PLUGIN_USER) as listener:
 
                 async def on_tally(msg: Msg) -> None:
                     tallies.append(json.loads(msg.data))
 
-                await admin.nc.subscribe("samen.ext.overvecht.tally", cb=on_tally)
+                await listener.nc.subscribe("samen.ext.overvecht.tally", cb=on_tally)
 
                 async def publish_until_counted() -> bool:
                     # A live plug-in misses what came before it subscribed: send until it counts.

@@ -21,15 +21,16 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_overvecht_user_in_auth_conf_is_the_one_the_kit_renders() -> None:
+def test_the_overvecht_account_in_plugins_conf_is_the_one_the_kit_renders() -> None:
     assert squeeze(nats_user_block("overvecht", "WK034403")) in squeeze(
-        (NATS / "auth.conf").read_text()
+        (NATS / "plugins.conf").read_text()
     )
 
 
 def test_the_template_filled_in_is_the_rendered_block() -> None:
     template = (NATS / "plugin-user.conf.template").read_text()
     body = "\n".join(line for line in template.splitlines() if not line.startswith("#"))
+    body = body.replace("<area>", "BU03440111")
     filled = (
         body.replace("<AREA-SUBJECTS>", area_subjects("BU03440111"))
         .replace("<COOPERATIVE>", "BUURT_ZUILEN")

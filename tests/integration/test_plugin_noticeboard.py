@@ -206,12 +206,13 @@ async def test_the_notice_board_lists_the_open_requests_of_its_own_area_only(
 ) -> None:
     await provisioned(secured_nats)
     updates: list[bytes] = []
-    async with connect(secured_nats, "admin") as admin:
+    # samen.ext.overvecht lives in the plug-in's own NATS account: read it there.
+    async with connect(secured_nats, "plugin-overvecht") as listener:
 
         async def on_update(msg: Msg) -> None:
             updates.append(msg.data)
 
-        await admin.nc.subscribe("samen.ext.overvecht.noticeboard.updated", cb=on_update)
+        await listener.nc.subscribe("samen.ext.overvecht.noticeboard.updated", cb=on_update)
         all_events = [e for story in stories() for e in story.envelopes()]
         # Half the events before the board starts (it replays them), half while it runs.
         await publish_as_admin(secured_nats, *all_events[:5])

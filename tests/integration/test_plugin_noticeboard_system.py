@@ -39,6 +39,7 @@ def secured_system(
     tmp_path: Path, postgres: PostgresDatabases | None
 ) -> Iterator[tuple[SecuredNats, RunningSystem]]:
     with secured_nats_server(tmp_path) as nats_:
+        asyncio.run(provisioned(nats_))  # the admin's step, before any service starts
         system = start_system(tmp_path, nats_.url, postgres, dict(nats_.passwords))
         try:
             yield nats_, system

@@ -151,7 +151,8 @@ def test_nats_is_a_three_node_jetstream_cluster_with_deploy_nats_users() -> None
     (container,) = containers(nats)
     assert {"livenessProbe", "readinessProbe"} <= set(container)
     config = of_kind("ConfigMap")["nats-config"]["data"]
-    assert config["auth.conf"] == (REPO / "deploy" / "nats" / "auth.conf").read_text()
+    for name in ("auth.conf", "plugins.conf"):  # the accounts of deploy/nats, as they are
+        assert config[name] == (REPO / "deploy" / "nats" / name).read_text()
     routes = re.findall(r"nats-route://(nats-\d)\.nats-headless:6222", config["nats.conf"])
     assert sorted(routes) == ["nats-0", "nats-1", "nats-2"]
     assert of_kind("ConfigMap")["samen-config"]["data"]["SAMEN_STREAM_REPLICAS"] == "3"

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from shared.areas import AreaRef, area_level
 from shared.events import MatchingPolicy
+from shared.ids import check_cooperative_id
 
 from .errors import FieldErrors
 
@@ -53,8 +54,12 @@ def common_area(codes: Sequence[str]) -> AreaRef:
 
 
 def check_cooperative(coop: Cooperative, parent: Cooperative | None) -> None:
-    """A cooperative covers at least one area, no area twice, and only its parent's areas."""
+    """A cooperative has an id that is a plain slug and no name of the system's (its id names
+    its plug-in's NATS user and subjects), covers at least one area, no area twice, and only
+    its parent's areas."""
     errors = FieldErrors()
+    with errors.checking("cooperative_id"):
+        check_cooperative_id(coop.cooperative_id)
     if not coop.area_codes:
         errors.add("area_codes", "a cooperative covers at least one area")
     if len(set(coop.area_codes)) != len(coop.area_codes):
