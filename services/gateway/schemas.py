@@ -122,7 +122,7 @@ class RegistrationReceived(BaseModel):
     owner hears, by e-mail): log in next."""
 
     status: Literal["received"] = "received"
-    detail: str
+    detail: Line
 
 
 class LoginBody(_Body):

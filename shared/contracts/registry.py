@@ -192,6 +192,7 @@ class CooperativeAdd(_Request):
     cooperative_id: Annotated[
         str,
         Field(
+            max_length=63,
             pattern=COOPERATIVE_ID_PATTERN,
             description="slug, not a system name (shared.ids); also used in samen.ext.<id>.>",
         ),
