@@ -12,6 +12,7 @@ Run: `.venv/bin/python -m bench.notify [--messages 300] [--inbox-only]`
 
 import argparse
 import asyncio
+import secrets
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,7 @@ async def run(messages: int, spaced: int, inbox_only: bool = False) -> dict[str,
             data_dir=Path(tmp) / "data",
             log_level="WARNING",
             smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+            secret_key=secrets.token_urlsafe(48),
         )
         notify = assemble(settings, delivery=DeliveryConfig(poll_seconds=0.2))
         await notify.runtime.start()

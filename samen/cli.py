@@ -83,8 +83,10 @@ def up(
         bool, typer.Option(help="seed Utrecht demo data and print demo logins")
     ] = False,
 ) -> None:
-    """Run everything: nats-server, registry, matching, notify and the gateway."""
+    """Run everything: nats-server, registry, matching, notify and the gateway. Without
+    SAMEN_SECRET_KEY set, the services get a random key kept in <data folder>/secret_key."""
     from samen.supervisor import run
+    from shared.credentials import refuse_to_start
     from shared.logging import configure_logging
 
     settings = get_settings()
@@ -98,8 +100,8 @@ def up(
         from services.gateway.demo import demo_login_lines
 
         on_ready = demo_login_lines()
-    raise typer.Exit(
-        asyncio.run(
+    with refuse_to_start("up"):  # e.g. a key file others may read: one line, no traceback
+        status = asyncio.run(
             run(
                 data_dir=data_dir or settings.data_dir,
                 http_port=port or settings.http_port,
@@ -109,7 +111,7 @@ def up(
                 on_ready=on_ready,
             )
         )
-    )
+    raise typer.Exit(status)
 
 
 @app.command()
@@ -117,9 +119,12 @@ def migrate(
     services: Annotated[list[str] | None, typer.Argument(help="services (default: all)")] = None,
 ) -> None:
     """Bring each service's database to the newest schema."""
+    from shared.credentials import check, refuse_to_start
     from shared.migrations import upgrade_sync
 
     settings = get_settings()
+    with refuse_to_start("migrate"):
+        check(settings, needs_secret_key=False)
     for service in services or SERVICES_WITH_DATABASES:
         try:
             location = _migrations_dir(service)
@@ -152,9 +157,12 @@ def provision() -> None:
     """Declare the streams and every durable consumer on the NATS server (NATS_URL)."""
     import nats
 
+    from shared.credentials import check, refuse_to_start
     from shared.streams import provision as provision_streams
 
     settings = get_settings()
+    with refuse_to_start("provision"):
+        check(settings, needs_secret_key=False)
 
     async def go() -> None:
         nc = await nats.connect(
@@ -215,6 +223,20 @@ def health(
     raise typer.Exit(0 if healthy else 1)
 
 
+SECRET_SETTINGS = frozenset({"secret_key", "secret_key_previous", "nats_password"})
+URL_SETTINGS = frozenset({"database_url", "smtp_url"})
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "***"
+
+
 def settings_rows(
     settings: BaseSettings | None = None, model: type[BaseSettings] = Settings
 ) -> list[tuple[str, str, str, str]]:
@@ -223,8 +245,10 @@ def settings_rows(
     for name, field in model.model_fields.items():
         env = "NATS_URL" if name == "nats_url" else f"SAMEN_{name.upper()}"
         value = getattr(settings, name) if settings else field.default
-        if settings and name in {"secret_key", "nats_password"} and value:
+        if settings and name in SECRET_SETTINGS and value:
             value = "***"
+        elif settings and name in URL_SETTINGS and value:
+            value = _without_password(str(value))
         rows.append((name, env, "" if value is None else str(value), field.description or ""))
     return rows
 
@@ -245,6 +269,13 @@ def configuration_markdown() -> str:
     for _, env, default, meaning in settings_rows():
         lines.append(f"| `{env}` | `{default}` | {meaning} |")
     lines += [
+        "",
+        "`SAMEN_SECRET_KEY` has no default. `samen up` makes a random one in",
+        "`<data_dir>/secret_key` (0600) on its first start and reuses it; elsewhere set it",
+        "yourself. In production (`SAMEN_ENV=production` or an https `SAMEN_PUBLIC_URL`) no",
+        "service starts with a key shorter than 32 characters, a published example or old",
+        "default, or such a NATS, database or SMTP password. How to rotate the key:",
+        "[operations](operations.md#the-secret-key).",
         "",
         "## Gateway",
         "",

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,12 @@ from shared.settings import Settings
 from shared.subjects import event_subject
 
 SERVICES = ("registry", "matching", "notify")
-DOCS_SETTINGS = Settings(nats_url="nats://nats:4222", database_url="sqlite+aiosqlite://")
+# The services are built only to read their AsyncAPI: nothing is signed with this key.
+DOCS_SETTINGS = Settings(
+    nats_url="nats://nats:4222",
+    database_url="sqlite+aiosqlite://",
+    secret_key=secrets.token_urlsafe(48),
+)
 
 
 def asyncapi_documents() -> dict[str, dict[str, Any]]:

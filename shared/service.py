@@ -20,7 +20,7 @@ from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
-from shared import heap, metrics
+from shared import credentials, heap, metrics
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.consumer import EventConsumer, EventHandler
@@ -120,9 +120,12 @@ class ServiceRuntime:
         migrations: Path | None,
         settings: Settings | None = None,
         clock: Clock | None = None,
+        needs_secret_key: bool = False,
     ) -> None:
         self.name = name
         self.settings = settings or get_settings()
+        # Before anything connects: no service runs on a published key or password.
+        credentials.check(self.settings, needs_secret_key=needs_secret_key)
         self.clock = clock or SystemClock()
         self.metadata = metadata
         self.tables = tables

@@ -55,15 +55,31 @@ class Settings(BaseSettings):
     rpc_timeout: float = Field(default=5.0, gt=0, description="seconds to wait for a reply")
     http_host: str = Field(default="127.0.0.1", description="gateway listen address")
     http_port: int = Field(default=8000, description="gateway port")
-    secret_key: str = Field(
-        default="change-me-in-production",
-        description="signs sessions and accept/decline links; set it in production",
+    secret_key: str | None = Field(
+        default=None,
+        description="signs accept/decline links and CSRF tokens: 32 or more random characters; "
+        "notify and the gateway refuse to start without it (`samen up` makes one in "
+        "<data_dir>/secret_key)",
+    )
+    secret_key_previous: str = Field(
+        default="",
+        description="comma-separated keys being rotated out: links and CSRF tokens signed "
+        "with them still verify; everything new is signed with SAMEN_SECRET_KEY",
     )
     smtp_url: str | None = Field(
         default=None, description="smtp://user:pass@host:port; unset writes .eml files"
     )
     mail_from: str = Field(default="Samen <noreply@samen.local>")
     public_url: str = Field(default="http://127.0.0.1:8000", description="links in messages")
+
+    @property
+    def in_production(self) -> bool:
+        """Served for real: SAMEN_ENV=production or an https public address. Published keys
+        and passwords are refused then (shared.credentials)."""
+        return self.env == "production" or self.public_url.startswith("https://")
+
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        return tuple(key.strip() for key in self.secret_key_previous.split(",") if key.strip())
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:

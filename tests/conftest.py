@@ -19,7 +19,7 @@ from samen.nats_server import NatsServer, find_binary
 from samen.stack import PostgresDatabases, RunningStack, start_stack
 from shared.settings import Settings
 from tests.privacy import PERSONAL_WORDS, leaks_in_stream
-from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV
+from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, TEST_SECRET_KEY
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -134,6 +134,7 @@ def settings_for(
             database_url=database_url(service),
             data_dir=tmp_path / "data",
             log_level="WARNING",
+            secret_key=TEST_SECRET_KEY,
         )
 
     return make

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 POSTGRES_URL_ENV = "SAMEN_TEST_POSTGRES_URL"
 NATS_URL_ENV = "SAMEN_TEST_NATS_URL"
+# The tests' secret key, new every run: long enough for production's rules, known to nobody.
+TEST_SECRET_KEY = secrets.token_urlsafe(48)
 
 
 async def eventually(

@@ -5,7 +5,8 @@ import socket
 import uvicorn
 
 from services.gateway.limits import server_config
-from shared import heap
+from shared import credentials, heap
+from shared.credentials import refuse_to_start
 from shared.settings import get_settings
 
 SERVICE = "gateway"
@@ -22,6 +23,8 @@ class Server(uvicorn.Server):
 
 if __name__ == "__main__":
     settings = get_settings()
+    with refuse_to_start(SERVICE):  # before uvicorn, whose start-up failure is a traceback
+        credentials.check(settings, needs_secret_key=True)
     heap.collect_less_often(SERVICE)
     config = server_config(
         "services.gateway.main:app",

@@ -11,7 +11,7 @@ from services.gateway.adapters.store import GatewayStore, SessionCache
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from services.gateway.live import LiveHub
 from services.gateway.request_cache import CachedMatching, RequestViewCache, connection_epoch
-from shared import metrics
+from shared import credentials, metrics
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
@@ -35,6 +35,9 @@ class Gateway:
         broker: NatsBroker | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        # Before anything connects: it derives CSRF tokens from the key, so never a published one.
+        credentials.check(self.settings, needs_secret_key=True)
+        self.secret_keys = credentials.secret_keys(self.settings)
         self.options = gateway_settings or get_gateway_settings()
         self.clock = clock or SystemClock()
         self.database_url = self.settings.database_url_for("gateway")

@@ -119,7 +119,7 @@ def check_csrf_header(request: Request, principal: Principal | None) -> None:
         return
     gateway = gateway_of(request)
     if not csrf_valid(
-        gateway.settings.secret_key, principal.csrf_secret, request.headers.get(CSRF_HEADER)
+        gateway.secret_keys.verifying(), principal.csrf_secret, request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden(
             f"A request signed by the session cookie needs the {CSRF_HEADER} header.",

@@ -6,13 +6,15 @@
   HttpOnly, SameSite=Lax cookie; API clients as a bearer token.
 - CSRF: every form carries a token derived (HMAC) from a per-browser secret kept in a cookie;
   a cookie-authenticated API call must send the same token in `X-CSRF-Token`. Bearer calls are
-  not exposed to CSRF and need none.
+  not exposed to CSRF and need none. Tokens are made with the current secret key; those of the
+  keys being rotated out (SAMEN_SECRET_KEY_PREVIOUS) are still accepted.
 """
 
 import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -63,7 +65,14 @@ def csrf_token(secret_key: str, browser_secret: str) -> str:
     return digest.hexdigest()
 
 
-def csrf_valid(secret_key: str, browser_secret: str | None, submitted: str | None) -> bool:
+def csrf_valid(
+    secret_keys: Sequence[str] | str, browser_secret: str | None, submitted: str | None
+) -> bool:
+    """Whether `submitted` is the token of this browser under one of the keys (the current
+    one or one being rotated out)."""
     if not browser_secret or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(secret_key, browser_secret), submitted)
+    keys = [secret_keys] if isinstance(secret_keys, str) else secret_keys
+    # Every key is tried, so how long it takes says nothing about which one matched.
+    matched = [hmac.compare_digest(csrf_token(key, browser_secret), submitted) for key in keys]
+    return any(matched)

@@ -143,7 +143,7 @@ async def authenticate(gateway: Gateway, body: LoginBody, *, client: str) -> Acc
     same client down (services.gateway.throttle), and never lock anyone else out."""
     policy = login_policy(gateway)
     email = normalise_email(body.email)
-    keys = LoginKeys.of(gateway.settings.secret_key, email=email, client=client)
+    keys = LoginKeys.of(gateway.secret_keys.current, email=email, client=client)
     now = gateway.clock.now()
     wait = await gateway.store.claim_login_try(
         keys,

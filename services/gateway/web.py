@@ -131,7 +131,7 @@ def render(
             "lang": language,
             "t": t,
             "principal": principal,
-            "csrf_token": csrf_token(gateway.settings.secret_key, secret),
+            "csrf_token": csrf_token(gateway.secret_keys.current, secret),
             "categories": list(Category),
             "category_label": lambda c: category_label(c, language),
             "category_icon": category_icon,

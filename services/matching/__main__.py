@@ -1,6 +1,9 @@
 """`python -m services.matching` runs the matching service."""
 
 from services.matching.bootstrap import build
+from shared.credentials import refuse_to_start
 
 if __name__ == "__main__":
-    build().run()
+    with refuse_to_start("matching"):
+        runtime = build()
+    runtime.run()

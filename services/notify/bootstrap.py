@@ -22,6 +22,7 @@ from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
 from services.notify.service_layer.recording import Recorder
 from shared.clock import Clock
+from shared.credentials import secret_keys
 from shared.outbox import OutboxRow
 from shared.service import ServiceRuntime
 from shared.settings import Settings
@@ -66,10 +67,11 @@ def assemble(
         migrations=MIGRATIONS,
         settings=settings,
         clock=clock,
+        needs_secret_key=True,  # it signs the accept/decline links
     )
     settings, clock = runtime.settings, runtime.clock
     registry = Registry(runtime.rpc)
-    signer = LinkSigner(settings.secret_key, settings.public_url)
+    signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
     email = email_channel(settings, clock, delivery)
     worker = DeliveryWorker(

@@ -15,7 +15,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.demo import DEMO_PASSWORD, PEOPLE, demo_login_lines, seed
 from shared.settings import Settings
 from tests.conftest import ExternalNats, RunningSystem, start_nats, start_system, stop_system
-from tests.support import wait_until
+from tests.support import TEST_SECRET_KEY, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,12 @@ async def test_seeding_again_adds_nothing(demo_system: RunningSystem) -> None:
         f"sqlite+aiosqlite:///{Path(env['SAMEN_DATA_DIR']) / 'gateway.db'}"
     )
     gateway = Gateway(
-        Settings(nats_url=demo_system.nats_url, database_url=url, env="test"),
+        Settings(
+            nats_url=demo_system.nats_url,
+            database_url=url,
+            env="test",
+            secret_key=TEST_SECRET_KEY,
+        ),
         gateway_settings=GatewaySettings(demo=False),
     )
     await gateway.broker.start()

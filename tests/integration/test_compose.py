@@ -3,10 +3,11 @@ compose file start the services as local processes (hosts mapped to 127.0.0.1)."
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +18,37 @@ import yaml
 from samen.nats_server import NatsServer, free_port
 from samen.stack import PostgresDatabases
 from tests.conftest import REPO
-from tests.support import metric_sample, wait_until
+from tests.support import TEST_SECRET_KEY, metric_sample, wait_until
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ("registry", "matching", "notify", "gateway")
-_VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+_VARIABLE = re.compile(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}")
+# What an operator sets before `docker compose up` (the file has no default for them).
+OPERATOR_ENV = {"SAMEN_SECRET_KEY": TEST_SECRET_KEY, "POSTGRES_PASSWORD": secrets.token_hex(24)}
 
 
 def compose() -> dict[str, Any]:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
 
 
-def interpolate(value: str) -> str:
-    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+class MissingVariable(Exception):
+    pass
+
+
+def interpolate(value: str, environ: Mapping[str, str]) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}` (unset or empty: an
+    error, as `docker compose` gives)."""
+
+    def value_of(match: re.Match[str]) -> str:
+        name, operator, argument = match.groups()
+        if environ.get(name):
+            return environ[name]
+        if operator == ":?":
+            raise MissingVariable(f"required variable {name} is missing a value: {argument}")
+        return argument or ""
+
+    return _VARIABLE.sub(value_of, value)
 
 
 def local_command(command: list[str]) -> list[str]:
@@ -65,7 +83,8 @@ def local_compose(
     port = free_port()
     envs: dict[str, dict[str, str]] = {}
     for name in ("provision", *SERVICES):
-        env = {k: interpolate(str(v)) for k, v in services[name]["environment"].items()}
+        variables = {**os.environ, **OPERATOR_ENV}
+        env = {k: interpolate(str(v), variables) for k, v in services[name]["environment"].items()}
         env["NATS_URL"] = env["NATS_URL"].replace("nats://nats:4222", nats.url)
         env["SAMEN_DATA_DIR"] = str(tmp_path / "data")
         env.pop("SAMEN_SMTP_URL")  # no mail catcher here: mail goes to .eml files

@@ -43,7 +43,7 @@ from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import CONSUMERS, consumer_config, provision
 from shared.subjects import EVENTS_STREAM, JS_API_PREFIX, event_filter, ext_subject
-from tests.support import eventually, wait_until
+from tests.support import TEST_SECRET_KEY, eventually, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -170,6 +170,7 @@ def gateway_process(nats_: SecuredNats, database_url: str, tmp_path: Path) -> It
             "SAMEN_DATA_DIR": str(tmp_path / "data"),
             "SAMEN_HTTP_PORT": str(port),
             "SAMEN_ENV": "test",
+            "SAMEN_SECRET_KEY": TEST_SECRET_KEY,
         }
     )
     with (tmp_path / "gateway.log").open("wb") as log:
@@ -197,6 +198,7 @@ def service_settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
         log_level="WARNING",
+        secret_key=TEST_SECRET_KEY,
     )
 
 

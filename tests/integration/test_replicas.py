@@ -16,7 +16,7 @@ from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.subjects import EVENTS_STREAM
 from tests.conftest import DatabaseUrlFactory
-from tests.support import eventually
+from tests.support import TEST_SECRET_KEY, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +45,7 @@ async def test_replicas_split_the_work_and_handle_nothing_twice(
             database_url=url,
             data_dir=tmp_path_factory.mktemp("data"),
             log_level="WARNING",
+            secret_key=TEST_SECRET_KEY,
         )
 
     registry_runtime = registry.build(settings(database_url("registry")))

@@ -74,7 +74,7 @@ async def checked_form(request: Request, principal: Principal | None) -> FormDat
     submitted = form.get(CSRF_FIELD)
     gateway = request.app.state.gateway
     if not csrf_valid(
-        gateway.settings.secret_key, secret, submitted if isinstance(submitted, str) else None
+        gateway.secret_keys.verifying(), secret, submitted if isinstance(submitted, str) else None
     ):
         raise Forbidden(
             translate("The form has expired. Please try again.", language_of(request, principal)),

@@ -7,6 +7,7 @@ answered once is enforced by notify's database (see `shared.contracts.notify`), 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -42,8 +43,17 @@ class LinkClaim:
 
 
 class LinkSigner:
-    def __init__(self, secret_key: str, public_url: str) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt=PROPOSAL_LINK_SALT)
+    """Signs with one key; verifies with that key and those being rotated out.
+
+    `secret_key`: the key, or the keys oldest first with the current one last (links signed
+    with an earlier one still work until it is dropped from the list)."""
+
+    def __init__(self, secret_key: str | Sequence[str], public_url: str) -> None:
+        keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
+        if not keys or not all(keys):
+            raise ValueError("a link signer needs a secret key")
+        # itsdangerous signs with the last key and accepts a signature by any of them.
+        self._serializer = URLSafeSerializer(keys, salt=PROPOSAL_LINK_SALT)
         self._public_url = public_url.rstrip("/")
 
     def token(self, claim: LinkClaim) -> str:

@@ -45,7 +45,7 @@ from shared.events import Envelope, EventData, MatchingPolicy, envelope
 from shared.rpc import register_rpc
 from shared.settings import Settings
 from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS
-from tests.support import eventually
+from tests.support import TEST_SECRET_KEY, eventually
 
 T = TypeVar("T")
 
@@ -297,7 +297,7 @@ def notify_settings(settings_for: Callable[[str], Settings], smtp: SmtpServer) -
         update={
             "smtp_url": smtp.url,
             "public_url": "https://samen.example",
-            "secret_key": "test-secret",
+            "secret_key": TEST_SECRET_KEY,
             "rpc_timeout": 2.0,
         }
     )

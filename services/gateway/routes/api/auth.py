@@ -72,7 +72,7 @@ async def login(
         access_token=bearer,
         member_id=account.member_id,
         roles=account.roles,
-        csrf_token=csrf_token(gateway.settings.secret_key, csrf_secret),
+        csrf_token=csrf_token(gateway.secret_keys.current, csrf_secret),
     )
 
 
