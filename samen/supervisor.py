@@ -1,5 +1,8 @@
 """`samen up`: a real nats-server, the three services and the gateway as child processes.
 
+Without SAMEN_SECRET_KEY in the environment, the children get the key kept in
+`<data_dir>/secret_key` (made on the first start: samen/keyfile.py).
+
 A child that crashes is restarted with backoff; Ctrl-C or SIGTERM stops everything, children
 first, and leaves no process behind (children also die with the supervisor: PDEATHSIG).
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 import httpx
 import nats
 
+from samen import keyfile
 from samen.nats_server import NatsServer, free_port
 from shared.logging import get_logger
 from shared.streams import CONSUMERS, provision
@@ -208,6 +212,9 @@ class Supervisor:
         )
         base.update(self._nats_passwords)
         base.update(self.extra_env)
+        if not base.get("SAMEN_SECRET_KEY"):
+            # Never a default everybody knows: a random key kept in the data folder.
+            base["SAMEN_SECRET_KEY"] = keyfile.load_or_create(self.data_dir / keyfile.KEY_FILE)
         return [
             Child(
                 name=service,
