@@ -39,6 +39,7 @@ class Notify:
     worker: DeliveryWorker
     api: NotifyApi
     email: EmailChannel
+    signer: LinkSigner
 
 
 def email_channel(settings: Settings, clock: Clock, delivery: DeliveryConfig) -> EmailChannel:
@@ -108,7 +109,7 @@ def assemble(
     runtime.background(worker.run)
     runtime.on_stop(worker.finish_sending)
     runtime.on_stop(email.close)  # after the last sends
-    return Notify(runtime=runtime, worker=worker, api=api, email=email)
+    return Notify(runtime=runtime, worker=worker, api=api, email=email, signer=signer)
 
 
 def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
