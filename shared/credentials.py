@@ -23,7 +23,7 @@ from shared.settings import Settings
 MIN_SECRET_KEY_LENGTH = 32
 
 # Values anyone can read in this repository or its history: old defaults, examples,
-# deploy/nats/dev.env, the test suites (tests/unit/test_credentials.py keeps this in step).
+# deploy/nats/dev.env, the test suites (tests/security/test_secrets.py checks the examples).
 PUBLISHED = frozenset(
     {
         "change-me-in-production",

@@ -8,8 +8,9 @@ Accept/decline links
 --------------------
 A `match.proposed` message carries two links, `{SAMEN_PUBLIC_URL}/p/{token}`, one per action.
 The token is an itsdangerous `URLSafeSerializer` string signed with `SAMEN_SECRET_KEY` (salt
-`samen.proposal-link`) around `{"j": link_id, "p": proposal_id, "r": request_id,
-"v": volunteer_id, "a": "accept"|"decline", "e": expires_at_unix}`. Both links of one proposal
+`samen.proposal-link`; keys in `SAMEN_SECRET_KEY_PREVIOUS` still verify) around
+`{"j": link_id, "p": proposal_id, "r": request_id, "v": volunteer_id,
+"a": "accept"|"decline", "e": expires_at_unix}`. Both links of one proposal
 share one `link_id`: the proposal is answered once. Notify's database records that answer
 (`used` through a link, `answered` in the app, with the answer given).
 
