@@ -66,7 +66,7 @@ class Gateway:
     @property
     def production(self) -> bool:
         """Served to the public over HTTPS: SAMEN_ENV=production or an https public address."""
-        return self.settings.env == "production" or self.settings.public_url.startswith("https://")
+        return self.settings.in_production
 
     @property
     def cookie_secure(self) -> bool:
