@@ -45,6 +45,7 @@ from services.notify.domain.samples import sample_facts
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
+from shared.credentials import SecretKeys
 from tests.conftest import RunningSystem
 from tests.e2e.conftest import Api, caught_up
 from tests.support import wait_until
@@ -277,9 +278,7 @@ def principal() -> Principal:
 
 
 def hostile_request(lang: str) -> Request:
-    gateway = types.SimpleNamespace(
-        settings=types.SimpleNamespace(secret_key="test key"), cookie_secure=False
-    )
+    gateway = types.SimpleNamespace(secret_keys=SecretKeys("test key"), cookie_secure=False)
     app = types.SimpleNamespace(state=types.SimpleNamespace(gateway=gateway))
     return Request(
         {
