@@ -56,6 +56,7 @@ def walk(
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=report.parent,  # its cache folder lands beside the report, not in the checkout
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     steps: Counter[tuple[str, int]] = Counter()
