@@ -152,7 +152,7 @@ class DeliveryLogQuery(BaseModel):
     )
     recipient_id: Id | None = None
     notification_id: Id | None = None
-    status: Literal["sent", "failed", "held", "unknown"] | None = None
+    status: Literal["sent", "failed", "held", "cancelled", "unknown"] | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -162,7 +162,7 @@ class DeliveryAttempt(BaseModel):
     recipient_id: Id
     template: Name
     channel: Code
-    status: Literal["sent", "failed", "held", "unknown"]
+    status: Literal["sent", "failed", "held", "cancelled", "unknown"]
     error: Line | None = None
     at: datetime
     area_code: Code | None = None

@@ -45,7 +45,7 @@ def test_median_and_p90_interpolate_between_ranks() -> None:
         area_code="WK034403",
         period_from=T0,
         period_until=T0 + timedelta(days=30),
-        cohort=[*cohort, fact("cancelled")],
+        cohort=[*cohort, *[fact("cancelled")] * 5],  # five: a single one would be hidden
         completed=[],
     )
     assert result.time_to_match_median_hours == 3

@@ -17,6 +17,7 @@ from services.notify.domain.model import (
     redact,
     release_time,
     retry_delay,
+    stale_templates,
 )
 from services.notify.domain.samples import SAMPLE_CONTEXTS, sample_facts
 
@@ -191,3 +192,23 @@ def test_html_escapes_what_it_is_given() -> None:
     rendered = Renderer().render("welcome", "en", message_context(facts))
     assert "&lt;b&gt;Jo&lt;/b&gt;" in rendered.html
     assert "<b>Jo</b>" in rendered.text
+
+
+@pytest.mark.parametrize("outcome", ["matched", "completed", "cancelled", "expired"])
+def test_every_end_of_a_request_makes_its_escalations_and_proposals_stale(outcome: str) -> None:
+    assert {Template.escalation, Template.proposal} <= set(stale_templates(outcome))
+
+
+def test_an_outcome_never_cancels_the_messages_its_own_event_writes() -> None:
+    # request.matched writes the match messages and reminders; request.completed the thanks.
+    assert not {Template.request_matched, Template.match_confirmed, Template.reminder} & set(
+        stale_templates("matched")
+    )
+    assert not {Template.thanks_requester, Template.thanks_volunteer} & set(
+        stale_templates("completed")
+    )
+    assert Template.reminder in stale_templates("completed")
+    for outcome in ("cancelled", "expired"):
+        assert {Template.reminder, Template.request_matched, Template.match_confirmed} <= set(
+            stale_templates(outcome)
+        )

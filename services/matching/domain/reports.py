@@ -5,14 +5,23 @@ completed in the period. A count below `SUPPRESS_BELOW` (but above zero) is supp
 is every rate, duration or sum computed over fewer than that many requests or people, so no
 individual can be recognised.
 
+A hidden cell must not be recoverable from the cells shown beside it: the figures' tables add
+up (categories, states and districts to the requests; neighbourhoods to their district; unmet
+requests per neighbourhood to the unmet states), so one hidden cell in a table whose total is
+shown is its total minus the rest. Complementary suppression (`protect`) hides more cells until
+every table with a hidden cell has at least two, whose sum the cells shown leave open; never a
+zero, so a hidden cell is known to be at least 1 and no more. A rate or duration is hidden with
+its base (the match rate and times to match when `matched`, the cancelled or the requests are).
+
 Percentiles interpolate linearly between ranks (`statistics.quantiles(..., method="inclusive")`).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +46,148 @@ class RequestFact:
 
 def suppress(count: int, below: int = SUPPRESS_BELOW) -> int | None:
     return None if 0 < count < below else count
+
+
+Cell = str  # "requests", "matched", "state:open", "district:WK034405", "unmet:BU03440510" ...
+Group = tuple[tuple[Cell, ...], tuple[Cell, ...]]  # the cells on the left add up to the right
+Bound = tuple[tuple[Cell, ...], Cell]  # the cells on the left add up to at most the right
+
+
+def bounds(cells: dict[Cell, int]) -> list[Bound]:
+    """Sums a reader knows to be at most another cell: shown, they bound a hidden cell from
+    below, and with a table's sum that can be enough to pin it (a neighbourhood of 9 with 8
+    unmet)."""
+    found: list[Bound] = [
+        ((cell,), f"neighbourhood:{cell.removeprefix('unmet:')}")
+        for cell in sorted(cells)
+        if cell.startswith("unmet:")
+    ]
+    # Matched in the period: at least those now matched or done (a cancelled one may have been).
+    found.append((("state:matched", "state:done"), "matched"))
+    found.append((("state:escalated",), "escalations"))
+    return found
+
+
+def tables(cells: dict[Cell, int], district_of: dict[str, str]) -> list[Group]:
+    """The sums a reader can check between the published cells."""
+
+    def keys(prefix: str) -> tuple[Cell, ...]:
+        return tuple(sorted(k for k in cells if k.startswith(prefix)))
+
+    groups: list[Group] = [
+        (("requests",), keys("category:")),
+        (("requests",), keys("state:")),
+        (("requests",), keys("district:")),
+        (("requests",), keys("neighbourhood:")),
+        (tuple(f"state:{s}" for s in sorted(UNMET)), keys("unmet:")),
+    ]
+    for district in sorted({d for d in district_of.values()}):
+        parts = tuple(
+            f"neighbourhood:{n}" for n in sorted(district_of) if district_of[n] == district
+        )
+        groups.append(((f"district:{district}",), parts))
+    return groups
+
+
+def _leaves_open(group: Group, cells: dict[Cell, int], hidden: set[Cell]) -> bool:
+    """Whether this sum leaves every hidden cell in it more than one value (each at least 1)."""
+    left, right = group
+    hidden_left = [k for k in left if k in hidden]
+    hidden_right = [k for k in right if k in hidden]
+    count = len(hidden_left) + len(hidden_right)
+    if count == 0:
+        return True
+    if count == 1:
+        return False  # the other cells give it
+    if hidden_left and hidden_right:
+        return True  # a difference of unknowns, each at least 1: open upwards
+    # All on one side: their sum is known; unless they are all 1, each has a range.
+    known = sum(cells[k] for k in (hidden_left or hidden_right))
+    return known > count
+
+
+def protect(
+    cells: dict[Cell, int], groups: list[Group], below: int, parts: Sequence[Bound] = ()
+) -> set[Cell]:
+    """The cells to hide: those of 1 to below-1, and as few more as keep them unrecoverable
+    (the smallest non-zero cell of a table that would give one away)."""
+    hidden = {k for k, n in cells.items() if 0 < n < below}
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            if _leaves_open(group, cells, hidden):
+                continue
+            members = [k for k in (*group[0], *group[1]) if k in cells]
+            candidates = [k for k in members if k not in hidden and cells[k] > 0]
+            if candidates:
+                hidden.add(min(candidates, key=lambda k: (cells[k], k in group[0], k)))
+                changed = True
+    # Tables also narrow each other (the unmet of two neighbourhoods bound the open requests
+    # from below, the states from above): play the reader, and hide more while one is pinned.
+    while pinned := recoverable(cells, hidden, groups, parts):
+        near = {
+            k
+            for left, right in groups
+            if pinned & {*left, *right}
+            for k in (*left, *right)
+            if k in cells and k not in hidden and cells[k] > 0
+        } | {
+            k
+            for smaller, larger in parts
+            if pinned & {*smaller, larger}
+            for k in (*smaller, larger)
+            if k in cells and k not in hidden and cells[k] > 0
+        }
+        if not near:
+            break
+        hidden.add(min(near, key=lambda k: (cells[k], k)))
+    return hidden
+
+
+def recoverable(
+    cells: dict[Cell, int], hidden: set[Cell], groups: list[Group], parts: Sequence[Bound] = ()
+) -> set[Cell]:
+    """The hidden cells a reader pins to one value: each hidden cell is at least 1, and every
+    sum and bound narrows the ranges until nothing changes."""
+    low = {k: (1.0 if k in hidden else float(n)) for k, n in cells.items()}
+    high = {k: (math.inf if k in hidden else float(n)) for k, n in cells.items()}
+    sums = [
+        [*((1, k) for k in left if k in cells), *((-1, k) for k in right if k in cells)]
+        for left, right in groups
+    ]
+    at_most = [
+        [*((1, k) for k in smaller if k in cells), (-1, larger)]
+        for smaller, larger in parts
+        if larger in cells
+    ]
+    for _ in range(100):
+        changed = False
+        for terms, equal in [*((t, True) for t in sums), *((t, False) for t in at_most)]:
+            least = sum(c * (low[k] if c > 0 else high[k]) for c, k in terms)
+            most = sum(c * (high[k] if c > 0 else low[k]) for c, k in terms)
+            for c, k in terms:
+                if k not in hidden:
+                    continue
+                own_least = c * (low[k] if c > 0 else high[k])
+                own_most = c * (high[k] if c > 0 else low[k])
+                rest_least, rest_most = least - own_least, most - own_most
+                # c * x + rest == 0 (or <= 0): c * x <= -rest_least, and >= -rest_most if equal.
+                new_low, new_high = low[k], high[k]
+                if c > 0:
+                    new_high = min(new_high, -rest_least)
+                    if equal:
+                        new_low = max(new_low, -rest_most)
+                else:
+                    new_low = max(new_low, rest_least)
+                    if equal:
+                        new_high = min(new_high, rest_most)
+                if (new_low, new_high) != (low[k], high[k]):
+                    low[k], high[k] = new_low, new_high
+                    changed = True
+        if not changed:
+            break
+    return {k for k in hidden if low[k] >= high[k]}
 
 
 def _hours(a: datetime, b: datetime) -> float:
@@ -69,22 +220,44 @@ def figures(
     hour_people = {r.matched_volunteer_id for r in hour_rows if r.matched_volunteer_id}
     unmet = Counter(r.neighbourhood or "_" for r in rows if r.state in UNMET)
 
-    enough_waits = len(waits) >= below
+    district_of = {
+        r.neighbourhood or "_": r.district or "_" for r in rows
+    }  # a neighbourhood lies in one district
+    cells: dict[Cell, int] = {
+        "requests": total,
+        "matched": len(matched_rows),
+        "escalations": escalations,
+        "active_volunteers": len(volunteers),
+        **{f"category:{c}": n for c, n in by_category.items()},
+        **{f"state:{s}": by_state.get(s, 0) for s in REQUEST_STATES},
+        **{f"district:{d}": n for d, n in by_district.items()},
+        **{f"neighbourhood:{b}": n for b, n in by_neighbourhood.items()},
+        **{f"unmet:{n}": c for n, c in unmet.items()},
+    }
+    hidden = protect(cells, tables(cells, district_of), below, bounds(cells))
+
+    def shown(cell: Cell) -> int | None:
+        return None if cell in hidden else cells[cell]
+
+    # A rate or a duration is hidden with its base: shown beside its base, it gives the
+    # numerator back (0.2857 of 7 is 2).
+    rate_base_shown = not {"matched", "requests", "state:cancelled"} & hidden
+    enough_waits = len(waits) >= below and "matched" not in hidden
     return Figures(
         area_code=area_code,
         period_from=period_from,
         period_until=period_until,
         suppress_below=below,
-        requests=suppress(total, below),
-        by_category={c: suppress(n, below) for c, n in sorted(by_category.items())},
-        by_state={s: suppress(by_state.get(s, 0), below) for s in REQUEST_STATES},
-        by_district={d: suppress(n, below) for d, n in sorted(by_district.items())},
-        by_neighbourhood={b: suppress(n, below) for b, n in sorted(by_neighbourhood.items())},
-        matched=suppress(len(matched_rows), below),
+        requests=shown("requests"),
+        by_category={c: shown(f"category:{c}") for c in sorted(by_category)},
+        by_state={s: shown(f"state:{s}") for s in REQUEST_STATES},
+        by_district={d: shown(f"district:{d}") for d in sorted(by_district)},
+        by_neighbourhood={b: shown(f"neighbourhood:{b}") for b in sorted(by_neighbourhood)},
+        matched=shown("matched"),
         match_rate=(
             round(len(matched_rows) / base, 4)
-            if base >= below and matched_rows
-            else (0.0 if base >= below else None)
+            if rate_base_shown and base >= below and matched_rows
+            else (0.0 if rate_base_shown and base >= below else None)
         ),
         time_to_match_median_hours=round(statistics.median(waits), 4) if enough_waits else None,
         time_to_match_p90_hours=(
@@ -92,12 +265,12 @@ def figures(
             if enough_waits
             else None
         ),
-        escalations=suppress(escalations, below),
+        escalations=shown("escalations"),
         volunteer_hours=(
             round(sum(r.hours or 0.0 for r in hour_rows), 2)
             if len(hour_rows) >= below and len(hour_people) >= below
             else (0.0 if not hour_rows else None)
         ),
-        active_volunteers=suppress(len(volunteers), below),
-        unmet_by_neighbourhood={n: suppress(c, below) for n, c in sorted(unmet.items())},
+        active_volunteers=shown("active_volunteers"),
+        unmet_by_neighbourhood={n: shown(f"unmet:{n}") for n in sorted(unmet)},
     )

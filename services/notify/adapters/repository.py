@@ -23,7 +23,7 @@ from services.notify.adapters.orm import (
     proposal_links,
     requests,
 )
-from services.notify.domain.model import OPEN_STATUSES, Status
+from services.notify.domain.model import OPEN_STATUSES, Status, Template
 from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
 from shared.db import is_postgres
 from shared.ids import new_id
@@ -199,14 +199,23 @@ async def mark_sent(
         )
 
 
+CANCELLED_CHANNEL = "none"  # the delivery log's channel of a message that never went out
+
+
 async def cancel_open(
     session: AsyncSession,
     *,
     request_id: str,
     templates: Sequence[str],
     now: datetime,
+    reason: str,
     recipient_id: str | None = None,
+    proposal_id: str | None = None,
 ) -> int:
+    """Cancel the open (pending, held, retrying) messages about a request, of these templates
+    (and, given, to this recipient or about this proposal), with a `cancelled` line each in the
+    delivery log. Only rows this call moved from open to cancelled get a line: a redelivered
+    event, or a worker that claimed the row first, finds nothing open and logs nothing."""
     conditions = [
         notifications.c.request_id == request_id,
         notifications.c.template.in_(list(templates)),
@@ -214,12 +223,50 @@ async def cancel_open(
     ]
     if recipient_id is not None:
         conditions.append(notifications.c.recipient_id == recipient_id)
+    rows = list((await session.execute(select(notifications).where(*conditions))).mappings())
+    if proposal_id is not None:
+        rows = [row for row in rows if row["context"].get("proposal_id") == proposal_id]
+    if not rows:
+        return 0
     result = await session.execute(
         update(notifications)
-        .where(*conditions)
+        .where(
+            notifications.c.id.in_([row["id"] for row in rows]),
+            notifications.c.status.in_([s.value for s in OPEN_STATUSES]),
+        )
         .values(status=Status.cancelled.value, updated_at=now)
+        .returning(notifications.c.id)
     )
-    return _count(result)
+    done = set(result.scalars())
+    await log_attempts(
+        session,
+        [
+            attempt(
+                row, channel=CANCELLED_CHANNEL, status=Status.cancelled.value, at=now, error=reason
+            )
+            for row in rows
+            if row["id"] in done
+        ],
+    )
+    return len(done)
+
+
+async def proposal_went_out(
+    session: AsyncSession, *, request_id: str, volunteer_id: str, proposal_id: str
+) -> bool:
+    """Whether this proposal reached the volunteer beyond the inbox (sent, or possibly sent):
+    a proposal cancelled before it left needs no "already taken" message."""
+    rows = await session.execute(
+        select(notifications.c.context, notifications.c.status).where(
+            notifications.c.request_id == request_id,
+            notifications.c.recipient_id == volunteer_id,
+            notifications.c.template == Template.proposal.value,
+        )
+    )
+    return any(
+        context.get("proposal_id") == proposal_id and status != Status.cancelled.value
+        for context, status in rows.all()
+    )
 
 
 async def open_digest_items(

@@ -48,6 +48,31 @@ class Status(StrEnum):
 OPEN_STATUSES = (Status.pending, Status.held, Status.retrying)
 
 
+# What a request's end makes stale: a message still held (quiet hours, the digest) or not yet
+# sent about the request is cancelled when its reason has gone. Messages the same event
+# creates are not in its own list (`request.matched` makes the reminders, `request.completed`
+# the thanks), so a redelivered event cancels nothing it just wrote.
+_ABOUT_AN_OPEN_REQUEST = (Template.escalation, Template.proposal)
+_ABOUT_A_MATCH = (Template.reminder, Template.request_matched, Template.match_confirmed)
+STALE_WHEN = {
+    "matched": _ABOUT_AN_OPEN_REQUEST,
+    "completed": (*_ABOUT_AN_OPEN_REQUEST, Template.reminder),
+    "cancelled": (*_ABOUT_AN_OPEN_REQUEST, *_ABOUT_A_MATCH),
+    "expired": (*_ABOUT_AN_OPEN_REQUEST, *_ABOUT_A_MATCH),
+}
+
+
+def stale_templates(outcome: str) -> tuple[Template, ...]:
+    """The messages about a request that its `outcome` (matched, completed, cancelled,
+    expired) makes pointless to send."""
+    return STALE_WHEN[outcome]
+
+
+def cancel_reason(outcome: str) -> str:
+    """The delivery log's words for a message cancelled by a request's outcome."""
+    return f"request {outcome} before it went out"
+
+
 class RecipientKind(StrEnum):
     member = "member"
     cooperative = "cooperative"  # a cooperative's own channels (group chat via Apprise)

@@ -539,17 +539,19 @@ class DeliveryWorker:
                             uow.session, row["id"], status=Status.cancelled.value, updated_at=now
                         )
                     else:
-                        await repo.change_notification(
+                        # Guarded: a message cancelled since it was read stays cancelled.
+                        if await repo.change_notification(
                             uow.session,
                             row["id"],
+                            expect={"status": row["status"], "attempts": row["attempts"]},
                             status=Status.sent.value,
                             sent_at=now,
                             sent_channel=INBOX,
                             snapshot=None,
                             updated_at=now,
                             **inbox,
-                        )
-                        self._sent_event(uow, row, INBOX)
+                        ):
+                            self._sent_event(uow, row, INBOX)
                 case GiveUp():
                     await repo.change_notification(
                         uow.session,
@@ -560,12 +562,25 @@ class DeliveryWorker:
                         **inbox,
                     )
                 case Cancel():
-                    await repo.change_notification(
-                        uow.session, row["id"], status=Status.cancelled.value, updated_at=now
-                    )
-                    log.info(
-                        "notification cancelled", notification_id=row["id"], reason=step.reason
-                    )
+                    if await repo.change_notification(
+                        uow.session,
+                        row["id"],
+                        expect={"status": row["status"], "attempts": row["attempts"]},
+                        status=Status.cancelled.value,
+                        updated_at=now,
+                    ):
+                        lines.append(
+                            repo.attempt(
+                                row,
+                                channel=repo.CANCELLED_CHANNEL,
+                                status=Status.cancelled.value,
+                                at=now,
+                                error=step.reason,
+                            )
+                        )
+                        log.info(
+                            "notification cancelled", notification_id=row["id"], reason=step.reason
+                        )
                 case RecipientGone():
                     await repo.change_notification(
                         uow.session, row["id"], status=Status.failed.value, updated_at=now
@@ -936,6 +951,18 @@ class DeliveryWorker:
         cooperative = await self._registry.cooperative(row["recipient_id"])
         coordinator_ids = cooperative.coordinator_ids if cooperative else []
         async with self._uow() as uow:
+            # Claimed first, as it was read: an escalation cancelled meanwhile (the request
+            # was matched while the registry was asked) is not copied to anyone.
+            if not await repo.change_notification(
+                uow.session,
+                row["id"],
+                expect={"status": row["status"], "attempts": row["attempts"]},
+                status=Status.sent.value if coordinator_ids else Status.cancelled.value,
+                sent_at=now,
+                sent_channel="coordinators",
+                updated_at=now,
+            ):
+                return
             for coordinator_id in coordinator_ids:
                 await repo.add_notification(
                     uow.session,
@@ -956,14 +983,6 @@ class DeliveryWorker:
                         "updated_at": now,
                     },
                 )
-            await repo.change_notification(
-                uow.session,
-                row["id"],
-                status=Status.sent.value if coordinator_ids else Status.cancelled.value,
-                sent_at=now,
-                sent_channel="coordinators",
-                updated_at=now,
-            )
             await uow.commit()
         if not coordinator_ids:
             log.warning("escalation to a cooperative without coordinators")

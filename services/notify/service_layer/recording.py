@@ -17,8 +17,10 @@ from services.notify.domain.model import (
     RecipientKind,
     Status,
     Template,
+    cancel_reason,
     idempotency_key,
     recipient_key,
+    stale_templates,
 )
 from shared.events import (
     Envelope,
@@ -135,6 +137,21 @@ def _request_context(row: Any) -> dict[str, Any]:
     }
 
 
+async def _cancel_stale(uow: UnitOfWork, request_id: str, outcome: str) -> int:
+    """Cancel, with a line in the delivery log, every open message about the request that
+    its outcome makes stale (held for quiet hours, for the digest, or not yet sent)."""
+    cancelled = await repo.cancel_open(
+        uow.session,
+        request_id=request_id,
+        templates=[template.value for template in stale_templates(outcome)],
+        now=uow.clock.now(),
+        reason=cancel_reason(outcome),
+    )
+    if cancelled:
+        log.info("held messages cancelled", outcome=outcome, notifications=cancelled)
+    return cancelled
+
+
 class Recorder:
     """The event handlers' use cases: database only, no calls to other services."""
 
@@ -234,7 +251,9 @@ class Recorder:
             request_id=data.request_id,
             templates=[Template.proposal.value],
             now=uow.clock.now(),
+            reason=f"proposal {state} before it went out",
             recipient_id=data.volunteer_id,
+            proposal_id=data.proposal_id,
         )
 
     async def match_withdrawn(self, event: Envelope, uow: UnitOfWork) -> None:
@@ -245,10 +264,19 @@ class Recorder:
             request_id=data.request_id,
             templates=[Template.proposal.value],
             now=uow.clock.now(),
+            reason="proposal withdrawn before it went out",
             recipient_id=data.volunteer_id,
+            proposal_id=data.proposal_id,
         )
-        if cancelled:
-            return  # the proposal never left the inbox: no "already taken" message needed
+        if cancelled or not await repo.proposal_went_out(
+            uow.session,
+            request_id=data.request_id,
+            volunteer_id=data.volunteer_id,
+            proposal_id=data.proposal_id,
+        ):
+            # The proposal never left the inbox (cancelled now, or earlier when the request
+            # was matched): no "already taken" message needed.
+            return
         request = await repo.get_request(uow.session, data.request_id)
         record(
             uow,
@@ -266,6 +294,9 @@ class Recorder:
 
     async def request_matched(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(RequestMatched)
+        # Matched (by a volunteer's yes or by a coordinator's hand): an escalation or a
+        # proposal still held about it would ask for help that is no longer needed.
+        await _cancel_stale(uow, data.request_id, "matched")
         request = await repo.get_request(uow.session, data.request_id)
         context = {
             **_request_context(request),
@@ -344,12 +375,7 @@ class Recorder:
 
     async def request_completed(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(RequestCompleted)
-        await repo.cancel_open(
-            uow.session,
-            request_id=data.request_id,
-            templates=[Template.reminder.value, Template.proposal.value],
-            now=uow.clock.now(),
-        )
+        await _cancel_stale(uow, data.request_id, "completed")
         request = await repo.get_request(uow.session, data.request_id)
         context = {
             **_request_context(request),
@@ -378,15 +404,12 @@ class Recorder:
             )
 
     async def request_closed(self, event: Envelope, uow: UnitOfWork) -> None:
-        """Cancelled or expired: reminders and unsent proposals are no longer news."""
-        data: RequestCancelled | RequestExpired = (
-            event.payload(RequestCancelled)
-            if event.type == RequestCancelled.TYPE
-            else event.payload(RequestExpired)
-        )
-        await repo.cancel_open(
-            uow.session,
-            request_id=data.request_id,
-            templates=[Template.reminder.value, Template.proposal.value],
-            now=uow.clock.now(),
-        )
+        """Cancelled or expired: escalations, proposals, reminders and match messages still
+        held are no longer news."""
+        data: RequestCancelled | RequestExpired
+        if event.type == RequestCancelled.TYPE:
+            data = event.payload(RequestCancelled)
+            await _cancel_stale(uow, data.request_id, "cancelled")
+        else:
+            data = event.payload(RequestExpired)
+            await _cancel_stale(uow, data.request_id, "expired")
