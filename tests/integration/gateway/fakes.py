@@ -157,6 +157,9 @@ class FakeWorld:
                 member_id=member.member_id, name=member.name, first_name=member.first_name
             )
 
+        async def volunteer_profile_get(q: rc.MemberQuery) -> rc.VolunteerProfile:
+            raise NotFound("no volunteer profile")  # the gateway's tests offer no help
+
         async def cooperative_list(q: rc.CooperativeQuery) -> rc.CooperativeList:
             coops = [
                 c
@@ -229,6 +232,7 @@ class FakeWorld:
             ("registry", rc.MEMBER_CONTACT, member_contact),
             ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
             ("registry", rc.COOPERATIVE_LIST, cooperative_list),
+            ("registry", rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
             ("matching", mc.REQUEST_CREATE, request_create),
             ("matching", mc.REQUEST_GET, request_get),
             ("matching", mc.REQUEST_LIST_MINE, list_mine),
