@@ -205,6 +205,12 @@ NL: dict[str, str] = {
     "Requester": "Hulpvrager",
     "reason.no_candidates": "niemand gevonden",
     "reason.rounds_exhausted": "niemand reageerde",
+    "reason.no_matching_consent": "geen toestemming om te koppelen: met de hand",
+    "You did not agree to your details being used to find a match, so no volunteer is asked automatically: a coordinator will contact you. You can change this under My details.": (  # noqa: E501
+        "U gaf geen toestemming om uw gegevens te gebruiken om een match te zoeken. Daarom "
+        "vragen we niet vanzelf een vrijwilliger: een coördinator neemt contact met u op. U "
+        "kunt dit veranderen bij Mijn gegevens."
+    ),
     "reason.declined_by_all": "iedereen sloeg af",
     "reason.manual": "doorgezet",
     "No volunteers found.": "Geen vrijwilligers gevonden.",
@@ -316,6 +322,7 @@ EN_KEYS: dict[str, str] = {
     "weekday.6": "Sunday",
     "reason.no_candidates": "nobody found",
     "reason.rounds_exhausted": "nobody answered",
+    "reason.no_matching_consent": "no consent to match: by hand",
     "reason.declined_by_all": "everyone declined",
     "reason.manual": "passed on",
 }

@@ -23,7 +23,7 @@ async def member_registered(event: Envelope, uow: MatchingUnitOfWork) -> None:
         area=event.area,
         roles=list(data.roles),
         language=data.language,
-        consents=None,
+        consents=None if data.consents is None else dict(data.consents),
         now=event.occurred_at,
     )
 

@@ -11,6 +11,7 @@ from services.registry.domain.areas import PostcodeError, Resolution
 from services.registry.domain.authz import Actor, require_admin, require_area, require_manage
 from services.registry.domain.errors import FieldErrors
 from services.registry.domain.members import (
+    CONSENT_PURPOSES,
     PRIVILEGED_ROLES,
     check_reachable,
     consent_changes,
@@ -218,6 +219,7 @@ async def register_member(
                 roles=draft.roles,
                 language=draft.language,
                 registered_by=registered_by,
+                consents={p: bool(draft.consents.get(p)) for p in CONSENT_PURPOSES},
             ),
             AreaRef.from_code(found.neighbourhood_code),
         )
