@@ -230,6 +230,7 @@ class Helper(BaseModel):
 
     first_name: Name
     phone: Phone | None = None
+    email: Email | None = None
 
 
 class RequestOut(BaseModel):

@@ -453,6 +453,7 @@ async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> 
 
 def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberContact:
     share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
+    share_email = bool(consents.get("share_email") and consents["share_email"]["granted"])
     return MemberContact(
         member_id=row["member_id"],
         name=row["name"],
@@ -462,6 +463,7 @@ def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberCon
         language=row["language"],
         via_coordinator_id=row["registered_by"] if not (row["email"] or row["phone"]) else None,
         share_phone_with_match=share_phone,
+        share_email_with_match=share_email,
         neighbourhood=row["neighbourhood"],
     )
 
