@@ -125,6 +125,9 @@ class MemberRegistered(EventData):
     roles: list[Role]
     language: Literal["nl", "en"] = "nl"
     registered_by: str | None = None  # a coordinator registering on someone's behalf
+    # Every purpose, granted or not, as it stands at registration; None in events from before
+    # registration carried them (consent unknown: matching keeps its old default).
+    consents: dict[str, bool] | None = None
 
 
 class MemberUpdated(EventData):
@@ -264,7 +267,9 @@ class RequestEscalated(EventData):
     TYPE = "request.escalated"
     request_id: str
     cooperative_id: str | None
-    reason: Literal["no_candidates", "rounds_exhausted", "declined_by_all", "manual"]
+    reason: Literal[
+        "no_candidates", "rounds_exhausted", "declined_by_all", "manual", "no_matching_consent"
+    ]
     rounds: int = 0
 
 

@@ -9,6 +9,32 @@ from shared.categories import LABELS, Category
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
+# The languages a volunteer can choose from, each named in itself (so a speaker finds their
+# own); the codes behind are what matching compares with a request's languages.
+SPOKEN_LANGUAGES: dict[str, str] = {
+    "nl": "Nederlands",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "ber": "Tamazight/Berber",
+    "pl": "Polski",
+    "pap": "Papiamentu",
+    "srn": "Sranantongo",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "pt": "Português",
+    "so": "Soomaali",
+    "ti": "ትግርኛ (Tigrinya)",
+    "fa": "فارسی",
+    "uk": "Українська",
+    "ru": "Русский",
+    "bg": "Български",
+    "ro": "Română",
+    "zh": "中文",
+    "dse": "Nederlandse Gebarentaal",
+}
+
 NL: dict[str, str] = {
     # navigation and common
     "Samen": "Samen",
@@ -117,6 +143,16 @@ NL: dict[str, str] = {
         "Ik ben nu beschikbaar (vink uit als u op vakantie bent)"
     ),
     "Your profile is saved.": "Uw profiel is opgeslagen.",
+    "Other times": "Andere tijden",
+    "Times that are not a whole part of the day. Choose no day to remove a row.": (
+        "Tijden die geen heel dagdeel zijn. Kies geen dag om een regel te verwijderen."
+    ),
+    "no day": "geen dag",
+    "Choose a day and both times, with the end after the start.": (
+        "Kies een dag en beide tijden, met het einde na het begin."
+    ),
+    "Choose languages from the list.": "Kies talen uit de lijst.",
+    "Choose at least one language.": "Kies minstens één taal.",
     "weekday.0": "Maandag",
     "weekday.1": "Dinsdag",
     "weekday.2": "Woensdag",
@@ -169,6 +205,12 @@ NL: dict[str, str] = {
     "Requester": "Hulpvrager",
     "reason.no_candidates": "niemand gevonden",
     "reason.rounds_exhausted": "niemand reageerde",
+    "reason.no_matching_consent": "geen toestemming om te koppelen: met de hand",
+    "You did not agree to your details being used to find a match, so no volunteer is asked automatically: a coordinator will contact you. You can change this under My details.": (  # noqa: E501
+        "U gaf geen toestemming om uw gegevens te gebruiken om een match te zoeken. Daarom "
+        "vragen we niet vanzelf een vrijwilliger: een coördinator neemt contact met u op. U "
+        "kunt dit veranderen bij Mijn gegevens."
+    ),
     "reason.declined_by_all": "iedereen sloeg af",
     "reason.manual": "doorgezet",
     "No volunteers found.": "Geen vrijwilligers gevonden.",
@@ -280,6 +322,7 @@ EN_KEYS: dict[str, str] = {
     "weekday.6": "Sunday",
     "reason.no_candidates": "nobody found",
     "reason.rounds_exhausted": "nobody answered",
+    "reason.no_matching_consent": "no consent to match: by hand",
     "reason.declined_by_all": "everyone declined",
     "reason.manual": "passed on",
 }

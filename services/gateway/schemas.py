@@ -25,7 +25,7 @@ from shared.contracts.bounds import (
     Token,
     Url,
 )
-from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, RequestState
+from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, EscalationReason, RequestState
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
 Language = Literal["nl", "en"]
@@ -230,6 +230,7 @@ class Helper(BaseModel):
 
     first_name: Name
     phone: Phone | None = None
+    email: Email | None = None
 
 
 class RequestOut(BaseModel):
@@ -249,7 +250,7 @@ class RequestOut(BaseModel):
         default=None, description="for the matched volunteer: whom they help"
     )
     requester_id: Id | None = None
-    escalation_reason: Code | None = None
+    escalation_reason: EscalationReason | None = None
 
 
 class CompleteBody(_Body):

@@ -388,6 +388,7 @@ async def helper_of(gateway: Gateway, volunteer_id: str) -> Helper | None:
     return Helper(
         first_name=contact.first_name,
         phone=contact.phone if contact.share_phone_with_match else None,
+        email=contact.email if contact.share_email_with_match else None,
     )
 
 

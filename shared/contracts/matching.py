@@ -67,7 +67,15 @@ REQUEST_STATES: tuple[RequestState, ...] = (
 )
 FINAL_STATES: frozenset[str] = frozenset({"done", "cancelled", "expired"})
 ProposalState = Literal["pending", "accepted", "declined", "expired", "withdrawn"]
-EscalationReason = Literal["no_candidates", "rounds_exhausted", "declined_by_all", "manual"]
+# no_matching_consent: the requester did not agree to automatic matching, so a coordinator
+# handles the request by hand.
+EscalationReason = Literal[
+    "no_candidates",
+    "rounds_exhausted",
+    "declined_by_all",
+    "manual",
+    "no_matching_consent",
+]
 
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 2000

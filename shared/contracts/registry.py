@@ -350,6 +350,7 @@ class MemberContact(BaseModel):
     # Registered without contact details: reach them through this coordinator.
     via_coordinator_id: Id | None = None
     share_phone_with_match: bool = False
+    share_email_with_match: bool = False
     neighbourhood: Code | None = None
 
 

@@ -107,7 +107,17 @@ class Api:
         self.system = system
         self.http = httpx.Client(base_url=system.url, timeout=15)
 
-    def register(self, email: str, postcode: str, house_number: str, **extra: Any) -> str:
+    def register(
+        self,
+        email: str,
+        postcode: str,
+        house_number: str,
+        *,
+        matching_consent: bool = True,
+        **extra: Any,
+    ) -> str:
+        """Register and log in; the member agrees to matching (the registration page's box)
+        unless told otherwise, since without it no request of theirs is matched by itself."""
         response = self.http.post(
             "/api/v1/auth/register",
             json={
@@ -123,7 +133,15 @@ class Api:
         # The answer names no member (it is the same for a taken address): log in to know.
         with httpx.Client(base_url=self.system.url, timeout=15) as fresh:  # keeps no cookie
             login = fresh.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert login.status_code == 200, login.text
+            assert login.status_code == 200, login.text
+            if matching_consent:
+                token = login.json()["access_token"]
+                agreed = fresh.patch(
+                    "/api/v1/me",
+                    json={"consents": {"matching": True}},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert agreed.status_code == 200, agreed.text
         return str(login.json()["member_id"])
 
     def login(self, email: str) -> dict[str, str]:

@@ -234,6 +234,9 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         "volunteer.html.j2": {
             "profile": make(rc.VolunteerProfile, "profile"),
             "slots": {hostile("slots")},
+            "slot_rows": [(hostile("slot_day"), hostile("slot_from"), hostile("slot_to"))],
+            "spoken_languages": {hostile("language_code"): hostile("language_name")},
+            "chosen_languages": {hostile("language_code")},
             "consent": v % 2 == 0,
             "day_parts": ["morning", "afternoon", "evening"],
             "errors": errors,

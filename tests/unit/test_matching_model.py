@@ -264,3 +264,25 @@ def test_proposals_never_outlive_the_request() -> None:
     request = new_request(needed_until=NOW + timedelta(hours=1), needed_from=NOW)
     [p] = request.propose(["a"], now=NOW, policy=POLICY)
     assert p.expires_at == NOW + timedelta(hours=1)
+
+
+def test_pausing_withdraws_only_the_volunteers_pending_proposals() -> None:
+    request = new_request()
+    a, b = request.propose(["a", "b"], now=NOW, policy=POLICY)
+    request.pop_events()
+    assert request.volunteer_paused("a", now=NOW)
+    assert types(request) == ["match.withdrawn"]
+    assert (a.state, b.state) == ("withdrawn", "pending")
+    assert not request.round_finished(NOW)  # b may still answer
+    assert request.volunteer_paused("b", now=NOW)
+    assert request.round_finished(NOW)  # nobody left: the next round may start at once
+    assert not request.volunteer_paused("b", now=NOW)  # nothing left to withdraw
+
+
+def test_pausing_leaves_a_request_the_volunteer_already_took() -> None:
+    request = new_request()
+    [p] = request.propose(["a"], now=NOW, policy=POLICY)
+    request.accept(p.id, "a", now=NOW)
+    request.pop_events()
+    assert not request.volunteer_paused("a", now=NOW)
+    assert request.state == "matched" and types(request) == []

@@ -483,6 +483,17 @@ class HelpRequest:
 
     # -- erasure ----------------------------------------------------------------
 
+    def volunteer_paused(self, volunteer_id: str, *, now: datetime) -> bool:
+        """A volunteer paused (or withdrew consent): their open proposals are withdrawn, so the
+        round can go on without them; a request they already took stays theirs. True when a
+        proposal was withdrawn."""
+        mine = [p for p in self.pending_proposals() if p.volunteer_id == volunteer_id]
+        for p in mine:
+            self._close_proposal(p, "withdrawn", now)
+        if mine and not self.pending_proposals() and self.state == "proposed":
+            self.round_deadline = now
+        return bool(mine)
+
     def volunteer_left(
         self, volunteer_id: str, *, cooperative_id: str | None, now: datetime
     ) -> None:

@@ -20,7 +20,7 @@ def handlers(ctx: Context) -> dict[str, EventHandler]:
         MemberRegistered.TYPE: registry_events.member_registered,
         MemberUpdated.TYPE: registry_events.member_updated,
         MemberErased.TYPE: registry_events.member_erased_handler(ctx),
-        VolunteerProfileUpdated.TYPE: registry_events.profile_updated,
+        VolunteerProfileUpdated.TYPE: registry_events.profile_updated_handler(ctx),
         CooperativeCreated.TYPE: registry_events.cooperative_changed,
         CooperativeUpdated.TYPE: registry_events.cooperative_changed,
     }

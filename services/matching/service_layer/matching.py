@@ -64,6 +64,13 @@ async def next_round(
     if request.expires_at is not None and request.expires_at <= now:
         request.expire(now=now)  # too late to ask anyone
         return
+    target = escalation_target(request.area, await uow.readmodel.cooperatives_by_area(request.area))
+    requester = await uow.readmodel.member_row(request.requester_id)
+    if requester is not None and not dict(requester.consents or {}).get("matching", True):
+        # "My details may be used to find a match": without it nobody is asked automatically;
+        # the coordinator handles the request by hand.
+        request.escalate("no_matching_consent", cooperative_id=target, now=now)
+        return
     _, policy = await uow.readmodel.policy_for(request.area)
     chosen: list[Ranked] = []
     if request.round < policy.max_rounds:
@@ -84,7 +91,6 @@ async def next_round(
         reason = "declined_by_all"
     else:
         reason = "rounds_exhausted"
-    target = escalation_target(request.area, await uow.readmodel.cooperatives_by_area(request.area))
     request.escalate(reason, cooperative_id=target, now=now)  # type: ignore[arg-type]
 
 

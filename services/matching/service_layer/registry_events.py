@@ -2,6 +2,7 @@
 into an empty database rebuilds it. The envelope's `area` of member.* and
 volunteer.profile_updated is the member's home neighbourhood."""
 
+from services.matching.service_layer.matching import next_round, record
 from services.matching.service_layer.privacy import erase_member
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from services.matching.service_layer.usecases import Context
@@ -23,7 +24,7 @@ async def member_registered(event: Envelope, uow: MatchingUnitOfWork) -> None:
         area=event.area,
         roles=list(data.roles),
         language=data.language,
-        consents=None,
+        consents=None if data.consents is None else dict(data.consents),
         now=event.occurred_at,
     )
 
@@ -40,7 +41,16 @@ async def member_updated(event: Envelope, uow: MatchingUnitOfWork) -> None:
     )
 
 
-async def profile_updated(event: Envelope, uow: MatchingUnitOfWork) -> None:
+def profile_updated_handler(ctx: Context):  # type: ignore[no-untyped-def]
+    async def handle(event: Envelope, uow: MatchingUnitOfWork) -> None:
+        await profile_updated(event, uow, ctx)
+
+    return handle
+
+
+async def profile_updated(
+    event: Envelope, uow: MatchingUnitOfWork, ctx: Context | None = None
+) -> None:
     data = event.payload(VolunteerProfileUpdated)
     known = await uow.readmodel.put_member(
         data.member_id,
@@ -67,6 +77,24 @@ async def profile_updated(event: Envelope, uow: MatchingUnitOfWork) -> None:
         },
         event.occurred_at,
     )
+    if ctx is not None and not (data.active and data.matching_consent):
+        await withdraw_open_proposals(data.member_id, uow=uow, ctx=ctx)
+
+
+async def withdraw_open_proposals(
+    volunteer_id: str, *, uow: MatchingUnitOfWork, ctx: Context
+) -> None:
+    """Pausing pauses: every proposal still waiting for this volunteer is withdrawn
+    (`match.withdrawn`, which also stops notify's held messages about it), and a round left
+    with nobody to answer asks the next volunteers at once."""
+    now = ctx.now()
+    for request_id in sorted(await uow.requests.proposal_request_ids(volunteer_id)):
+        request = await uow.requests.get(request_id)
+        if request.final or not request.volunteer_paused(volunteer_id, now=now):
+            continue
+        if request.round_finished(now):
+            await next_round(request, uow, ctx.centroids, now=now)
+        await record(uow, request)
 
 
 async def cooperative_changed(event: Envelope, uow: MatchingUnitOfWork) -> None:

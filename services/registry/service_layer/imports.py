@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from services.registry.adapters.repository import join_list
 from services.registry.domain.areas import Resolution, normalise_postcode, resolve_postcode
 from services.registry.domain.imports import ImportRow, parse_member_row
-from services.registry.domain.members import PRIVILEGED_ROLES, consent_changes
+from services.registry.domain.members import CONSENT_PURPOSES, PRIVILEGED_ROLES, consent_changes
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
 from shared.errors import Invalid
@@ -172,6 +172,7 @@ async def import_members(
                         roles=m.roles,
                         language=m.language,
                         registered_by=registered_by,
+                        consents={p: bool(m.consents.get(p)) for p in CONSENT_PURPOSES},
                     ),
                     area,
                 )

@@ -11,6 +11,7 @@ from services.registry.domain.areas import PostcodeError, Resolution
 from services.registry.domain.authz import Actor, require_admin, require_area, require_manage
 from services.registry.domain.errors import FieldErrors
 from services.registry.domain.members import (
+    CONSENT_PURPOSES,
     PRIVILEGED_ROLES,
     check_reachable,
     consent_changes,
@@ -218,6 +219,7 @@ async def register_member(
                 roles=draft.roles,
                 language=draft.language,
                 registered_by=registered_by,
+                consents={p: bool(draft.consents.get(p)) for p in CONSENT_PURPOSES},
             ),
             AreaRef.from_code(found.neighbourhood_code),
         )
@@ -451,6 +453,7 @@ async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> 
 
 def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberContact:
     share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
+    share_email = bool(consents.get("share_email") and consents["share_email"]["granted"])
     return MemberContact(
         member_id=row["member_id"],
         name=row["name"],
@@ -460,6 +463,7 @@ def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberCon
         language=row["language"],
         via_coordinator_id=row["registered_by"] if not (row["email"] or row["phone"]) else None,
         share_phone_with_match=share_phone,
+        share_email_with_match=share_email,
         neighbourhood=row["neighbourhood"],
     )
 

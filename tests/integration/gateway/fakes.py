@@ -37,6 +37,7 @@ class FakeWorld:
     request_reads: list[str] = field(default_factory=list)  # request ids, one per request.get
     matching_delay: float = 0.0  # seconds request.create takes
     notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
+    shares_email: set[str] = field(default_factory=set)  # members who gave share_email
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -154,8 +155,15 @@ class FakeWorld:
         async def member_contact(q: rc.MemberRef) -> rc.MemberContact:
             member = world.members[q.member_id]
             return rc.MemberContact(
-                member_id=member.member_id, name=member.name, first_name=member.first_name
+                member_id=member.member_id,
+                name=member.name,
+                first_name=member.first_name,
+                email=member.email,
+                share_email_with_match=member.member_id in world.shares_email,
             )
+
+        async def volunteer_profile_get(q: rc.MemberQuery) -> rc.VolunteerProfile:
+            raise NotFound("no volunteer profile")  # the gateway's tests offer no help
 
         async def cooperative_list(q: rc.CooperativeQuery) -> rc.CooperativeList:
             coops = [
@@ -229,6 +237,7 @@ class FakeWorld:
             ("registry", rc.MEMBER_CONTACT, member_contact),
             ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
             ("registry", rc.COOPERATIVE_LIST, cooperative_list),
+            ("registry", rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
             ("matching", mc.REQUEST_CREATE, request_create),
             ("matching", mc.REQUEST_GET, request_get),
             ("matching", mc.REQUEST_LIST_MINE, list_mine),

@@ -73,3 +73,44 @@ async def test_bad_input_on_signed_in_forms_is_never_a_server_error(
         page = await client.get("/ask")
         response = await client.post(path, data={**form, "csrf_token": form_token(page.text)})
     assert response.status_code < 500, response.text[:500]
+
+
+async def test_the_request_page_tells_a_resident_without_matching_consent_who_handles_it(
+    running_gateway: RunningGateway,
+) -> None:
+    world = running_gateway.world
+    async with running_gateway.client() as client:
+        resident = await running_gateway.register(client, "zonder.toestemming@example.nl")
+        bearer = await running_gateway.bearer(client, "zonder.toestemming@example.nl")
+        request_id = world.add_request(resident, world.members[resident].neighbourhood or "")
+        world.requests[request_id] = world.requests[request_id].model_copy(
+            update={"escalation_reason": "no_matching_consent"}
+        )
+        page = await client.get(
+            f"/requests/{request_id}", headers={**bearer, "Accept": "text/html"}
+        )
+    assert page.status_code == 200, page.text[:300]
+    assert 'id="no-matching-consent"' in page.text
+    assert "een coördinator neemt contact met u op" in page.text
+
+
+@pytest.mark.parametrize("shared", [True, False])
+async def test_the_helpers_e_mail_shows_only_when_they_agreed_to_share_it(
+    running_gateway: RunningGateway, shared: bool
+) -> None:
+    world = running_gateway.world
+    async with running_gateway.client() as client:
+        resident = await running_gateway.register(client, "bewoner.mail@example.nl")
+        helper = await running_gateway.register(client, "helper.mail@example.nl")
+        if shared:
+            world.shares_email.add(helper)
+        bearer = await running_gateway.bearer(client, "bewoner.mail@example.nl")
+        request_id = world.add_request(resident, world.members[resident].neighbourhood or "")
+        world.requests[request_id] = world.requests[request_id].model_copy(
+            update={"state": "matched", "matched_volunteer_id": helper}
+        )
+        page = await client.get(
+            f"/requests/{request_id}", headers={**bearer, "Accept": "text/html"}
+        )
+    assert page.status_code == 200, page.text[:300]
+    assert ("helper.mail@example.nl" in page.text) is shared
