@@ -31,6 +31,23 @@ class GatewaySettings(BaseSettings):
         default=20, ge=1, description="registrations per client address and per window"
     )
     register_window_minutes: int = Field(default=60, ge=1)
+    reset_attempts: int = Field(
+        default=10, ge=1, description="password reset requests per client address and window"
+    )
+    reset_address_attempts: int = Field(
+        default=3, ge=1, description="password reset requests per e-mail address and window"
+    )
+    reset_window_minutes: int = Field(default=60, ge=1)
+    reset_link_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, description="how long a password reset link works"
+    )
+    invitation_link_days: int = Field(
+        default=7,
+        ge=1,
+        le=30,
+        description="how long the link works that invites a member registered at the "
+        "information point to set a password",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Secure flag on cookies; default: on in production (SAMEN_ENV=production "

@@ -69,6 +69,32 @@ NL: dict[str, str] = {
     "een bezoekje of een formulier, of help zelf mee.",
     "Already have an account?": "Heeft u al een account?",
     "New here?": "Nieuw hier?",
+    "Forgot your password?": "Wachtwoord vergeten?",
+    "Set a new password": "Nieuw wachtwoord instellen",
+    "Send me a link": "Stuur mij een link",
+    "Fill in your e-mail address. We will send you a link to set a new password.": (
+        "Vul uw e-mailadres in. We sturen u een link om een nieuw wachtwoord in te stellen."
+    ),
+    "If this address is known to us, you will get an e-mail with a link to set a new password.": (
+        "Als dit adres bij ons bekend is, krijgt u een e-mail met een link om een nieuw "
+        "wachtwoord in te stellen."
+    ),
+    "The link works for one hour. Did you get nothing? Look in your spam folder too.": (
+        "De link werkt een uur. Niets gekregen? Kijk ook bij uw ongewenste e-mail (spam)."
+    ),
+    "New password": "Nieuw wachtwoord",
+    "Save password": "Wachtwoord opslaan",
+    "This link has been used already. Ask for a new one if you need it.": (
+        "Deze link is al gebruikt. Vraag een nieuwe aan als u die nodig hebt."
+    ),
+    "This link has expired. Ask for a new one.": "Deze link is verlopen. Vraag een nieuwe aan.",
+    "This link is not valid. Ask for a new one.": (
+        "Deze link is niet geldig. Vraag een nieuwe aan."
+    ),
+    "Ask for a new link": "Nieuwe link aanvragen",
+    "Your new password is set. Log in with it.": (
+        "Uw nieuwe wachtwoord is ingesteld. Log ermee in."
+    ),
     # register and log in
     "Your name": "Uw naam",
     "E-mail address": "E-mailadres",

@@ -32,6 +32,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
@@ -62,6 +63,9 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[status]}
     for status in (401, 403, 404, 409, 413, 422, 429, 431, 503)
+}
+GONE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    410: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[410]}
 }
 
 

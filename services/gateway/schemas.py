@@ -125,6 +125,22 @@ class RegistrationReceived(BaseModel):
     detail: Line
 
 
+class PasswordResetBody(_Body):
+    email: str = Field(min_length=3, max_length=320, examples=["anna@example.nl"])
+
+
+class NewPassword(_Body):
+    password: str = Field(min_length=8, max_length=200)
+
+
+class PasswordResetConfirm(NewPassword):
+    token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
+
+
+class PasswordResetRequested(BaseModel):
+    detail: Line
+
+
 class LoginBody(_Body):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=200)

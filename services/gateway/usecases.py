@@ -4,16 +4,22 @@ Routes (JSON and HTML alike) only translate HTTP into these calls.
 """
 
 import asyncio
+import hashlib
+import hmac
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from services.gateway.adapters.store import Account, normalise_email
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from services.gateway.adapters.store import Account, AccountLink, LinkSpent, normalise_email
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.problems import TooManyAttempts
 from services.gateway.schemas import (
     Helper,
     LoginBody,
+    NewPassword,
     OnBehalfMember,
     RegisterBody,
     RequestBody,
@@ -207,6 +213,142 @@ async def refresh_roles(gateway: Gateway, account: Account) -> Account:
 
 async def logout(gateway: Gateway, principal: Principal) -> None:
     await gateway.store.end_session(principal.token_hash)
+
+
+# ------------------------------------------------------------------ setting a password by link
+
+RESET_REQUESTED = (
+    "If this address is known to us, you will get an e-mail with a link to set a new password."
+)
+ACCOUNT_LINK_SALT = "samen.account-link"
+PASSWORD_RESET, INVITATION = "password_reset", "invitation"
+
+
+LINK_USED = "This link has been used already. Ask for a new one if you need it."
+LINK_EXPIRED = "This link has expired. Ask for a new one."
+LINK_BAD = "This link is not valid. Ask for a new one."
+
+
+class LinkRefused(SamenError):
+    """A link to set a password that is not (or no longer) valid: 410, problem code says why."""
+
+    code = "link_invalid"
+    http_status = 410
+
+    def __init__(self, message: str = LINK_BAD) -> None:
+        super().__init__(message)
+
+
+class LinkUsed(LinkRefused):
+    code = "link_used"
+
+    def __init__(self) -> None:
+        super().__init__(LINK_USED)
+
+
+class LinkExpired(LinkRefused):
+    code = "link_expired"
+
+    def __init__(self) -> None:
+        super().__init__(LINK_EXPIRED)
+
+
+def _signer(gateway: Gateway) -> URLSafeSerializer:
+    return URLSafeSerializer(gateway.settings.secret_key, salt=ACCOUNT_LINK_SALT)
+
+
+def _keyed(gateway: Gateway, kind: str, value: str) -> str:
+    """A rate-limit bucket that names no e-mail address (the table is not a list of them)."""
+    digest = hmac.new(gateway.settings.secret_key.encode(), value.encode(), hashlib.sha256)
+    return f"{kind}:{digest.hexdigest()}"
+
+
+async def send_account_link(gateway: Gateway, account: Account, purpose: str) -> None:
+    """Open a single-use link for the account and have notify e-mail it to the member.
+
+    The token is signed (SAMEN_SECRET_KEY, salt samen.account-link) around the link's id and
+    expiry; the database holds the id, never the token. It travels to notify only in the
+    `account.notice` request/reply, never in an event."""
+    options = gateway.options
+    lifetime = (
+        timedelta(days=options.invitation_link_days)
+        if purpose == INVITATION
+        else timedelta(minutes=options.reset_link_minutes)
+    )
+    link = await gateway.store.open_link(
+        account_id=account.account_id, purpose=purpose, lifetime=lifetime
+    )
+    token = _signer(gateway).dumps({"j": link.link_id, "e": int(link.expires_at.timestamp())})
+    url = gateway.settings.public_url.rstrip("/") + nc.ACCOUNT_LINK_PATH.format(token=token)
+    kind: nc.AccountNoticeKind = "invitation" if purpose == INVITATION else "password_reset"
+    try:
+        async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
+            await gateway.notify.account_notice(
+                account.member_id, kind, link=url, expires_at=link.expires_at
+            )
+    except (SamenError, TimeoutError) as exc:
+        log.warning("account link not sent", kind=kind, code=getattr(exc, "code", "timeout"))
+
+
+async def request_password_reset(gateway: Gateway, email: str, *, client: str) -> None:
+    """Send a reset link if the address has an account. The caller answers RESET_REQUESTED
+    whatever happened here, so nobody learns whether an address is known; only the limits
+    (per client and per address, known or not) refuse."""
+    options = gateway.options
+    address = normalise_email(email)
+    await limit(
+        gateway,
+        _keyed(gateway, "reset-client", client),
+        limit=options.reset_attempts,
+        window_minutes=options.reset_window_minutes,
+    )
+    await limit(
+        gateway,
+        _keyed(gateway, "reset-address", address),
+        limit=options.reset_address_attempts,
+        window_minutes=options.reset_window_minutes,
+    )
+    account = await gateway.store.account_by_email(address)
+    if account is None:
+        return
+    await send_account_link(gateway, account, PASSWORD_RESET)
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    link: AccountLink
+    account: Account
+
+
+async def open_account_link(gateway: Gateway, token: str) -> OpenLink:
+    """The link behind a token, if it can still be used; LinkRefused says plainly why not."""
+    try:
+        claim = _signer(gateway).loads(token)
+        link_id, expires = str(claim["j"]), int(claim["e"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise LinkRefused() from exc
+    link = await gateway.store.link(link_id)
+    account = await gateway.store.account(link.account_id) if link is not None else None
+    if link is None or account is None:
+        raise LinkRefused()
+    if link.used_at is not None:
+        raise LinkUsed()
+    now = gateway.clock.now()
+    if now >= link.expires_at or now >= datetime.fromtimestamp(expires, UTC):
+        raise LinkExpired()
+    return OpenLink(link, account)
+
+
+async def set_password_by_link(gateway: Gateway, token: str, body: NewPassword) -> Account:
+    """Set the password (argon2id, as registration does), end every session of the member
+    and spend the link (and any other open link of theirs)."""
+    opened = await open_account_link(gateway, token)
+    password_hash = await hash_password(body.password)
+    try:
+        await gateway.store.set_password_by_link(opened.link.link_id, password_hash)
+    except LinkSpent as exc:  # used by another request a moment ago
+        raise LinkUsed() from exc
+    return opened.account
 
 
 # ------------------------------------------------------------------ coordinators
@@ -466,12 +608,14 @@ async def erase(gateway: Gateway, principal: Principal) -> None:
 async def register_on_behalf(
     gateway: Gateway, principal: Principal, body: OnBehalfMember
 ) -> rc.MemberInfo:
-    """The information point registers a resident (who may have no e-mail) of its own area."""
+    """The information point registers a resident (who may have no e-mail) of its own area.
+    A resident with an e-mail address gets a log-in without a password and an invitation to
+    set one (the same single-use link as a reset, working longer)."""
     areas = await coordinator_areas(gateway, principal)
     place = await gateway.registry.lookup(body.postcode)
     if not in_areas(areas, place.neighbourhood.code):
         raise Forbidden("This address lies outside the areas of your cooperative.")
-    return await gateway.registry.register(
+    member = await gateway.registry.register(
         rc.MemberRegister(
             name=body.name,
             email=body.email,
@@ -485,6 +629,26 @@ async def register_on_behalf(
             actor_id=principal.member_id,
         )
     )
+    if body.email:
+        await invite(gateway, member, body.email)
+    return member
+
+
+async def invite(gateway: Gateway, member: rc.MemberInfo, email: str) -> None:
+    """A log-in for a member registered by someone else: no password (none verifies) until
+    the member sets one through the invitation's link."""
+    try:
+        account = await gateway.store.create_account(
+            member_id=member.member_id,
+            email=email,
+            password_hash="",  # verify_password never accepts an empty hash
+            roles=list(member.roles),
+            language=member.language,
+        )
+    except Conflict:  # the address has a log-in already: its owner can reset the password
+        log.warning("invited member's address has a log-in", member_id=member.member_id)
+        return
+    await send_account_link(gateway, account, INVITATION)
 
 
 async def ask_on_behalf(

@@ -169,6 +169,7 @@ NOTICES = {
     "signed_out": "You are signed out.",
     "asked": "Your request has been sent. We are looking for a neighbour to help.",
     "saved": "Your profile is saved.",
+    "password_set": "Your new password is set. Log in with it.",
     "accepted": "Thank you! You help with this request.",
     "declined": "Thank you for letting us know.",
     "matched": "The request is matched.",

@@ -56,6 +56,8 @@ ACCOUNT_NOTICE = "account.notice"
 
 PROPOSAL_LINK_PATH = "/p/{token}"
 PROPOSAL_LINK_SALT = "samen.proposal-link"
+ACCOUNT_LINK_PATH = "/reset/{token}"
+"""The gateway's page behind a password reset or invitation link; notify sends no other."""
 
 Channel = Literal["email", "apprise"]
 """External channels, in a member's order of preference. The in-app inbox is always used."""
@@ -64,9 +66,16 @@ Language = Literal["nl", "en"]
 LinkAction = Literal["accept", "decline"]
 LinkState = Literal["open", "used", "answered", "withdrawn", "expired"]
 """open; used (answered through a link); answered (in the app); withdrawn; expired (offer over)."""
-AccountNoticeKind = Literal["registration_attempt"]
+AccountNoticeKind = Literal["registration_attempt", "password_reset", "invitation"]
 """registration_attempt: someone tried to make a new account with the member's e-mail address
-(the gateway answers that attempt exactly as a new registration, so the owner hears it here)."""
+(the gateway answers that attempt exactly as a new registration, so the owner hears it here).
+password_reset: the member asked for a link to set a new password (`link`, `expires_at`).
+invitation: the information point registered the member with an e-mail address; the link lets
+them set a first password (`link`, `expires_at`)."""
+ACCOUNT_LINK_KINDS: frozenset[str] = frozenset({"password_reset", "invitation"})
+"""The kinds that carry a link: a secret that opens the account. They travel only in this
+request/reply (never in an event, never in a log line), go by e-mail only (not to the inbox
+or to Apprise channels), and notify forgets the link once the message is out."""
 
 
 class MemberQuery(BaseModel):
@@ -232,10 +241,17 @@ class AccountNotice(BaseModel):
 
     member_id: Id
     kind: AccountNoticeKind
+    link: Url | None = Field(
+        default=None,
+        description="password_reset / invitation: the signed link to set a password (a secret)",
+    )
+    expires_at: datetime | None = Field(default=None, description="when the link stops working")
 
 
 class AccountNoticeQueued(BaseModel):
     member_id: Id
     notification_id: Id | None = Field(
-        default=None, description="None: one went out for this member within the hour already"
+        default=None,
+        description="None: registration_attempt: one went out for this member within the hour "
+        "already; a link: the same link was queued already, or the member has no e-mail address",
     )

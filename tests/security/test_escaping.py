@@ -184,6 +184,8 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         },
         "link_done.html.j2": {},
         "login.html.j2": {"next": hostile("next"), "errors": errors, "email": hostile("email")},
+        "password_reset.html.j2": {"sent": False, "email": hostile("email"), "errors": errors},
+        "set_password.html.j2": {"refused": None, "token": hostile("token"), "errors": errors},
         "macros.html.j2": {},
         "map.html.j2": {
             "results": make(rc.DirectoryResults, "results"),
@@ -423,6 +425,8 @@ def hostile_facts(facts: Facts) -> Facts:
     for key in ("request_id", "proposal_id", "member_id"):
         if key in context:
             context[key] = hostile(key)
+    if "url" in context:  # the gateway's account link (notify checks it is under its own address)
+        context["url"] = f"{context['url']}{hostile('url')}"
     if "items" in context:
         context["items"] = [
             {**item, "area_name": hostile("items.area_name")} for item in context["items"]

@@ -81,3 +81,23 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
 )
+
+# Links that let a member set a password (a reset they asked for, or the invitation of a
+# member the information point registered). The link itself is signed and never stored: a
+# stolen database gives no usable link, only whether one is open.
+account_links = Table(
+    "account_links",
+    metadata,
+    Column("link_id", String(40), primary_key=True),
+    Column(
+        "account_id",
+        String(40),
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("purpose", String(16), nullable=False),  # "password_reset" | "invitation"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)

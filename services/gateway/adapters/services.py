@@ -3,6 +3,7 @@
 Each method is one RPC verb from `shared.contracts`; routes never build subjects or payloads.
 """
 
+from datetime import datetime
 from typing import Any
 
 from shared.contracts import matching as mc
@@ -152,9 +153,18 @@ class Notify:
     async def erase(self, member_id: str) -> None:
         await self._rpc.call("notify", nc.MEMBER_ERASE, nc.MemberQuery(member_id=member_id))
 
-    async def account_notice(self, member_id: str, kind: nc.AccountNoticeKind) -> None:
+    async def account_notice(
+        self,
+        member_id: str,
+        kind: nc.AccountNoticeKind,
+        *,
+        link: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
         await self._rpc.call(
-            "notify", nc.ACCOUNT_NOTICE, nc.AccountNotice(member_id=member_id, kind=kind)
+            "notify",
+            nc.ACCOUNT_NOTICE,
+            nc.AccountNotice(member_id=member_id, kind=kind, link=link, expires_at=expires_at),
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.gateway.adapters.orm import (
+    account_links,
     accounts,
     audit_log,
     login_failures,
@@ -45,6 +46,21 @@ class SessionRow:
     kind: str
     csrf_secret: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    """A link to set a password; the signed token around `link_id` is never stored."""
+
+    link_id: str
+    account_id: str
+    purpose: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class LinkSpent(Exception):
+    """The link was used already (perhaps a moment ago, by another request)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +170,7 @@ class GatewayStore:
     async def delete_account(self, account_id: str) -> None:
         async with self._sessions() as db:
             await db.execute(delete(sessions).where(sessions.c.account_id == account_id))
+            await db.execute(delete(account_links).where(account_links.c.account_id == account_id))
             await db.execute(delete(accounts).where(accounts.c.account_id == account_id))
             await db.commit()
         self._session_cache.drop(account_id)
@@ -170,6 +187,82 @@ class GatewayStore:
             await db.commit()
         for account_id in account_ids:
             self._session_cache.drop(account_id)
+
+    # -- links to set a password ---------------------------------------------------
+
+    async def open_link(self, *, account_id: str, purpose: str, lifetime: timedelta) -> AccountLink:
+        now = self._clock.now()
+        link = AccountLink(new_id(), account_id, purpose, now + lifetime, None)
+        async with self._sessions() as db:
+            await db.execute(
+                insert(account_links).values(
+                    link_id=link.link_id,
+                    account_id=account_id,
+                    purpose=purpose,
+                    created_at=now,
+                    expires_at=link.expires_at,
+                )
+            )
+            # Long-expired links of anyone are cleared on the way.
+            await db.execute(
+                delete(account_links).where(account_links.c.expires_at < now - timedelta(days=30))
+            )
+            await db.commit()
+        return link
+
+    async def link(self, link_id: str) -> AccountLink | None:
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(account_links).where(account_links.c.link_id == link_id))
+            ).first()
+        if row is None:
+            return None
+        used_at = _aware(row.used_at, self._clock) if row.used_at is not None else None
+        return AccountLink(
+            row.link_id,
+            row.account_id,
+            row.purpose,
+            _aware(row.expires_at, self._clock),
+            used_at,
+        )
+
+    async def set_password_by_link(self, link_id: str, password_hash: str) -> str:
+        """Spend the link and set the password in one transaction; every session of the
+        account ends and its other open links are spent too. Returns the account id; raises
+        LinkSpent when the link was used already (two requests at once: one wins)."""
+        now = self._clock.now()
+        async with self._sessions() as db:
+            spent = await db.execute(
+                update(account_links)
+                .where(account_links.c.link_id == link_id, account_links.c.used_at.is_(None))
+                .values(used_at=now)
+                .returning(account_links.c.account_id)
+            )
+            account_id = spent.scalar_one_or_none()
+            if account_id is None:
+                await db.rollback()
+                raise LinkSpent(link_id)
+            await db.execute(
+                update(accounts)
+                .where(accounts.c.account_id == account_id)
+                .values(password_hash=password_hash)
+            )
+            await db.execute(delete(sessions).where(sessions.c.account_id == account_id))
+            await db.execute(
+                update(account_links)
+                .where(account_links.c.account_id == account_id, account_links.c.used_at.is_(None))
+                .values(used_at=now)
+            )
+            await db.commit()
+        self._session_cache.drop(account_id)
+        return str(account_id)
+
+    async def account(self, account_id: str) -> Account | None:
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(accounts).where(accounts.c.account_id == account_id))
+            ).first()
+        return _account(row) if row else None
 
     # -- sessions ----------------------------------------------------------------
 

@@ -24,7 +24,9 @@ from services.gateway.schemas import (
     IdPath,
     LinkTokenPath,
     LoginBody,
+    NewPassword,
     OnBehalfMember,
+    PasswordResetBody,
     RegisterBody,
     RequestBody,
     has_control_characters,
@@ -214,6 +216,88 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
         target = "/board" if "coordinator" in account.roles else "/requests"
     response = redirect(target + ("&" if "?" in target else "?") + "done=welcome")
     set_session_cookies(response, gateway, token=token, csrf_secret=csrf_secret)
+    return response
+
+
+@router.get("/password-reset")
+async def password_reset_page(request: Request, principal: MaybeMember) -> Response:
+    return render(request, "password_reset.html.j2", principal, sent=False, email="", errors={})
+
+
+@router.post("/password-reset")
+async def password_reset_submit(
+    request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """The same page whether or not the address is known (only its owner gets an e-mail)."""
+    form = await checked_form(request, principal)
+    email = text(form, "email")
+    try:
+        body = PasswordResetBody(email=email)
+        await usecases.request_password_reset(gateway, body.email, client=client_of(request))
+    except ValidationError as exc:
+        return render(
+            request,
+            "password_reset.html.j2",
+            principal,
+            status_code=422,
+            sent=False,
+            email=email,
+            errors=field_errors(exc),
+        )
+    return render(request, "password_reset.html.j2", principal, sent=True, email="", errors={})
+
+
+@router.get("/reset/{token}")
+async def set_password_page(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """Opening the link spends nothing (a mail scanner may open it): the form does."""
+    try:
+        await usecases.open_account_link(gateway, token)
+    except usecases.LinkRefused as exc:
+        return render(
+            request,
+            "set_password.html.j2",
+            principal,
+            status_code=exc.http_status,
+            refused=exc.message,
+            token="",
+            errors={},
+        )
+    return render(request, "set_password.html.j2", principal, refused=None, token=token, errors={})
+
+
+@router.post("/reset/{token}")
+async def set_password_submit(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    try:
+        body = NewPassword(password=text(form, "password"))
+        await usecases.set_password_by_link(gateway, token, body)
+    except usecases.LinkRefused as exc:
+        return render(
+            request,
+            "set_password.html.j2",
+            principal,
+            status_code=exc.http_status,
+            refused=exc.message,
+            token="",
+            errors={},
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "set_password.html.j2",
+            principal,
+            status_code=422,
+            refused=None,
+            token=token,
+            errors=field_errors(exc),
+        )
+    response = redirect("/login?done=password_set")
+    if principal is not None:  # every session of the member has ended, this one too
+        clear_session_cookies(response, gateway)
     return response
 
 

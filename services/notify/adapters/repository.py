@@ -302,6 +302,15 @@ async def anonymise(session: AsyncSession, notification_id: str) -> None:
     )
 
 
+async def forget_link(session: AsyncSession, notification_id: str, member_id: str) -> None:
+    """After a message with a link that opens an account: keep the record, not the link."""
+    await session.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(context={"member_id": member_id})
+    )
+
+
 # ---------------------------------------------------------------- inbox and log
 
 

@@ -56,6 +56,10 @@ class LinkSigner:
         self._serializer = URLSafeSerializer(keys, salt=PROPOSAL_LINK_SALT)
         self._public_url = public_url.rstrip("/")
 
+    @property
+    def public_url(self) -> str:
+        return self._public_url
+
     def token(self, claim: LinkClaim) -> str:
         return str(
             self._serializer.dumps(

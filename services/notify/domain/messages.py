@@ -158,7 +158,15 @@ def message_context(facts: Facts) -> dict[str, Any]:
         pass
     elif template is Template.registration_attempt:
         out["login_url"] = f"{base}/login"
+        out["reset_url"] = f"{base}/password-reset"
         out["link"] = out["login_url"]
+    elif template in (Template.password_reset, Template.invitation):
+        # The link is a secret: it goes in the e-mail only, not in `link` (the inbox's).
+        out["set_password_url"] = ctx["url"]
+        out["expires"] = format_moment(
+            datetime.fromisoformat(ctx["expires_at"]), facts.lang, facts.timezone
+        )
+        out["reset_url"] = f"{base}/password-reset"
     elif template is Template.digest:
         out["items"] = [
             {

@@ -32,6 +32,15 @@ class Template(StrEnum):
     erasure_confirmed = "erasure_confirmed"
     digest = "digest"
     registration_attempt = "registration_attempt"  # account.notice: someone used your address
+    password_reset = "password_reset"  # account.notice: the link to set a new password
+    invitation = "invitation"  # account.notice: registered for you; the link to set a password
+
+
+ACCOUNT_LINK_TEMPLATES = frozenset({Template.password_reset, Template.invitation})
+"""Messages carrying a link that opens the account: e-mail only (never the inbox or an
+Apprise channel, where others may read along), and their link is forgotten once they are out."""
+ASKED_NOW_TEMPLATES = frozenset({Template.password_reset})
+"""Messages the member is waiting for at this moment: quiet hours do not hold them."""
 
 
 class Status(StrEnum):

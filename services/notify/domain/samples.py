@@ -61,6 +61,14 @@ SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
     Template.thanks_volunteer: [{**_REQUEST, "hours": 1.5}, {**_REQUEST, "hours": None}],
     Template.erasure_confirmed: [{"member_id": "mem-1"}],
     Template.registration_attempt: [{"member_id": "mem-1"}],
+    Template.password_reset: [
+        {"member_id": "mem-1", "url": f"{PUBLIC_URL}/reset/sample-reset-token",
+         "expires_at": "2026-01-05T10:30:00+00:00"}
+    ],
+    Template.invitation: [
+        {"member_id": "mem-1", "url": f"{PUBLIC_URL}/reset/sample-invitation-token",
+         "expires_at": "2026-01-12T10:30:00+00:00"}
+    ],
     Template.digest: [
         {
             "items": [

@@ -80,8 +80,10 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
 
     async def account_notice(request: AccountNotice) -> AccountNoticeQueued:
         """Tell a member something about their account (someone tried to register with their
-        address); the address comes from the registry at send time."""
-        return await api.account_notice(request.member_id, request.kind)
+        address; the link to set a password); the address comes from the registry."""
+        return await api.account_notice(
+            request.member_id, request.kind, link=request.link, expires_at=request.expires_at
+        )
 
     verbs: dict[str, Callable[..., Awaitable[Any]]] = {
         contract.INBOX_LIST: inbox_list,

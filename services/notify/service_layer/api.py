@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -19,10 +21,11 @@ from services.notify.domain.links import (
     answer_given,
     redeemable,
 )
-from services.notify.domain.model import Template, idempotency_key
+from services.notify.domain.model import ACCOUNT_LINK_TEMPLATES, Template, idempotency_key
 from services.notify.service_layer.recording import Recipient, notification_row
 from shared.clock import Clock
 from shared.contracts.notify import (
+    ACCOUNT_LINK_PATH,
     AccountNoticeKind,
     AccountNoticeQueued,
     CooperativeChannels,
@@ -320,16 +323,47 @@ class NotifyApi:
         self._wake()
         return ErasureConfirmationQueued(member_id=member_id, notification_id=notification_id)
 
-    async def account_notice(self, member_id: str, kind: AccountNoticeKind) -> AccountNoticeQueued:
-        """Queue a notice about the member's account. At most one of a kind per member and
-        hour: whoever keeps registering someone else's address cannot flood their mailbox."""
+    async def account_notice(
+        self,
+        member_id: str,
+        kind: AccountNoticeKind,
+        *,
+        link: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> AccountNoticeQueued:
+        """Queue a notice about the member's account.
+
+        registration_attempt: at most one per member and hour, so whoever keeps registering
+        someone else's address cannot flood their mailbox. password_reset / invitation carry
+        a link to the gateway's own page (`ACCOUNT_LINK_PATH` under the public address; any
+        other is refused, so no caller can have notify mail a link elsewhere); one message per
+        link, by e-mail only, and the link is forgotten once the message is out."""
         template = ACCOUNT_NOTICES[kind]
-        hour = self._clock.now().strftime("%Y-%m-%dT%H")
-        marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{member_id}:{hour}"))
+        context: dict[str, object] = {"member_id": member_id}
+        inbox = True
+        if template in ACCOUNT_LINK_TEMPLATES:
+            prefix = self._signer.public_url + ACCOUNT_LINK_PATH.format(token="")
+            if (
+                link is None
+                or expires_at is None
+                or not link.startswith(prefix)
+                or not ACCOUNT_LINK_TOKEN.fullmatch(link[len(prefix) :])
+            ):
+                raise Invalid("an account link must be the gateway's own, with its expiry")
+            contact = await self._registry.contact(member_id)
+            if contact is None or not contact.email:
+                return AccountNoticeQueued(member_id=member_id)
+            digest = hashlib.sha256(link.encode()).hexdigest()
+            marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{digest}"))
+            context.update(url=link, expires_at=expires_at.isoformat())
+            inbox = False
+        else:
+            hour = self._clock.now().strftime("%Y-%m-%dT%H")
+            marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{member_id}:{hour}"))
         marker = Envelope(event_id=marker_id, type=ACCOUNT_NOTICE_TYPE, source="notify")
         async with self._uow() as uow:
             row = notification_row(
-                uow, marker, Recipient(member_id), template, {"member_id": member_id}
+                uow, marker, Recipient(member_id), template, context, inbox=inbox
             )
             added = await repo.add_notification(uow.session, row)
             await uow.commit()
@@ -339,7 +373,10 @@ class NotifyApi:
         return AccountNoticeQueued(member_id=member_id, notification_id=row["id"])
 
 
+ACCOUNT_LINK_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,1000}")  # an itsdangerous URL-safe token
 ACCOUNT_NOTICE_TYPE = "account.notice"  # the idempotency marker's type; never published
 ACCOUNT_NOTICES: dict[AccountNoticeKind, Template] = {
     "registration_attempt": Template.registration_attempt,
+    "password_reset": Template.password_reset,
+    "invitation": Template.invitation,
 }

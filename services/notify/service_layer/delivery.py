@@ -39,6 +39,8 @@ from services.notify.adapters.rendering import Rendered, Renderer
 from services.notify.domain.links import LinkClaim, LinkSigner
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import (
+    ACCOUNT_LINK_TEMPLATES,
+    ASKED_NOW_TEMPLATES,
     QuietHours,
     RecipientKind,
     Status,
@@ -433,6 +435,11 @@ class DeliveryWorker:
                 # (after the log lines above, which are anonymised with it).
                 if step.row["snapshot"] and (error is None or self._final(step, error)):
                     await repo.anonymise(uow.session, step.row["id"])
+                # A link that opens an account is not kept once its message is out.
+                if Template(step.row["template"]) in ACCOUNT_LINK_TEMPLATES and (
+                    error is None or self._final(step, error)
+                ):
+                    await repo.forget_link(uow.session, step.row["id"], step.row["recipient_id"])
             await uow.commit()
         if any(error is not None for _, error in outcomes):
             self.wake()  # a retry or the next channel may be due at once
@@ -466,16 +473,24 @@ class DeliveryWorker:
         except Unavailable:
             return Postpone(row)
         recipient = composed.recipient
-        plan = channel_plan(
-            list(recipient.preferences.channels),
-            has_email=bool(recipient.email),
-            apprise_urls=recipient.apprise_urls,
-        )
+        if Template(row["template"]) in ACCOUNT_LINK_TEMPLATES:
+            # The member's own mailbox only: not an Apprise channel (a group, an SMS gateway),
+            # and never the coordinator who passes on the messages of a member without one.
+            own = bool(recipient.email) and recipient.on_behalf_of is None
+            plan = channel_plan(["email"], has_email=own, apprise_urls=[])
+        else:
+            plan = channel_plan(
+                list(recipient.preferences.channels),
+                has_email=bool(recipient.email),
+                apprise_urls=recipient.apprise_urls,
+            )
         if not plan:
             return FinishInInbox(row, composed)
         prefs = recipient.preferences
         quiet = QuietHours.of(prefs.quiet_start, prefs.quiet_end, prefs.timezone)
-        urgent = bool(row["urgent"]) and row["template"] == Template.proposal.value
+        urgent = (bool(row["urgent"]) and row["template"] == Template.proposal.value) or (
+            Template(row["template"]) in ASKED_NOW_TEMPLATES
+        )
         release = release_time(now, quiet, urgent=urgent)
         if release is not None:
             return Hold(row, composed, plan[0], until=release, digest=False)

@@ -5,8 +5,16 @@ from fastapi import APIRouter, Request, Response, status
 from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import CurrentMember, GatewayDep
-from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import LoginBody, RegisterBody, RegistrationReceived, TokenOut
+from services.gateway.problems import GONE_RESPONSE, PROBLEM_RESPONSES
+from services.gateway.schemas import (
+    LoginBody,
+    PasswordResetBody,
+    PasswordResetConfirm,
+    PasswordResetRequested,
+    RegisterBody,
+    RegistrationReceived,
+    TokenOut,
+)
 from services.gateway.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -74,6 +82,37 @@ async def login(
         roles=account.roles,
         csrf_token=csrf_token(gateway.secret_keys.current, csrf_secret),
     )
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PasswordResetRequested,
+)
+async def password_reset(
+    body: PasswordResetBody, request: Request, gateway: GatewayDep
+) -> PasswordResetRequested:
+    """Ask for a link to set a new password, sent by e-mail; it works once, for an hour.
+
+    Answers 202 and the same body whether or not the address has an account (only its owner
+    gets an e-mail); 429 when this client or this address asked too often."""
+    await usecases.request_password_reset(gateway, body.email, client=client_of(request))
+    return PasswordResetRequested(detail=usecases.RESET_REQUESTED)
+
+
+@router.post(
+    "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=GONE_RESPONSE
+)
+async def password_reset_confirm(
+    body: PasswordResetConfirm, gateway: GatewayDep, response: Response
+) -> Response:
+    """Set a new password with the token from the e-mailed link (a reset or an invitation).
+
+    Ends every session of the member and spends the link; a used, expired or bad link is
+    410 (problem `code`: link_used, link_expired, link_invalid). Log in next."""
+    await usecases.set_password_by_link(gateway, body.token, body)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
