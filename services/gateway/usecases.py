@@ -254,12 +254,13 @@ class LinkExpired(LinkRefused):
 
 
 def _signer(gateway: Gateway) -> URLSafeSerializer:
-    return URLSafeSerializer(gateway.settings.secret_key, salt=ACCOUNT_LINK_SALT)
+    """Signs with the current key; links signed before a key change still verify."""
+    return URLSafeSerializer(gateway.secret_keys.verifying(), salt=ACCOUNT_LINK_SALT)
 
 
 def _keyed(gateway: Gateway, kind: str, value: str) -> str:
     """A rate-limit bucket that names no e-mail address (the table is not a list of them)."""
-    digest = hmac.new(gateway.settings.secret_key.encode(), value.encode(), hashlib.sha256)
+    digest = hmac.new(gateway.secret_keys.current.encode(), value.encode(), hashlib.sha256)
     return f"{kind}:{digest.hexdigest()}"
 
 
