@@ -31,8 +31,9 @@ from services.gateway.schemas import (
     valid_idempotency_key,
 )
 from services.gateway.security import CSRF_FIELD, csrf_valid, new_token
-from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
+from services.gateway.web import area_name, area_names, language_of, render
 from shared.categories import Category
+from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
@@ -228,7 +229,8 @@ async def logout_submit(request: Request, principal: Member, gateway: GatewayDep
 # ------------------------------------------------------------------ asking for help
 
 
-def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
+def window_of(form: FormData, zone: str) -> tuple[datetime | None, datetime | None]:
+    """The form's day and part of day, read as the cooperative's local time, in UTC."""
     if text(form, "when") != "day":
         return None, None
     try:
@@ -237,14 +239,14 @@ def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
         raise ValueError("day: choose a day") from exc
     start, end = DAY_PARTS.get(text(form, "part"), ("08:00", "21:00"))
     return (
-        datetime.combine(day, time.fromisoformat(start), LOCAL_TIME),
-        datetime.combine(day, time.fromisoformat(end), LOCAL_TIME),
+        from_local(day, time.fromisoformat(start), zone),
+        from_local(day, time.fromisoformat(end), zone),
     )
 
 
 @router.get("/ask")
 async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
         "ask.html.j2",
@@ -275,7 +277,7 @@ async def submit_request(
     key = valid_idempotency_key(text(form, "idempotency_key"))
     values["idempotency_key"] = key or new_token()
     try:
-        needed_from, needed_until = window_of(form)
+        needed_from, needed_until = window_of(form, gateway.settings.time_zone)
         body = RequestBody(
             category=values["category"],
             description=values["description"],
@@ -305,7 +307,7 @@ async def submit_request(
             status_code=422,
             values=values,
             errors=errors,
-            today=gateway.clock.now().astimezone(LOCAL_TIME).date(),
+            today=to_local(gateway.clock.now(), gateway.settings.time_zone).date(),
             requester=requester,
         )
     if requester is not None:
@@ -664,8 +666,8 @@ async def board_match(
 # ------------------------------------------------------------------ reports
 
 
-def local_day(value: str | None, *, next_day: bool = False) -> datetime | None:
-    """A date from a form as the start (or the end) of that day in Utrecht."""
+def local_day(value: str | None, zone: str, *, next_day: bool = False) -> datetime | None:
+    """A date from a form as the start (or the end) of that day in the cooperative's zone."""
     if not value:
         return None
     try:
@@ -674,7 +676,7 @@ def local_day(value: str | None, *, next_day: bool = False) -> datetime | None:
         raise Invalid("give dates as YYYY-MM-DD") from exc
     if next_day:
         day += timedelta(days=1)
-    return datetime.combine(day, time(0, 0), LOCAL_TIME)
+    return from_local(day, time(0, 0), zone)
 
 
 @router.get("/reports")
@@ -693,7 +695,9 @@ async def reports_page(
 
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
     start, end = reporting.period(
-        gateway.clock.now(), local_day(since), local_day(until, next_day=True)
+        gateway.clock.now(),
+        local_day(since, gateway.settings.time_zone),
+        local_day(until, gateway.settings.time_zone, next_day=True),
     )
     total, weeks = await asyncio.gather(
         gateway.matching.figures(
@@ -755,8 +759,8 @@ async def reports_page(
         end=end - timedelta(seconds=1),
         csv_url="/api/v1/reports.csv?"
         + urlencode({"area": code, "from": start.isoformat(), "to": end.isoformat()}),
-        since=start.astimezone(LOCAL_TIME).date().isoformat(),
-        until=(end - timedelta(seconds=1)).astimezone(LOCAL_TIME).date().isoformat(),
+        since=to_local(start, gateway.settings.time_zone).date().isoformat(),
+        until=to_local(end - timedelta(seconds=1), gateway.settings.time_zone).date().isoformat(),
     )
 
 
@@ -910,7 +914,7 @@ async def ask_on_behalf_page(
     requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
     if not usecases.in_areas(areas, requester.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
-    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
         "ask.html.j2",
