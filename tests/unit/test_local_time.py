@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from services.gateway.reporting import week_starts
 from services.gateway.routes.pages import window_of
 from services.gateway.schemas import RequestBody
 from services.gateway.web import local_time
@@ -227,3 +228,9 @@ def test_pages_and_messages_show_utc_moments_on_the_local_clock_and_day() -> Non
         format_window(utc(2026, 3, 29, 6), utc(2026, 3, 29, 10), "en", AMSTERDAM)
         == "Sunday 29 March, 08:00 to 12:00"
     )
+
+
+def test_report_weeks_start_on_monday_midnight_on_the_local_clock_across_a_clock_change() -> None:
+    weeks = week_starts(utc(2026, 3, 25, 12), utc(2026, 4, 7), AMSTERDAM)
+    # Monday 23 March 00:00 CET, Monday 30 March and 6 April 00:00 CEST.
+    assert weeks == [utc(2026, 3, 22, 23), utc(2026, 3, 29, 22), utc(2026, 4, 5, 22)]

@@ -703,9 +703,10 @@ async def reports_page(
         gateway.matching.figures(
             mc.FiguresQuery(area_code=code, period_from=start, period_until=end)
         ),
-        reporting.weekly(gateway.matching, code, start, end),
+        reporting.weekly(gateway.matching, code, start, end, gateway.settings.time_zone),
     )
-    labels = [f"{w.start.day}-{w.start.month}" for w in weeks]
+    mondays = [to_local(w.start, gateway.settings.time_zone) for w in weeks]
+    labels = [f"{monday.day}-{monday.month}" for monday in mondays]
     states = ["open", "proposed", "escalated", "matched", "done", "cancelled", "expired"]
     series = {s: [w.figures.by_state.get(s) or 0 for w in weeks] for s in states}
     series = {k: v for k, v in series.items() if any(v)} or {"open": [0] * len(weeks)}
