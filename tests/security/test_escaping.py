@@ -278,7 +278,8 @@ def principal() -> Principal:
 
 def hostile_request(lang: str) -> Request:
     gateway = types.SimpleNamespace(
-        settings=types.SimpleNamespace(secret_key="test key"), cookie_secure=False
+        settings=types.SimpleNamespace(secret_key="test key", time_zone="Europe/Amsterdam"),
+        cookie_secure=False,
     )
     app = types.SimpleNamespace(state=types.SimpleNamespace(gateway=gateway))
     return Request(
