@@ -2,11 +2,12 @@
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -15,8 +16,32 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeDecorator
 
 from shared.write_behind import WriteBehindSession
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends. SQLite keeps no time zone: a +01:00 time written
+    as it is would come back as the same clock time in UTC, an hour off, so every moment is
+    turned into UTC on the way in and read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def json_text(value: Any) -> str:

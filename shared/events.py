@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from shared.areas import AreaRef
 from shared.categories import Category
 from shared.clock import utcnow
+from shared.contracts.bounds import UtcTime
 from shared.ids import new_id
 from shared.subjects import event_subject
 
@@ -191,8 +192,8 @@ class RequestCreated(EventData):
     request_id: str
     requester_id: str
     category: Category
-    needed_from: datetime | None = None
-    needed_until: datetime | None = None
+    needed_from: UtcTime | None = None
+    needed_until: UtcTime | None = None
     urgent: bool = False
     languages: list[str] = Field(default_factory=lambda: ["nl"])
     entered_by: str | None = None
@@ -216,9 +217,9 @@ class MatchProposed(EventData):
     category: Category
     round: int
     urgent: bool = False
-    expires_at: datetime
-    needed_from: datetime | None = None
-    needed_until: datetime | None = None
+    expires_at: UtcTime
+    needed_from: UtcTime | None = None
+    needed_until: UtcTime | None = None
 
 
 class _ProposalOutcome(EventData):

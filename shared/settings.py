@@ -6,8 +6,9 @@ docs/configuration.md lists them; `samen config` prints the values in force.
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.subjects import ADMIN_USER, JS_API, JS_API_PREFIX
@@ -71,6 +72,21 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="Samen <noreply@samen.local>")
     public_url: str = Field(default="http://127.0.0.1:8000", description="links in messages")
+    time_zone: str = Field(
+        default="Europe/Amsterdam",
+        max_length=60,
+        description="the cooperative's IANA time zone: times are stored in UTC and shown, asked "
+        "for and sent in this zone (pages, e-mails, inbox, reminders, availability)",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"not an IANA time zone: {value!r}") from exc
+        return value
 
     @property
     def in_production(self) -> bool:

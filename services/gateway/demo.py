@@ -8,11 +8,12 @@ few requests. Seeding is idempotent: a second start finds everything and adds no
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 from services.gateway.bootstrap import Gateway
 from services.gateway.security import hash_password
 from shared.categories import Category
+from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, NotFound, SamenError
@@ -193,8 +194,11 @@ async def _requests(gateway: Gateway, resident_id: str) -> None:
     if await gateway.matching.mine(resident_id):
         return
     now = gateway.clock.now()
-    tuesday = (now + timedelta(days=(1 - now.weekday()) % 7 or 7)).replace(
-        hour=9, minute=0, second=0, microsecond=0
+    today = to_local(now, gateway.settings.time_zone).date()
+    tuesday = from_local(  # next Tuesday, 09:00 on the cooperative's clocks
+        today + timedelta(days=(1 - today.weekday()) % 7 or 7),
+        time(9, 0),
+        gateway.settings.time_zone,
     )
     for category, description, window in (
         (Category.groceries, "Boodschappen halen bij de supermarkt.", True),

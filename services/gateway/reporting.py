@@ -2,9 +2,10 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from services.gateway.adapters.services import Matching
+from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
 
@@ -36,26 +37,31 @@ class Week:
     figures: mc.Figures
 
 
-def week_starts(start: datetime, end: datetime) -> list[datetime]:
-    monday = (start - timedelta(days=start.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+def week_starts(start: datetime, end: datetime, zone: str | None = None) -> list[datetime]:
+    """Monday 00:00 on the cooperative's clock of each week in the period, in UTC. Each Monday
+    is found on the local calendar, so a week with a clock change is 167 or 169 hours long."""
+    first = to_local(start, zone).date()
+    monday = first - timedelta(days=first.weekday())
     weeks = []
-    while monday < end:
-        weeks.append(monday)
+    while (moment := from_local(monday, time(0, 0), zone)) < end:
+        weeks.append(moment)
         monday += timedelta(weeks=1)
     return weeks[-MAX_WEEKS:]
 
 
-async def weekly(matching: Matching, area: str, start: datetime, end: datetime) -> list[Week]:
+async def weekly(
+    matching: Matching, area: str, start: datetime, end: datetime, zone: str | None = None
+) -> list[Week]:
     """The figures of each week in the period (the last 26 weeks at most)."""
-    starts = week_starts(start, end)
+    starts = week_starts(start, end, zone)
+
+    def week_after(monday: datetime) -> datetime:
+        return from_local(to_local(monday, zone).date() + timedelta(weeks=1), time(0, 0), zone)
+
     results = await asyncio.gather(
         *(
             matching.figures(
-                mc.FiguresQuery(
-                    area_code=area, period_from=monday, period_until=monday + timedelta(weeks=1)
-                )
+                mc.FiguresQuery(area_code=area, period_from=monday, period_until=week_after(monday))
             )
             for monday in starts
         )

@@ -24,6 +24,7 @@ from shared.contracts.bounds import (
     Text,
     Token,
     Url,
+    UtcTime,
 )
 from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, EscalationReason, RequestState
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
@@ -228,8 +229,10 @@ class ProposalOut(BaseModel):
 class RequestBody(_Body):
     category: Category
     description: str = Field(min_length=1, max_length=2000)
-    needed_from: datetime | None = None
-    needed_until: datetime | None = None
+    needed_from: UtcTime | None = Field(
+        default=None, description="ISO 8601 with an offset; answers give it back in UTC"
+    )
+    needed_until: UtcTime | None = None
     urgent: bool = False
     languages: Annotated[list[Code], Distinct] = Field(
         default_factory=lambda: ["nl"], min_length=1, max_length=10

@@ -12,7 +12,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,6 +29,7 @@ from services.gateway.i18n import (
 from services.gateway.problems import Problem
 from services.gateway.security import CSRF_COOKIE, csrf_token, new_token
 from shared.categories import Category
+from shared.clock import to_local
 from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -38,7 +38,6 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 # people type (names, descriptions); the Content-Security-Policy is the second.
 TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True))
 LANG_COOKIE = "samen_lang"
-LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 @lru_cache
@@ -71,10 +70,13 @@ def language_of(request: Request, principal: Principal | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def local_time(moment: datetime | None, language: str, with_time: bool = True) -> str:
+def local_time(
+    moment: datetime | None, language: str, with_time: bool = True, zone: str | None = None
+) -> str:
+    """A moment as the cooperative's clocks show it (`SAMEN_TIME_ZONE`)."""
     if moment is None:
         return ""
-    local = moment.astimezone(LOCAL_TIME)
+    local = to_local(moment, zone)
     weekday = translate(f"weekday.{local.weekday()}", language)
     text = f"{weekday} {local.day}-{local.month}-{local.year}"
     return f"{text} {local:%H:%M}" if with_time else text
@@ -137,7 +139,9 @@ def render(
             "category_icon": category_icon,
             "area_name": area_name,
             "web_link": web_link,
-            "when": lambda m, with_time=True: local_time(m, language, with_time),
+            "when": lambda m, with_time=True: local_time(
+                m, language, with_time, gateway.settings.time_zone
+            ),
             "path": request.url.path,
             "lang_url": lambda code: same_page_in(request, code),
             "notice": context.pop("notice", None) or notice_of(request, language),

@@ -5,6 +5,7 @@ Lists and dicts carry their own `max_length` where they are declared; `FEW`, `SO
 `MANY` are the usual ones (a handful of codes; the ids of a cooperative's coordinators; the
 rows of a reply)."""
 
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, Field
@@ -35,3 +36,15 @@ def distinct(items: list[T]) -> list[T]:
 
 
 Distinct = AfterValidator(distinct)  # collapses repeated codes (languages, categories)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC: whatever offset a client wrote (+01:00, +02:00, Z) names the same
+    instant, and every service stores and compares UTC. A time without an offset is refused:
+    guessing its zone is how a morning becomes an hour late."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("times need a time zone (ISO 8601 with offset)")
+    return moment.astimezone(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(in_utc)]  # a moment, always aware and in UTC

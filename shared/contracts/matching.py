@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
-from shared.contracts.bounds import FEW, MANY, SOME, Code, Distinct, Id, Key, Text
+from shared.contracts.bounds import FEW, MANY, SOME, Code, Distinct, Id, Key, Text, UtcTime
 
 # ----------------------------------------------------------------- verbs
 
@@ -111,8 +111,8 @@ class RequestCreate(_Request):
     requester_id: Id
     category: Category
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    needed_from: datetime | None = None
-    needed_until: datetime | None = None
+    needed_from: UtcTime | None = None
+    needed_until: UtcTime | None = None
     flexible: bool = False
     urgent: bool = False
     languages: Annotated[list[Code], Distinct] = Field(

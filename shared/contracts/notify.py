@@ -38,6 +38,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.contracts.bounds import FEW, MANY, SOME, Code, Id, Line, Name, Text, Token, Url
+from shared.settings import get_settings
 
 # samen.rpc.notify.<verb>
 INBOX_LIST = "inbox.list"
@@ -122,7 +123,10 @@ class Preferences(BaseModel):
     language: Language | None = Field(default=None, description="None: the registry's language")
     quiet_start: Code = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     quiet_end: Code = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: Name = "Europe/Amsterdam"
+    timezone: Name = Field(
+        default_factory=lambda: get_settings().time_zone,
+        description="IANA zone of the member's messages; default the cooperative's",
+    )
     apprise_urls: list[Url] = Field(
         max_length=FEW, default_factory=list, description="sms://, tgram://, ..."
     )

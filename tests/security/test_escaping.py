@@ -283,7 +283,11 @@ def principal() -> Principal:
 
 
 def hostile_request(lang: str) -> Request:
-    gateway = types.SimpleNamespace(secret_keys=SecretKeys("test key"), cookie_secure=False)
+    gateway = types.SimpleNamespace(
+        secret_keys=SecretKeys("test key"),
+        settings=types.SimpleNamespace(time_zone="Europe/Amsterdam"),
+        cookie_secure=False,
+    )
     app = types.SimpleNamespace(state=types.SimpleNamespace(gateway=gateway))
     return Request(
         {

@@ -46,8 +46,9 @@ def test_a_report_period_defaults_to_twelve_weeks_and_refuses_nonsense() -> None
 
 def test_weeks_start_on_monday_and_are_capped() -> None:
     weeks = reporting.week_starts(
-        datetime(2026, 1, 7, 15, tzinfo=UTC), datetime(2026, 1, 20, tzinfo=UTC)
+        datetime(2026, 1, 7, 15, tzinfo=UTC), datetime(2026, 1, 20, tzinfo=UTC), "Europe/Amsterdam"
     )
-    assert [w.day for w in weeks] == [5, 12, 19]
+    # Monday 00:00 in Amsterdam is Sunday 23:00 UTC in winter.
+    assert weeks == [datetime(2026, 1, d, 23, tzinfo=UTC) for d in (4, 11, 18)]
     many = reporting.week_starts(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
     assert len(many) == reporting.MAX_WEEKS

@@ -33,8 +33,9 @@ from services.gateway.schemas import (
     valid_idempotency_key,
 )
 from services.gateway.security import CSRF_FIELD, csrf_valid, new_token
-from services.gateway.web import LOCAL_TIME, area_name, area_names, language_of, render
+from services.gateway.web import area_name, area_names, language_of, render
 from shared.categories import Category
+from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
@@ -313,7 +314,8 @@ async def logout_submit(request: Request, principal: Member, gateway: GatewayDep
 # ------------------------------------------------------------------ asking for help
 
 
-def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
+def window_of(form: FormData, zone: str) -> tuple[datetime | None, datetime | None]:
+    """The form's day and part of day, read as the cooperative's local time, in UTC."""
     if text(form, "when") != "day":
         return None, None
     try:
@@ -322,14 +324,14 @@ def window_of(form: FormData) -> tuple[datetime | None, datetime | None]:
         raise ValueError("day: choose a day") from exc
     start, end = DAY_PARTS.get(text(form, "part"), ("08:00", "21:00"))
     return (
-        datetime.combine(day, time.fromisoformat(start), LOCAL_TIME),
-        datetime.combine(day, time.fromisoformat(end), LOCAL_TIME),
+        from_local(day, time.fromisoformat(start), zone),
+        from_local(day, time.fromisoformat(end), zone),
     )
 
 
 @router.get("/ask")
 async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
         "ask.html.j2",
@@ -360,7 +362,7 @@ async def submit_request(
     key = valid_idempotency_key(text(form, "idempotency_key"))
     values["idempotency_key"] = key or new_token()
     try:
-        needed_from, needed_until = window_of(form)
+        needed_from, needed_until = window_of(form, gateway.settings.time_zone)
         body = RequestBody(
             category=values["category"],
             description=values["description"],
@@ -390,7 +392,7 @@ async def submit_request(
             status_code=422,
             values=values,
             errors=errors,
-            today=gateway.clock.now().astimezone(LOCAL_TIME).date(),
+            today=to_local(gateway.clock.now(), gateway.settings.time_zone).date(),
             requester=requester,
         )
     if requester is not None:
@@ -852,8 +854,8 @@ async def board_match(
 # ------------------------------------------------------------------ reports
 
 
-def local_day(value: str | None, *, next_day: bool = False) -> datetime | None:
-    """A date from a form as the start (or the end) of that day in Utrecht."""
+def local_day(value: str | None, zone: str, *, next_day: bool = False) -> datetime | None:
+    """A date from a form as the start (or the end) of that day in the cooperative's zone."""
     if not value:
         return None
     try:
@@ -862,7 +864,7 @@ def local_day(value: str | None, *, next_day: bool = False) -> datetime | None:
         raise Invalid("give dates as YYYY-MM-DD") from exc
     if next_day:
         day += timedelta(days=1)
-    return datetime.combine(day, time(0, 0), LOCAL_TIME)
+    return from_local(day, time(0, 0), zone)
 
 
 @router.get("/reports")
@@ -881,15 +883,18 @@ async def reports_page(
 
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
     start, end = reporting.period(
-        gateway.clock.now(), local_day(since), local_day(until, next_day=True)
+        gateway.clock.now(),
+        local_day(since, gateway.settings.time_zone),
+        local_day(until, gateway.settings.time_zone, next_day=True),
     )
     total, weeks = await asyncio.gather(
         gateway.matching.figures(
             mc.FiguresQuery(area_code=code, period_from=start, period_until=end)
         ),
-        reporting.weekly(gateway.matching, code, start, end),
+        reporting.weekly(gateway.matching, code, start, end, gateway.settings.time_zone),
     )
-    labels = [f"{w.start.day}-{w.start.month}" for w in weeks]
+    mondays = [to_local(w.start, gateway.settings.time_zone) for w in weeks]
+    labels = [f"{monday.day}-{monday.month}" for monday in mondays]
     states = ["open", "proposed", "escalated", "matched", "done", "cancelled", "expired"]
     series = {s: [w.figures.by_state.get(s) or 0 for w in weeks] for s in states}
     series = {k: v for k, v in series.items() if any(v)} or {"open": [0] * len(weeks)}
@@ -943,8 +948,8 @@ async def reports_page(
         end=end - timedelta(seconds=1),
         csv_url="/api/v1/reports.csv?"
         + urlencode({"area": code, "from": start.isoformat(), "to": end.isoformat()}),
-        since=start.astimezone(LOCAL_TIME).date().isoformat(),
-        until=(end - timedelta(seconds=1)).astimezone(LOCAL_TIME).date().isoformat(),
+        since=to_local(start, gateway.settings.time_zone).date().isoformat(),
+        until=to_local(end - timedelta(seconds=1), gateway.settings.time_zone).date().isoformat(),
     )
 
 
@@ -1098,7 +1103,7 @@ async def ask_on_behalf_page(
     requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
     if not usecases.in_areas(areas, requester.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
-    today = gateway.clock.now().astimezone(LOCAL_TIME).date()
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
         "ask.html.j2",

@@ -7,15 +7,10 @@ candidates up through the (category, neighbourhood|district|municipality) indexe
 scans volunteers elsewhere.
 """
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Float,
     Index,
     Integer,
@@ -25,8 +20,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import registry
-from sqlalchemy.types import TypeDecorator
 
+from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
@@ -35,27 +30,6 @@ messaging = messaging_tables(metadata)
 
 ID = 40
 CODE = 12
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both backends (SQLite keeps no time zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError("naive datetime given to a UtcDateTime column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # ------------------------------------------------------------------ read model (registry)

@@ -16,13 +16,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from shared.areas import AreaRef
 from shared.categories import NEEDS_CERTIFICATE_OF_CONDUCT, Category
+from shared.clock import local_zone, to_local
 from shared.events import AvailabilitySlot, MatchingPolicy
 
-LOCAL = ZoneInfo("Europe/Amsterdam")  # weekly availability is in local time
 Tier = Literal["neighbourhood", "district", "municipality", "elsewhere"]
 TIERS: tuple[Tier, ...] = ("neighbourhood", "district", "municipality", "elsewhere")
 
@@ -135,11 +134,12 @@ class Ranked:
 def _slot_bounds(day: datetime, slot: WeeklySlot) -> tuple[datetime, datetime]:
     sh, sm = map(int, slot.start.split(":"))
     eh, em = map(int, slot.end.split(":"))
-    start = datetime.combine(day.date(), time(sh, sm), tzinfo=LOCAL)
+    local = local_zone()  # weekly availability is in the cooperative's local time
+    start = datetime.combine(day.date(), time(sh, sm), tzinfo=local)
     end = (
-        datetime.combine(day.date() + timedelta(days=1), time(0, 0), tzinfo=LOCAL)
+        datetime.combine(day.date() + timedelta(days=1), time(0, 0), tzinfo=local)
         if (eh, em) == (24, 0)
-        else datetime.combine(day.date(), time(eh, em), tzinfo=LOCAL)
+        else datetime.combine(day.date(), time(eh, em), tzinfo=local)
     )
     return start, end
 
@@ -152,8 +152,8 @@ def available(volunteer: VolunteerSnapshot, needs: RequestNeeds) -> bool:
         return True
     if not volunteer.availability:
         return False
-    start = needs.needed_from.astimezone(LOCAL)
-    end = needs.needed_until.astimezone(LOCAL)
+    start = to_local(needs.needed_from)
+    end = to_local(needs.needed_until)
     if end - start >= timedelta(days=7):
         return True
     day = start.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -4,7 +4,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 
 from services.notify.domain.model import OPEN_STATUSES, Status
+from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
@@ -23,7 +23,7 @@ mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
 
 ID = 40
-WHEN = DateTime(timezone=True)
+WHEN = UtcDateTime()  # every moment in UTC, also on SQLite
 
 # The conditions of the partial indexes below, as literals: a query that repeats one of them
 # word for word is known to be covered by the index, also in a prepared statement's plan.

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.notify.domain.model import DEFAULT_TIMEZONE, Template
 from shared.categories import label
+from shared.clock import to_local
 
 DAYS = {
     "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
@@ -32,7 +32,7 @@ MONTHS = {
 
 
 def format_moment(moment: datetime, lang: str, timezone: str = DEFAULT_TIMEZONE) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
+    local = to_local(moment, timezone)
     day = DAYS[lang][local.weekday()]
     month = MONTHS[lang][local.month - 1]
     return f"{day} {local.day} {month}, {local:%H:%M}"
@@ -41,13 +41,13 @@ def format_moment(moment: datetime, lang: str, timezone: str = DEFAULT_TIMEZONE)
 def format_window(
     start: datetime | None, end: datetime | None, lang: str, timezone: str = DEFAULT_TIMEZONE
 ) -> str | None:
-    """'dinsdag 6 januari, 09:00 tot 12:00' or None when no time was given."""
+    """'dinsdag 6 januari, 09:00 tot 12:00' or None when no time was given; a window that
+    ends on a later local day names that day too ('... 23:30 tot woensdag 9 december, 00:30')."""
     if start is None:
         return None
     text = format_moment(start, lang, timezone)
     if end is not None:
-        local_start = start.astimezone(ZoneInfo(timezone))
-        local_end = end.astimezone(ZoneInfo(timezone))
+        local_start, local_end = to_local(start, timezone), to_local(end, timezone)
         joiner = " tot " if lang == "nl" else " to "
         if local_end.date() == local_start.date():
             text += f"{joiner}{local_end:%H:%M}"

@@ -4,14 +4,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from shared.categories import NEEDS_CERTIFICATE_OF_CONDUCT, Category
+from shared.clock import local_zone, to_local
 from shared.events import AvailabilitySlot
 
 from .errors import FieldErrors
 
-LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -68,19 +67,18 @@ def is_available(
     end = end or start + timedelta(hours=1)
     if end <= start:
         return False
-    start_local, end_local = start.astimezone(LOCAL_TIME), end.astimezone(LOCAL_TIME)
+    local = local_zone()  # weekly slots are in the cooperative's local time
+    start_local, end_local = to_local(start, local), to_local(end, local)
     day = start_local.date()
     last = min(end_local.date(), day + timedelta(days=7))
     while day <= last:
         for slot in slots:
             if slot.weekday != day.weekday():
                 continue
-            slot_start = datetime.combine(day, time(), LOCAL_TIME) + timedelta(
+            slot_start = datetime.combine(day, time(), local) + timedelta(
                 minutes=_minutes(slot.start)
             )
-            slot_end = datetime.combine(day, time(), LOCAL_TIME) + timedelta(
-                minutes=_minutes(slot.end)
-            )
+            slot_end = datetime.combine(day, time(), local) + timedelta(minutes=_minutes(slot.end))
             if slot_start < end_local and start_local < slot_end:
                 return True
         day += timedelta(days=1)

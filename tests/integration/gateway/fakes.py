@@ -38,6 +38,7 @@ class FakeWorld:
     matching_delay: float = 0.0  # seconds request.create takes
     notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
     shares_email: set[str] = field(default_factory=set)  # members who gave share_email
+    created: list[mc.RequestCreate] = field(default_factory=list)  # request.create calls
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -175,8 +176,16 @@ class FakeWorld:
 
         async def request_create(cmd: mc.RequestCreate) -> mc.RequestView:
             await asyncio.sleep(world.matching_delay)  # a busy matching service
+            world.created.append(cmd)
             member = world.members[cmd.requester_id]
             request_id = world.add_request(cmd.requester_id, member.neighbourhood or "", "open")
+            world.requests[request_id] = world.requests[request_id].model_copy(
+                update={
+                    "needed_from": cmd.needed_from,
+                    "needed_until": cmd.needed_until,
+                    "flexible": cmd.flexible,
+                }
+            )
             return world.requests[request_id]
 
         async def request_get(q: mc.RequestQuery) -> mc.RequestView:

@@ -1,7 +1,7 @@
 """What notify keeps of a request, written through its repository on a real database."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import event
@@ -85,5 +85,30 @@ async def test_a_proposal_held_before_its_request_still_leaves_the_requester(
             row = await repo.get_request(session, "r-1")
             assert row is not None
             assert row["requester_id"] == "m-requester"
+    finally:
+        await engine.dispose()
+
+
+async def test_a_time_with_an_offset_is_kept_as_the_same_moment_on_every_database(
+    database_url: Callable[[str], str],
+) -> None:
+    """SQLite keeps no time zone: 08:00+01:00 written as it is reads back as 08:00 UTC, an
+    hour late in every message. Notify stores every moment in UTC, so it reads back the same."""
+    url = database_url("notify")
+    await upgrade(MIGRATIONS, url)
+    engine = create_engine(url)
+    tuesday_8h = datetime(2026, 12, 8, 8, tzinfo=timezone(timedelta(hours=1)))
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            repo.upsert_request_later(
+                session,
+                created(needed_from=tuesday_8h, needed_until=tuesday_8h + timedelta(hours=4)),
+            )
+        async with session_factory(engine)() as session:
+            row = await repo.get_request(session, "r-1")
+        assert row is not None
+        assert row["needed_from"] == datetime(2026, 12, 8, 7, tzinfo=UTC)
+        assert row["needed_from"].utcoffset() == timedelta(0)
+        assert row["needed_until"] == datetime(2026, 12, 8, 11, tzinfo=UTC)
     finally:
         await engine.dispose()
