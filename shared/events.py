@@ -1,6 +1,6 @@
 """The event contract: one envelope, one typed payload per event type.
 
-No personal data in events (DESIGN §5): ids, area codes, categories and times only. Names,
+No personal data in events: ids, area codes, categories and times only. Names,
 addresses, phone numbers, e-mail and free text travel only over request/reply.
 """
 
@@ -32,7 +32,7 @@ class EventData(BaseModel):
 
 
 class Envelope(BaseModel):
-    """What travels on samen.evt.>: DESIGN §5."""
+    """What travels on samen.evt.>: the public event contract (docs/events.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -88,7 +88,7 @@ def envelope(
 
 
 class MatchingPolicy(BaseModel):
-    """A cooperative's matching numbers (DESIGN §6 defaults)."""
+    """A cooperative's matching numbers (the defaults)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,5 +1,5 @@
 """The privacy scan every test ends with: no event on `samen.evt.>` may carry a name, e-mail
-address, phone number, postcode or street address (DESIGN §5)."""
+address, phone number, postcode or street address."""
 
 import re
 from typing import Any

@@ -23,7 +23,7 @@ from shared.subjects import ALL_EVENTS
 
 log = get_logger(__name__)
 
-# What each event means for a help request's state (DESIGN §6).
+# What each event means for a help request's state.
 REQUEST_STATE = {
     "request.created": "open",
     "match.proposed": "proposed",

@@ -1,4 +1,4 @@
-"""The journeys of SCENARIOS.md in real Chromium against the running system (`samen up`).
+"""The journeys of residents, volunteers and coordinators in real Chromium (`samen up`).
 
 A resident registers and asks for help; a volunteer in the same neighbourhood sees the
 proposal and accepts; the resident's open page turns to "matched" without a reload (SSE); a

@@ -1,4 +1,4 @@
-"""Candidate filters and order (DESIGN §6)."""
+"""Candidate filters and order."""
 
 from datetime import UTC, datetime
 

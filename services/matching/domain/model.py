@@ -1,4 +1,4 @@
-"""A help request's life (DESIGN §6) as a pure model: no I/O, time passed in.
+"""A help request's life as a pure model: no I/O, time passed in.
 
 States: open -> proposed -> matched -> done; open|proposed -> escalated -> (by hand) matched;
 cancelled from any state before done; expired when the needed-by time passes unmatched.

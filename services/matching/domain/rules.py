@@ -1,4 +1,4 @@
-"""Who may be proposed, and in which order (DESIGN §6). Pure functions over snapshots.
+"""Who may be proposed, and in which order. Pure functions over snapshots.
 
 Candidates: active volunteers who offer the category, gave consent, are not the requester,
 are available in the requested window (or flexible), speak a requested language, whose travel

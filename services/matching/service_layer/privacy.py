@@ -1,4 +1,4 @@
-"""Export and erasure of what matching holds about one member (AVG/GDPR, DESIGN §9).
+"""Export and erasure of what matching holds about one member (AVG/GDPR).
 
 Erasure keeps the anonymous figures: a request keeps its category, area and times, but loses
 who asked (a random pseudonym replaces the id), the description, comment and notes. Open

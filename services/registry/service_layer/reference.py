@@ -67,7 +67,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-# A few neighbourhood cooperatives (DESIGN §3), all in Overvecht.
+# A few neighbourhood cooperatives, all in Overvecht.
 NEIGHBOURHOOD_COOPERATIVES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "overvecht-zuid",
