@@ -248,6 +248,21 @@ async def password_reset_submit(
     return render(request, "password_reset.html.j2", principal, sent=True, email="", errors={})
 
 
+def refused_link_page(
+    request: Request, principal: Principal | None, exc: usecases.LinkRefused
+) -> Response:
+    """A reset or invitation link that is used, expired or not genuine: say so plainly."""
+    return render(
+        request,
+        "set_password.html.j2",
+        principal,
+        status_code=exc.http_status,
+        refused=exc.message,
+        token="",
+        errors={},
+    )
+
+
 @router.get("/reset/{token}")
 async def set_password_page(
     request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
@@ -256,15 +271,7 @@ async def set_password_page(
     try:
         await usecases.open_account_link(gateway, token)
     except usecases.LinkRefused as exc:
-        return render(
-            request,
-            "set_password.html.j2",
-            principal,
-            status_code=exc.http_status,
-            refused=exc.message,
-            token="",
-            errors={},
-        )
+        return refused_link_page(request, principal, exc)
     return render(request, "set_password.html.j2", principal, refused=None, token=token, errors={})
 
 
@@ -277,15 +284,7 @@ async def set_password_submit(
         body = NewPassword(password=text(form, "password"))
         await usecases.set_password_by_link(gateway, token, body)
     except usecases.LinkRefused as exc:
-        return render(
-            request,
-            "set_password.html.j2",
-            principal,
-            status_code=exc.http_status,
-            refused=exc.message,
-            token="",
-            errors={},
-        )
+        return refused_link_page(request, principal, exc)
     except ValidationError as exc:
         return render(
             request,
