@@ -1,0 +1,174 @@
+"""Asking for help and the requester's own requests."""
+
+from datetime import date, datetime, time
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from services.gateway import usecases
+from services.gateway.deps import GatewayDep, Principal
+from services.gateway.routes.pages.forms import (
+    DAY_PARTS,
+    Member,
+    checked_form,
+    field_errors,
+    redirect,
+    text,
+)
+from services.gateway.schemas import (
+    IdPath,
+    RequestBody,
+    valid_idempotency_key,
+)
+from services.gateway.security import new_token
+from services.gateway.web import language_of, render
+from shared.clock import from_local, to_local
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import SamenError
+
+router = APIRouter(include_in_schema=False)
+
+
+def window_of(form: FormData, zone: str) -> tuple[datetime | None, datetime | None]:
+    """The form's day and part of day, read as the cooperative's local time, in UTC."""
+    if text(form, "when") != "day":
+        return None, None
+    try:
+        day = date.fromisoformat(text(form, "day"))
+    except ValueError as exc:
+        raise ValueError("day: choose a day") from exc
+    start, end = DAY_PARTS.get(text(form, "part"), ("08:00", "21:00"))
+    return (
+        from_local(day, time.fromisoformat(start), zone),
+        from_local(day, time.fromisoformat(end), zone),
+    )
+
+
+@router.get("/ask")
+async def ask_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
+    return render(
+        request,
+        "ask.html.j2",
+        principal,
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
+        errors={},
+        today=today,
+    )
+
+
+@router.post("/ask")
+async def ask_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    return await submit_request(request, principal, gateway)
+
+
+async def submit_request(
+    request: Request,
+    principal: Principal,
+    gateway: GatewayDep,
+    *,
+    requester: rc.MemberInfo | None = None,
+) -> Response:
+    form = await checked_form(request, principal)
+    values = {k: text(form, k) for k in ("category", "description", "when", "day", "part")}
+    values["urgent"] = "on" if form.get("urgent") == "on" else ""
+    # One key per rendered form: sending it twice (a retry after a 503, a double click)
+    # finds the request the first send made.
+    key = valid_idempotency_key(text(form, "idempotency_key"))
+    values["idempotency_key"] = key or new_token()
+    try:
+        needed_from, needed_until = window_of(form, gateway.settings.time_zone)
+        body = RequestBody(
+            category=values["category"],
+            description=values["description"],
+            needed_from=needed_from,
+            needed_until=needed_until,
+            urgent=bool(values["urgent"]),
+            languages=[requester.language if requester else language_of(request, principal)],
+        )
+        if requester is None:
+            view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
+        else:
+            view = await usecases.ask_on_behalf(
+                gateway, principal, body, requester.member_id, idempotency_key=key
+            )
+    except (ValueError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (403, 429, 503):
+            raise
+        errors = (
+            field_errors(exc)
+            if not isinstance(exc, ValueError) or isinstance(exc, ValidationError)
+            else {"day": str(exc)}
+        )
+        return render(
+            request,
+            "ask.html.j2",
+            principal,
+            status_code=422,
+            values=values,
+            errors=errors,
+            today=to_local(gateway.clock.now(), gateway.settings.time_zone).date(),
+            requester=requester,
+        )
+    if requester is not None:
+        return redirect(f"/board/{quote(view.request_id)}?done=asked")
+    return redirect(f"/requests/{quote(view.request_id)}?done=asked")
+
+
+# ------------------------------------------------------------------ my requests
+
+
+@router.get("/requests")
+async def my_requests(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    requests = await gateway.matching.mine(principal.member_id)
+    return render(request, "requests.html.j2", principal, requests=requests)
+
+
+@router.get("/requests/{request_id}")
+async def request_page(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    if as_coordinator:
+        return redirect(f"/board/{quote(request_id)}")
+    out = await usecases.request_out(gateway, view, viewer=principal)
+    return render(
+        request,
+        "request.html.j2",
+        principal,
+        request_view=out,
+        is_requester=principal.member_id in (view.requester_id, view.entered_by),
+    )
+
+
+@router.post("/requests/{request_id}/cancel")
+async def cancel_submit(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    await gateway.matching.cancel(request_id, actor_id=principal.member_id)
+    return redirect(f"/requests/{quote(request_id)}")
+
+
+@router.post("/requests/{request_id}/complete")
+async def complete_submit(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    try:
+        hours = float(text(form, "hours").replace(",", ".")) if text(form, "hours") else None
+    except ValueError:
+        hours = None
+    await gateway.matching.complete(
+        mc.RequestComplete(
+            request_id=request_id,
+            actor_id=principal.member_id,
+            hours=hours if hours is None or 0 <= hours <= 168 else None,
+            comment=text(form, "feedback")[:2000] or None,
+        )
+    )
+    return redirect(f"/requests/{quote(request_id)}")

@@ -1,0 +1,172 @@
+"""The coordinator's board and the information point."""
+
+import asyncio
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from services.gateway import usecases
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.routes.pages.asking import submit_request
+from services.gateway.routes.pages.forms import (
+    Member,
+    checked_form,
+    field_errors,
+    redirect,
+    text,
+)
+from services.gateway.schemas import (
+    IdPath,
+    OnBehalfMember,
+)
+from services.gateway.security import new_token
+from services.gateway.web import render
+from shared.clock import to_local
+from shared.errors import Forbidden, SamenError
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/board")
+async def board_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    board = await gateway.matching.board(coordinator_id=principal.member_id, area_codes=areas)
+    columns = [
+        (
+            state,
+            [r for r in board.requests.get(state, []) if usecases.in_areas(areas, r.neighbourhood)],
+        )
+        for state in ("escalated", "open", "proposed", "matched")
+    ]
+    return render(request, "board.html.j2", principal, areas=areas, columns=columns, board=board)
+
+
+@router.get("/board/{request_id}")
+async def board_request(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    await usecases.check_in_areas(areas, view)
+    requester, candidates = await asyncio.gather(
+        gateway.registry.member(view.requester_id, actor_id=principal.member_id),
+        gateway.matching.candidates(
+            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+        ),
+        return_exceptions=True,
+    )
+    names: dict[str, str] = {}
+    if not isinstance(candidates, BaseException):
+        found = await asyncio.gather(
+            *(gateway.registry.contact(c.volunteer_id) for c in candidates.candidates),
+            return_exceptions=True,
+        )
+        # First names only: enough to choose, and the volunteer may live outside the area.
+        names = {m.member_id: m.first_name for m in found if not isinstance(m, BaseException)}
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="request.view",
+        subject_type="request",
+        subject_ids=[view.request_id],
+        area=view.neighbourhood,
+    )
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[view.requester_id, *names],
+        area=view.neighbourhood,
+    )
+    out = await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return render(
+        request,
+        "board_request.html.j2",
+        principal,
+        request_view=out,
+        requester=None if isinstance(requester, BaseException) else requester,
+        candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
+        names=names,
+    )
+
+
+@router.post("/board/{request_id}/match")
+async def board_match(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    await usecases.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
+    return redirect(f"/board/{quote(request_id)}?done=matched")
+
+
+@router.get("/board/members/new")
+async def new_member_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await usecases.coordinator_areas(gateway, principal)
+    return render(request, "new_member.html.j2", principal, values={}, errors={})
+
+
+@router.post("/board/members/new")
+async def new_member_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    values = {k: text(form, k) for k in ("name", "postcode", "house_number", "phone", "email")}
+    try:
+        body = OnBehalfMember(
+            **{k: v for k, v in values.items() if v},
+            language=text(form, "language") if text(form, "language") == "en" else "nl",
+        )
+        member = await usecases.register_on_behalf(gateway, principal, body)
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        return render(
+            request,
+            "new_member.html.j2",
+            principal,
+            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            values=values,
+            errors=field_errors(exc),
+        )
+    return redirect(f"/board/ask/{quote(member.member_id)}")
+
+
+@router.get("/board/ask/{member_id}")
+async def ask_on_behalf_page(
+    member_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    if not usecases.in_areas(areas, requester.neighbourhood):
+        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
+    return render(
+        request,
+        "ask.html.j2",
+        principal,
+        values={"day": today.isoformat(), "idempotency_key": new_token()},
+        errors={},
+        today=today,
+        requester=requester,
+    )
+
+
+@router.post("/board/ask/{member_id}")
+async def ask_on_behalf_submit(
+    member_id: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    return await submit_request(request, principal, gateway, requester=requester)
+
+
+@router.get("/notice-board")
+async def notice_board(
+    request: Request,
+    principal: MaybeMember,
+    gateway: GatewayDep,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    """The sheet the living room pins up: open requests by category and day, never names."""
+    code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
+    board = await gateway.matching.notice_board(code)
+    return render(request, "notice_board.html.j2", principal, board=board, area=code)

@@ -1,0 +1,61 @@
+"""The inbox and the social map."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.routes.pages.forms import Member, checked_form, redirect
+from services.gateway.schemas import (
+    IdPath,
+)
+from services.gateway.web import render
+from shared.categories import Category
+from shared.contracts import registry as rc
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/inbox")
+async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    page = await gateway.notify.inbox(principal.member_id)
+    return render(request, "inbox.html.j2", principal, page=page)
+
+
+@router.post("/inbox/{item_id}/read")
+async def inbox_read(
+    item_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    await gateway.notify.mark_read(principal.member_id, [item_id])
+    return redirect("/inbox")
+
+
+@router.get("/map")
+async def social_map(
+    request: Request,
+    principal: MaybeMember,
+    gateway: GatewayDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    chosen = category if category in {c.value for c in Category} else None
+    area_code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else None
+    results = await gateway.registry.directory(
+        rc.DirectorySearch(
+            q=q or None,
+            category=Category(chosen) if chosen else None,
+            area_code=area_code,
+        )
+    )
+    return render(
+        request,
+        "map.html.j2",
+        principal,
+        results=results,
+        q=q or "",
+        chosen=chosen or "",
+        area=area_code or "",
+    )

@@ -1,0 +1,28 @@
+"""Paths that messages from notify point to."""
+
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.gateway.routes.pages.forms import redirect
+from services.gateway.schemas import (
+    IdPath,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/coordinator/board")
+async def coordinator_board_link() -> Response:
+    return redirect("/board")
+
+
+@router.get("/proposals/{proposal_id}")
+async def proposal_link(proposal_id: IdPath) -> Response:
+    return redirect(f"/proposals#p-{quote(proposal_id)}")
+
+
+@router.get("/requests/{request_id}/feedback")
+async def feedback_link(request_id: IdPath) -> Response:
+    return redirect(f"/requests/{quote(request_id)}#done")

@@ -1,0 +1,306 @@
+"""The volunteer's profile, proposals and answering by link."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from services.gateway import usecases
+from services.gateway.bootstrap import Gateway
+from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.i18n import SPOKEN_LANGUAGES, translate
+from services.gateway.routes.pages.forms import (
+    DAY_PARTS,
+    Member,
+    checked_form,
+    field_errors,
+    redirect,
+    text,
+)
+from services.gateway.schemas import (
+    IdPath,
+    LinkTokenPath,
+)
+from services.gateway.web import language_of, render
+from shared.categories import Category
+from shared.contracts import notify as nc
+from shared.contracts import registry as rc
+from shared.contracts.bounds import FEW
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
+from shared.events import AvailabilitySlot
+
+router = APIRouter(include_in_schema=False)
+
+
+EMPTY_SLOT_ROWS = 2  # blank day + from + to rows for adding times the grid cannot hold
+
+
+def whole_part(slot: AvailabilitySlot) -> str | None:
+    """The grid cell ("1-morning") a slot fills exactly, if any."""
+    for part, (start, end) in DAY_PARTS.items():
+        if slot.start == start and slot.end == end:
+            return f"{slot.weekday}-{part}"
+    return None
+
+
+def volunteer_form(
+    request: Request,
+    principal: Principal,
+    *,
+    profile: Any,
+    availability: list[AvailabilitySlot],
+    languages: list[str],
+    consent: bool,
+    rows: list[tuple[str, str, str]] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The volunteer form: whole parts of the day in the grid, every other slot as its own
+    editable day + from + to row, so a save never drops a slot the grid cannot show."""
+    if rows is None:
+        rows = [(str(s.weekday), s.start, s.end) for s in availability if whole_part(s) is None]
+    rows = [*rows, *[("", "", "")] * EMPTY_SLOT_ROWS]
+    # A code chosen before the list existed (or through the API) stays on offer, by its code.
+    offered = {**SPOKEN_LANGUAGES, **{c: c for c in languages if c not in SPOKEN_LANGUAGES}}
+    return render(
+        request,
+        "volunteer.html.j2",
+        principal,
+        status_code=status_code,
+        profile=profile,
+        slots={cell for s in availability if (cell := whole_part(s)) is not None},
+        slot_rows=rows,
+        spoken_languages=offered,
+        chosen_languages=set(languages),
+        consent=consent,
+        day_parts=list(DAY_PARTS),
+        errors=errors or {},
+    )
+
+
+@router.get("/volunteer")
+async def volunteer_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    profile: Any
+    try:
+        profile = await gateway.registry.volunteer_profile(principal.member_id)
+    except NotFound:
+        profile = None
+    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    consent = member.consents.get("matching")
+    return volunteer_form(
+        request,
+        principal,
+        profile=profile,
+        availability=list(profile.availability) if profile else [],
+        languages=list(profile.languages) if profile else [language_of(request, principal)],
+        consent=bool(consent and consent.granted),
+    )
+
+
+def submitted_slots(form: FormData) -> tuple[list[AvailabilitySlot], list[tuple[str, str, str]]]:
+    """The grid's whole parts and the day + from + to rows, in that order, without repeats.
+    A row with no day and no times is blank; a half-filled or backwards row is refused, so
+    nothing the volunteer typed is silently lost."""
+    slots: list[AvailabilitySlot] = []
+    for value in form.getlist("slot"):
+        weekday, _, part = str(value).partition("-")
+        if weekday in {str(d) for d in range(7)} and part in DAY_PARTS:
+            start, end = DAY_PARTS[part]
+            slots.append(AvailabilitySlot(weekday=int(weekday), start=start, end=end))
+    days, starts, ends = (
+        [str(v).strip() for v in form.getlist(name)]
+        for name in ("slot_day", "slot_from", "slot_to")
+    )
+    if not len(days) == len(starts) == len(ends):
+        raise Invalid("the time rows are incomplete", details={"field": "slot_rows"})
+    rows = list(zip(days, starts, ends, strict=True))
+    for day, start, end in rows:
+        if not (day or start or end):
+            continue
+        try:
+            slot = AvailabilitySlot(weekday=int(day), start=start, end=end)
+        except (ValueError, ValidationError) as exc:
+            raise Invalid("bad time row", details={"field": "slot_rows"}) from exc
+        if slot.end <= slot.start:
+            raise Invalid("a time row ends before it starts", details={"field": "slot_rows"})
+        slots.append(slot)
+    return list(dict.fromkeys(slots)), [r for r in rows if any(r)]
+
+
+def submitted_languages(form: FormData, known: set[str]) -> list[str]:
+    """Codes from the named list (or ones the profile already had); anything else is refused."""
+    chosen = list(dict.fromkeys(str(v) for v in form.getlist("languages")))
+    if any(code not in SPOKEN_LANGUAGES and code not in known for code in chosen):
+        raise Invalid("unknown language", details={"field": "languages"})
+    if not chosen:
+        raise Invalid("no language", details={"field": "languages"})
+    return chosen
+
+
+@router.post("/volunteer")
+async def volunteer_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    language = language_of(request, principal)
+    current: rc.VolunteerProfile | None
+    try:
+        current = await gateway.registry.volunteer_profile(principal.member_id)
+    except NotFound:
+        current = None
+    known = set(current.languages) if current else set()
+    chosen = [str(v) for v in form.getlist("languages")][:FEW]
+    rows: list[tuple[str, str, str]] = []
+    try:
+        slots, rows = submitted_slots(form)
+        languages = submitted_languages(form, known)
+        radius = float(text(form, "radius_km").replace(",", ".") or 2)
+        max_open = int(text(form, "max_open") or 3)
+        command = rc.VolunteerProfileSet(
+            member_id=principal.member_id,
+            actor_id=principal.member_id,
+            categories=[Category(str(c)) for c in form.getlist("categories")],
+            availability=slots,
+            flexible=form.get("flexible") == "on",
+            radius_km=radius,
+            languages=languages,
+            max_open=max_open,
+            active=form.get("active") == "on",
+            # The page does not show the certificate of conduct: keep the one on file.
+            certificate_of_conduct_date=current.certificate_of_conduct_date if current else None,
+        )
+        await gateway.registry.update_member(
+            rc.MemberUpdate(
+                member_id=principal.member_id,
+                actor_id=principal.member_id,
+                consents={"matching": form.get("consent_matching") == "on"},
+                roles=(None if "volunteer" in principal.roles else [*principal.roles, "volunteer"]),
+            )
+        )
+        if "volunteer" not in principal.roles:
+            await gateway.store.set_roles_for_member(
+                principal.member_id, [*principal.roles, "volunteer"]
+            )
+        await gateway.registry.set_volunteer_profile(command)
+    except (ValueError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        errors = field_errors(exc)
+        if "slot_rows" in errors:
+            errors["slot_rows"] = translate(
+                "Choose a day and both times, with the end after the start.", language
+            )
+        if "languages" in errors:
+            errors["languages"] = translate(
+                "Choose at least one language."
+                if not chosen
+                else "Choose languages from the list.",
+                language,
+            )
+        grid = [
+            AvailabilitySlot(weekday=int(d), start=DAY_PARTS[p][0], end=DAY_PARTS[p][1])
+            for v in form.getlist("slot")
+            for d, _, p in [str(v).partition("-")]
+            if d in {str(n) for n in range(7)} and p in DAY_PARTS
+        ]
+        return volunteer_form(
+            request,
+            principal,
+            profile=None,
+            availability=grid,
+            languages=[c for c in chosen if c in SPOKEN_LANGUAGES or c in known],
+            consent=form.get("consent_matching") == "on",
+            rows=rows or None,
+            errors=errors,
+            status_code=422,
+        )
+    return redirect("/proposals?done=saved")
+
+
+@router.get("/proposals")
+async def proposals_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    proposals = await gateway.matching.proposals(principal.member_id)
+    return render(request, "proposals.html.j2", principal, proposals=proposals)
+
+
+@router.post("/proposals/{proposal_id}/{answer}")
+async def proposal_submit(
+    proposal_id: IdPath, answer: str, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    if answer not in ("accept", "decline"):
+        raise NotFound("No such answer.")
+    try:
+        await gateway.matching.answer(
+            proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
+        )
+    except Forbidden as exc:
+        raise NotFound("No such proposal for you.") from exc
+    return redirect(f"/proposals?done={answer}ed")
+
+
+async def link_view(
+    request: Request,
+    principal: Principal | None,
+    gateway: Gateway,
+    token: str,
+    link: nc.ProposalLink,
+    *,
+    closed: bool = False,
+) -> Response:
+    """The page of a link: its question and button while the proposal is open, otherwise
+    what became of it (the answer given, taken by someone else, or over); `closed`: matching
+    refused the answer (409), whatever notify has heard of it yet."""
+    proposal = None
+    try:
+        proposals = await gateway.matching.proposals(link.volunteer_id)
+        proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
+    except SamenError:
+        pass
+    return render(
+        request,
+        "link.html.j2",
+        principal,
+        status_code=409 if closed else 200,
+        link=link,
+        token=token,
+        proposal=proposal,
+        closed=closed,
+    )
+
+
+@router.get("/p/{token}")
+async def link_page(
+    token: LinkTokenPath, request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """The accept/decline link from a message: looking does not answer (mail scanners open
+    links); the button on this page does."""
+    link = await gateway.notify.verify_link(token)
+    return await link_view(request, principal, gateway, token, link)
+
+
+@router.post("/p/{token}")
+async def link_submit(
+    token: LinkTokenPath, request: Request, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    try:
+        link, _ = await usecases.answer_by_link(gateway, token)
+    except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
+        link = await gateway.notify.verify_link(token)
+        return await link_view(request, principal, gateway, token, link, closed=True)
+    notice = "accepted" if link.action == "accept" else "declined"
+    if principal is not None and principal.member_id == link.volunteer_id:
+        return redirect(f"/proposals?done={notice}")
+    return render(
+        request,
+        "link_done.html.j2",
+        principal,
+        notice=translate(
+            {
+                "accepted": "Thank you! You help with this request.",
+                "declined": "Thank you for letting us know.",
+            }[notice],
+            language_of(request, principal),
+        ),
+    )
