@@ -29,8 +29,8 @@ from shared.errors import SamenError
 from shared.events import MatchingPolicy
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
+from shared.running_system import settings_for_command, tell
 from shared.service import may_provision
-from shared.settings import Settings
 from shared.streams import provision
 from shared.subjects import EVENTS_STREAM
 
@@ -50,7 +50,7 @@ COMMANDS = {"areas": areas_app, "cooperative": cooperative_app, "members": membe
 
 @asynccontextmanager
 async def registry_database() -> AsyncIterator[RegistryRuntime]:
-    runtime = build(Settings())
+    runtime = build(settings_for_command("registry", say=tell))
     await upgrade(MIGRATIONS, runtime.database_url)
     await seed(runtime.make_uow)
     try:
