@@ -57,6 +57,8 @@ MEMBER_CONTACT = "member.contact"  # MemberRef -> MemberContact
 # The same for many members at once (notify's delivery rounds); unknown or erased ids are left out.
 MEMBER_CONTACTS = "member.contacts"  # MemberRefs -> MemberContactList
 MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberExport
+# What matching keeps of a member, for one it has not heard of yet (its events still on their way).
+MEMBER_PLACEMENT = "member.placement"  # MemberRef -> MemberPlacement (matching only)
 MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
 
 VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
@@ -154,6 +156,18 @@ class AreaDistance(BaseModel):
 
 class MemberRef(BaseModel):
     member_id: Id
+
+
+class MemberPlacement(BaseModel):
+    """What the registry's member events tell matching (no name, no contact details)."""
+
+    member_id: Id
+    roles: list[Role] = Field(max_length=FEW)
+    language: Language = "nl"
+    consents: dict[ConsentPurpose, bool] = Field(max_length=FEW, default_factory=dict)
+    municipality: Code | None = None
+    district: Code | None = None
+    neighbourhood: Code | None = None
 
 
 class MemberRefs(BaseModel):

@@ -102,6 +102,10 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
             member_id=request.member_id, actor_id=request.actor_id, uow=make()
         )
 
+    async def member_placement(request: c.MemberRef) -> c.MemberPlacement:
+        """Where a member lives and what they agreed to, for matching (no contact details)."""
+        return await members.placement(member_id=request.member_id, uow=make())
+
     async def member_update(request: c.MemberUpdate) -> c.MemberInfo:
         """Change the given fields of a member."""
         changes = {
@@ -246,6 +250,7 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
         c.COOPERATIVE_UPDATE: cooperative_update,
         c.MEMBER_REGISTER: member_register,
         c.MEMBER_GET: member_get,
+        c.MEMBER_PLACEMENT: member_placement,
         c.MEMBER_UPDATE: member_update,
         c.MEMBER_FIND_BY_EMAIL: member_find_by_email,
         c.MEMBER_LIST: member_list,
