@@ -66,6 +66,8 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             rc.MEMBER_EXPORT,
             rc.MEMBER_FIND_BY_EMAIL,
             rc.MEMBER_GET,
+            rc.MEMBER_IMPORT_GET,
+            rc.MEMBER_IMPORT_PART,
             rc.MEMBER_LIST,
             rc.MEMBER_REGISTER,
             rc.MEMBER_UPDATE,
