@@ -46,9 +46,7 @@ async def upload(
     return answer
 
 
-async def finished(
-    registry: RegistryRuntime, import_id: str, actor_id: str
-) -> c.MemberImportView:
+async def finished(registry: RegistryRuntime, import_id: str, actor_id: str) -> c.MemberImportView:
     async def probe() -> c.MemberImportView | None:
         view = await registry.rpc.call(
             "registry",
