@@ -35,6 +35,7 @@ from starlette.requests import Request
 from services.gateway import charts, web
 from services.gateway.adapters.store import Account
 from services.gateway.deps import Principal
+from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
 from services.gateway.schemas import RequestOut
@@ -173,7 +174,11 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "candidates": candidates,
             "names": {volunteer_id: hostile("names")},
         },
-        "error.html.j2": {"problem": make(Problem, "problem")},
+        "error.html.j2": {
+            "problem": make(Problem, "problem"),
+            "message": hostile("message"),
+            "field_messages": [hostile("field_messages")],
+        },
         "home.html.j2": {},
         "inbox.html.j2": {"page": make(nc.InboxPage, "page")},
         "link.html.j2": {
@@ -264,7 +269,8 @@ MUST_SHOW = {
         "results.services.description",
         "results.services.url",
     ],
-    "error.html.j2": ["problem.detail"],
+    # The page's own words, chosen by the problem's code (never its English detail).
+    "error.html.j2": ["message", "field_messages"],
     "register.html.j2": ["values.name", "errors.name"],
     "reports.html.j2": ["chart.label", "map.title"],
 }
@@ -335,7 +341,7 @@ def render_page(template: str, lang: str, variant: int) -> str:
 
 
 @pytest.mark.parametrize("template", gateway_templates())
-@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES_OF_PAGES)
 def test_every_page_template_shows_hostile_text_escaped(
     template: str, lang: str, strict_templates: None
 ) -> None:
@@ -361,8 +367,9 @@ def test_every_page_template_shows_hostile_text_escaped(
 def render_context_names() -> list[str]:
     """The variables `web.render` gives every template (and Starlette's `request`)."""
     return [
-        "request", "lang", "t", "principal", "csrf_token", "categories", "category_label",
-        "category_icon", "area_name", "web_link", "when", "path", "lang_url", "notice",
+        "request", "lang", "dir", "languages", "t", "principal", "csrf_token", "categories",
+        "category_label", "category_icon", "area_name", "web_link", "when", "path", "lang_url",
+        "notice",
         "url_for",
     ]  # fmt: skip
 

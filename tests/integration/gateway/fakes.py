@@ -14,7 +14,7 @@ from faststream.nats import NatsBroker
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import MatchingPolicy
 from shared.ids import new_id
 from shared.rpc import register_rpc
@@ -104,8 +104,12 @@ class FakeWorld:
 
         async def lookup(q: rc.PostcodeQuery) -> rc.PostcodeArea:
             code = POSTCODES.get(q.postcode.replace(" ", "")[:4])
-            if code is None:
-                raise NotFound("postcode not in a known municipality")
+            if code is None:  # as the registry answers (services/registry/service_layer/areas.py)
+                message = f"postcode {q.postcode} is not in a known municipality"
+                error = {"field": "postcode", "message": message, "reason": "unknown_municipality"}
+                raise NotFound(
+                    message, details={"reason": "unknown_municipality", "errors": [error]}
+                )
             return rc.PostcodeArea(
                 postcode=q.postcode,
                 pc4=q.postcode[:4],
@@ -118,7 +122,12 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
-            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            try:
+                place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            except NotFound as exc:  # registering, the registry answers each field's problem
+                errors = exc.details["errors"]
+                assert isinstance(errors, list)
+                raise Invalid(f"postcode: {exc.message}", details={"errors": errors}) from None
             # As the registry does: every field is checked before a known address is refused.
             if cmd.email and any(m.email == cmd.email for m in world.members.values()):
                 raise Conflict("e-mail already registered")
