@@ -14,7 +14,7 @@ from faststream.nats import NatsBroker
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound, SamenError
 from shared.events import MatchingPolicy
 from shared.ids import new_id
 from shared.rpc import register_rpc
@@ -39,6 +39,9 @@ class FakeWorld:
     notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
     shares_email: set[str] = field(default_factory=set)  # members who gave share_email
     created: list[mc.RequestCreate] = field(default_factory=list)  # request.create calls
+    # member id -> inbox items by language (None: the member's own), as notify keeps them
+    inbox: dict[str, dict[str | None, list[nc.InboxItem]]] = field(default_factory=dict)
+    link_refusals: dict[str, SamenError] = field(default_factory=dict)  # token -> token.verify
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -235,7 +238,14 @@ class FakeWorld:
             return mc.CandidateList(request_id=q.request_id, candidates=[])
 
         async def inbox(q: nc.InboxQuery) -> nc.InboxPage:
-            return nc.InboxPage(items=[], unread=0)
+            kept = world.inbox.get(q.member_id, {})
+            items = kept.get(q.language) or kept.get(None) or []
+            return nc.InboxPage(items=items, unread=sum(1 for i in items if i.read_at is None))
+
+        async def token_verify(q: nc.TokenRequest) -> nc.ProposalLink:
+            if q.token in world.link_refusals:
+                raise world.link_refusals[q.token]
+            raise NotFound("this link is no longer known")
 
         async def preferences(q: nc.MemberQuery) -> nc.Preferences:
             return nc.Preferences(member_id=q.member_id)
@@ -263,6 +273,7 @@ class FakeWorld:
             ("matching", mc.COORDINATOR_MATCH, match),
             ("matching", mc.COORDINATOR_CANDIDATES, candidates),
             ("notify", nc.INBOX_LIST, inbox),
+            ("notify", nc.TOKEN_VERIFY, token_verify),
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
             ("notify", nc.ACCOUNT_NOTICE, account_notice),
