@@ -81,7 +81,8 @@ def local_time(
     if moment is None:
         return ""
     local = to_local(moment, zone)
-    weekday = translate(f"weekday.{local.weekday()}", language)
+    key = f"weekday.{local.weekday()}"  # services/gateway/i18n.py KEYED
+    weekday = translate(key, language)
     text = f"{weekday} {local.day}-{local.month}-{local.year}"
     return f"{text} {local:%H:%M}" if with_time else text
 

@@ -67,7 +67,7 @@ async def reports_page(
         t("Requests per week by state"),
         labels,
         series,
-        {s: t(f"state.{s}").split(":")[0] for s in states},
+        {s: t(key).split(":")[0] for s, key in ((s, f"state.{s}") for s in states)},
     )
     time_to_match = charts.line_chart(
         t("Time to match (median hours) per week"),
