@@ -56,6 +56,13 @@ def area_names() -> dict[str, str]:
     return names
 
 
+def districts() -> list[tuple[str, str]]:
+    """The districts (wijken) to choose from, by name: (code, name)."""
+    return sorted(
+        ((c, n) for c, n in area_names().items() if c.startswith("WK")), key=lambda item: item[1]
+    )
+
+
 def area_name(code: str | None) -> str:
     if not code:
         return ""

@@ -197,6 +197,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "q": hostile("q"),
             "chosen": hostile("chosen"),
             "area": hostile("area"),
+            "districts": make(list[tuple[str, str]], "districts"),
         },
         "me.html.j2": {"member": make(rc.MemberInfo, "member"), "errors": errors},
         "new_member.html.j2": {"values": values, "errors": errors},

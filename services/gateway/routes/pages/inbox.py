@@ -11,7 +11,7 @@ from services.gateway.routes.pages.forms import Member, checked_form, redirect
 from services.gateway.schemas import (
     IdPath,
 )
-from services.gateway.web import language_of, render
+from services.gateway.web import districts, language_of, render
 from shared.categories import Category
 from shared.contracts import registry as rc
 
@@ -61,4 +61,5 @@ async def social_map(
         q=q or "",
         chosen=chosen or "",
         area=area_code or "",
+        districts=districts(),
     )

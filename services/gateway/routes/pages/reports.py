@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.gateway import charts, reporting
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
-from services.gateway.web import area_name, area_names, language_of, render
+from services.gateway.web import area_name, districts, language_of, render
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
@@ -91,17 +91,13 @@ async def reports_page(
             "suppressed": t("fewer than 5 (hidden)"),
         },
     )
-    districts = sorted(
-        ((c, n) for c, n in area_names().items() if c.startswith("WK")),
-        key=lambda item: item[1],
-    )
     return render(
         request,
         "reports.html.j2",
         principal,
         area=code,
         area_label=area_name(code),
-        districts=districts,
+        districts=districts(),
         figures=total,
         weeks=weeks,
         per_week=per_week,
