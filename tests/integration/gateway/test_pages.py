@@ -91,7 +91,7 @@ async def test_the_request_page_tells_a_resident_without_matching_consent_who_ha
         )
     assert page.status_code == 200, page.text[:300]
     assert 'id="no-matching-consent"' in page.text
-    assert "een coördinator neemt contact met u op" in page.text
+    assert "Een coördinator neemt contact met u op" in page.text
 
 
 @pytest.mark.parametrize("shared", [True, False])
