@@ -202,3 +202,24 @@ async def test_the_inbox_shows_messages_in_the_pages_language(
     assert "Welkom bij Samen" in dutch.text
     assert "Welkom bij Samen" in arabic.text  # notify writes no Arabic: Dutch, the fallback
     assert "الرسائل" in arabic.text
+
+
+async def test_the_api_gives_the_inbox_in_the_language_asked_for(
+    running_gateway: RunningGateway,
+) -> None:
+    world = running_gateway.world
+    async with running_gateway.client() as client:
+        member_id = await running_gateway.register(client, "api.berichten@example.nl")
+        item = nc.InboxItem(
+            item_id="01JINBOXITEM0000000000001", template="welcome",
+            subject="Welcome to Samen", body="Hello", created_at=datetime.now(UTC),
+        )  # fmt: skip
+        world.inbox[member_id] = {None: [item.model_copy(update={"subject": "Welkom"})]}
+        world.inbox[member_id]["en"] = [item]
+        bearer = await running_gateway.bearer(client, "api.berichten@example.nl")
+        english = await client.get("/api/v1/inbox?lang=en", headers=bearer)
+        own = await client.get("/api/v1/inbox", headers=bearer)
+        refused = await client.get("/api/v1/inbox?lang=xx", headers=bearer)
+    assert english.json()["items"][0]["subject"] == "Welcome to Samen"
+    assert own.json()["items"][0]["subject"] == "Welkom"
+    assert refused.status_code == 422
