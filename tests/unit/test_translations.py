@@ -6,6 +6,7 @@ The texts are extracted here, fresh, the way `make translations` does (babel.cfg
 added without updating the catalogues fails too; docs/translating.md says how to fix it.
 """
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"t": None, "translate": None, "N_": None}
 FIX = "run `make translations`, then translate the missing texts (docs/translating.md)"
 
-# The resident's own pages: ask for help, my requests, inbox, and the layout they show.
+# The resident's own pages: ask for help, my requests, inbox, and the layout they show; and
+# the way in to them (home, register, log in, a new password).
 RESIDENT_TEMPLATES = frozenset(
     {
         "base.html.j2",
@@ -31,6 +33,11 @@ RESIDENT_TEMPLATES = frozenset(
         "requests.html.j2",
         "request.html.j2",
         "inbox.html.j2",
+        "home.html.j2",
+        "register.html.j2",
+        "login.html.j2",
+        "password_reset.html.j2",
+        "set_password.html.j2",
     }
 )
 # What those pages show from code: states, days, categories, notices, problems.
@@ -38,10 +45,16 @@ RESIDENT_CODE_TEXTS = frozenset(
     {
         *(v for k, v in i18n.KEYED.items() if k.startswith(("state.", "weekday."))),
         *(label.en for label in LABELS.values()),
-        web.NOTICES["asked"],
-        web.NOTICES["welcome"],
-        web.NOTICES["signed_out"],
-        *(problem_texts.BY_FIELD[f] for f in ("category", "description", "day")),
+        *(web.NOTICES[k] for k in ("asked", "welcome", "signed_out", "registered", "password_set")),
+        *(
+            problem_texts.BY_FIELD[f]
+            for f in ("category", "description", "day", "name", "email", "password")
+        ),
+        *(problem_texts.BY_FIELD[f] for f in ("postcode", "house_number", "phone")),
+        *(problem_texts.BY_REASON[r] for r in ("unknown_municipality", "po_box", "malformed")),
+        problem_texts.LOGIN_REFUSED,
+        problem_texts.TOO_MANY_FAILURES,
+        *(problem_texts.BY_CODE[c] for c in ("link_invalid", "link_used", "link_expired")),
         *(
             problem_texts.BY_CODE[c]
             for c in ("invalid", "error", "unavailable", "rate_limited", "not_found")
@@ -157,3 +170,14 @@ def test_no_catalogue_entry_is_left_fuzzy() -> None:
         if guesses:
             fuzzy[language] = guesses
     assert not fuzzy, f"confirm or correct these guesses ({FIX}): {fuzzy}"
+
+
+@pytest.mark.parametrize("language", ["nl", "tr", "ar"])
+def test_every_translation_keeps_the_placeholders_of_its_text(language: str) -> None:
+    """`{seconds}` is filled in after translating: a translation without it cannot say it."""
+    changed = {
+        msgid: text
+        for msgid, text in translated(language).items()
+        if set(re.findall(r"{\w*}", msgid)) != set(re.findall(r"{\w*}", text))
+    }
+    assert not changed, changed
