@@ -30,6 +30,9 @@ BY_REASON: dict[str, str] = {
     "expired": N_("This link has expired."),
     "bad_signature": N_("This link is not valid."),
     "proposal_closed": N_("This proposal is no longer open."),
+    "already_matched": N_("Someone else already helps with this request."),
+    # matching: the same form sent twice, the second time with other answers
+    "idempotency_key_reused": N_("This form was sent already. Please fill it in again."),
 }
 BY_CODE: dict[str, str] = {
     "unauthorized": N_("Log in first."),

@@ -61,6 +61,7 @@ RESIDENT_CODE_TEXTS = frozenset(
         ),
         *(problem_texts.BY_CODE[c] for c in ("forbidden", "unauthorized", "conflict")),
         problem_texts.BY_REASON["csrf"],
+        problem_texts.BY_REASON["idempotency_key_reused"],
     }
 )
 
