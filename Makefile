@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck unit integration lock clean
+.PHONY: install run demo test lint typecheck unit integration lock clean translations
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
@@ -40,3 +40,9 @@ lock: install  ## refresh the pinned versions in constraints.txt
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+translations: install  ## find every text in code and templates; update every catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k t -k translate --add-location=file --sort-output \
+	  --no-wrap --project=Samen -o services/gateway/locale/messages.pot .
+	$(BIN)/pybabel update -i services/gateway/locale/messages.pot -d services/gateway/locale \
+	  --no-wrap --ignore-obsolete --no-fuzzy-matching

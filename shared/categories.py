@@ -3,6 +3,8 @@
 from enum import StrEnum
 from typing import NamedTuple
 
+from shared.texts import N_
+
 
 class Category(StrEnum):
     information = "information"
@@ -26,20 +28,20 @@ class Label(NamedTuple):
 
 
 LABELS: dict[Category, Label] = {
-    Category.information: Label("Informatie en advies", "Information and advice", "ℹ️"),
-    Category.groceries: Label("Boodschappen", "Groceries", "🛒"),
-    Category.transport: Label("Vervoer", "Transport", "🚗"),
+    Category.information: Label("Informatie en advies", N_("Information and advice"), "ℹ️"),
+    Category.groceries: Label("Boodschappen", N_("Groceries"), "🛒"),
+    Category.transport: Label("Vervoer", N_("Transport"), "🚗"),
     Category.company: Label(
-        "Gezelschap (bezoek, wandeling, praatje)", "Company (visits, a walk, a chat)", "☕"
+        "Gezelschap (bezoek, wandeling, praatje)", N_("Company (visits, a walk, a chat)"), "☕"
     ),
-    Category.digital: Label("Hulp met computer of telefoon", "Digital help", "💻"),
-    Category.paperwork: Label("Post en formulieren", "Paperwork", "📄"),
-    Category.odd_jobs: Label("Klusjes", "Odd jobs", "🔧"),
-    Category.garden: Label("Tuin", "Garden", "🌿"),
-    Category.meals: Label("Maaltijden", "Meals", "🍲"),
-    Category.light_care: Label("Lichte zorg", "Light care", "🤝"),
-    Category.language: Label("Taalmaatje", "Language buddy", "💬"),
-    Category.work: Label("Werk en ondernemen", "Work and enterprise", "💼"),
+    Category.digital: Label("Hulp met computer of telefoon", N_("Digital help"), "💻"),
+    Category.paperwork: Label("Post en formulieren", N_("Paperwork"), "📄"),
+    Category.odd_jobs: Label("Klusjes", N_("Odd jobs"), "🔧"),
+    Category.garden: Label("Tuin", N_("Garden"), "🌿"),
+    Category.meals: Label("Maaltijden", N_("Meals"), "🍲"),
+    Category.light_care: Label("Lichte zorg", N_("Light care"), "🤝"),
+    Category.language: Label("Taalmaatje", N_("Language buddy"), "💬"),
+    Category.work: Label("Werk en ondernemen", N_("Work and enterprise"), "💼"),
 }
 
 # Light care is close to the person: volunteers need a certificate of conduct (VOG).

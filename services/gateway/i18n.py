@@ -1,13 +1,36 @@
-"""Dutch first, English second. Texts are written in English in the code and templates;
-this table gives the Dutch (plain language, B1 level)."""
+"""The pages' languages: Dutch first, then English, Turkish and Arabic.
 
+Texts are written in English in the code and templates (`t("...")`, `translate(...)`,
+`N_("...")`); the gettext catalogues under `locale/<language>/LC_MESSAGES/messages.po` give
+each language's words. English is the source language (the msgids). A text a catalogue lacks
+(or has marked fuzzy) falls back to Dutch, then to the English msgid. The catalogues are read
+once, at first use: no compile step, nothing to install. How to add a text or a language:
+docs/translating.md.
+"""
+
+from functools import cache
+from pathlib import Path
+from typing import get_args
+
+from babel.messages.pofile import read_po
 from markupsafe import Markup
 
 from services.gateway.icons import pictogram
 from shared.categories import LABELS, Category
+from shared.contracts.notify import Language as MessageLanguage
+from shared.texts import N_
 
-LANGUAGES = ("nl", "en")
+LOCALE_DIR = Path(__file__).parent / "locale"
+SOURCE_LANGUAGE = "en"
 DEFAULT_LANGUAGE = "nl"
+# Every language a page can be shown in, in the order of the language menu.
+LANGUAGES = ("nl", "en", "tr", "ar")
+# Each language named in itself, for the language menu.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "tr": "Türkçe", "ar": "العربية"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+# The languages a member can choose for messages (notify has e-mail templates for these);
+# a page in another language registers its reader with Dutch messages.
+MESSAGE_LANGUAGES: tuple[MessageLanguage, ...] = get_args(MessageLanguage)
 
 # The languages a volunteer can choose from, each named in itself (so a speaker finds their
 # own); the codes behind are what matching compares with a request's languages.
@@ -35,425 +58,77 @@ SPOKEN_LANGUAGES: dict[str, str] = {
     "dse": "Nederlandse Gebarentaal",
 }
 
-NL: dict[str, str] = {
-    # navigation and common
-    "Samen": "Samen",
-    "Skip to content": "Direct naar de inhoud",
-    "Home": "Start",
-    "Ask for help": "Hulp vragen",
-    "My requests": "Mijn hulpvragen",
-    "Offer help": "Hulp bieden",
-    "My proposals": "Mijn voorstellen",
-    "Inbox": "Berichten",
-    "Social map": "Sociale kaart",
-    "Coordinator board": "Overzicht coördinator",
-    "Reports": "Cijfers",
-    "Log in": "Inloggen",
-    "Log out": "Uitloggen",
-    "Register": "Aanmelden",
-    "Main menu": "Hoofdmenu",
-    "Language": "Taal",
-    "Signed in as": "Ingelogd als",
-    "Save": "Opslaan",
-    "Send": "Versturen",
-    "Search": "Zoeken",
-    "Back": "Terug",
-    "Yes": "Ja",
-    "No": "Nee",
-    "Updated": "Bijgewerkt",
-    "Something went wrong": "Er ging iets mis",
-    "Please check the form": "Kijk het formulier even na",
-    "Neighbourhood care in Utrecht": "Burenhulp in Utrecht",
-    "Neighbours help neighbours. Ask for help with groceries, a lift, a visit or a form, "
-    "or offer help yourself.": "Buren helpen buren. Vraag hulp bij boodschappen, vervoer, "
-    "een bezoekje of een formulier, of help zelf mee.",
-    "Already have an account?": "Heeft u al een account?",
-    "New here?": "Nieuw hier?",
-    "Forgot your password?": "Wachtwoord vergeten?",
-    "Set a new password": "Nieuw wachtwoord instellen",
-    "Send me a link": "Stuur mij een link",
-    "Fill in your e-mail address. We will send you a link to set a new password.": (
-        "Vul uw e-mailadres in. We sturen u een link om een nieuw wachtwoord in te stellen."
-    ),
-    "If this address is known to us, you will get an e-mail with a link to set a new password.": (
-        "Als dit adres bij ons bekend is, krijgt u een e-mail met een link om een nieuw "
-        "wachtwoord in te stellen."
-    ),
-    "The link works for one hour. Did you get nothing? Look in your spam folder too.": (
-        "De link werkt een uur. Niets gekregen? Kijk ook bij uw ongewenste e-mail (spam)."
-    ),
-    "New password": "Nieuw wachtwoord",
-    "Save password": "Wachtwoord opslaan",
-    "This link has been used already. Ask for a new one if you need it.": (
-        "Deze link is al gebruikt. Vraag een nieuwe aan als u die nodig hebt."
-    ),
-    "This link has expired. Ask for a new one.": "Deze link is verlopen. Vraag een nieuwe aan.",
-    "This link is not valid. Ask for a new one.": (
-        "Deze link is niet geldig. Vraag een nieuwe aan."
-    ),
-    "Ask for a new link": "Nieuwe link aanvragen",
-    "Your new password is set. Log in with it.": (
-        "Uw nieuwe wachtwoord is ingesteld. Log ermee in."
-    ),
-    # register and log in
-    "Your name": "Uw naam",
-    "E-mail address": "E-mailadres",
-    "Password": "Wachtwoord",
-    "At least 8 characters": "Minstens 8 tekens",
-    "Postcode": "Postcode",
-    "House number": "Huisnummer",
-    "Phone number (optional)": "Telefoonnummer (niet verplicht)",
-    "I also want to help others (volunteer)": "Ik wil ook anderen helpen (vrijwilliger)",
-    "My details may be used to find a match in my neighbourhood": (
-        "Mijn gegevens mogen gebruikt worden om iemand in mijn buurt te vinden"
-    ),
-    "The person I am matched with may see my phone number": (
-        "Degene met wie ik gekoppeld word mag mijn telefoonnummer zien"
-    ),
-    "Create account": "Account maken",
-    "Welcome! You are signed in.": "Welkom! U bent ingelogd.",
-    "You are signed out.": "U bent uitgelogd.",
-    "Thank you. We have sent you an e-mail. Log in with your e-mail address and password.": (
-        "Dank u. We hebben u een e-mail gestuurd. Log in met uw e-mailadres en wachtwoord."
-    ),
-    "Too many failed attempts. Wait {seconds} seconds and try again.": (
-        "Te vaak een verkeerd wachtwoord. Wacht {seconds} seconden en probeer het opnieuw."
-    ),
-    # asking for help
-    "What do you need help with?": "Waar heeft u hulp bij nodig?",
-    "Tell us in one or two sentences": "Vertel het in een of twee zinnen",
-    "When?": "Wanneer?",
-    "Any time": "Maakt niet uit",
-    "On a day": "Op een dag",
-    "Day": "Dag",
-    "Part of the day": "Dagdeel",
-    "Morning": "Ochtend",
-    "Afternoon": "Middag",
-    "Evening": "Avond",
-    "It is urgent (today)": "Het is dringend (vandaag)",
-    "Your request has been sent. We are looking for a neighbour to help.": (
-        "Uw hulpvraag is verstuurd. We zoeken een buur die kan helpen."
-    ),
-    # requests
-    "You have not asked for help yet.": "U heeft nog geen hulp gevraagd.",
-    "State": "Stand van zaken",
-    "Asked on": "Gevraagd op",
-    "Needed": "Nodig",
-    "flexible": "flexibel",
-    "urgent": "dringend",
-    "helps you": "helpt u",
-    "You help": "U helpt",
-    "Phone": "Telefoon",
-    "Cancel request": "Hulpvraag intrekken",
-    "Help was given": "De hulp is gegeven",
-    "Hours": "Uren",
-    "How did it go? (optional)": "Hoe ging het? (niet verplicht)",
-    "Request": "Hulpvraag",
-    "This page updates by itself.": "Deze pagina werkt zichzelf bij.",
-    # states
-    "state.open": "Open: we zoeken iemand",
-    "state.proposed": "Gevraagd aan vrijwilligers",
-    "state.matched": "Gekoppeld: er komt iemand helpen",
-    "state.done": "Klaar",
-    "state.escalated": "Bij de coördinator",
-    "state.cancelled": "Ingetrokken",
-    "state.expired": "Verlopen",
-    # volunteers
-    "What can you help with?": "Waarmee kunt u helpen?",
-    "When are you available?": "Wanneer kunt u?",
-    "Whenever it suits (flexible)": "Wanneer het uitkomt (flexibel)",
-    "How far will you travel (km)?": "Hoe ver wilt u reizen (km)?",
-    "Languages you speak": "Talen die u spreekt",
-    "At most this many open requests at once": "Hoogstens zoveel hulpvragen tegelijk",
-    "I am available now (untick when you are on holiday)": (
-        "Ik ben nu beschikbaar (vink uit als u op vakantie bent)"
-    ),
-    "Your profile is saved.": "Uw profiel is opgeslagen.",
-    "Other times": "Andere tijden",
-    "Times that are not a whole part of the day. Choose no day to remove a row.": (
-        "Tijden die geen heel dagdeel zijn. Kies geen dag om een regel te verwijderen."
-    ),
-    "no day": "geen dag",
-    "Choose a day and both times, with the end after the start.": (
-        "Kies een dag en beide tijden, met het einde na het begin."
-    ),
-    "Choose languages from the list.": "Kies talen uit de lijst.",
-    "Choose at least one language.": "Kies minstens één taal.",
-    "weekday.0": "Maandag",
-    "weekday.1": "Dinsdag",
-    "weekday.2": "Woensdag",
-    "weekday.3": "Donderdag",
-    "weekday.4": "Vrijdag",
-    "weekday.5": "Zaterdag",
-    "weekday.6": "Zondag",
-    # proposals
-    "No proposals right now.": "Op dit moment geen voorstellen.",
-    "Accept": "Ja, ik help",
-    "Decline": "Nee, bedankt",
-    "Answer before": "Antwoord voor",
-    "Thank you! You help with this request.": "Dank u wel! U helpt met deze hulpvraag.",
-    "Thank you for letting us know.": "Bedankt voor het laten weten.",
-    "proposal.pending": "Wacht op uw antwoord",
-    "proposal.accepted": "U helpt",
-    "proposal.declined": "Afgeslagen",
-    "proposal.expired": "Verlopen",
-    "proposal.withdrawn": "Al door iemand anders opgepakt",
-    "Do you want to help with this request?": "Wilt u helpen met deze hulpvraag?",
-    "Do you want to decline this request?": "Wilt u deze hulpvraag afslaan?",
-    "You said yes to this request.": "U heeft ja gezegd op deze hulpvraag.",
-    "You declined this request.": "U heeft deze hulpvraag afgeslagen.",
-    "You said yes to this request already.": "U heeft al ja gezegd op deze hulpvraag.",
-    "You declined this request already.": "U heeft deze hulpvraag al afgeslagen.",
-    "Someone else already helps with this request.": "Iemand anders helpt al met deze hulpvraag.",
-    "The time to answer has passed.": "De tijd om te antwoorden is voorbij.",
-    "This proposal is no longer open.": "Dit voorstel staat niet meer open.",
-    # inbox
-    "No messages.": "Geen berichten.",
-    "Mark as read": "Markeer als gelezen",
-    "unread": "ongelezen",
-    # social map
-    "Local services and activities": "Diensten en activiteiten in de buurt",
-    "Search words": "Zoekwoorden",
-    "Category": "Soort hulp",
-    "All": "Alles",
-    "Area code (optional)": "Gebiedscode (niet verplicht)",
-    "Nothing found.": "Niets gevonden.",
-    # coordinator
-    "Requests in your area": "Hulpvragen in uw gebied",
-    "Escalated": "Bij de coördinator",
-    "No requests here.": "Hier zijn geen hulpvragen.",
-    "Match by hand": "Zelf koppelen",
-    "Possible volunteers": "Mogelijke vrijwilligers",
-    "Match": "Koppelen",
-    "distance": "afstand",
-    "open assignments": "lopende klussen",
-    "The request is matched.": "De hulpvraag is gekoppeld.",
-    "Requester": "Hulpvrager",
-    "reason.no_candidates": "niemand gevonden",
-    "reason.rounds_exhausted": "niemand reageerde",
-    "reason.no_matching_consent": "geen toestemming om te koppelen: met de hand",
-    "You did not agree to your details being used to find a match, so no volunteer is asked automatically: a coordinator will contact you. You can change this under My details.": (  # noqa: E501
-        "U gaf geen toestemming om uw gegevens te gebruiken om een match te zoeken. Daarom "
-        "vragen we niet vanzelf een vrijwilliger: een coördinator neemt contact met u op. U "
-        "kunt dit veranderen bij Mijn gegevens."
-    ),
-    "reason.declined_by_all": "iedereen sloeg af",
-    "reason.manual": "doorgezet",
-    "No volunteers found.": "Geen vrijwilligers gevonden.",
-    # reports
-    "Figures": "Cijfers",
-    "Area": "Gebied",
-    "From": "Van",
-    "To": "Tot",
-    "Show": "Toon",
-    "Download as CSV": "Download als CSV",
-    "Requests per week by state": "Hulpvragen per week, naar stand van zaken",
-    "Time to match (median hours) per week": "Tijd tot koppeling (mediaan in uren) per week",
-    "Requests per neighbourhood": "Hulpvragen per buurt",
-    "Requests": "Hulpvragen",
-    "Matched": "Gekoppeld",
-    "Match rate": "Deel gekoppeld",
-    "Median time to match (hours)": "Mediaan tijd tot koppeling (uren)",
-    "Escalations": "Naar de coördinator",
-    "Volunteer hours": "Uren vrijwilligerswerk",
-    "Active volunteers": "Actieve vrijwilligers",
-    "Week of": "Week van",
-    "none": "geen",
-    "few": "weinig",
-    "many": "veel",
-    "fewer than 5 (hidden)": "minder dan 5 (verborgen)",
-    "Groups smaller than 5 are hidden, so nobody can be recognised.": (
-        "Groepen kleiner dan 5 zijn verborgen, zodat niemand te herkennen is."
-    ),
-    "Unmet requests per neighbourhood": "Niet gekoppelde hulpvragen per buurt",
-    "Neighbourhood": "Buurt",
-    "hours": "uur",
-    # information point
-    "Register a resident": "Bewoner aanmelden",
-    # the coordinator's board: finding, closing, cancelling, handing on; the audit log
-    "Who looked at what": "Wie keek naar wat",
-    "Find requests": "Hulpvragen zoeken",
-    "Request number": "Nummer van de hulpvraag",
-    "Kind of help": "Soort hulp",
-    "Show all": "Alles tonen",
-    "Nr.": "Nr.",
-    "Close with a note": "Afsluiten met een notitie",
-    "Cancel the request": "Hulpvraag stoppen",
-    "Give it to another volunteer": "Aan een andere vrijwilliger geven",
-    "Give it to": "Geef aan",
-    "Are you sure? The request stops.": "Weet u het zeker? De hulpvraag stopt.",
-    "The volunteer who was asked or matched hears it is off.": (
-        "De vrijwilliger die gevraagd of gekoppeld was, hoort dat het niet doorgaat."
-    ),
-    "Close the request as done, for instance when help was arranged another way.": (
-        "Sluit de hulpvraag af als klaar. Bijvoorbeeld als de hulp op een andere manier "
-        "geregeld is."
-    ),
-    "Why (optional)": "Waarom (mag leeg blijven)",
-    "What happened": "Wat is er gebeurd",
-    "Hours of help (optional)": "Uren hulp (mag leeg blijven)",
-    "Yes, cancel it": "Ja, stop de hulpvraag",
-    "Close the request": "Hulpvraag afsluiten",
-    "No, go back": "Nee, ga terug",
-    "The request has been given to the other volunteer.": (
-        "De hulpvraag is aan de andere vrijwilliger gegeven."
-    ),
-    "The request is cancelled.": "De hulpvraag is gestopt.",
-    "The request is closed.": "De hulpvraag is afgesloten.",
-    "Every time someone's details or request are opened on the board, it is written down here.": (
-        "Elke keer dat iemands gegevens of hulpvraag worden geopend, staat dat hier."
-    ),
-    "As an admin you see everyone's.": "Als beheerder ziet u dat van iedereen.",
-    "You see your own.": "U ziet wat u zelf hebt geopend.",
-    "Nothing yet.": "Nog niets.",
-    "When": "Wanneer",
-    "Who": "Wie",
-    "What": "Wat",
-    "member": "lid",
-    "audit.request.view": "Hulpvraag bekeken",
-    "audit.member.view": "Gegevens bekeken",
-    "audit.members.import": "Lijst ingelezen",
-    # importing a list at the information point
-    "Import a list": "Lijst inlezen",
-    "Upload a list of residents and volunteers (a CSV file, as a spreadsheet saves it).": (
-        "Lees een lijst met bewoners en vrijwilligers in. Dat is een CSV-bestand, zoals een "
-        "spreadsheet het opslaat."
-    ),
-    "One person per row.": "Elke rij is één persoon.",
-    "The first row names the columns: at least name, postcode and house_number.": (
-        "De eerste rij geeft de namen van de kolommen: minstens name, postcode en house_number."
-    ),
-    "Also possible: email, phone, language, roles, categories, availability.": (
-        "Mag ook: email, phone, language, roles, categories, availability."
-    ),
-    "People without an e-mail address or phone are reached through you.": (
-        "Mensen zonder e-mailadres of telefoon bereiken we via u."
-    ),
-    "People who are in the list twice, or were imported before, are added once.": (
-        "Staat iemand twee keer in de lijst, of is hij al eerder ingelezen? Dan komt hij er maar "
-        "één keer in."
-    ),
-    "The file": "Het bestand",
-    "Import": "Inlezen",
-    "Choose the file to import.": "Kies het bestand dat u wilt inlezen.",
-    "The file is empty.": "Het bestand is leeg.",
-    "This is not a CSV file.": "Dit is geen CSV-bestand.",
-    "The file is in. The import starts in a moment.": (
-        "Het bestand is binnen. Het inlezen begint zo."
-    ),
-    "Checking the rows:": "Rijen nakijken:",
-    "Importing:": "Inlezen:",
-    "{done} of {rows}": "{done} van {rows}",
-    "Progress": "Voortgang",
-    "Show how far it is": "Laat zien hoe ver het is",
-    "The import did not work": "Het inlezen is niet gelukt",
-    "Done.": "Klaar.",
-    "{imported} people added, of whom {volunteers} volunteers.": (
-        "{imported} mensen toegevoegd, van wie {volunteers} vrijwilligers."
-    ),
-    "{count} were added before.": "{count} waren er al.",
-    "Rows that were not added": "Rijen die niet zijn toegevoegd",
-    "Correct these rows in the file and upload it again: nobody is added twice.": (
-        "Verbeter deze rijen in het bestand en lees het opnieuw in. Niemand komt er twee keer in."
-    ),
-    "Row": "Rij",
-    "Why": "Waarom",
-    "Only the first {count} are shown.": "Alleen de eerste {count} staan hier.",
-    "Import another list": "Nog een lijst inlezen",
-    "Back to the board": "Terug naar het overzicht",
-    "postcode: this address lies outside your cooperative's areas": (
-        "postcode: dit adres ligt buiten de wijken van uw coöperatie"
-    ),
-    "the import stopped on an error; upload it again": (
-        "het inlezen stopte door een fout. Lees het bestand opnieuw in."
-    ),
-    "Notice board": "Prikbord",
-    "Name": "Naam",
-    "optional": "niet verplicht",
-    "Without an e-mail address the resident is reached through you.": (
-        "Zonder e-mailadres bereiken we de bewoner via u."
-    ),
-    "Neighbours who could use a hand. Can you help? Ask at the living room or sign up on "
-    "this site.": (
-        "Buren die wel wat hulp kunnen gebruiken. Kunt u helpen? Vraag het in de "
-        "buurtkamer of meld u aan op deze site."
-    ),
-    # my details
-    "My details": "Mijn gegevens",
-    "Consent": "Toestemming",
-    "The person I am matched with may see my e-mail address": (
-        "Degene met wie ik gekoppeld word mag mijn e-mailadres zien"
-    ),
-    "Notifications": "Berichten instellen",
-    "Your data": "Uw gegevens",
-    "Download everything we hold about you": "Download alles wat we van u bewaren",
-    "Yes, delete my account and my personal data": (
-        "Ja, verwijder mijn account en mijn persoonlijke gegevens"
-    ),
-    "Delete my account": "Account verwijderen",
-    "Messages always arrive in your inbox on this site.": (
-        "Berichten komen altijd binnen bij Berichten op deze site."
-    ),
-    "Also send them by e-mail": "Stuur ze ook per e-mail",
-    "Quiet hours (no messages, unless urgent)": (
-        "Rusttijd (geen berichten, behalve als het dringend is)"
-    ),
-    # errors
-    "Not signed in": "Niet ingelogd",
-    "Bad request": "Ongeldig verzoek",
-    "Method not allowed": "Dit kan hier niet",
-    "Request too large": "Te groot",
-    "Unsupported media type": "Onbekend formaat",
-    "Not allowed": "Niet toegestaan",
-    "Not found": "Niet gevonden",
-    "Invalid input": "Ongeldige invoer",
-    "Too many attempts": "Te veel pogingen",
-    "Conflict": "Gaat niet",
-    "Temporarily unavailable": "Tijdelijk niet beschikbaar",
-    "Internal error": "Er ging iets mis",
-    "The form has expired. Please try again.": "Het formulier is verlopen. Probeer het opnieuw.",
+# Texts chosen by a key in code and templates (`t("state." ~ r.state)`): the key names the
+# English msgid, so the catalogues hold sentences only.
+KEYED: dict[str, str] = {
+    "state.open": N_("Open: looking for someone"),
+    "state.proposed": N_("Asked volunteers"),
+    "state.matched": N_("Matched: someone will help"),
+    "state.done": N_("Done"),
+    "state.escalated": N_("With the coordinator"),
+    "state.cancelled": N_("Cancelled"),
+    "state.expired": N_("Expired"),
+    "proposal.pending": N_("Waiting for your answer"),
+    "proposal.accepted": N_("You help"),
+    "proposal.declined": N_("Declined"),
+    "proposal.expired": N_("Expired"),
+    "proposal.withdrawn": N_("Already taken by someone else"),
+    "audit.request.view": N_("Looked at a request"),
+    "audit.member.view": N_("Looked at someone's details"),
+    "audit.members.import": N_("Imported a list"),
+    "weekday.0": N_("Monday"),
+    "weekday.1": N_("Tuesday"),
+    "weekday.2": N_("Wednesday"),
+    "weekday.3": N_("Thursday"),
+    "weekday.4": N_("Friday"),
+    "weekday.5": N_("Saturday"),
+    "weekday.6": N_("Sunday"),
+    "reason.no_candidates": N_("nobody found"),
+    "reason.rounds_exhausted": N_("nobody answered"),
+    "reason.no_matching_consent": N_("no consent to match: by hand"),
+    "reason.declined_by_all": N_("everyone declined"),
+    "reason.manual": N_("passed on"),
 }
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The translated texts of one language: msgid -> text (fuzzy and empty ones left out)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
 
 
 def translate(text: str, language: str) -> str:
-    if language == "en":
-        if "." in text and text.split(".")[0] in {"state", "proposal", "weekday", "reason"}:
-            return EN_KEYS.get(text, text.split(".", 1)[1].replace("_", " "))
-        return text
-    return NL.get(text, text)
+    """`text` (an English msgid, or a KEYED key) in `language`; Dutch where that language
+    lacks it, the English text where Dutch lacks it too."""
+    msgid = KEYED.get(text, text)
+    if language == SOURCE_LANGUAGE:
+        return msgid
+    return catalogue(language).get(msgid) or catalogue(DEFAULT_LANGUAGE).get(msgid) or msgid
 
 
-EN_KEYS: dict[str, str] = {
-    "state.open": "Open: looking for someone",
-    "state.proposed": "Asked volunteers",
-    "state.matched": "Matched: someone will help",
-    "state.done": "Done",
-    "state.escalated": "With the coordinator",
-    "state.cancelled": "Cancelled",
-    "state.expired": "Expired",
-    "proposal.pending": "Waiting for your answer",
-    "proposal.accepted": "You help",
-    "proposal.declined": "Declined",
-    "proposal.expired": "Expired",
-    "proposal.withdrawn": "Already taken by someone else",
-    "weekday.0": "Monday",
-    "weekday.1": "Tuesday",
-    "weekday.2": "Wednesday",
-    "weekday.3": "Thursday",
-    "weekday.4": "Friday",
-    "weekday.5": "Saturday",
-    "weekday.6": "Sunday",
-    "reason.no_candidates": "nobody found",
-    "reason.rounds_exhausted": "nobody answered",
-    "reason.no_matching_consent": "no consent to match: by hand",
-    "reason.declined_by_all": "everyone declined",
-    "reason.manual": "passed on",
-}
+def direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def message_language(language: str) -> MessageLanguage:
+    """The language a member reading pages in `language` gets messages in."""
+    for known in MESSAGE_LANGUAGES:
+        if known == language:
+            return known
+    return "nl"
 
 
 def category_label(category: str, language: str) -> str:
-    label = LABELS[Category(category)]
-    return label.en if language == "en" else label.nl
+    return translate(LABELS[Category(category)].en, language)
 
 
 def category_icon(category: str) -> Markup:

@@ -6,6 +6,13 @@ from services.gateway.deps import Principal
 from services.gateway.usecases import coordinator_areas
 from shared.contracts import registry as rc
 from shared.errors import Invalid
+from shared.texts import N_
+
+# The registry's words for a row or an import it refused, shown on the page in its language.
+REGISTRY_TEXTS = (
+    N_("postcode: this address lies outside your cooperative's areas"),
+    N_("the import stopped on an error; upload it again"),
+)
 
 
 def parts_of(text: str, size: int = rc.IMPORT_PART_CHARS) -> list[str]:
@@ -28,7 +35,7 @@ def file_text(data: bytes) -> str:
     """The uploaded bytes as text: UTF-8 (with or without the mark spreadsheets write), else
     the Windows encoding older spreadsheets save CSV in."""
     if b"\x00" in data:
-        raise Invalid("This is not a CSV file.", details={"field": "file"})
+        raise Invalid("not a CSV file", details={"field": "file", "reason": "not_csv"})
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -41,7 +48,7 @@ async def upload(
     await coordinator_areas(gateway, principal)  # coordinators and admins only
     text = file_text(data)
     if not text.strip():
-        raise Invalid("The file is empty.", details={"field": "file"})
+        raise Invalid("the file is empty", details={"field": "file", "reason": "empty_file"})
     parts = parts_of(text)
     answer: rc.MemberImportView | None = None
     for seq, part in enumerate(parts):

@@ -20,26 +20,27 @@ from shared.db import database_unavailable
 from shared.errors import SamenError
 from shared.logging import get_logger
 from shared.rpc import MAX_ERROR_TEXT, MAX_FIELD_ERRORS
+from shared.texts import N_
 
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
 TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many attempts",
-    431: "Request header fields too large",
-    500: "Internal error",
-    503: "Temporarily unavailable",
+    400: N_("Bad request"),
+    401: N_("Not signed in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    413: N_("Request too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    429: N_("Too many attempts"),
+    431: N_("Request header fields too large"),
+    500: N_("Internal error"),
+    503: N_("Temporarily unavailable"),
 }
 
 
@@ -91,7 +92,10 @@ def problem_response(
     code: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    reason: str | None = None,
 ) -> Response:
+    """`reason` (a SamenError's details["reason"]) picks the page's text; the JSON has the
+    code, and the detail for developers."""
     problem = Problem(
         type=f"https://samen.coop/problems/{code}" if code else "about:blank",
         title=TITLES.get(status, "Error"),
@@ -104,7 +108,7 @@ def problem_response(
     if wants_html(request):
         from services.gateway.web import render_error  # the web layer draws the page
 
-        return render_error(request, problem, headers=headers)
+        return render_error(request, problem, reason=reason, headers=headers)
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=status,
@@ -162,8 +166,15 @@ def install(app: FastAPI) -> None:
         if status >= 500 and status != 503:
             log.error("internal error from a service", code=exc.code)
             return problem_response(request, 500, "Something went wrong on our side.", code="error")
+        reason = exc.details.get("reason") if exc.details else None
         return problem_response(
-            request, status, exc.message, code=exc.code, errors=errors, headers=headers
+            request,
+            status,
+            exc.message,
+            code=exc.code,
+            errors=errors,
+            headers=headers,
+            reason=reason if isinstance(reason, str) else None,
         )
 
     async def validation_error(request: Request, exc: Exception) -> Response:

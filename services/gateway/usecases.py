@@ -33,6 +33,7 @@ from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.logging import get_logger
+from shared.texts import N_
 
 log = get_logger(__name__)
 
@@ -224,9 +225,9 @@ ACCOUNT_LINK_SALT = "samen.account-link"
 PASSWORD_RESET, INVITATION = "password_reset", "invitation"
 
 
-LINK_USED = "This link has been used already. Ask for a new one if you need it."
-LINK_EXPIRED = "This link has expired. Ask for a new one."
-LINK_BAD = "This link is not valid. Ask for a new one."
+LINK_USED = N_("This link has been used already. Ask for a new one if you need it.")
+LINK_EXPIRED = N_("This link has expired. Ask for a new one.")
+LINK_BAD = N_("This link is not valid. Ask for a new one.")
 
 
 class LinkRefused(SamenError):
@@ -383,8 +384,8 @@ async def check_in_areas(area_codes: list[str], view: mc.RequestView) -> None:
 # ------------------------------------------------------------------ answering by link
 
 ANSWERED_ALREADY = {
-    "accept": "You said yes to this request already.",
-    "decline": "You declined this request already.",
+    "accept": N_("You said yes to this request already."),
+    "decline": N_("You declined this request already."),
 }
 
 

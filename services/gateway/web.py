@@ -21,16 +21,20 @@ from jinja2 import Environment, FileSystemLoader
 from services.gateway.deps import Principal, browser_csrf_secret
 from services.gateway.i18n import (
     DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
     LANGUAGES,
     category_icon,
     category_label,
+    direction,
     translate,
 )
+from services.gateway.problem_texts import field_text, problem_text
 from services.gateway.problems import Problem
 from services.gateway.security import CSRF_COOKIE, csrf_token, new_token
 from shared.categories import Category
 from shared.clock import to_local
 from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV
+from shared.texts import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # Every template is HTML, whatever its file name: Starlette's default escapes only files named
@@ -55,6 +59,13 @@ def area_names() -> dict[str, str]:
 def request_number(request_id: str) -> str:
     """The short number a coordinator reads out on the phone: the id's last six characters."""
     return "".join(c for c in request_id if c.isalnum())[-6:].upper()
+
+
+def districts() -> list[tuple[str, str]]:
+    """The districts (wijken) to choose from, by name: (code, name)."""
+    return sorted(
+        ((c, n) for c, n in area_names().items() if c.startswith("WK")), key=lambda item: item[1]
+    )
 
 
 def area_name(code: str | None) -> str:
@@ -82,7 +93,8 @@ def local_time(
     if moment is None:
         return ""
     local = to_local(moment, zone)
-    weekday = translate(f"weekday.{local.weekday()}", language)
+    key = f"weekday.{local.weekday()}"  # services/gateway/i18n.py KEYED
+    weekday = translate(key, language)
     text = f"{weekday} {local.day}-{local.month}-{local.year}"
     return f"{text} {local:%H:%M}" if with_time else text
 
@@ -131,11 +143,16 @@ def render(
     def t(text: str) -> str:
         return translate(text, language)
 
+    # Errors by field are msgids (services/gateway/problem_texts.py): shown in this language.
+    if isinstance(context.get("errors"), dict):
+        context["errors"] = {k: t(v) for k, v in context["errors"].items()}
     response = TEMPLATES.TemplateResponse(
         request,
         template,
         {
             "lang": language,
+            "dir": direction(language),
+            "languages": LANGUAGE_NAMES,
             "t": t,
             "principal": principal,
             "csrf_token": csrf_token(gateway.secret_keys.current, secret),
@@ -173,19 +190,20 @@ def render(
 
 
 NOTICES = {
-    "welcome": "Welcome! You are signed in.",
-    "registered": "Thank you. We have sent you an e-mail. "
-    "Log in with your e-mail address and password.",
-    "signed_out": "You are signed out.",
-    "asked": "Your request has been sent. We are looking for a neighbour to help.",
-    "saved": "Your profile is saved.",
-    "password_set": "Your new password is set. Log in with it.",
-    "accepted": "Thank you! You help with this request.",
-    "declined": "Thank you for letting us know.",
-    "matched": "The request is matched.",
-    "reassigned": "The request has been given to the other volunteer.",
-    "cancelled": "The request is cancelled.",
-    "closed": "The request is closed.",
+    "welcome": N_("Welcome! You are signed in."),
+    "registered": N_(
+        "Thank you. We have sent you an e-mail. Log in with your e-mail address and password."
+    ),
+    "signed_out": N_("You are signed out."),
+    "asked": N_("Your request has been sent. We are looking for a neighbour to help."),
+    "saved": N_("Your profile is saved."),
+    "password_set": N_("Your new password is set. Log in with it."),
+    "accepted": N_("Thank you! You help with this request."),
+    "declined": N_("Thank you for letting us know."),
+    "matched": N_("The request is matched."),
+    "reassigned": N_("The request has been given to the other volunteer."),
+    "cancelled": N_("The request is cancelled."),
+    "closed": N_("The request is closed."),
 }
 
 
@@ -195,8 +213,14 @@ def notice_of(request: Request, language: str) -> str | None:
 
 
 def render_error(
-    request: Request, problem: Problem, *, headers: dict[str, str] | None = None
+    request: Request,
+    problem: Problem,
+    *,
+    reason: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
+    """The error page says what went wrong in the page's language, chosen by the problem's
+    code, reason and fields; never its English `detail`."""
     principal = getattr(request.state, "principal", None)
     try:
         return render(
@@ -206,11 +230,15 @@ def render_error(
             status_code=problem.status,
             headers=headers,
             problem=problem,
+            message=problem_text(problem.code, reason, problem.status),
+            field_messages=list(
+                dict.fromkeys(field_text(e.field, None, problem.code) for e in problem.errors or [])
+            ),
         )
     except Exception:  # the error page itself must never fail
-        title, detail = escape(problem.title), escape(problem.detail or "")
+        title = escape(translate(problem.title, DEFAULT_LANGUAGE))
         return HTMLResponse(
-            f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>",
+            f"<!doctype html><title>{title}</title><h1>{title}</h1>",
             status_code=problem.status,
             headers=headers,
         )

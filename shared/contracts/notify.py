@@ -88,13 +88,17 @@ class InboxQuery(BaseModel):
     unread_only: bool = False
     limit: int = Field(default=50, ge=1, le=200)
     before: datetime | None = Field(default=None, description="page: items older than this")
+    language: Language | None = Field(
+        default=None,
+        description="each item in this language (the page's); None: in the member's own",
+    )
 
 
 class InboxItem(BaseModel):
     item_id: Id
     template: Name
     subject: Line
-    body: Text = Field(description="plain text, already in the member's language")
+    body: Text = Field(description="plain text, in the language asked for, else the member's")
     link: Url | None = Field(default=None, description="where the message points, if anywhere")
     created_at: datetime
     read_at: datetime | None = None

@@ -247,7 +247,11 @@ def test_a_coordinator_finds_closes_cancels_and_hands_on_requests_and_sees_her_l
         hedge = ask("garden", urgent=True)  # nobody in Overvecht gardens: escalated
         papers = ask("paperwork")
         shopping = ask("groceries")
-        wait_until(lambda: state_of(hedge) == "escalated", timeout=30, message="not escalated")
+        wait_until(
+            lambda: state_of(hedge) == "escalated",
+            timeout=60,
+            message=f"not escalated (it is {state_of(hedge)})",
+        )
         number = "".join(c for c in hedge if c.isalnum())[-6:].upper()
 
         found = web.get("/board", params={"q": number.lower()})

@@ -106,7 +106,7 @@ def test_a_member_the_information_point_registers_is_invited_and_logs_in(
             headers=coordinator,
         )
         assert made.status_code == 201, made.text
-        invitation = mail_to(mailbox, "truus@example.nl", "Je bent aangemeld bij Samen")
+        invitation = mail_to(mailbox, "truus@example.nl", "U bent aangemeld bij Samen")
         chosen = client.post(
             "/api/v1/auth/password-reset/confirm",
             json={"token": link_in(invitation), "password": NEW_PASSWORD},

@@ -36,6 +36,7 @@ from services.gateway import charts, web
 from services.gateway.adapters.store import Account, AuditEntry
 from services.gateway.coordinating import BoardFilter
 from services.gateway.deps import Principal
+from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
 from services.gateway.schemas import MemberImportOut, RequestOut
@@ -186,7 +187,11 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "candidates": candidates,
             "names": {volunteer_id: hostile("names")},
         },
-        "error.html.j2": {"problem": make(Problem, "problem")},
+        "error.html.j2": {
+            "problem": make(Problem, "problem"),
+            "message": hostile("message"),
+            "field_messages": [hostile("field_messages")],
+        },
         "home.html.j2": {},
         "inbox.html.j2": {"page": make(nc.InboxPage, "page")},
         "link.html.j2": {
@@ -205,6 +210,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "q": hostile("q"),
             "chosen": hostile("chosen"),
             "area": hostile("area"),
+            "districts": make(list[tuple[str, str]], "districts"),
         },
         "me.html.j2": {"member": make(rc.MemberInfo, "member"), "errors": errors},
         "new_member.html.j2": {"values": values, "errors": errors},
@@ -284,7 +290,8 @@ MUST_SHOW = {
         "results.services.description",
         "results.services.url",
     ],
-    "error.html.j2": ["problem.detail"],
+    # The page's own words, chosen by the problem's code (never its English detail).
+    "error.html.j2": ["message", "field_messages"],
     "register.html.j2": ["values.name", "errors.name"],
     "reports.html.j2": ["chart.label", "map.title"],
 }
@@ -355,7 +362,7 @@ def render_page(template: str, lang: str, variant: int) -> str:
 
 
 @pytest.mark.parametrize("template", gateway_templates())
-@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES_OF_PAGES)
 def test_every_page_template_shows_hostile_text_escaped(
     template: str, lang: str, strict_templates: None
 ) -> None:
@@ -381,8 +388,9 @@ def test_every_page_template_shows_hostile_text_escaped(
 def render_context_names() -> list[str]:
     """The variables `web.render` gives every template (and Starlette's `request`)."""
     return [
-        "request", "lang", "t", "principal", "csrf_token", "categories", "category_label",
-        "category_icon", "area_name", "request_number", "web_link", "when", "path", "lang_url",
+        "request", "lang", "dir", "languages", "t", "principal", "csrf_token", "categories",
+        "category_label", "category_icon", "area_name", "request_number", "web_link", "when",
+        "path", "lang_url",
         "notice",
         "url_for",
     ]  # fmt: skip

@@ -273,7 +273,7 @@ async def test_notify_tells_the_owner_of_a_taken_address_once_an_hour(
         return list(smtp.to("ans@example.org"))
 
     mails = await soon(mailed, message="no notice reached the owner")
-    assert mails[0]["Subject"] == "Iemand wilde een account maken met je e-mailadres"
+    assert mails[0]["Subject"] == "Iemand wilde een account maken met uw e-mailadres"
     assert "https://samen.example/login" in text_of(mails[0])
 
     # Someone who keeps trying does not flood the owner's mailbox.

@@ -10,7 +10,7 @@ runner = CliRunner()
 def test_preview_prints_the_dutch_text_of_a_template() -> None:
     result = runner.invoke(app, ["notify", "preview", "proposal", "--lang", "nl"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Subject: Kun jij helpen met boodschappen?")
+    assert result.output.startswith("Subject: Kunt u helpen? Boodschappen")
     assert "https://samen.example/p/" in result.output
 
 

@@ -116,11 +116,13 @@ class Notify:
     def __init__(self, rpc: RpcClient) -> None:
         self._rpc = rpc
 
-    async def inbox(self, member_id: str, *, unread_only: bool = False) -> nc.InboxPage:
+    async def inbox(
+        self, member_id: str, *, unread_only: bool = False, language: nc.Language | None = None
+    ) -> nc.InboxPage:
         return await self._rpc.call(
             "notify",
             nc.INBOX_LIST,
-            nc.InboxQuery(member_id=member_id, unread_only=unread_only),
+            nc.InboxQuery(member_id=member_id, unread_only=unread_only, language=language),
             result=nc.InboxPage,
         )
 

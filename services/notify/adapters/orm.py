@@ -92,6 +92,9 @@ inbox_items = Table(
     Column("template", String(40), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    # The same message in each other language notify writes: {"en": {"subject", "body"}}, so
+    # the inbox page shows it in the page's language (None: items from before, reader's only).
+    Column("texts", JSON, nullable=True),
     Column("link", String(2000), nullable=True),
     Column("created_at", WHEN, nullable=False),
     Column("read_at", WHEN, nullable=True),

@@ -51,12 +51,14 @@ from shared.events import Envelope
 from shared.uow import UnitOfWork
 
 
-def _item(row: RowMapping) -> InboxItem:
+def _item(row: RowMapping, language: str | None = None) -> InboxItem:
+    """The item in `language` where it was written in it too, else in the reader's own."""
+    texts = (row.get("texts") or {}).get(language) if language else None
     return InboxItem(
         item_id=row["id"],
         template=row["template"],
-        subject=row["subject"],
-        body=row["body"],
+        subject=texts["subject"] if texts else row["subject"],
+        body=texts["body"] if texts else row["body"],
         link=row["link"],
         created_at=repo.aware(row["created_at"]),
         read_at=repo.aware(row["read_at"]),
@@ -116,7 +118,7 @@ class NotifyApi:
                 limit=query.limit,
                 before=query.before,
             )
-        return InboxPage(items=[_item(row) for row in items], unread=unread)
+        return InboxPage(items=[_item(row, query.language) for row in items], unread=unread)
 
     async def inbox_mark_read(self, command: MarkRead) -> MarkedRead:
         async with self._uow() as uow:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ from services.notify.adapters.channels import (
     EmailChannel,
 )
 from services.notify.adapters.registry import Registry
-from services.notify.adapters.rendering import Rendered, Renderer
+from services.notify.adapters.rendering import LANGUAGES, Rendered, Renderer
 from services.notify.domain.links import LinkClaim, LinkSigner
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import (
@@ -114,6 +114,8 @@ class Composed:
     recipient: Recipient
     rendered: Rendered
     link: str | None
+    # The inbox item in the other languages, for a page in one of them: language -> message.
+    translations: dict[str, Rendered] = field(default_factory=dict)
 
 
 @dataclass
@@ -625,6 +627,11 @@ class DeliveryWorker:
             "template": row["template"],
             "subject": composed.rendered.subject[:300],
             "body": composed.rendered.text,
+            "texts": {
+                language: {"subject": message.subject[:300], "body": message.text}
+                for language, message in composed.translations.items()
+            }
+            or None,
             "link": composed.link,
             "created_at": now,
         }
@@ -725,7 +732,20 @@ class DeliveryWorker:
         )
         variables = message_context(facts)
         rendered = self._renderer.render(template.value, recipient.language, variables)
-        return Composed(recipient=recipient, rendered=rendered, link=variables.get("link"))
+        translations = {}
+        if row["recipient_kind"] == RecipientKind.member.value:  # only members have an inbox
+            for language in LANGUAGES:
+                if language != recipient.language:
+                    other = replace(facts, lang=language)
+                    translations[language] = self._renderer.render(
+                        template.value, language, message_context(other)
+                    )
+        return Composed(
+            recipient=recipient,
+            rendered=rendered,
+            link=variables.get("link"),
+            translations=translations,
+        )
 
     async def _links(
         self, row: RowMapping, context: dict[str, Any], lookup: Lookup

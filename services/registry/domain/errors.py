@@ -12,8 +12,13 @@ class FieldErrors:
     def __init__(self) -> None:
         self.errors: list[dict[str, str]] = []
 
-    def add(self, field: str, message: str) -> None:
-        self.errors.append({"field": field, "message": message})
+    def add(self, field: str, message: str, reason: str | None = None) -> None:
+        """`reason`: a machine-readable why (e.g. "unknown_municipality"), so a page can say
+        it in its reader's language instead of showing `message`."""
+        error = {"field": field, "message": message}
+        if reason is not None:
+            error["reason"] = reason
+        self.errors.append(error)
 
     @contextmanager
     def checking(self, field: str) -> Iterator[None]:

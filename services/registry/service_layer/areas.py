@@ -31,7 +31,7 @@ def area_info(area: Area) -> AreaInfo:
 def postcode_problem(exc: PostcodeError, field: str = "postcode") -> Invalid | NotFound:
     details: dict[str, object] = {
         "reason": exc.reason,
-        "errors": [{"field": field, "message": str(exc)}],
+        "errors": [{"field": field, "message": str(exc), "reason": exc.reason}],
     }
     if exc.reason == "unknown_municipality":
         return NotFound(str(exc), details=details)

@@ -107,7 +107,7 @@ async def _place(uow: RegistryUnitOfWork, postcode: str, errors: FieldErrors) ->
     try:
         return await resolve(uow, postcode)
     except PostcodeError as exc:
-        errors.add("postcode", str(exc))
+        errors.add("postcode", str(exc), exc.reason)
         return None
 
 

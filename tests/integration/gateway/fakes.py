@@ -14,7 +14,7 @@ from faststream.nats import NatsBroker
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound, SamenError
 from shared.events import MatchingPolicy
 from shared.ids import new_id
 from shared.rpc import register_rpc
@@ -39,6 +39,9 @@ class FakeWorld:
     notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
     shares_email: set[str] = field(default_factory=set)  # members who gave share_email
     created: list[mc.RequestCreate] = field(default_factory=list)  # request.create calls
+    # member id -> inbox items by language (None: the member's own), as notify keeps them
+    inbox: dict[str, dict[str | None, list[nc.InboxItem]]] = field(default_factory=dict)
+    link_refusals: dict[str, SamenError] = field(default_factory=dict)  # token -> token.verify
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -104,8 +107,12 @@ class FakeWorld:
 
         async def lookup(q: rc.PostcodeQuery) -> rc.PostcodeArea:
             code = POSTCODES.get(q.postcode.replace(" ", "")[:4])
-            if code is None:
-                raise NotFound("postcode not in a known municipality")
+            if code is None:  # as the registry answers (services/registry/service_layer/areas.py)
+                message = f"postcode {q.postcode} is not in a known municipality"
+                error = {"field": "postcode", "message": message, "reason": "unknown_municipality"}
+                raise NotFound(
+                    message, details={"reason": "unknown_municipality", "errors": [error]}
+                )
             return rc.PostcodeArea(
                 postcode=q.postcode,
                 pc4=q.postcode[:4],
@@ -118,7 +125,12 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
-            place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            try:
+                place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
+            except NotFound as exc:  # registering, the registry answers each field's problem
+                errors = exc.details["errors"]
+                assert isinstance(errors, list)
+                raise Invalid(f"postcode: {exc.message}", details={"errors": errors}) from None
             # As the registry does: every field is checked before a known address is refused.
             if cmd.email and any(m.email == cmd.email for m in world.members.values()):
                 raise Conflict("e-mail already registered")
@@ -226,7 +238,14 @@ class FakeWorld:
             return mc.CandidateList(request_id=q.request_id, candidates=[])
 
         async def inbox(q: nc.InboxQuery) -> nc.InboxPage:
-            return nc.InboxPage(items=[], unread=0)
+            kept = world.inbox.get(q.member_id, {})
+            items = kept.get(q.language) or kept.get(None) or []
+            return nc.InboxPage(items=items, unread=sum(1 for i in items if i.read_at is None))
+
+        async def token_verify(q: nc.TokenRequest) -> nc.ProposalLink:
+            if q.token in world.link_refusals:
+                raise world.link_refusals[q.token]
+            raise NotFound("this link is no longer known")
 
         async def preferences(q: nc.MemberQuery) -> nc.Preferences:
             return nc.Preferences(member_id=q.member_id)
@@ -254,6 +273,7 @@ class FakeWorld:
             ("matching", mc.COORDINATOR_MATCH, match),
             ("matching", mc.COORDINATOR_CANDIDATES, candidates),
             ("notify", nc.INBOX_LIST, inbox),
+            ("notify", nc.TOKEN_VERIFY, token_verify),
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
             ("notify", nc.ACCOUNT_NOTICE, account_notice),

@@ -15,11 +15,11 @@ async def test_pages_speak_dutch_first_and_english_on_request(
     async with running_gateway.client(headers={"Accept": "text/html"}) as client:
         dutch = await client.get("/")
         assert dutch.status_code == 200
-        assert '<html lang="nl">' in dutch.text and "Hulp vragen" in dutch.text
+        assert '<html lang="nl" dir="ltr">' in dutch.text and "Hulp vragen" in dutch.text
         english = await client.get("/?lang=en")
-        assert '<html lang="en">' in english.text and "Ask for help" in english.text
+        assert '<html lang="en" dir="ltr">' in english.text and "Ask for help" in english.text
         remembered = await client.get("/register")
-        assert '<html lang="en">' in remembered.text
+        assert '<html lang="en" dir="ltr">' in remembered.text
 
 
 async def test_signed_out_visitors_are_sent_to_log_in(running_gateway: RunningGateway) -> None:
@@ -91,7 +91,7 @@ async def test_the_request_page_tells_a_resident_without_matching_consent_who_ha
         )
     assert page.status_code == 200, page.text[:300]
     assert 'id="no-matching-consent"' in page.text
-    assert "een coördinator neemt contact met u op" in page.text
+    assert "Een coördinator neemt contact met u op" in page.text
 
 
 @pytest.mark.parametrize("shared", [True, False])

@@ -98,7 +98,7 @@ async def _escalate(notify: Notify, request_id: str, category: str = "garden") -
 
 async def _held_until_8h(notify: Notify, clock: FrozenClock, smtp: SmtpServer) -> None:
     """08:00: the quiet hours end; wait until the round that releases them has sent the
-    requester's "Fatima helpt je", held as long as the escalation was."""
+    requester's "Fatima helpt u", held as long as the escalation was."""
     advance(clock, notify, AT_8H - clock.now())
 
     async def requester_told() -> bool:

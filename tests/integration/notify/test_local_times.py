@@ -115,8 +115,8 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
     )
     by_volunteer = {p.volunteer_id: p for p in request.proposals}
     assert set(by_volunteer) == {"fatima", "henk"}
-    proposal_to_fatima = await _mail(smtp, "fatima@", "Kun jij helpen")
-    await _mail(smtp, "henk@", "Kun jij helpen")  # his offer went out: he hears it is taken
+    proposal_to_fatima = await _mail(smtp, "fatima@", "Kunt u helpen")
+    await _mail(smtp, "henk@", "Kunt u helpen")  # his offer went out: he hears it is taken
     assert f"Wanneer: {said}\n" in _text(proposal_to_fatima)
 
     await matching.call(
@@ -125,11 +125,11 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
         mc.ProposalView,
     )
 
-    to_ans = await _mail(smtp, "ans@", "Fatima helpt je")
-    assert to_ans["Subject"] == f"Fatima helpt je {said}"
+    to_ans = await _mail(smtp, "ans@", "Fatima helpt u")
+    assert to_ans["Subject"] == f"Fatima helpt u {said}"
     assert f"Wanneer: {said}\n" in _text(to_ans)
-    to_fatima = await _mail(smtp, "fatima@", "Je helpt Ans")
-    assert to_fatima["Subject"] == f"Je helpt Ans {said}"
+    to_fatima = await _mail(smtp, "fatima@", "U helpt Ans")
+    assert to_fatima["Subject"] == f"U helpt Ans {said}"
     assert f"Wanneer: {said}\n" in _text(to_fatima)
     withdrawn = await _mail(smtp, "henk@", "Al geregeld")
     assert f"({said})" in _text(withdrawn)
@@ -137,4 +137,4 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
     inbox = await notify.runtime.rpc.call(
         "notify", "inbox.list", InboxQuery(member_id="ans"), result=InboxPage
     )
-    assert f"Fatima helpt je {said}" in [item.subject for item in inbox.items]
+    assert f"Fatima helpt u {said}" in [item.subject for item in inbox.items]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -71,7 +72,7 @@ async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_i
     await soon(lambda: _async(len(smtp.received) == 1), message="no e-mail arrived")
     message = smtp.received[0]
     assert message["To"] == "Fatima Jansen <fatima@example.org>"
-    assert message["Subject"] == "Kun jij helpen met boodschappen?"
+    assert message["Subject"] == "Kunt u helpen? Boodschappen"
     assert message["Message-ID"].endswith("@samen.local>")
     text, html = text_of(message), html_of(message)
     assert "Hallo Fatima" in text and "Overvecht-Noord" in text
@@ -80,11 +81,37 @@ async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_i
     assert len(links) == 2 and all(link in html for link in links)
 
     page = await soon(lambda: inbox(notify, "vol-1"))
-    assert [item.subject for item in page.items] == ["Kun jij helpen met boodschappen?"]
+    assert [item.subject for item in page.items] == ["Kunt u helpen? Boodschappen"]
     assert page.unread == 1
     assert page.items[0].link == f"https://samen.example/proposals/{event.data['proposal_id']}"
     await soon(lambda: _has_email_attempt(notify, "sent"))
     assert await attempts_of(notify) == [("inbox", "sent"), ("email", "sent")]
+
+
+async def test_the_inbox_shows_each_message_in_the_language_of_the_page_that_asks(
+    notify: Notify, registry: RegistryData, smtp: SmtpServer
+) -> None:
+    """The e-mail is in the reader's language (Dutch here); the inbox page asks in its own
+    language, so an English page shows the same message in English, not Dutch."""
+    registry.person("vol-2", "Fatima", email="fatima@example.org")
+    await publish(notify, proposal("vol-2"))
+    await soon(lambda: _async(len(smtp.received) == 1), message="no e-mail arrived")
+    assert smtp.received[0]["Subject"] == "Kunt u helpen? Boodschappen"
+
+    async def page_in(language: Literal["nl", "en"] | None) -> InboxPage:
+        return await notify.runtime.rpc.call(
+            "notify",
+            "inbox.list",
+            InboxQuery(member_id="vol-2", language=language),
+            result=InboxPage,
+        )
+
+    english = (await page_in("en")).items[0]
+    assert english.subject == "Can you help? Groceries"
+    assert "Hello Fatima" in english.body and "Hallo" not in english.body
+    dutch = (await page_in("nl")).items[0]
+    assert dutch.subject == "Kunt u helpen? Boodschappen" and "Hallo Fatima" in dutch.body
+    assert (await page_in(None)).items[0].subject == dutch.subject  # the reader's own
 
 
 async def test_the_same_match_proposed_three_times_gives_one_email_and_one_inbox_item(
@@ -193,7 +220,7 @@ async def test_an_apprise_channel_delivers_to_a_real_http_endpoint(
     await soon(lambda: _async(len(webhook.posts) == 1))
     post = webhook.posts[0]
     assert post["path"] == "/signal"
-    assert post["title"] == "Can you help with groceries?"
+    assert post["title"] == "Can you help? Groceries"
     assert "https://samen.example/p/" in post["message"]
     assert smtp.received == []
 

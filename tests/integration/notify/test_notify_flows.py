@@ -235,7 +235,7 @@ async def test_a_withdrawn_proposal_tells_the_volunteer_and_closes_its_links(
         ),
     )
     mails = await mails_to(smtp, "vol-2@", 2)
-    assert mails[1]["Subject"] == "Al geregeld: boodschappen"  # type: ignore[index]
+    assert mails[1]["Subject"] == "Al geregeld: Boodschappen"  # type: ignore[index]
     with pytest.raises(Conflict) as caught:
         await redeem(notify, tokens["accept"])
     assert caught.value.details["reason"] == "withdrawn"
@@ -323,11 +323,11 @@ async def test_the_requester_hears_who_helps_and_the_phone_only_where_it_was_sha
     )
 
     to_requester = (await mails_to(smtp, "res-1@"))[0]
-    assert to_requester["Subject"] == "Fatima helpt je donderdag 8 januari, 09:00 tot 11:00"  # type: ignore[index]
+    assert to_requester["Subject"] == "Fatima helpt u donderdag 8 januari, 09:00 tot 11:00"  # type: ignore[index]
     assert "06 8765 4321" in text_of(to_requester)  # type: ignore[arg-type]
     to_volunteer = (await mails_to(smtp, "vol-1@", 2))[1]
     volunteer_text = text_of(to_volunteer)  # type: ignore[arg-type]
-    assert "Je helpt Ans" in volunteer_text
+    assert "U helpt Ans" in volunteer_text
     assert "06 1111 2222" not in volunteer_text  # Ans did not agree to share her number
 
     # A reminder to both, a day before.
@@ -336,7 +336,7 @@ async def test_the_requester_hears_who_helps_and_the_phone_only_where_it_was_sha
     reminder_v = (await mails_to(smtp, "vol-1@", 3))[2]
     assert reminder_r["Subject"].startswith("Herinnering")  # type: ignore[index]
     assert "06 8765 4321" in text_of(reminder_r)  # type: ignore[arg-type]
-    assert "Je helpt Ans" in text_of(reminder_v)  # type: ignore[arg-type]
+    assert "U helpt Ans" in text_of(reminder_v)  # type: ignore[arg-type]
 
 
 async def test_a_completed_request_thanks_both_and_cancels_the_reminders(
@@ -384,7 +384,7 @@ async def test_a_member_without_email_is_reached_through_their_coordinator(
         notify, RequestMatched(request_id="req-9", requester_id="res-9", volunteer_id="vol-1")
     )
     message = (await mails_to(smtp, "coord-1@"))[0]
-    assert message["Subject"].startswith("Voor Jan Jansen: Fatima helpt je")  # type: ignore[index]
+    assert message["Subject"].startswith("Voor Jan Jansen: Fatima helpt u")  # type: ignore[index]
     assert "06 8765 4321" in text_of(message)  # type: ignore[arg-type]
     page = await notify.runtime.rpc.call(
         "notify", "inbox.list", InboxQuery(member_id="res-9"), result=InboxPage
@@ -430,7 +430,7 @@ async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_
         )
 
     first = await mails_to(smtp, "coord-1@", 2)
-    subject = f"Hulpvraag zonder helper ({label('garden', 'nl').lower()})"
+    subject = f"Hulpvraag zonder helper: {label('garden', 'nl')}"
     assert first[0]["Subject"] == subject  # type: ignore[index]
     await soon(lambda: _ok(len(webhook.posts) == 2), message="cooperative chat not told")
     assert webhook.posts[0]["path"] == "/coop"

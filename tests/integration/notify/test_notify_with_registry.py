@@ -89,10 +89,10 @@ async def test_the_requester_sees_the_volunteers_phone_only_after_that_consent(
         ),
     )
     to_requester = (await mails_to(smtp, "ans@example.org", 2))[1]
-    assert to_requester["Subject"].startswith("Fatima helpt je")  # type: ignore[index]
+    assert to_requester["Subject"].startswith("Fatima helpt u")  # type: ignore[index]
     assert "+31612345678" in text_of(to_requester)  # type: ignore[arg-type]
     to_volunteer = (await mails_to(smtp, "fatima@example.org", 2))[1]
-    assert "Je helpt Ans" in text_of(to_volunteer)  # type: ignore[arg-type]
+    assert "U helpt Ans" in text_of(to_volunteer)  # type: ignore[arg-type]
     assert "301234567" not in text_of(to_volunteer)  # type: ignore[arg-type]
 
 
@@ -110,7 +110,7 @@ async def test_an_erased_member_gets_the_confirmation_and_notify_keeps_nothing(
         "registry", "member.erase", RegistryMemberQuery(member_id=member.member_id)
     )
     confirmation = (await mails_to(smtp, "kees@example.org", 2))[1]
-    assert confirmation["Subject"] == "Je gegevens zijn gewist"  # type: ignore[index]
+    assert confirmation["Subject"] == "Uw gegevens zijn gewist"  # type: ignore[index]
 
     async def forgotten() -> bool:
         export = await notify.runtime.rpc.call(

@@ -3,8 +3,9 @@
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -13,7 +14,7 @@ from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath, InboxItemOut, InboxOut
+from services.gateway.schemas import IdPath, InboxItemOut, InboxOut, Language
 from shared.errors import SamenError
 
 router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
@@ -26,9 +27,16 @@ HEARTBEAT_SECONDS = 15
     response_model=InboxOut,
     responses=links_from(200, "/items/0/id", "item_id", (MARK_INBOX_ITEM_READ,)),
 )
-async def inbox(principal: CurrentMember, gateway: GatewayDep) -> InboxOut:
+async def inbox(
+    principal: CurrentMember,
+    gateway: GatewayDep,
+    lang: Annotated[
+        Language | None,
+        Query(description="each message in this language; unset: in my own"),
+    ] = None,
+) -> InboxOut:
     """My messages, newest first."""
-    page = await gateway.notify.inbox(principal.member_id)
+    page = await gateway.notify.inbox(principal.member_id, language=lang)
     return InboxOut(
         unread=page.unread,
         items=[

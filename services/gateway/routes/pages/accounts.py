@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from services.gateway import usecases
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
-from services.gateway.i18n import translate
+from services.gateway.i18n import message_language, translate
+from services.gateway.problem_texts import FORM, LOGIN_REFUSED, TOO_MANY_FAILURES
 from services.gateway.problems import TooManyAttempts
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
@@ -51,7 +52,7 @@ async def register_submit(
         body = RegisterBody(
             **{k: v for k, v in values.items() if v or k != "phone"},
             password=text(form, "password"),
-            language=language_of(request, principal),
+            language=message_language(language_of(request, principal)),
             volunteer=volunteer,
             share_phone=form.get("share_phone") == "on",
         )
@@ -76,9 +77,6 @@ async def register_submit(
     # taken address hears of it, by e-mail), and the log-in leads on to the next step.
     after = "/volunteer" if volunteer else "/ask"
     return redirect("/login?" + urlencode({"done": "registered", "next": after}))
-
-
-TOO_MANY_FAILURES = "Too many failed attempts. Wait {seconds} seconds and try again."
 
 
 def safe_next(value: str | None) -> str:
@@ -112,7 +110,7 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
             headers={"Retry-After": str(exc.retry_after)},
             next=target,
             email=email,
-            errors={"form": wait.format(seconds=exc.retry_after)},
+            errors={FORM: wait.format(seconds=exc.retry_after)},
         )
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status == 503:
@@ -125,7 +123,7 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
             status_code=status,
             next=target,
             email=email,
-            errors=field_errors(exc),
+            errors={FORM: LOGIN_REFUSED} if status == 401 else field_errors(exc),
         )
     token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
     if target == "/":

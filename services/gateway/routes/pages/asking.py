@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from services.gateway import usecases
 from services.gateway.deps import GatewayDep, Principal
+from services.gateway.problem_texts import field_text
 from services.gateway.routes.pages.forms import (
     DAY_PARTS,
     Member,
@@ -102,7 +103,7 @@ async def submit_request(
         errors = (
             field_errors(exc)
             if not isinstance(exc, ValueError) or isinstance(exc, ValidationError)
-            else {"day": str(exc)}
+            else {"day": field_text("day")}
         )
         return render(
             request,

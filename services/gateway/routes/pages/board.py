@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from services.gateway import coordinating, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
-from services.gateway.i18n import translate
 from services.gateway.routes.pages.asking import submit_request
 from services.gateway.routes.pages.forms import (
     Member,
@@ -22,7 +21,7 @@ from services.gateway.routes.pages.forms import (
 )
 from services.gateway.schemas import CoordinatorCloseBody, IdPath, OnBehalfMember
 from services.gateway.security import new_token
-from services.gateway.web import language_of, render
+from services.gateway.web import render
 from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts.matching import NOTE_MAX
@@ -193,7 +192,6 @@ async def board_close(
         view = await gateway.matching.get(
             request_id, actor_id=principal.member_id, area_codes=areas
         )
-        language = language_of(request, principal)
         return render(
             request,
             "board_end.html.j2",
@@ -202,7 +200,7 @@ async def board_close(
             action="close",
             request_view=view,
             values=values,
-            errors={k: translate(v, language) for k, v in field_errors(exc).items()},
+            errors=field_errors(exc),
         )
     return redirect(f"/board/{quote(request_id)}?done=closed")
 

@@ -8,10 +8,9 @@ from starlette.datastructures import UploadFile
 
 from services.gateway import member_imports, usecases
 from services.gateway.deps import GatewayDep
-from services.gateway.i18n import translate
 from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect
 from services.gateway.schemas import IdPath, MemberImportOut
-from services.gateway.web import language_of, render
+from services.gateway.web import render
 from shared.errors import Invalid, SamenError
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +30,7 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid("Choose the file to import.", details={"field": "file"})
+            raise Invalid("no file", details={"field": "file", "reason": "no_file"})
         view = await member_imports.upload(gateway, principal, await upload.read(), upload.filename)
     except SamenError as exc:
         if exc.http_status in (429, 503):
@@ -41,10 +40,7 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
             "member_import.html.j2",
             principal,
             status_code=exc.http_status,
-            errors={
-                field: translate(message, language_of(request, principal))
-                for field, message in field_errors(exc).items()
-            },
+            errors=field_errors(exc),
         )
     return redirect(f"/board/members/import/{quote(view.import_id)}")
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.i18n import message_language
 from services.gateway.routes.pages.forms import Member, checked_form, redirect
 from services.gateway.schemas import (
     IdPath,
 )
-from services.gateway.web import render
+from services.gateway.web import districts, language_of, render
 from shared.categories import Category
 from shared.contracts import registry as rc
 
@@ -19,7 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/inbox")
 async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    page = await gateway.notify.inbox(principal.member_id)
+    # The messages in the page's language (Dutch on a page in a language notify does not write).
+    language = message_language(language_of(request, principal))
+    page = await gateway.notify.inbox(principal.member_id, language=language)
     return render(request, "inbox.html.j2", principal, page=page)
 
 
@@ -58,4 +61,5 @@ async def social_map(
         q=q or "",
         chosen=chosen or "",
         area=area_code or "",
+        districts=districts(),
     )

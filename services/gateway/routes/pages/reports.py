@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.gateway import charts, reporting
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
-from services.gateway.web import area_name, area_names, language_of, render
+from services.gateway.web import area_name, districts, language_of, render
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
@@ -67,7 +67,7 @@ async def reports_page(
         t("Requests per week by state"),
         labels,
         series,
-        {s: t(f"state.{s}").split(":")[0] for s in states},
+        {s: t(key).split(":")[0] for s, key in ((s, f"state.{s}") for s in states)},
     )
     time_to_match = charts.line_chart(
         t("Time to match (median hours) per week"),
@@ -91,17 +91,13 @@ async def reports_page(
             "suppressed": t("fewer than 5 (hidden)"),
         },
     )
-    districts = sorted(
-        ((c, n) for c, n in area_names().items() if c.startswith("WK")),
-        key=lambda item: item[1],
-    )
     return render(
         request,
         "reports.html.j2",
         principal,
         area=code,
         area_label=area_name(code),
-        districts=districts,
+        districts=districts(),
         figures=total,
         weeks=weeks,
         per_week=per_week,

@@ -23,13 +23,14 @@ from services.gateway.schemas import (
     IdPath,
     LinkTokenPath,
 )
-from services.gateway.web import language_of, render
+from services.gateway.web import NOTICES, language_of, render
 from shared.categories import Category
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import FEW
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
+from shared.texts import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -142,7 +143,6 @@ def submitted_languages(form: FormData, known: set[str]) -> list[str]:
 @router.post("/volunteer")
 async def volunteer_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     form = await checked_form(request, principal)
-    language = language_of(request, principal)
     current: rc.VolunteerProfile | None
     try:
         current = await gateway.registry.volunteer_profile(principal.member_id)
@@ -187,15 +187,12 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             raise
         errors = field_errors(exc)
         if "slot_rows" in errors:
-            errors["slot_rows"] = translate(
-                "Choose a day and both times, with the end after the start.", language
-            )
+            errors["slot_rows"] = N_("Choose a day and both times, with the end after the start.")
         if "languages" in errors:
-            errors["languages"] = translate(
-                "Choose at least one language."
+            errors["languages"] = (
+                N_("Choose at least one language.")
                 if not chosen
-                else "Choose languages from the list.",
-                language,
+                else N_("Choose languages from the list.")
             )
         grid = [
             AvailabilitySlot(weekday=int(d), start=DAY_PARTS[p][0], end=DAY_PARTS[p][1])
@@ -296,11 +293,5 @@ async def link_submit(
         request,
         "link_done.html.j2",
         principal,
-        notice=translate(
-            {
-                "accepted": "Thank you! You help with this request.",
-                "declined": "Thank you for letting us know.",
-            }[notice],
-            language_of(request, principal),
-        ),
+        notice=translate(NOTICES[notice], language_of(request, principal)),
     )
