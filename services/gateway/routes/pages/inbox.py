@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from services.gateway import inbox_view
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.routes.pages.forms import Member, checked_form, redirect
 from services.gateway.schemas import (
@@ -20,7 +21,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/inbox")
 async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     page = await gateway.notify.inbox(principal.member_id)
-    return render(request, "inbox.html.j2", principal, page=page)
+    messages = {i.item_id: inbox_view.message(i.body, i.template, i.link) for i in page.items}
+    return render(request, "inbox.html.j2", principal, page=page, messages=messages)
 
 
 @router.post("/inbox/{item_id}/read")
