@@ -90,7 +90,7 @@ def stacked_bars(
     peak = max([*totals, 1])
     step = _nice_step(peak)
     peak = math.ceil(peak / step) * step
-    bar_w = (width - left - 10) / max(len(labels), 1)
+    bar_w = (width - left - 20) / max(len(labels), 1)  # room for the last label's half
     body = []
     for tick in range(0, peak + 1, step):
         y = top + plot_h - plot_h * tick / peak

@@ -12,18 +12,33 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
-from tests.conftest import REPO, RunningSystem
+from tests.conftest import REPO
 from tests.support import wait_until
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PASSWORD = "een goed wachtwoord"
-# Phone widths in CSS px: the narrowest phones (and 400 % zoom of a 1280 px screen), and a common one.
+# Phone widths in CSS px: the narrowest phones (also a 1280 px screen at 400 % zoom), and a
+# common one.
 PHONE_WIDTHS = (320, 390)
+
+
+class System(Protocol):
+    """What these helpers need of a running system: `samen up` (RunningSystem), or the
+    services in this process on a frozen clock."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def nats_url(self) -> str: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def env(self) -> dict[str, str]: ...
 
 
 def chromium_path() -> str | None:
@@ -71,7 +86,7 @@ def assert_accessible(page: Any) -> None:
     assert not bad, f"{page.url}: " + "; ".join(bad)
 
 
-def caught_up(system: RunningSystem, *services: str) -> None:
+def caught_up(system: System, *services: str) -> None:
     """Wait until the services' durable consumers have taken every event published so far
     (matching learns of volunteers from the registry's events, a moment later)."""
     import asyncio
@@ -105,7 +120,7 @@ def caught_up(system: RunningSystem, *services: str) -> None:
 class Api:
     """The REST API of the running system, for the steps a test does not do in the browser."""
 
-    def __init__(self, system: RunningSystem) -> None:
+    def __init__(self, system: System) -> None:
         self.system = system
         self.http = httpx.Client(base_url=system.url, timeout=15)
 
@@ -172,9 +187,7 @@ def artifacts_dir() -> Path:
 
 def assert_reflows(page: Any) -> None:
     """Nothing on the page scrolls sideways (WCAG 1.4.10 Reflow)."""
-    wide, view = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    wide, view = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert wide <= view, f"{page.url}: {wide} px wide in a {view} px window"
 
 

@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunningSystem
-from tests.e2e.conftest import PASSWORD, PHONE_WIDTHS, Api, Steps, assert_reflows, caught_up
+from tests.e2e.conftest import (
+    PASSWORD,
+    PHONE_WIDTHS,
+    Api,
+    Steps,
+    System,
+    assert_reflows,
+    caught_up,
+)
 from tests.support import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -45,7 +53,7 @@ def phone(browser: Any, width: int) -> Any:
     )
 
 
-def sign_in(page: Any, system: RunningSystem | None, address: str, steps: Steps) -> None:
+def sign_in(page: Any, system: System | None, address: str, steps: Steps) -> None:
     """Log in on the log-in page (this one when `system` is None: it knows where to go next)."""
     if system is not None:
         page.goto(f"{system.url}/login")
@@ -91,7 +99,7 @@ def inbox(api: Api, auth: dict[str, str]) -> list[dict[str, Any]]:
     return list(answer.json()["items"])
 
 
-def mail_links(system: RunningSystem, address: str) -> list[str]:
+def mail_links(system: System, address: str) -> list[str]:
     """The proposal links (/p/...) in the e-mails to `address`, in the order they stand."""
     links: list[str] = []
     folder = system.data_dir / "mail"
@@ -337,7 +345,7 @@ def test_on_a_phone_a_resident_downloads_his_data_and_is_forgotten(
         with page.expect_download() as download:
             page.click("a[download]")
         saved = download.value.path()
-        data = json.loads(open(saved, encoding="utf-8").read())
+        data = json.loads(saved.read_text(encoding="utf-8"))
         assert "Piet Verhuist" in json.dumps(data)
         assert [r["request_id"] for r in data["matching"]["requests"]] == [made.json()["id"]]
         page.check("#confirm")
@@ -432,7 +440,8 @@ def test_larger_text_is_switched_on_and_stays_on_across_pages_and_reloads(
     context = phone(browser, 320)
 
     def root_size(page: Any) -> float:
-        return float(page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)"))
+        script = "parseFloat(getComputedStyle(document.documentElement).fontSize)"
+        return float(page.evaluate(script))
 
     try:
         page = context.new_page()
