@@ -11,7 +11,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -111,8 +111,9 @@ def same_page_in(request: Request, language: str) -> str:
 
 
 def here(request: Request) -> str:
-    """This page's path and query (a relative link back to it)."""
-    query = request.url.query
+    """This page's path and query, a relative link back to it (without `done`: the notice
+    of what was just done is not said twice)."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "done"])
     return f"{request.url.path}?{query}" if query else request.url.path
 
 

@@ -488,3 +488,42 @@ def test_charts_scale_to_a_320_px_phone_with_labels_of_at_least_12_px(
         assert smallest >= 12, f"chart labels show at {smallest:.1f} px"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("text", ["normal", "large"])
+def test_every_page_reflows_at_320_px_with_no_accessibility_violation(
+    system: RunningSystem, browser: Any, steps: Callable[[int], Steps], text: str
+) -> None:
+    """Each page once, as a visitor, a volunteer and a coordinator, in normal and larger text."""
+    journey, api = steps(320), Api(system)
+    api.register(f"overal.{text}@example.nl", AREA[320], "80", name="Overal Kijker", volunteer=True)
+    coordinator = f"kijk.{text}@example.nl"
+    api.admin_create(coordinator, "coordinator", cooperative=api.cooperative_of(DISTRICT[320]))
+    host = system.url.split("//")[1].split(":")[0]
+    pages = {
+        None: ["/", "/register", "/login", "/password-reset", "/map", "/reports"],
+        f"overal.{text}@example.nl": [
+            "/ask",
+            "/requests",
+            "/volunteer",
+            "/proposals",
+            "/inbox",
+            "/me",
+            "/me/notifications",
+            f"/notice-board?area={DISTRICT[320]}",
+        ],
+        coordinator: ["/board", "/board/members/new"],
+    }
+    for who, paths in pages.items():
+        context = phone(browser, 320)
+        context.add_cookies([{"name": "samen_text", "value": text, "domain": host, "path": "/"}])
+        try:
+            page = context.new_page()
+            if who is not None:
+                sign_in(page, system, who, journey)
+            for path in paths:
+                answer = page.goto(f"{system.url}{path}")
+                assert answer is not None and answer.status == 200, path
+                journey.check(page, path.strip("/").split("?")[0].replace("/", "-") or "home")
+        finally:
+            context.close()

@@ -1,6 +1,7 @@
 """Charts are plain SVG drawn on the server: well-formed, labelled, and the map has every
 neighbourhood of Utrecht."""
 
+import itertools
 import xml.etree.ElementTree as ET
 
 from services.gateway import charts
@@ -103,5 +104,5 @@ def test_week_labels_leave_room_for_each_other_and_stay_inside_the_chart() -> No
         ]
         xs = [float(t.get("x", "0")) for t in labels]
         room = max(len(t.text or "") for t in labels) * 0.6 * float(labels[0].get("font-size", "0"))
-        assert all(b - a >= room for a, b in zip(xs, xs[1:], strict=False)), xs
+        assert all(b - a >= room for a, b in itertools.pairwise(xs)), xs
         assert all(room / 2 <= x <= width - room / 2 for x in xs), xs
