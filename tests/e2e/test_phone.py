@@ -512,7 +512,7 @@ def test_every_page_reflows_at_320_px_with_no_accessibility_violation(
             "/me/notifications",
             f"/notice-board?area={DISTRICT[320]}",
         ],
-        coordinator: ["/board", "/board/members/new"],
+        coordinator: ["/board", "/board/members/new", "/board/members/import"],
     }
     for who, paths in pages.items():
         context = phone(browser, 320)
