@@ -5,6 +5,7 @@ a table next to it. Every text in a chart (labels, area names, titles) is escape
 is `Markup` the page template puts in as it is.
 """
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -27,15 +28,49 @@ PALETTE = {
     "expired": "#CC79A7",
 }
 FONT = "font-family='system-ui, sans-serif'"
+# Drawn narrow and scaled up: a chart is as wide as the page (CSS), so on a 320 px phone its
+# 360 units show at about 285 px and a 16-unit label at about 12.7 px; on a wide screen the
+# page caps the width, so labels never grow past about twice that.
+WIDTH = 360
+TEXT = 16  # labels, ticks and legends
+CHAR = 0.6 * TEXT  # the width of an average character, to keep labels from overlapping
+
+
+def _every(labels: list[str], room: float) -> int:
+    """Show every n-th label so that labels `room` units apart do not overlap."""
+    widest = max((len(label) for label in labels), default=1) * CHAR + 6
+    return max(1, math.ceil(widest / max(room, 1)))
+
+
+def _legend(
+    entries: list[tuple[str, str]], top: float, *, swatch: int = 14, line: int = 26
+) -> tuple[list[str], float]:
+    """Swatches with their labels, wrapped into as many rows as the width needs; returns the
+    drawing and the height it takes."""
+    body: list[str] = []
+    x, y = 10.0, top
+    for text, colour in entries:
+        room = swatch + 6 + len(text) * CHAR + 14
+        if x > 10 and x + room > WIDTH - 5:
+            x, y = 10.0, y + line
+        body.append(
+            f"<rect x='{x:.0f}' y='{y:.0f}' width='{swatch}' height='{swatch}' fill='{colour}' "
+            "stroke='#555'/>"
+            f"<text x='{x + swatch + 6:.0f}' y='{y + swatch - 1:.0f}' font-size='{TEXT}' {FONT}>"
+            f"{escape(text)}</text>"
+        )
+        x += room
+    return body, y - top + line
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+    # Ids of their own, so that several charts on one page each name their own title.
+    ident = "c" + hashlib.sha1(f"{title}\n{desc}".encode(), usedforsecurity=False).hexdigest()[:10]
     return Markup(
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
-        f"role='img' aria-labelledby='t d' class='chart'>"
-        f"<title id='t'>{escape(title)}</title><desc id='d'>{escape(desc)}</desc>"
-        + "".join(body)
-        + "</svg>"
+        f"role='img' aria-labelledby='{ident}-t {ident}-d' class='chart'>"
+        f"<title id='{ident}-t'>{escape(title)}</title>"
+        f"<desc id='{ident}-d'>{escape(desc)}</desc>" + "".join(body) + "</svg>"
     )
 
 
@@ -46,21 +81,25 @@ def stacked_bars(
     series_labels: dict[str, str],
 ) -> Markup:
     """One bar per label, stacked by series (e.g. requests per week by state)."""
-    width, height, left, bottom, top = 720, 340, 48, 60, 20
-    plot_h = height - bottom - top
+    legend, legend_h = _legend(
+        [(series_labels.get(key, key), PALETTE.get(key, "#444")) for key in series], 0
+    )
+    width, plot_h, left, top = WIDTH, 220, 40, 20
+    height = int(top + plot_h + 34 + legend_h)
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     peak = max([*totals, 1])
     step = _nice_step(peak)
     peak = math.ceil(peak / step) * step
-    bar_w = (width - left - 10) / max(len(labels), 1)
+    bar_w = (width - left - 20) / max(len(labels), 1)  # room for the last label's half
     body = []
     for tick in range(0, peak + 1, step):
         y = top + plot_h - plot_h * tick / peak
         body.append(f"<line x1='{left}' x2='{width - 5}' y1='{y:.1f}' y2='{y:.1f}' stroke='#ccc'/>")
         body.append(
-            f"<text x='{left - 6}' y='{y + 5:.1f}' text-anchor='end' font-size='14' {FONT}>"
+            f"<text x='{left - 6}' y='{y + 5:.1f}' text-anchor='end' font-size='{TEXT}' {FONT}>"
             f"{tick}</text>"
         )
+    every = _every(labels, bar_w)
     for i, label in enumerate(labels):
         x = left + i * bar_w + 4
         y = top + plot_h
@@ -75,18 +114,12 @@ def stacked_bars(
                 f"fill='{PALETTE.get(key, '#444')}'><title>{escape(label)}: "
                 f"{escape(series_labels.get(key, key))} {value}</title></rect>"
             )
-        if len(labels) <= 13 or i % 2 == 0:
+        if i % every == 0:
             body.append(
-                f"<text x='{x + (bar_w - 8) / 2:.1f}' y='{top + plot_h + 20}' font-size='13' "
-                f"text-anchor='middle' {FONT}>{escape(label)}</text>"
+                f"<text x='{x + (bar_w - 8) / 2:.1f}' y='{top + plot_h + 22}' "
+                f"font-size='{TEXT}' text-anchor='middle' {FONT}>{escape(label)}</text>"
             )
-    lx = left
-    for key in series:
-        colour = PALETTE.get(key, "#444")
-        body.append(f"<rect x='{lx}' y='{height - 22}' width='14' height='14' fill='{colour}'/>")
-        text = escape(series_labels.get(key, key))
-        body.append(f"<text x='{lx + 18}' y='{height - 10}' font-size='14' {FONT}>{text}</text>")
-        lx += 26 + 9 * len(series_labels.get(key, key))
+    body.append(f"<g transform='translate(0 {top + plot_h + 34})'>" + "".join(legend) + "</g>")
     desc = "; ".join(
         f"{label}: " + ", ".join(f"{series_labels.get(k, k)} {v[i]}" for k, v in series.items())
         for i, label in enumerate(labels)
@@ -96,27 +129,28 @@ def stacked_bars(
 
 def line_chart(title: str, labels: list[str], values: list[float | None], unit: str) -> Markup:
     """A line with dots; a missing (suppressed) value breaks the line."""
-    width, height, left, bottom, top = 720, 300, 48, 40, 20
+    width, height, left, bottom, top = WIDTH, 280, 40, 40, 20
     plot_h = height - bottom - top
     present = [v for v in values if v is not None]
     peak = max([*present, 1.0])
     step = _nice_step(peak)
     peak = math.ceil(peak / step) * step
-    dx = (width - left - 20) / max(len(labels) - 1, 1)
+    dx = (width - left - 40) / max(len(labels) - 1, 1)  # room for the last label's half
     body = []
     for tick in range(0, int(peak) + 1, step):
         y = top + plot_h - plot_h * tick / peak
         body.append(f"<line x1='{left}' x2='{width - 5}' y1='{y:.1f}' y2='{y:.1f}' stroke='#ccc'/>")
         body.append(
-            f"<text x='{left - 6}' y='{y + 5:.1f}' text-anchor='end' font-size='14' {FONT}>"
+            f"<text x='{left - 6}' y='{y + 5:.1f}' text-anchor='end' font-size='{TEXT}' {FONT}>"
             f"{tick}</text>"
         )
     path: list[str] = []
+    every = _every(labels, dx)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = left + 10 + i * dx
-        if len(labels) <= 13 or i % 2 == 0:
+        if i % every == 0:
             body.append(
-                f"<text x='{x:.1f}' y='{height - 14}' font-size='13' text-anchor='middle' "
+                f"<text x='{x:.1f}' y='{height - 14}' font-size='{TEXT}' text-anchor='middle' "
                 f"{FONT}>{escape(label)}</text>"
             )
         if value is None:
@@ -195,9 +229,21 @@ def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[st
     min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
     # Longitude degrees are shorter than latitude degrees at 52° N.
     aspect = math.cos(math.radians((min_y + max_y) / 2))
-    width = 720
+    width = WIDTH
     scale = (width - 20) / ((max_x - min_x) * aspect)
-    height = int((max_y - min_y) * scale) + 80
+    key, key_h = _legend(
+        [
+            (legend["none"], "#f2f2f2"),
+            (legend["few"], "#9ecae1"),
+            (legend["many"], "#08519c"),
+            (legend["suppressed"], "url(#suppressed)"),
+        ],
+        0,
+        swatch=18,
+        line=28,
+    )
+    map_h = int((max_y - min_y) * scale) + 20
+    height = map_h + int(key_h) + 10
     peak = max([v for v in values.values() if v is not None] + [0])
     body = [
         "<defs><pattern id='suppressed' width='6' height='6' patternUnits='userSpaceOnUse' "
@@ -220,20 +266,7 @@ def neighbourhood_map(title: str, values: dict[str, int | None], legend: dict[st
             f"<path d='{d}' fill='{_shade(value, peak)}' stroke='#555' stroke-width='0.8'>"
             f"<title>{escape(shape.name)}: {escape(shown)}</title></path>"
         )
-    for i, (label, fill) in enumerate(
-        [
-            (legend["none"], "#f2f2f2"),
-            (legend["few"], "#9ecae1"),
-            (legend["many"], "#08519c"),
-            (legend["suppressed"], "url(#suppressed)"),
-        ]
-    ):
-        x = 10 + (i % 2) * 340
-        y = height - 48 + (i // 2) * 26
-        body.append(
-            f"<rect x='{x}' y='{y}' width='18' height='18' fill='{fill}' stroke='#555'/>"
-            f"<text x='{x + 24}' y='{y + 15}' font-size='14' {FONT}>{escape(label)}</text>"
-        )
+    body.append(f"<g transform='translate(0 {map_h})'>" + "".join(key) + "</g>")
     named = sorted(
         ((s.name, values.get(s.code, 0)) for s in shapes),
         key=lambda item: -(item[1] or 0),

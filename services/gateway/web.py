@@ -11,7 +11,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,6 +42,10 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 # people type (names, descriptions); the Content-Security-Policy is the second.
 TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True))
 LANG_COOKIE = "samen_lang"
+# "large" when the reader chose larger text (the switch at the top of every page); the page
+# carries the class itself, so the choice holds without script and across reloads.
+TEXT_SIZE_COOKIE = "samen_text"
+TEXT_SIZES = ("normal", "large")
 
 
 @lru_cache
@@ -123,6 +127,13 @@ def same_page_in(request: Request, language: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+def here(request: Request) -> str:
+    """This page's path and query, a relative link back to it (without `done`: the notice
+    of what was just done is not said twice)."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "done"])
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
 def render(
     request: Request,
     template: str,
@@ -166,6 +177,8 @@ def render(
                 m, language, with_time, gateway.settings.time_zone
             ),
             "path": request.url.path,
+            "here": here(request),
+            "large_text": request.cookies.get(TEXT_SIZE_COOKIE) == "large",
             "lang_url": lambda code: same_page_in(request, code),
             "notice": context.pop("notice", None) or notice_of(request, language),
             **context,

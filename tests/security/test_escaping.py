@@ -32,7 +32,7 @@ from markupsafe import escape
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from services.gateway import charts, web
+from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
 from services.gateway.coordinating import BoardFilter
 from services.gateway.deps import Principal
@@ -156,6 +156,15 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         make(mc.Candidate, "candidates").model_copy(update={"volunteer_id": volunteer_id})
     ]
     labels = [hostile("chart.label"), hostile("chart.label2")]
+    inbox_page = make(nc.InboxPage, "page")
+    inbox_messages = {
+        item.item_id: inbox_view.message(
+            f"{item.body}\n\nhttps://x.example/{hostile('url')}\n{item.body}",
+            item.template,
+            item.link,
+        )
+        for item in inbox_page.items
+    }
     contexts: dict[str, dict[str, Any]] = {
         "ask.html.j2": {
             "values": values,
@@ -193,7 +202,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "field_messages": [hostile("field_messages")],
         },
         "home.html.j2": {},
-        "inbox.html.j2": {"page": make(nc.InboxPage, "page")},
+        "inbox.html.j2": {"page": inbox_page, "messages": inbox_messages},
         "link.html.j2": {
             "link": make(nc.ProposalLink, "link"),
             "token": hostile("token"),
@@ -390,9 +399,7 @@ def render_context_names() -> list[str]:
     return [
         "request", "lang", "dir", "languages", "t", "principal", "csrf_token", "categories",
         "category_label", "category_icon", "area_name", "request_number", "web_link", "when",
-        "path", "lang_url",
-        "notice",
-        "url_for",
+        "path", "lang_url", "notice", "url_for", "here", "large_text",
     ]  # fmt: skip
 
 

@@ -7,7 +7,6 @@ only the e-mail address used as a login name, the password hash and the member i
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from shared.db import UtcDateTime
 
 metadata = MetaData()
 
@@ -28,8 +29,8 @@ accounts = Table(
     Column("password_hash", String(200), nullable=False),
     Column("roles", JSON, nullable=False, default=list),
     Column("language", String(2), nullable=False, default="nl"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_login_at", UtcDateTime, nullable=True),
 )
 
 sessions = Table(
@@ -46,15 +47,15 @@ sessions = Table(
     ),
     Column("kind", String(10), nullable=False),  # "cookie" or "bearer"
     Column("csrf_secret", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
 )
 
 audit_log = Table(
     "audit_log",
     metadata,
     Column("entry_id", String(40), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("actor_id", String(40), nullable=False),
     Column("action", String(80), nullable=False),
     Column("subject_type", String(40), nullable=False),
@@ -68,7 +69,7 @@ rate_limits = Table(
     "rate_limits",
     metadata,
     Column("bucket", String(200), primary_key=True),
-    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_start", UtcDateTime, nullable=False),
     Column("hits", Integer, nullable=False),
 )
 
@@ -79,7 +80,7 @@ login_failures = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False),
 )
 
 # Links that let a member set a password (a reset they asked for, or the invitation of a
@@ -97,7 +98,7 @@ account_links = Table(
         index=True,
     ),
     Column("purpose", String(16), nullable=False),  # "password_reset" | "invitation"
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
 )

@@ -7,6 +7,7 @@ from services.gateway.routes.pages import (
     accounts,
     asking,
     board,
+    display,
     imports,
     inbox,
     links,
@@ -17,7 +18,7 @@ from services.gateway.routes.pages import (
 from services.gateway.routes.pages.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
-for part in (accounts, asking, volunteering, inbox, board, imports, reports, me, links):
+for part in (accounts, asking, volunteering, inbox, board, imports, reports, me, links, display):
     router.include_router(part.router)
 
 __all__ = ["SignInFirst", "router"]

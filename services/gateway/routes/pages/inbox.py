@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from services.gateway import inbox_view
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import message_language
 from services.gateway.routes.pages.forms import Member, checked_form, redirect
@@ -23,7 +24,8 @@ async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -
     # The messages in the page's language (Dutch on a page in a language notify does not write).
     language = message_language(language_of(request, principal))
     page = await gateway.notify.inbox(principal.member_id, language=language)
-    return render(request, "inbox.html.j2", principal, page=page)
+    messages = {i.item_id: inbox_view.message(i.body, i.template, i.link) for i in page.items}
+    return render(request, "inbox.html.j2", principal, page=page, messages=messages)
 
 
 @router.post("/inbox/{item_id}/read")
