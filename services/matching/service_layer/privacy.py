@@ -31,7 +31,7 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
     views = []
     for request_id in own:
         request = await uow.requests.get(request_id)
-        views.append(request_view(request))
+        views.append(request_view(request, feedback_of=("requester",)))
     proposal_rows = await uow.requests.proposal_rows(
         proposals.c.volunteer_id == member_id, limit=10_000
     )
