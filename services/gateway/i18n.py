@@ -149,6 +149,80 @@ NL: dict[str, str] = {
     "Hours": "Uren",
     "How did it go? (optional)": "Hoe ging het? (niet verplicht)",
     "Request": "Hulpvraag",
+    # completion and feedback
+    "How did it go?": "Hoe ging het?",
+    "Very good": "Heel goed",
+    "Good": "Goed",
+    "Okay": "Gaat wel",
+    "Not so good": "Niet zo goed",
+    "Bad": "Slecht",
+    "Anything you want to tell us? (optional)": "Wilt u ons nog iets vertellen? (niet verplicht)",
+    "Only the coordinators of your cooperative read this.": (
+        "Alleen de coördinatoren van uw coöperatie lezen dit."
+    ),
+    "Thank you for your feedback!": "Dank u wel voor uw reactie!",
+    "The coordinators of your cooperative read what you wrote. The score only counts in the "
+    "anonymous figures.": (
+        "De coördinatoren van uw coöperatie lezen wat u schreef. Uw antwoord telt verder alleen "
+        "mee in de cijfers, zonder naam."
+    ),
+    "Choose an answer or write a few words.": "Kies een antwoord of schrijf een paar woorden.",
+    # cancelling
+    "Are you sure you want to cancel this request?": (
+        "Weet u zeker dat u deze hulpvraag wilt intrekken?"
+    ),
+    "We will let the volunteer know that the help is no longer needed:": (
+        "We laten de vrijwilliger weten dat de hulp niet meer nodig is:"
+    ),
+    "Yes, cancel the request": "Ja, trek de hulpvraag in",
+    "No, keep the request": "Nee, houd de hulpvraag",
+    "Your request is cancelled. Nobody will come for it.": (
+        "Uw hulpvraag is ingetrokken. Er komt niemand voor."
+    ),
+    # a job a volunteer took
+    "Whom you help": "Wie u helpt",
+    "the requester": "de hulpvrager",
+    "What": "Wat",
+    "When": "Wanneer",
+    "Where": "Waar",
+    "flexible: agree a time together": "flexibel: spreek samen een tijd af",
+    "How to reach each other": "Hoe u elkaar bereikt",
+    "Reach each other via the coordinator.": "U bereikt elkaar via de coördinator.",
+    "Add to my calendar (.ics)": "Zet in mijn agenda (.ics)",
+    "Thank you! You help": "Dank u wel! U helpt",
+    "Log in to add the time to your calendar.": "Log in om de tijd in uw agenda te zetten.",
+    "See the request": "Bekijk de hulpvraag",
+    "Thank you for letting us know. We will ask someone else.": (
+        "Bedankt voor het laten weten. We vragen iemand anders."
+    ),
+    "about": "ongeveer",
+    # after erasure
+    "Your account is deleted": "Uw account is verwijderd",
+    "What we erased": "Wat we hebben gewist",
+    "Your log-in, your name, address, phone number and e-mail address.": (
+        "Uw inlog, uw naam, adres, telefoonnummer en e-mailadres."
+    ),
+    "What you wrote in your requests and your feedback.": (
+        "Wat u schreef in uw hulpvragen en uw reacties."
+    ),
+    "Your messages and your settings.": "Uw berichten en uw instellingen.",
+    "Requests that were still open are cancelled; a volunteer who was coming hears of it.": (
+        "Hulpvragen die nog openstonden zijn ingetrokken. Een vrijwilliger die zou komen, "
+        "hoort dat van ons."
+    ),
+    "Requests you were helping with go back to the coordinator.": (
+        "Hulpvragen waarbij u hielp, gaan terug naar de coördinator."
+    ),
+    "What stays": "Wat blijft",
+    "The anonymous figures: your old requests still count (kind of help, neighbourhood, dates "
+    "and scores), without your name or what you wrote. Nobody can trace them back to you.": (
+        "De cijfers zonder namen: uw oude hulpvragen tellen nog mee (soort hulp, buurt, datums "
+        "en antwoorden op 'hoe ging het?'), zonder uw naam en zonder wat u schreef. Niemand kan "
+        "ze naar u terugleiden."
+    ),
+    "If you gave us an e-mail address, you get one last e-mail to confirm this.": (
+        "Gaf u ons een e-mailadres? Dan krijgt u nog één laatste e-mail als bevestiging."
+    ),
     "This page updates by itself.": "Deze pagina werkt zichzelf bij.",
     # states
     "state.open": "Open: we zoeken iemand",

@@ -177,6 +177,7 @@ NOTICES = {
     "accepted": "Thank you! You help with this request.",
     "declined": "Thank you for letting us know.",
     "matched": "The request is matched.",
+    "cancelled": "Your request is cancelled. Nobody will come for it.",
 }
 
 
