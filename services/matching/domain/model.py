@@ -236,7 +236,8 @@ class HelpRequest:
         return given is not None
 
     def feedback_sides(self) -> list[FeedbackSide]:
-        return [s for s in ("requester", "volunteer") if self.feedback_given(s)]  # type: ignore[misc]
+        sides: tuple[FeedbackSide, ...] = ("requester", "volunteer")
+        return [s for s in sides if self.feedback_given(s)]
 
     def ratings(self) -> list[int]:
         """The scores given, from either side (for the anonymous figures)."""

@@ -16,6 +16,7 @@ from services.matching.service_layer.matching import next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from services.matching.service_layer.usecases import Context
 from services.matching.service_layer.views import (
+    REQUESTER_SIDE,
     proposal_view_from_row,
     request_view,
     summary_from_row,
@@ -31,7 +32,7 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
     views = []
     for request_id in own:
         request = await uow.requests.get(request_id)
-        views.append(request_view(request, feedback_of=("requester",)))
+        views.append(request_view(request, feedback_of=REQUESTER_SIDE))
     proposal_rows = await uow.requests.proposal_rows(
         proposals.c.volunteer_id == member_id, limit=10_000
     )

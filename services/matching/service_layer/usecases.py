@@ -426,6 +426,7 @@ async def answer_proposal(
 ) -> ProposalView:
     now = ctx.now()
     request = await uow.requests.get_by_proposal(cmd.proposal_id)
+    home = await uow.readmodel.home_area(cmd.volunteer_id)
     if accept:
         changed = request.accept(cmd.proposal_id, cmd.volunteer_id, now=now)
     else:
@@ -436,7 +437,6 @@ async def answer_proposal(
     if changed:
         await record(uow, request)
         await uow.commit()
-    home = await uow.readmodel.home_area(cmd.volunteer_id)
     distance = area_distance_km(home, request.area, ctx.centroids) if home else None
     return proposal_view(
         request.proposal(cmd.proposal_id),

@@ -13,6 +13,7 @@ from shared.contracts.matching import (
 )
 
 ALL_SIDES: tuple[FeedbackSide, ...] = ("requester", "volunteer")
+REQUESTER_SIDE: tuple[FeedbackSide, ...] = ("requester",)
 
 
 def proposal_view(
@@ -81,7 +82,7 @@ def feedback_views(r: HelpRequest, shown: Collection[FeedbackSide]) -> list[Feed
         visible = side in shown
         out.append(
             FeedbackView(
-                side=side,  # type: ignore[arg-type]
+                side=side,
                 given_at=at,
                 score=score if visible else None,
                 comment=comment if visible else None,

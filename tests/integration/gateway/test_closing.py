@@ -80,7 +80,8 @@ async def test_feedback_over_the_api(running_gateway: RunningGateway) -> None:
         requester = await gw.register(client, "bewoner.api@example.nl")
         request_id = done_request(gw, requester, volunteer)
         bearer = await gw.bearer(client, "helper.api@example.nl")
-        empty = await client.post(f"/api/v1/requests/{request_id}/feedback", json={}, headers=bearer)
+        path = f"/api/v1/requests/{request_id}/feedback"
+        empty = await client.post(path, json={}, headers=bearer)
         given = await client.post(
             f"/api/v1/requests/{request_id}/feedback", json={"score": 5}, headers=bearer
         )

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from services.gateway import calendar, usecases
 from services.gateway.deps import GatewayDep, Principal
+from services.gateway.i18n import category_label, translate
 from services.gateway.routes.pages.forms import (
     DAY_PARTS,
     Member,
@@ -18,7 +19,6 @@ from services.gateway.routes.pages.forms import (
     redirect,
     text,
 )
-from services.gateway.i18n import category_label, translate
 from services.gateway.schemas import (
     FeedbackBody,
     IdPath,
@@ -214,9 +214,7 @@ async def feedback_page(
     if out.my_side is None or out.state != "done":
         anchor = "#done" if out.state == "matched" and out.my_side else ""
         return redirect(f"/requests/{quote(request_id)}{anchor}")
-    return render(
-        request, "feedback.html.j2", principal, request_view=out, values={}, errors={}
-    )
+    return render(request, "feedback.html.j2", principal, request_view=out, values={}, errors={})
 
 
 @router.post("/requests/{request_id}/feedback")
@@ -263,8 +261,10 @@ async def job_calendar(
     language = language_of(request, principal)
     contact = [
         f"{translate(label, language)}: {value}"
-        for label, value in (("Phone", asker.phone), ("E-mail address", asker.email))
-        if asker and value
+        for label, value in (
+            (("Phone", asker.phone), ("E-mail address", asker.email)) if asker else ()
+        )
+        if value
     ] or [translate("Reach each other via the coordinator.", language)]
     body = calendar.job_calendar(
         request_id=view.id,

@@ -306,7 +306,8 @@ async def link_submit(
     except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
         link = await gateway.notify.verify_link(token)
         return await link_view(request, principal, gateway, token, link, closed=True)
-    if link.action == "accept" and principal is not None and principal.member_id == link.volunteer_id:
+    signed_in = principal is not None and principal.member_id == link.volunteer_id
+    if link.action == "accept" and signed_in:
         return redirect(f"/requests/{quote(link.request_id)}?done=accepted")
     # Whoever holds the link answered: the next step (whom, when, where, how to reach them),
     # or that the decline is noted.
