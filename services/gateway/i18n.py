@@ -313,6 +313,13 @@ NL: dict[str, str] = {
     ),
     "reason.declined_by_all": "iedereen sloeg af",
     "reason.manual": "doorgezet",
+    "feedback.requester": "Van de hulpvrager",
+    "feedback.volunteer": "Van de vrijwilliger",
+    "score.5": "Heel goed",
+    "score.4": "Goed",
+    "score.3": "Gaat wel",
+    "score.2": "Niet zo goed",
+    "score.1": "Slecht",
     "No volunteers found.": "Geen vrijwilligers gevonden.",
     # reports
     "Figures": "Cijfers",
@@ -331,6 +338,8 @@ NL: dict[str, str] = {
     "Escalations": "Naar de coördinator",
     "Volunteer hours": "Uren vrijwilligerswerk",
     "Active volunteers": "Actieve vrijwilligers",
+    "Rated good (feedback)": "Beoordeeld als goed",
+    "per district and kind of help": "per wijk en soort hulp",
     "Week of": "Week van",
     "none": "geen",
     "few": "weinig",
@@ -448,13 +457,22 @@ NL: dict[str, str] = {
 
 def translate(text: str, language: str) -> str:
     if language == "en":
-        if "." in text and text.split(".")[0] in {"state", "proposal", "weekday", "reason"}:
+        if "." in text and text.split(".")[0] in KEYED:
             return EN_KEYS.get(text, text.split(".", 1)[1].replace("_", " "))
         return text
     return NL.get(text, text)
 
 
+KEYED = {"state", "proposal", "weekday", "reason", "feedback", "score"}
+
 EN_KEYS: dict[str, str] = {
+    "feedback.requester": "From the requester",
+    "feedback.volunteer": "From the volunteer",
+    "score.5": "Very good",
+    "score.4": "Good",
+    "score.3": "Okay",
+    "score.2": "Not so good",
+    "score.1": "Bad",
     "state.open": "Open: looking for someone",
     "state.proposed": "Asked volunteers",
     "state.matched": "Matched: someone will help",

@@ -30,6 +30,7 @@ from shared.contracts.matching import (
     IDEMPOTENCY_KEY_MAX,
     EscalationReason,
     FeedbackSide,
+    FeedbackView,
     RequestState,
 )
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
@@ -283,6 +284,11 @@ class RequestOut(BaseModel):
         default_factory=list,
         max_length=2,
         description="the sides that gave feedback (what they said is not shown here)",
+    )
+    feedback: list[FeedbackView] = Field(
+        default_factory=list,
+        max_length=2,
+        description="for the cooperative's coordinators only: the feedback itself",
     )
 
 

@@ -533,6 +533,7 @@ async def request_out_for(
         escalation_reason=view.escalation_reason,
         my_side=side_of(view, viewer_id),
         feedback_from=[f.side for f in view.feedback],
+        feedback=view.feedback if as_coordinator else [],
     )
 
 

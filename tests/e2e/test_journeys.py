@@ -116,12 +116,11 @@ def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
         assert_accessible(volunteer)
         card = volunteer.locator(".card", has=volunteer.locator("[data-state=pending]")).first
         card.locator("button:has-text('Ja, ik help')").click()
-        volunteer.wait_for_url("**/proposals?done=accepted")
-        check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
-        volunteer.locator(".card", has=volunteer.locator("[data-state=accepted]")).first.locator(
-            "a"
-        ).click()
+        # The next step at once: whom they help, when, where and how to reach each other.
+        volunteer.wait_for_url("**/requests/**?done=accepted")
         check(volunteer.locator(".helper")).to_contain_text("Riet")
+        volunteer.goto(f"{system.url}/proposals")
+        check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
         assert_accessible(volunteer)
 
         # The resident's page changes by itself.

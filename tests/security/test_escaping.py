@@ -190,7 +190,11 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "job": make(RequestOut, "job") if v % 4 < 2 else None,
         },
         "feedback.html.j2": {
-            "request_view": make(RequestOut, "request_view"),
+            "request_view": (
+                make(RequestOut, "request_view").model_copy(update={"feedback_from": []})
+                if v % 2 == 0
+                else make(RequestOut, "request_view")
+            ),
             "values": {"score": hostile("values.score"), "comment": hostile("values.comment")},
             "errors": {"score": hostile("errors.score")},
         },
@@ -269,8 +273,16 @@ def page_context(template: str, v: int) -> dict[str, Any]:
 
 # Fields the defect showed raw, and the pages that must show them (escaped).
 MUST_SHOW = {
-    "board_request.html.j2": ["request_view.description", "requester.name", "names"],
+    "board_request.html.j2": [
+        "request_view.description",
+        "requester.name",
+        "names",
+        "request_view.feedback.comment",
+    ],
     "proposals.html.j2": ["proposals.description"],
+    "link.html.j2": ["proposal.description", "job.requester.first_name", "job.description"],
+    "link_done.html.j2": ["job.requester.first_name", "job.requester.email"],
+    "feedback.html.j2": ["values.comment", "errors.score"],
     "request.html.j2": [
         "request_view.description",
         "request_view.helper.first_name",

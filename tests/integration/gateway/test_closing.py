@@ -7,6 +7,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from tests.integration.gateway.conftest import PASSWORD, RunningGateway
 from tests.integration.gateway.test_security import form_token
@@ -239,3 +240,37 @@ async def test_after_erasure_a_page_says_what_was_erased_and_what_stays(
     assert gw.world.erased == [me]
     assert "Wat we hebben gewist" in after.text and "Wat blijft" in after.text
     assert "uw oude hulpvragen tellen nog mee" in after.text
+
+
+async def test_the_comment_is_shown_to_coordinators_and_never_to_the_other_side(
+    running_gateway: RunningGateway,
+) -> None:
+    gw = running_gateway
+    world = gw.world
+    async with gw.client() as api, gw.client(headers=HTML) as client:
+        requester = await gw.register(api, "bewoner.oordeel@example.nl")
+        volunteer = await gw.register(api, "helper.oordeel@example.nl")
+        coordinator = await gw.register(api, "coord.oordeel@example.nl")
+        world.make_coordinator(coordinator, "overvecht")
+        coordinating = await gw.bearer(api, "coord.oordeel@example.nl")  # roles at sign-in
+        request_id = done_request(gw, requester, volunteer)
+        world.requests[request_id] = world.requests[request_id].model_copy(
+            update={
+                "feedback": [
+                    mc.FeedbackView(
+                        side="volunteer",
+                        given_at=datetime.now(UTC),
+                        score=2,
+                        comment="Lastige trap naar boven",
+                    )
+                ]
+            }
+        )
+        board = await client.get(f"/board/{request_id}", headers=coordinating)
+        bearer = await gw.bearer(api, "bewoner.oordeel@example.nl")
+        mine = await api.get(f"/api/v1/requests/{request_id}", headers=bearer)
+    assert board.status_code == 200, board.text[:300]
+    assert "Lastige trap naar boven" in board.text and "Niet zo goed" in board.text
+    assert mine.status_code == 200
+    assert "Lastige trap" not in mine.text
+    assert mine.json()["feedback_from"] == ["volunteer"] and mine.json()["feedback"] == []
