@@ -13,6 +13,7 @@ from tests.integration.matching_support import (
     TAAG,
     WOLGA,
     StartMatching,
+    published,
     start_matching,
 )
 
@@ -21,7 +22,7 @@ __all__ = ["start_matching"]
 
 
 async def test_both_sides_give_feedback_once_and_only_coordinators_read_the_comments(
-    start_matching: StartMatching,
+    start_matching: StartMatching, nats_url: str
 ) -> None:
     m = await start_matching()
     await m.cooperative("coop", "district", [OVERVECHT], coordinators=["coord"])
@@ -40,6 +41,9 @@ async def test_both_sides_give_feedback_once_and_only_coordinators_read_the_comm
         c.PROPOSAL_LIST_FOR_VOLUNTEER, c.ProposalQuery(volunteer_id="vera"), c.ProposalList
     )
     assert mine.proposals[0].distance_km is not None and 0 < mine.proposals[0].distance_km < 2
+    # The proposal's event tells notify how far it is (for the e-mail), never an address.
+    [proposed] = await published(m, nats_url, "samen.evt.match.proposed.", 1)
+    assert proposed.data["distance_km"] == mine.proposals[0].distance_km
     await m.call(
         c.PROPOSAL_ACCEPT,
         c.ProposalAnswer(proposal_id=proposal.proposal_id, volunteer_id="vera"),

@@ -16,7 +16,7 @@ coordinators.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -267,9 +267,15 @@ class HelpRequest:
             )
 
     def propose(
-        self, volunteer_ids: list[str], *, now: datetime, policy: MatchingPolicy
+        self,
+        volunteer_ids: list[str],
+        *,
+        now: datetime,
+        policy: MatchingPolicy,
+        distances: Mapping[str, float | None] | None = None,
     ) -> list[Proposal]:
-        """Start the next round: propose to these volunteers at once."""
+        """Start the next round: propose to these volunteers at once (`distances`: how far
+        each lives from the request, km, to tell them)."""
         self._require({"open", "proposed"}, "propose")
         if not volunteer_ids:
             raise BadCommand("a round needs at least one volunteer")
@@ -311,6 +317,7 @@ class HelpRequest:
                     expires_at=expires_at,
                     needed_from=self.needed_from,
                     needed_until=self.needed_until,
+                    distance_km=(distances or {}).get(volunteer_id),
                 )
             )
         self.state = "proposed"

@@ -116,6 +116,11 @@ def message_context(facts: Facts) -> dict[str, Any]:
         out["when"] = _when(facts, ctx)
         out["area_name"] = facts.area_name
         out["urgent"] = bool(ctx.get("urgent"))
+        distance = ctx.get("distance_km")
+        decimal = "," if facts.lang == "nl" else "."
+        out["distance"] = (
+            None if distance is None else f"{float(distance):.1f}".replace(".", decimal)
+        )
         out["expires"] = format_moment(
             datetime.fromisoformat(ctx["expires_at"]), facts.lang, facts.timezone
         )
