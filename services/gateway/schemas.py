@@ -231,6 +231,9 @@ class ProposalOut(BaseModel):
     neighbourhood_name: Name | None = None
     expires_at: datetime
     description: Text | None = None
+    distance_km: float | None = Field(
+        default=None, ge=0, le=1000, description="about how far, km (never an address)"
+    )
 
 
 class RequestBody(_Body):

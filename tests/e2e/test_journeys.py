@@ -300,7 +300,9 @@ def test_a_volunteer_accepts_from_the_email_link_without_signing_in(
         assert accept is not None, links
         assert_accessible(page)
         page.click("button:has-text('Ja, ik help')")
-        check(page.locator(".notice")).to_contain_text("Dank u wel")
+        # The next step: whom (first name), when, where, and how to reach each other.
+        check(page.locator("#answered")).to_contain_text("Dank u wel! U helpt Jan")
+        check(page.locator("#job")).to_contain_text("Naar de apotheek")
         assert_accessible(page)
     finally:
         context.close()

@@ -125,6 +125,11 @@ async def test_declining_in_the_app_ends_on_a_confirmation(
         proposal_id = gw.world.add_proposal(request_id, me)
         page = await client.get("/proposals")
         assert "ongeveer 1.2 km" in page.text  # how far, never an address
+        member = gw.world.members[me]
+        gw.world.members[me] = member.model_copy(update={"roles": [*member.roles, "volunteer"]})
+        bearer = await gw.bearer(other, "helper.nee@example.nl")  # roles come at sign-in
+        [listed] = (await other.get("/api/v1/volunteers/me/proposals", headers=bearer)).json()
+        assert listed["distance_km"] == 1.2 and listed["expires_at"]
         answered = await client.post(
             f"/proposals/{proposal_id}/decline", data={"csrf_token": form_token(page.text)}
         )
