@@ -8,6 +8,7 @@ from services.gateway.openapi_links import (
     CANCEL_REQUEST,
     COMPLETE_REQUEST,
     GET_REQUEST,
+    GIVE_FEEDBACK,
     OWN_REQUEST_FOLLOW_UPS,
     links_from,
 )
@@ -97,7 +98,7 @@ async def complete(
     return await usecases.request_out(gateway, view, viewer=principal)
 
 
-@router.post("/{request_id}/feedback", response_model=RequestOut, operation_id="give_feedback")
+@router.post("/{request_id}/feedback", response_model=RequestOut, operation_id=GIVE_FEEDBACK)
 async def feedback(
     request_id: IdPath, body: FeedbackBody, principal: CurrentMember, gateway: GatewayDep
 ) -> RequestOut:

@@ -173,7 +173,7 @@ async def cancel_submit(
 
 
 def score_of(form: FormData) -> int | None:
-    """The chosen face (1 to 5); anything else is no score."""
+    """The chosen rating (1 to 5); anything else is no score."""
     value = text(form, "score")
     return int(value) if value in {"1", "2", "3", "4", "5"} else None
 
