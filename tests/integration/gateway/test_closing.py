@@ -279,3 +279,33 @@ async def test_the_comment_is_shown_to_coordinators_and_never_to_the_other_side(
     assert mine.status_code == 200
     assert "Lastige trap" not in mine.text
     assert mine.json()["feedback_from"] == ["volunteer"] and mine.json()["feedback"] == []
+
+
+async def test_a_used_link_shows_the_answer_and_no_button_before_notify_heard_of_it(
+    running_gateway: RunningGateway,
+) -> None:
+    """The link was spent on "yes", but notify has not yet had the match's event (its state
+    still says open): the page shows the answer, never the button again."""
+    gw = running_gateway
+    world = gw.world
+    async with gw.client() as other, gw.client(headers=HTML) as client:
+        requester = await gw.register(other, "vraag.link@example.nl")
+        volunteer = await gw.register(other, "helper.gebruikt@example.nl")
+        request_id = world.add_request(requester, "BU03440312", "proposed")
+        proposal_id = world.add_proposal(request_id, volunteer)
+        world.links["token-used"] = nc.ProposalLink(
+            proposal_id=proposal_id,
+            request_id=request_id,
+            volunteer_id=volunteer,
+            action="accept",
+            expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            used=True,
+            answer=None,  # what notify knew when the page was asked for
+        )
+        world.proposals[proposal_id] = world.proposals[proposal_id].model_copy(
+            update={"state": "accepted"}
+        )
+        page = await client.get("/p/token-used")
+    assert page.status_code == 200
+    assert "U heeft ja gezegd op deze hulpvraag." in page.text
+    assert "Ja, ik help" not in page.text and 'action="/p/' not in page.text
