@@ -494,6 +494,13 @@ class VolunteerProfileHeld(BaseModel):
     matching_consent: bool
 
 
+class VolunteerFeedback(BaseModel):
+    request_id: Id
+    given_at: datetime
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: Text | None = None
+
+
 class MemberData(BaseModel):
     """Everything matching holds about a member (for `GET /api/v1/me/export`)."""
 
@@ -504,6 +511,11 @@ class MemberData(BaseModel):
     requests: list[RequestView] = Field(max_length=MANY)
     proposals: list[ProposalView] = Field(max_length=MANY)
     helped_with: list[RequestSummary] = Field(max_length=MANY)
+    feedback_as_volunteer: list[VolunteerFeedback] = Field(
+        max_length=MANY,
+        default_factory=list,
+        description="the feedback the member gave on requests they helped with",
+    )
 
 
 class MemberErasure(BaseModel):

@@ -91,6 +91,13 @@ async def test_both_sides_give_feedback_once_and_only_coordinators_read_the_comm
         ("requester", 5, "Vera was top"),
         ("volunteer", 2, "Lastige trap"),
     }
+    # Each finds what they said in their export, and not what the other side said.
+    theirs = await m.call(c.MEMBER_EXPORT, c.MemberQuery(member_id="vera"), c.MemberData)
+    assert [(f.score, f.comment) for f in theirs.feedback_as_volunteer] == [(2, "Lastige trap")]
+    assert "Vera was top" not in theirs.model_dump_json()
+    hers = await m.call(c.MEMBER_EXPORT, c.MemberQuery(member_id="ans"), c.MemberData)
+    assert "Vera was top" in hers.model_dump_json()
+    assert "Lastige trap" not in hers.model_dump_json()
 
 
 async def test_the_figures_show_the_share_of_good_scores_over_five_requests(

@@ -21,7 +21,12 @@ from services.matching.service_layer.views import (
     request_view,
     summary_from_row,
 )
-from shared.contracts.matching import MemberData, MemberErasure, VolunteerProfileHeld
+from shared.contracts.matching import (
+    MemberData,
+    MemberErasure,
+    VolunteerFeedback,
+    VolunteerProfileHeld,
+)
 
 
 async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberData:
@@ -56,6 +61,16 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
         requests=views,
         proposals=[proposal_view_from_row(r) for r in proposal_rows],
         helped_with=[summary_from_row(r) for r in helped],
+        feedback_as_volunteer=[
+            VolunteerFeedback(
+                request_id=r.id,
+                given_at=r.volunteer_feedback_at,
+                score=r.volunteer_score,
+                comment=r.volunteer_comment,
+            )
+            for r in helped
+            if r.volunteer_feedback_at is not None
+        ],
     )
 
 
