@@ -23,3 +23,12 @@ def test_the_proposal_says_how_far_it_is(lang: str, words: list[str]) -> None:
     assert "1" in rendered.html and " km" in rendered.html
     unknown = Renderer().render("proposal", lang, message_context(without))
     assert " km" not in unknown.text and " km" not in unknown.html
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_volunteers_thank_you_asks_how_it_went_too(lang: str) -> None:
+    for facts in sample_facts(Template.thanks_volunteer, lang):
+        context = message_context(facts)
+        assert context["link"].endswith(f"/requests/{facts.context['request_id']}/feedback")
+        rendered = Renderer().render("thanks_volunteer", lang, context)
+        assert context["link"] in rendered.text and context["link"] in rendered.html

@@ -158,7 +158,7 @@ def message_context(facts: Facts) -> dict[str, Any]:
         hours = ctx.get("hours")
         decimal = "," if facts.lang == "nl" else "."
         out["hours"] = None if hours is None else f"{float(hours):g}".replace(".", decimal)
-        out["link"] = f"{base}/requests/{ctx['request_id']}"
+        out["link"] = f"{base}/requests/{ctx['request_id']}/feedback"
     elif template is Template.erasure_confirmed:
         pass
     elif template is Template.registration_attempt:
