@@ -220,6 +220,13 @@ class MatchProposed(EventData):
     expires_at: UtcTime
     needed_from: UtcTime | None = None
     needed_until: UtcTime | None = None
+    distance_km: float | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="about how far the request's neighbourhood lies from the volunteer's "
+        "(between the neighbourhoods' centres, one decimal; never an address)",
+    )
 
 
 class _ProposalOutcome(EventData):

@@ -92,6 +92,7 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             mc.REQUEST_CANCEL,
             mc.REQUEST_COMPLETE,
             mc.REQUEST_CREATE,
+            mc.REQUEST_FEEDBACK,
             mc.REQUEST_GET,
             mc.REQUEST_LIST_MINE,
             HEALTH,

@@ -6,7 +6,9 @@ reader and per coordinator area list (matching shows a volunteer less than the r
 drops all views of a request:
 
 - when an event about it arrives (`request.*` and `match.*` events carry `request_id`);
-- when this gateway sends matching a command about it (cancel, complete, answer, match). The
+- when this gateway sends matching a command about it (cancel, complete, feedback, answer,
+  match; feedback sends no event, so with more gateways another may show the form a moment
+  longer, and matching refuses the second feedback). The
   view a command returns is what the writer may see, not what every reader may, so it is
   dropped rather than kept; the next read asks matching;
 - after `SAMEN_REQUEST_CACHE_SECONDS` whatever happens (erasing a member changes finished
@@ -131,6 +133,13 @@ class CachedMatching(Matching):
     async def complete(self, command: mc.RequestComplete) -> mc.RequestView:
         try:
             return await super().complete(command)
+        finally:
+            self.views.changed(command.request_id)
+
+    async def feedback(self, command: mc.RequestFeedback) -> mc.RequestView:
+        # Feedback sends no event (it changes no state): only this drop tells the cache.
+        try:
+            return await super().feedback(command)
         finally:
             self.views.changed(command.request_id)
 

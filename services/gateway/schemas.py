@@ -30,6 +30,8 @@ from shared.contracts.matching import (
     IDEMPOTENCY_KEY_MAX,
     NOTE_MAX,
     EscalationReason,
+    FeedbackSide,
+    FeedbackView,
     RequestState,
 )
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
@@ -230,6 +232,9 @@ class ProposalOut(BaseModel):
     neighbourhood_name: Name | None = None
     expires_at: datetime
     description: Text | None = None
+    distance_km: float | None = Field(
+        default=None, ge=0, le=1000, description="about how far, km (never an address)"
+    )
 
 
 class RequestBody(_Body):
@@ -276,12 +281,39 @@ class RequestOut(BaseModel):
     )
     requester_id: Id | None = None
     escalation_reason: EscalationReason | None = None
+    my_side: FeedbackSide | None = Field(
+        default=None, description="the reader's side of the help (who may give feedback)"
+    )
+    feedback_from: list[FeedbackSide] = Field(
+        default_factory=list,
+        max_length=2,
+        description="the sides that gave feedback (what they said is not shown here)",
+    )
+    feedback: list[FeedbackView] = Field(
+        default_factory=list,
+        max_length=2,
+        description="for the cooperative's coordinators only: the feedback itself",
+    )
 
 
 class CompleteBody(_Body):
     hours: float | None = Field(default=None, ge=0, le=168)
     feedback: str | None = Field(default=None, max_length=2000)
     score: int | None = Field(default=None, ge=1, le=5)
+
+
+class FeedbackBody(_Body):
+    """How it went: a score of 1 (bad) to 5 (very good), a comment, or both. The comment is
+    read only by the cooperative's coordinators; the score counts in the anonymous figures."""
+
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _something(self) -> "FeedbackBody":
+        if self.score is None and not (self.comment and self.comment.strip()):
+            raise ValueError("give a score or a comment")
+        return self
 
 
 class CoordinatorMatchBody(_Body):

@@ -17,6 +17,7 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.problems import TooManyAttempts
 from services.gateway.schemas import (
+    FeedbackBody,
     Helper,
     LoginBody,
     NewPassword,
@@ -497,13 +498,23 @@ async def visible_request(
 async def request_out(
     gateway: Gateway, view: mc.RequestView, *, viewer: Principal, as_coordinator: bool = False
 ) -> RequestOut:
+    return await request_out_for(
+        gateway, view, viewer_id=viewer.member_id, as_coordinator=as_coordinator
+    )
+
+
+async def request_out_for(
+    gateway: Gateway, view: mc.RequestView, *, viewer_id: str, as_coordinator: bool = False
+) -> RequestOut:
+    """The request as `viewer_id` may see it (also for a volunteer answering by link, whom
+    the signed link names)."""
     helper = None
     if view.matched_volunteer_id and (
-        viewer.member_id in (view.requester_id, view.entered_by) or as_coordinator
+        viewer_id in (view.requester_id, view.entered_by) or as_coordinator
     ):
         helper = await helper_of(gateway, view.matched_volunteer_id)
     asker = None
-    if view.matched_volunteer_id == viewer.member_id and view.state in ("matched", "done"):
+    if view.matched_volunteer_id == viewer_id and view.state in ("matched", "done"):
         asker = await helper_of(gateway, view.requester_id)
     return RequestOut(
         id=view.request_id,
@@ -521,7 +532,45 @@ async def request_out(
         helper=helper,
         requester_id=view.requester_id if as_coordinator else None,
         escalation_reason=view.escalation_reason,
+        my_side=side_of(view, viewer_id),
+        feedback_from=[f.side for f in view.feedback],
+        feedback=view.feedback if as_coordinator else [],
     )
+
+
+def side_of(view: mc.RequestView, member_id: str) -> mc.FeedbackSide | None:
+    if member_id in (view.requester_id, view.entered_by):
+        return "requester"
+    if member_id == view.matched_volunteer_id:
+        return "volunteer"
+    return None
+
+
+async def give_feedback(
+    gateway: Gateway, principal: Principal, request_id: str, body: FeedbackBody
+) -> RequestOut:
+    """How it went, from the requester or the volunteer, once each, once the help is done."""
+    view = await gateway.matching.feedback(
+        mc.RequestFeedback(
+            request_id=request_id,
+            actor_id=principal.member_id,
+            score=body.score,
+            comment=body.comment.strip() if body.comment and body.comment.strip() else None,
+        )
+    )
+    return await request_out(gateway, view, viewer=principal)
+
+
+async def matched_job(gateway: Gateway, request_id: str, volunteer_id: str) -> RequestOut | None:
+    """The request a volunteer took, with whom they help and how to reach them (the contact
+    the requester agreed to share); None when it is not theirs (any more)."""
+    try:
+        view = await gateway.matching.get(request_id, actor_id=volunteer_id)
+    except SamenError:
+        return None
+    if view.matched_volunteer_id != volunteer_id or view.state not in ("matched", "done"):
+        return None
+    return await request_out_for(gateway, view, viewer_id=volunteer_id)
 
 
 async def helper_of(gateway: Gateway, volunteer_id: str) -> Helper | None:

@@ -215,7 +215,8 @@ NOTICES = {
     "declined": N_("Thank you for letting us know."),
     "matched": N_("The request is matched."),
     "reassigned": N_("The request has been given to the other volunteer."),
-    "cancelled": N_("The request is cancelled."),
+    "stopped": N_("The request is cancelled."),
+    "cancelled": N_("Your request is cancelled. Nobody will come for it."),
     "closed": N_("The request is closed."),
 }
 

@@ -37,6 +37,7 @@ REQUEST_GET = "request.get"  # RequestQuery -> RequestView
 REQUEST_LIST_MINE = "request.list_mine"  # MyRequestsQuery -> RequestList
 REQUEST_CANCEL = "request.cancel"  # RequestCancel -> RequestView
 REQUEST_COMPLETE = "request.complete"  # RequestComplete -> RequestView
+REQUEST_FEEDBACK = "request.feedback"  # RequestFeedback -> RequestView
 NOTICE_BOARD = "request.notice_board"  # NoticeBoardQuery -> NoticeBoard (no personal data)
 
 PROPOSAL_LIST_FOR_VOLUNTEER = "proposal.list_for_volunteer"  # ProposalQuery -> ProposalList
@@ -76,6 +77,11 @@ EscalationReason = Literal[
     "manual",
     "no_matching_consent",
 ]
+
+# Who gives feedback on help that was given: the requester (or who entered the request for
+# them) and the matched volunteer, once each. A score of SCORE_GOOD or more counts as "good".
+FeedbackSide = Literal["requester", "volunteer"]
+SCORE_GOOD = 4
 
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 2000
@@ -177,6 +183,22 @@ class ProposalView(BaseModel):
     description: Text | None = Field(
         default=None, description="shown to the volunteer while pending and once accepted"
     )
+    distance_km: float | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="about how far the request's neighbourhood lies from the volunteer's "
+        "(between the neighbourhoods' centres; never an address)",
+    )
+
+
+class FeedbackView(BaseModel):
+    """One side's feedback; the comment and score only for coordinators."""
+
+    side: FeedbackSide
+    given_at: datetime
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: Text | None = None
 
 
 class RequestView(BaseModel):
@@ -215,6 +237,12 @@ class RequestView(BaseModel):
         max_length=MANY,
         default_factory=list,
         description="all for coordinators and the requester; a volunteer sees their own",
+    )
+    feedback: list[FeedbackView] = Field(
+        max_length=FEW,
+        default_factory=list,
+        description="the feedback given (one per side); score and comment only for "
+        "coordinators, the others see which sides gave it",
     )
 
 
@@ -261,6 +289,16 @@ class RequestComplete(_Request):
     actor_id: Id
     hours: float | None = Field(default=None, ge=0, le=24 * 7)
     score: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class RequestFeedback(_Request):
+    """After the help (`done`, closed by either side or a coordinator): the requester or the
+    matched volunteer says how it went, once each. A score, a comment or both."""
+
+    request_id: Id
+    actor_id: Id
+    score: int | None = Field(default=None, ge=1, le=5, description="1 (bad) to 5 (very good)")
     comment: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
@@ -427,6 +465,17 @@ class Figures(BaseModel):
         default_factory=dict,
         description="all requests per neighbourhood (for the map; suppressed below 5)",
     )
+    good_ratings_share: float | None = Field(
+        default=None,
+        description="share of the feedback scores (both sides) that were good (4 or 5); "
+        "None over fewer than 5 scores or requests",
+    )
+    good_ratings_by_district: dict[Key, float | None] = Field(
+        max_length=MANY, default_factory=dict, description="the same share per district"
+    )
+    good_ratings_by_category: dict[Key, float | None] = Field(
+        max_length=MANY, default_factory=dict, description="the same share per category"
+    )
 
 
 # ----------------------------------------------------------------- privacy
@@ -445,6 +494,13 @@ class VolunteerProfileHeld(BaseModel):
     matching_consent: bool
 
 
+class VolunteerFeedback(BaseModel):
+    request_id: Id
+    given_at: datetime
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: Text | None = None
+
+
 class MemberData(BaseModel):
     """Everything matching holds about a member (for `GET /api/v1/me/export`)."""
 
@@ -455,6 +511,11 @@ class MemberData(BaseModel):
     requests: list[RequestView] = Field(max_length=MANY)
     proposals: list[ProposalView] = Field(max_length=MANY)
     helped_with: list[RequestSummary] = Field(max_length=MANY)
+    feedback_as_volunteer: list[VolunteerFeedback] = Field(
+        max_length=MANY,
+        default_factory=list,
+        description="the feedback the member gave on requests they helped with",
+    )
 
 
 class MemberErasure(BaseModel):

@@ -116,12 +116,11 @@ def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
         assert_accessible(volunteer)
         card = volunteer.locator(".card", has=volunteer.locator("[data-state=pending]")).first
         card.locator("button:has-text('Ja, ik help')").click()
-        volunteer.wait_for_url("**/proposals?done=accepted")
-        check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
-        volunteer.locator(".card", has=volunteer.locator("[data-state=accepted]")).first.locator(
-            "a"
-        ).click()
+        # The next step at once: whom they help, when, where and how to reach each other.
+        volunteer.wait_for_url("**/requests/**?done=accepted")
         check(volunteer.locator(".helper")).to_contain_text("Riet")
+        volunteer.goto(f"{system.url}/proposals")
+        check(volunteer.locator("[data-state=accepted]").first).to_be_visible()
         assert_accessible(volunteer)
 
         # The resident's page changes by itself.
@@ -301,7 +300,9 @@ def test_a_volunteer_accepts_from_the_email_link_without_signing_in(
         assert accept is not None, links
         assert_accessible(page)
         page.click("button:has-text('Ja, ik help')")
-        check(page.locator(".notice")).to_contain_text("Dank u wel")
+        # The next step: whom (first name), when, where, and how to reach each other.
+        check(page.locator("#answered")).to_contain_text("Dank u wel! U helpt Jan")
+        check(page.locator("#job")).to_contain_text("Naar de apotheek")
         assert_accessible(page)
     finally:
         context.close()
@@ -453,3 +454,93 @@ def test_a_coordinator_of_overvecht_cannot_see_or_match_a_request_in_oost(
     assert api.http.get(f"/api/v1/requests/{request_id}", headers=resident).json()["state"] != (
         "matched"
     )
+
+
+def sign_in(page: Any, system: RunningSystem, email: str) -> None:
+    page.goto(f"{system.url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]:has-text('Inloggen')")
+    page.wait_for_load_state()
+
+
+def test_the_volunteer_closes_the_job_and_both_sides_say_how_it_went(
+    system: RunningSystem, browser: Any
+) -> None:
+    """Through the real services: the volunteer accepts and sees whom, when, where and how to
+    reach them, marks the help given with a rating; the requester follows the e-mail's
+    feedback link (after the volunteer closed it) and rates it too; each gets a thank-you."""
+    check = expect()
+    api = Api(system)
+    api.register("bram@example.nl", "3561 AB", "61", name="Bram Koster", volunteer=True)
+    bram = api.login("bram@example.nl")
+    profile = api.http.put(
+        "/api/v1/volunteers/me",
+        json={"categories": ["language"], "flexible": True, "radius_km": 3},
+        headers=bram,
+    )
+    assert profile.status_code == 200, profile.text
+    caught_up(system, "matching")
+    api.register("ineke@example.nl", "3561 AB", "62", name="Ineke Bos")
+    ineke = api.login("ineke@example.nl")
+    created = api.http.post(
+        "/api/v1/requests",
+        json={"category": "language", "description": "Samen een brief lezen"},
+        headers=ineke,
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+
+    def proposed() -> bool:
+        mine = api.http.get("/api/v1/volunteers/me/proposals", headers=bram).json()
+        return any(p["request_id"] == request_id for p in mine)
+
+    until(proposed, timeout=30, message="no proposal for the volunteer")
+    volunteer_ctx = browser.new_context(locale="nl-NL")
+    resident_ctx = browser.new_context(locale="nl-NL")
+    try:
+        volunteer = volunteer_ctx.new_page()
+        sign_in(volunteer, system, "bram@example.nl")
+        volunteer.goto(f"{system.url}/proposals")
+        offer = volunteer.locator(".card", has_text="Samen een brief lezen")
+        check(offer.locator("[data-state=pending]")).to_be_visible()
+        offer.locator("button:has-text('Ja, ik help')").click()
+        volunteer.wait_for_url("**/requests/**?done=accepted")
+        check(volunteer.locator("#whom")).to_contain_text("Ineke")
+        check(volunteer.locator("#whom")).to_contain_text("via de coördinator")
+        assert_accessible(volunteer)
+        volunteer.check("#score-5")
+        volunteer.fill("#feedback", "Gezellig")
+        volunteer.click("button[type=submit]:has-text('De hulp is gegeven')")
+        volunteer.wait_for_url(f"**/requests/{request_id}/feedback")
+        check(volunteer.locator("#feedback-thanks")).to_be_visible()
+        assert_accessible(volunteer)
+
+        resident = resident_ctx.new_page()
+        sign_in(resident, system, "ineke@example.nl")
+        resident.goto(f"{system.url}/requests/{request_id}/feedback")  # the e-mail's link
+        check(resident.locator("#feedback-form")).to_be_visible()
+        assert_accessible(resident)
+        resident.check("#score-4")
+        resident.click("#feedback-form button[type=submit]")
+        check(resident.locator("#feedback-thanks")).to_be_visible()
+
+        # A new request: cancelling asks first.
+        again = api.http.post(
+            "/api/v1/requests",
+            json={"category": "language", "description": "Nog een brief"},
+            headers=ineke,
+        ).json()["id"]
+        resident.goto(f"{system.url}/requests/{again}")
+        resident.click("#cancel")
+        check(resident.locator("h1")).to_contain_text("Weet u zeker")
+        assert_accessible(resident)
+        resident.click("#cancel-confirm button")
+        check(resident.locator("#request-state")).to_have_attribute("data-state", "cancelled")
+    finally:
+        volunteer_ctx.close()
+        resident_ctx.close()
+    given = api.http.post(
+        f"/api/v1/requests/{request_id}/feedback", json={"score": 1}, headers=ineke
+    )
+    assert given.status_code == 409, given.text  # once per person per request

@@ -208,8 +208,25 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "token": hostile("token"),
             "proposal": make(mc.ProposalView, "proposal"),
             "closed": v % 2 == 1,
+            "answer": ("accept", "decline", None)[v % 3],
+            "open": v % 2 == 0,
+            "job": make(RequestOut, "job") if v % 4 < 2 else None,
         },
-        "link_done.html.j2": {},
+        "link_done.html.j2": {
+            "answer": ("accept", "decline")[v % 2],
+            "job": make(RequestOut, "job") if v % 4 < 2 else None,
+        },
+        "feedback.html.j2": {
+            "request_view": (
+                make(RequestOut, "request_view").model_copy(update={"feedback_from": []})
+                if v % 2 == 0
+                else make(RequestOut, "request_view")
+            ),
+            "values": {"score": hostile("values.score"), "comment": hostile("values.comment")},
+            "errors": {"score": hostile("errors.score")},
+        },
+        "cancel_confirm.html.j2": {"request_view": make(RequestOut, "request_view")},
+        "erased.html.j2": {},
         "login.html.j2": {"next": hostile("next"), "errors": errors, "email": hostile("email")},
         "password_reset.html.j2": {"sent": False, "email": hostile("email"), "errors": errors},
         "set_password.html.j2": {"refused": None, "token": hostile("token"), "errors": errors},
@@ -284,8 +301,16 @@ def page_context(template: str, v: int) -> dict[str, Any]:
 
 # Fields the defect showed raw, and the pages that must show them (escaped).
 MUST_SHOW = {
-    "board_request.html.j2": ["request_view.description", "requester.name", "names"],
+    "board_request.html.j2": [
+        "request_view.description",
+        "requester.name",
+        "names",
+        "request_view.feedback.comment",
+    ],
     "proposals.html.j2": ["proposals.description"],
+    "link.html.j2": ["proposal.description", "job.requester.first_name", "job.description"],
+    "link_done.html.j2": ["job.requester.first_name", "job.requester.email"],
+    "feedback.html.j2": ["values.comment", "errors.score"],
     "request.html.j2": [
         "request_view.description",
         "request_view.helper.first_name",

@@ -131,6 +131,28 @@ class HelpRequestMachine(RuleBasedStateMachine):
     def complete(self, by: str) -> None:
         self.attempt(lambda: self.request.complete(by=by, now=self.now, hours=1.0))
 
+    @rule(
+        by=st.sampled_from(["req", "v0", "v1", "stranger"]),
+        score=st.one_of(st.none(), st.integers(min_value=0, max_value=6)),
+    )
+    def feedback(self, by: str, score: int | None) -> None:
+        given = self.request.feedback_sides()
+        before = (self.request.score, self.request.volunteer_score)
+        try:
+            self.attempt(
+                lambda: self.request.give_feedback(by=by, score=score, comment="ok", now=self.now)
+            )
+        finally:
+            # Feedback never changes the state and is given once per side: what a side said
+            # stays as it was.
+            for side, old in zip(("requester", "volunteer"), before, strict=True):
+                if side in given:
+                    now = (
+                        self.request.score if side == "requester" else self.request.volunteer_score
+                    )
+                    assert now == old
+        assert len(self.request.feedback_sides()) <= 2
+
     # Final commands are drawn less often, so runs spend their steps in the live states.
     @rule(roll=ROLL)
     def cancel(self, roll: int) -> None:
@@ -176,6 +198,11 @@ class HelpRequestMachine(RuleBasedStateMachine):
         if self.request.state in ("done", "cancelled", "expired"):
             self.final_seen = self.request.state
             assert not self.request.pending_proposals()
+
+    @invariant()
+    def feedback_only_once_done(self) -> None:
+        if self.request.feedback_sides():
+            assert self.request.state == "done"
 
     @invariant()
     def rounds_are_bounded(self) -> None:

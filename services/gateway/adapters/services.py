@@ -219,6 +219,9 @@ class Matching:
     async def complete(self, command: mc.RequestComplete) -> mc.RequestView:
         return await self._rpc.call("matching", mc.REQUEST_COMPLETE, command, result=mc.RequestView)
 
+    async def feedback(self, command: mc.RequestFeedback) -> mc.RequestView:
+        return await self._rpc.call("matching", mc.REQUEST_FEEDBACK, command, result=mc.RequestView)
+
     async def notice_board(self, area_code: str) -> mc.NoticeBoard:
         return await self._rpc.call(
             "matching",

@@ -9,17 +9,26 @@ answer a volunteer gave already, changes nothing and appends nothing: answers ar
 - each change of the request's state is announced by exactly one `request.*` event, except
   open/proposed -> proposed, which the round's `match.proposed` events announce;
 - each change of a proposal's state is announced by exactly one `match.*` event.
+Feedback after the help (`give_feedback`) changes no state and is announced by no event: its
+score counts only in the anonymous figures, and its comment never leaves matching except to
+coordinators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.areas import AreaRef
 from shared.categories import Category
-from shared.contracts.matching import EscalationReason, ProposalState, RequestState
+from shared.contracts.matching import (
+    SCORE_GOOD,
+    EscalationReason,
+    FeedbackSide,
+    ProposalState,
+    RequestState,
+)
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import (
     EventData,
@@ -116,8 +125,13 @@ class HelpRequest:
     escalated_to: str | None = None
     completed_at: datetime | None = None
     hours: float | None = None
+    # The requester's feedback (score, comment, when) and the volunteer's: one each.
     score: int | None = None
     comment: str | None = None
+    requester_feedback_at: datetime | None = None
+    volunteer_score: int | None = None
+    volunteer_comment: str | None = None
+    volunteer_feedback_at: datetime | None = None
     closed_by: str | None = None
     note: str | None = None
     cancelled_at: datetime | None = None
@@ -209,6 +223,26 @@ class HelpRequest:
                 return p
         return None
 
+    def side_of(self, member_id: str) -> FeedbackSide:
+        """Which side of the help this member is on (who entered it speaks for the requester)."""
+        if member_id in (self.requester_id, self.entered_by):
+            return "requester"
+        if member_id == self.matched_volunteer_id:
+            return "volunteer"
+        raise NotAllowed("only the requester or the matched volunteer can give feedback")
+
+    def feedback_given(self, side: FeedbackSide) -> bool:
+        given = self.requester_feedback_at if side == "requester" else self.volunteer_feedback_at
+        return given is not None
+
+    def feedback_sides(self) -> list[FeedbackSide]:
+        sides: tuple[FeedbackSide, ...] = ("requester", "volunteer")
+        return [s for s in sides if self.feedback_given(s)]
+
+    def ratings(self) -> list[int]:
+        """The scores given, from either side (for the anonymous figures)."""
+        return [s for s in (self.score, self.volunteer_score) if s is not None]
+
     def round_finished(self, now: datetime) -> bool:
         """No proposal of the current round can still be accepted."""
         return self.state == "proposed" and not any(
@@ -233,9 +267,15 @@ class HelpRequest:
             )
 
     def propose(
-        self, volunteer_ids: list[str], *, now: datetime, policy: MatchingPolicy
+        self,
+        volunteer_ids: list[str],
+        *,
+        now: datetime,
+        policy: MatchingPolicy,
+        distances: Mapping[str, float | None] | None = None,
     ) -> list[Proposal]:
-        """Start the next round: propose to these volunteers at once."""
+        """Start the next round: propose to these volunteers at once (`distances`: how far
+        each lives from the request, km, to tell them)."""
         self._require({"open", "proposed"}, "propose")
         if not volunteer_ids:
             raise BadCommand("a round needs at least one volunteer")
@@ -277,6 +317,7 @@ class HelpRequest:
                     expires_at=expires_at,
                     needed_from=self.needed_from,
                     needed_until=self.needed_until,
+                    distance_km=(distances or {}).get(volunteer_id),
                 )
             )
         self.state = "proposed"
@@ -433,10 +474,35 @@ class HelpRequest:
         self._require({"matched"}, "complete")
         if hours is not None and hours < 0:
             raise BadCommand("hours cannot be negative")
-        if score is not None and not 1 <= score <= 5:
-            raise BadCommand("a score is 1 to 5")
+        check_score(score)
         self._done(now, hours=hours, score=score)
-        self.comment = comment
+        if score is not None or (comment and comment.strip()):
+            self._feedback(self.side_of(by), score, comment, now)
+
+    def give_feedback(
+        self, *, by: str, score: int | None, comment: str | None, now: datetime
+    ) -> FeedbackSide:
+        """Once the help is done (closed by either side or a coordinator), each side may say
+        how it went, once: a score of 1 to 5 and/or a comment."""
+        side = self.side_of(by)
+        self._require({"done"}, "give feedback on")
+        if self.feedback_given(side):
+            raise IllegalTransition("feedback was given already", reason="feedback_given")
+        check_score(score)
+        if score is None and not (comment and comment.strip()):
+            raise BadCommand("give a score or a comment")
+        self._feedback(side, score, comment, now)
+        return side
+
+    def _feedback(
+        self, side: FeedbackSide, score: int | None, comment: str | None, now: datetime
+    ) -> None:
+        text = comment.strip() if comment and comment.strip() else None
+        if side == "requester":
+            self.score, self.comment, self.requester_feedback_at = score, text, now
+        else:
+            self.volunteer_score, self.volunteer_comment = score, text
+            self.volunteer_feedback_at = now
 
     def close(
         self, *, coordinator_id: str, note: str, now: datetime, hours: float | None = None
@@ -454,7 +520,6 @@ class HelpRequest:
         self.state = "done"
         self.completed_at = now
         self.hours = hours
-        self.score = score
         self.round_deadline = None
         self.events.append(
             RequestCompleted(
@@ -527,6 +592,7 @@ class HelpRequest:
             self.entered_by = None
         self.description = None
         self.comment = None
+        self.volunteer_comment = None  # what the volunteer wrote may be about them
         self.note = None
 
     def anonymise_volunteer(self, volunteer_id: str, pseudonym: str) -> int:
@@ -537,4 +603,14 @@ class HelpRequest:
                 changed += 1
         if self.matched_volunteer_id == volunteer_id:
             self.matched_volunteer_id = pseudonym
+            self.volunteer_comment = None
         return changed
+
+
+def check_score(score: int | None) -> None:
+    if score is not None and not 1 <= score <= 5:
+        raise BadCommand("a score is 1 to 5")
+
+
+def is_good(score: int) -> bool:
+    return score >= SCORE_GOOD

@@ -13,6 +13,10 @@ every table with a hidden cell has at least two, whose sum the cells shown leave
 zero, so a hidden cell is known to be at least 1 and no more. A rate or duration is hidden with
 its base (the match rate and times to match when `matched`, the cancelled or the requests are).
 
+The share of good feedback scores (both sides' scores of the cohort's requests, good being
+SCORE_GOOD or more) is shown per table only over at least `below` scores of at least `below`
+requests, and never beside a hidden count of its group; the comments never come here.
+
 Percentiles interpolate linearly between ranks (`statistics.quantiles(..., method="inclusive")`).
 """
 
@@ -25,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.contracts.matching import REQUEST_STATES, SUPPRESS_BELOW, Figures
+from shared.contracts.matching import REQUEST_STATES, SCORE_GOOD, SUPPRESS_BELOW, Figures
 
 UNMET = frozenset({"open", "proposed", "escalated", "expired"})
 
@@ -42,6 +46,15 @@ class RequestFact:
     matched_volunteer_id: str | None = None
     hours: float | None = None
     completed_at: datetime | None = None
+    ratings: tuple[int, ...] = ()  # the feedback scores given (requester's, volunteer's)
+
+
+def good_share(rows: Sequence[RequestFact], below: int = SUPPRESS_BELOW) -> float | None:
+    """The share of good scores over these requests; None over too few scores or requests."""
+    scores = [s for r in rows for s in r.ratings]
+    if len(scores) < below or sum(1 for r in rows if r.ratings) < below:
+        return None
+    return round(sum(1 for s in scores if s >= SCORE_GOOD) / len(scores), 4)
 
 
 def suppress(count: int, below: int = SUPPRESS_BELOW) -> int | None:
@@ -273,4 +286,17 @@ def figures(
         ),
         active_volunteers=shown("active_volunteers"),
         unmet_by_neighbourhood={n: shown(f"unmet:{n}") for n in sorted(unmet)},
+        good_ratings_share=(good_share(rows, below) if "requests" not in hidden else None),
+        good_ratings_by_district={
+            d: good_share([r for r in rows if (r.district or "_") == d], below)
+            if f"district:{d}" not in hidden
+            else None
+            for d in sorted(by_district)
+        },
+        good_ratings_by_category={
+            c: good_share([r for r in rows if r.category == c], below)
+            if f"category:{c}" not in hidden
+            else None
+            for c in sorted(by_category)
+        },
     )

@@ -66,6 +66,10 @@ def register(
         """The requester or the volunteer marks it done, with hours and feedback."""
         return await run(lambda u: usecases.complete_request(cmd, uow=u, ctx=ctx))
 
+    async def request_feedback(cmd: c.RequestFeedback) -> c.RequestView:
+        """How it went: the requester or the matched volunteer, once each, once done."""
+        return await run(lambda u: usecases.give_feedback(cmd, uow=u, ctx=ctx))
+
     async def notice_board(q: c.NoticeBoardQuery) -> c.NoticeBoard:
         """Open requests of an area: categories and days, never names."""
         return await run(lambda u: usecases.notice_board(q, uow=u, ctx=ctx))
@@ -124,6 +128,7 @@ def register(
         c.REQUEST_LIST_MINE: request_list_mine,
         c.REQUEST_CANCEL: request_cancel,
         c.REQUEST_COMPLETE: request_complete,
+        c.REQUEST_FEEDBACK: request_feedback,
         c.NOTICE_BOARD: notice_board,
         c.PROPOSAL_LIST_FOR_VOLUNTEER: proposal_list,
         c.PROPOSAL_ACCEPT: proposal_accept,

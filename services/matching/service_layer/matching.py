@@ -83,7 +83,17 @@ async def next_round(
             wanted=policy.proposals_per_round,
         )
     if chosen:
-        request.propose([c.volunteer.member_id for c in chosen], now=now, policy=policy)
+        request.propose(
+            [c.volunteer.member_id for c in chosen],
+            now=now,
+            policy=policy,
+            distances={
+                c.volunteer.member_id: (
+                    round(c.distance_km, 1) if c.distance_km is not None else None
+                )
+                for c in chosen
+            },
+        )
         return
     if request.round == 0:
         reason = "no_candidates"

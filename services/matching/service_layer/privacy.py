@@ -16,11 +16,17 @@ from services.matching.service_layer.matching import next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from services.matching.service_layer.usecases import Context
 from services.matching.service_layer.views import (
+    REQUESTER_SIDE,
     proposal_view_from_row,
     request_view,
     summary_from_row,
 )
-from shared.contracts.matching import MemberData, MemberErasure, VolunteerProfileHeld
+from shared.contracts.matching import (
+    MemberData,
+    MemberErasure,
+    VolunteerFeedback,
+    VolunteerProfileHeld,
+)
 
 
 async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberData:
@@ -31,7 +37,7 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
     views = []
     for request_id in own:
         request = await uow.requests.get(request_id)
-        views.append(request_view(request))
+        views.append(request_view(request, feedback_of=REQUESTER_SIDE))
     proposal_rows = await uow.requests.proposal_rows(
         proposals.c.volunteer_id == member_id, limit=10_000
     )
@@ -55,6 +61,16 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
         requests=views,
         proposals=[proposal_view_from_row(r) for r in proposal_rows],
         helped_with=[summary_from_row(r) for r in helped],
+        feedback_as_volunteer=[
+            VolunteerFeedback(
+                request_id=r.id,
+                given_at=r.volunteer_feedback_at,
+                score=r.volunteer_score,
+                comment=r.volunteer_comment,
+            )
+            for r in helped
+            if r.volunteer_feedback_at is not None
+        ],
     )
 
 

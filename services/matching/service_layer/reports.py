@@ -22,6 +22,7 @@ def _fact(r: Any) -> RequestFact:
         matched_volunteer_id=r.matched_volunteer_id,
         hours=r.hours,
         completed_at=r.completed_at,
+        ratings=tuple(s for s in (r.score, r.volunteer_score) if s is not None),
     )
 
 

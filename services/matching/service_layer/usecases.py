@@ -24,12 +24,13 @@ from services.matching.domain.rules import (
 from services.matching.service_layer.matching import needs_of, next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.views import (
+    ALL_SIDES,
     proposal_view,
     proposal_view_from_row,
     request_view,
     summary_from_row,
 )
-from shared.areas import AreaRef, area_level
+from shared.areas import AreaRef, area_level, area_of
 from shared.clock import Clock
 from shared.contracts.matching import (
     Board,
@@ -51,6 +52,7 @@ from shared.contracts.matching import (
     RequestCancel,
     RequestComplete,
     RequestCreate,
+    RequestFeedback,
     RequestList,
     RequestQuery,
     RequestState,
@@ -286,17 +288,28 @@ async def get_request(q: RequestQuery, *, uow: MatchingUnitOfWork, ctx: Context)
     if not (as_coordinator or request.may_read(q.actor_id)):
         raise Forbidden("you may not see this request")
     involved_as_owner = q.actor_id in (request.requester_id, request.entered_by)
-    view = request_view(request, with_proposals=as_coordinator or involved_as_owner)
+    # The feedback's score and comment: all for coordinators, a participant's own for them;
+    # of the other side's only that it was given.
+    shown = (
+        ALL_SIDES
+        if as_coordinator
+        else ("requester",)
+        if involved_as_owner
+        else ("volunteer",)
+        if q.actor_id == request.matched_volunteer_id
+        else ()
+    )
+    view = request_view(
+        request, with_proposals=as_coordinator or involved_as_owner, feedback_of=shown
+    )
     if not (as_coordinator or involved_as_owner):
-        # A volunteer sees the request and their own proposals, not the feedback or notes.
+        # A volunteer sees the request and their own proposals, not the notes.
         own = [
             proposal_view(p, request, with_description=True)
             for p in request.proposals
             if p.volunteer_id == q.actor_id
         ]
-        view = view.model_copy(
-            update={"comment": None, "note": None, "score": None, "proposals": own}
-        )
+        view = view.model_copy(update={"note": None, "proposals": own})
     return view
 
 
@@ -334,7 +347,20 @@ async def complete_request(
     )
     await record(uow, request)
     await uow.commit()
-    return request_view(request)
+    return request_view(request, feedback_of=(request.side_of(cmd.actor_id),))
+
+
+async def give_feedback(
+    cmd: RequestFeedback, *, uow: MatchingUnitOfWork, ctx: Context
+) -> RequestView:
+    """How it went, from the requester or the matched volunteer, once each, once done."""
+    request = await uow.requests.get(cmd.request_id)
+    side = request.give_feedback(
+        by=cmd.actor_id, score=cmd.score, comment=cmd.comment, now=ctx.now()
+    )
+    await record(uow, request)
+    await uow.commit()
+    return request_view(request, feedback_of=(side,))
 
 
 async def notice_board(
@@ -373,7 +399,26 @@ async def list_proposals(
     if q.states:
         where.append(proposals.c.state.in_(q.states))
     rows = await uow.requests.proposal_rows(*where, limit=q.limit)
-    return ProposalList(proposals=[proposal_view_from_row(r, with_description=True) for r in rows])
+    home = await uow.readmodel.home_area(q.volunteer_id)
+    return ProposalList(
+        proposals=[
+            proposal_view_from_row(
+                r, with_description=True, distance_km=distance_from(home, r, ctx)
+            )
+            for r in rows
+        ]
+    )
+
+
+def distance_from(home: AreaRef | None, row: Any, ctx: Context) -> float | None:
+    """About how far (km, one decimal) the request's neighbourhood lies from the volunteer's."""
+    if home is None:
+        return None
+    m = row._mapping
+    distance = area_distance_km(
+        home, area_of(m["municipality"], m["district"], m["neighbourhood"]), ctx.centroids
+    )
+    return round(distance, 1) if distance is not None else None
 
 
 async def answer_proposal(
@@ -381,6 +426,7 @@ async def answer_proposal(
 ) -> ProposalView:
     now = ctx.now()
     request = await uow.requests.get_by_proposal(cmd.proposal_id)
+    home = await uow.readmodel.home_area(cmd.volunteer_id)
     if accept:
         changed = request.accept(cmd.proposal_id, cmd.volunteer_id, now=now)
     else:
@@ -391,7 +437,13 @@ async def answer_proposal(
     if changed:
         await record(uow, request)
         await uow.commit()
-    return proposal_view(request.proposal(cmd.proposal_id), request, with_description=True)
+    distance = area_distance_km(home, request.area, ctx.centroids) if home else None
+    return proposal_view(
+        request.proposal(cmd.proposal_id),
+        request,
+        with_description=True,
+        distance_km=round(distance, 1) if distance is not None else None,
+    )
 
 
 # ------------------------------------------------------------------ coordinators
@@ -485,7 +537,7 @@ async def coordinator_match(
         request.match_by_hand(cmd.volunteer_id, coordinator_id=cmd.coordinator_id, now=now)
     await record(uow, request)
     await uow.commit()
-    return request_view(request, with_proposals=True)
+    return request_view(request, with_proposals=True, feedback_of=ALL_SIDES)
 
 
 async def coordinator_cancel(
@@ -507,7 +559,7 @@ async def coordinator_close(
     request.close(coordinator_id=cmd.coordinator_id, note=cmd.note, now=ctx.now(), hours=cmd.hours)
     await record(uow, request)
     await uow.commit()
-    return request_view(request, with_proposals=True)
+    return request_view(request, with_proposals=True, feedback_of=ALL_SIDES)
 
 
 # ------------------------------------------------------------------ timers

@@ -1,13 +1,27 @@
 """Domain objects and rows turned into the contract's reply models."""
 
+from collections.abc import Collection
 from typing import Any
 
 from services.matching.domain.model import HelpRequest, Proposal
-from shared.contracts.matching import ProposalView, RequestSummary, RequestView
+from shared.contracts.matching import (
+    FeedbackSide,
+    FeedbackView,
+    ProposalView,
+    RequestSummary,
+    RequestView,
+)
+
+ALL_SIDES: tuple[FeedbackSide, ...] = ("requester", "volunteer")
+REQUESTER_SIDE: tuple[FeedbackSide, ...] = ("requester",)
 
 
 def proposal_view(
-    p: Proposal, request: HelpRequest, *, with_description: bool = False
+    p: Proposal,
+    request: HelpRequest,
+    *,
+    with_description: bool = False,
+    distance_km: float | None = None,
 ) -> ProposalView:
     show = with_description and p.state in ("pending", "accepted")
     return ProposalView(
@@ -26,10 +40,13 @@ def proposal_view(
         expires_at=p.expires_at,
         answered_at=p.answered_at,
         description=request.description if show else None,
+        distance_km=distance_km,
     )
 
 
-def proposal_view_from_row(row: Any, *, with_description: bool = False) -> ProposalView:
+def proposal_view_from_row(
+    row: Any, *, with_description: bool = False, distance_km: float | None = None
+) -> ProposalView:
     """`row` joins a proposal (id, volunteer_id, state, ...) with its request's columns."""
     m = row._mapping
     show = with_description and m["state"] in ("pending", "accepted")
@@ -49,10 +66,37 @@ def proposal_view_from_row(row: Any, *, with_description: bool = False) -> Propo
         expires_at=m["expires_at"],
         answered_at=m["answered_at"],
         description=m["description"] if show else None,
+        distance_km=distance_km,
     )
 
 
-def request_view(r: HelpRequest, *, with_proposals: bool = False) -> RequestView:
+def feedback_views(r: HelpRequest, shown: Collection[FeedbackSide]) -> list[FeedbackView]:
+    """The feedback given; score and comment only of the sides in `shown`."""
+    out = []
+    for side, score, comment, at in (
+        ("requester", r.score, r.comment, r.requester_feedback_at),
+        ("volunteer", r.volunteer_score, r.volunteer_comment, r.volunteer_feedback_at),
+    ):
+        if at is None:
+            continue
+        visible = side in shown
+        out.append(
+            FeedbackView(
+                side=side,
+                given_at=at,
+                score=score if visible else None,
+                comment=comment if visible else None,
+            )
+        )
+    return out
+
+
+def request_view(
+    r: HelpRequest, *, with_proposals: bool = False, feedback_of: Collection[FeedbackSide] = ()
+) -> RequestView:
+    """`feedback_of`: the sides whose feedback (score, comment) the reader may see: all for
+    coordinators, their own for a participant; of the others only that it was given."""
+    own = "requester" in feedback_of
     return RequestView(
         request_id=r.id,
         requester_id=r.requester_id,
@@ -79,13 +123,14 @@ def request_view(r: HelpRequest, *, with_proposals: bool = False) -> RequestView
         escalated_to=r.escalated_to,
         completed_at=r.completed_at,
         hours=r.hours,
-        score=r.score,
-        comment=r.comment,
+        score=r.score if own else None,
+        comment=r.comment if own else None,
         closed_by=r.closed_by,
         note=r.note,
         cancelled_at=r.cancelled_at,
         cancelled_by=r.cancelled_by,
         proposals=[proposal_view(p, r) for p in r.proposals] if with_proposals else [],
+        feedback=feedback_views(r, feedback_of),
     )
 
 

@@ -116,6 +116,11 @@ def message_context(facts: Facts) -> dict[str, Any]:
         out["when"] = _when(facts, ctx)
         out["area_name"] = facts.area_name
         out["urgent"] = bool(ctx.get("urgent"))
+        distance = ctx.get("distance_km")
+        decimal = "," if facts.lang == "nl" else "."
+        out["distance"] = (
+            None if distance is None else f"{float(distance):.1f}".replace(".", decimal)
+        )
         out["expires"] = format_moment(
             datetime.fromisoformat(ctx["expires_at"]), facts.lang, facts.timezone
         )
@@ -153,7 +158,7 @@ def message_context(facts: Facts) -> dict[str, Any]:
         hours = ctx.get("hours")
         decimal = "," if facts.lang == "nl" else "."
         out["hours"] = None if hours is None else f"{float(hours):g}".replace(".", decimal)
-        out["link"] = f"{base}/requests/{ctx['request_id']}"
+        out["link"] = f"{base}/requests/{ctx['request_id']}/feedback"
     elif template is Template.erasure_confirmed:
         pass
     elif template is Template.registration_attempt:

@@ -36,6 +36,7 @@ SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
             "urgent": False,
             "round": 1,
             "expires_at": "2026-01-05T13:00:00+00:00",
+            "distance_km": 1.2,
         },
         {
             **_REQUEST,

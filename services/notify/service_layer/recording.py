@@ -228,6 +228,7 @@ class Recorder:
                 "expires_at": data.expires_at.isoformat(),
                 "needed_from": _iso(data.needed_from),
                 "needed_until": _iso(data.needed_until),
+                "distance_km": data.distance_km,
             },
             urgent=data.urgent,
             request_id=data.request_id,

@@ -7,7 +7,7 @@ the gateway's own checks hold. The full flow with the real services is in tests/
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from faststream.nats import NatsBroker
 
@@ -42,6 +42,10 @@ class FakeWorld:
     # member id -> inbox items by language (None: the member's own), as notify keeps them
     inbox: dict[str, dict[str | None, list[nc.InboxItem]]] = field(default_factory=dict)
     link_refusals: dict[str, SamenError] = field(default_factory=dict)  # token -> token.verify
+    feedback: list[mc.RequestFeedback] = field(default_factory=list)  # request.feedback calls
+    proposals: dict[str, mc.ProposalView] = field(default_factory=dict)
+    links: dict[str, nc.ProposalLink] = field(default_factory=dict)  # token -> what it is for
+    erased: list[str] = field(default_factory=list)  # member ids, one per member.erase
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -98,6 +102,29 @@ class FakeWorld:
             cancelled_by=None,
         )
         return request_id
+
+    def add_proposal(self, request_id: str, volunteer_id: str) -> str:
+        request = self.requests[request_id]
+        now = datetime.now(UTC)
+        proposal_id = new_id()
+        self.proposals[proposal_id] = mc.ProposalView(
+            proposal_id=proposal_id,
+            request_id=request_id,
+            volunteer_id=volunteer_id,
+            state="pending",
+            round=1,
+            category=request.category,
+            urgent=request.urgent,
+            needed_from=request.needed_from,
+            needed_until=request.needed_until,
+            flexible=request.flexible,
+            neighbourhood=request.neighbourhood,
+            proposed_at=now,
+            expires_at=now + timedelta(hours=24),
+            description=request.description,
+            distance_km=1.2,
+        )
+        return proposal_id
 
     def summary(self, view: mc.RequestView) -> mc.RequestSummary:
         return mc.RequestSummary(**view.model_dump(include=set(mc.RequestSummary.model_fields)))
@@ -242,11 +269,6 @@ class FakeWorld:
             items = kept.get(q.language) or kept.get(None) or []
             return nc.InboxPage(items=items, unread=sum(1 for i in items if i.read_at is None))
 
-        async def token_verify(q: nc.TokenRequest) -> nc.ProposalLink:
-            if q.token in world.link_refusals:
-                raise world.link_refusals[q.token]
-            raise NotFound("this link is no longer known")
-
         async def preferences(q: nc.MemberQuery) -> nc.Preferences:
             return nc.Preferences(member_id=q.member_id)
 
@@ -257,6 +279,62 @@ class FakeWorld:
         async def account_notice(notice: nc.AccountNotice) -> nc.AccountNoticeQueued:
             world.notices.append(notice)
             return nc.AccountNoticeQueued(member_id=notice.member_id, notification_id=new_id())
+
+        async def request_feedback(cmd: mc.RequestFeedback) -> mc.RequestView:
+            world.feedback.append(cmd)
+            view = world.requests[cmd.request_id]
+            side = "requester" if cmd.actor_id == view.requester_id else "volunteer"
+            given = mc.FeedbackView(side=side, given_at=datetime.now(UTC))  # type: ignore[arg-type]
+            world.requests[cmd.request_id] = view.model_copy(
+                update={"feedback": [*view.feedback, given]}
+            )
+            return world.requests[cmd.request_id]
+
+        async def request_cancel(cmd: mc.RequestCancel) -> mc.RequestView:
+            view = world.requests[cmd.request_id].model_copy(update={"state": "cancelled"})
+            world.requests[cmd.request_id] = view
+            return view
+
+        async def proposal_list(q: mc.ProposalQuery) -> mc.ProposalList:
+            return mc.ProposalList(
+                proposals=[p for p in world.proposals.values() if p.volunteer_id == q.volunteer_id]
+            )
+
+        async def answer(cmd: mc.ProposalAnswer, accept: bool) -> mc.ProposalView:
+            proposal = world.proposals[cmd.proposal_id].model_copy(
+                update={"state": "accepted" if accept else "declined"}
+            )
+            world.proposals[cmd.proposal_id] = proposal
+            if accept:
+                world.requests[proposal.request_id] = world.requests[
+                    proposal.request_id
+                ].model_copy(update={"state": "matched", "matched_volunteer_id": cmd.volunteer_id})
+            return proposal
+
+        async def accept(cmd: mc.ProposalAnswer) -> mc.ProposalView:
+            return await answer(cmd, True)
+
+        async def decline(cmd: mc.ProposalAnswer) -> mc.ProposalView:
+            return await answer(cmd, False)
+
+        async def token_verify(q: nc.TokenRequest) -> nc.ProposalLink:
+            if q.token in world.link_refusals:
+                raise world.link_refusals[q.token]
+            if q.token not in world.links:
+                raise NotFound("this link is no longer known")
+            return world.links[q.token]
+
+        async def token_redeem(q: nc.TokenRequest) -> nc.ProposalLink:
+            link = world.links[q.token]
+            world.links[q.token] = link.model_copy(update={"used": True, "answer": link.action})
+            return world.links[q.token]
+
+        async def member_erase(q: rc.MemberQuery) -> rc.MemberErasure:
+            world.erased.append(q.member_id)
+            return rc.MemberErasure(member_id=q.member_id, erased_at=datetime.now(UTC))
+
+        async def erasure_confirm(q: nc.ErasureConfirmation) -> None:
+            return None
 
         for service, verb, handler in (
             ("registry", rc.AREAS_LOOKUP, lookup),
@@ -272,8 +350,16 @@ class FakeWorld:
             ("matching", mc.COORDINATOR_BOARD, board),
             ("matching", mc.COORDINATOR_MATCH, match),
             ("matching", mc.COORDINATOR_CANDIDATES, candidates),
-            ("notify", nc.INBOX_LIST, inbox),
+            ("matching", mc.REQUEST_FEEDBACK, request_feedback),
+            ("matching", mc.REQUEST_CANCEL, request_cancel),
+            ("matching", mc.PROPOSAL_LIST_FOR_VOLUNTEER, proposal_list),
+            ("matching", mc.PROPOSAL_ACCEPT, accept),
+            ("matching", mc.PROPOSAL_DECLINE, decline),
             ("notify", nc.TOKEN_VERIFY, token_verify),
+            ("notify", nc.TOKEN_REDEEM, token_redeem),
+            ("notify", nc.ERASURE_CONFIRM, erasure_confirm),
+            ("registry", rc.MEMBER_ERASE, member_erase),
+            ("notify", nc.INBOX_LIST, inbox),
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
             ("notify", nc.ACCOUNT_NOTICE, account_notice),

@@ -71,6 +71,7 @@ async def report_csv(
         "escalations",
         "volunteer_hours",
         "active_volunteers",
+        "good_ratings_share",
     ):
         value = getattr(result, name)
         writer.writerow([*head, name, "", "" if value is None else value])
@@ -80,6 +81,8 @@ async def report_csv(
         "by_district",
         "by_neighbourhood",
         "unmet_by_neighbourhood",
+        "good_ratings_by_district",
+        "good_ratings_by_category",
     ):
         for key, value in sorted(getattr(result, name).items()):
             writer.writerow([*head, name, key, "" if value is None else value])

@@ -8,12 +8,14 @@ from services.gateway.openapi_links import (
     CANCEL_REQUEST,
     COMPLETE_REQUEST,
     GET_REQUEST,
+    GIVE_FEEDBACK,
     OWN_REQUEST_FOLLOW_UPS,
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
     CompleteBody,
+    FeedbackBody,
     IdempotencyKeyHeader,
     IdPath,
     RequestBody,
@@ -94,3 +96,13 @@ async def complete(
         )
     )
     return await usecases.request_out(gateway, view, viewer=principal)
+
+
+@router.post("/{request_id}/feedback", response_model=RequestOut, operation_id=GIVE_FEEDBACK)
+async def feedback(
+    request_id: IdPath, body: FeedbackBody, principal: CurrentMember, gateway: GatewayDep
+) -> RequestOut:
+    """How it went, once the help is done (whoever closed it): the requester and the
+    volunteer each once (409 `feedback_given` the second time). The score counts in the
+    anonymous figures; the comment is read only by the cooperative's coordinators."""
+    return await usecases.give_feedback(gateway, principal, request_id, body)

@@ -51,6 +51,7 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
         neighbourhood_name=area_name(p.neighbourhood) or None,
         expires_at=p.expires_at,
         description=p.description if p.state in ("pending", "accepted") else None,
+        distance_km=p.distance_km,
     )
 
 

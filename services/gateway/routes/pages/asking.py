@@ -8,8 +8,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import usecases
+from services.gateway import calendar, usecases
 from services.gateway.deps import GatewayDep, Principal
+from services.gateway.i18n import category_label, translate
 from services.gateway.problem_texts import field_text
 from services.gateway.routes.pages.forms import (
     DAY_PARTS,
@@ -20,16 +21,17 @@ from services.gateway.routes.pages.forms import (
     text,
 )
 from services.gateway.schemas import (
+    FeedbackBody,
     IdPath,
     RequestBody,
     valid_idempotency_key,
 )
 from services.gateway.security import new_token
-from services.gateway.web import language_of, render
+from services.gateway.web import area_name, language_of, render
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
-from shared.errors import SamenError
+from shared.errors import Conflict, Invalid, NotFound, SamenError
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,13 +148,35 @@ async def request_page(
     )
 
 
+@router.get("/requests/{request_id}/cancel")
+async def cancel_confirm(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    """Are you sure? (a page of its own: cancelling takes a second step, without script)"""
+    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    if as_coordinator:
+        return redirect(f"/board/{quote(request_id)}")
+    if principal.member_id not in (view.requester_id, view.entered_by) or view.state in (
+        mc.FINAL_STATES
+    ):
+        return redirect(f"/requests/{quote(request_id)}")
+    out = await usecases.request_out(gateway, view, viewer=principal)
+    return render(request, "cancel_confirm.html.j2", principal, request_view=out)
+
+
 @router.post("/requests/{request_id}/cancel")
 async def cancel_submit(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
     await gateway.matching.cancel(request_id, actor_id=principal.member_id)
-    return redirect(f"/requests/{quote(request_id)}")
+    return redirect(f"/requests/{quote(request_id)}?done=cancelled")
+
+
+def score_of(form: FormData) -> int | None:
+    """The chosen rating (1 to 5); anything else is no score."""
+    value = text(form, "score")
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
 
 
 @router.post("/requests/{request_id}/complete")
@@ -169,7 +193,96 @@ async def complete_submit(
             request_id=request_id,
             actor_id=principal.member_id,
             hours=hours if hours is None or 0 <= hours <= 168 else None,
+            score=score_of(form),
             comment=text(form, "feedback")[:2000] or None,
         )
     )
-    return redirect(f"/requests/{quote(request_id)}")
+    # The thank-you, or (without a score or comment) the feedback form once more.
+    return redirect(f"/requests/{quote(request_id)}/feedback")
+
+
+@router.get("/requests/{request_id}/feedback")
+async def feedback_page(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    """Where the requester's e-mail "how did it go?" leads (and the volunteer's page): the
+    form while this side has not said it, else the thank-you; before the help was marked as
+    given, the request's own page with its "help was given" form."""
+    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    if as_coordinator:
+        return redirect(f"/board/{quote(request_id)}")
+    out = await usecases.request_out(gateway, view, viewer=principal)
+    if out.my_side is None or out.state != "done":
+        anchor = "#done" if out.state == "matched" and out.my_side else ""
+        return redirect(f"/requests/{quote(request_id)}{anchor}")
+    return render(request, "feedback.html.j2", principal, request_view=out, values={}, errors={})
+
+
+@router.post("/requests/{request_id}/feedback")
+async def feedback_submit(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    values = {"score": text(form, "score"), "comment": text(form, "comment")[:2000]}
+    try:
+        body = FeedbackBody(score=score_of(form), comment=values["comment"] or None)
+        await usecases.give_feedback(gateway, principal, request_id, body)
+    except (ValueError, Invalid):
+        view, _ = await usecases.visible_request(gateway, principal, request_id)
+        return render(
+            request,
+            "feedback.html.j2",
+            principal,
+            status_code=422,
+            request_view=await usecases.request_out(gateway, view, viewer=principal),
+            values=values,
+            errors={
+                "score": translate(
+                    "Choose an answer or write a few words.", language_of(request, principal)
+                )
+            },
+        )
+    except Conflict as exc:  # given already (a second click): the thank-you again
+        if (exc.details or {}).get("reason") != "feedback_given":
+            raise
+    return redirect(f"/requests/{quote(request_id)}/feedback")
+
+
+@router.get("/requests/{request_id}/calendar.ics")
+async def job_calendar(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    """The agreed time for the volunteer's own calendar: only the matched volunteer gets it."""
+    job = await usecases.matched_job(gateway, request_id, principal.member_id)
+    if job is None:
+        raise NotFound("No such job for you.")
+    view, asker = job, job.requester
+    if view.needed_from is None or view.needed_until is None:
+        raise NotFound("This job has no agreed time.")
+    language = language_of(request, principal)
+    contact = [
+        f"{translate(label, language)}: {value}"
+        for label, value in (
+            (("Phone", asker.phone), ("E-mail address", asker.email)) if asker else ()
+        )
+        if value
+    ] or [translate("Reach each other via the coordinator.", language)]
+    body = calendar.job_calendar(
+        request_id=view.id,
+        summary=f"{translate('Samen', language)}: {category_label(view.category, language)}",
+        start=view.needed_from,
+        end=view.needed_until,
+        zone=gateway.settings.time_zone,
+        now=gateway.clock.now(),
+        place=area_name(view.neighbourhood) or None,
+        requester=asker,
+        contact_lines=contact,
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="samen-{view.id}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -171,7 +171,7 @@ async def board_cancel(
 ) -> Response:
     form = await checked_form(request, principal)
     await coordinating.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
-    return redirect(f"/board/{quote(request_id)}?done=cancelled")
+    return redirect(f"/board/{quote(request_id)}?done=stopped")
 
 
 @router.post("/board/{request_id}/close")

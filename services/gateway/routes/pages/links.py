@@ -6,9 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.gateway.routes.pages.forms import redirect
-from services.gateway.schemas import (
-    IdPath,
-)
+from services.gateway.schemas import IdPath
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,8 +19,3 @@ async def coordinator_board_link() -> Response:
 @router.get("/proposals/{proposal_id}")
 async def proposal_link(proposal_id: IdPath) -> Response:
     return redirect(f"/proposals#p-{quote(proposal_id)}")
-
-
-@router.get("/requests/{request_id}/feedback")
-async def feedback_link(request_id: IdPath) -> Response:
-    return redirect(f"/requests/{quote(request_id)}#done")

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.gateway import usecases
-from services.gateway.deps import GatewayDep
+from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
@@ -65,9 +65,15 @@ async def me_delete(request: Request, principal: Member, gateway: GatewayDep) ->
     if form.get("confirm") != "on":
         return redirect("/me")
     await usecases.erase(gateway, principal)
-    response = redirect("/?done=signed_out")
+    response = redirect("/erased")
     clear_session_cookies(response, gateway)
     return response
+
+
+@router.get("/erased")
+async def erased_page(request: Request, principal: MaybeMember) -> Response:
+    """After erasure: what was erased, and what stays (anonymous figures)."""
+    return render(request, "erased.html.j2", principal)
 
 
 @router.get("/me/notifications")

@@ -1,6 +1,7 @@
 """The volunteer's profile, proposals and answering by link."""
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -10,7 +11,7 @@ from starlette.datastructures import FormData
 from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
-from services.gateway.i18n import SPOKEN_LANGUAGES, translate
+from services.gateway.i18n import SPOKEN_LANGUAGES
 from services.gateway.routes.pages.forms import (
     DAY_PARTS,
     Member,
@@ -23,7 +24,7 @@ from services.gateway.schemas import (
     IdPath,
     LinkTokenPath,
 )
-from services.gateway.web import NOTICES, language_of, render
+from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
@@ -228,12 +229,14 @@ async def proposal_submit(
     if answer not in ("accept", "decline"):
         raise NotFound("No such answer.")
     try:
-        await gateway.matching.answer(
+        view = await gateway.matching.answer(
             proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
         )
     except Forbidden as exc:
         raise NotFound("No such proposal for you.") from exc
-    return redirect(f"/proposals?done={answer}ed")
+    if answer == "accept":  # the next step: whom, when, where and how to reach them
+        return redirect(f"/requests/{quote(view.request_id)}?done=accepted")
+    return redirect("/proposals?done=declined")
 
 
 async def link_view(
@@ -254,6 +257,13 @@ async def link_view(
         proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
     except SamenError:
         pass
+    # The answer the proposal got, whichever way and whatever notify has heard of it yet.
+    answer = link.answer or (
+        {"accepted": "accept", "declined": "decline"}.get(proposal.state) if proposal else None
+    )
+    job = None
+    if answer == "accept" and principal is not None and principal.member_id == link.volunteer_id:
+        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
     return render(
         request,
         "link.html.j2",
@@ -262,6 +272,13 @@ async def link_view(
         link=link,
         token=token,
         proposal=proposal,
+        answer=answer,
+        open=answer is None
+        and not closed
+        and not link.used
+        and link.state == "open"
+        and (proposal is None or proposal.state == "pending"),
+        job=job,
         closed=closed,
     )
 
@@ -286,12 +303,12 @@ async def link_submit(
     except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
         link = await gateway.notify.verify_link(token)
         return await link_view(request, principal, gateway, token, link, closed=True)
-    notice = "accepted" if link.action == "accept" else "declined"
-    if principal is not None and principal.member_id == link.volunteer_id:
-        return redirect(f"/proposals?done={notice}")
-    return render(
-        request,
-        "link_done.html.j2",
-        principal,
-        notice=translate(NOTICES[notice], language_of(request, principal)),
-    )
+    signed_in = principal is not None and principal.member_id == link.volunteer_id
+    if link.action == "accept" and signed_in:
+        return redirect(f"/requests/{quote(link.request_id)}?done=accepted")
+    # Whoever holds the link answered: the next step (whom, when, where, how to reach them),
+    # or that the decline is noted.
+    job = None
+    if link.action == "accept":
+        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
+    return render(request, "link_done.html.j2", principal, answer=link.action, job=job)
