@@ -100,6 +100,7 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             nc.MEMBER_EXPORT,
             nc.PREFERENCES_GET,
             nc.PREFERENCES_SET,
+            nc.TEST_MESSAGE,
             nc.TOKEN_REDEEM,
             nc.TOKEN_VERIFY,
             HEALTH,

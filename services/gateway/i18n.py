@@ -297,7 +297,46 @@ NL: dict[str, str] = {
     "Messages always arrive in your inbox on this site.": (
         "Berichten komen altijd binnen bij Berichten op deze site."
     ),
-    "Also send them by e-mail": "Stuur ze ook per e-mail",
+    "Where should messages go? In order of preference": (
+        "Waar moeten berichten heen? Op volgorde van voorkeur"
+    ),
+    "First choice": "Eerste keuze",
+    "Second choice": "Tweede keuze",
+    "Third choice": "Derde keuze",
+    "E-mail": "E-mail",
+    "Text message or chat app (below)": "Sms of chat-app (hieronder)",
+    "Only the inbox on this site": "Alleen bij Berichten op deze site",
+    "Text message, Signal or Telegram": "Sms, Signal of Telegram",
+    "Remove": "Verwijderen",
+    "You have not added an address yet.": "U heeft nog geen adres toegevoegd.",
+    "Add an address (an Apprise URL, such as tgram://... for Telegram)": (
+        "Adres toevoegen (een Apprise-adres, zoals tgram://... voor Telegram)"
+    ),
+    "Your coordinator can help you make one. We show it only partly after saving.": (
+        "Uw coördinator kan u helpen er een te maken. Na het opslaan laten we maar een deel zien."
+    ),
+    "Language of messages": "Taal van berichten",
+    "As in my details": "Zoals bij mijn gegevens",
+    "Requests that need a coordinator": "Hulpvragen die een coördinator nodig hebben",
+    "Tell me at once": "Meteen laten weten",
+    "Once a day, in one message": "Eén keer per dag, in één bericht",
+    "At": "Om",
+    "Check that messages reach you: we send a test message the way all messages go.": (
+        "Kijk of berichten bij u aankomen: we sturen een testbericht zoals alle berichten gaan."
+    ),
+    "Send me a test message": "Stuur mij een testbericht",
+    "A test message is on its way. It also shows in your inbox on this site.": (
+        "Er is een testbericht onderweg. U ziet het ook bij Berichten op deze site."
+    ),
+    "This kind of address cannot be used here. Ask your coordinator which ones work.": (
+        "Dit soort adres kan hier niet. Vraag uw coördinator welke wel werken."
+    ),
+    "This address does not work. Check it and try again.": (
+        "Dit adres werkt niet. Kijk het na en probeer het opnieuw."
+    ),
+    "Only coordinators choose a daily digest.": (
+        "Alleen coördinatoren kiezen voor één bericht per dag."
+    ),
     "Quiet hours (no messages, unless urgent)": (
         "Rusttijd (geen berichten, behalve als het dringend is)"
     ),

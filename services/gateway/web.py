@@ -174,6 +174,7 @@ NOTICES = {
     "asked": "Your request has been sent. We are looking for a neighbour to help.",
     "saved": "Your profile is saved.",
     "password_set": "Your new password is set. Log in with it.",
+    "test_sent": "A test message is on its way. It also shows in your inbox on this site.",
     "accepted": "Thank you! You help with this request.",
     "declined": "Thank you for letting us know.",
     "matched": "The request is matched.",

@@ -37,7 +37,7 @@ from services.gateway.adapters.store import Account
 from services.gateway.deps import Principal
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
-from services.gateway.schemas import RequestOut
+from services.gateway.schemas import NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import Template
@@ -148,7 +148,10 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         return build(kind, tag, v)
 
     values = {k: hostile(f"values.{k}") for k in FORM_FIELDS}
-    errors = {k: hostile(f"errors.{k}") for k in (*FORM_FIELDS, "form", "quiet_start")}
+    errors = {
+        k: hostile(f"errors.{k}")
+        for k in (*FORM_FIELDS, "form", "quiet_start", "apprise_add", "digest_time")
+    }
     volunteer_id = hostile("candidates.volunteer_id")
     candidates = [
         make(mc.Candidate, "candidates").model_copy(update={"volunteer_id": volunteer_id})
@@ -197,7 +200,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         "new_member.html.j2": {"values": values, "errors": errors},
         "notice_board.html.j2": {"board": make(mc.NoticeBoard, "board"), "area": hostile("area")},
         "notifications.html.j2": {
-            "preferences": make(nc.Preferences, "preferences"),
+            "preferences": make(NotificationsOut, "preferences"),
             "errors": errors,
         },
         "proposals.html.j2": {"proposals": make(list[mc.ProposalView], "proposals")},
@@ -257,6 +260,7 @@ MUST_SHOW = {
         "request_view.requester.first_name",
     ],
     "me.html.j2": ["member.name", "member.phone"],
+    "notifications.html.j2": ["preferences.apprise.masked", "errors.apprise_add"],
     "ask.html.j2": ["requester.name", "values.description"],
     "inbox.html.j2": ["page.items.subject", "page.items.body"],
     "map.html.j2": [

@@ -160,11 +160,22 @@ class Notify:
         *,
         link: str | None = None,
         expires_at: datetime | None = None,
+        email: str | None = None,
     ) -> None:
         await self._rpc.call(
             "notify",
             nc.ACCOUNT_NOTICE,
-            nc.AccountNotice(member_id=member_id, kind=kind, link=link, expires_at=expires_at),
+            nc.AccountNotice(
+                member_id=member_id, kind=kind, link=link, expires_at=expires_at, email=email
+            ),
+        )
+
+    async def test_message(self, member_id: str) -> nc.ChannelCheckQueued:
+        return await self._rpc.call(
+            "notify",
+            nc.TEST_MESSAGE,
+            nc.ChannelCheck(member_id=member_id),
+            result=nc.ChannelCheckQueued,
         )
 
 

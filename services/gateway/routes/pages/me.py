@@ -2,15 +2,18 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from services.gateway import usecases
 from services.gateway.deps import GatewayDep
+from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
 from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.web import render
-from shared.contracts import notify as nc
+from services.gateway.schemas import NotificationsPatch
+from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError
 
@@ -72,8 +75,31 @@ async def me_delete(request: Request, principal: Member, gateway: GatewayDep) ->
 
 @router.get("/me/notifications")
 async def notifications_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    preferences = await gateway.notify.preferences(principal.member_id)
+    preferences = await usecases.notification_preferences(gateway, principal)
     return render(request, "notifications.html.j2", principal, preferences=preferences, errors={})
+
+
+def notifications_patch(form: FormData, principal: Member) -> NotificationsPatch:
+    """The page posts the whole set: the channels in their order (none chosen: the inbox
+    only), the Apprise addresses to remove and one to add; every other address stays."""
+    chosen = [text(form, f"channel_{position}") for position in (1, 2, 3)]
+    channels = list(dict.fromkeys(channel for channel in chosen if channel)) or ["inbox"]
+    removed = [value for value in form.getlist("remove_apprise") if isinstance(value, str)]
+    added = text(form, "apprise_add")
+    values: dict[str, object] = {
+        "channels": channels,
+        "apprise_remove": removed[:20],
+        "quiet_start": text(form, "quiet_start"),
+        "quiet_end": text(form, "quiet_end"),
+    }
+    if added:
+        values["apprise_add"] = [added]
+    if text(form, "language"):
+        values["language"] = text(form, "language")
+    if principal.has("coordinator", "admin") and text(form, "digest"):
+        values["digest"] = text(form, "digest")
+        values["digest_time"] = text(form, "digest_time") or usecases.DEFAULT_DIGEST_TIME
+    return NotificationsPatch.model_validate(values)
 
 
 @router.post("/me/notifications")
@@ -82,24 +108,27 @@ async def notifications_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     try:
-        await gateway.notify.set_preferences(
-            nc.PreferencesUpdate(
-                member_id=principal.member_id,
-                channels=["email"] if form.get("email") == "on" else [],
-                quiet_start=text(form, "quiet_start") or None,
-                quiet_end=text(form, "quiet_end") or None,
-            )
+        await usecases.change_notification_preferences(
+            gateway, principal, notifications_patch(form, principal)
         )
-    except (ValueError, SamenError) as exc:
+    except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        preferences = await gateway.notify.preferences(principal.member_id)
+        preferences = await usecases.notification_preferences(gateway, principal)
+        language = language_of(request, principal)
         return render(
             request,
             "notifications.html.j2",
             principal,
             status_code=422,
             preferences=preferences,
-            errors=field_errors(exc),
+            errors={key: translate(words, language) for key, words in field_errors(exc).items()},
         )
     return redirect("/me/notifications?done=saved")
+
+
+@router.post("/me/notifications/test")
+async def notifications_test(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await checked_form(request, principal)
+    await usecases.send_test_message(gateway, principal)
+    return redirect("/me/notifications?done=test_sent")
