@@ -39,6 +39,9 @@ class FakeWorld:
     notices: list[nc.AccountNotice] = field(default_factory=list)  # account.notice calls
     shares_email: set[str] = field(default_factory=set)  # members who gave share_email
     created: list[mc.RequestCreate] = field(default_factory=list)  # request.create calls
+    preferences: dict[str, nc.Preferences] = field(default_factory=dict)
+    registrations: list[rc.MemberRegister] = field(default_factory=list)  # member.register calls
+    test_messages: list[str] = field(default_factory=list)  # member ids, one per test message
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -118,6 +121,7 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
+            world.registrations.append(cmd)
             place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
             # As the registry does: every field is checked before a known address is refused.
             if cmd.email and any(m.email == cmd.email for m in world.members.values()):
@@ -229,11 +233,24 @@ class FakeWorld:
             return nc.InboxPage(items=[], unread=0)
 
         async def preferences(q: nc.MemberQuery) -> nc.Preferences:
-            return nc.Preferences(member_id=q.member_id)
+            return world.preferences.get(q.member_id) or nc.Preferences(member_id=q.member_id)
 
         async def set_preferences(update: nc.PreferencesUpdate) -> nc.Preferences:
-            values = update.model_dump(exclude_none=True)
-            return nc.Preferences(**values)
+            # As notify merges: only the fields given change; addresses one by one.
+            current = await preferences(nc.MemberQuery(member_id=update.member_id))
+            values = update.model_dump(exclude_none=True, exclude={"member_id"})
+            removed = set(values.pop("apprise_remove", []))
+            urls = [u for u in current.apprise_urls if nc.apprise_id(u) not in removed]
+            urls += values.pop("apprise_add", [])
+            merged = current.model_copy(update={**values, "apprise_urls": urls})
+            world.preferences[update.member_id] = merged
+            return merged
+
+        async def test_message(request: nc.ChannelCheck) -> nc.ChannelCheckQueued:
+            world.test_messages.append(request.member_id)
+            return nc.ChannelCheckQueued(
+                member_id=request.member_id, notification_id=new_id(), channels=["inbox"]
+            )
 
         async def account_notice(notice: nc.AccountNotice) -> nc.AccountNoticeQueued:
             world.notices.append(notice)
@@ -257,5 +274,6 @@ class FakeWorld:
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
             ("notify", nc.ACCOUNT_NOTICE, account_notice),
+            ("notify", nc.TEST_MESSAGE, test_message),
         ):
             register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]
