@@ -297,6 +297,12 @@ NL: dict[str, str] = {
     "Messages always arrive in your inbox on this site.": (
         "Berichten komen altijd binnen bij Berichten op deze site."
     ),
+    "Back on (optional)": "Weer beschikbaar op (niet verplicht)",
+    "When you are not available now, we ask you again from this day on. Leave it empty to "
+    "turn it back on yourself.": (
+        "Als u nu niet beschikbaar bent, vragen we u vanaf deze dag weer. Laat het leeg als "
+        "u het zelf weer aanzet."
+    ),
     "Where should messages go? In order of preference": (
         "Waar moeten berichten heen? Op volgorde van voorkeur"
     ),

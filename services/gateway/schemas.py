@@ -1,7 +1,7 @@
 """Request and response bodies of the REST API (those not taken over from the contracts)."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
@@ -263,6 +263,11 @@ class VolunteerBody(_Body):
     )
     max_open: int = Field(default=3, ge=0, le=20)
     active: bool = True
+    paused_until: date | None = Field(
+        default=None,
+        description="with active false: the day (the cooperative's calendar) the profile "
+        "resumes by itself, after today; leave out to pause until you resume it",
+    )
 
 
 class VolunteerOut(BaseModel):
@@ -276,6 +281,7 @@ class VolunteerOut(BaseModel):
     active: bool
     matching_consent: bool
     neighbourhood: Code | None = None
+    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 class ProposalOut(BaseModel):

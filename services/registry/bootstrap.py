@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.registry.adapters.orm import messaging, metadata
 from services.registry.entrypoints import rpc
+from services.registry.entrypoints.timers import ResumeJob
 from services.registry.service_layer.reference import seed
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.clock import Clock
@@ -27,6 +28,7 @@ class RegistryRuntime(ServiceRuntime):
             clock=clock,
         )
         self.make_uow: Callable[[], RegistryUnitOfWork] = self.uow_factory(RegistryUnitOfWork)
+        self.resume = ResumeJob(self.make_uow)
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -36,4 +38,5 @@ class RegistryRuntime(ServiceRuntime):
 def build(settings: Settings | None = None, clock: Clock | None = None) -> RegistryRuntime:
     runtime = RegistryRuntime(settings, clock)
     rpc.register(runtime, runtime.make_uow)
+    runtime.background(runtime.resume.run)
     return runtime

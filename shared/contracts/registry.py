@@ -381,6 +381,11 @@ class VolunteerProfileSet(_Request):
     certificate_of_conduct_date: date | None = Field(
         default=None, description="date of the VOG; needed to offer light care"
     )
+    paused_until: date | None = Field(
+        default=None,
+        description="with active false: the local day the profile resumes by itself (after "
+        "today); none: paused until the volunteer resumes it",
+    )
 
 
 class VolunteerProfile(BaseModel):
@@ -396,6 +401,7 @@ class VolunteerProfile(BaseModel):
     matching_consent: bool
     neighbourhood: Code | None = None
     updated_at: datetime
+    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 # ----------------------------------------------------------------- organisations, offers

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import registry
 
@@ -155,7 +156,15 @@ volunteer_profiles = Table(
     Column("max_open", Integer, nullable=False, default=3),
     Column("active", Boolean, nullable=False, default=True),
     Column("certificate_of_conduct_date", Date, nullable=True),
+    # A paused profile (active false) resumes by itself on this local day; None: until told.
+    Column("paused_until", Date, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "ix_volunteer_profiles_paused_until",
+        "paused_until",
+        postgresql_where=text("paused_until IS NOT NULL"),
+        sqlite_where=text("paused_until IS NOT NULL"),
+    ),
 )
 
 organisations = Table(

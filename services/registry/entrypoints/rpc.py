@@ -169,6 +169,7 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
             max_open=request.max_open,
             active=request.active,
             certificate_of_conduct_date=request.certificate_of_conduct_date,
+            paused_until=request.paused_until,
             uow=make(),
         )
 

@@ -107,7 +107,11 @@ async def test_the_api_reads_and_patches_preferences(running_gateway: RunningGat
         body = shown.json()
         assert TELEGRAM not in shown.text
         assert body["apprise"] == [
-            {"id": nc.apprise_id(TELEGRAM), "scheme": "tgram", "masked": nc.masked_apprise(TELEGRAM)}
+            {
+                "id": nc.apprise_id(TELEGRAM),
+                "scheme": "tgram",
+                "masked": nc.masked_apprise(TELEGRAM),
+            }
         ]
         assert body["digest"] == "immediate" and body["may_choose_digest"] is False
         patched = await client.patch(

@@ -52,9 +52,7 @@ async def preferences(notify: Notify, member_id: str) -> Preferences:
 
 async def change(notify: Notify, **fields: object) -> Preferences:
     update = PreferencesUpdate(member_id="mem-1", **fields)  # type: ignore[arg-type]
-    return await notify.runtime.rpc.call(
-        "notify", "preferences.set", update, result=Preferences
-    )
+    return await notify.runtime.rpc.call("notify", "preferences.set", update, result=Preferences)
 
 
 async def test_apprise_addresses_are_added_and_removed_one_by_one(
@@ -163,7 +161,9 @@ async def test_a_coordinators_digest_waits_for_the_time_they_chose(
         PreferencesUpdate(member_id="coord-1", daily_digest=True, digest_time="17:30"),
     )
     assert (await preferences(notify, "coord-1")).digest_time == "17:30"
-    await publish(notify, RequestCreated(request_id="req-1", requester_id="res-1", category="garden"))
+    await publish(
+        notify, RequestCreated(request_id="req-1", requester_id="res-1", category="garden")
+    )
     await publish(
         notify,
         RequestEscalated(request_id="req-1", cooperative_id="coop-ov", reason="no_candidates"),
