@@ -297,6 +297,28 @@ NL: dict[str, str] = {
     "Messages always arrive in your inbox on this site.": (
         "Berichten komen altijd binnen bij Berichten op deze site."
     ),
+    "Change your e-mail address": "Uw e-mailadres wijzigen",
+    "New e-mail address": "Nieuw e-mailadres",
+    "We send a link to the new address. Your address changes once you open it.": (
+        "We sturen een link naar het nieuwe adres. Uw adres verandert pas als u die opent."
+    ),
+    "Send the link": "Stuur de link",
+    "We have sent a link to the new address. Your address changes once you open that link.": (
+        "We hebben een link naar het nieuwe adres gestuurd. Uw adres verandert pas als u die "
+        "link opent."
+    ),
+    "Your new e-mail address is confirmed. Log in with it from now on.": (
+        "Uw nieuwe e-mailadres is bevestigd. Log er vanaf nu mee in."
+    ),
+    "This is your e-mail address already.": "Dit is al uw e-mailadres.",
+    "Fill in an e-mail address, such as name@example.nl.": (
+        "Vul een e-mailadres in, zoals naam@voorbeeld.nl."
+    ),
+    "Confirm your new e-mail address": "Bevestig uw nieuwe e-mailadres",
+    "From now on, use this address to log in and to get our messages:": (
+        "Gebruik vanaf nu dit adres om in te loggen en om onze berichten te krijgen:"
+    ),
+    "Confirm this address": "Dit adres bevestigen",
     "Back on (optional)": "Weer beschikbaar op (niet verplicht)",
     "When you are not available now, we ask you again from this day on. Leave it empty to "
     "turn it back on yourself.": (

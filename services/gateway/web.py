@@ -174,6 +174,9 @@ NOTICES = {
     "asked": "Your request has been sent. We are looking for a neighbour to help.",
     "saved": "Your profile is saved.",
     "password_set": "Your new password is set. Log in with it.",
+    "email_sent": "We have sent a link to the new address. "
+    "Your address changes once you open that link.",
+    "email_changed": "Your new e-mail address is confirmed. Log in with it from now on.",
     "test_sent": "A test message is on its way. It also shows in your inbox on this site.",
     "accepted": "Thank you! You help with this request.",
     "declined": "Thank you for letting us know.",

@@ -150,7 +150,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
     values = {k: hostile(f"values.{k}") for k in FORM_FIELDS}
     errors = {
         k: hostile(f"errors.{k}")
-        for k in (*FORM_FIELDS, "form", "quiet_start", "apprise_add", "digest_time")
+        for k in (*FORM_FIELDS, "form", "quiet_start", "apprise_add", "digest_time", "new_email")
     }
     volunteer_id = hostile("candidates.volunteer_id")
     candidates = [
@@ -189,6 +189,11 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         "login.html.j2": {"next": hostile("next"), "errors": errors, "email": hostile("email")},
         "password_reset.html.j2": {"sent": False, "email": hostile("email"), "errors": errors},
         "set_password.html.j2": {"refused": None, "token": hostile("token"), "errors": errors},
+        "email_confirm.html.j2": {
+            "refused": None,
+            "token": hostile("token"),
+            "new_email": hostile("new_email"),
+        },
         "macros.html.j2": {},
         "map.html.j2": {
             "results": make(rc.DirectoryResults, "results"),
@@ -261,6 +266,7 @@ MUST_SHOW = {
     ],
     "me.html.j2": ["member.name", "member.phone"],
     "notifications.html.j2": ["preferences.apprise.masked", "errors.apprise_add"],
+    "email_confirm.html.j2": ["new_email"],
     "ask.html.j2": ["requester.name", "values.description"],
     "inbox.html.j2": ["page.items.subject", "page.items.body"],
     "map.html.j2": [

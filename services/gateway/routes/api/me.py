@@ -9,6 +9,8 @@ from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.api.auth import clear_session_cookies
 from services.gateway.schemas import (
+    EmailChangeBody,
+    EmailChangeRequested,
     MeOut,
     MePatch,
     NotificationsOut,
@@ -56,6 +58,19 @@ async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep)
     if "language" in changes:
         await gateway.store.update_account(principal.account.account_id, language=member.language)
     return me_out(member)
+
+
+@router.post("/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeRequested)
+async def change_email(
+    body: EmailChangeBody, principal: CurrentMember, gateway: GatewayDep
+) -> EmailChangeRequested:
+    """Ask to use another e-mail address: the new address gets a link that works once (for
+    `SAMEN_EMAIL_LINK_HOURS`); the address changes only when that link is confirmed
+    (`/auth/email-change/confirm`), and the old address is told then. Answers 202 and the
+    same body whether or not the new address is in use (its owner is told instead); 422 for
+    the address you have now; 429 after a few tries."""
+    await usecases.request_email_change(gateway, principal, body.email)
+    return EmailChangeRequested(detail=usecases.EMAIL_CHANGE_SENT)
 
 
 @router.get("/notifications", response_model=NotificationsOut)

@@ -6,13 +6,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import usecases
-from services.gateway.deps import GatewayDep
+from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
 from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import NotificationsPatch
+from services.gateway.schemas import EmailChangeBody, LinkTokenPath, NotificationsPatch
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError
@@ -60,6 +60,78 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
     response = redirect("/me?done=saved")
     response.delete_cookie("samen_lang", path="/")
     return response
+
+
+@router.post("/me/email")
+async def me_email_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    """Ask for a link to the new address; nothing changes until it is opened."""
+    form = await checked_form(request, principal)
+    try:
+        body = EmailChangeBody(email=text(form, "new_email"))
+        await usecases.request_email_change(gateway, principal, body.email)
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+        language = language_of(request, principal)
+        errors = field_errors(exc)
+        errors["new_email"] = translate(
+            exc.message
+            if isinstance(exc, SamenError)
+            else "Fill in an e-mail address, such as name@example.nl.",
+            language,
+        )
+        errors.pop("email", None)
+        errors["form"] = errors["new_email"]
+        return render(
+            request, "me.html.j2", principal, status_code=422, member=member, errors=errors
+        )
+    return redirect("/me?done=email_sent")
+
+
+def refused_email_link(
+    request: Request, principal: Principal | None, exc: usecases.LinkRefused
+) -> Response:
+    return render(
+        request,
+        "email_confirm.html.j2",
+        principal,
+        status_code=exc.http_status,
+        refused=exc.message,
+        token="",
+        new_email="",
+    )
+
+
+@router.get("/email/{token}")
+async def email_confirm_page(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """Opening the link changes nothing (a mail scanner may open it): the button does."""
+    try:
+        opened = await usecases.open_email_link(gateway, token)
+    except usecases.LinkRefused as exc:
+        return refused_email_link(request, principal, exc)
+    return render(
+        request,
+        "email_confirm.html.j2",
+        principal,
+        refused=None,
+        token=token,
+        new_email=opened.link.new_email or "",
+    )
+
+
+@router.post("/email/{token}")
+async def email_confirm_submit(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    try:
+        await usecases.confirm_email_change(gateway, token)
+    except usecases.LinkRefused as exc:
+        return refused_email_link(request, principal, exc)
+    return redirect("/me?done=email_changed" if principal else "/login?done=email_changed")
 
 
 @router.post("/me/delete")
