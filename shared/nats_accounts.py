@@ -66,6 +66,8 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             rc.MEMBER_EXPORT,
             rc.MEMBER_FIND_BY_EMAIL,
             rc.MEMBER_GET,
+            rc.MEMBER_INVITATION_DONE,
+            rc.MEMBER_INVITATIONS_DUE,
             rc.MEMBER_LIST,
             rc.MEMBER_REGISTER,
             rc.MEMBER_UPDATE,

@@ -58,6 +58,12 @@ class GatewaySettings(BaseSettings):
         default=3, ge=1, description="test messages a member may ask for per window"
     )
     test_message_window_minutes: int = Field(default=60, ge=1)
+    invitation_poll_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how often the gateway asks the registry for imported members to invite "
+        "(a log-in without a password and the invitation's e-mail); 0: never",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Secure flag on cookies; default: on in production (SAMEN_ENV=production "

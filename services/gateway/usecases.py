@@ -827,9 +827,10 @@ async def register_on_behalf(
     return member
 
 
-async def invite(gateway: Gateway, member: rc.MemberInfo, email: str) -> None:
+async def invite(gateway: Gateway, member: rc.MemberInfo | rc.InvitationDue, email: str) -> None:
     """A log-in for a member registered by someone else: no password (none verifies) until
-    the member sets one through the invitation's link."""
+    the member sets one through the invitation's link. At most once: a member (or address)
+    with a log-in gets none."""
     try:
         account = await gateway.store.create_account(
             member_id=member.member_id,
@@ -842,6 +843,25 @@ async def invite(gateway: Gateway, member: rc.MemberInfo, email: str) -> None:
         log.warning("invited member's address has a log-in", member_id=member.member_id)
         return
     await send_account_link(gateway, account, INVITATION)
+
+
+async def invite_imported(gateway: Gateway, *, batch: int = 100) -> int:
+    """Invite the members an import brought in with an e-mail address (`samen members
+    import`), as the information point's registrations are: a log-in without a password
+    and the invitation's link, through notify. The registry keeps who is still to be
+    invited, so none is missed while the gateway is down and none is invited twice: the
+    log-in is made before the registry hears it is done, and a member with one gets no
+    second invitation. Returns how many were handled."""
+    handled = 0
+    while True:
+        due = await gateway.registry.invitations_due(batch)
+        for invitation in due:
+            if await gateway.store.account_by_member(invitation.member_id) is None:
+                await invite(gateway, invitation, invitation.email)
+            await gateway.registry.invitation_done(invitation.member_id)
+            handled += 1
+        if len(due) < batch:
+            return handled
 
 
 async def ask_on_behalf(

@@ -58,6 +58,10 @@ MEMBER_CONTACT = "member.contact"  # MemberRef -> MemberContact
 MEMBER_CONTACTS = "member.contacts"  # MemberRefs -> MemberContactList
 MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberExport
 MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
+# Imported members with an e-mail address who have not been invited to set a password yet
+# (the gateway only: it gives them a log-in and has notify send the invitation).
+MEMBER_INVITATIONS_DUE = "member.invitations_due"  # InvitationsQuery -> InvitationsDue
+MEMBER_INVITATION_DONE = "member.invitation_done"  # MemberRef -> MemberRef (idempotent)
 
 VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
 VOLUNTEER_PROFILE_SET = "volunteer.profile.set"  # VolunteerProfileSet -> VolunteerProfile
@@ -154,6 +158,21 @@ class AreaDistance(BaseModel):
 
 class MemberRef(BaseModel):
     member_id: Id
+
+
+class InvitationsQuery(BaseModel):
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class InvitationDue(BaseModel):
+    member_id: Id
+    email: Email
+    roles: list[Role] = Field(max_length=FEW)
+    language: Language
+
+
+class InvitationsDue(BaseModel):
+    invitations: list[InvitationDue] = Field(max_length=1000)
 
 
 class MemberRefs(BaseModel):

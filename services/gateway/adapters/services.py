@@ -54,6 +54,20 @@ class Registry:
             "registry", rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email), result=rc.MemberInfo
         )
 
+    async def invitations_due(self, limit: int) -> list[rc.InvitationDue]:
+        found = await self._rpc.call(
+            "registry",
+            rc.MEMBER_INVITATIONS_DUE,
+            rc.InvitationsQuery(limit=limit),
+            result=rc.InvitationsDue,
+        )
+        return found.invitations
+
+    async def invitation_done(self, member_id: str) -> None:
+        await self._rpc.call(
+            "registry", rc.MEMBER_INVITATION_DONE, rc.MemberRef(member_id=member_id)
+        )
+
     async def update_member(self, command: rc.MemberUpdate) -> rc.MemberInfo:
         return await self._rpc.call("registry", rc.MEMBER_UPDATE, command, result=rc.MemberInfo)
 

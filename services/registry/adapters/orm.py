@@ -124,6 +124,26 @@ member_consents = Table(
     Column("by", String(40), nullable=True),
 )
 
+member_invitations = Table(
+    "member_invitations",
+    metadata,
+    # An imported member with an e-mail address, to be invited to set a password once.
+    Column(
+        "member_id",
+        String(40),
+        ForeignKey("members.member_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_member_invitations_open",
+        "requested_at",
+        postgresql_where=text("done_at IS NULL"),
+        sqlite_where=text("done_at IS NULL"),
+    ),
+)
+
 member_import_keys = Table(
     "member_import_keys",
     metadata,

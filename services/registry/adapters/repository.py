@@ -467,6 +467,25 @@ class RegistryRepository:
             table = orm.metadata.tables[name]  # a known table: never a name from outside
             await self.session.execute(text(f"ANALYZE {table.name}"))
 
+    async def invitations_due(self, limit: int) -> list[RowMapping]:
+        """Open invitations of members not erased, oldest first, with what an invitation
+        needs (the address, roles and language)."""
+        i, m = orm.member_invitations, orm.members
+        rows = await self.session.execute(
+            select(m.c.member_id, m.c.email, m.c.roles, m.c.language)
+            .join(m, m.c.member_id == i.c.member_id)
+            .where(i.c.done_at.is_(None), m.c.erased_at.is_(None), m.c.email.is_not(None))
+            .order_by(i.c.requested_at, i.c.member_id)
+            .limit(limit)
+        )
+        return list(rows.mappings())
+
+    async def invitation_done(self, member_id: str, now: datetime) -> None:
+        i = orm.member_invitations
+        await self.session.execute(
+            update(i).where(i.c.member_id == member_id, i.c.done_at.is_(None)).values(done_at=now)
+        )
+
     async def delete_import_keys(self, member_id: str) -> None:
         t = orm.member_import_keys
         await self.session.execute(delete(t).where(t.c.member_id == member_id))

@@ -41,6 +41,7 @@ class FakeWorld:
     created: list[mc.RequestCreate] = field(default_factory=list)  # request.create calls
     preferences: dict[str, nc.Preferences] = field(default_factory=dict)
     registrations: list[rc.MemberRegister] = field(default_factory=list)  # member.register calls
+    invitations: list[rc.InvitationDue] = field(default_factory=list)  # imported, to invite
     test_messages: list[str] = field(default_factory=list)  # member ids, one per test message
 
     def __post_init__(self) -> None:
@@ -246,6 +247,13 @@ class FakeWorld:
             world.preferences[update.member_id] = merged
             return merged
 
+        async def invitations_due(q: rc.InvitationsQuery) -> rc.InvitationsDue:
+            return rc.InvitationsDue(invitations=world.invitations[: q.limit])
+
+        async def invitation_done(ref: rc.MemberRef) -> rc.MemberRef:
+            world.invitations = [i for i in world.invitations if i.member_id != ref.member_id]
+            return ref
+
         async def test_message(request: nc.ChannelCheck) -> nc.ChannelCheckQueued:
             world.test_messages.append(request.member_id)
             return nc.ChannelCheckQueued(
@@ -264,6 +272,8 @@ class FakeWorld:
             ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
             ("registry", rc.COOPERATIVE_LIST, cooperative_list),
             ("registry", rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
+            ("registry", rc.MEMBER_INVITATIONS_DUE, invitations_due),
+            ("registry", rc.MEMBER_INVITATION_DONE, invitation_done),
             ("matching", mc.REQUEST_CREATE, request_create),
             ("matching", mc.REQUEST_GET, request_get),
             ("matching", mc.REQUEST_LIST_MINE, list_mine),
