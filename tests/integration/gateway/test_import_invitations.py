@@ -11,6 +11,19 @@ from tests.support import eventually
 pytestmark = pytest.mark.integration
 
 
+def due(
+    member_id: str, email: str, *, roles: list[str] | None = None, language: str = "nl"
+) -> rc.InvitationDue:
+    return rc.InvitationDue.model_validate(
+        {
+            "member_id": member_id,
+            "email": email,
+            "roles": roles or ["resident"],
+            "language": language,
+        }
+    )
+
+
 @pytest.fixture
 def gateway_options() -> GatewaySettings:
     return GatewaySettings(cookie_secure=False, demo=False, invitation_poll_seconds=0.1)
@@ -21,11 +34,10 @@ async def test_imported_members_get_one_invitation_each(running_gateway: Running
     async with running_gateway.client() as client:
         owner = await running_gateway.register(client, "heeft.al@example.nl")
     world.invitations = [
-        rc.InvitationDue(member_id="mem-imp-1", email="nieuw1@example.nl", roles=["resident"], language="nl"),
-        rc.InvitationDue(member_id="mem-imp-2", email="nieuw2@example.nl", roles=["resident", "volunteer"], language="en"),
-        # Has a log-in already (registered before the import): no invitation.
-        rc.InvitationDue(member_id=owner, email="heeft.al@example.nl", roles=["resident"], language="nl"),
-    ]  # fmt: skip
+        due("mem-imp-1", "nieuw1@example.nl"),
+        due("mem-imp-2", "nieuw2@example.nl", roles=["resident", "volunteer"], language="en"),
+        due(owner, "heeft.al@example.nl"),  # a log-in already (registered before): none
+    ]
 
     async def all_handled() -> bool:
         return not world.invitations
@@ -44,8 +56,6 @@ async def test_imported_members_get_one_invitation_each(running_gateway: Running
         ]
     )
     # Asked again (a registry that had not heard "done"), nobody is invited a second time.
-    world.invitations = [
-        rc.InvitationDue(member_id="mem-imp-1", email="nieuw1@example.nl", roles=["resident"], language="nl")
-    ]  # fmt: skip
+    world.invitations = [due("mem-imp-1", "nieuw1@example.nl")]
     await eventually(all_handled, timeout=15, message="the repeated invitation was not handled")
     assert len([n for n in world.notices if n.kind == "invitation"]) == 2
