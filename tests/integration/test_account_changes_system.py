@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from tests.conftest import ExternalNats, RunningSystem, start_nats, start_system
 from tests.e2e.conftest import PASSWORD, Api
 from tests.integration.notify.harness import SmtpServer, text_of
 from tests.integration.registry.csvgen import write_csv
+from tests.integration.test_volunteer_page import form_of, posted, signed_in
 from tests.security.test_accounts_system import NEW_PASSWORD, link_in, mail_to, mailbox
 
 pytestmark = pytest.mark.integration
@@ -164,3 +166,52 @@ def test_a_pause_names_its_return_day(mailing_system: RunningSystem) -> None:
         assert paused.status_code == 200, paused.text
         shown = client.get("/api/v1/volunteers/me", headers=bearer).json()
     assert shown["active"] is False and shown["paused_until"] == "2099-06-01"
+
+
+def test_the_pages_change_the_address_the_notification_settings_and_the_pause(
+    mailing_system: RunningSystem, mailbox: SmtpServer
+) -> None:
+    client, bearer = signed_in(mailing_system, "pagina.oud@example.nl")
+    with closing(client):
+        me = client.get("/me")
+        asked = client.post(
+            "/me/email",
+            data={"new_email": "pagina.nieuw@example.nl", "csrf_token": csrf_of(me.text)},
+        )
+        assert asked.status_code == 303 and asked.headers["location"] == "/me?done=email_sent"
+        found = EMAIL_LINK.search(
+            text_of(mail_to(mailbox, "pagina.nieuw@example.nl", "Bevestig je nieuwe e-mailadres"))
+        )
+        assert found
+        page = client.get(f"/email/{found.group(1)}")
+        confirmed = client.post(f"/email/{found.group(1)}", data={"csrf_token": csrf_of(page.text)})
+        assert confirmed.headers["location"] == "/me?done=email_changed"
+        assert "pagina.nieuw@example.nl" in client.get("/me").text
+
+        # The notification page, saved as it is shown, keeps the Apprise channel and address.
+        client.patch(
+            "/api/v1/me/notifications",
+            json={"apprise_add": [TELEGRAM], "channels": ["apprise", "email"]},
+            headers=bearer,
+        )
+        shown = client.get("/me/notifications")
+        assert TELEGRAM not in shown.text
+        fields = posted(form_of(shown.text).fields)
+        saved = client.post("/me/notifications", data=fields)
+        assert saved.status_code == 303, saved.text[:500]
+        kept = client.get("/api/v1/me/notifications", headers=bearer).json()
+        assert kept["channels"] == ["apprise", "email"] and len(kept["apprise"]) == 1
+
+        # The volunteer page pauses until a day.
+        offer = client.get("/volunteer")
+        form = posted(form_of(offer.text).fields)
+        form.pop("active", None)
+        form.update(categories=["groceries"], flexible=["on"], paused_until=["2099-06-01"])
+        paused = client.post("/volunteer", data=form)
+        assert paused.status_code == 303, paused.text[:500]
+        profile = client.get("/api/v1/volunteers/me", headers=bearer).json()
+    assert profile["active"] is False and profile["paused_until"] == "2099-06-01"
+
+
+def csrf_of(html: str) -> str:
+    return dict(form_of(html).fields)["csrf_token"]
