@@ -154,13 +154,16 @@ def makemigration(
 
 @app.command()
 def provision() -> None:
-    """Declare the streams and every durable consumer on the NATS server (NATS_URL)."""
+    """Declare the streams and every durable consumer on the NATS server (NATS_URL, else the
+    running `samen up` of the data folder)."""
     import nats
 
     from shared.credentials import check, refuse_to_start
+    from shared.running_system import settings_for_command, tell
     from shared.streams import provision as provision_streams
+    from shared.subjects import ADMIN_USER
 
-    settings = get_settings()
+    settings = settings_for_command("provision", nats_user=ADMIN_USER, say=tell)
     with refuse_to_start("provision"):
         check(settings, needs_secret_key=False)
 

@@ -14,6 +14,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from samen.nats_server import free_port
+from shared import running_system
 from shared.db import libpq_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,19 +78,21 @@ class PostgresDatabases:
 def start_stack(
     data_dir: Path,
     *,
-    nats_url: str,
+    nats_url: str | None,
     env: dict[str, str] | None = None,
     log_path: Path,
     timeout: float = 60.0,
     repo: Path = REPO,
 ) -> RunningStack:
-    """Run `samen up` against `nats_url` and wait until /readyz answers 200. `repo` is the
-    checkout whose code runs (its folder comes first on the processes' import path)."""
+    """Run `samen up` against `nats_url` (None: the nats-server `samen up` starts itself, as
+    `make run` does) and wait until /readyz answers 200. `repo` is the checkout whose code runs
+    (its folder comes first on the processes' import path)."""
     port = free_port()
-    full_env = dict(os.environ)
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "SAMEN_NATS_URL")}
+    if nats_url is not None:
+        full_env["NATS_URL"] = nats_url
     full_env.update(
         {
-            "NATS_URL": nats_url,
             "SAMEN_DATA_DIR": str(data_dir),
             "SAMEN_HTTP_PORT": str(port),
             "SAMEN_LOG_LEVEL": "INFO",
@@ -104,7 +107,7 @@ def start_stack(
         )
     stack = RunningStack(
         f"http://127.0.0.1:{port}",
-        nats_url,
+        nats_url or "",
         data_dir,
         process,
         full_env,
@@ -118,6 +121,9 @@ def start_stack(
         try:
             if httpx.get(f"{stack.url}/readyz", timeout=2).status_code == 200:
                 stack.ready_after = time.monotonic() - started
+                if not stack.nats_url:  # its own: where it runs is in the data folder
+                    running = running_system.read(data_dir)
+                    stack.nats_url = running.nats_url if running else ""
                 return stack
         except httpx.HTTPError:
             pass

@@ -25,6 +25,7 @@ import nats
 
 from samen import keyfile
 from samen.nats_server import NatsServer, free_port
+from shared import running_system
 from shared.logging import get_logger
 from shared.streams import CONSUMERS, provision
 from shared.subjects import ADMIN_USER
@@ -238,10 +239,34 @@ class Supervisor:
             await nc.close()
         log.info("streams and consumers provisioned", user=ADMIN_USER)
 
+    def _announce(self, nats_url: str) -> None:
+        """Tell the other `samen` commands on this data folder where this system runs."""
+        prefix, suffix = "SAMEN_NATS_", "_PASSWORD"
+        passwords = {
+            name[len(prefix) : -len(suffix)].lower(): value
+            for name, value in self._nats_passwords.items()
+        }
+        databases = {
+            service: url
+            for service in self.services
+            if (url := os.environ.get(f"SAMEN_{service.upper()}_DATABASE_URL"))
+        }
+        running_system.write(
+            running_system.RunningSystem(
+                data_dir=self.data_dir,
+                pid=os.getpid(),
+                web_url=self.url,
+                nats_url=nats_url,
+                nats_passwords=passwords,
+                database_urls=databases,
+            )
+        )
+
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         nats_url = self._start_nats()
         await self._provision(nats_url)
+        self._announce(nats_url)
         self.children = self._children(nats_url)
         for child in self.children:
             await child.start()
@@ -299,6 +324,7 @@ class Supervisor:
         # The gateway first (no new work), then the services, then NATS.
         for child in reversed(self.children):
             await child.stop()
+        running_system.remove(self.data_dir, os.getpid())
         if self.nats is not None:
             self.nats.stop()
         log.info("everything stopped")

@@ -66,6 +66,8 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             rc.MEMBER_EXPORT,
             rc.MEMBER_FIND_BY_EMAIL,
             rc.MEMBER_GET,
+            rc.MEMBER_IMPORT_GET,
+            rc.MEMBER_IMPORT_PART,
             rc.MEMBER_INVITATION_DONE,
             rc.MEMBER_INVITATIONS_DUE,
             rc.MEMBER_LIST,
@@ -112,7 +114,9 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
     "notify": {
         "registry": (rc.AREAS_GET, rc.COOPERATIVE_GET, rc.MEMBER_CONTACT, rc.MEMBER_CONTACTS)
     },
-    "matching": {},  # its read model is built from events alone
+    # its read model is built from events; a requester whose events are still on their way
+    # is looked up once
+    "matching": {"registry": (rc.MEMBER_PLACEMENT,)},
     "registry": {},
 }
 # The admin (EVENTS) may ask every service for its health, nothing else.

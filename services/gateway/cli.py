@@ -22,6 +22,7 @@ from shared.db import create_engine, session_factory
 from shared.errors import NotFound, SamenError
 from shared.migrations import upgrade
 from shared.rpc import RpcClient
+from shared.running_system import settings_for_command, tell
 from shared.service import nats_broker
 from shared.settings import Settings
 
@@ -156,7 +157,7 @@ def create(
                 house_number=house_number,
                 cooperative=cooperative,
                 password=password,
-                settings=Settings(),
+                settings=settings_for_command("gateway", say=tell),
             )
         )
     except SamenError as exc:

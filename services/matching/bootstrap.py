@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.matching.adapters.centroids import Centroids
 from services.matching.adapters.orm import messaging, metadata
+from services.matching.adapters.registry import RegistryOverRpc
 from services.matching.domain.rules import LatLon
 from services.matching.entrypoints import events, rpc
 from services.matching.entrypoints.timers import TimerJob
@@ -55,6 +56,6 @@ def build(
     runtime.consume(events.handlers(ctx), spec=consumer, uow_factory=uow)
     runtime.timers = TimerJob(uow, ctx, poll_interval=timer_poll_seconds)
     if serve:
-        rpc.register(runtime, uow, ctx)
+        rpc.register(runtime, uow, ctx, RegistryOverRpc(runtime.rpc))
         runtime.background(runtime.timers.run)
     return runtime

@@ -25,6 +25,7 @@ from services.matching.adapters.orm import (
 from services.matching.bootstrap import MIGRATIONS, build
 from shared.ids import new_id
 from shared.migrations import upgrade
+from shared.running_system import settings_for_command, tell
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, consumers_of
 from shared.subjects import EVENTS_STREAM
@@ -81,5 +82,7 @@ def rebuild(
     timeout: Annotated[float, typer.Option(help="seconds to wait for the replay")] = 600.0,
 ) -> None:
     """Rebuild members, volunteers and cooperatives from the registry's events."""
-    applied = asyncio.run(rebuild_read_model(Settings(), timeout=timeout))
+    applied = asyncio.run(
+        rebuild_read_model(settings_for_command("matching", say=tell), timeout=timeout)
+    )
     console.print(f"[green]✓[/] read model rebuilt from {applied} registry events")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.registry.adapters.orm import messaging, metadata
 from services.registry.entrypoints import rpc
+from services.registry.entrypoints.imports import ImportRunner
 from services.registry.entrypoints.timers import ResumeJob
 from services.registry.service_layer.reference import seed
 from services.registry.service_layer.uow import RegistryUnitOfWork
@@ -37,6 +38,8 @@ class RegistryRuntime(ServiceRuntime):
 
 def build(settings: Settings | None = None, clock: Clock | None = None) -> RegistryRuntime:
     runtime = RegistryRuntime(settings, clock)
-    rpc.register(runtime, runtime.make_uow)
+    imports = ImportRunner(runtime.make_uow)
+    rpc.register(runtime, runtime.make_uow, imports.live)
+    runtime.background(imports.run)
     runtime.background(runtime.resume.run)
     return runtime

@@ -7,7 +7,6 @@ registry's relay publishes them.
 """
 
 import asyncio
-import csv
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from services.registry.bootstrap import MIGRATIONS, RegistryRuntime, build
 from services.registry.domain.areas import AreaFileError, parse_area_rows
+from services.registry.domain.imports import REQUIRED_COLUMNS, UnreadableFile, rows_from_csv
 from services.registry.service_layer import areas as area_cases
 from services.registry.service_layer import cooperatives as coop_cases
 from services.registry.service_layer.imports import import_members
@@ -29,8 +29,8 @@ from shared.errors import SamenError
 from shared.events import MatchingPolicy
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
+from shared.running_system import settings_for_command, tell
 from shared.service import may_provision
-from shared.settings import Settings
 from shared.streams import provision
 from shared.subjects import EVENTS_STREAM
 
@@ -50,7 +50,7 @@ COMMANDS = {"areas": areas_app, "cooperative": cooperative_app, "members": membe
 
 @asynccontextmanager
 async def registry_database() -> AsyncIterator[RegistryRuntime]:
-    runtime = build(Settings())
+    runtime = build(settings_for_command("registry", say=tell))
     await upgrade(MIGRATIONS, runtime.database_url)
     await seed(runtime.make_uow)
     try:
@@ -144,15 +144,11 @@ def run(work: Callable[[RegistryRuntime], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
+def read_rows(path: Path, required: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
-            handle.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-            return list(csv.DictReader(handle, dialect=dialect))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        console.print(f"[red]✗ cannot read {path}: {exc}[/]")
+        return list(rows_from_csv(path.read_text(encoding="utf-8-sig"), required))
+    except (OSError, UnicodeDecodeError, UnreadableFile) as exc:
+        console.print(f"[red]✗ cannot read {path}: {exc}[/]", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -274,11 +270,7 @@ def members_import(
 ) -> None:
     """Import residents and volunteers. Every row is checked first; running it again adds
     nobody twice. Exits with 1 when a row was rejected."""
-    rows = read_rows(file)
-    missing = {"name", "postcode", "house_number"} - set(rows[0].keys() if rows else ())
-    if missing:
-        console.print(f"[red]✗ the file lacks the column(s) {', '.join(sorted(missing))}[/]")
-        raise typer.Exit(1)
+    rows = read_rows(file, REQUIRED_COLUMNS)
 
     async def work(runtime: RegistryRuntime) -> Any:
         with _progress() as bar:

@@ -57,6 +57,11 @@ MEMBER_CONTACT = "member.contact"  # MemberRef -> MemberContact
 # The same for many members at once (notify's delivery rounds); unknown or erased ids are left out.
 MEMBER_CONTACTS = "member.contacts"  # MemberRefs -> MemberContactList
 MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberExport
+# A coordinator's CSV of members, sent in parts, imported in the background, then its report.
+MEMBER_IMPORT_PART = "member.import_part"  # MemberImportPart -> MemberImportView
+MEMBER_IMPORT_GET = "member.import_get"  # MemberImportQuery -> MemberImportView
+# What matching keeps of a member, for one it has not heard of yet (its events still on their way).
+MEMBER_PLACEMENT = "member.placement"  # MemberRef -> MemberPlacement (matching only)
 MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
 # Imported members with an e-mail address who have not been invited to set a password yet
 # (the gateway only: it gives them a log-in and has notify send the invitation).
@@ -173,6 +178,18 @@ class InvitationDue(BaseModel):
 
 class InvitationsDue(BaseModel):
     invitations: list[InvitationDue] = Field(max_length=1000)
+
+
+class MemberPlacement(BaseModel):
+    """What the registry's member events tell matching (no name, no contact details)."""
+
+    member_id: Id
+    roles: list[Role] = Field(max_length=FEW)
+    language: Language = "nl"
+    consents: dict[ConsentPurpose, bool] = Field(max_length=FEW, default_factory=dict)
+    municipality: Code | None = None
+    district: Code | None = None
+    neighbourhood: Code | None = None
 
 
 class MemberRefs(BaseModel):
@@ -569,3 +586,51 @@ class MemberExport(BaseModel):
         description="ids of members this member registered on their behalf",
     )
     exported_at: datetime
+
+
+# ----------------------------------------------------------------- imports from the web
+
+IMPORT_PART_CHARS = 200_000  # one part of an uploaded file: well inside a NATS message
+IMPORT_REJECTIONS_SHOWN = 200
+ImportState = Literal["receiving", "waiting", "checking", "importing", "done", "failed"]
+
+
+class MemberImportPart(_Request):
+    """Part `seq` of a CSV file (parts cut at line ends); the first part has no `import_id`
+    and starts an import, the `last` one sets it going."""
+
+    actor_id: Id
+    import_id: Id | None = None
+    file_name: Name | None = None
+    seq: int = Field(ge=0, le=1000)
+    text: str = Field(max_length=IMPORT_PART_CHARS)
+    last: bool = False
+
+
+class MemberImportQuery(_Request):
+    import_id: Id
+    actor_id: Id
+
+
+class ImportRejection(BaseModel):
+    line: int = Field(ge=1, description="line in the file (the header is line 1)")
+    reason: Line
+
+
+class MemberImportView(BaseModel):
+    import_id: Id
+    state: ImportState
+    file_name: Name | None = None
+    phase: Literal["validate", "import"] | None = None
+    rows: int = 0
+    done: int = Field(default=0, description="rows checked or imported so far in this phase")
+    imported: int = 0
+    volunteers: int = 0
+    already_imported: int = 0
+    rejected_count: int = 0
+    rejected: list[ImportRejection] = Field(
+        max_length=IMPORT_REJECTIONS_SHOWN, default_factory=list
+    )
+    error: Line | None = None
+    created_at: datetime
+    finished_at: datetime | None = None

@@ -9,6 +9,7 @@ from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.usecases import Context
 from shared import metrics
 from shared.contracts import matching as c
+from shared.errors import NotFound
 from shared.service import ServiceRuntime
 from shared.together import Together
 
@@ -18,7 +19,12 @@ CREATE_GOES_AT_ONCE = 2
 CREATE_STALLED_AFTER_SECONDS = 0.1
 
 
-def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx: Context) -> None:
+def register(
+    runtime: ServiceRuntime,
+    uow: Callable[[], MatchingUnitOfWork],
+    ctx: Context,
+    registry: usecases.Registry,
+) -> None:
     def run(use_case: Callable[[MatchingUnitOfWork], Awaitable[T]]) -> Awaitable[T]:
         return retrying(uow, use_case)
 
@@ -33,6 +39,15 @@ def register(runtime: ServiceRuntime, uow: Callable[[], MatchingUnitOfWork], ctx
 
     async def request_create(cmd: c.RequestCreate) -> c.RequestView:
         """Ask for help: stores the request and proposes it to the first volunteers."""
+        try:
+            return await create_together(cmd)
+        except NotFound as exc:
+            # Registered a moment ago, their events still behind a large import: ask the
+            # registry once rather than turn the resident away.
+            if not usecases.is_unknown_requester(exc) or not await usecases.learn_requester(
+                cmd.requester_id, make_uow=uow, registry=registry, ctx=ctx
+            ):
+                raise
         return await create_together(cmd)
 
     async def request_get(q: c.RequestQuery) -> c.RequestView:

@@ -6,7 +6,7 @@ Each command commits its change and the events that announce it in one transacti
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_
 
@@ -56,6 +56,7 @@ from shared.contracts.matching import (
     RequestState,
     RequestView,
 )
+from shared.contracts.registry import MemberPlacement
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
 from shared.logging import get_logger
 from shared.together import Call
@@ -74,6 +75,46 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+class Registry(Protocol):
+    """The source of truth for members, for when matching's copy lags behind it."""
+
+    async def placement(self, member_id: str) -> MemberPlacement | None: ...
+
+
+def is_unknown_requester(exc: NotFound) -> bool:
+    return bool(exc.details) and exc.details.get("reason") == "member_unknown"
+
+
+async def learn_requester(
+    member_id: str,
+    *,
+    make_uow: Callable[[], MatchingUnitOfWork],
+    registry: Registry,
+    ctx: Context,
+) -> bool:
+    """Take a requester from the registry when their events have not arrived yet, as those
+    events would record them (they still come, and say the same or newer). False when the
+    registry does not know them either, or they were erased here."""
+    found = await registry.placement(member_id)
+    if found is None or found.neighbourhood is None:
+        return False
+    async with make_uow() as uow:
+        known = await uow.readmodel.put_member(
+            member_id,
+            area=AreaRef(
+                municipality=found.municipality,
+                district=found.district,
+                neighbourhood=found.neighbourhood,
+            ),
+            roles=list(found.roles),
+            language=found.language,
+            consents={str(purpose): granted for purpose, granted in found.consents.items()},
+            now=ctx.now(),
+        )
+        await uow.commit()
+    return known
 
 
 def check_area_codes(codes: list[str]) -> list[AreaRef]:

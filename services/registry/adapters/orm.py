@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
@@ -241,6 +242,42 @@ offers = Table(
 
 # The areas an offer serves, by the digits of the code: an area contains another exactly when
 # its digits are a prefix of the other's (GM0344 > WK034403 > BU03440305).
+# A CSV uploaded in the web, imported in the background: its parts until it runs, its report
+# after (rejected rows: line numbers and reasons only, never the row itself).
+member_imports = Table(
+    "member_imports",
+    metadata,
+    Column("import_id", String(40), primary_key=True),
+    Column("actor_id", String(40), nullable=False, index=True),
+    Column("file_name", String(200), nullable=True),
+    Column("state", String(10), nullable=False, index=True),
+    Column("phase", String(10), nullable=True),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("done", Integer, nullable=False, default=0),
+    Column("imported", Integer, nullable=False, default=0),
+    Column("volunteers", Integer, nullable=False, default=0),
+    Column("already_imported", Integer, nullable=False, default=0),
+    Column("rejected_count", Integer, nullable=False, default=0),
+    Column("rejected", JSON, nullable=False, default=list),
+    Column("error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+)
+
+member_import_parts = Table(
+    "member_import_parts",
+    metadata,
+    Column(
+        "import_id",
+        String(40),
+        ForeignKey("member_imports.import_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
 offer_areas = Table(
     "offer_areas",
     metadata,

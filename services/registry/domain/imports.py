@@ -12,7 +12,9 @@ Each person gets an import key (their e-mail, else name + postcode + house numbe
 the same file again adds nobody twice.
 """
 
+import csv
 import hashlib
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -188,3 +190,28 @@ def parse_member_row(
     errors.raise_if_any()
     assert member is not None and resolution is not None
     return ImportRow(line, member, resolution, profile, import_key(member))
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV this import can read."""
+
+
+REQUIRED_COLUMNS = frozenset({"name", "postcode", "house_number"})  # of a members file
+
+
+def rows_from_csv(text: str, required: frozenset[str] = frozenset()) -> list[dict[str, str | None]]:
+    """The rows of a CSV file's text (comma, semicolon or tab separated; the header line names
+    the columns, `required` ones among them)."""
+    text = text.removeprefix("\ufeff")  # a byte order mark, as spreadsheet programs write it
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = (
+            csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+        )
+        rows: list[dict[str, str | None]] = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    except csv.Error as exc:
+        raise UnreadableFile(f"this is not a CSV file that can be read: {exc}") from exc
+    missing = required - set(rows[0].keys() if rows else ())
+    if missing:
+        raise UnreadableFile(f"the file lacks the column(s) {', '.join(sorted(missing))}")
+    return rows

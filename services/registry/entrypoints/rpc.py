@@ -7,15 +7,19 @@ from services.registry.service_layer import (
     areas,
     cooperatives,
     directory,
+    member_imports,
     members,
     volunteers,
 )
+from services.registry.service_layer.member_imports import Live
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.contracts import registry as c
 from shared.service import ServiceRuntime
 
 
-def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) -> None:
+def register(
+    runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork], imports_running: Live
+) -> None:
     async def areas_lookup(request: c.PostcodeQuery) -> c.PostcodeArea:
         """Postcode -> municipality, district and most likely neighbourhood, with confidence."""
         return await areas.lookup_postcode(postcode=request.postcode, uow=make())
@@ -101,6 +105,18 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
         return await members.get_member(
             member_id=request.member_id, actor_id=request.actor_id, uow=make()
         )
+
+    async def member_import_part(request: c.MemberImportPart) -> c.MemberImportView:
+        """One part of a CSV a coordinator uploads; the last sets its import going."""
+        return await member_imports.receive_part(request, uow=make())
+
+    async def member_import_get(request: c.MemberImportQuery) -> c.MemberImportView:
+        """How far an uploaded import is, and its report once done."""
+        return await member_imports.get_import(request, uow=make(), live=imports_running)
+
+    async def member_placement(request: c.MemberRef) -> c.MemberPlacement:
+        """Where a member lives and what they agreed to, for matching (no contact details)."""
+        return await members.placement(member_id=request.member_id, uow=make())
 
     async def member_update(request: c.MemberUpdate) -> c.MemberInfo:
         """Change the given fields of a member."""
@@ -255,6 +271,9 @@ def register(runtime: ServiceRuntime, make: Callable[[], RegistryUnitOfWork]) ->
         c.COOPERATIVE_UPDATE: cooperative_update,
         c.MEMBER_REGISTER: member_register,
         c.MEMBER_GET: member_get,
+        c.MEMBER_PLACEMENT: member_placement,
+        c.MEMBER_IMPORT_PART: member_import_part,
+        c.MEMBER_IMPORT_GET: member_import_get,
         c.MEMBER_UPDATE: member_update,
         c.MEMBER_FIND_BY_EMAIL: member_find_by_email,
         c.MEMBER_LIST: member_list,

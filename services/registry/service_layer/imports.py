@@ -66,7 +66,10 @@ async def import_members(
     all_or_nothing: bool = False,
     progress: Progress | None = None,
     first_line: int = 2,
+    may_place: Callable[[str], bool] | None = None,
 ) -> ImportReport:
+    """`may_place(neighbourhood code)`: whether the importer may register someone living
+    there (a coordinator: their cooperative's areas); rows it refuses are rejected."""
     report_progress = progress or _no_progress
     records = list(rows)
     report = ImportReport(rows=len(records))
@@ -98,7 +101,11 @@ async def import_members(
         except Invalid as exc:
             report.rejected.append(Rejected(line, exc.message))
         else:
-            if row.key in first_seen:
+            if may_place is not None and not may_place(row.place.neighbourhood_code):
+                report.rejected.append(
+                    Rejected(line, "postcode: this address lies outside your cooperative's areas")
+                )
+            elif row.key in first_seen:
                 report.rejected.append(
                     Rejected(line, f"the same person as line {first_seen[row.key]}")
                 )

@@ -42,6 +42,7 @@ from shared.contracts.registry import (
     MemberExport,
     MemberInfo,
     MemberList,
+    MemberPlacement,
     MemberRef,
     MemberSummary,
 )
@@ -241,6 +242,23 @@ async def get_member(
         row = await live_member(uow, member_id)
         require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
         return await member_info(uow, row)
+
+
+async def placement(*, member_id: str, uow: RegistryUnitOfWork) -> MemberPlacement:
+    """What matching would know of a member from their events, for a request that came
+    before the events did."""
+    async with uow:
+        row = await live_member(uow, member_id)
+        consents = current_consents(await uow.repo.consents(member_id))
+        return MemberPlacement(
+            member_id=row["member_id"],
+            roles=split_list(row["roles"]),
+            language=row["language"],
+            consents={p: bool(r["granted"]) for p, r in consents.items()},
+            municipality=row["municipality"],
+            district=row["district"],
+            neighbourhood=row["neighbourhood"],
+        )
 
 
 async def find_by_email(*, email: str, uow: RegistryUnitOfWork) -> MemberInfo:

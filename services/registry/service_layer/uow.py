@@ -2,14 +2,17 @@
 
 from typing import Self
 
+from services.registry.adapters.member_imports import MemberImports
 from services.registry.adapters.repository import RegistryRepository
 from shared.uow import UnitOfWork
 
 
 class RegistryUnitOfWork(UnitOfWork):
     repo: RegistryRepository
+    imports: MemberImports
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.repo = RegistryRepository(self.session)
+        self.imports = MemberImports(self.session)
         return self

@@ -1,7 +1,7 @@
 """volunteer_profiles: the day a paused profile resumes by itself
 
 Revision ID: 7e2a9c4b1d63
-Revises: 3c1e5a7d9b20
+Revises: 09458c02d2e9
 Create Date: 2026-12-02 16:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7e2a9c4b1d63"
-down_revision: str | None = "3c1e5a7d9b20"
+down_revision: str | None = "09458c02d2e9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

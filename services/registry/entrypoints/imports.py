@@ -1,0 +1,43 @@
+"""The background worker that runs members imports uploaded in the web, one at a time."""
+
+import asyncio
+import contextlib
+
+from services.registry.service_layer import member_imports
+from services.registry.service_layer.member_imports import Live, MakeUow
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ImportRunner:
+    def __init__(
+        self, make_uow: MakeUow, *, poll_seconds: float = 0.5, save_every_seconds: float = 1.0
+    ) -> None:
+        self.make_uow = make_uow
+        self.poll_seconds = poll_seconds
+        self.save_every_seconds = save_every_seconds
+        self.live: Live = {}
+
+    async def run(self) -> None:
+        saver = asyncio.create_task(self._save_progress())
+        try:
+            while True:
+                try:
+                    import_id = await member_imports.claim_next(self.make_uow)
+                except Exception as exc:  # the database away for a moment: try again
+                    log.warning("could not look for member imports", error=repr(exc))
+                    import_id = None
+                if import_id is None:
+                    await asyncio.sleep(self.poll_seconds)
+                    continue
+                await member_imports.run_import(import_id, make_uow=self.make_uow, live=self.live)
+        finally:
+            saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saver
+
+    async def _save_progress(self) -> None:
+        while True:
+            await asyncio.sleep(self.save_every_seconds)
+            await member_imports.save_progress(self.make_uow, self.live)
