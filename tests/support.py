@@ -49,13 +49,19 @@ def wait_until(
 ) -> T:
     deadline = time.monotonic() + timeout
     last: T | None = None
+    failure: Exception | None = None  # the probe's last error, to say why it never held
     while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
+        try:
             last = probe()
             if last:
                 return last
+        except Exception as exc:
+            failure = exc
         time.sleep(interval)
-    raise AssertionError(f"{message or 'condition not met'} within {timeout} s (last: {last!r})")
+    why = f"; the probe last raised {failure!r:.500}" if failure else ""
+    raise AssertionError(
+        f"{message or 'condition not met'} within {timeout} s (last: {last!r}){why}"
+    )
 
 
 def processes_with_env(name: str, value: str) -> list[int]:

@@ -94,7 +94,13 @@ class GatewaySettings(BaseSettings):
         default=64 * 1024,
         ge=1024,
         le=16 * 1024 * 1024,
-        description="largest request body the gateway reads (413 above it); no route takes uploads",
+        description="largest request body the gateway reads (413 above it), but for uploads",
+    )
+    max_upload_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        le=20 * 1024 * 1024,
+        description="largest file a coordinator uploads (a CSV of members: some 60,000 rows)",
     )
     max_header_bytes: int = Field(
         default=16 * 1024,

@@ -270,6 +270,60 @@ NL: dict[str, str] = {
     "hours": "uur",
     # information point
     "Register a resident": "Bewoner aanmelden",
+    # importing a list at the information point
+    "Import a list": "Lijst inlezen",
+    "Upload a list of residents and volunteers (a CSV file, as a spreadsheet saves it).": (
+        "Lees een lijst met bewoners en vrijwilligers in. Dat is een CSV-bestand, zoals een "
+        "spreadsheet het opslaat."
+    ),
+    "One person per row.": "Elke rij is één persoon.",
+    "The first row names the columns: at least name, postcode and house_number.": (
+        "De eerste rij geeft de namen van de kolommen: minstens name, postcode en house_number."
+    ),
+    "Also possible: email, phone, language, roles, categories, availability.": (
+        "Mag ook: email, phone, language, roles, categories, availability."
+    ),
+    "People without an e-mail address or phone are reached through you.": (
+        "Mensen zonder e-mailadres of telefoon bereiken we via u."
+    ),
+    "People who are in the list twice, or were imported before, are added once.": (
+        "Staat iemand twee keer in de lijst, of is hij al eerder ingelezen? Dan komt hij er maar "
+        "één keer in."
+    ),
+    "The file": "Het bestand",
+    "Import": "Inlezen",
+    "Choose the file to import.": "Kies het bestand dat u wilt inlezen.",
+    "The file is empty.": "Het bestand is leeg.",
+    "This is not a CSV file.": "Dit is geen CSV-bestand.",
+    "The file is in. The import starts in a moment.": (
+        "Het bestand is binnen. Het inlezen begint zo."
+    ),
+    "Checking the rows:": "Rijen nakijken:",
+    "Importing:": "Inlezen:",
+    "{done} of {rows}": "{done} van {rows}",
+    "Progress": "Voortgang",
+    "Show how far it is": "Laat zien hoe ver het is",
+    "The import did not work": "Het inlezen is niet gelukt",
+    "Done.": "Klaar.",
+    "{imported} people added, of whom {volunteers} volunteers.": (
+        "{imported} mensen toegevoegd, van wie {volunteers} vrijwilligers."
+    ),
+    "{count} were added before.": "{count} waren er al.",
+    "Rows that were not added": "Rijen die niet zijn toegevoegd",
+    "Correct these rows in the file and upload it again: nobody is added twice.": (
+        "Verbeter deze rijen in het bestand en lees het opnieuw in. Niemand komt er twee keer in."
+    ),
+    "Row": "Rij",
+    "Why": "Waarom",
+    "Only the first {count} are shown.": "Alleen de eerste {count} staan hier.",
+    "Import another list": "Nog een lijst inlezen",
+    "Back to the board": "Terug naar het overzicht",
+    "postcode: this address lies outside your cooperative's areas": (
+        "postcode: dit adres ligt buiten de wijken van uw coöperatie"
+    ),
+    "the import stopped on an error; upload it again": (
+        "het inlezen stopte door een fout. Lees het bestand opnieuw in."
+    ),
     "Notice board": "Prikbord",
     "Name": "Naam",
     "optional": "niet verplicht",

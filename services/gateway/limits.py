@@ -3,7 +3,8 @@
 - A body larger than `SAMEN_MAX_BODY_BYTES` is a 413 problem. With a `Content-Length` the
   gateway answers at once, without reading the body or asking who sends it; a body sent
   without one (chunked) is cut off as soon as it has grown past the limit, before anything
-  parses it. No route takes an upload: every body is a small JSON document or form.
+  parses it. Every body is a small JSON document or form, but for the routes that take an
+  upload (`UPLOAD_PATHS`), whose limit is `SAMEN_MAX_UPLOAD_BYTES`.
   (FastAPI's own `max_body_size` would answer the first case in plain text, not as a problem.)
 - A request head (request line and headers) larger than `SAMEN_MAX_HEADER_BYTES` is a 431
   problem; `server_config` makes uvicorn refuse a head four times that size before it has
@@ -81,15 +82,27 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, "The request body is larger than this server accepts.")
 
 
+# Where a coordinator uploads a file (a CSV of members): these alone take a larger body.
+UPLOAD_PATHS = frozenset({"/board/members/import", "/api/v1/coordinator/member-imports"})
+
+
 class LimitRequestSize:
     """ASGI middleware: a 431 for a head over `max_header_bytes`, a 413 for a body announced
     (`Content-Length`) over `max_body_bytes`, both before the app sees the request; a body
     streamed without a length raises `BodyTooLarge` from `receive` once it is too large."""
 
-    def __init__(self, app: Any, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        max_upload_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     def head_size(self, scope: Any) -> int:
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
@@ -102,15 +115,18 @@ class LimitRequestSize:
             if self.head_size(scope) > self.max_header_bytes:
                 await send_problem(send, 431, HEADERS_TOO_LARGE)
                 return
+            limit = (
+                self.max_upload_bytes if scope.get("path") in UPLOAD_PATHS else self.max_body_bytes
+            )
             length = content_length(scope["headers"])
-            if length is not None and length > self.max_body_bytes:
+            if length is not None and length > limit:
                 await send_problem(send, 413, TOO_LARGE)
                 return
             if length is None:
-                receive = self.counted(receive)
+                receive = self.counted(receive, limit)
         await self.app(scope, receive, send)
 
-    def counted(self, receive: Any) -> Any:
+    def counted(self, receive: Any, limit: int) -> Any:
         received = 0
 
         async def receive_within_limit() -> Any:
@@ -118,7 +134,7 @@ class LimitRequestSize:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 

@@ -211,6 +211,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         LimitRequestSize,
         max_body_bytes=limits.max_body_bytes,
         max_header_bytes=limits.max_header_bytes,
+        max_upload_bytes=limits.max_upload_bytes,
     )
     app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeadersMiddleware)

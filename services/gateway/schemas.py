@@ -28,6 +28,7 @@ from shared.contracts.bounds import (
 )
 from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, EscalationReason, RequestState
 from shared.contracts.notify import HHMM, Channel
+from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
 Language = Literal["nl", "en"]
@@ -434,3 +435,48 @@ class PublicCooperative(BaseModel):
 
 class PublicCooperativeList(BaseModel):
     cooperatives: list[PublicCooperative] = Field(max_length=MANY)
+
+
+class ImportRejectionOut(BaseModel):
+    line: int = Field(description="line in the file (the header is line 1)")
+    reason: Line
+
+
+class MemberImportOut(BaseModel):
+    """An uploaded CSV of members: how far its import is, and its report once done."""
+
+    id: Id
+    state: ImportState = Field(
+        description="receiving, waiting, checking (rows), importing, done or failed"
+    )
+    file_name: Name | None
+    rows: int
+    done: int = Field(description="rows checked or imported so far in this phase")
+    imported: int
+    volunteers: int
+    already_imported: int = Field(description="rows of people imported before (nobody twice)")
+    rejected_count: int
+    rejected: list[ImportRejectionOut] = Field(
+        max_length=IMPORT_REJECTIONS_SHOWN, description="the first rejected rows"
+    )
+    error: Line | None = Field(description="why the import failed, if it did")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, view: MemberImportView) -> "MemberImportOut":
+        return cls(
+            id=view.import_id,
+            state=view.state,
+            file_name=view.file_name,
+            rows=view.rows,
+            done=view.done,
+            imported=view.imported,
+            volunteers=view.volunteers,
+            already_imported=view.already_imported,
+            rejected_count=view.rejected_count,
+            rejected=[ImportRejectionOut(line=r.line, reason=r.reason) for r in view.rejected],
+            error=view.error,
+            created_at=view.created_at,
+            finished_at=view.finished_at,
+        )

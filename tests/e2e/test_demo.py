@@ -1,9 +1,11 @@
 """`samen up --demo`: demo people can sign in, the coordinator sees the board, and seeding a
 second time adds nothing."""
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -99,3 +101,108 @@ def test_samen_up_demo_prints_the_demo_logins() -> None:
         [sys.executable, "-m", "samen", "up", "--help"], capture_output=True, text=True, check=True
     )
     assert "--demo" in done.stdout
+
+
+# ------------------------------------------------------------- the information point's lists
+
+IMPORT_HEADER = "name,phone,postcode,house_number,roles\n"
+
+
+def web_session(system: RunningSystem, email: str) -> httpx.Client:
+    client = httpx.Client(base_url=system.url, timeout=30, headers={"Accept": "text/html"})
+    token = csrf_token(client.get("/login").text)
+    signed = client.post(
+        "/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def test_a_coordinator_uploads_a_list_in_the_web_and_follows_its_import(
+    demo_system: RunningSystem,
+) -> None:
+    """Larger than any other body the gateway takes, sent to the registry in parts."""
+    rows = [f"Buurtgenoot {n:05d} van de Lijst,,3563 AB,{n},resident\n" for n in range(1, 4001)]
+    rows.append("Iemand in Oost,,3581 AA,1,resident\n")  # not this coordinator's area
+    csv_text = IMPORT_HEADER + "".join(rows)
+    assert len(csv_text) > 200_000  # more than one part, more than the usual body limit
+
+    wait_until(
+        lambda: login(demo_system, "coordinator.overvecht@samen.demo"), timeout=60, message="seed"
+    )
+    with closing(web_session(demo_system, "coordinator.overvecht@samen.demo")) as client:
+        board = client.get("/board")
+        assert 'href="/board/members/import"' in board.text
+        form = client.get("/board/members/import")
+        assert form.status_code == 200
+        sent = client.post(
+            "/board/members/import",
+            data={"csrf_token": csrf_token(form.text)},
+            files={"file": ("bewoners.csv", csv_text.encode(), "text/csv")},
+        )
+        assert sent.status_code == 303, sent.text
+        page_url = sent.headers["location"]
+        assert page_url.startswith("/board/members/import/")
+
+        def finished() -> str | None:
+            page = client.get(page_url)
+            assert page.status_code == 200, page.text
+            return page.text if "Klaar." in page.text or "niet gelukt" in page.text else None
+
+        done = wait_until(finished, timeout=90, message="the import did not finish")
+        assert "data-follow" not in done  # a finished import's page stops redrawing itself
+        assert "4000 mensen toegevoegd" in done
+        assert "dit adres ligt buiten de wijken van uw coöperatie" in done
+        assert "<td>4002</td>" in done  # the line of the rejected row in the file
+
+        no_file = client.post("/board/members/import", data={"csrf_token": csrf_token(form.text)})
+        assert no_file.status_code == 422
+        assert "Kies het bestand dat u wilt inlezen." in no_file.text
+
+
+def test_the_import_api_takes_a_csv_and_reports_each_rejected_row(
+    demo_system: RunningSystem,
+) -> None:
+    wait_until(
+        lambda: login(demo_system, "coordinator.overvecht@samen.demo"), timeout=60, message="seed"
+    )
+    headers = login(demo_system, "coordinator.overvecht@samen.demo")
+    csv_text = IMPORT_HEADER + "Kees Telefoon,0612345678,3563 AB,900,resident;volunteer\n"
+    csv_text += "Zonder Postcode,,,1,resident\n"
+    with httpx.Client(base_url=demo_system.url, timeout=30) as client:
+        sent = client.post(
+            "/api/v1/coordinator/member-imports?file_name=lijst.csv",
+            content=csv_text.encode(),
+            headers={**headers, "Content-Type": "text/csv"},
+        )
+        assert sent.status_code == 202, sent.text
+        location = sent.headers["location"]
+
+        def finished() -> dict[str, object] | None:
+            view = client.get(location, headers=headers).json()
+            return view if view["state"] in ("done", "failed") else None
+
+        report = wait_until(finished, timeout=60, message="the import did not finish")
+        assert report["state"] == "done"
+        assert (report["imported"], report["rejected_count"]) == (1, 1)
+        assert report["rejected"][0]["line"] == 3
+
+        resident = login(demo_system, "resident@samen.demo")
+        refused = client.post(
+            "/api/v1/coordinator/member-imports",
+            content=csv_text.encode(),
+            headers={**resident, "Content-Type": "text/csv"},
+        )
+        assert refused.status_code == 403
+        elsewhere = client.post(
+            "/api/v1/requests",
+            content=b"x" * 300_000,
+            headers={**resident, "Content-Type": "application/json"},
+        )
+        assert elsewhere.status_code == 413  # only the upload takes a large body

@@ -37,7 +37,7 @@ from services.gateway.adapters.store import Account
 from services.gateway.deps import Principal
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
-from services.gateway.schemas import NotificationsOut, RequestOut
+from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import Template
@@ -142,7 +142,7 @@ FORM_FIELDS = ("name", "email", "postcode", "house_number", "phone", "descriptio
 
 
 def page_context(template: str, v: int) -> dict[str, Any]:
-    """What pages.py hands each template, with hostile text in every field."""
+    """What the page routes hand each template, with hostile text in every field."""
 
     def make(kind: Any, tag: str) -> Any:
         return build(kind, tag, v)
@@ -203,6 +203,13 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         },
         "me.html.j2": {"member": make(rc.MemberInfo, "member"), "errors": errors},
         "new_member.html.j2": {"values": values, "errors": errors},
+        "member_import.html.j2": {"errors": errors},
+        "member_import_status.html.j2": {
+            "job": make(MemberImportOut, "job").model_copy(
+                update={"state": ("checking", "done", "failed")[v % 3]}
+            ),
+            "follow_seconds": 2 if v % 3 == 0 else None,
+        },
         "notice_board.html.j2": {"board": make(mc.NoticeBoard, "board"), "area": hostile("area")},
         "notifications.html.j2": {
             "preferences": make(NotificationsOut, "preferences"),

@@ -110,6 +110,16 @@ class Registry:
             "registry", rc.VOLUNTEER_PROFILE_SET, command, result=rc.VolunteerProfile
         )
 
+    async def import_part(self, part: rc.MemberImportPart) -> rc.MemberImportView:
+        return await self._rpc.call(
+            "registry", rc.MEMBER_IMPORT_PART, part, result=rc.MemberImportView
+        )
+
+    async def import_status(self, query: rc.MemberImportQuery) -> rc.MemberImportView:
+        return await self._rpc.call(
+            "registry", rc.MEMBER_IMPORT_GET, query, result=rc.MemberImportView
+        )
+
     async def directory(self, search: rc.DirectorySearch) -> rc.DirectoryResults:
         return await self._rpc.call(
             "registry", rc.DIRECTORY_SEARCH, search, result=rc.DirectoryResults

@@ -31,7 +31,14 @@ class ImportRunner:
                 if import_id is None:
                     await asyncio.sleep(self.poll_seconds)
                     continue
-                await member_imports.run_import(import_id, make_uow=self.make_uow, live=self.live)
+                try:
+                    await member_imports.run_import(
+                        import_id, make_uow=self.make_uow, live=self.live
+                    )
+                except Exception as exc:  # e.g. the database away: the import waits its turn
+                    log.warning("member import interrupted", import_id=import_id, error=repr(exc))
+                    await member_imports.try_again_later(self.make_uow, import_id)
+                    await asyncio.sleep(self.poll_seconds)
         finally:
             saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):

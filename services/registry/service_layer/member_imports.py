@@ -143,6 +143,17 @@ async def claim_next(make_uow: MakeUow) -> str | None:
         return import_id
 
 
+async def try_again_later(make_uow: MakeUow, import_id: str) -> None:
+    """Put an interrupted import back in the queue (importing it again adds nobody twice);
+    should even that fail, it is taken up again once it is stale."""
+    try:
+        async with make_uow() as uow:
+            await uow.imports.change(import_id, {"state": "waiting", "updated_at": uow.clock.now()})
+            await uow.commit()
+    except Exception as exc:
+        log.warning("interrupted import left for later", import_id=import_id, error=repr(exc))
+
+
 async def _finish(make_uow: MakeUow, import_id: str, values: dict[str, Any]) -> None:
     async with make_uow() as uow:
         now = uow.clock.now()

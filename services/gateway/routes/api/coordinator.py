@@ -6,9 +6,9 @@ data goes to the audit log.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import usecases
+from services.gateway import member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -23,6 +23,7 @@ from services.gateway.schemas import (
     CoordinatorMatchBody,
     IdempotencyKeyHeader,
     IdPath,
+    MemberImportOut,
     OnBehalfMember,
     OnBehalfRequest,
     Registered,
@@ -140,3 +141,37 @@ async def request_on_behalf(
         gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
     )
     return RequestCreated(id=view.request_id, state=view.state)
+
+
+@router.post(
+    "/member-imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MemberImportOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the CSV file itself (columns: docs/registry.md, 'Importing members')",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_members(
+    request: Request,
+    response: Response,
+    principal: Coordinator,
+    gateway: GatewayDep,
+    file_name: Annotated[str | None, Query(max_length=200)] = None,
+) -> MemberImportOut:
+    """Upload a CSV of residents and volunteers; it is imported in the background. Follow
+    `Location` for its progress and, once done, each rejected row's line and reason."""
+    view = await member_imports.upload(gateway, principal, await request.body(), file_name)
+    response.headers["Location"] = f"/api/v1/coordinator/member-imports/{view.import_id}"
+    return MemberImportOut.of(view)
+
+
+@router.get("/member-imports/{import_id}", response_model=MemberImportOut)
+async def member_import(
+    import_id: IdPath, principal: Coordinator, gateway: GatewayDep
+) -> MemberImportOut:
+    """How far an import I uploaded is; its report once it is done."""
+    return MemberImportOut.of(await member_imports.status(gateway, principal, import_id))

@@ -7,6 +7,7 @@ from services.gateway.routes.pages import (
     accounts,
     asking,
     board,
+    imports,
     inbox,
     links,
     me,
@@ -16,7 +17,7 @@ from services.gateway.routes.pages import (
 from services.gateway.routes.pages.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
-for part in (accounts, asking, volunteering, inbox, board, reports, me, links):
+for part in (accounts, asking, volunteering, inbox, board, imports, reports, me, links):
     router.include_router(part.router)
 
 __all__ = ["SignInFirst", "router"]

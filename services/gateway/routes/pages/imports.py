@@ -1,0 +1,64 @@
+"""The information point's lists: a coordinator uploads a CSV of members and follows it."""
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from services.gateway import member_imports, usecases
+from services.gateway.deps import GatewayDep
+from services.gateway.i18n import translate
+from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect
+from services.gateway.schemas import IdPath, MemberImportOut
+from services.gateway.web import language_of, render
+from shared.errors import Invalid, SamenError
+
+router = APIRouter(include_in_schema=False)
+
+FOLLOW_EVERY_SECONDS = 2  # how often a page of an import still running redraws itself
+
+
+@router.get("/board/members/import")
+async def import_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await usecases.coordinator_areas(gateway, principal)
+    return render(request, "member_import.html.j2", principal, errors={})
+
+
+@router.post("/board/members/import")
+async def import_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    form = await checked_form(request, principal)
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise Invalid("Choose the file to import.", details={"field": "file"})
+        view = await member_imports.upload(gateway, principal, await upload.read(), upload.filename)
+    except SamenError as exc:
+        if exc.http_status in (429, 503):
+            raise
+        return render(
+            request,
+            "member_import.html.j2",
+            principal,
+            status_code=exc.http_status,
+            errors={
+                field: translate(message, language_of(request, principal))
+                for field, message in field_errors(exc).items()
+            },
+        )
+    return redirect(f"/board/members/import/{quote(view.import_id)}")
+
+
+@router.get("/board/members/import/{import_id}")
+async def import_status_page(
+    import_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    view = MemberImportOut.of(await member_imports.status(gateway, principal, import_id))
+    running = view.state not in ("done", "failed")
+    return render(
+        request,
+        "member_import_status.html.j2",
+        principal,
+        job=view,
+        follow_seconds=FOLLOW_EVERY_SECONDS if running else None,
+    )
