@@ -398,7 +398,6 @@ NL: dict[str, str] = {
         "Uw coördinator kan u helpen er een te maken. Na het opslaan laten we maar een deel zien."
     ),
     "Language of messages": "Taal van berichten",
-    "As in my details": "Zoals bij mijn gegevens",
     "Requests that need a coordinator": "Hulpvragen die een coördinator nodig hebben",
     "Tell me at once": "Meteen laten weten",
     "Once a day, in one message": "Eén keer per dag, in één bericht",

@@ -148,6 +148,10 @@ def test_notification_settings_keep_every_channel_and_a_test_message_arrives(
         assert tested.status_code == 202, tested.text
         assert tested.json()["channels"] == ["email", "apprise", "inbox"]
     mail_to(mailbox, "kanalen.echt@example.nl", "Testbericht van Samen")
+    # The Apprise URL is a secret: in no service's log, whatever became of the Telegram try.
+    secret = TELEGRAM.split("://", 1)[1].split("/", 1)[0]
+    for service in ("gateway", "notify", "registry"):
+        assert secret not in mailing_system.logs(service), service
 
 
 def test_a_pause_names_its_return_day(mailing_system: RunningSystem) -> None:
