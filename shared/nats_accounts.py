@@ -79,8 +79,11 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "matching": (
             mc.COORDINATOR_BOARD,
+            mc.COORDINATOR_CANCEL,
             mc.COORDINATOR_CANDIDATES,
+            mc.COORDINATOR_CLOSE,
             mc.COORDINATOR_MATCH,
+            mc.COORDINATOR_REASSIGN,
             mc.MEMBER_ERASE,
             mc.MEMBER_EXPORT,
             mc.NOTICE_BOARD,

@@ -270,6 +270,49 @@ NL: dict[str, str] = {
     "hours": "uur",
     # information point
     "Register a resident": "Bewoner aanmelden",
+    # the coordinator's board: finding, closing, cancelling, handing on; the audit log
+    "Who looked at what": "Wie keek naar wat",
+    "Find requests": "Hulpvragen zoeken",
+    "Request number": "Nummer van de hulpvraag",
+    "Kind of help": "Soort hulp",
+    "Show all": "Alles tonen",
+    "Nr.": "Nr.",
+    "Close with a note": "Afsluiten met een notitie",
+    "Cancel the request": "Hulpvraag stoppen",
+    "Give it to another volunteer": "Aan een andere vrijwilliger geven",
+    "Give it to": "Geef aan",
+    "Are you sure? The request stops.": "Weet u het zeker? De hulpvraag stopt.",
+    "The volunteer who was asked or matched hears it is off.": (
+        "De vrijwilliger die gevraagd of gekoppeld was, hoort dat het niet doorgaat."
+    ),
+    "Close the request as done, for instance when help was arranged another way.": (
+        "Sluit de hulpvraag af als klaar. Bijvoorbeeld als de hulp op een andere manier "
+        "geregeld is."
+    ),
+    "Why (optional)": "Waarom (mag leeg blijven)",
+    "What happened": "Wat is er gebeurd",
+    "Hours of help (optional)": "Uren hulp (mag leeg blijven)",
+    "Yes, cancel it": "Ja, stop de hulpvraag",
+    "Close the request": "Hulpvraag afsluiten",
+    "No, go back": "Nee, ga terug",
+    "The request has been given to the other volunteer.": (
+        "De hulpvraag is aan de andere vrijwilliger gegeven."
+    ),
+    "The request is cancelled.": "De hulpvraag is gestopt.",
+    "The request is closed.": "De hulpvraag is afgesloten.",
+    "Every time someone's details or request are opened on the board, it is written down here.": (
+        "Elke keer dat iemands gegevens of hulpvraag worden geopend, staat dat hier."
+    ),
+    "As an admin you see everyone's.": "Als beheerder ziet u dat van iedereen.",
+    "You see your own.": "U ziet wat u zelf hebt geopend.",
+    "Nothing yet.": "Nog niets.",
+    "When": "Wanneer",
+    "Who": "Wie",
+    "What": "Wat",
+    "member": "lid",
+    "audit.request.view": "Hulpvraag bekeken",
+    "audit.member.view": "Gegevens bekeken",
+    "audit.members.import": "Lijst ingelezen",
     # importing a list at the information point
     "Import a list": "Lijst inlezen",
     "Upload a list of residents and volunteers (a CSV file, as a spreadsheet saves it).": (

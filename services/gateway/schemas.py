@@ -26,7 +26,12 @@ from shared.contracts.bounds import (
     Url,
     UtcTime,
 )
-from shared.contracts.matching import IDEMPOTENCY_KEY_MAX, EscalationReason, RequestState
+from shared.contracts.matching import (
+    IDEMPOTENCY_KEY_MAX,
+    NOTE_MAX,
+    EscalationReason,
+    RequestState,
+)
 from shared.contracts.notify import HHMM, Channel
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
@@ -357,6 +362,17 @@ class CompleteBody(_Body):
 
 class CoordinatorMatchBody(_Body):
     volunteer_id: str = Field(min_length=1, max_length=40)
+
+
+class CoordinatorCancelBody(_Body):
+    note: str | None = Field(default=None, max_length=NOTE_MAX, description="why, for the log")
+
+
+class CoordinatorCloseBody(_Body):
+    note: str = Field(
+        min_length=1, max_length=NOTE_MAX, description="what happened, e.g. arranged by phone"
+    )
+    hours: float | None = Field(default=None, ge=0, le=24 * 7)
 
 
 class OnBehalfMember(_Body):

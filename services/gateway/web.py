@@ -52,6 +52,11 @@ def area_names() -> dict[str, str]:
     return names
 
 
+def request_number(request_id: str) -> str:
+    """The short number a coordinator reads out on the phone: the id's last six characters."""
+    return "".join(c for c in request_id if c.isalnum())[-6:].upper()
+
+
 def area_name(code: str | None) -> str:
     if not code:
         return ""
@@ -138,6 +143,7 @@ def render(
             "category_label": lambda c: category_label(c, language),
             "category_icon": category_icon,
             "area_name": area_name,
+            "request_number": request_number,
             "web_link": web_link,
             "when": lambda m, with_time=True: local_time(
                 m, language, with_time, gateway.settings.time_zone
@@ -181,6 +187,9 @@ NOTICES = {
     "accepted": "Thank you! You help with this request.",
     "declined": "Thank you for letting us know.",
     "matched": "The request is matched.",
+    "reassigned": "The request has been given to the other volunteer.",
+    "cancelled": "The request is cancelled.",
+    "closed": "The request is closed.",
 }
 
 

@@ -324,8 +324,8 @@ class BoardQuery(_CoordinatorRequest):
 
 
 class Board(BaseModel):
-    """Requests in the coordinator's areas by state; `escalated` oldest escalation first,
-    the others urgent first, then oldest first."""
+    """Requests in the coordinator's areas by state, urgent ones first; then `escalated`
+    oldest escalation first, the others oldest first."""
 
     area_codes: list[Code] = Field(max_length=SOME)
     requests: dict[RequestState, Annotated[list[RequestSummary], Field(max_length=MANY)]] = Field(

@@ -206,3 +206,100 @@ def test_the_import_api_takes_a_csv_and_reports_each_rejected_row(
             headers={**resident, "Content-Type": "application/json"},
         )
         assert elsewhere.status_code == 413  # only the upload takes a large body
+
+
+# ------------------------------------------------------------- the coordinator's board
+
+
+def test_a_coordinator_finds_closes_cancels_and_hands_on_requests_and_sees_her_looks(
+    demo_system: RunningSystem,
+) -> None:
+    wait_until(
+        lambda: login(demo_system, "coordinator.overvecht@samen.demo"), timeout=60, message="seed"
+    )
+    headers = login(demo_system, "coordinator.overvecht@samen.demo")
+    api = httpx.Client(base_url=f"{demo_system.url}/api/v1", timeout=30, headers=headers)
+    web = web_session(demo_system, "coordinator.overvecht@samen.demo")
+    with closing(api), closing(web):
+        member = api.post(
+            "/coordinator/members",
+            json={"name": "Bram Bord", "postcode": "3561 AB", "house_number": "31"},
+        )
+        assert member.status_code == 201, member.text
+        requester_id = member.json()["member_id"]
+
+        def ask(category: str, urgent: bool = False) -> str:
+            made = api.post(
+                "/coordinator/requests",
+                json={
+                    "requester_id": requester_id,
+                    "category": category,
+                    "description": "Voor de test van het overzicht",
+                    "urgent": urgent,
+                },
+            )
+            assert made.status_code == 201, made.text
+            return str(made.json()["id"])
+
+        def state_of(request_id: str) -> str:
+            return str(api.get(f"/requests/{request_id}").json()["state"])
+
+        hedge = ask("garden", urgent=True)  # nobody in Overvecht gardens: escalated
+        papers = ask("paperwork")
+        shopping = ask("groceries")
+        wait_until(lambda: state_of(hedge) == "escalated", timeout=30, message="not escalated")
+        number = "".join(c for c in hedge if c.isalnum())[-6:].upper()
+
+        found = web.get("/board", params={"q": number.lower()})
+        assert f"/board/{hedge}" in found.text and f"/board/{papers}" not in found.text
+        assert f"Nr. {number}" in found.text
+        by_kind = web.get("/board", params={"category": "paperwork"})
+        assert f"/board/{papers}" in by_kind.text and f"/board/{hedge}" not in by_kind.text
+        board = web.get("/board").text
+        escalated = board[board.index('id="col-escalated"') : board.index('id="col-open"')]
+        first_card = escalated[escalated.index("data-request-id=") :]
+        assert first_card.startswith(f'data-request-id="{hedge}"')  # urgent first
+
+        # Close the hedge with a note: the page asks what happened first.
+        close_form = web.get(f"/board/{hedge}/close")
+        assert close_form.status_code == 200
+        token = csrf_token(close_form.text)
+        empty = web.post(f"/board/{hedge}/close", data={"csrf_token": token, "note": ""})
+        assert empty.status_code == 422
+        closed = web.post(
+            f"/board/{hedge}/close",
+            data={"csrf_token": token, "note": "De buurman heeft de heg geknipt", "hours": "1,5"},
+        )
+        assert closed.status_code == 303 and closed.headers["location"].endswith("done=closed")
+        assert state_of(hedge) == "done"
+
+        # Cancel the papers: "are you sure?" first.
+        confirm = web.get(f"/board/{papers}/cancel")
+        assert "Weet u het zeker?" in confirm.text
+        cancelled = web.post(
+            f"/board/{papers}/cancel",
+            data={"csrf_token": csrf_token(confirm.text), "note": "Is al geregeld"},
+        )
+        assert cancelled.status_code == 303
+        assert state_of(papers) == "cancelled"
+
+        # Hand the shopping on to another volunteer once it is matched.
+        candidates = api.get(f"/coordinator/requests/{shopping}/candidates").json()["candidates"]
+        first, second = candidates[0]["volunteer_id"], candidates[1]["volunteer_id"]
+        matched = api.post(f"/coordinator/requests/{shopping}/match", json={"volunteer_id": first})
+        assert matched.status_code == 200, matched.text
+        page = web.get(f"/board/{shopping}")
+        assert f'action="/board/{shopping}/reassign"' in page.text
+        handed = web.post(
+            f"/board/{shopping}/reassign",
+            data={"csrf_token": csrf_token(page.text), "volunteer_id": second},
+        )
+        assert handed.status_code == 303, handed.text
+        before = matched.json()["helper"]["first_name"]
+        after = api.get(f"/requests/{shopping}").json()
+        assert after["state"] == "matched" and after["helper"]["first_name"] != before
+
+        audit = web.get("/board/audit")
+        assert audit.status_code == 200
+        assert "Hulpvraag bekeken" in audit.text and f"Nr. {number}" in audit.text
+        assert api.get("/coordinator/audit").json()  # the API shows the same log

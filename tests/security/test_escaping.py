@@ -33,7 +33,8 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from services.gateway import charts, web
-from services.gateway.adapters.store import Account
+from services.gateway.adapters.store import Account, AuditEntry
+from services.gateway.coordinating import BoardFilter
 from services.gateway.deps import Principal
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
@@ -169,7 +170,19 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "areas": make(list[str], "areas"),
             "columns": make(list[tuple[str, list[mc.RequestSummary]]], "columns"),
             "board": make(mc.Board, "board"),
+            "wanted": BoardFilter(
+                neighbourhood=hostile("wanted.neighbourhood"), number=hostile("wanted.number")
+            ),
+            "neighbourhoods": make(list[str], "neighbourhoods"),
+            "states": ("escalated", "matched"),
         },
+        "board_end.html.j2": {
+            "action": ("cancel", "close")[v % 2],
+            "request_view": make(mc.RequestView, "request_view"),
+            "values": values,
+            "errors": errors,
+        },
+        "board_audit.html.j2": {"entries": make(list[AuditEntry], "entries")},
         "board_request.html.j2": {
             "request_view": make(RequestOut, "request_view"),
             "requester": make(rc.MemberInfo, "requester"),
@@ -379,7 +392,8 @@ def render_context_names() -> list[str]:
     """The variables `web.render` gives every template (and Starlette's `request`)."""
     return [
         "request", "lang", "t", "principal", "csrf_token", "categories", "category_label",
-        "category_icon", "area_name", "web_link", "when", "path", "lang_url", "notice",
+        "category_icon", "area_name", "request_number", "web_link", "when", "path", "lang_url",
+        "notice",
         "url_for",
     ]  # fmt: skip
 

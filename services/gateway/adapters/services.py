@@ -275,7 +275,11 @@ class Matching:
         return await self._rpc.call(
             "matching",
             mc.COORDINATOR_BOARD,
-            {"coordinator_id": coordinator_id, "area_codes": area_codes, "states": states},
+            mc.BoardQuery(
+                coordinator_id=coordinator_id,
+                area_codes=area_codes,
+                states=states,
+            ),
             result=mc.Board,
         )
 
@@ -289,6 +293,21 @@ class Matching:
                 coordinator_id=coordinator_id, area_codes=area_codes, request_id=request_id
             ),
             result=mc.CandidateList,
+        )
+
+    async def reassign(self, command: mc.CoordinatorMatch) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching", mc.COORDINATOR_REASSIGN, command, result=mc.RequestView
+        )
+
+    async def cancel_for_requester(self, command: mc.CoordinatorCancel) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching", mc.COORDINATOR_CANCEL, command, result=mc.RequestView
+        )
+
+    async def close(self, command: mc.CoordinatorClose) -> mc.RequestView:
+        return await self._rpc.call(
+            "matching", mc.COORDINATOR_CLOSE, command, result=mc.RequestView
         )
 
     async def match(

@@ -405,7 +405,7 @@ async def board(q: BoardQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> Boar
     counts: dict[RequestState, int] = {}
     for state in states:
         order: list[Any] = (
-            [requests.c.escalated_at, requests.c.created_at]
+            [requests.c.urgent.desc(), requests.c.escalated_at, requests.c.created_at]
             if state == "escalated"
             else [requests.c.urgent.desc(), requests.c.created_at]
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import member_imports, usecases
+from services.gateway import coordinating, member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -20,6 +20,8 @@ from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
     AuditOut,
     BoardOut,
+    CoordinatorCancelBody,
+    CoordinatorCloseBody,
     CoordinatorMatchBody,
     IdempotencyKeyHeader,
     IdPath,
@@ -93,6 +95,33 @@ async def match(
     return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
+@router.post("/requests/{request_id}/reassign", response_model=RequestOut)
+async def reassign(
+    request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
+) -> RequestOut:
+    """Hand a matched request to another volunteer; the first one is told it is off."""
+    view = await coordinating.reassign(gateway, principal, request_id, body.volunteer_id)
+    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+
+
+@router.post("/requests/{request_id}/cancel", response_model=RequestOut)
+async def cancel(
+    request_id: IdPath, body: CoordinatorCancelBody, principal: Coordinator, gateway: GatewayDep
+) -> RequestOut:
+    """Cancel a request on the requester's behalf, with a note for the log."""
+    view = await coordinating.cancel(gateway, principal, request_id, body.note)
+    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+
+
+@router.post("/requests/{request_id}/close", response_model=RequestOut)
+async def close(
+    request_id: IdPath, body: CoordinatorCloseBody, principal: Coordinator, gateway: GatewayDep
+) -> RequestOut:
+    """Close a request as done with a note (e.g. help arranged outside Samen)."""
+    view = await coordinating.close(gateway, principal, request_id, body.note, body.hours)
+    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+
+
 @router.get("/audit", response_model=list[AuditOut])
 async def audit_log(
     principal: Coordinator,
@@ -100,9 +129,7 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     """Looks at personal data: an admin sees everyone's, a coordinator their own."""
-    entries = await gateway.store.audit_entries(
-        actor_id=None if principal.has("admin") else principal.member_id, limit=limit
-    )
+    entries = await coordinating.audit_log(gateway, principal, limit)
     return [AuditOut(**vars(entry)) for entry in entries]
 
 

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import usecases
-from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway import coordinating, usecases
+from services.gateway.bootstrap import Gateway
+from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.i18n import translate
 from services.gateway.routes.pages.asking import submit_request
 from services.gateway.routes.pages.forms import (
     Member,
@@ -18,30 +20,61 @@ from services.gateway.routes.pages.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import (
-    IdPath,
-    OnBehalfMember,
-)
+from services.gateway.schemas import CoordinatorCloseBody, IdPath, OnBehalfMember
 from services.gateway.security import new_token
-from services.gateway.web import render
+from services.gateway.web import language_of, render
+from shared.categories import Category
 from shared.clock import to_local
+from shared.contracts.matching import NOTE_MAX
 from shared.errors import Forbidden, SamenError
 
 router = APIRouter(include_in_schema=False)
+CATEGORY_VALUES = {c.value for c in Category}
+
+
+Choice = Annotated[str | None, Query(max_length=40)]
 
 
 @router.get("/board")
-async def board_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+async def board_page(
+    request: Request,
+    principal: Member,
+    gateway: GatewayDep,
+    neighbourhood: Choice = None,
+    category: Choice = None,
+    state: Choice = None,
+    q: Choice = None,
+) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
     board = await gateway.matching.board(coordinator_id=principal.member_id, area_codes=areas)
-    columns = [
-        (
-            state,
-            [r for r in board.requests.get(state, []) if usecases.in_areas(areas, r.neighbourhood)],
-        )
-        for state in ("escalated", "open", "proposed", "matched")
-    ]
-    return render(request, "board.html.j2", principal, areas=areas, columns=columns, board=board)
+    wanted = coordinating.BoardFilter(
+        neighbourhood=neighbourhood or None,
+        category=category if category in CATEGORY_VALUES else None,
+        state=state if state in coordinating.BOARD_STATES else None,
+        number=q or None,
+    )
+    neighbourhoods = sorted(
+        {r.neighbourhood for rows in board.requests.values() for r in rows if r.neighbourhood}
+        | ({neighbourhood} if neighbourhood else set())
+    )
+    return render(
+        request,
+        "board.html.j2",
+        principal,
+        areas=areas,
+        columns=coordinating.board_columns(board, areas, wanted),
+        board=board,
+        wanted=wanted,
+        neighbourhoods=neighbourhoods,
+        states=coordinating.BOARD_STATES,
+    )
+
+
+@router.get("/board/audit")
+async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    """Every look at someone's personal data: my own, or everyone's for an admin."""
+    entries = await coordinating.audit_log(gateway, principal, limit=500)
+    return render(request, "board_audit.html.j2", principal, entries=entries)
 
 
 @router.get("/board/{request_id}")
@@ -90,6 +123,88 @@ async def board_request(
         candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
         names=names,
     )
+
+
+@router.post("/board/{request_id}/reassign")
+async def board_reassign(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    await coordinating.reassign(gateway, principal, request_id, text(form, "volunteer_id"))
+    return redirect(f"/board/{quote(request_id)}?done=reassigned")
+
+
+async def _ending_page(
+    request: Request, principal: Principal, gateway: Gateway, request_id: str, action: str
+) -> Response:
+    areas = await usecases.coordinator_areas(gateway, principal)
+    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    await usecases.check_in_areas(areas, view)
+    return render(
+        request,
+        "board_end.html.j2",
+        principal,
+        action=action,
+        request_view=view,
+        values={},
+        errors={},
+    )
+
+
+@router.get("/board/{request_id}/cancel")
+async def board_cancel_page(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    """Are you sure? A cancelled request cannot be taken up again."""
+    return await _ending_page(request, principal, gateway, request_id, "cancel")
+
+
+@router.get("/board/{request_id}/close")
+async def board_close_page(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    return await _ending_page(request, principal, gateway, request_id, "close")
+
+
+@router.post("/board/{request_id}/cancel")
+async def board_cancel(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    await coordinating.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
+    return redirect(f"/board/{quote(request_id)}?done=cancelled")
+
+
+@router.post("/board/{request_id}/close")
+async def board_close(
+    request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    values = {"note": text(form, "note"), "hours": text(form, "hours")}
+    try:
+        body = CoordinatorCloseBody(
+            note=values["note"], hours=values["hours"].replace(",", ".") or None
+        )
+        await coordinating.close(gateway, principal, request_id, body.note, body.hours)
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        areas = await usecases.coordinator_areas(gateway, principal)
+        view = await gateway.matching.get(
+            request_id, actor_id=principal.member_id, area_codes=areas
+        )
+        language = language_of(request, principal)
+        return render(
+            request,
+            "board_end.html.j2",
+            principal,
+            status_code=422,
+            action="close",
+            request_view=view,
+            values=values,
+            errors={k: translate(v, language) for k, v in field_errors(exc).items()},
+        )
+    return redirect(f"/board/{quote(request_id)}?done=closed")
 
 
 @router.post("/board/{request_id}/match")

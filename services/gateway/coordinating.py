@@ -1,0 +1,130 @@
+"""Use cases of the coordinator's board beyond matching: finding a request (filters, the
+request number), handing it to another volunteer, cancelling or closing it with a note, and the
+log of their own looks at personal data."""
+
+from dataclasses import dataclass
+
+from services.gateway.adapters.store import AuditEntry
+from services.gateway.bootstrap import Gateway
+from services.gateway.deps import Principal
+from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
+from shared.contracts import matching as mc
+
+BOARD_STATES: tuple[mc.RequestState, ...] = ("escalated", "open", "proposed", "matched")
+
+
+def alphanumeric(text: str) -> str:
+    return "".join(c for c in text if c.isalnum()).upper()
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    neighbourhood: str | None = None
+    category: str | None = None
+    state: str | None = None
+    number: str | None = None  # all or part of a request number
+
+    def keeps(self, summary: mc.RequestSummary) -> bool:
+        if self.neighbourhood and summary.neighbourhood != self.neighbourhood:
+            return False
+        if self.category and summary.category != self.category:
+            return False
+        if self.number:
+            wanted = alphanumeric(self.number)
+            if wanted and wanted not in alphanumeric(summary.request_id):
+                return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return any((self.neighbourhood, self.category, self.state, self.number))
+
+
+def board_columns(
+    board: mc.Board, areas: list[str], wanted: BoardFilter
+) -> list[tuple[str, list[mc.RequestSummary]]]:
+    """The board's columns as the coordinator asked for them: within their areas, urgent and
+    oldest escalation first (matching's order), filtered."""
+    states = [s for s in BOARD_STATES if not wanted.state or s == wanted.state]
+    return [
+        (
+            state,
+            [
+                r
+                for r in board.requests.get(state, [])
+                if in_areas(areas, r.neighbourhood) and wanted.keeps(r)
+            ],
+        )
+        for state in states
+    ]
+
+
+async def _checked(
+    gateway: Gateway, principal: Principal, request_id: str
+) -> tuple[list[str], mc.RequestView]:
+    areas = await coordinator_areas(gateway, principal)
+    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    await check_in_areas(areas, view)
+    return areas, view
+
+
+async def reassign(
+    gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
+) -> mc.RequestView:
+    """Hand a matched request to another volunteer (the first one is told it is off)."""
+    areas, view = await _checked(gateway, principal, request_id)
+    changed = await gateway.matching.reassign(
+        mc.CoordinatorMatch(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            volunteer_id=volunteer_id,
+        )
+    )
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[volunteer_id],
+        area=view.neighbourhood,
+    )
+    return changed
+
+
+async def cancel(
+    gateway: Gateway, principal: Principal, request_id: str, note: str | None
+) -> mc.RequestView:
+    """Cancel on the requester's behalf (they called to say it is no longer needed)."""
+    areas, _ = await _checked(gateway, principal, request_id)
+    return await gateway.matching.cancel_for_requester(
+        mc.CoordinatorCancel(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            note=note or None,
+        )
+    )
+
+
+async def close(
+    gateway: Gateway, principal: Principal, request_id: str, note: str, hours: float | None
+) -> mc.RequestView:
+    """Close as done with a note, e.g. help arranged outside Samen."""
+    areas, _ = await _checked(gateway, principal, request_id)
+    return await gateway.matching.close(
+        mc.CoordinatorClose(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            note=note,
+            hours=hours,
+        )
+    )
+
+
+async def audit_log(gateway: Gateway, principal: Principal, limit: int) -> list[AuditEntry]:
+    """Looks at personal data: an admin sees everyone's, a coordinator their own."""
+    await coordinator_areas(gateway, principal)  # coordinators and admins only
+    return await gateway.store.audit_entries(
+        actor_id=None if principal.has("admin") else principal.member_id, limit=limit
+    )
