@@ -48,6 +48,22 @@ class GatewaySettings(BaseSettings):
         description="how long the link works that invites a member registered at the "
         "information point to set a password",
     )
+    email_link_hours: int = Field(
+        default=24,
+        ge=1,
+        le=7 * 24,
+        description="how long the link works that confirms a new e-mail address",
+    )
+    test_message_attempts: int = Field(
+        default=3, ge=1, description="test messages a member may ask for per window"
+    )
+    test_message_window_minutes: int = Field(default=60, ge=1)
+    invitation_poll_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how often the gateway asks the registry for imported members to invite "
+        "(a log-in without a password and the invitation's e-mail); 0: never",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Secure flag on cookies; default: on in production (SAMEN_ENV=production "

@@ -1,5 +1,7 @@
 """The gateway's FastAPI app: REST API under /api/v1, web pages, live updates, health."""
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from services.gateway import problems
+from services.gateway import invitations, problems
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import get_gateway_settings
 from services.gateway.demo import seed_in_background
@@ -173,12 +175,17 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         app.state.gateway = gw
         await gw.start()
         seeding = seed_in_background(gw) if gw.options.demo else None
+        inviting = invitations.start(gw)
         log.info("gateway started", database=gw.engine.dialect.name)
         try:
             yield
         finally:
             if seeding is not None:
                 seeding.cancel()
+            if inviting is not None:
+                inviting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await inviting
             await gw.stop()
 
     limits = gateway.options if gateway is not None else get_gateway_settings()

@@ -1,7 +1,7 @@
 """Request and response bodies of the REST API (those not taken over from the contracts)."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
@@ -34,6 +34,7 @@ from shared.contracts.matching import (
     FeedbackView,
     RequestState,
 )
+from shared.contracts.notify import HHMM, Channel
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 
@@ -114,6 +115,11 @@ class RegisterBody(_Body):
     share_phone: bool = Field(
         default=False, description="the person I am matched with may see my phone number"
     )
+    matching: bool = Field(
+        default=False,
+        description="my details may be used to find a match in my neighbourhood (without it "
+        "a coordinator handles my requests), as the registration form asks",
+    )
 
 
 class Registered(BaseModel):
@@ -191,6 +197,70 @@ class MePatch(_Body):
     )
 
 
+class EmailChangeBody(_Body):
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
+
+
+class EmailChangeRequested(BaseModel):
+    detail: Line
+
+
+class EmailChangeConfirm(_Body):
+    token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
+
+
+class AppriseAddress(BaseModel):
+    """One Apprise address, masked: the whole URL is a secret and is never shown again."""
+
+    id: Code = Field(description="names it in `apprise_remove`")
+    scheme: Code
+    masked: Line = Field(examples=["tgram://…7Q"])
+
+
+class NotificationsOut(BaseModel):
+    channels: list[Channel] = Field(
+        max_length=FEW,
+        description="in order of preference; the inbox on this site always gets the message, "
+        "and the channels after `inbox` are not tried",
+    )
+    apprise: list[AppriseAddress] = Field(max_length=FEW)
+    quiet_start: Code = Field(description="local time (HH:MM) from which messages wait")
+    quiet_end: Code = Field(description="local time (HH:MM) until which they wait")
+    language: Language | None = Field(description="None: the language of my details")
+    digest: Literal["immediate", "daily"] = Field(
+        description="coordinators: escalations at once, or once a day at `digest_time`"
+    )
+    digest_time: Code = Field(description="local time (HH:MM) of the daily digest")
+    may_choose_digest: bool = Field(description="coordinators and admins only")
+
+
+class NotificationsPatch(_Body):
+    """Only the fields given change; the Apprise addresses change one by one."""
+
+    channels: Annotated[list[Channel], Distinct] | None = Field(
+        default=None, min_length=1, max_length=3, examples=[["email", "apprise", "inbox"]]
+    )
+    apprise_add: list[Annotated[str, Field(min_length=4, max_length=2000)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="Apprise URLs to add (tgram://..., twilio://..., ...); webhooks (json, xml, "
+        "form, http) and self-hosted services only where the operator allows them",
+    )
+    apprise_remove: list[Annotated[str, Field(max_length=16)]] | None = Field(
+        default=None, max_length=FEW, description="`id`s of addresses to remove"
+    )
+    quiet_start: str | None = Field(default=None, max_length=5, pattern=HHMM)
+    quiet_end: str | None = Field(default=None, max_length=5, pattern=HHMM)
+    language: Language | None = None
+    digest: Literal["immediate", "daily"] | None = None
+    digest_time: str | None = Field(default=None, max_length=5, pattern=HHMM)
+
+
+class TestMessageOut(BaseModel):
+    detail: Line
+    channels: list[Channel] = Field(max_length=FEW, description="where it goes, in order")
+
+
 class VolunteerBody(_Body):
     categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
     availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
@@ -201,6 +271,11 @@ class VolunteerBody(_Body):
     )
     max_open: int = Field(default=3, ge=0, le=20)
     active: bool = True
+    paused_until: date | None = Field(
+        default=None,
+        description="with active false: the day (the cooperative's calendar) the profile "
+        "resumes by itself, after today; leave out to pause until you resume it",
+    )
 
 
 class VolunteerOut(BaseModel):
@@ -214,6 +289,7 @@ class VolunteerOut(BaseModel):
     active: bool
     matching_consent: bool
     neighbourhood: Code | None = None
+    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 class ProposalOut(BaseModel):

@@ -17,14 +17,18 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.problems import TooManyAttempts
 from services.gateway.schemas import (
+    AppriseAddress,
     FeedbackBody,
     Helper,
     LoginBody,
     NewPassword,
+    NotificationsOut,
+    NotificationsPatch,
     OnBehalfMember,
     RegisterBody,
     RequestBody,
     RequestOut,
+    TestMessageOut,
 )
 from services.gateway.security import hash_password, new_token, token_hash, verify_password
 from services.gateway.throttle import LoginKeys, LoginPolicy
@@ -87,6 +91,7 @@ async def register(
     roles: list[str] = ["resident", "volunteer"] if body.volunteer else ["resident"]
     given = dict(consents or {})
     given.setdefault("share_phone", body.share_phone)
+    given.setdefault("matching", body.matching)
     try:
         # The registry checks every field before it refuses an address it knows, so a taken
         # address with a bad postcode gets the same 422 as a new one.
@@ -354,6 +359,112 @@ async def set_password_by_link(gateway: Gateway, token: str, body: NewPassword) 
     return opened.account
 
 
+# ------------------------------------------------------------------ changing the e-mail address
+
+EMAIL_LINK_SALT = "samen.email-link"
+EMAIL_CHANGE = "email_change"
+EMAIL_CHANGE_SENT = (
+    "We have sent a link to the new address. Your address changes once you open that link."
+)
+SAME_EMAIL = "This is your e-mail address already."
+
+
+def _email_signer(gateway: Gateway) -> URLSafeSerializer:
+    """As account links, with a salt of its own: no reset link confirms an address, and no
+    confirmation link sets a password."""
+    return URLSafeSerializer(gateway.secret_keys.verifying(), salt=EMAIL_LINK_SALT)
+
+
+async def _registry_knows(gateway: Gateway, email: str) -> bool:
+    try:
+        await gateway.registry.member_by_email(email)
+    except NotFound:
+        return False
+    return True
+
+
+async def request_email_change(gateway: Gateway, principal: Principal, email: str) -> None:
+    """Send a single-use, expiring link to the new address; the address changes only when
+    that link is opened (`confirm_email_change`). The caller answers EMAIL_CHANGE_SENT
+    whatever happened, so nobody learns whether an address has an account: an address in use
+    gets the notice that someone tried to use it instead."""
+    options = gateway.options
+    await limit(
+        gateway,
+        _keyed(gateway, "email-change", principal.member_id),
+        limit=options.reset_address_attempts,
+        window_minutes=options.reset_window_minutes,
+    )
+    address = normalise_email(email)
+    if address == normalise_email(principal.account.email):
+        raise Invalid(SAME_EMAIL, details={"errors": [{"field": "email", "message": SAME_EMAIL}]})
+    known = await gateway.store.account_by_email(address)
+    if known is not None or await _registry_knows(gateway, address):
+        await tell_owner(gateway, address, known)
+        return
+    link = await gateway.store.open_link(
+        account_id=principal.account.account_id,
+        purpose=EMAIL_CHANGE,
+        lifetime=timedelta(hours=options.email_link_hours),
+        new_email=address,
+    )
+    token = _email_signer(gateway).dumps({"j": link.link_id, "e": int(link.expires_at.timestamp())})
+    url = gateway.settings.public_url.rstrip("/") + nc.EMAIL_LINK_PATH.format(token=token)
+    try:
+        async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
+            await gateway.notify.account_notice(
+                principal.member_id,
+                "email_change",
+                link=url,
+                expires_at=link.expires_at,
+                email=address,
+            )
+    except (SamenError, TimeoutError) as exc:
+        log.warning("e-mail change link not sent", code=getattr(exc, "code", "timeout"))
+
+
+async def open_email_link(gateway: Gateway, token: str) -> OpenLink:
+    """The e-mail change behind a token, if it can still be used (LinkRefused says why not)."""
+    try:
+        claim = _email_signer(gateway).loads(token)
+        link_id, expires = str(claim["j"]), int(claim["e"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise LinkRefused() from exc
+    link = await gateway.store.link(link_id)
+    account = await gateway.store.account(link.account_id) if link is not None else None
+    if link is None or account is None or link.purpose != EMAIL_CHANGE or not link.new_email:
+        raise LinkRefused()
+    if link.used_at is not None:
+        raise LinkUsed()
+    now = gateway.clock.now()
+    if now >= link.expires_at or now >= datetime.fromtimestamp(expires, UTC):
+        raise LinkExpired()
+    return OpenLink(link, account)
+
+
+async def confirm_email_change(gateway: Gateway, token: str) -> str:
+    """Make the confirmed address the member's (registry and log-in), spend the link, and
+    tell the old address. Returns the new address."""
+    opened = await open_email_link(gateway, token)
+    account, new_email = opened.account, opened.link.new_email
+    assert new_email is not None
+    await gateway.registry.update_member(
+        rc.MemberUpdate(member_id=account.member_id, actor_id=account.member_id, email=new_email)
+    )
+    try:
+        await gateway.store.change_email_by_link(opened.link.link_id)
+    except LinkSpent as exc:
+        raise LinkUsed() from exc
+    try:
+        async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
+            await gateway.notify.account_notice(
+                account.member_id, "email_changed", email=account.email
+            )
+    except (SamenError, TimeoutError) as exc:
+        log.warning("e-mail changed notice not sent", code=getattr(exc, "code", "timeout"))
+    return new_email
+
+
 # ------------------------------------------------------------------ coordinators
 
 
@@ -615,6 +726,87 @@ async def coordinator_match(
     )
 
 
+# ------------------------------------------------------------------ notification preferences
+
+TEST_MESSAGE_SENT = "A test message is on its way. It also shows in your inbox on this site."
+DEFAULT_DIGEST_TIME = "08:00"
+
+
+def notifications_out(principal: Principal, prefs: nc.Preferences) -> NotificationsOut:
+    """The preferences as a member may see them: the Apprise URLs (secrets) masked."""
+    return NotificationsOut(
+        channels=list(prefs.channels),
+        apprise=[
+            AppriseAddress(
+                id=nc.apprise_id(url),
+                scheme=url.split("://", 1)[0][:16],
+                masked=nc.masked_apprise(url)[:500],
+            )
+            for url in prefs.apprise_urls
+        ],
+        quiet_start=prefs.quiet_start,
+        quiet_end=prefs.quiet_end,
+        language=prefs.language,
+        digest="daily" if prefs.daily_digest else "immediate",
+        digest_time=prefs.digest_time or DEFAULT_DIGEST_TIME,
+        may_choose_digest=principal.has("coordinator", "admin"),
+    )
+
+
+async def notification_preferences(gateway: Gateway, principal: Principal) -> NotificationsOut:
+    return notifications_out(principal, await gateway.notify.preferences(principal.member_id))
+
+
+async def change_notification_preferences(
+    gateway: Gateway, principal: Principal, patch: NotificationsPatch
+) -> NotificationsOut:
+    """Change only what is given (a channel nobody names stays); notify checks the Apprise
+    URLs (apprise itself, and the schemes the operator allows)."""
+    changes = patch.model_dump(exclude_unset=True)
+    digest = changes.pop("digest", None)
+    if (digest is not None or "digest_time" in changes) and not principal.has(
+        "coordinator", "admin"
+    ):
+        raise Forbidden("Only coordinators choose a daily digest.")
+    update = nc.PreferencesUpdate(
+        member_id=principal.member_id,
+        daily_digest=None if digest is None else digest == "daily",
+        **{key: value for key, value in changes.items() if value is not None},
+    )
+    try:
+        prefs = await gateway.notify.set_preferences(update)
+    except Invalid as exc:
+        reason = (exc.details or {}).get("reason")
+        if reason not in APPRISE_REFUSED:
+            raise
+        raise Invalid(
+            APPRISE_REFUSED[reason],
+            details={"errors": [{"field": "apprise_add", "message": APPRISE_REFUSED[reason]}]},
+        ) from exc
+    return notifications_out(principal, prefs)
+
+
+APPRISE_REFUSED = {
+    "scheme_not_allowed": "This kind of address cannot be used here. "
+    "Ask your coordinator which ones work.",
+    "unusable": "This address does not work. Check it and try again.",
+}
+
+
+async def send_test_message(gateway: Gateway, principal: Principal) -> TestMessageOut:
+    """A test message over the member's own channels, through notify's real delivery; a few
+    per hour (SAMEN_TEST_MESSAGE_ATTEMPTS), so nobody makes the service spam a number."""
+    options = gateway.options
+    await limit(
+        gateway,
+        f"test-message:{principal.member_id}",
+        limit=options.test_message_attempts,
+        window_minutes=options.test_message_window_minutes,
+    )
+    queued = await gateway.notify.test_message(principal.member_id)
+    return TestMessageOut(detail=TEST_MESSAGE_SENT, channels=list(queued.channels))
+
+
 # ------------------------------------------------------------------ privacy
 
 
@@ -685,9 +877,10 @@ async def register_on_behalf(
     return member
 
 
-async def invite(gateway: Gateway, member: rc.MemberInfo, email: str) -> None:
+async def invite(gateway: Gateway, member: rc.MemberInfo | rc.InvitationDue, email: str) -> None:
     """A log-in for a member registered by someone else: no password (none verifies) until
-    the member sets one through the invitation's link."""
+    the member sets one through the invitation's link. At most once: a member (or address)
+    with a log-in gets none."""
     try:
         account = await gateway.store.create_account(
             member_id=member.member_id,
@@ -700,6 +893,25 @@ async def invite(gateway: Gateway, member: rc.MemberInfo, email: str) -> None:
         log.warning("invited member's address has a log-in", member_id=member.member_id)
         return
     await send_account_link(gateway, account, INVITATION)
+
+
+async def invite_imported(gateway: Gateway, *, batch: int = 100) -> int:
+    """Invite the members an import brought in with an e-mail address (`samen members
+    import`), as the information point's registrations are: a log-in without a password
+    and the invitation's link, through notify. The registry keeps who is still to be
+    invited, so none is missed while the gateway is down and none is invited twice: the
+    log-in is made before the registry hears it is done, and a member with one gets no
+    second invitation. Returns how many were handled."""
+    handled = 0
+    while True:
+        due = await gateway.registry.invitations_due(batch)
+        for invitation in due:
+            if await gateway.store.account_by_member(invitation.member_id) is None:
+                await invite(gateway, invitation, invitation.email)
+            await gateway.registry.invitation_done(invitation.member_id)
+            handled += 1
+        if len(due) < batch:
+            return handled
 
 
 async def ask_on_behalf(

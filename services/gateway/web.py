@@ -218,6 +218,11 @@ NOTICES = {
     "stopped": N_("The request is cancelled."),
     "cancelled": N_("Your request is cancelled. Nobody will come for it."),
     "closed": N_("The request is closed."),
+    "email_sent": N_(
+        "We have sent a link to the new address. Your address changes once you open that link."
+    ),
+    "email_changed": N_("Your new e-mail address is confirmed. Log in with it from now on."),
+    "test_sent": N_("A test message is on its way. It also shows in your inbox on this site."),
 }
 
 

@@ -81,7 +81,7 @@ def assemble(
         registry=registry,
         renderer=Renderer(),
         email=email,
-        apprise=apprise or AppriseSender(),
+        apprise=apprise or AppriseSender(allowed=settings.apprise_schemes()),
         signer=signer,
         public_url=settings.public_url,
         mail_domain=mail_domain(settings.mail_from),
@@ -103,7 +103,12 @@ def assemble(
 
     runtime.consume(handlers(Recorder()), uow_factory=consumer_uow)
     api = NotifyApi(
-        uow=runtime.uow, clock=clock, signer=signer, registry=registry, wake=worker.wake
+        uow=runtime.uow,
+        clock=clock,
+        signer=signer,
+        registry=registry,
+        wake=worker.wake,
+        apprise_schemes=settings.apprise_schemes(),
     )
     rpc.register(runtime, api)
     runtime.background(worker.run)

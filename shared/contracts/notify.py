@@ -32,12 +32,25 @@ then has matching answer (idempotent too), and only then calls `token.redeem`: a
 failed answer leaves the link unspent, and a use whose outcome is unknown can be repeated.
 """
 
+import hashlib
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.bounds import FEW, MANY, SOME, Code, Id, Line, Name, Text, Token, Url
+from shared.contracts.bounds import (
+    FEW,
+    MANY,
+    SOME,
+    Code,
+    Email,
+    Id,
+    Line,
+    Name,
+    Text,
+    Token,
+    Url,
+)
 from shared.settings import get_settings
 
 # samen.rpc.notify.<verb>
@@ -54,26 +67,37 @@ ERASURE_CONFIRM = "erasure.confirm"
 MEMBER_EXPORT = "member.export"
 MEMBER_ERASE = "member.erase"
 ACCOUNT_NOTICE = "account.notice"
+TEST_MESSAGE = "test_message.send"
 
 PROPOSAL_LINK_PATH = "/p/{token}"
 PROPOSAL_LINK_SALT = "samen.proposal-link"
 ACCOUNT_LINK_PATH = "/reset/{token}"
-"""The gateway's page behind a password reset or invitation link; notify sends no other."""
+"""The gateway's page behind a password reset or invitation link."""
+EMAIL_LINK_PATH = "/email/{token}"
+"""The gateway's page behind the link that confirms a new e-mail address."""
 
-Channel = Literal["email", "apprise"]
-"""External channels, in a member's order of preference. The in-app inbox is always used."""
+Channel = Literal["email", "inbox", "apprise"]
+"""Channels, in a member's order of preference. The in-app inbox always gets the message;
+"inbox" in the list ends it: the channels after it are not tried ("inbox" alone: nothing
+but the inbox)."""
 DEFAULT_CHANNELS: tuple[Channel, ...] = ("email", "apprise")
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 Language = Literal["nl", "en"]
 LinkAction = Literal["accept", "decline"]
 LinkState = Literal["open", "used", "answered", "withdrawn", "expired"]
 """open; used (answered through a link); answered (in the app); withdrawn; expired (offer over)."""
-AccountNoticeKind = Literal["registration_attempt", "password_reset", "invitation"]
+AccountNoticeKind = Literal[
+    "registration_attempt", "password_reset", "invitation", "email_change", "email_changed"
+]
 """registration_attempt: someone tried to make a new account with the member's e-mail address
 (the gateway answers that attempt exactly as a new registration, so the owner hears it here).
 password_reset: the member asked for a link to set a new password (`link`, `expires_at`).
 invitation: the information point registered the member with an e-mail address; the link lets
-them set a first password (`link`, `expires_at`)."""
-ACCOUNT_LINK_KINDS: frozenset[str] = frozenset({"password_reset", "invitation"})
+them set a first password (`link`, `expires_at`).
+email_change: the member asked to use a new e-mail address; the link (`EMAIL_LINK_PATH`)
+confirms it and goes to that new address (`email`), which the registry does not hold yet.
+email_changed: the address has changed; the notice goes to the old address (`email`)."""
+ACCOUNT_LINK_KINDS: frozenset[str] = frozenset({"password_reset", "invitation", "email_change"})
 """The kinds that carry a link: a secret that opens the account. They travel only in this
 request/reply (never in an event, never in a log line), go by e-mail only (not to the inbox
 or to Apprise channels), and notify forgets the link once the message is out."""
@@ -121,12 +145,23 @@ class MarkedRead(BaseModel):
     unread: int
 
 
+def apprise_id(url: str) -> str:
+    """A stable name of one Apprise URL that gives nothing of it away (to remove it by)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def masked_apprise(url: str) -> str:
+    """An Apprise URL as a page may show it: its scheme and its last two characters."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://…{rest[-2:]}" if len(rest) > 8 else f"{scheme}://…"
+
+
 class Preferences(BaseModel):
     member_id: Id
     channels: list[Channel] = Field(max_length=FEW, default_factory=lambda: list(DEFAULT_CHANNELS))
     language: Language | None = Field(default=None, description="None: the registry's language")
-    quiet_start: Code = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    quiet_end: Code = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_start: Code = Field(default="22:00", pattern=HHMM)
+    quiet_end: Code = Field(default="08:00", pattern=HHMM)
     timezone: Name = Field(
         default_factory=lambda: get_settings().time_zone,
         description="IANA zone of the member's messages; default the cooperative's",
@@ -135,19 +170,28 @@ class Preferences(BaseModel):
         max_length=FEW, default_factory=list, description="sms://, tgram://, ..."
     )
     daily_digest: bool = Field(default=False, description="coordinators: escalations once a day")
+    digest_time: Code | None = Field(
+        default=None, pattern=HHMM, description="local time of the daily digest; None: 08:00"
+    )
 
 
 class PreferencesUpdate(BaseModel):
-    """Only the fields given change."""
+    """Only the fields given change. `apprise_add` / `apprise_remove` change the Apprise URLs
+    one by one (by `apprise_id`), so a caller that only sees them masked keeps the others."""
 
     member_id: Id
     channels: list[Channel] | None = Field(default=None, max_length=FEW)
     language: Language | None = None
-    quiet_start: Code | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    quiet_end: Code | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_start: Code | None = Field(default=None, pattern=HHMM)
+    quiet_end: Code | None = Field(default=None, pattern=HHMM)
     timezone: Name | None = None
     apprise_urls: list[Url] | None = Field(default=None, max_length=FEW)
+    apprise_add: list[Url] | None = Field(default=None, max_length=FEW)
+    apprise_remove: list[Code] | None = Field(
+        default=None, max_length=FEW, description="apprise_id of each URL to drop"
+    )
     daily_digest: bool | None = None
+    digest_time: Code | None = Field(default=None, pattern=HHMM)
 
 
 class CooperativeQuery(BaseModel):
@@ -245,15 +289,36 @@ class ErasureConfirmationQueued(BaseModel):
 
 class AccountNotice(BaseModel):
     """Tell a member something about their account, over their own channels. Only the id
-    travels: notify looks the address up in the registry, as for every message."""
+    travels: notify looks the address up in the registry, as for every message; only the
+    notices about a change of address name the other address (`email`)."""
 
     member_id: Id
     kind: AccountNoticeKind
     link: Url | None = Field(
         default=None,
-        description="password_reset / invitation: the signed link to set a password (a secret)",
+        description="password_reset / invitation: the signed link to set a password; "
+        "email_change: the link that confirms the new address (a secret)",
     )
     expires_at: datetime | None = Field(default=None, description="when the link stops working")
+    email: Email | None = Field(
+        default=None,
+        description="email_change: the new address (the link goes there); email_changed: the "
+        "old address (the notice goes there); none for other kinds",
+    )
+
+
+class ChannelCheck(BaseModel):
+    """Send the member a test message over their channels, as any message goes."""
+
+    member_id: Id
+
+
+class ChannelCheckQueued(BaseModel):
+    member_id: Id
+    notification_id: Id
+    channels: list[Channel] = Field(
+        max_length=FEW, description="where it will go, in order (the inbox always)"
+    )
 
 
 class AccountNoticeQueued(BaseModel):

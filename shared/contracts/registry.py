@@ -63,6 +63,10 @@ MEMBER_IMPORT_GET = "member.import_get"  # MemberImportQuery -> MemberImportView
 # What matching keeps of a member, for one it has not heard of yet (its events still on their way).
 MEMBER_PLACEMENT = "member.placement"  # MemberRef -> MemberPlacement (matching only)
 MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
+# Imported members with an e-mail address who have not been invited to set a password yet
+# (the gateway only: it gives them a log-in and has notify send the invitation).
+MEMBER_INVITATIONS_DUE = "member.invitations_due"  # InvitationsQuery -> InvitationsDue
+MEMBER_INVITATION_DONE = "member.invitation_done"  # MemberRef -> MemberRef (idempotent)
 
 VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
 VOLUNTEER_PROFILE_SET = "volunteer.profile.set"  # VolunteerProfileSet -> VolunteerProfile
@@ -159,6 +163,21 @@ class AreaDistance(BaseModel):
 
 class MemberRef(BaseModel):
     member_id: Id
+
+
+class InvitationsQuery(BaseModel):
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class InvitationDue(BaseModel):
+    member_id: Id
+    email: Email
+    roles: list[Role] = Field(max_length=FEW)
+    language: Language
+
+
+class InvitationsDue(BaseModel):
+    invitations: list[InvitationDue] = Field(max_length=1000)
 
 
 class MemberPlacement(BaseModel):
@@ -398,6 +417,11 @@ class VolunteerProfileSet(_Request):
     certificate_of_conduct_date: date | None = Field(
         default=None, description="date of the VOG; needed to offer light care"
     )
+    paused_until: date | None = Field(
+        default=None,
+        description="with active false: the local day the profile resumes by itself (after "
+        "today); none: paused until the volunteer resumes it",
+    )
 
 
 class VolunteerProfile(BaseModel):
@@ -413,6 +437,7 @@ class VolunteerProfile(BaseModel):
     matching_consent: bool
     neighbourhood: Code | None = None
     updated_at: datetime
+    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 # ----------------------------------------------------------------- organisations, offers

@@ -143,6 +143,7 @@ class Api:
                 "password": PASSWORD,
                 "postcode": postcode,
                 "house_number": house_number,
+                "matching": matching_consent,
                 **extra,
             },
         )
@@ -151,14 +152,6 @@ class Api:
         with httpx.Client(base_url=self.system.url, timeout=15) as fresh:  # keeps no cookie
             login = fresh.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
             assert login.status_code == 200, login.text
-            if matching_consent:
-                token = login.json()["access_token"]
-                agreed = fresh.patch(
-                    "/api/v1/me",
-                    json={"consents": {"matching": True}},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                assert agreed.status_code == 200, agreed.text
         return str(login.json()["member_id"])
 
     def login(self, email: str) -> dict[str, str]:

@@ -39,7 +39,7 @@ from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
-from services.gateway.schemas import MemberImportOut, RequestOut
+from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import Template
@@ -150,7 +150,10 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         return build(kind, tag, v)
 
     values = {k: hostile(f"values.{k}") for k in FORM_FIELDS}
-    errors = {k: hostile(f"errors.{k}") for k in (*FORM_FIELDS, "form", "quiet_start")}
+    errors = {
+        k: hostile(f"errors.{k}")
+        for k in (*FORM_FIELDS, "form", "quiet_start", "apprise_add", "digest_time", "new_email")
+    }
     volunteer_id = hostile("candidates.volunteer_id")
     candidates = [
         make(mc.Candidate, "candidates").model_copy(update={"volunteer_id": volunteer_id})
@@ -230,6 +233,11 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         "login.html.j2": {"next": hostile("next"), "errors": errors, "email": hostile("email")},
         "password_reset.html.j2": {"sent": False, "email": hostile("email"), "errors": errors},
         "set_password.html.j2": {"refused": None, "token": hostile("token"), "errors": errors},
+        "email_confirm.html.j2": {
+            "refused": None,
+            "token": hostile("token"),
+            "new_email": hostile("new_email"),
+        },
         "macros.html.j2": {},
         "map.html.j2": {
             "results": make(rc.DirectoryResults, "results"),
@@ -249,7 +257,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         },
         "notice_board.html.j2": {"board": make(mc.NoticeBoard, "board"), "area": hostile("area")},
         "notifications.html.j2": {
-            "preferences": make(nc.Preferences, "preferences"),
+            "preferences": make(NotificationsOut, "preferences"),
             "errors": errors,
         },
         "proposals.html.j2": {"proposals": make(list[mc.ProposalView], "proposals")},
@@ -317,6 +325,8 @@ MUST_SHOW = {
         "request_view.requester.first_name",
     ],
     "me.html.j2": ["member.name", "member.phone"],
+    "notifications.html.j2": ["preferences.apprise.masked", "errors.apprise_add"],
+    "email_confirm.html.j2": ["new_email"],
     "ask.html.j2": ["requester.name", "values.description"],
     "inbox.html.j2": ["page.items.subject", "page.items.body"],
     "map.html.j2": [

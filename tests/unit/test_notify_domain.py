@@ -11,6 +11,7 @@ from services.notify.domain.messages import Facts, format_window, message_contex
 from services.notify.domain.model import (
     QuietHours,
     Template,
+    apprise_allowed,
     channel_plan,
     idempotency_key,
     message_id,
@@ -20,6 +21,7 @@ from services.notify.domain.model import (
     stale_templates,
 )
 from services.notify.domain.samples import SAMPLE_CONTEXTS, sample_facts
+from shared.contracts.notify import apprise_id, masked_apprise
 
 AMS_WINTER = timedelta(hours=1)  # Europe/Amsterdam is UTC+1 in January
 
@@ -212,3 +214,37 @@ def test_an_outcome_never_cancels_the_messages_its_own_event_writes() -> None:
         assert {Template.reminder, Template.request_matched, Template.match_confirmed} <= set(
             stale_templates(outcome)
         )
+
+
+def test_inbox_in_the_order_ends_the_plan() -> None:
+    assert channel_plan(["inbox", "email"], has_email=True, apprise_urls=[]) == []
+    assert channel_plan(
+        ["apprise", "inbox", "email"], has_email=True, apprise_urls=["tgram://x"]
+    ) == ["apprise"]
+
+
+@pytest.mark.parametrize(
+    ("url", "extra", "allowed"),
+    [
+        ("tgram://123:abc/456", frozenset(), True),
+        ("TWILIO://sid:token@+31600000000", frozenset(), True),
+        ("json://10.0.0.5/hook", frozenset(), False),
+        ("xmls://metadata.internal/", frozenset(), False),
+        ("https://10.0.0.1/", frozenset(), False),
+        ("signal://gateway.internal:8080/+316", frozenset(), False),
+        ("signal://gateway.internal:8080/+316", frozenset({"signal"}), True),
+        ("no scheme at all", frozenset({"json"}), False),
+    ],
+)
+def test_only_hosted_schemes_and_the_operators_own_are_allowed(
+    url: str, extra: frozenset[str], allowed: bool
+) -> None:
+    assert apprise_allowed(url, extra) is allowed
+
+
+def test_an_apprise_url_is_shown_masked_and_named_by_a_hash() -> None:
+    url = "tgram://123456789:abcdefghijklmnop/987654321"
+    assert masked_apprise(url) == "tgram://…21"
+    assert apprise_id(url) == apprise_id(url) and url not in apprise_id(url)
+    assert len(apprise_id(url)) == 16
+    assert masked_apprise("pbul://ab") == "pbul://…"

@@ -97,8 +97,10 @@ account_links = Table(
         nullable=False,
         index=True,
     ),
-    Column("purpose", String(16), nullable=False),  # "password_reset" | "invitation"
+    # "password_reset" | "invitation" | "email_change"
+    Column("purpose", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime, nullable=True),
+    Column("new_email", String(320), nullable=True),  # email_change: the address to confirm
 )

@@ -54,6 +54,20 @@ class Registry:
             "registry", rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email), result=rc.MemberInfo
         )
 
+    async def invitations_due(self, limit: int) -> list[rc.InvitationDue]:
+        found = await self._rpc.call(
+            "registry",
+            rc.MEMBER_INVITATIONS_DUE,
+            rc.InvitationsQuery(limit=limit),
+            result=rc.InvitationsDue,
+        )
+        return found.invitations
+
+    async def invitation_done(self, member_id: str) -> None:
+        await self._rpc.call(
+            "registry", rc.MEMBER_INVITATION_DONE, rc.MemberRef(member_id=member_id)
+        )
+
     async def update_member(self, command: rc.MemberUpdate) -> rc.MemberInfo:
         return await self._rpc.call("registry", rc.MEMBER_UPDATE, command, result=rc.MemberInfo)
 
@@ -172,11 +186,22 @@ class Notify:
         *,
         link: str | None = None,
         expires_at: datetime | None = None,
+        email: str | None = None,
     ) -> None:
         await self._rpc.call(
             "notify",
             nc.ACCOUNT_NOTICE,
-            nc.AccountNotice(member_id=member_id, kind=kind, link=link, expires_at=expires_at),
+            nc.AccountNotice(
+                member_id=member_id, kind=kind, link=link, expires_at=expires_at, email=email
+            ),
+        )
+
+    async def test_message(self, member_id: str) -> nc.ChannelCheckQueued:
+        return await self._rpc.call(
+            "notify",
+            nc.TEST_MESSAGE,
+            nc.ChannelCheck(member_id=member_id),
+            result=nc.ChannelCheckQueued,
         )
 
 

@@ -57,6 +57,7 @@ class AccountLink:
     purpose: str
     expires_at: datetime
     used_at: datetime | None
+    new_email: str | None = None  # email_change: the address it confirms
 
 
 class LinkSpent(Exception):
@@ -190,9 +191,16 @@ class GatewayStore:
 
     # -- links to set a password ---------------------------------------------------
 
-    async def open_link(self, *, account_id: str, purpose: str, lifetime: timedelta) -> AccountLink:
+    async def open_link(
+        self,
+        *,
+        account_id: str,
+        purpose: str,
+        lifetime: timedelta,
+        new_email: str | None = None,
+    ) -> AccountLink:
         now = self._clock.now()
-        link = AccountLink(new_id(), account_id, purpose, now + lifetime, None)
+        link = AccountLink(new_id(), account_id, purpose, now + lifetime, None, new_email)
         async with self._sessions() as db:
             await db.execute(
                 insert(account_links).values(
@@ -201,6 +209,7 @@ class GatewayStore:
                     purpose=purpose,
                     created_at=now,
                     expires_at=link.expires_at,
+                    new_email=new_email,
                 )
             )
             # Long-expired links of anyone are cleared on the way.
@@ -224,7 +233,47 @@ class GatewayStore:
             row.purpose,
             _aware(row.expires_at, self._clock),
             used_at,
+            row.new_email,
         )
+
+    async def change_email_by_link(self, link_id: str) -> str:
+        """Spend the link and give its account the address it confirms, in one transaction
+        (the account's other open e-mail links are spent too). Returns the account id;
+        raises LinkSpent when the link was used already, Conflict when another account has
+        the address by now."""
+        now = self._clock.now()
+        async with self._sessions() as db:
+            spent = await db.execute(
+                update(account_links)
+                .where(account_links.c.link_id == link_id, account_links.c.used_at.is_(None))
+                .values(used_at=now)
+                .returning(account_links.c.account_id, account_links.c.new_email)
+            )
+            row = spent.first()
+            if row is None or not row.new_email:
+                await db.rollback()
+                raise LinkSpent(link_id)
+            try:
+                await db.execute(
+                    update(accounts)
+                    .where(accounts.c.account_id == row.account_id)
+                    .values(email=row.new_email)
+                )
+            except IntegrityError as exc:
+                await db.rollback()
+                raise Conflict("this e-mail address has an account already") from exc
+            await db.execute(
+                update(account_links)
+                .where(
+                    account_links.c.account_id == row.account_id,
+                    account_links.c.purpose == "email_change",
+                    account_links.c.used_at.is_(None),
+                )
+                .values(used_at=now)
+            )
+            await db.commit()
+        self._session_cache.drop(row.account_id)
+        return str(row.account_id)
 
     async def set_password_by_link(self, link_id: str, password_hash: str) -> str:
         """Spend the link and set the password in one transaction; every session of the

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 import apprise
 
+from services.notify.domain.model import apprise_allowed, apprise_scheme
 from shared.clock import Clock
 
 
@@ -353,12 +354,18 @@ class EmlChannel:
 class AppriseSender:
     """Other channels (SMS, Signal, Telegram, Matrix, webhooks, ...) through Apprise URLs."""
 
-    def __init__(self, timeout: float = 30.0) -> None:
+    def __init__(self, timeout: float = 30.0, allowed: frozenset[str] = frozenset()) -> None:
         self._timeout = timeout
+        self._allowed = allowed  # schemes beyond the hosted services (SAMEN_APPRISE_EXTRA_SCHEMES)
 
     async def send(self, urls: list[str], *, title: str, body: str) -> None:
         notifier = apprise.Apprise()
         for url in urls:
+            if not apprise_allowed(url, self._allowed):
+                # Saved before the operator took the scheme off the list: not called now.
+                raise DeliveryError(
+                    f"Apprise scheme not allowed ({apprise_scheme(url)}://...)", transient=False
+                )
             if not notifier.add(url):
                 scheme = url.split("://", 1)[0]
                 raise DeliveryError(f"not a usable Apprise URL ({scheme}://...)", transient=False)

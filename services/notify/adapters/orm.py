@@ -130,6 +130,7 @@ preferences = Table(
     Column("timezone", String(60), nullable=False),
     Column("apprise_urls", JSON, nullable=False),
     Column("daily_digest", Boolean, nullable=False, default=False),
+    Column("digest_time", String(5), nullable=True),  # local HH:MM; None: the service's
     Column("updated_at", WHEN, nullable=False),
 )
 

@@ -456,6 +456,7 @@ async def preferences_of(
             timezone=row["timezone"],
             apprise_urls=list(row["apprise_urls"] or []),
             daily_digest=bool(row["daily_digest"]),
+            digest_time=row["digest_time"],
         )
     return found
 
@@ -469,6 +470,7 @@ async def put_preferences(session: AsyncSession, prefs: Preferences, now: dateti
         "timezone": prefs.timezone,
         "apprise_urls": list(prefs.apprise_urls),
         "daily_digest": prefs.daily_digest,
+        "digest_time": prefs.digest_time,
         "updated_at": now,
     }
     statement = (

@@ -172,6 +172,16 @@ def message_context(facts: Facts) -> dict[str, Any]:
             datetime.fromisoformat(ctx["expires_at"]), facts.lang, facts.timezone
         )
         out["reset_url"] = f"{base}/password-reset"
+    elif template is Template.email_change:
+        # The link is a secret: in the e-mail only.
+        out["confirm_url"] = ctx["url"]
+        out["expires"] = format_moment(
+            datetime.fromisoformat(ctx["expires_at"]), facts.lang, facts.timezone
+        )
+    elif template is Template.email_changed:
+        out["reset_url"] = f"{base}/password-reset"
+    elif template is Template.test_message:
+        out["link"] = f"{base}/me/notifications"
     elif template is Template.digest:
         out["items"] = [
             {

@@ -34,12 +34,24 @@ class Template(StrEnum):
     registration_attempt = "registration_attempt"  # account.notice: someone used your address
     password_reset = "password_reset"  # account.notice: the link to set a new password
     invitation = "invitation"  # account.notice: registered for you; the link to set a password
+    email_change = "email_change"  # account.notice: the link confirming a new address, to it
+    email_changed = "email_changed"  # account.notice: to the old address, once it has changed
+    test_message = "test_message"  # the member asked to see their channels work
 
 
-ACCOUNT_LINK_TEMPLATES = frozenset({Template.password_reset, Template.invitation})
+ACCOUNT_LINK_TEMPLATES = frozenset(
+    {Template.password_reset, Template.invitation, Template.email_change}
+)
 """Messages carrying a link that opens the account: e-mail only (never the inbox or an
 Apprise channel, where others may read along), and their link is forgotten once they are out."""
-ASKED_NOW_TEMPLATES = frozenset({Template.password_reset})
+ADDRESSED_TEMPLATES = frozenset({Template.email_change, Template.email_changed})
+"""Messages about a change of address: they go to the address in their context (`to`: the
+new one, which the registry does not hold yet; the old one, which it no longer holds)."""
+EMAIL_ONLY_TEMPLATES = ACCOUNT_LINK_TEMPLATES | ADDRESSED_TEMPLATES
+"""E-mail only, to the member's own mailbox; what the context holds is forgotten once out."""
+ASKED_NOW_TEMPLATES = frozenset(
+    {Template.password_reset, Template.email_change, Template.test_message}
+)
 """Messages the member is waiting for at this moment: quiet hours do not hold them."""
 
 
@@ -165,13 +177,41 @@ def retry_delay(attempt: int, *, base_seconds: float, cap_seconds: float = 3600.
 
 def channel_plan(preferred: list[str], *, has_email: bool, apprise_urls: list[str]) -> list[str]:
     """The external channels to try, in order: the member's preference, skipping channels
-    with no address. Empty means the in-app inbox is the only channel."""
+    with no address, up to "inbox" (the inbox always has the message: what the member put
+    after it is not tried). Empty means the in-app inbox is the only channel."""
     usable = {"email": has_email, "apprise": bool(apprise_urls)}
     plan: list[str] = []
     for channel in preferred:
+        if channel == "inbox":
+            break
         if usable.get(channel) and channel not in plan:
             plan.append(channel)
     return plan
+
+
+# Apprise services that post to their own fixed host (Telegram, SMS providers, chat services):
+# a member's URL names an account there, never a machine of its choosing.
+HOSTED_APPRISE_SCHEMES = frozenset(
+    {
+        "tgram", "twilio", "msgbird", "clicksend", "bulksms", "vonage", "nexmo", "d7sms",
+        "plivo", "46elks", "elks", "seven", "whatsapp", "threema", "discord", "slack",
+        "pover", "pbul",
+    }
+)  # fmt: skip
+WEBHOOK_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms", "http", "https"})
+"""Never allowed unless the operator names them (SAMEN_APPRISE_EXTRA_SCHEMES): they post to
+any address a member writes, a way into the network the service runs in."""
+
+
+def apprise_scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def apprise_allowed(url: str, extra: frozenset[str] = frozenset()) -> bool:
+    """Whether a member may use this Apprise URL: a hosted service's scheme, or one the
+    operator allowed (webhooks, a Signal gateway of their own)."""
+    scheme = apprise_scheme(url)
+    return scheme in HOSTED_APPRISE_SCHEMES or scheme in extra
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -70,6 +70,13 @@ SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
         {"member_id": "mem-1", "url": f"{PUBLIC_URL}/reset/sample-invitation-token",
          "expires_at": "2026-01-12T10:30:00+00:00"}
     ],
+    Template.email_change: [
+        {"member_id": "mem-1", "to": "nieuw@example.nl",
+         "url": f"{PUBLIC_URL}/email/sample-confirm-token",
+         "expires_at": "2026-01-06T10:30:00+00:00"}
+    ],
+    Template.email_changed: [{"member_id": "mem-1", "to": "oud@example.nl"}],
+    Template.test_message: [{"member_id": "mem-1"}],
     Template.digest: [
         {
             "items": [

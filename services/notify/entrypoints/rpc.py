@@ -8,6 +8,8 @@ from shared.contracts import notify as contract
 from shared.contracts.notify import (
     AccountNotice,
     AccountNoticeQueued,
+    ChannelCheck,
+    ChannelCheckQueued,
     CooperativeChannels,
     CooperativeQuery,
     DeliveryLog,
@@ -82,8 +84,16 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         """Tell a member something about their account (someone tried to register with their
         address; the link to set a password); the address comes from the registry."""
         return await api.account_notice(
-            request.member_id, request.kind, link=request.link, expires_at=request.expires_at
+            request.member_id,
+            request.kind,
+            link=request.link,
+            expires_at=request.expires_at,
+            email=request.email,
         )
+
+    async def test_message_send(request: ChannelCheck) -> ChannelCheckQueued:
+        """Send the member a test message over their own channels (the real delivery)."""
+        return await api.channel_check(request.member_id)
 
     verbs: dict[str, Callable[..., Awaitable[Any]]] = {
         contract.INBOX_LIST: inbox_list,
@@ -99,6 +109,7 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         contract.MEMBER_EXPORT: member_export,
         contract.MEMBER_ERASE: member_erase,
         contract.ACCOUNT_NOTICE: account_notice,
+        contract.TEST_MESSAGE: test_message_send,
     }
     for verb, handler in verbs.items():
         runtime.answer(verb, handler)

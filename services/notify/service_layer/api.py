@@ -21,13 +21,24 @@ from services.notify.domain.links import (
     answer_given,
     redeemable,
 )
-from services.notify.domain.model import ACCOUNT_LINK_TEMPLATES, Template, idempotency_key
+from services.notify.domain.model import (
+    ACCOUNT_LINK_TEMPLATES,
+    ADDRESSED_TEMPLATES,
+    Template,
+    apprise_allowed,
+    apprise_scheme,
+    channel_plan,
+    idempotency_key,
+)
 from services.notify.service_layer.recording import Recipient, notification_row
 from shared.clock import Clock
+from shared.contracts.bounds import FEW
 from shared.contracts.notify import (
     ACCOUNT_LINK_PATH,
+    EMAIL_LINK_PATH,
     AccountNoticeKind,
     AccountNoticeQueued,
+    ChannelCheckQueued,
     CooperativeChannels,
     DeliveryAttempt,
     DeliveryLog,
@@ -45,9 +56,11 @@ from shared.contracts.notify import (
     Preferences,
     PreferencesUpdate,
     ProposalLink,
+    apprise_id,
 )
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import Envelope
+from shared.ids import new_id
 from shared.uow import UnitOfWork
 
 
@@ -79,15 +92,29 @@ def _attempt(row: RowMapping) -> DeliveryAttempt:
     )
 
 
-def _check_apprise(urls: list[str]) -> None:
+def check_apprise(urls: list[str], extra: frozenset[str], field: str = "apprise_urls") -> None:
+    """Refuse a URL whose scheme the operator did not allow (webhooks and self-hosted
+    services reach machines of the member's choosing) or that Apprise cannot use. The
+    answer names the scheme only: the rest of a URL is a secret."""
     import apprise
 
     for url in urls:
+        scheme = apprise_scheme(url)
+        if not apprise_allowed(url, extra):
+            raise Invalid(
+                "this kind of Apprise address is not allowed here",
+                details={
+                    "reason": "scheme_not_allowed",
+                    "errors": [{"field": field, "message": f"{scheme}:// is not allowed"}],
+                },
+            )
         if apprise.Apprise.instantiate(url) is None:
-            scheme = url.split("://", 1)[0]
             raise Invalid(
                 "not a usable Apprise URL",
-                details={"errors": [{"field": "apprise_urls", "message": f"{scheme}://..."}]},
+                details={
+                    "reason": "unusable",
+                    "errors": [{"field": field, "message": f"{scheme}://..."}],
+                },
             )
 
 
@@ -100,7 +127,9 @@ class NotifyApi:
         signer: LinkSigner,
         registry: Registry,
         wake: Callable[[], None],
+        apprise_schemes: frozenset[str] = frozenset(),
     ) -> None:
+        self._apprise_schemes = apprise_schemes
         self._uow = uow
         self._clock = clock
         self._signer = signer
@@ -148,10 +177,22 @@ class NotifyApi:
                     "unknown time zone",
                     details={"errors": [{"field": "timezone", "message": "not an IANA zone"}]},
                 ) from exc
-        if "apprise_urls" in changes:
-            _check_apprise(changes["apprise_urls"])
+        for field in ("apprise_urls", "apprise_add"):
+            if field in changes:
+                check_apprise(changes[field], self._apprise_schemes, field)
+        added = changes.pop("apprise_add", [])
+        removed = set(changes.pop("apprise_remove", []))
         async with self._uow() as uow:
             current = await repo.get_preferences(uow.session, update.member_id)
+            urls = list(changes.get("apprise_urls", current.apprise_urls))
+            urls = [url for url in urls if apprise_id(url) not in removed]
+            urls += [url for url in added if url not in urls]
+            if len(urls) > FEW:
+                raise Invalid(
+                    "too many Apprise addresses",
+                    details={"errors": [{"field": "apprise_add", "message": f"at most {FEW}"}]},
+                )
+            changes["apprise_urls"] = urls
             merged = Preferences.model_validate({**current.model_dump(), **changes})
             await repo.put_preferences(uow.session, merged, self._clock.now())
             await uow.commit()
@@ -162,8 +203,32 @@ class NotifyApi:
             urls = await repo.get_cooperative_urls(uow.session, cooperative_id)
         return CooperativeChannels(cooperative_id=cooperative_id, apprise_urls=urls)
 
+    async def channel_check(self, member_id: str) -> ChannelCheckQueued:
+        """A test message to the member over their own channels, through the same delivery
+        as every message (quiet hours do not hold it: the member is waiting for it)."""
+        contact = await self._registry.contact(member_id)
+        if contact is None:
+            raise NotFound("no such member")
+        marker = Envelope(event_id=new_id(), type=CHANNEL_CHECK_TYPE, source="notify")
+        async with self._uow() as uow:
+            prefs = await repo.get_preferences(uow.session, member_id)
+            row = notification_row(
+                uow, marker, Recipient(member_id), Template.test_message, {"member_id": member_id}
+            )
+            await repo.add_notification(uow.session, row)
+            await uow.commit()
+        self._wake()
+        plan = channel_plan(
+            list(prefs.channels), has_email=bool(contact.email), apprise_urls=prefs.apprise_urls
+        )
+        return ChannelCheckQueued(
+            member_id=member_id,
+            notification_id=row["id"],
+            channels=[*(channel for channel in plan if channel != "inbox"), "inbox"],
+        )
+
     async def cooperative_channels_set(self, channels: CooperativeChannels) -> CooperativeChannels:
-        _check_apprise(channels.apprise_urls)
+        check_apprise(channels.apprise_urls, self._apprise_schemes)
         async with self._uow() as uow:
             await repo.put_cooperative_urls(
                 uow.session, channels.cooperative_id, channels.apprise_urls, self._clock.now()
@@ -332,19 +397,28 @@ class NotifyApi:
         *,
         link: str | None = None,
         expires_at: datetime | None = None,
+        email: str | None = None,
     ) -> AccountNoticeQueued:
         """Queue a notice about the member's account.
 
         registration_attempt: at most one per member and hour, so whoever keeps registering
-        someone else's address cannot flood their mailbox. password_reset / invitation carry
-        a link to the gateway's own page (`ACCOUNT_LINK_PATH` under the public address; any
-        other is refused, so no caller can have notify mail a link elsewhere); one message per
-        link, by e-mail only, and the link is forgotten once the message is out."""
+        someone else's address cannot flood their mailbox. password_reset / invitation /
+        email_change carry a link to the gateway's own page (`ACCOUNT_LINK_PATH`, for
+        email_change `EMAIL_LINK_PATH`, under the public address; any other is refused, so no
+        caller can have notify mail a link elsewhere); one message per link, by e-mail only,
+        and the link is forgotten once the message is out. email_change goes to the new
+        address and email_changed to the old one (`email`); that address too is forgotten
+        once the message is out."""
         template = ACCOUNT_NOTICES[kind]
         context: dict[str, object] = {"member_id": member_id}
         inbox = True
+        if template in ADDRESSED_TEMPLATES:
+            if not email:
+                raise Invalid("a notice about a change of address names the other address")
+            context["to"] = email
         if template in ACCOUNT_LINK_TEMPLATES:
-            prefix = self._signer.public_url + ACCOUNT_LINK_PATH.format(token="")
+            path = EMAIL_LINK_PATH if template is Template.email_change else ACCOUNT_LINK_PATH
+            prefix = self._signer.public_url + path.format(token="")
             if (
                 link is None
                 or expires_at is None
@@ -353,11 +427,17 @@ class NotifyApi:
             ):
                 raise Invalid("an account link must be the gateway's own, with its expiry")
             contact = await self._registry.contact(member_id)
-            if contact is None or not contact.email:
+            if contact is None or not (contact.email or email):
                 return AccountNoticeQueued(member_id=member_id)
             digest = hashlib.sha256(link.encode()).hexdigest()
             marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{digest}"))
             context.update(url=link, expires_at=expires_at.isoformat())
+            inbox = False
+        elif template is Template.email_changed:
+            # One per change: the old address and the hour name it.
+            hour = self._clock.now().strftime("%Y-%m-%dT%H")
+            digest = hashlib.sha256(f"{email}:{hour}".encode()).hexdigest()
+            marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{member_id}:{digest}"))
             inbox = False
         else:
             hour = self._clock.now().strftime("%Y-%m-%dT%H")
@@ -377,8 +457,11 @@ class NotifyApi:
 
 ACCOUNT_LINK_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,1000}")  # an itsdangerous URL-safe token
 ACCOUNT_NOTICE_TYPE = "account.notice"  # the idempotency marker's type; never published
+CHANNEL_CHECK_TYPE = "test_message.send"  # likewise
 ACCOUNT_NOTICES: dict[AccountNoticeKind, Template] = {
     "registration_attempt": Template.registration_attempt,
     "password_reset": Template.password_reset,
     "invitation": Template.invitation,
+    "email_change": Template.email_change,
+    "email_changed": Template.email_changed,
 }

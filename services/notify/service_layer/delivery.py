@@ -39,8 +39,9 @@ from services.notify.adapters.rendering import LANGUAGES, Rendered, Renderer
 from services.notify.domain.links import LinkClaim, LinkSigner
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import (
-    ACCOUNT_LINK_TEMPLATES,
+    ADDRESSED_TEMPLATES,
     ASKED_NOW_TEMPLATES,
+    EMAIL_ONLY_TEMPLATES,
     QuietHours,
     RecipientKind,
     Status,
@@ -438,7 +439,7 @@ class DeliveryWorker:
                 if step.row["snapshot"] and (error is None or self._final(step, error)):
                     await repo.anonymise(uow.session, step.row["id"])
                 # A link that opens an account is not kept once its message is out.
-                if Template(step.row["template"]) in ACCOUNT_LINK_TEMPLATES and (
+                if Template(step.row["template"]) in EMAIL_ONLY_TEMPLATES and (
                     error is None or self._final(step, error)
                 ):
                     await repo.forget_link(uow.session, step.row["id"], step.row["recipient_id"])
@@ -475,7 +476,7 @@ class DeliveryWorker:
         except Unavailable:
             return Postpone(row)
         recipient = composed.recipient
-        if Template(row["template"]) in ACCOUNT_LINK_TEMPLATES:
+        if Template(row["template"]) in EMAIL_ONLY_TEMPLATES:
             # The member's own mailbox only: not an Apprise channel (a group, an SMS gateway),
             # and never the coordinator who passes on the messages of a member without one.
             own = bool(recipient.email) and recipient.on_behalf_of is None
@@ -501,7 +502,9 @@ class DeliveryWorker:
             and row["recipient_kind"] == RecipientKind.member.value
             and prefs.daily_digest
         ):
-            at = next_local_time(now, parse_hhmm(self.config.digest_time), prefs.timezone)
+            at = next_local_time(
+                now, parse_hhmm(prefs.digest_time or self.config.digest_time), prefs.timezone
+            )
             return Hold(row, composed, plan[0], until=at, digest=True)
         index = row["channel_index"]
         if index >= len(plan):
@@ -679,6 +682,16 @@ class DeliveryWorker:
         contact = await self._contact(lookup, row["recipient_id"])
         if contact is None:
             return None
+        if Template(row["template"]) in ADDRESSED_TEMPLATES:
+            # About a change of address: to the address it names, and to nobody else.
+            return Recipient(
+                first_name=contact.first_name,
+                name=contact.name,
+                language=prefs.language or contact.language,
+                email=row["context"].get("to"),
+                preferences=prefs.model_copy(update={"channels": ["email"]}),
+                apprise_urls=[],
+            )
         recipient = Recipient(
             first_name=contact.first_name,
             name=contact.name,

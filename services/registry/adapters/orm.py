@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import registry
 
@@ -124,6 +125,26 @@ member_consents = Table(
     Column("by", String(40), nullable=True),
 )
 
+member_invitations = Table(
+    "member_invitations",
+    metadata,
+    # An imported member with an e-mail address, to be invited to set a password once.
+    Column(
+        "member_id",
+        String(40),
+        ForeignKey("members.member_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_member_invitations_open",
+        "requested_at",
+        postgresql_where=text("done_at IS NULL"),
+        sqlite_where=text("done_at IS NULL"),
+    ),
+)
+
 member_import_keys = Table(
     "member_import_keys",
     metadata,
@@ -156,7 +177,15 @@ volunteer_profiles = Table(
     Column("max_open", Integer, nullable=False, default=3),
     Column("active", Boolean, nullable=False, default=True),
     Column("certificate_of_conduct_date", Date, nullable=True),
+    # A paused profile (active false) resumes by itself on this local day; None: until told.
+    Column("paused_until", Date, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "ix_volunteer_profiles_paused_until",
+        "paused_until",
+        postgresql_where=text("paused_until IS NOT NULL"),
+        sqlite_where=text("paused_until IS NOT NULL"),
+    ),
 )
 
 organisations = Table(

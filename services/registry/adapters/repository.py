@@ -467,6 +467,25 @@ class RegistryRepository:
             table = orm.metadata.tables[name]  # a known table: never a name from outside
             await self.session.execute(text(f"ANALYZE {table.name}"))
 
+    async def invitations_due(self, limit: int) -> list[RowMapping]:
+        """Open invitations of members not erased, oldest first, with what an invitation
+        needs (the address, roles and language)."""
+        i, m = orm.member_invitations, orm.members
+        rows = await self.session.execute(
+            select(m.c.member_id, m.c.email, m.c.roles, m.c.language)
+            .join(m, m.c.member_id == i.c.member_id)
+            .where(i.c.done_at.is_(None), m.c.erased_at.is_(None), m.c.email.is_not(None))
+            .order_by(i.c.requested_at, i.c.member_id)
+            .limit(limit)
+        )
+        return list(rows.mappings())
+
+    async def invitation_done(self, member_id: str, now: datetime) -> None:
+        i = orm.member_invitations
+        await self.session.execute(
+            update(i).where(i.c.member_id == member_id, i.c.done_at.is_(None)).values(done_at=now)
+        )
+
     async def delete_import_keys(self, member_id: str) -> None:
         t = orm.member_import_keys
         await self.session.execute(delete(t).where(t.c.member_id == member_id))
@@ -481,6 +500,28 @@ class RegistryRepository:
             .first()
         )
 
+    async def profiles_to_resume(self, today: date, limit: int) -> list[str]:
+        """Members whose pause ends on or before `today` (the cooperative's local day)."""
+        t = orm.volunteer_profiles
+        rows = await self.session.execute(
+            select(t.c.member_id)
+            .where(t.c.paused_until.is_not(None), t.c.paused_until <= today)
+            .order_by(t.c.paused_until, t.c.member_id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def resume_profile(self, member_id: str, today: date, now: datetime) -> bool:
+        """Active again, if its pause is still the one that ended (not changed meanwhile)."""
+        t = orm.volunteer_profiles
+        result = await self.session.execute(
+            update(t)
+            .where(t.c.member_id == member_id, t.c.paused_until.is_not(None))
+            .where(t.c.paused_until <= today)
+            .values(active=True, paused_until=None, updated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def save_profile(
         self,
         member_id: str,
@@ -494,9 +535,11 @@ class RegistryRepository:
         active: bool,
         certificate_of_conduct_date: date | None,
         now: datetime,
+        paused_until: date | None = None,
     ) -> None:
         t = orm.volunteer_profiles
         values = {
+            "paused_until": paused_until if not active else None,
             "categories": join_list(categories),
             "availability": [s.model_dump() for s in availability],
             "flexible": flexible,

@@ -95,6 +95,7 @@ class ProfileDraft:
     max_open: int
     active: bool
     certificate_of_conduct_date: date | None
+    paused_until: date | None = None
 
 
 def draft_profile(
@@ -108,7 +109,11 @@ def draft_profile(
     active: bool,
     certificate_of_conduct_date: date | None,
     today: date,
+    paused_until: date | None = None,
 ) -> ProfileDraft:
+    """A profile as it will be saved. `today` is the cooperative's local day; a pause may
+    name the local day it ends (`paused_until`, after today): the profile resumes by itself
+    then."""
     errors = FieldErrors()
     chosen: list[Category] = []
     with errors.checking("categories"):
@@ -150,6 +155,11 @@ def draft_profile(
             raise ValueError(
                 f"{', '.join(needing)} needs a certificate of conduct (VOG): record its date"
             )
+    with errors.checking("paused_until"):
+        if paused_until is not None and active:
+            raise ValueError("only a paused profile has a return date")
+        if paused_until is not None and paused_until <= today:
+            raise ValueError("the return date is after today")
     errors.raise_if_any()
     return ProfileDraft(
         chosen,
@@ -160,4 +170,10 @@ def draft_profile(
         max_open,
         active,
         certificate_of_conduct_date,
+        paused_until,
     )
+
+
+def resume_day(paused_until: date | None, *, active: bool) -> date | None:
+    """The local day a profile resumes by itself: only a paused one has it."""
+    return None if active else paused_until

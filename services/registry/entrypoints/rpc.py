@@ -185,6 +185,7 @@ def register(
             max_open=request.max_open,
             active=request.active,
             certificate_of_conduct_date=request.certificate_of_conduct_date,
+            paused_until=request.paused_until,
             uow=make(),
         )
 
@@ -251,6 +252,14 @@ def register(
             offset=request.offset,
         )
 
+    async def member_invitations_due(request: c.InvitationsQuery) -> c.InvitationsDue:
+        """Imported members with an e-mail address not yet invited to set a password."""
+        return await members.invitations_due(limit=request.limit, uow=make())
+
+    async def member_invitation_done(request: c.MemberRef) -> c.MemberRef:
+        """Record that a member has been invited (idempotent)."""
+        return await members.invitation_done(member_id=request.member_id, uow=make())
+
     verbs: dict[str, Callable[..., Awaitable[Any]]] = {
         c.AREAS_LOOKUP: areas_lookup,
         c.AREAS_LIST: areas_list,
@@ -272,6 +281,8 @@ def register(
         c.MEMBER_CONTACTS: member_contacts,
         c.MEMBER_EXPORT: member_export,
         c.MEMBER_ERASE: member_erase,
+        c.MEMBER_INVITATIONS_DUE: member_invitations_due,
+        c.MEMBER_INVITATION_DONE: member_invitation_done,
         c.VOLUNTEER_PROFILE_GET: volunteer_profile_get,
         c.VOLUNTEER_PROFILE_SET: volunteer_profile_set,
         c.ORGANISATION_ADD: organisation_add,

@@ -28,7 +28,13 @@ Progress = Callable[[str, int, int], None]
 """progress(phase, done, total): phase is 'validate' or 'import'."""
 
 CHUNK = 1000
-IMPORTED_TABLES = ("members", "member_import_keys", "member_consents", "volunteer_profiles")
+IMPORTED_TABLES = (
+    "members",
+    "member_import_keys",
+    "member_consents",
+    "volunteer_profiles",
+    "member_invitations",
+)
 
 
 @dataclass
@@ -137,7 +143,7 @@ async def import_members(
         report_progress("import", 0, len(fresh))
         for start in range(0, len(fresh), CHUNK):
             chunk = fresh[start : start + CHUNK]
-            members, consents, keys, profiles = [], [], [], []
+            members, consents, keys, profiles, invitations = [], [], [], [], []
             for row in chunk:
                 member_id = new_id()
                 m = row.member
@@ -162,6 +168,8 @@ async def import_members(
                     }
                 )
                 keys.append({"key": row.key, "member_id": member_id, "imported_at": now})
+                if m.email:  # the gateway invites them to set a password, once
+                    invitations.append({"member_id": member_id, "requested_at": now})
                 for change in consent_changes({}, m.consents, at=now, by=registered_by):
                     consents.append(
                         {
@@ -218,6 +226,7 @@ async def import_members(
             await uow.repo.bulk_insert("member_import_keys", keys)
             await uow.repo.bulk_insert("member_consents", consents)
             await uow.repo.bulk_insert("volunteer_profiles", profiles)
+            await uow.repo.bulk_insert("member_invitations", invitations)
             report.volunteers += len(profiles)
             report_progress("import", start + len(chunk), len(fresh))
         report.events = len(fresh) + report.volunteers

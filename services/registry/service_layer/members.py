@@ -34,6 +34,8 @@ from shared.areas import AreaRef
 from shared.contracts.registry import (
     ConsentRecord,
     ConsentState,
+    InvitationDue,
+    InvitationsDue,
     MemberContact,
     MemberContactList,
     MemberErasure,
@@ -41,6 +43,7 @@ from shared.contracts.registry import (
     MemberInfo,
     MemberList,
     MemberPlacement,
+    MemberRef,
     MemberSummary,
 )
 from shared.errors import Conflict, Invalid, NotFound
@@ -446,6 +449,31 @@ async def list_members(
             for r in rows
         ],
     )
+
+
+async def invitations_due(*, limit: int, uow: RegistryUnitOfWork) -> InvitationsDue:
+    """Imported members with an e-mail address still to be invited to set a password."""
+    async with uow:
+        rows = await uow.repo.invitations_due(limit)
+    return InvitationsDue(
+        invitations=[
+            InvitationDue(
+                member_id=row["member_id"],
+                email=row["email"],
+                roles=split_list(row["roles"]),
+                language=row["language"],
+            )
+            for row in rows
+        ]
+    )
+
+
+async def invitation_done(*, member_id: str, uow: RegistryUnitOfWork) -> MemberRef:
+    """The member has been invited (or needs no invitation): never again."""
+    async with uow:
+        await uow.repo.invitation_done(member_id, uow.clock.now())
+        await uow.commit()
+    return MemberRef(member_id=member_id)
 
 
 async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberContact:

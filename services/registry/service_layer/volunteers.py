@@ -1,6 +1,6 @@
 """Volunteer profiles: what someone offers, when, how far; announced to matching by event."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from services.registry.adapters.repository import Row, split_list
@@ -10,6 +10,7 @@ from services.registry.service_layer.actors import load_actor
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
 from shared.categories import Category
+from shared.clock import to_local
 from shared.contracts.registry import VolunteerProfile
 from shared.errors import NotFound
 from shared.events import AvailabilitySlot, MemberUpdated, VolunteerProfileUpdated
@@ -37,6 +38,7 @@ def _view(member: Row, profile: Row, consent: bool) -> VolunteerProfile:
         matching_consent=consent,
         neighbourhood=member["neighbourhood"],
         updated_at=profile["updated_at"],
+        paused_until=profile["paused_until"],
     )
 
 
@@ -115,8 +117,11 @@ async def set_profile(
     active: bool = True,
     certificate_of_conduct_date: date | None = None,
     actor_id: str | None = None,
+    paused_until: date | None = None,
 ) -> VolunteerProfile:
-    """Create or replace a profile; the member gets the volunteer role if they lacked it."""
+    """Create or replace a profile; the member gets the volunteer role if they lacked it.
+    A paused profile (active false) with `paused_until` resumes by itself that local day
+    (`resume_due_profiles`)."""
     async with uow:
         actor = await load_actor(uow, actor_id)
         member = await uow.repo.member(member_id)
@@ -133,7 +138,8 @@ async def set_profile(
             max_open=max_open,
             active=active,
             certificate_of_conduct_date=certificate_of_conduct_date,
-            today=now.date(),
+            today=to_local(now).date(),
+            paused_until=paused_until,
         )
         roles = split_list(member["roles"])
         area = AreaRef.from_code(member["neighbourhood"])
@@ -168,9 +174,39 @@ async def set_profile(
             active=draft.active,
             certificate_of_conduct_date=draft.certificate_of_conduct_date,
             now=now,
+            paused_until=draft.paused_until,
         )
         view = await profile_view(uow, member)
         assert view is not None
         uow.emit(profile_event(view), area)
         await uow.commit()
     return view
+
+
+async def resume_due_profiles(
+    uow_factory: Callable[[], RegistryUnitOfWork], *, batch: int = 100
+) -> int:
+    """Resume every paused profile whose return day has come (the cooperative's local day,
+    by the service's clock), each announced to matching as it is now; returns how many.
+    The day is in the database, so a restart loses none; a profile changed meanwhile (resumed
+    by hand, paused anew) is judged as it is then."""
+    resumed = 0
+    while True:
+        async with uow_factory() as uow:
+            now = uow.clock.now()
+            today = to_local(now).date()
+            due = await uow.repo.profiles_to_resume(today, batch)
+            for member_id in due:
+                if not await uow.repo.resume_profile(member_id, today, now):
+                    continue
+                member = await uow.repo.member(member_id)
+                if member is None or member["erased_at"] is not None:
+                    continue
+                view = await profile_view(uow, member)
+                if view is None:
+                    continue
+                uow.emit(profile_event(view), AreaRef.from_code(member["neighbourhood"]))
+                resumed += 1
+            await uow.commit()
+        if len(due) < batch:
+            return resumed

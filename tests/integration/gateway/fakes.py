@@ -46,6 +46,10 @@ class FakeWorld:
     proposals: dict[str, mc.ProposalView] = field(default_factory=dict)
     links: dict[str, nc.ProposalLink] = field(default_factory=dict)  # token -> what it is for
     erased: list[str] = field(default_factory=list)  # member ids, one per member.erase
+    preferences: dict[str, nc.Preferences] = field(default_factory=dict)
+    registrations: list[rc.MemberRegister] = field(default_factory=list)  # member.register calls
+    invitations: list[rc.InvitationDue] = field(default_factory=list)  # imported, to invite
+    test_messages: list[str] = field(default_factory=list)  # member ids, one per test message
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -152,6 +156,7 @@ class FakeWorld:
             )
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
+            world.registrations.append(cmd)
             try:
                 place = await lookup(rc.PostcodeQuery(postcode=cmd.postcode))
             except NotFound as exc:  # registering, the registry answers each field's problem
@@ -270,11 +275,31 @@ class FakeWorld:
             return nc.InboxPage(items=items, unread=sum(1 for i in items if i.read_at is None))
 
         async def preferences(q: nc.MemberQuery) -> nc.Preferences:
-            return nc.Preferences(member_id=q.member_id)
+            return world.preferences.get(q.member_id) or nc.Preferences(member_id=q.member_id)
 
         async def set_preferences(update: nc.PreferencesUpdate) -> nc.Preferences:
-            values = update.model_dump(exclude_none=True)
-            return nc.Preferences(**values)
+            # As notify merges: only the fields given change; addresses one by one.
+            current = await preferences(nc.MemberQuery(member_id=update.member_id))
+            values = update.model_dump(exclude_none=True, exclude={"member_id"})
+            removed = set(values.pop("apprise_remove", []))
+            urls = [u for u in current.apprise_urls if nc.apprise_id(u) not in removed]
+            urls += values.pop("apprise_add", [])
+            merged = current.model_copy(update={**values, "apprise_urls": urls})
+            world.preferences[update.member_id] = merged
+            return merged
+
+        async def invitations_due(q: rc.InvitationsQuery) -> rc.InvitationsDue:
+            return rc.InvitationsDue(invitations=world.invitations[: q.limit])
+
+        async def invitation_done(ref: rc.MemberRef) -> rc.MemberRef:
+            world.invitations = [i for i in world.invitations if i.member_id != ref.member_id]
+            return ref
+
+        async def test_message(request: nc.ChannelCheck) -> nc.ChannelCheckQueued:
+            world.test_messages.append(request.member_id)
+            return nc.ChannelCheckQueued(
+                member_id=request.member_id, notification_id=new_id(), channels=["inbox"]
+            )
 
         async def account_notice(notice: nc.AccountNotice) -> nc.AccountNoticeQueued:
             world.notices.append(notice)
@@ -344,6 +369,8 @@ class FakeWorld:
             ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
             ("registry", rc.COOPERATIVE_LIST, cooperative_list),
             ("registry", rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
+            ("registry", rc.MEMBER_INVITATIONS_DUE, invitations_due),
+            ("registry", rc.MEMBER_INVITATION_DONE, invitation_done),
             ("matching", mc.REQUEST_CREATE, request_create),
             ("matching", mc.REQUEST_GET, request_get),
             ("matching", mc.REQUEST_LIST_MINE, list_mine),
@@ -363,5 +390,6 @@ class FakeWorld:
             ("notify", nc.PREFERENCES_GET, preferences),
             ("notify", nc.PREFERENCES_SET, set_preferences),
             ("notify", nc.ACCOUNT_NOTICE, account_notice),
+            ("notify", nc.TEST_MESSAGE, test_message),
         ):
             register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]

@@ -299,6 +299,8 @@ def notify_settings(settings_for: Callable[[str], Settings], smtp: SmtpServer) -
             "public_url": "https://samen.example",
             "secret_key": TEST_SECRET_KEY,
             "rpc_timeout": 2.0,
+            # The tests' webhook is a local json:// endpoint: an operator's own choice.
+            "apprise_extra_schemes": "json",
         }
     )
 

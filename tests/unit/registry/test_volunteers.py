@@ -147,3 +147,12 @@ def test_merging_slots_never_changes_who_is_available(
     assert is_available(merged, flexible=False, start=start, end=end) == is_available(
         given_slots, flexible=False, start=start, end=end
     )
+
+
+def test_a_pause_may_name_the_day_it_ends_after_today() -> None:
+    draft = draft_profile(**profile(active=False, paused_until=date(2026, 1, 6)))  # type: ignore[arg-type]
+    assert draft.paused_until == date(2026, 1, 6)
+    with pytest.raises(Invalid, match="after today"):
+        draft_profile(**profile(active=False, paused_until=TODAY))  # type: ignore[arg-type]
+    with pytest.raises(Invalid, match="paused"):
+        draft_profile(**profile(active=True, paused_until=date(2026, 1, 6)))  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import GONE_RESPONSE, PROBLEM_RESPONSES
 from services.gateway.schemas import (
+    EmailChangeConfirm,
     LoginBody,
     PasswordResetBody,
     PasswordResetConfirm,
@@ -111,6 +112,21 @@ async def password_reset_confirm(
     Ends every session of the member and spends the link; a used, expired or bad link is
     410 (problem `code`: link_used, link_expired, link_invalid). Log in next."""
     await usecases.set_password_by_link(gateway, body.token, body)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
+
+
+@router.post(
+    "/email-change/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=GONE_RESPONSE
+)
+async def email_change_confirm(
+    body: EmailChangeConfirm, gateway: GatewayDep, response: Response
+) -> Response:
+    """Confirm a new e-mail address with the token from the link sent to it (no log-in
+    needed: the link is the proof). From then on you log in with the new address; the old
+    one is told. A used, expired or bad link is 410 (problem `code`: link_used,
+    link_expired, link_invalid); 409 when the address has been taken meanwhile."""
+    await usecases.confirm_email_change(gateway, body.token)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 

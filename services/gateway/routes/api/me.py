@@ -8,7 +8,15 @@ from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.api.auth import clear_session_cookies
-from services.gateway.schemas import MeOut, MePatch
+from services.gateway.schemas import (
+    EmailChangeBody,
+    EmailChangeRequested,
+    MeOut,
+    MePatch,
+    NotificationsOut,
+    NotificationsPatch,
+    TestMessageOut,
+)
 from shared.contracts import registry as rc
 
 router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
@@ -50,6 +58,45 @@ async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep)
     if "language" in changes:
         await gateway.store.update_account(principal.account.account_id, language=member.language)
     return me_out(member)
+
+
+@router.post("/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeRequested)
+async def change_email(
+    body: EmailChangeBody, principal: CurrentMember, gateway: GatewayDep
+) -> EmailChangeRequested:
+    """Ask to use another e-mail address: the new address gets a link that works once (for
+    `SAMEN_EMAIL_LINK_HOURS`); the address changes only when that link is confirmed
+    (`/auth/email-change/confirm`), and the old address is told then. Answers 202 and the
+    same body whether or not the new address is in use (its owner is told instead); 422 for
+    the address you have now; 429 after a few tries."""
+    await usecases.request_email_change(gateway, principal, body.email)
+    return EmailChangeRequested(detail=usecases.EMAIL_CHANGE_SENT)
+
+
+@router.get("/notifications", response_model=NotificationsOut)
+async def get_notifications(principal: CurrentMember, gateway: GatewayDep) -> NotificationsOut:
+    """Where my messages go: channels in order of preference, my Apprise addresses (masked:
+    the whole URL is never shown again), quiet hours, language and (coordinators) the digest."""
+    return await usecases.notification_preferences(gateway, principal)
+
+
+@router.patch("/notifications", response_model=NotificationsOut)
+async def patch_notifications(
+    body: NotificationsPatch, principal: CurrentMember, gateway: GatewayDep
+) -> NotificationsOut:
+    """Change where my messages go; only the fields given change (a channel or an Apprise
+    address not named stays). An Apprise URL the service does not allow, or that Apprise
+    cannot use, is 422 naming only its scheme; `digest` is for coordinators (403 otherwise)."""
+    return await usecases.change_notification_preferences(gateway, principal, body)
+
+
+@router.post(
+    "/notifications/test", status_code=status.HTTP_202_ACCEPTED, response_model=TestMessageOut
+)
+async def test_notifications(principal: CurrentMember, gateway: GatewayDep) -> TestMessageOut:
+    """Send me a test message over my channels, as every message goes (not held by quiet
+    hours); 429 after a few in an hour."""
+    return await usecases.send_test_message(gateway, principal)
 
 
 @router.get("/export")

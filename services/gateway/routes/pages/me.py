@@ -2,15 +2,18 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from services.gateway import usecases
-from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
 from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.web import render
-from shared.contracts import notify as nc
+from services.gateway.schemas import EmailChangeBody, LinkTokenPath, NotificationsPatch
+from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError
 
@@ -59,6 +62,78 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
     return response
 
 
+@router.post("/me/email")
+async def me_email_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    """Ask for a link to the new address; nothing changes until it is opened."""
+    form = await checked_form(request, principal)
+    try:
+        body = EmailChangeBody(email=text(form, "new_email"))
+        await usecases.request_email_change(gateway, principal, body.email)
+    except (ValidationError, SamenError) as exc:
+        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
+            raise
+        member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+        language = language_of(request, principal)
+        errors = field_errors(exc)
+        errors["new_email"] = translate(
+            exc.message
+            if isinstance(exc, SamenError)
+            else "Fill in an e-mail address, such as name@example.nl.",
+            language,
+        )
+        errors.pop("email", None)
+        errors["form"] = errors["new_email"]
+        return render(
+            request, "me.html.j2", principal, status_code=422, member=member, errors=errors
+        )
+    return redirect("/me?done=email_sent")
+
+
+def refused_email_link(
+    request: Request, principal: Principal | None, exc: usecases.LinkRefused
+) -> Response:
+    return render(
+        request,
+        "email_confirm.html.j2",
+        principal,
+        status_code=exc.http_status,
+        refused=exc.message,
+        token="",
+        new_email="",
+    )
+
+
+@router.get("/email/{token}")
+async def email_confirm_page(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    """Opening the link changes nothing (a mail scanner may open it): the button does."""
+    try:
+        opened = await usecases.open_email_link(gateway, token)
+    except usecases.LinkRefused as exc:
+        return refused_email_link(request, principal, exc)
+    return render(
+        request,
+        "email_confirm.html.j2",
+        principal,
+        refused=None,
+        token=token,
+        new_email=opened.link.new_email or "",
+    )
+
+
+@router.post("/email/{token}")
+async def email_confirm_submit(
+    request: Request, token: LinkTokenPath, principal: MaybeMember, gateway: GatewayDep
+) -> Response:
+    await checked_form(request, principal)
+    try:
+        await usecases.confirm_email_change(gateway, token)
+    except usecases.LinkRefused as exc:
+        return refused_email_link(request, principal, exc)
+    return redirect("/me?done=email_changed" if principal else "/login?done=email_changed")
+
+
 @router.post("/me/delete")
 async def me_delete(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     form = await checked_form(request, principal)
@@ -78,8 +153,31 @@ async def erased_page(request: Request, principal: MaybeMember) -> Response:
 
 @router.get("/me/notifications")
 async def notifications_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    preferences = await gateway.notify.preferences(principal.member_id)
+    preferences = await usecases.notification_preferences(gateway, principal)
     return render(request, "notifications.html.j2", principal, preferences=preferences, errors={})
+
+
+def notifications_patch(form: FormData, principal: Member) -> NotificationsPatch:
+    """The page posts the whole set: the channels in their order (none chosen: the inbox
+    only), the Apprise addresses to remove and one to add; every other address stays."""
+    chosen = [text(form, f"channel_{position}") for position in (1, 2, 3)]
+    channels = list(dict.fromkeys(channel for channel in chosen if channel)) or ["inbox"]
+    removed = [value for value in form.getlist("remove_apprise") if isinstance(value, str)]
+    added = text(form, "apprise_add")
+    values: dict[str, object] = {
+        "channels": channels,
+        "apprise_remove": removed[:20],
+        "quiet_start": text(form, "quiet_start"),
+        "quiet_end": text(form, "quiet_end"),
+    }
+    if added:
+        values["apprise_add"] = [added]
+    if text(form, "language"):
+        values["language"] = text(form, "language")
+    if principal.has("coordinator", "admin") and text(form, "digest"):
+        values["digest"] = text(form, "digest")
+        values["digest_time"] = text(form, "digest_time") or usecases.DEFAULT_DIGEST_TIME
+    return NotificationsPatch.model_validate(values)
 
 
 @router.post("/me/notifications")
@@ -88,24 +186,27 @@ async def notifications_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     try:
-        await gateway.notify.set_preferences(
-            nc.PreferencesUpdate(
-                member_id=principal.member_id,
-                channels=["email"] if form.get("email") == "on" else [],
-                quiet_start=text(form, "quiet_start") or None,
-                quiet_end=text(form, "quiet_end") or None,
-            )
+        await usecases.change_notification_preferences(
+            gateway, principal, notifications_patch(form, principal)
         )
-    except (ValueError, SamenError) as exc:
+    except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        preferences = await gateway.notify.preferences(principal.member_id)
+        preferences = await usecases.notification_preferences(gateway, principal)
+        language = language_of(request, principal)
         return render(
             request,
             "notifications.html.j2",
             principal,
             status_code=422,
             preferences=preferences,
-            errors=field_errors(exc),
+            errors={key: translate(words, language) for key, words in field_errors(exc).items()},
         )
     return redirect("/me/notifications?done=saved")
+
+
+@router.post("/me/notifications/test")
+async def notifications_test(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    await checked_form(request, principal)
+    await usecases.send_test_message(gateway, principal)
+    return redirect("/me/notifications?done=test_sent")

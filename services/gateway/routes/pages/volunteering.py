@@ -1,5 +1,6 @@
 """The volunteer's profile, proposals and answering by link."""
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -141,6 +142,17 @@ def submitted_languages(form: FormData, known: set[str]) -> list[str]:
     return chosen
 
 
+def submitted_return_day(form: FormData) -> date | None:
+    """The day a pause ends, when the form pauses the profile and names one."""
+    value = text(form, "paused_until")
+    if not value or form.get("active") == "on":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid("not a date", details={"field": "paused_until"}) from exc
+
+
 @router.post("/volunteer")
 async def volunteer_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     form = await checked_form(request, principal)
@@ -167,6 +179,7 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             languages=languages,
             max_open=max_open,
             active=form.get("active") == "on",
+            paused_until=submitted_return_day(form),
             # The page does not show the certificate of conduct: keep the one on file.
             certificate_of_conduct_date=current.certificate_of_conduct_date if current else None,
         )
