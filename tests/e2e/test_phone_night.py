@@ -155,12 +155,12 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NightSystem]:
 
 
 def mails_to(system: NightSystem, address: str) -> list[str]:
-    """The subjects of the proposals e-mailed to `address` so far ("Kun jij helpen met ...")."""
+    """The subjects of the proposals e-mailed to `address` so far ("Kunt u helpen? ...")."""
     subjects = []
     folder = system.data_dir / "mail"
     for path in sorted(folder.glob("*/*.eml")) if folder.exists() else []:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if address in str(message["To"]) and "helpen met" in str(message["Subject"]):
+        if address in str(message["To"]) and "u helpen?" in str(message["Subject"]):
             subjects.append(str(message["Subject"]))
     return subjects
 
@@ -222,7 +222,7 @@ def night_journey(
         wait_until(in_inbox, timeout=30, message="the proposals are not in the inbox")
         night.run(night.deliver())  # a delivery round at 23:00: the e-mail stays held
         (urgent,) = mails_to(night, driver)
-        assert urgent.startswith("Dringend") and "vervoer" in urgent, urgent
+        assert urgent.startswith("Dringend") and "vervoer" in urgent.lower(), urgent
     finally:
         context.close()
     helper = phone(browser, width)
@@ -244,13 +244,6 @@ def test_on_a_phone_at_23h_an_urgent_request_breaks_quiet_hours_and_another_is_h
     night_journey(night, browser, steps(width), width, day=PHONE_WIDTHS.index(width))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=HeldMailNotSent,
-    reason="a defect outside the pages: matching's offer window (4 hours by default) runs out "
-    "at 03:00, so the request escalates and its proposal e-mail, held for the quiet hours, is "
-    "cancelled instead of sent at 08:00",
-)
 def test_the_non_urgent_proposal_held_at_23h_is_e_mailed_at_8h(
     night: NightSystem, browser: Any, steps: Callable[[int], Steps]
 ) -> None:
@@ -267,4 +260,4 @@ def test_the_non_urgent_proposal_held_at_23h_is_e_mailed_at_8h(
     except AssertionError as exc:
         raise HeldMailNotSent(str(exc)) from exc
     later = mails_to(night, driver)[1]
-    assert "boodschappen" in later and not later.startswith("Dringend"), later
+    assert "boodschappen" in later.lower() and not later.startswith("Dringend"), later

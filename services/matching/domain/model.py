@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from shared.areas import AreaRef
 from shared.categories import Category
+from shared.clock import from_local, to_local
 from shared.contracts.matching import (
     SCORE_GOOD,
     EscalationReason,
@@ -98,6 +99,21 @@ def offer_time(policy: MatchingPolicy, urgent: bool) -> timedelta:
     if urgent:
         return timedelta(minutes=policy.urgent_offer_minutes)
     return timedelta(hours=policy.offer_hours)
+
+
+# The quiet hours a non-urgent message waits out (notify's default for every member).
+NIGHT_STARTS, NIGHT_ENDS = time(22, 0), time(8, 0)
+
+
+def reachable_from(now: datetime, zone: str | None = None) -> datetime:
+    """When volunteers asked `now` hear of a non-urgent request: at once by day; after a
+    proposal made at night, at 08:00, when their messages have waited out the quiet hours. The
+    offer time counts from then, or a proposal made at 23:00 would lapse unread at 03:00."""
+    local = to_local(now, zone)
+    if NIGHT_ENDS <= local.time() < NIGHT_STARTS:
+        return now
+    day = local.date() + timedelta(days=1) if local.time() >= NIGHT_STARTS else local.date()
+    return from_local(day, NIGHT_ENDS, zone)
 
 
 @dataclass
@@ -273,9 +289,11 @@ class HelpRequest:
         now: datetime,
         policy: MatchingPolicy,
         distances: Mapping[str, float | None] | None = None,
+        zone: str | None = None,
     ) -> list[Proposal]:
         """Start the next round: propose to these volunteers at once (`distances`: how far
-        each lives from the request, km, to tell them)."""
+        each lives from the request, km, to tell them; `zone`: the cooperative's time zone,
+        whose night a non-urgent offer waits out)."""
         self._require({"open", "proposed"}, "propose")
         if not volunteer_ids:
             raise BadCommand("a round needs at least one volunteer")
@@ -290,7 +308,8 @@ class HelpRequest:
         if self.round >= policy.max_rounds:
             raise IllegalTransition("all rounds are used", reason="rounds_exhausted")
         self.round += 1
-        expires_at = now + offer_time(policy, self.urgent)
+        asked_from = now if self.urgent else reachable_from(now, zone)
+        expires_at = asked_from + offer_time(policy, self.urgent)
         if self.expires_at is not None:
             expires_at = min(expires_at, max(self.expires_at, now))
         made = []
