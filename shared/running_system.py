@@ -115,7 +115,16 @@ def settings_for_command(
     environment names a NATS server; `say` hears which one it is."""
     environ = os.environ if environ is None else environ
     settings = settings or Settings()
-    system = None if _told_nats(environ) else find(settings.data_dir)
+    running = find(settings.data_dir)
+    system = None if _told_nats(environ) else running
+    updates: dict[str, object] = {}
+    # The database: SAMEN_DATABASE_URL, else the service's own variable (as `samen up` maps it),
+    # else the running system's, else the default in the data folder.
+    own = environ.get(f"SAMEN_{service.upper()}_DATABASE_URL")
+    if not environ.get("SAMEN_DATABASE_URL"):
+        database = own or (running.database_urls.get(service) if running else None)
+        if database:
+            updates["database_url"] = database
     if system is None:
         if say is not None:
             reason = (
@@ -124,17 +133,12 @@ def settings_for_command(
                 else f"no `samen up` runs from {settings.data_dir}"
             )
             say(f"Using NATS {settings.nats_url} ({reason}).")
-        return settings
-    updates: dict[str, object] = {"nats_url": system.nats_url}
+        return settings.model_copy(update=updates)
+    updates["nats_url"] = system.nats_url
     user = nats_user or service
     password = system.nats_passwords.get(user)
     if password is not None and not environ.get("SAMEN_NATS_PASSWORD"):
         updates.update(nats_user=user, nats_password=password)
-    database = system.database_urls.get(service)
-    if database and not (
-        environ.get("SAMEN_DATABASE_URL") or environ.get(f"SAMEN_{service.upper()}_DATABASE_URL")
-    ):
-        updates["database_url"] = database
     if say is not None:
         say(
             f"Using the system `samen up` runs from {settings.data_dir} "

@@ -200,7 +200,7 @@ def test_on_a_phone_a_neighbour_asks_for_groceries_and_a_volunteer_accepts_from_
         assert accept is not None, "no accept link in Sanne's e-mail"
         journey.check(helper, "accept-link")
         helper.click("button:has-text('Ja, ik help')")
-        check(helper.locator(".notice")).to_contain_text("Dank u wel")
+        check(helper.locator("#answered")).to_contain_text("Dank u wel")
         journey.check(helper, "accepted")
 
         # The resident's open page changes by itself: who helps, and her phone number.

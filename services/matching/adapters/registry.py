@@ -2,8 +2,11 @@
 matching yet (after a large import, the stream may be minutes behind a new registration)."""
 
 from shared.contracts import registry as rc
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
+from shared.logging import get_logger
 from shared.rpc import RpcClient
+
+log = get_logger(__name__)
 
 
 class RegistryOverRpc:
@@ -19,4 +22,7 @@ class RegistryOverRpc:
                 result=rc.MemberPlacement,
             )
         except NotFound:
+            return None
+        except Unavailable as exc:  # the registry away too: the member stays unknown for now
+            log.warning("registry not reached for an unknown requester", error=exc.message)
             return None
