@@ -55,4 +55,7 @@ def test_settling_freezes_what_lives_and_collects_what_does_not(collector_restor
     assert collected == ["garbage"]  # the cycle was collected, not frozen
     assert not any(o is alive for o in gc.get_objects())  # out of every later collection
     frozen = REGISTRY.get_sample_value("samen_collector_frozen_objects", {"service": "testing"})
-    assert frozen == gc.get_freeze_count() > 1000
+    # What was frozen then; frozen objects that other code lets go of since leave the count
+    # (by reference counting), so it can only have gone down.
+    assert frozen is not None and frozen > 1000
+    assert 0.99 * frozen <= gc.get_freeze_count() <= frozen
