@@ -2,13 +2,18 @@
 request number), handing it to another volunteer, cancelling or closing it with a note, and the
 log of their own looks at personal data."""
 
+import asyncio
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
 
 from services.gateway.adapters.store import AuditEntry
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
 from shared.contracts import matching as mc
+from shared.contracts import registry as rc
+from shared.errors import Forbidden
 
 BOARD_STATES: tuple[mc.RequestState, ...] = ("escalated", "open", "proposed", "matched")
 
@@ -127,4 +132,107 @@ async def audit_log(gateway: Gateway, principal: Principal, limit: int) -> list[
     await coordinator_areas(gateway, principal)  # coordinators and admins only
     return await gateway.store.audit_entries(
         actor_id=None if principal.has("admin") else principal.member_id, limit=limit
+    )
+
+
+# ------------------------------------------------------------------ certificates of conduct
+
+# A VOG is asked again after three years; the board warns two months before.
+CERTIFICATE_VALID_YEARS = 3
+CERTIFICATE_WARN_DAYS = 60
+CertificateState = Literal["none", "valid", "expiring", "expired"]
+
+
+def certificate_expires(issued: date) -> date:
+    try:
+        return issued.replace(year=issued.year + CERTIFICATE_VALID_YEARS)
+    except ValueError:  # 29 February
+        return issued.replace(year=issued.year + CERTIFICATE_VALID_YEARS, day=28)
+
+
+def certificate_state(issued: date | None, today: date) -> CertificateState:
+    if issued is None:
+        return "none"
+    expires = certificate_expires(issued)
+    if expires <= today:
+        return "expired"
+    if expires - today <= timedelta(days=CERTIFICATE_WARN_DAYS):
+        return "expiring"
+    return "valid"
+
+
+@dataclass(frozen=True)
+class VolunteerRow:
+    member: rc.MemberSummary
+    profile: rc.VolunteerProfile | None
+    certificate: CertificateState
+    expires: date | None
+
+
+async def volunteers(gateway: Gateway, principal: Principal, today: date) -> list[VolunteerRow]:
+    """The volunteers of my areas with their certificate of conduct, expired ones first."""
+    areas = await coordinator_areas(gateway, principal)
+    lists = await asyncio.gather(
+        *(
+            gateway.registry.members(
+                rc.MemberListQuery(
+                    actor_id=principal.member_id, area_code=code, role="volunteer", limit=500
+                )
+            )
+            for code in areas
+        )
+    )
+    members = list({m.member_id: m for found in lists for m in found.members}.values())
+    profiles = await asyncio.gather(
+        *(
+            gateway.registry.volunteer_profile(m.member_id, actor_id=principal.member_id)
+            for m in members
+        ),
+        return_exceptions=True,
+    )
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[m.member_id for m in members],
+    )
+    rows = []
+    for member, profile in zip(members, profiles, strict=True):
+        known = None if isinstance(profile, BaseException) else profile
+        issued = known.certificate_of_conduct_date if known else None
+        rows.append(
+            VolunteerRow(
+                member=member,
+                profile=known,
+                certificate=certificate_state(issued, today),
+                expires=certificate_expires(issued) if issued else None,
+            )
+        )
+    order = {"expired": 0, "expiring": 1, "none": 2, "valid": 3}
+    return sorted(rows, key=lambda r: (order[r.certificate], r.member.name))
+
+
+async def set_certificate(
+    gateway: Gateway, principal: Principal, member_id: str, issued: date | None
+) -> rc.VolunteerProfile:
+    """Record the date of a volunteer's certificate of conduct (VOG), seen by the coordinator."""
+    areas = await coordinator_areas(gateway, principal)
+    member = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    if not in_areas(areas, member.neighbourhood):
+        raise Forbidden("This volunteer lives outside the areas of your cooperative.")
+    profile = await gateway.registry.volunteer_profile(member_id, actor_id=principal.member_id)
+    return await gateway.registry.set_volunteer_profile(
+        rc.VolunteerProfileSet(
+            member_id=member_id,
+            actor_id=principal.member_id,
+            categories=profile.categories,
+            availability=profile.availability,
+            flexible=profile.flexible,
+            radius_km=profile.radius_km,
+            languages=profile.languages,
+            max_open=profile.max_open,
+            active=profile.active,
+            certificate_of_conduct_date=issued,
+            paused_until=profile.paused_until,
+        )
     )

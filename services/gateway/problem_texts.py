@@ -33,6 +33,7 @@ BY_REASON: dict[str, str] = {
     "already_matched": N_("Someone else already helps with this request."),
     # a coordinator's list of members (services/gateway/member_imports.py)
     "no_file": N_("Choose the file to import."),
+    "bad_date": N_("Fill in a date, for example 15-03-2026."),
     "empty_file": N_("The file is empty."),
     "not_csv": N_("This is not a CSV file."),
     # matching: the same form sent twice, the second time with other answers

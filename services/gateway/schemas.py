@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime
+from datetime import date as date_type
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
@@ -400,6 +401,12 @@ class CoordinatorCancelBody(_Body):
     note: str | None = Field(default=None, max_length=NOTE_MAX, description="why, for the log")
 
 
+class CertificateBody(_Body):
+    """The day a volunteer's certificate of conduct (VOG) was issued; none: there is none."""
+
+    date: date_type | None = None
+
+
 class CoordinatorCloseBody(_Body):
     note: str = Field(
         min_length=1, max_length=NOTE_MAX, description="what happened, e.g. arranged by phone"
@@ -528,3 +535,16 @@ class MemberImportOut(BaseModel):
             created_at=view.created_at,
             finished_at=view.finished_at,
         )
+
+
+class AreaVolunteerOut(BaseModel):
+    """A volunteer of the coordinator's areas and their certificate of conduct (VOG)."""
+
+    member_id: Id
+    name: Name
+    neighbourhood: Code | None
+    certificate_of_conduct_date: date_type | None
+    certificate_expires: date_type | None = Field(description="three years after it was issued")
+    certificate: Literal["none", "valid", "expiring", "expired"] = Field(
+        description="expiring: within two months"
+    )

@@ -218,6 +218,7 @@ NOTICES = {
     "stopped": N_("The request is cancelled."),
     "cancelled": N_("Your request is cancelled. Nobody will come for it."),
     "closed": N_("The request is closed."),
+    "certificate": N_("The date of the certificate of conduct is saved."),
     "email_sent": N_(
         "We have sent a link to the new address. Your address changes once you open that link."
     ),

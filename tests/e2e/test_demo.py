@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -313,3 +314,58 @@ def test_a_coordinator_finds_closes_cancels_and_hands_on_requests_and_sees_her_l
         shopping_number = "".join(c for c in shopping if c.isalnum())[-6:].upper()
         assert "Hulpvraag bekeken" in shown and f"Nr. {shopping_number}" in shown, shown
         assert api.get("/coordinator/audit").json()  # the API shows the same log
+
+
+def test_a_coordinator_records_a_volunteers_vog_and_sees_when_it_runs_out(
+    demo_system: RunningSystem,
+) -> None:
+    wait_until(
+        lambda: login(demo_system, "coordinator.overvecht@samen.demo"), timeout=60, message="seed"
+    )
+    headers = login(demo_system, "coordinator.overvecht@samen.demo")
+    api = httpx.Client(base_url=f"{demo_system.url}/api/v1", timeout=30, headers=headers)
+    web = web_session(demo_system, "coordinator.overvecht@samen.demo")
+    with closing(api), closing(web):
+        listed = api.get("/coordinator/volunteers")
+        assert listed.status_code == 200, listed.text
+        sanne = next(v for v in listed.json() if v["name"] == "Sanne de Vries")
+        assert sanne["certificate"] == "none"
+
+        # Issued almost three years ago: it runs out within two months.
+        issued = (date.today() - timedelta(days=3 * 365 - 20)).isoformat()
+        page = web.get("/board/volunteers")
+        assert page.status_code == 200 and "Sanne de Vries" in page.text
+        saved = web.post(
+            f"/board/volunteers/{sanne['member_id']}/certificate",
+            data={"csrf_token": csrf_token(page.text), "date": issued},
+        )
+        assert saved.status_code == 303, saved.text
+        after = web.get("/board/volunteers").text
+        card = after[after.index(f'id="v-{sanne["member_id"]}"') :]
+        assert "VOG loopt bijna af" in card[: card.index("</li>")]
+        assert after.index("Sanne de Vries") < after.index("Youssef Ouali")  # at the top
+
+        bad = web.post(
+            f"/board/volunteers/{sanne['member_id']}/certificate",
+            data={"csrf_token": csrf_token(page.text), "date": "gisteren"},
+        )
+        assert bad.status_code == 422
+        assert (
+            api.put(
+                f"/coordinator/volunteers/{sanne['member_id']}/certificate", json={"date": None}
+            ).status_code
+            == 204
+        )
+        again = next(
+            v for v in api.get("/coordinator/volunteers").json() if v["name"] == "Sanne de Vries"
+        )
+        assert again["certificate"] == "none"
+
+        # Oost's coordinator cannot touch an Overvecht volunteer.
+        oost = login(demo_system, "coordinator.oost@samen.demo")
+        refused = api.put(
+            f"/coordinator/volunteers/{sanne['member_id']}/certificate",
+            json={"date": issued},
+            headers=oost,
+        )
+        assert refused.status_code == 403

@@ -34,7 +34,7 @@ from starlette.requests import Request
 
 from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
-from services.gateway.coordinating import BoardFilter
+from services.gateway.coordinating import BoardFilter, VolunteerRow
 from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.problems import Problem
@@ -193,6 +193,17 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "errors": errors,
         },
         "board_audit.html.j2": {"entries": make(list[AuditEntry], "entries")},
+        "board_volunteers.html.j2": {
+            "rows": [
+                VolunteerRow(
+                    member=make(rc.MemberSummary, "member"),
+                    profile=make(rc.VolunteerProfile, "profile"),
+                    certificate="expiring",
+                    expires=date(2027, 1, 1),
+                )
+            ],
+            "today": date(2026, 12, 2),
+        },
         "board_request.html.j2": {
             "request_view": make(RequestOut, "request_view"),
             "requester": make(rc.MemberInfo, "requester"),

@@ -97,11 +97,13 @@ class Registry:
             result=rc.MemberErasure,
         )
 
-    async def volunteer_profile(self, member_id: str) -> rc.VolunteerProfile:
+    async def volunteer_profile(
+        self, member_id: str, *, actor_id: str | None = None
+    ) -> rc.VolunteerProfile:
         return await self._rpc.call(
             "registry",
             rc.VOLUNTEER_PROFILE_GET,
-            rc.MemberQuery(member_id=member_id, actor_id=member_id),
+            rc.MemberQuery(member_id=member_id, actor_id=actor_id or member_id),
             result=rc.VolunteerProfile,
         )
 

@@ -18,8 +18,10 @@ from services.gateway.openapi_links import (
 )
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import (
+    AreaVolunteerOut,
     AuditOut,
     BoardOut,
+    CertificateBody,
     CoordinatorCancelBody,
     CoordinatorCloseBody,
     CoordinatorMatchBody,
@@ -32,6 +34,7 @@ from services.gateway.schemas import (
     RequestCreated,
     RequestOut,
 )
+from shared.clock import to_local
 from shared.contracts import matching as mc
 
 router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=PROBLEM_RESPONSES)
@@ -202,3 +205,31 @@ async def member_import(
 ) -> MemberImportOut:
     """How far an import I uploaded is; its report once it is done."""
     return MemberImportOut.of(await member_imports.status(gateway, principal, import_id))
+
+
+@router.get("/volunteers", response_model=list[AreaVolunteerOut])
+async def area_volunteers(principal: Coordinator, gateway: GatewayDep) -> list[AreaVolunteerOut]:
+    """The volunteers of my areas and their certificate of conduct (VOG): expired first."""
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
+    rows = await coordinating.volunteers(gateway, principal, today)
+    return [
+        AreaVolunteerOut(
+            member_id=r.member.member_id,
+            name=r.member.name,
+            neighbourhood=r.member.neighbourhood,
+            certificate_of_conduct_date=(
+                r.profile.certificate_of_conduct_date if r.profile else None
+            ),
+            certificate_expires=r.expires,
+            certificate=r.certificate,
+        )
+        for r in rows
+    ]
+
+
+@router.put("/volunteers/{member_id}/certificate", status_code=status.HTTP_204_NO_CONTENT)
+async def set_certificate(
+    member_id: IdPath, body: CertificateBody, principal: Coordinator, gateway: GatewayDep
+) -> None:
+    """Record the day a volunteer's certificate of conduct (VOG) was issued (null: none)."""
+    await coordinating.set_certificate(gateway, principal, member_id, body.date)

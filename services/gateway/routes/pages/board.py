@@ -19,13 +19,13 @@ from services.gateway.routes.pages.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import CoordinatorCloseBody, IdPath, OnBehalfMember
+from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, IdPath, OnBehalfMember
 from services.gateway.security import new_token
 from services.gateway.web import render
 from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts.matching import NOTE_MAX
-from shared.errors import Forbidden, SamenError
+from shared.errors import Forbidden, Invalid, SamenError
 
 router = APIRouter(include_in_schema=False)
 CATEGORY_VALUES = {c.value for c in Category}
@@ -76,6 +76,14 @@ async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -
     return render(request, "board_audit.html.j2", principal, entries=entries)
 
 
+@router.get("/board/volunteers")
+async def volunteers_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
+    """The volunteers of my areas and their certificate of conduct (VOG)."""
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
+    rows = await coordinating.volunteers(gateway, principal, today)
+    return render(request, "board_volunteers.html.j2", principal, rows=rows, today=today)
+
+
 @router.get("/board/{request_id}")
 async def board_request(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
@@ -122,6 +130,19 @@ async def board_request(
         candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
         names=names,
     )
+
+
+@router.post("/board/volunteers/{member_id}/certificate")
+async def certificate_submit(
+    member_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
+) -> Response:
+    form = await checked_form(request, principal)
+    try:
+        body = CertificateBody(date=text(form, "date") or None)
+    except ValidationError as exc:
+        raise Invalid("not a date", details={"field": "date", "reason": "bad_date"}) from exc
+    await coordinating.set_certificate(gateway, principal, member_id, body.date)
+    return redirect(f"/board/volunteers?done=certificate#v-{quote(member_id)}")
 
 
 @router.post("/board/{request_id}/reassign")
