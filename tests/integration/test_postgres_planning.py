@@ -8,7 +8,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.dialects import postgresql
 
 from services.matching.adapters.orm import candidates, volunteers
-from services.matching.adapters.repository import _RING_QUERIES
+from services.matching.adapters.readmodel import _RING_QUERIES
 from services.matching.bootstrap import MIGRATIONS
 from shared.db import POSTGRES_SESSION_SETTINGS, create_engine
 from shared.migrations import upgrade

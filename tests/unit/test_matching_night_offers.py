@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.matching.domain.model import HelpRequest, reachable_from
+from services.matching.domain.model import HelpRequest
+from services.matching.domain.proposals import reachable_from
 from shared.areas import AreaRef
 from shared.categories import Category
 from shared.events import MatchingPolicy

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from shared.areas import AreaRef
 from shared.categories import Category
-from shared.clock import from_local, to_local
 from shared.contracts.matching import (
     SCORE_GOOD,
     EscalationReason,
@@ -47,6 +46,8 @@ from shared.events import (
     RequestMatched,
 )
 from shared.ids import new_id
+
+from .proposals import Proposal, offer_time, reachable_from
 
 PROPOSAL_OUTCOME_EVENTS: dict[str, Callable[..., EventData]] = {
     "accepted": MatchAccepted,
@@ -77,43 +78,6 @@ class NotAllowed(DomainError, Forbidden):
 
 class BadCommand(DomainError, Invalid):
     """The command itself is wrong (bad numbers, unknown volunteer)."""
-
-
-@dataclass
-class Proposal:
-    id: str
-    request_id: str
-    volunteer_id: str
-    round: int
-    state: ProposalState
-    proposed_at: datetime
-    expires_at: datetime
-    answered_at: datetime | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.state == "pending"
-
-
-def offer_time(policy: MatchingPolicy, urgent: bool) -> timedelta:
-    if urgent:
-        return timedelta(minutes=policy.urgent_offer_minutes)
-    return timedelta(hours=policy.offer_hours)
-
-
-# The quiet hours a non-urgent message waits out (notify's default for every member).
-NIGHT_STARTS, NIGHT_ENDS = time(22, 0), time(8, 0)
-
-
-def reachable_from(now: datetime, zone: str | None = None) -> datetime:
-    """When volunteers asked `now` hear of a non-urgent request: at once by day; after a
-    proposal made at night, at 08:00, when their messages have waited out the quiet hours. The
-    offer time counts from then, or a proposal made at 23:00 would lapse unread at 03:00."""
-    local = to_local(now, zone)
-    if NIGHT_ENDS <= local.time() < NIGHT_STARTS:
-        return now
-    day = local.date() + timedelta(days=1) if local.time() >= NIGHT_STARTS else local.date()
-    return from_local(day, NIGHT_ENDS, zone)
 
 
 @dataclass

@@ -4,7 +4,8 @@ propose to them; with nobody left, escalate to the most local cooperative with c
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.matching.adapters.repository import SCOPES, ReadModel
+from services.matching.adapters.readmodel import ReadModel
+from services.matching.adapters.repository import SCOPES
 from services.matching.domain.model import HelpRequest
 from services.matching.domain.rules import (
     LatLon,

@@ -6,7 +6,8 @@ from typing import Self, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from services.matching.adapters.repository import ReadModel, RequestRepository, StaleRequest
+from services.matching.adapters.readmodel import ReadModel
+from services.matching.adapters.repository import RequestRepository, StaleRequest
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
