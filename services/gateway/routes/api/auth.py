@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from services.gateway import usecases
+from services.gateway import account_links, email_change, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import GONE_RESPONSE, PROBLEM_RESPONSES
@@ -97,8 +97,8 @@ async def password_reset(
 
     Answers 202 and the same body whether or not the address has an account (only its owner
     gets an e-mail); 429 when this client or this address asked too often."""
-    await usecases.request_password_reset(gateway, body.email, client=client_of(request))
-    return PasswordResetRequested(detail=usecases.RESET_REQUESTED)
+    await account_links.request_password_reset(gateway, body.email, client=client_of(request))
+    return PasswordResetRequested(detail=account_links.RESET_REQUESTED)
 
 
 @router.post(
@@ -111,7 +111,7 @@ async def password_reset_confirm(
 
     Ends every session of the member and spends the link; a used, expired or bad link is
     410 (problem `code`: link_used, link_expired, link_invalid). Log in next."""
-    await usecases.set_password_by_link(gateway, body.token, body)
+    await account_links.set_password_by_link(gateway, body.token, body)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 
@@ -126,7 +126,7 @@ async def email_change_confirm(
     needed: the link is the proof). From then on you log in with the new address; the old
     one is told. A used, expired or bad link is 410 (problem `code`: link_used,
     link_expired, link_invalid); 409 when the address has been taken meanwhile."""
-    await usecases.confirm_email_change(gateway, body.token)
+    await email_change.confirm_email_change(gateway, body.token)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import coordinating, member_imports, usecases
+from services.gateway import coordinating, information_point, member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -141,7 +141,7 @@ async def register_member(
     body: OnBehalfMember, principal: Coordinator, gateway: GatewayDep
 ) -> Registered:
     """Register a resident at the information point (no e-mail needed: reached through me)."""
-    member = await usecases.register_on_behalf(gateway, principal, body)
+    member = await information_point.register_on_behalf(gateway, principal, body)
     return Registered(
         member_id=member.member_id,
         area={
@@ -167,7 +167,7 @@ async def request_on_behalf(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
     """Ask for help on a resident's behalf (`Idempotency-Key` as for `POST /requests`)."""
-    view = await usecases.ask_on_behalf(
+    view = await information_point.ask_on_behalf(
         gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
     )
     return RequestCreated(id=view.request_id, state=view.state)

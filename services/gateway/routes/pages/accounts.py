@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import usecases
+from services.gateway import account_links, usecases
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.i18n import message_language, translate
 from services.gateway.problem_texts import FORM, LOGIN_REFUSED, TOO_MANY_FAILURES
@@ -147,7 +147,7 @@ async def password_reset_submit(
     email = text(form, "email")
     try:
         body = PasswordResetBody(email=email)
-        await usecases.request_password_reset(gateway, body.email, client=client_of(request))
+        await account_links.request_password_reset(gateway, body.email, client=client_of(request))
     except ValidationError as exc:
         return render(
             request,
@@ -162,7 +162,7 @@ async def password_reset_submit(
 
 
 def refused_link_page(
-    request: Request, principal: Principal | None, exc: usecases.LinkRefused
+    request: Request, principal: Principal | None, exc: account_links.LinkRefused
 ) -> Response:
     """A reset or invitation link that is used, expired or not genuine: say so plainly."""
     return render(
@@ -182,8 +182,8 @@ async def set_password_page(
 ) -> Response:
     """Opening the link spends nothing (a mail scanner may open it): the form does."""
     try:
-        await usecases.open_account_link(gateway, token)
-    except usecases.LinkRefused as exc:
+        await account_links.open_account_link(gateway, token)
+    except account_links.LinkRefused as exc:
         return refused_link_page(request, principal, exc)
     return render(request, "set_password.html.j2", principal, refused=None, token=token, errors={})
 
@@ -195,8 +195,8 @@ async def set_password_submit(
     form = await checked_form(request, principal)
     try:
         body = NewPassword(password=text(form, "password"))
-        await usecases.set_password_by_link(gateway, token, body)
-    except usecases.LinkRefused as exc:
+        await account_links.set_password_by_link(gateway, token, body)
+    except account_links.LinkRefused as exc:
         return refused_link_page(request, principal, exc)
     except ValidationError as exc:
         return render(

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import calendar, usecases
+from services.gateway import calendar, information_point, usecases
 from services.gateway.deps import GatewayDep, Principal
 from services.gateway.i18n import category_label, translate
 from services.gateway.problem_texts import field_text
@@ -96,7 +96,7 @@ async def submit_request(
         if requester is None:
             view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
         else:
-            view = await usecases.ask_on_behalf(
+            view = await information_point.ask_on_behalf(
                 gateway, principal, body, requester.member_id, idempotency_key=key
             )
     except (ValueError, SamenError) as exc:

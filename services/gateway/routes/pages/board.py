@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import coordinating, usecases
+from services.gateway import coordinating, information_point, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.routes.pages.asking import submit_request
@@ -250,7 +250,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
             **{k: v for k, v in values.items() if v},
             language=text(form, "language") if text(form, "language") == "en" else "nl",
         )
-        member = await usecases.register_on_behalf(gateway, principal, body)
+        member = await information_point.register_on_behalf(gateway, principal, body)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import usecases
+from services.gateway import account_links, email_change, notification_settings, privacy
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
@@ -68,7 +68,7 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
     form = await checked_form(request, principal)
     try:
         body = EmailChangeBody(email=text(form, "new_email"))
-        await usecases.request_email_change(gateway, principal, body.email)
+        await email_change.request_email_change(gateway, principal, body.email)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -90,7 +90,7 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
 
 
 def refused_email_link(
-    request: Request, principal: Principal | None, exc: usecases.LinkRefused
+    request: Request, principal: Principal | None, exc: account_links.LinkRefused
 ) -> Response:
     return render(
         request,
@@ -109,8 +109,8 @@ async def email_confirm_page(
 ) -> Response:
     """Opening the link changes nothing (a mail scanner may open it): the button does."""
     try:
-        opened = await usecases.open_email_link(gateway, token)
-    except usecases.LinkRefused as exc:
+        opened = await email_change.open_email_link(gateway, token)
+    except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return render(
         request,
@@ -128,8 +128,8 @@ async def email_confirm_submit(
 ) -> Response:
     await checked_form(request, principal)
     try:
-        await usecases.confirm_email_change(gateway, token)
-    except usecases.LinkRefused as exc:
+        await email_change.confirm_email_change(gateway, token)
+    except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return redirect("/me?done=email_changed" if principal else "/login?done=email_changed")
 
@@ -139,7 +139,7 @@ async def me_delete(request: Request, principal: Member, gateway: GatewayDep) ->
     form = await checked_form(request, principal)
     if form.get("confirm") != "on":
         return redirect("/me")
-    await usecases.erase(gateway, principal)
+    await privacy.erase(gateway, principal)
     response = redirect("/erased")
     clear_session_cookies(response, gateway)
     return response
@@ -153,7 +153,7 @@ async def erased_page(request: Request, principal: MaybeMember) -> Response:
 
 @router.get("/me/notifications")
 async def notifications_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    preferences = await usecases.notification_preferences(gateway, principal)
+    preferences = await notification_settings.notification_preferences(gateway, principal)
     return render(request, "notifications.html.j2", principal, preferences=preferences, errors={})
 
 
@@ -176,7 +176,9 @@ def notifications_patch(form: FormData, principal: Member) -> NotificationsPatch
         values["language"] = text(form, "language")
     if principal.has("coordinator", "admin") and text(form, "digest"):
         values["digest"] = text(form, "digest")
-        values["digest_time"] = text(form, "digest_time") or usecases.DEFAULT_DIGEST_TIME
+        values["digest_time"] = (
+            text(form, "digest_time") or notification_settings.DEFAULT_DIGEST_TIME
+        )
     return NotificationsPatch.model_validate(values)
 
 
@@ -186,13 +188,13 @@ async def notifications_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     try:
-        await usecases.change_notification_preferences(
+        await notification_settings.change_notification_preferences(
             gateway, principal, notifications_patch(form, principal)
         )
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        preferences = await usecases.notification_preferences(gateway, principal)
+        preferences = await notification_settings.notification_preferences(gateway, principal)
         language = language_of(request, principal)
         return render(
             request,
@@ -208,5 +210,5 @@ async def notifications_submit(
 @router.post("/me/notifications/test")
 async def notifications_test(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     await checked_form(request, principal)
-    await usecases.send_test_message(gateway, principal)
+    await notification_settings.send_test_message(gateway, principal)
     return redirect("/me/notifications?done=test_sent")
