@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notify.adapters.orm import (
     OPEN_NOTIFICATION,
     SENDING_NOTIFICATION,
-    cooperative_channels,
     delivery_attempts,
     inbox_items,
     notifications,
@@ -24,7 +23,6 @@ from services.notify.adapters.orm import (
     requests,
 )
 from services.notify.domain.model import OPEN_STATUSES, Status, Template
-from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
 from shared.db import is_postgres
 from shared.ids import new_id
 from shared.write_behind import insert_later
@@ -37,11 +35,11 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
     return pg_insert if is_postgres(session.get_bind()) else sqlite_insert
 
 
-class _PerDialect:
+class PerDialect:
     """A statement built once per database dialect and executed with parameters, so the hot
     paths neither rebuild it nor miss SQLAlchemy's compiled-statement cache."""
 
@@ -52,38 +50,15 @@ class _PerDialect:
         return self._built[session.get_bind().dialect.name]
 
 
-_ADD_NOTIFICATION = _PerDialect(
+_ADD_NOTIFICATION = PerDialect(
     lambda insert: insert(notifications).on_conflict_do_nothing(index_elements=["idempotency_key"])
 )
-_ADD_INBOX_ITEMS = _PerDialect(
+_ADD_INBOX_ITEMS = PerDialect(
     lambda insert: insert(inbox_items).on_conflict_do_nothing(index_elements=["notification_id"])
 )
-_ADD_LINK = _PerDialect(
-    lambda insert: insert(proposal_links).on_conflict_do_nothing(index_elements=["proposal_id"])
-)
 
 
-def _upsert_request(keep: tuple[str, ...]) -> _PerDialect:
-    def build(insert: Any) -> Any:
-        statement = insert(requests)
-        return statement.on_conflict_do_update(
-            index_elements=["request_id"],
-            set_={
-                c.name: statement.excluded[c.name]
-                for c in requests.columns
-                if c.name != "request_id" and c.name not in keep
-            },
-        )
-
-    return _PerDialect(build)
-
-
-_UPSERT_REQUEST: dict[tuple[str, ...], _PerDialect] = {
-    keep: _upsert_request(keep) for keep in ((), ("requester_id",))
-}
-
-
-def _count(result: Any) -> int:
+def rows_touched(result: Any) -> int:
     """Rows an INSERT/UPDATE/DELETE touched."""
     return int(result.rowcount)
 
@@ -101,7 +76,7 @@ async def notification_by_key(session: AsyncSession, key: str) -> RowMapping | N
 async def add_notification(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the idempotency key exists already; True when inserted."""
     result = await session.execute(_ADD_NOTIFICATION(session), values)
-    return bool(_count(result))
+    return bool(rows_touched(result))
 
 
 def add_notification_later(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -146,7 +121,7 @@ async def change_notification(
     for column, value in (expect or {}).items():
         conditions.append(notifications.c[column] == value)
     result = await session.execute(update(notifications).where(*conditions).values(**values))
-    return bool(_count(result))
+    return bool(rows_touched(result))
 
 
 async def claim_for_sending(
@@ -393,7 +368,7 @@ async def mark_read(
     if item_ids is not None:
         statement = statement.where(inbox_items.c.id.in_(item_ids))
     result = await session.execute(statement.values(read_at=now))
-    return _count(result)
+    return rows_touched(result)
 
 
 async def attempts(
@@ -423,165 +398,6 @@ async def attempts(
         query = query.where(delivery_attempts.c.status == status)
     query = query.order_by(delivery_attempts.c.at.desc(), delivery_attempts.c.id.desc())
     return list((await session.execute(query.limit(limit))).mappings())
-
-
-# ---------------------------------------------------------------- preferences
-
-
-def default_preferences(member_id: str) -> Preferences:
-    return Preferences(member_id=member_id)
-
-
-async def get_preferences(session: AsyncSession, member_id: str) -> Preferences:
-    return (await preferences_of(session, [member_id]))[member_id]
-
-
-async def preferences_of(
-    session: AsyncSession, member_ids: Sequence[str]
-) -> dict[str, Preferences]:
-    """Each member's preferences, the defaults for those who never set any."""
-    found = {member_id: default_preferences(member_id) for member_id in member_ids}
-    if not found:
-        return found
-    rows = await session.execute(
-        select(preferences).where(preferences.c.member_id.in_(list(found)))
-    )
-    for row in rows.mappings():
-        found[row["member_id"]] = Preferences(
-            member_id=row["member_id"],
-            channels=list(row["channels"] or DEFAULT_CHANNELS),
-            language=row["language"],
-            quiet_start=row["quiet_start"],
-            quiet_end=row["quiet_end"],
-            timezone=row["timezone"],
-            apprise_urls=list(row["apprise_urls"] or []),
-            daily_digest=bool(row["daily_digest"]),
-            digest_time=row["digest_time"],
-        )
-    return found
-
-
-async def put_preferences(session: AsyncSession, prefs: Preferences, now: datetime) -> None:
-    values = {
-        "channels": list(prefs.channels),
-        "language": prefs.language,
-        "quiet_start": prefs.quiet_start,
-        "quiet_end": prefs.quiet_end,
-        "timezone": prefs.timezone,
-        "apprise_urls": list(prefs.apprise_urls),
-        "daily_digest": prefs.daily_digest,
-        "digest_time": prefs.digest_time,
-        "updated_at": now,
-    }
-    statement = (
-        _insert(session)(preferences)
-        .values(member_id=prefs.member_id, **values)
-        .on_conflict_do_update(index_elements=["member_id"], set_=values)
-    )
-    await session.execute(statement)
-
-
-async def get_cooperative_urls(session: AsyncSession, cooperative_id: str) -> list[str]:
-    urls = await session.scalar(
-        select(cooperative_channels.c.apprise_urls).where(
-            cooperative_channels.c.cooperative_id == cooperative_id
-        )
-    )
-    return list(urls or [])
-
-
-async def put_cooperative_urls(
-    session: AsyncSession, cooperative_id: str, urls: list[str], now: datetime
-) -> None:
-    values = {"apprise_urls": urls, "updated_at": now}
-    await session.execute(
-        _insert(session)(cooperative_channels)
-        .values(cooperative_id=cooperative_id, **values)
-        .on_conflict_do_update(index_elements=["cooperative_id"], set_=values)
-    )
-
-
-# ---------------------------------------------------------------- requests and links
-
-
-def upsert_request_later(
-    session: AsyncSession, values: dict[str, Any], *, keep: tuple[str, ...] = ()
-) -> None:
-    """Insert or update what notify knows of a request (every column); `keep` names columns
-    that an update leaves as they are: () or ("requester_id",). Held back like
-    `add_notification_later`, so the requests of a batch of events go out together; either
-    order of the two statements leaves a request as the last event described it, with the
-    requester that `request.created` named.
-
-    Skipped when this transaction wrote the same values already: a request's proposals
-    arrive with it, in one batch, and each would write the request again unchanged."""
-    written: dict[str, dict[str, Any]] = session.info.setdefault("requests_written", {})
-    before = written.get(values["request_id"])
-    if before is not None and all(before[k] == v for k, v in values.items() if k not in keep):
-        return
-    insert_later(session, _UPSERT_REQUEST[keep](session), values)
-    kept = {k: before[k] for k in keep} if before is not None else {}
-    written[values["request_id"]] = {**values, **kept}
-
-
-async def get_request(session: AsyncSession, request_id: str) -> RowMapping | None:
-    result = await session.execute(select(requests).where(requests.c.request_id == request_id))
-    return result.mappings().first()
-
-
-def add_link_later(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert unless the proposal has its link already, held back like
-    `add_notification_later`: the link that went out first stays."""
-    insert_later(session, _ADD_LINK(session), values)
-
-
-async def link_by_proposal(session: AsyncSession, proposal_id: str) -> RowMapping | None:
-    result = await session.execute(
-        select(proposal_links).where(proposal_links.c.proposal_id == proposal_id)
-    )
-    return result.mappings().first()
-
-
-async def links_by_proposals(
-    session: AsyncSession, proposal_ids: Sequence[str]
-) -> dict[str, RowMapping]:
-    if not proposal_ids:
-        return {}
-    result = await session.execute(
-        select(proposal_links).where(proposal_links.c.proposal_id.in_(list(proposal_ids)))
-    )
-    return {row["proposal_id"]: row for row in result.mappings()}
-
-
-async def link(session: AsyncSession, link_id: str) -> RowMapping | None:
-    result = await session.execute(
-        select(proposal_links).where(proposal_links.c.link_id == link_id)
-    )
-    return result.mappings().first()
-
-
-async def use_link(
-    session: AsyncSession, link_id: str, *, state: str, action: str | None, now: datetime
-) -> bool:
-    """Open -> state, atomically: True for the one caller that changed it."""
-    result = await session.execute(
-        update(proposal_links)
-        .where(proposal_links.c.link_id == link_id, proposal_links.c.state == "open")
-        .values(state=state, used_action=action, used_at=now)
-    )
-    return bool(_count(result))
-
-
-async def close_proposal_link(
-    session: AsyncSession, proposal_id: str, state: str, *, action: str | None = None
-) -> None:
-    """An open link closes with what happened to its proposal (`action`: the answer given in
-    the app, so the same answer through the link still succeeds); a used one stays as it is."""
-    await session.execute(
-        update(proposal_links)
-        .where(proposal_links.c.proposal_id == proposal_id, proposal_links.c.state == "open")
-        .values(state=state, used_action=action)
-    )
 
 
 # ---------------------------------------------------------------- a member's data
@@ -638,7 +454,7 @@ async def _scrub_mentions(session: AsyncSession, member_id: str) -> int:
         .where(inbox_items.c.notification_id.in_(mentioning))
         .values(subject=SCRUBBED_SUBJECT, body=SCRUBBED_BODY)
     )
-    return _count(result)
+    return rows_touched(result)
 
 
 async def erase_member(session: AsyncSession, member_id: str) -> int:
@@ -660,5 +476,5 @@ async def erase_member(session: AsyncSession, member_id: str) -> int:
         delete(proposal_links).where(proposal_links.c.volunteer_id == member_id),
         delete(requests).where(requests.c.requester_id == member_id),
     ):
-        counts += _count(await session.execute(statement))
+        counts += rows_touched(await session.execute(statement))
     return counts

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import RowMapping
 
+from services.notify.adapters import preferences_store, proposal_links
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
@@ -164,7 +165,7 @@ class NotifyApi:
 
     async def preferences_get(self, query: Preferences | PreferencesUpdate) -> Preferences:
         async with self._uow() as uow:
-            return await repo.get_preferences(uow.session, query.member_id)
+            return await preferences_store.get_preferences(uow.session, query.member_id)
 
     async def preferences_set(self, update: PreferencesUpdate) -> Preferences:
         changes = update.model_dump(exclude_unset=True, exclude={"member_id"})
@@ -183,7 +184,7 @@ class NotifyApi:
         added = changes.pop("apprise_add", [])
         removed = set(changes.pop("apprise_remove", []))
         async with self._uow() as uow:
-            current = await repo.get_preferences(uow.session, update.member_id)
+            current = await preferences_store.get_preferences(uow.session, update.member_id)
             urls = list(changes.get("apprise_urls", current.apprise_urls))
             urls = [url for url in urls if apprise_id(url) not in removed]
             urls += [url for url in added if url not in urls]
@@ -194,13 +195,13 @@ class NotifyApi:
                 )
             changes["apprise_urls"] = urls
             merged = Preferences.model_validate({**current.model_dump(), **changes})
-            await repo.put_preferences(uow.session, merged, self._clock.now())
+            await preferences_store.put_preferences(uow.session, merged, self._clock.now())
             await uow.commit()
         return merged
 
     async def cooperative_channels_get(self, cooperative_id: str) -> CooperativeChannels:
         async with self._uow() as uow:
-            urls = await repo.get_cooperative_urls(uow.session, cooperative_id)
+            urls = await preferences_store.get_cooperative_urls(uow.session, cooperative_id)
         return CooperativeChannels(cooperative_id=cooperative_id, apprise_urls=urls)
 
     async def channel_check(self, member_id: str) -> ChannelCheckQueued:
@@ -211,7 +212,7 @@ class NotifyApi:
             raise NotFound("no such member")
         marker = Envelope(event_id=new_id(), type=CHANNEL_CHECK_TYPE, source="notify")
         async with self._uow() as uow:
-            prefs = await repo.get_preferences(uow.session, member_id)
+            prefs = await preferences_store.get_preferences(uow.session, member_id)
             row = notification_row(
                 uow, marker, Recipient(member_id), Template.test_message, {"member_id": member_id}
             )
@@ -230,7 +231,7 @@ class NotifyApi:
     async def cooperative_channels_set(self, channels: CooperativeChannels) -> CooperativeChannels:
         check_apprise(channels.apprise_urls, self._apprise_schemes)
         async with self._uow() as uow:
-            await repo.put_cooperative_urls(
+            await preferences_store.put_cooperative_urls(
                 uow.session, channels.cooperative_id, channels.apprise_urls, self._clock.now()
             )
             await uow.commit()
@@ -288,7 +289,7 @@ class NotifyApi:
     async def token_verify(self, token: str) -> ProposalLink:
         claim = self._claim(token)
         async with self._uow() as uow:
-            row = await repo.link(uow.session, claim.link_id)
+            row = await proposal_links.link(uow.session, claim.link_id)
         if row is None:
             raise NotFound("this link is no longer known")
         link = self._link(claim, row)
@@ -312,12 +313,12 @@ class NotifyApi:
         claim = self._claim(token)
         now = self._clock.now()
         async with self._uow() as uow:
-            row = await repo.link(uow.session, claim.link_id)
+            row = await proposal_links.link(uow.session, claim.link_id)
             if self._answers(claim, row, now):
-                won = await repo.use_link(
+                won = await proposal_links.use_link(
                     uow.session, claim.link_id, state="used", action=claim.action, now=now
                 )
-                row = await repo.link(uow.session, claim.link_id)
+                row = await proposal_links.link(uow.session, claim.link_id)
                 if not won:  # another use, or the app's answer, came first: judge by what it did
                     self._answers(claim, row, now)
             await uow.commit()
@@ -328,7 +329,7 @@ class NotifyApi:
 
     async def member_export(self, member_id: str) -> MemberExport:
         async with self._uow() as uow:
-            prefs_known = await repo.get_preferences(uow.session, member_id)
+            prefs_known = await preferences_store.get_preferences(uow.session, member_id)
             inbox = await repo.member_inbox(uow.session, member_id)
             rows = await repo.member_notifications(uow.session, member_id)
             log_rows = await repo.attempts(uow.session, recipient_id=member_id, limit=1000)
@@ -364,7 +365,7 @@ class NotifyApi:
         marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:erasure:{member_id}"))
         marker = Envelope(event_id=marker_id, type="member.erased", source="notify")
         async with self._uow() as uow:
-            prefs = await repo.get_preferences(uow.session, member_id)
+            prefs = await preferences_store.get_preferences(uow.session, member_id)
             row = notification_row(
                 uow,
                 marker,

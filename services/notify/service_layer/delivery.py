@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
+from services.notify.adapters import preferences_store, proposal_links
 from services.notify.adapters import repository as repo
 from services.notify.adapters.channels import (
     AppriseChannel,
@@ -302,13 +303,13 @@ class DeliveryWorker:
             due = await repo.due_notifications(uow.session, now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
             lookup = Lookup(
-                preferences=await repo.preferences_of(
+                preferences=await preferences_store.preferences_of(
                     uow.session,
                     sorted(
                         {r["recipient_id"] for r in regular if _member(r) and not r["snapshot"]}
                     ),
                 ),
-                links=await repo.links_by_proposals(
+                links=await proposal_links.links_by_proposals(
                     uow.session,
                     sorted(
                         {
@@ -651,14 +652,18 @@ class DeliveryWorker:
     async def _preferences(self, lookup: Lookup, member_id: str) -> Preferences:
         if member_id not in lookup.preferences:
             async with self._uow() as uow:
-                lookup.preferences[member_id] = await repo.get_preferences(uow.session, member_id)
+                lookup.preferences[member_id] = await preferences_store.get_preferences(
+                    uow.session, member_id
+                )
         return lookup.preferences[member_id]
 
     async def _recipient(self, row: RowMapping, lookup: Lookup) -> Recipient | None:
         if row["recipient_kind"] == RecipientKind.cooperative.value:
             cooperative = await self._registry.cooperative(row["recipient_id"])
             async with self._uow() as uow:
-                urls = await repo.get_cooperative_urls(uow.session, row["recipient_id"])
+                urls = await preferences_store.get_cooperative_urls(
+                    uow.session, row["recipient_id"]
+                )
             name = cooperative.name if cooperative else ""
             return Recipient(
                 first_name=name,
@@ -768,7 +773,7 @@ class DeliveryWorker:
             link: RowMapping | None = lookup.links[proposal_id]
         else:
             async with self._uow() as uow:
-                link = await repo.link_by_proposal(uow.session, proposal_id)
+                link = await proposal_links.link_by_proposal(uow.session, proposal_id)
         if link is None or link["state"] != "open":
             raise Skip(Cancel(row, "proposal already answered or withdrawn"))
         expires_at = repo.aware(link["expires_at"])

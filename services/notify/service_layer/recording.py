@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
+from services.notify.adapters import preferences_store, proposal_links
 from services.notify.adapters import repository as repo
 from services.notify.domain.model import (
     RecipientKind,
@@ -176,7 +177,7 @@ class Recorder:
 
     async def request_created(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(RequestCreated)
-        repo.upsert_request_later(
+        proposal_links.upsert_request_later(
             uow.session,
             {
                 "request_id": data.request_id,
@@ -190,7 +191,7 @@ class Recorder:
 
     async def match_proposed(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MatchProposed)
-        repo.upsert_request_later(
+        proposal_links.upsert_request_later(
             uow.session,
             {
                 "request_id": data.request_id,
@@ -202,7 +203,7 @@ class Recorder:
             },
             keep=("requester_id",),
         )
-        repo.add_link_later(
+        proposal_links.add_link_later(
             uow.session,
             {
                 "link_id": new_id(),
@@ -245,7 +246,9 @@ class Recorder:
             data = event.payload(MatchExpired)
         state = "expired" if isinstance(data, MatchExpired) else "answered"
         action = {MatchAccepted.TYPE: "accept", MatchDeclined.TYPE: "decline"}.get(event.type)
-        await repo.close_proposal_link(uow.session, data.proposal_id, state, action=action)
+        await proposal_links.close_proposal_link(
+            uow.session, data.proposal_id, state, action=action
+        )
         # An answered proposal that is still held (quiet hours) need not go out any more.
         await repo.cancel_open(
             uow.session,
@@ -259,7 +262,7 @@ class Recorder:
 
     async def match_withdrawn(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(MatchWithdrawn)
-        await repo.close_proposal_link(uow.session, data.proposal_id, "withdrawn")
+        await proposal_links.close_proposal_link(uow.session, data.proposal_id, "withdrawn")
         cancelled = await repo.cancel_open(
             uow.session,
             request_id=data.request_id,
@@ -278,7 +281,7 @@ class Recorder:
             # The proposal never left the inbox (cancelled now, or earlier when the request
             # was matched): no "already taken" message needed.
             return
-        request = await repo.get_request(uow.session, data.request_id)
+        request = await proposal_links.get_request(uow.session, data.request_id)
         record(
             uow,
             event,
@@ -298,7 +301,7 @@ class Recorder:
         # Matched (by a volunteer's yes or by a coordinator's hand): an escalation or a
         # proposal still held about it would ask for help that is no longer needed.
         await _cancel_stale(uow, data.request_id, "matched")
-        request = await repo.get_request(uow.session, data.request_id)
+        request = await proposal_links.get_request(uow.session, data.request_id)
         context = {
             **_request_context(request),
             "request_id": data.request_id,
@@ -344,7 +347,7 @@ class Recorder:
         if data.cooperative_id is None:
             log.warning("escalation without a cooperative: nobody to tell")
             return
-        request = await repo.get_request(uow.session, data.request_id)
+        request = await proposal_links.get_request(uow.session, data.request_id)
         context = {
             **_request_context(request),
             "request_id": data.request_id,
@@ -364,7 +367,7 @@ class Recorder:
             context,
             request_id=data.request_id,
         )
-        if await repo.get_cooperative_urls(uow.session, data.cooperative_id):
+        if await preferences_store.get_cooperative_urls(uow.session, data.cooperative_id):
             record(
                 uow,
                 event,
@@ -377,7 +380,7 @@ class Recorder:
     async def request_completed(self, event: Envelope, uow: UnitOfWork) -> None:
         data = event.payload(RequestCompleted)
         await _cancel_stale(uow, data.request_id, "completed")
-        request = await repo.get_request(uow.session, data.request_id)
+        request = await proposal_links.get_request(uow.session, data.request_id)
         context = {
             **_request_context(request),
             "request_id": data.request_id,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from services.notify.adapters import repository as repo
+from services.notify.adapters import proposal_links
 from services.notify.bootstrap import MIGRATIONS
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
@@ -39,30 +39,34 @@ async def test_requests_are_written_together_at_the_end_and_unchanged_ones_not_a
     )
     try:
         async with session_factory(engine)() as session, session.begin():
-            repo.upsert_request_later(session, created())
+            proposal_links.upsert_request_later(session, created())
             # A proposal of the same request: the requester is kept, nothing else differs.
-            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
-            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
+            proposal_links.upsert_request_later(
+                session, created(requester_id=""), keep=("requester_id",)
+            )
+            proposal_links.upsert_request_later(
+                session, created(requester_id=""), keep=("requester_id",)
+            )
             assert held_rows(session) == 1
             # A proposal that says otherwise (now urgent) is written.
-            repo.upsert_request_later(
+            proposal_links.upsert_request_later(
                 session, created(requester_id="", urgent=True), keep=("requester_id",)
             )
             # Other requests of the same batch of events go out with them.
             for n in range(2, 6):
-                repo.upsert_request_later(session, created(request_id=f"r-{n}"))
+                proposal_links.upsert_request_later(session, created(request_id=f"r-{n}"))
             assert held_rows(session) == 6
             assert statements == []  # nothing sent before the commit
         assert len(statements) == 2  # one statement for each kind of upsert
         async with session_factory(engine)() as session:
-            row = await repo.get_request(session, "r-1")
+            row = await proposal_links.get_request(session, "r-1")
             assert row is not None
             assert row["requester_id"] == "m-requester"
             assert row["urgent"] is True
-            assert await repo.get_request(session, "r-5") is not None
+            assert await proposal_links.get_request(session, "r-5") is not None
             # A new transaction knows nothing of the last one's writes: it writes again.
             before = len(statements)
-            repo.upsert_request_later(session, created(urgent=True))
+            proposal_links.upsert_request_later(session, created(urgent=True))
             await session.commit()
             assert len(statements) == before + 1
     finally:
@@ -79,10 +83,12 @@ async def test_a_proposal_held_before_its_request_still_leaves_the_requester(
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            repo.upsert_request_later(session, created(requester_id=""), keep=("requester_id",))
-            repo.upsert_request_later(session, created())
+            proposal_links.upsert_request_later(
+                session, created(requester_id=""), keep=("requester_id",)
+            )
+            proposal_links.upsert_request_later(session, created())
         async with session_factory(engine)() as session:
-            row = await repo.get_request(session, "r-1")
+            row = await proposal_links.get_request(session, "r-1")
             assert row is not None
             assert row["requester_id"] == "m-requester"
     finally:
@@ -100,12 +106,12 @@ async def test_a_time_with_an_offset_is_kept_as_the_same_moment_on_every_databas
     tuesday_8h = datetime(2026, 12, 8, 8, tzinfo=timezone(timedelta(hours=1)))
     try:
         async with session_factory(engine)() as session, session.begin():
-            repo.upsert_request_later(
+            proposal_links.upsert_request_later(
                 session,
                 created(needed_from=tuesday_8h, needed_until=tuesday_8h + timedelta(hours=4)),
             )
         async with session_factory(engine)() as session:
-            row = await repo.get_request(session, "r-1")
+            row = await proposal_links.get_request(session, "r-1")
         assert row is not None
         assert row["needed_from"] == datetime(2026, 12, 8, 7, tzinfo=UTC)
         assert row["needed_from"].utcoffset() == timedelta(0)

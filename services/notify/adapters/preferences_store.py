@@ -1,0 +1,91 @@
+"""Reads and writes of members' and cooperatives' notification preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.adapters.orm import (
+    cooperative_channels,
+    preferences,
+)
+from services.notify.adapters.repository import dialect_insert
+from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
+
+# ---------------------------------------------------------------- preferences
+
+
+def default_preferences(member_id: str) -> Preferences:
+    return Preferences(member_id=member_id)
+
+
+async def get_preferences(session: AsyncSession, member_id: str) -> Preferences:
+    return (await preferences_of(session, [member_id]))[member_id]
+
+
+async def preferences_of(
+    session: AsyncSession, member_ids: Sequence[str]
+) -> dict[str, Preferences]:
+    """Each member's preferences, the defaults for those who never set any."""
+    found = {member_id: default_preferences(member_id) for member_id in member_ids}
+    if not found:
+        return found
+    rows = await session.execute(
+        select(preferences).where(preferences.c.member_id.in_(list(found)))
+    )
+    for row in rows.mappings():
+        found[row["member_id"]] = Preferences(
+            member_id=row["member_id"],
+            channels=list(row["channels"] or DEFAULT_CHANNELS),
+            language=row["language"],
+            quiet_start=row["quiet_start"],
+            quiet_end=row["quiet_end"],
+            timezone=row["timezone"],
+            apprise_urls=list(row["apprise_urls"] or []),
+            daily_digest=bool(row["daily_digest"]),
+            digest_time=row["digest_time"],
+        )
+    return found
+
+
+async def put_preferences(session: AsyncSession, prefs: Preferences, now: datetime) -> None:
+    values = {
+        "channels": list(prefs.channels),
+        "language": prefs.language,
+        "quiet_start": prefs.quiet_start,
+        "quiet_end": prefs.quiet_end,
+        "timezone": prefs.timezone,
+        "apprise_urls": list(prefs.apprise_urls),
+        "daily_digest": prefs.daily_digest,
+        "digest_time": prefs.digest_time,
+        "updated_at": now,
+    }
+    statement = (
+        dialect_insert(session)(preferences)
+        .values(member_id=prefs.member_id, **values)
+        .on_conflict_do_update(index_elements=["member_id"], set_=values)
+    )
+    await session.execute(statement)
+
+
+async def get_cooperative_urls(session: AsyncSession, cooperative_id: str) -> list[str]:
+    urls = await session.scalar(
+        select(cooperative_channels.c.apprise_urls).where(
+            cooperative_channels.c.cooperative_id == cooperative_id
+        )
+    )
+    return list(urls or [])
+
+
+async def put_cooperative_urls(
+    session: AsyncSession, cooperative_id: str, urls: list[str], now: datetime
+) -> None:
+    values = {"apprise_urls": urls, "updated_at": now}
+    await session.execute(
+        dialect_insert(session)(cooperative_channels)
+        .values(cooperative_id=cooperative_id, **values)
+        .on_conflict_do_update(index_elements=["cooperative_id"], set_=values)
+    )
