@@ -11,15 +11,12 @@ from services.gateway.adapters.store import AuditEntry
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
+from services.gateway.web import alphanumeric
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden
 
 BOARD_STATES: tuple[mc.RequestState, ...] = ("escalated", "open", "proposed", "matched")
-
-
-def alphanumeric(text: str) -> str:
-    return "".join(c for c in text if c.isalnum()).upper()
 
 
 @dataclass(frozen=True)

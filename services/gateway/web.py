@@ -60,9 +60,14 @@ def area_names() -> dict[str, str]:
     return names
 
 
+def alphanumeric(text: str) -> str:
+    """Letters and digits only, upper case: how a typed request number is compared."""
+    return "".join(c for c in text if c.isalnum()).upper()
+
+
 def request_number(request_id: str) -> str:
     """The short number a coordinator reads out on the phone: the id's last six characters."""
-    return "".join(c for c in request_id if c.isalnum())[-6:].upper()
+    return alphanumeric(request_id)[-6:]
 
 
 def districts() -> list[tuple[str, str]]:
