@@ -31,6 +31,14 @@ class MemberImports:
             update(jobs).where(jobs.c.import_id == import_id).values(**values)
         )
 
+    async def change_while_running(self, import_id: str, values: Mapping[str, Any]) -> None:
+        """Change an import still being checked or imported, never one finished meanwhile."""
+        await self.session.execute(
+            update(jobs)
+            .where(jobs.c.import_id == import_id, jobs.c.state.in_(("checking", "importing")))
+            .values(**values)
+        )
+
     async def add_part(self, import_id: str, seq: int, text: str) -> None:
         await self.session.execute(insert(parts).values(import_id=import_id, seq=seq, text=text))
 

@@ -236,7 +236,8 @@ async def save_progress(make_uow: MakeUow, live: Live) -> None:
     for import_id, now_at in list(live.items()):
         try:
             async with make_uow() as uow:
-                await uow.imports.change(
+                # The import may have finished since the loop began: its report must stand.
+                await uow.imports.change_while_running(
                     import_id,
                     {
                         "state": "checking" if now_at.phase == "validate" else "importing",

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from services.registry.adapters import orm
 from services.registry.bootstrap import RegistryRuntime
+from services.registry.service_layer import member_imports
 from shared.contracts import registry as c
 from shared.errors import Conflict, Forbidden, NotFound
 from tests.integration.registry.test_members_rpc import make_coordinator, register
@@ -141,3 +142,19 @@ async def test_a_file_that_is_not_a_members_list_fails_with_the_reason(
     done = await finished(registry, started.import_id, coordinator.member_id)
     assert done.state == "failed"
     assert done.error is not None and "house_number" in done.error
+
+
+async def test_progress_saved_late_never_undoes_a_finished_import(
+    registry: RegistryRuntime,
+) -> None:
+    """The progress writer may still hold a running import's figures when it finishes."""
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    started = await upload(registry, coordinator.member_id, HEADER + ROWS[0], 10_000)
+    done = await finished(registry, started.import_id, coordinator.member_id)
+    assert done.state == "done"
+
+    stale = {started.import_id: member_imports.Progress("import", 0, 1)}
+    await member_imports.save_progress(registry.make_uow, stale)
+
+    again = await finished(registry, started.import_id, coordinator.member_id)
+    assert (again.state, again.imported) == ("done", done.imported)
