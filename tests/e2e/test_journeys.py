@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunningSystem
-from tests.e2e.conftest import PASSWORD, Api, assert_accessible, caught_up
+from tests.e2e.conftest import PASSWORD, Api, Steps, assert_accessible, caught_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 TIMEOUT_MS = 20_000
+# The social broker works at a desk.
+DESK_WIDTH = 1280
 
 
 def expect() -> Any:
@@ -138,11 +140,13 @@ def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
 
 
 def test_a_coordinator_matches_an_escalated_request_by_hand(
-    system: RunningSystem, browser: Any
+    system: RunningSystem, browser: Any, steps: Callable[[int], Steps]
 ) -> None:
-    check = expect()
-    api = Api(system)
-    # Nobody offers garden work near Overvecht; a volunteer in Noordoost does, but not so far.
+    """SCENARIO 3: nobody offers garden work in Overvecht; the hedge request goes straight to
+    the district's social broker, at the top of her board, and she matches a volunteer from
+    Noordoost by hand."""
+    check, journey, api = expect(), steps(DESK_WIDTH), Api(system)
+    # A volunteer in Noordoost does garden work, but not so far from home.
     gardener = api.register("lotte@example.nl", "3571 AA", "9", name="Lotte Visser", volunteer=True)
     gardener_auth = api.login("lotte@example.nl")
     api.http.patch("/api/v1/me", json={"consents": {"matching": True}}, headers=gardener_auth)
@@ -172,27 +176,30 @@ def test_a_coordinator_matches_an_escalated_request_by_hand(
     )
 
     api.admin_create("fatima@example.nl", "coordinator", cooperative=api.cooperative_of("WK034403"))
-    context = browser.new_context(locale="nl-NL")
+    context = browser.new_context(locale="nl-NL", viewport={"width": DESK_WIDTH, "height": 900})
     try:
         page = context.new_page()
         page.goto(f"{system.url}/login")
-        assert_accessible(page)
+        journey.check(page, "login")
         page.fill("#email", "fatima@example.nl")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]:has-text('Inloggen')")
         page.wait_for_url("**/board?done=welcome")
-        assert_accessible(page)
+        # What needs her comes first: the escalated column, and the hedge at its top.
+        first_column = page.locator("section.column h2").first
+        check(first_column).to_have_attribute("id", "col-escalated")
         escalated = page.locator("#col-escalated + ul .card").first
         check(escalated).to_have_attribute("data-request-id", request_id)
+        journey.check(page, "board-with-the-hedge-on-top")
         escalated.locator("a").click()
         page.wait_for_url(f"**/board/{request_id}")
-        assert_accessible(page)
         candidate = page.locator(".card", has_text="Lotte")
         check(candidate).to_be_visible()
+        journey.check(page, "candidates-from-noordoost")
         candidate.locator("button:has-text('Koppelen')").click()
         page.wait_for_url("**?done=matched")
         check(page.locator("#request-state")).to_have_attribute("data-state", "matched")
-        assert_accessible(page)
+        journey.check(page, "matched-by-hand")
     finally:
         context.close()
     assert api.http.get(f"/api/v1/requests/{request_id}", headers=henk).json()["state"] == "matched"
