@@ -71,11 +71,22 @@ MEMBER_INVITATION_DONE = "member.invitation_done"  # MemberRef -> MemberRef (ide
 VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
 VOLUNTEER_PROFILE_SET = "volunteer.profile.set"  # VolunteerProfileSet -> VolunteerProfile
 
+# The social map. Organisations are added by their area's coordinators, who name the
+# members managing them (the organisation's accounts) by e-mail; managers and coordinators
+# edit and retire them and their standing offers. Retired ones leave the map but are kept.
 ORGANISATION_ADD = "organisation.add"  # OrganisationAdd -> OrganisationInfo
+ORGANISATION_GET = "organisation.get"  # OrganisationRef -> OrganisationInfo
+ORGANISATION_UPDATE = "organisation.update"  # OrganisationUpdate -> OrganisationInfo
+ORGANISATION_RETIRE = "organisation.retire"  # OrganisationRef -> OrganisationInfo (and offers)
 ORGANISATION_LIST = "organisation.list"  # OrganisationQuery -> OrganisationList
 OFFER_ADD = "offer.add"  # OfferAdd -> OfferInfo
+OFFER_GET = "offer.get"  # OfferRef -> OfferInfo
+OFFER_UPDATE = "offer.update"  # OfferUpdate -> OfferInfo
+OFFER_RETIRE = "offer.retire"  # OfferRef -> OfferInfo
 OFFER_LIST = "offer.list"  # OfferQuery -> OfferList
 DIRECTORY_SEARCH = "directory.search"  # DirectorySearch -> DirectoryResults
+# A CSV of organisations and their offers (a coordinator's list), imported at once.
+DIRECTORY_IMPORT = "directory.import"  # DirectoryImport -> DirectoryImportReport
 
 MAX_CONTACTS_PER_CALL = 500
 
@@ -442,6 +453,19 @@ class VolunteerProfile(BaseModel):
 
 # ----------------------------------------------------------------- organisations, offers
 
+CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class OpeningHours(BaseModel):
+    """Open every `weekday` from `opens` until `closes` (local time, Europe/Amsterdam)."""
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    opens: str = Field(pattern=CLOCK_TIME, examples=["10:00"])
+    closes: str = Field(pattern=CLOCK_TIME, examples=["12:00"], description="after opens")
+
+
+MAX_OPENING_HOURS = 21
+
 
 class OrganisationAdd(_Request):
     name: str = Field(min_length=2, max_length=200)
@@ -449,8 +473,37 @@ class OrganisationAdd(_Request):
     email: Email | None = None
     phone: Phone | None = None
     website: Url | None = None
+    address: Line | None = Field(default=None, description="street, number and place")
     area_code: Code = Field(description="where it is based (any CBS level)")
-    actor_id: Id | None = Field(default=None, description="becomes a manager of it")
+    manager_emails: Annotated[list[Email], Distinct] = Field(
+        max_length=FEW,
+        default_factory=list,
+        description="members (by their e-mail address) who keep it and its offers up to date",
+    )
+    actor_id: Id | None = Field(default=None, description="a coordinator of area_code or admin")
+
+
+class OrganisationRef(_Request):
+    organisation_id: Id
+    actor_id: Id | None = None
+
+
+class OrganisationUpdate(_Request):
+    """Fields left out (None) stay as they are; an empty string removes e-mail, phone,
+    website or address."""
+
+    organisation_id: Id
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    description: Text | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    address: Line | None = None
+    area_code: Code | None = None
+    manager_emails: Annotated[list[Email], Distinct] | None = Field(
+        default=None, max_length=FEW, description="coordinators and admins only"
+    )
+    actor_id: Id | None = None
 
 
 class OrganisationInfo(BaseModel):
@@ -460,14 +513,20 @@ class OrganisationInfo(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     website: Url | None = None
+    address: Line | None = None
     area_code: Code
+    area_name: Name | None = None
     manager_ids: list[Id] = Field(max_length=SOME, default_factory=list)
+    active: bool = True
     created_at: datetime
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 class OrganisationQuery(_Request):
     area_code: Code | None = None
     manager_id: Id | None = None
+    include_retired: bool = False
 
 
 class OrganisationList(BaseModel):
@@ -485,8 +544,37 @@ class OfferAdd(_Request):
         max_length=FEW, default_factory=lambda: ["nl"]
     )
     area_codes: list[Code] = Field(max_length=SOME, min_length=1, description="areas it serves")
-    schedule: Line = Field(default="", description="e.g. 'every Tuesday 10:00-12:00'")
+    opening_hours: list[OpeningHours] = Field(max_length=MAX_OPENING_HOURS, default_factory=list)
+    schedule: Line = Field(
+        default="", description="a note on the opening hours, e.g. 'not in school holidays'"
+    )
     address: Line | None = Field(default=None, description="where it takes place")
+    location_area_code: Code | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    url: Url | None = None
+    actor_id: Id | None = None
+
+
+class OfferRef(_Request):
+    offer_id: Id
+    actor_id: Id | None = None
+
+
+class OfferUpdate(_Request):
+    """Fields left out (None) stay as they are; an empty string removes an optional text."""
+
+    offer_id: Id
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    description: Text | None = None
+    categories: Annotated[list[Category], Distinct] | None = Field(
+        default=None, max_length=FEW, min_length=1
+    )
+    languages: Annotated[list[Code], Distinct] | None = Field(default=None, max_length=FEW)
+    area_codes: list[Code] | None = Field(default=None, max_length=SOME, min_length=1)
+    opening_hours: list[OpeningHours] | None = Field(default=None, max_length=MAX_OPENING_HOURS)
+    schedule: Line | None = None
+    address: Line | None = None
     location_area_code: Code | None = None
     email: Email | None = None
     phone: Phone | None = None
@@ -503,6 +591,7 @@ class OfferInfo(BaseModel):
     categories: list[Category] = Field(max_length=FEW)
     languages: list[Code] = Field(max_length=FEW)
     area_codes: list[Code] = Field(max_length=SOME)
+    opening_hours: list[OpeningHours] = Field(max_length=MAX_OPENING_HOURS, default_factory=list)
     schedule: Line
     address: Line | None = None
     location_area_code: Code | None = None
@@ -511,12 +600,15 @@ class OfferInfo(BaseModel):
     url: Url | None = None
     active: bool = True
     created_at: datetime
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 class OfferQuery(_Request):
     organisation_id: Id | None = None
     area_code: Code | None = None
     category: Category | None = None
+    include_retired: bool = False
 
 
 class OfferList(BaseModel):
@@ -549,8 +641,14 @@ class HsdsLocation(BaseModel):
     longitude: float | None = None
 
 
+class HsdsServiceArea(BaseModel):
+    code: Code
+    name: Name
+
+
 class HsdsService(BaseModel):
-    """One entry of the social map, shaped after Open Referral HSDS."""
+    """One entry of the social map, shaped after Open Referral HSDS. `phone` and `email` are
+    the offer's own, else its organisation's."""
 
     id: Id
     name: Name
@@ -558,6 +656,7 @@ class HsdsService(BaseModel):
     status: Literal["active", "inactive"] = "active"
     categories: list[Category] = Field(max_length=FEW)
     languages: list[Code] = Field(max_length=FEW)
+    opening_hours: list[OpeningHours] = Field(max_length=MAX_OPENING_HOURS, default_factory=list)
     schedule: Line
     email: Email | None = None
     phone: Phone | None = None
@@ -565,6 +664,8 @@ class HsdsService(BaseModel):
     organization: HsdsOrganization
     location: HsdsLocation
     service_areas: list[Code] = Field(max_length=SOME)
+    service_area_names: list[HsdsServiceArea] = Field(max_length=SOME, default_factory=list)
+    updated_at: datetime | None = None
 
 
 class DirectoryResults(BaseModel):
@@ -634,3 +735,23 @@ class MemberImportView(BaseModel):
     error: Line | None = None
     created_at: datetime
     finished_at: datetime | None = None
+
+
+DIRECTORY_IMPORT_CHARS = 1_000_000  # a CSV of a district's organisations, well inside NATS
+
+
+class DirectoryImport(_Request):
+    """A CSV (header line first) with one standing offer a row and its organisation's details;
+    rows naming the same organisation share it. See docs/registry.md for the columns."""
+
+    text: str = Field(max_length=DIRECTORY_IMPORT_CHARS)
+    actor_id: Id | None = None
+
+
+class DirectoryImportReport(BaseModel):
+    rows: int
+    organisations_added: int
+    offers_added: int
+    already_there: int = Field(description="rows whose offer was on the map already")
+    rejected: list[ImportRejection] = Field(max_length=IMPORT_REJECTIONS_SHOWN)
+    rejected_count: int
