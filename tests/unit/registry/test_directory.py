@@ -54,7 +54,8 @@ def test_accepted_opening_hours_close_after_they_open_and_never_overlap(
     except ValueError:
         return
     assert all(o.opens < o.closes for o in checked) and len(checked) <= 21
-    assert all(x.weekday != y.weekday or x.closes <= y.opens for x, y in itertools.pairwise(checked))
+    pairs = itertools.pairwise(checked)
+    assert all(x.weekday != y.weekday or x.closes <= y.opens for x, y in pairs)
 
 
 COORDINATOR = Actor("c1", frozenset({"coordinator"}), ("WK034403",))
