@@ -62,6 +62,14 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def typed_rows(form: FormData, prefix: str) -> list[tuple[str, str, str]]:
+    """The day + from + to rows as typed, blank ones left out: to show a refused form again."""
+    days, starts, ends = (
+        [str(v).strip() for v in form.getlist(f"{prefix}_{part}")] for part in ("day", "from", "to")
+    )
+    return [r for r in zip(days, starts, ends, strict=False) if any(r)]
+
+
 def day_time_rows(
     form: FormData, prefix: str, field: str
 ) -> tuple[list[tuple[int, str, str]], list[tuple[str, str, str]]]:

@@ -18,6 +18,7 @@ from services.gateway.routes.pages.forms import (
     field_errors,
     redirect,
     text,
+    typed_rows,
 )
 from services.gateway.schemas import IdPath
 from services.gateway.web import area_groups, area_names, render
@@ -299,9 +300,8 @@ async def new_offer_submit(
     form = await checked_form(request, principal)
     org = await social_map.organisation_of(gateway, principal, organisation_id)
     values = _offer_values(form)
-    rows: list[tuple[str, str, str]] = []
     try:
-        hours, rows = _hours(form)
+        hours, _ = _hours(form)
         if not values["area_codes"]:
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
@@ -331,7 +331,7 @@ async def new_offer_submit(
             org=org,
             offer=None,
             values=values,
-            rows=rows,
+            rows=typed_rows(form, "hours"),
             errors=field_errors(exc),
             status_code=exc.http_status if isinstance(exc, SamenError) else 422,
         )
@@ -364,9 +364,8 @@ async def offer_submit(
     form = await checked_form(request, principal)
     org, offer = await social_map.offer_of(gateway, principal, offer_id)
     values = _offer_values(form)
-    rows: list[tuple[str, str, str]] = []
     try:
-        hours, rows = _hours(form)
+        hours, _ = _hours(form)
         if not values["area_codes"]:
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
@@ -388,7 +387,7 @@ async def offer_submit(
             org=org,
             offer=offer,
             values=values,
-            rows=rows,
+            rows=typed_rows(form, "hours"),
             errors=field_errors(exc),
             status_code=exc.http_status if isinstance(exc, SamenError) else 422,
         )
