@@ -460,8 +460,10 @@ class OpeningHours(BaseModel):
     """Open every `weekday` from `opens` until `closes` (local time, Europe/Amsterdam)."""
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    opens: str = Field(pattern=CLOCK_TIME, examples=["10:00"])
-    closes: str = Field(pattern=CLOCK_TIME, examples=["12:00"], description="after opens")
+    opens: str = Field(max_length=5, pattern=CLOCK_TIME, examples=["10:00"])
+    closes: str = Field(
+        max_length=5, pattern=CLOCK_TIME, examples=["12:00"], description="after opens"
+    )
 
 
 MAX_OPENING_HOURS = 21
