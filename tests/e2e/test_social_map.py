@@ -52,6 +52,9 @@ def test_an_entrepreneur_adds_an_offer_with_opening_hours_and_it_shows_on_the_ma
         page.click("a:has-text('Aanbod toevoegen')")
         page.wait_for_url("**/offers/new")
         step.check(page, "new-offer")
+        # Areas are picked by name: no field to type a CBS code in.
+        assert page.locator("input[name*=area]:not([type=checkbox])").count() == 0
+        assert page.locator("label[for=area-WK034403]").text_content() == "Overvecht (hele wijk)"
         page.fill("#name", "Fruit aan huis")
         page.fill("#description", "Elke week een krat vers fruit, bij u thuis gebracht.")
         page.check("#cat-groceries")
@@ -87,6 +90,45 @@ def test_an_entrepreneur_adds_an_offer_with_opening_hours_and_it_shows_on_the_ma
             step.check(public, "on-the-public-map")
         finally:
             visitor.close()
+    finally:
+        context.close()
+
+
+def test_a_coordinators_pages_for_the_social_map_are_accessible(
+    demo_system: RunningSystem, browser: Any, steps: Callable[[int], Steps]
+) -> None:
+    seeded(demo_system)
+    step = steps(390)
+    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{demo_system.url}/login")
+        page.fill("#email", "coordinator.overvecht@samen.demo")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("button[type=submit]:has-text('Inloggen')")
+        page.wait_for_load_state()
+        page.goto(f"{demo_system.url}/board")
+        page.click("a[href='/organisations']")
+        page.wait_for_url("**/organisations")
+        step.check(page, "coordinators-organisations")
+        page.click("a:has-text('Organisatie toevoegen')")
+        page.wait_for_url("**/organisations/new")
+        # Where it is: a neighbourhood or district by name, or a postcode; never a code.
+        assert page.locator("#area option:has-text('Overvecht')").count() >= 1
+        page.fill("#name", "Kapsalon Sterre")
+        page.fill("#postcode", "3561 AB")
+        page.fill("#phone", "030 200 5555")
+        page.fill("#manager_emails", "onbekend@example.nl")
+        page.click("form.stack button[type=submit]:has-text('Opslaan')")
+        page.wait_for_load_state()
+        assert page.locator("#manager_emails-error").is_visible()
+        step.check(page, "unknown-manager-refused")
+        page.fill("#manager_emails", "ondernemer@samen.demo")
+        page.click("form.stack button[type=submit]:has-text('Opslaan')")
+        page.wait_for_url("**/organisations/*")
+        step.check(page, "organisation-added")
+        page.goto(f"{demo_system.url}/board/organisations/import")
+        step.check(page, "import-a-list")
     finally:
         context.close()
 
