@@ -1,8 +1,9 @@
 """`samen up --demo`: Utrecht demo people and requests, seeded through the services' own verbs.
 
 The registry ships the cooperatives of Utrecht; the demo adds coordinators to the Overvecht and
-Oost district cooperatives, volunteers and residents in Overvecht, an account for each, and a
-few requests. Seeding is idempotent: a second start finds everything and adds nothing.
+Oost district cooperatives, volunteers and residents in Overvecht, an account for each, a
+few requests, and a social map of Overvecht and Oost (services/gateway/demo_map.py). Seeding
+is idempotent: a second start finds everything and adds nothing.
 """
 
 import asyncio
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 from services.gateway.bootstrap import Gateway
+from services.gateway.demo_map import seed_social_map
 from services.gateway.security import hash_password
 from shared.categories import Category
 from shared.clock import from_local, to_local
@@ -36,6 +38,7 @@ class DemoPerson:
     offers: tuple[Category, ...] = ()
     phone: str | None = None
     consents: dict[str, bool] = field(default_factory=lambda: {"matching": True})
+    label: str | None = None  # what the login list calls them, if not their last role
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
@@ -63,6 +66,15 @@ PEOPLE: tuple[DemoPerson, ...] = (
         ("resident",),
         phone="0301234567",
         consents={"matching": True, "share_phone": True},
+    ),
+    # An entrepreneur who keeps her shop's offer on the social map up to date.
+    DemoPerson(
+        "ondernemer@samen.demo",
+        "Yasmina Bouzid",
+        "3561 AB",
+        "2",
+        ("resident",),
+        label="organisation",
     ),
     DemoPerson(
         "volunteer1@samen.demo",
@@ -104,7 +116,9 @@ PEOPLE: tuple[DemoPerson, ...] = (
 def demo_login_lines() -> list[str]:
     lines = ["", "Demo logins (password for each: " + DEMO_PASSWORD + "):"]
     for person in PEOPLE:
-        role = "coordinator" if "coordinator" in person.roles else person.roles[-1]
+        role = person.label or (
+            "coordinator" if "coordinator" in person.roles else person.roles[-1]
+        )
         lines.append(f"  {role:<12} {person.email:<34} {person.name}")
     return lines
 
@@ -163,6 +177,7 @@ async def seed(gateway: Gateway) -> dict[str, str]:
         if person.coordinates_district:
             await _make_coordinator(gateway, member.member_id, person.coordinates_district)
     await _requests(gateway, members["resident@samen.demo"])
+    await seed_social_map(gateway)
     return members
 
 

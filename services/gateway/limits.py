@@ -82,8 +82,11 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, "The request body is larger than this server accepts.")
 
 
-# Where a coordinator uploads a file (a CSV of members): these alone take a larger body.
-UPLOAD_PATHS = frozenset({"/board/members/import", "/api/v1/coordinator/member-imports"})
+# Where a coordinator uploads a file (a CSV of members or of the social map): these alone
+# take a larger body.
+UPLOAD_PATHS = frozenset(
+    {"/board/members/import", "/api/v1/coordinator/member-imports", "/board/organisations/import"}
+)
 
 
 class LimitRequestSize:

@@ -24,6 +24,7 @@ from services.gateway.routes import health, pages
 from services.gateway.routes.api import (
     auth,
     coordinator,
+    directory,
     inbox,
     me,
     public,
@@ -225,7 +226,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
 
     # Routes are tried one by one, router by router: each resource router hangs directly off
     # the app (a shared /api/v1 router would be searched twice), the most read one first.
-    for module in (requests, auth, me, public, volunteers, coordinator, reports, inbox):
+    for module in (requests, auth, me, public, volunteers, coordinator, directory, reports, inbox):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -36,6 +36,12 @@ BY_REASON: dict[str, str] = {
     "bad_date": N_("Fill in a date, for example 15-03-2026."),
     "empty_file": N_("The file is empty."),
     "not_csv": N_("This is not a CSV file."),
+    "file_too_large": N_("The file is too large. Split it into smaller files."),
+    # the social map (registry: services/registry/service_layer/directory.py)
+    "no_member_with_email": N_(
+        "Nobody with this e-mail address uses Samen yet. Ask them to sign up first."
+    ),
+    "retired": N_("This is no longer on the social map."),
     # matching: the same form sent twice, the second time with other answers
     "idempotency_key_reused": N_("This form was sent already. Please fill it in again."),
 }
@@ -89,6 +95,12 @@ BY_FIELD: dict[str, str] = {
     "note": N_("Write in a few words what happened."),
     "hours": N_("Fill in a number of hours, for example 1,5."),
     "file": N_("Choose a CSV file."),
+    "opening_hours": N_("Choose a day and both times, with the closing time after the opening."),
+    "area_codes": N_("Choose at least one district or neighbourhood."),
+    "area_code": N_("Choose a district or neighbourhood, or fill in a postcode."),
+    "manager_emails": N_("Fill in e-mail addresses, one per line."),
+    "website": N_("Fill in a web address, for example https://example.nl."),
+    "url": N_("Fill in a web address, for example https://example.nl."),
 }
 # A text that is not right for the page it is on: said once, for the whole form.
 LOGIN_REFUSED = N_("The e-mail address or password is not right.")

@@ -77,6 +77,22 @@ def districts() -> list[tuple[str, str]]:
     )
 
 
+@lru_cache
+def area_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Utrecht's districts by name, each with its neighbourhoods by name: what a form offers
+    to pick an area from (nobody types a CBS code)."""
+    neighbourhoods: dict[str, list[tuple[str, str]]] = {}
+    with UTRECHT_NEIGHBOURHOODS_CSV.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            neighbourhoods.setdefault(row["wijk_code"], []).append(
+                (row["buurt_code"], row["buurt_naam"])
+            )
+    return [
+        (code, name, sorted(neighbourhoods.get(code, []), key=lambda item: item[1]))
+        for code, name in districts()
+    ]
+
+
 def area_name(code: str | None) -> str:
     if not code:
         return ""

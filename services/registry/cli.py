@@ -20,9 +20,11 @@ from rich.table import Table
 
 from services.registry.bootstrap import MIGRATIONS, RegistryRuntime, build
 from services.registry.domain.areas import AreaFileError, parse_area_rows
+from services.registry.domain.directory_rows import REQUIRED as DIRECTORY_COLUMNS
 from services.registry.domain.imports import REQUIRED_COLUMNS, UnreadableFile, rows_from_csv
 from services.registry.service_layer import areas as area_cases
 from services.registry.service_layer import cooperatives as coop_cases
+from services.registry.service_layer.directory_imports import import_directory
 from services.registry.service_layer.imports import import_members
 from services.registry.service_layer.reference import seed
 from shared.errors import SamenError
@@ -45,7 +47,16 @@ members_app = typer.Typer(
     help="Members (bulk import for the information point).", no_args_is_help=True
 )
 
-COMMANDS = {"areas": areas_app, "cooperative": cooperative_app, "members": members_app}
+directory_app = typer.Typer(
+    help="The social map: organisations and their standing offers.", no_args_is_help=True
+)
+
+COMMANDS = {
+    "areas": areas_app,
+    "cooperative": cooperative_app,
+    "members": members_app,
+    "directory": directory_app,
+}
 
 
 @asynccontextmanager
@@ -305,4 +316,33 @@ def members_import(
         f"of {report.rows} rows"
     )
     if report.rejected:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ the social map
+
+
+@directory_app.command("import")
+def directory_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a header line, one offer a row (docs/registry.md)")
+    ],
+) -> None:
+    """Put organisations and their standing offers on the social map. Areas are named
+    (Overvecht, Tuinwijk); running it again adds nothing twice. Exits with 1 when a row was
+    rejected."""
+    rows = read_rows(file, DIRECTORY_COLUMNS)
+
+    async def work(runtime: RegistryRuntime) -> Any:
+        return await import_directory(rows, uow_factory=runtime.make_uow)
+
+    report = run(work)
+    for rejected in report.rejected:
+        console.print(f"[red]line {rejected.line}:[/] {rejected.reason}", highlight=False)
+    console.print(
+        f"[green]✓[/] {report.organisations_added} organisations and {report.offers_added} "
+        f"offers added, {report.already_there} on the map already, {report.rejected_count} "
+        f"rejected, of {report.rows} rows"
+    )
+    if report.rejected_count:
         raise typer.Exit(1)

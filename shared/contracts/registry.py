@@ -30,7 +30,69 @@ from shared.contracts.bounds import (
     Name,
     Phone,
     Text,
-    Url,
+)
+from shared.contracts.directory import (
+    CLOCK_TIME as CLOCK_TIME,
+)
+from shared.contracts.directory import (
+    MAX_OPENING_HOURS as MAX_OPENING_HOURS,
+)
+from shared.contracts.directory import (
+    DirectoryResults as DirectoryResults,
+)
+from shared.contracts.directory import (
+    DirectorySearch as DirectorySearch,
+)
+from shared.contracts.directory import (
+    HsdsLocation as HsdsLocation,
+)
+from shared.contracts.directory import (
+    HsdsOrganization as HsdsOrganization,
+)
+from shared.contracts.directory import (
+    HsdsService as HsdsService,
+)
+from shared.contracts.directory import (
+    HsdsServiceArea as HsdsServiceArea,
+)
+from shared.contracts.directory import (
+    OfferAdd as OfferAdd,
+)
+from shared.contracts.directory import (
+    OfferInfo as OfferInfo,
+)
+from shared.contracts.directory import (
+    OfferList as OfferList,
+)
+from shared.contracts.directory import (
+    OfferQuery as OfferQuery,
+)
+from shared.contracts.directory import (
+    OfferRef as OfferRef,
+)
+from shared.contracts.directory import (
+    OfferUpdate as OfferUpdate,
+)
+from shared.contracts.directory import (
+    OpeningHours as OpeningHours,
+)
+from shared.contracts.directory import (
+    OrganisationAdd as OrganisationAdd,
+)
+from shared.contracts.directory import (
+    OrganisationInfo as OrganisationInfo,
+)
+from shared.contracts.directory import (
+    OrganisationList as OrganisationList,
+)
+from shared.contracts.directory import (
+    OrganisationQuery as OrganisationQuery,
+)
+from shared.contracts.directory import (
+    OrganisationRef as OrganisationRef,
+)
+from shared.contracts.directory import (
+    OrganisationUpdate as OrganisationUpdate,
 )
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 from shared.ids import COOPERATIVE_ID_PATTERN, check_cooperative_id
@@ -71,11 +133,22 @@ MEMBER_INVITATION_DONE = "member.invitation_done"  # MemberRef -> MemberRef (ide
 VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
 VOLUNTEER_PROFILE_SET = "volunteer.profile.set"  # VolunteerProfileSet -> VolunteerProfile
 
+# The social map. Organisations are added by their area's coordinators, who name the
+# members managing them (the organisation's accounts) by e-mail; managers and coordinators
+# edit and retire them and their standing offers. Retired ones leave the map but are kept.
 ORGANISATION_ADD = "organisation.add"  # OrganisationAdd -> OrganisationInfo
+ORGANISATION_GET = "organisation.get"  # OrganisationRef -> OrganisationInfo
+ORGANISATION_UPDATE = "organisation.update"  # OrganisationUpdate -> OrganisationInfo
+ORGANISATION_RETIRE = "organisation.retire"  # OrganisationRef -> OrganisationInfo (and offers)
 ORGANISATION_LIST = "organisation.list"  # OrganisationQuery -> OrganisationList
 OFFER_ADD = "offer.add"  # OfferAdd -> OfferInfo
+OFFER_GET = "offer.get"  # OfferRef -> OfferInfo
+OFFER_UPDATE = "offer.update"  # OfferUpdate -> OfferInfo
+OFFER_RETIRE = "offer.retire"  # OfferRef -> OfferInfo
 OFFER_LIST = "offer.list"  # OfferQuery -> OfferList
 DIRECTORY_SEARCH = "directory.search"  # DirectorySearch -> DirectoryResults
+# A CSV of organisations and their offers (a coordinator's list), imported at once.
+DIRECTORY_IMPORT = "directory.import"  # DirectoryImport -> DirectoryImportReport
 
 MAX_CONTACTS_PER_CALL = 500
 
@@ -440,138 +513,6 @@ class VolunteerProfile(BaseModel):
     paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
-# ----------------------------------------------------------------- organisations, offers
-
-
-class OrganisationAdd(_Request):
-    name: str = Field(min_length=2, max_length=200)
-    description: Text = ""
-    email: Email | None = None
-    phone: Phone | None = None
-    website: Url | None = None
-    area_code: Code = Field(description="where it is based (any CBS level)")
-    actor_id: Id | None = Field(default=None, description="becomes a manager of it")
-
-
-class OrganisationInfo(BaseModel):
-    organisation_id: Id
-    name: Name
-    description: Text = ""
-    email: Email | None = None
-    phone: Phone | None = None
-    website: Url | None = None
-    area_code: Code
-    manager_ids: list[Id] = Field(max_length=SOME, default_factory=list)
-    created_at: datetime
-
-
-class OrganisationQuery(_Request):
-    area_code: Code | None = None
-    manager_id: Id | None = None
-
-
-class OrganisationList(BaseModel):
-    organisations: list[OrganisationInfo] = Field(max_length=MANY)
-
-
-class OfferAdd(_Request):
-    """A standing offer: an HSDS 'service' of an organisation (grocery delivery, repair café)."""
-
-    organisation_id: Id
-    name: str = Field(min_length=2, max_length=200)
-    description: Text = ""
-    categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
-    languages: Annotated[list[Code], Distinct] = Field(
-        max_length=FEW, default_factory=lambda: ["nl"]
-    )
-    area_codes: list[Code] = Field(max_length=SOME, min_length=1, description="areas it serves")
-    schedule: Line = Field(default="", description="e.g. 'every Tuesday 10:00-12:00'")
-    address: Line | None = Field(default=None, description="where it takes place")
-    location_area_code: Code | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    url: Url | None = None
-    actor_id: Id | None = None
-
-
-class OfferInfo(BaseModel):
-    offer_id: Id
-    organisation_id: Id
-    organisation_name: Name
-    name: Name
-    description: Text
-    categories: list[Category] = Field(max_length=FEW)
-    languages: list[Code] = Field(max_length=FEW)
-    area_codes: list[Code] = Field(max_length=SOME)
-    schedule: Line
-    address: Line | None = None
-    location_area_code: Code | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    url: Url | None = None
-    active: bool = True
-    created_at: datetime
-
-
-class OfferQuery(_Request):
-    organisation_id: Id | None = None
-    area_code: Code | None = None
-    category: Category | None = None
-
-
-class OfferList(BaseModel):
-    offers: list[OfferInfo] = Field(max_length=MANY)
-
-
-class DirectorySearch(_Request):
-    q: Name | None = Field(default=None, description="words in a name or description")
-    category: Category | None = None
-    area_code: Code | None = Field(default=None, description="offers serving this area")
-    language: Code | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
-
-
-class HsdsOrganization(BaseModel):
-    id: Id
-    name: Name
-    description: Text = ""
-    email: Email | None = None
-    phone: Phone | None = None
-    url: Url | None = None
-
-
-class HsdsLocation(BaseModel):
-    address: Line | None = None
-    area_code: Code | None = None
-    area_name: Name | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-class HsdsService(BaseModel):
-    """One entry of the social map, shaped after Open Referral HSDS."""
-
-    id: Id
-    name: Name
-    description: Text
-    status: Literal["active", "inactive"] = "active"
-    categories: list[Category] = Field(max_length=FEW)
-    languages: list[Code] = Field(max_length=FEW)
-    schedule: Line
-    email: Email | None = None
-    phone: Phone | None = None
-    url: Url | None = None
-    organization: HsdsOrganization
-    location: HsdsLocation
-    service_areas: list[Code] = Field(max_length=SOME)
-
-
-class DirectoryResults(BaseModel):
-    total: int
-    services: list[HsdsService] = Field(max_length=MANY)
-
-
 class MemberExport(BaseModel):
     """Everything the registry holds about one member (`member.export`, GDPR art. 15)."""
 
@@ -634,3 +575,23 @@ class MemberImportView(BaseModel):
     error: Line | None = None
     created_at: datetime
     finished_at: datetime | None = None
+
+
+DIRECTORY_IMPORT_CHARS = 1_000_000  # a CSV of a district's organisations, well inside NATS
+
+
+class DirectoryImport(_Request):
+    """A CSV (header line first) with one standing offer a row and its organisation's details;
+    rows naming the same organisation share it. See docs/registry.md for the columns."""
+
+    text: str = Field(max_length=DIRECTORY_IMPORT_CHARS)
+    actor_id: Id | None = None
+
+
+class DirectoryImportReport(BaseModel):
+    rows: int
+    organisations_added: int
+    offers_added: int
+    already_there: int = Field(description="rows whose offer was on the map already")
+    rejected: list[ImportRejection] = Field(max_length=IMPORT_REJECTIONS_SHOWN)
+    rejected_count: int

@@ -16,9 +16,11 @@ from samen.stack import PostgresDatabases
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import DEMO_PASSWORD, PEOPLE, demo_login_lines, seed
+from services.gateway.demo_map import ORGANISATIONS
+from shared.contracts import registry as rc
 from shared.settings import Settings
 from tests.conftest import ExternalNats, RunningSystem, start_nats, start_system, stop_system
-from tests.support import TEST_SECRET_KEY, wait_until
+from tests.support import TEST_SECRET_KEY, eventually, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -66,6 +68,9 @@ def test_demo_people_sign_in_and_the_coordinator_sees_the_board(demo_system: Run
     wait_until(resident_has_requests, timeout=30, message="the demo requests were not made")
 
 
+DEMO_MAP = rc.DirectorySearch(q="demo", limit=200)
+
+
 async def test_seeding_again_adds_nothing(demo_system: RunningSystem) -> None:
     env = demo_system.env
     url = env.get("SAMEN_GATEWAY_DATABASE_URL") or (
@@ -82,10 +87,18 @@ async def test_seeding_again_adds_nothing(demo_system: RunningSystem) -> None:
     )
     await gateway.broker.start()
     try:
+        offers = sum(len(o.offers) for o in ORGANISATIONS)
+
+        async def seeded_map() -> int:  # the system's own seeding has run to its end
+            total = (await gateway.registry.directory(DEMO_MAP)).total
+            return total if total >= offers else 0
+
+        on_the_map = await eventually(seeded_map, timeout=60, message="the map was not seeded")
         before = await gateway.store.count_accounts()
         first = await seed(gateway)
         second = await seed(gateway)
         assert first == second
+        assert (await gateway.registry.directory(DEMO_MAP)).total == on_the_map == offers
         assert await gateway.store.count_accounts() == before == len(PEOPLE)
         resident = first["resident@samen.demo"]
         assert len(await gateway.matching.mine(resident)) == 2

@@ -256,10 +256,67 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "chosen": hostile("chosen"),
             "area": hostile("area"),
             "districts": make(list[tuple[str, str]], "districts"),
+            "keeps_map": v % 2 == 0,
         },
         "me.html.j2": {"member": make(rc.MemberInfo, "member"), "errors": errors},
         "new_member.html.j2": {"values": values, "errors": errors},
         "member_import.html.j2": {"errors": errors},
+        "directory_import.html.j2": {
+            "errors": errors,
+            "report": make(rc.DirectoryImportReport, "report") if v % 2 == 0 else None,
+        },
+        "organisations.html.j2": {
+            "organisations": make(list[rc.OrganisationInfo], "organisations"),
+            "coordinates": v % 2 == 0,
+        },
+        "organisation.html.j2": {
+            "org": make(rc.OrganisationInfo, "org") if v % 3 else None,
+            "offers": make(list[rc.OfferInfo], "offers"),
+            "values": {
+                k: hostile(f"values.{k}")
+                for k in (
+                    "name",
+                    "description",
+                    "area",
+                    "postcode",
+                    "address",
+                    "phone",
+                    "email",
+                    "website",
+                    "manager_emails",
+                )
+            },
+            "errors": errors,
+            "area_groups": [
+                (
+                    hostile("area_groups.code"),
+                    hostile("area_groups.name"),
+                    [(hostile("area_groups.bcode"), hostile("area_groups.bname"))],
+                )
+            ],
+            "coordinates": v % 2 == 0,
+        },
+        "offer.html.j2": {
+            "org": make(rc.OrganisationInfo, "org"),
+            "offer": make(rc.OfferInfo, "offer") if v % 2 else None,
+            "values": {
+                **{
+                    k: hostile(f"values.{k}")
+                    for k in ("name", "description", "schedule", "address", "phone", "email", "url")
+                },
+                "categories": [hostile("values.categories")],
+                "area_codes": [hostile("values.area_codes")],
+            },
+            "hours_rows": [(hostile("hours_day"), hostile("hours_from"), hostile("hours_to"))],
+            "errors": errors,
+            "area_groups": [
+                (
+                    hostile("area_groups.code"),
+                    hostile("area_groups.name"),
+                    [(hostile("area_groups.bcode"), hostile("area_groups.bname"))],
+                )
+            ],
+        },
         "member_import_status.html.j2": {
             "job": make(MemberImportOut, "job").model_copy(
                 update={"state": ("checking", "done", "failed")[v % 3]}
@@ -344,7 +401,13 @@ MUST_SHOW = {
         "results.services.name",
         "results.services.description",
         "results.services.url",
+        "results.services.phone",
+        "results.services.opening_hours.opens",
     ],
+    "organisation.html.j2": ["org.name", "values.name", "values.address", "offers.name"],
+    "offer.html.j2": ["org.name", "offer.name", "values.phone", "hours_from", "area_groups.bname"],
+    "organisations.html.j2": ["organisations.name", "organisations.area_name"],
+    "directory_import.html.j2": ["report.rejected.reason"],
     # The page's own words, chosen by the problem's code (never its English detail).
     "error.html.j2": ["message", "field_messages"],
     "register.html.j2": ["values.name", "errors.name"],

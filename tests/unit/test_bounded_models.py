@@ -12,9 +12,9 @@ import pytest
 from pydantic import BaseModel
 
 from services.gateway import schemas
-from shared.contracts import matching, notify, registry
+from shared.contracts import directory, matching, notify, registry
 
-MODULES = (schemas, matching, notify, registry)
+MODULES = (schemas, matching, notify, registry, directory)
 SAFE = (bool, int, float, datetime, date, type(None))
 
 

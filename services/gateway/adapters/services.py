@@ -127,6 +127,69 @@ class Registry:
             "registry", rc.DIRECTORY_SEARCH, search, result=rc.DirectoryResults
         )
 
+    # The social map's organisations and offers: each command carries the actor, the
+    # registry decides whether they may.
+
+    async def add_organisation(self, command: rc.OrganisationAdd) -> rc.OrganisationInfo:
+        return await self._rpc.call(
+            "registry", rc.ORGANISATION_ADD, command, result=rc.OrganisationInfo
+        )
+
+    async def organisation(self, organisation_id: str) -> rc.OrganisationInfo:
+        return await self._rpc.call(
+            "registry",
+            rc.ORGANISATION_GET,
+            rc.OrganisationRef(organisation_id=organisation_id),
+            result=rc.OrganisationInfo,
+        )
+
+    async def update_organisation(self, command: rc.OrganisationUpdate) -> rc.OrganisationInfo:
+        return await self._rpc.call(
+            "registry", rc.ORGANISATION_UPDATE, command, result=rc.OrganisationInfo
+        )
+
+    async def retire_organisation(self, organisation_id: str, actor_id: str) -> rc.OrganisationInfo:
+        return await self._rpc.call(
+            "registry",
+            rc.ORGANISATION_RETIRE,
+            rc.OrganisationRef(organisation_id=organisation_id, actor_id=actor_id),
+            result=rc.OrganisationInfo,
+        )
+
+    async def organisations(self, query: rc.OrganisationQuery) -> list[rc.OrganisationInfo]:
+        reply = await self._rpc.call(
+            "registry", rc.ORGANISATION_LIST, query, result=rc.OrganisationList
+        )
+        return reply.organisations
+
+    async def add_offer(self, command: rc.OfferAdd) -> rc.OfferInfo:
+        return await self._rpc.call("registry", rc.OFFER_ADD, command, result=rc.OfferInfo)
+
+    async def offer(self, offer_id: str) -> rc.OfferInfo:
+        return await self._rpc.call(
+            "registry", rc.OFFER_GET, rc.OfferRef(offer_id=offer_id), result=rc.OfferInfo
+        )
+
+    async def update_offer(self, command: rc.OfferUpdate) -> rc.OfferInfo:
+        return await self._rpc.call("registry", rc.OFFER_UPDATE, command, result=rc.OfferInfo)
+
+    async def retire_offer(self, offer_id: str, actor_id: str) -> rc.OfferInfo:
+        return await self._rpc.call(
+            "registry",
+            rc.OFFER_RETIRE,
+            rc.OfferRef(offer_id=offer_id, actor_id=actor_id),
+            result=rc.OfferInfo,
+        )
+
+    async def offers(self, query: rc.OfferQuery) -> list[rc.OfferInfo]:
+        reply = await self._rpc.call("registry", rc.OFFER_LIST, query, result=rc.OfferList)
+        return reply.offers
+
+    async def import_directory(self, command: rc.DirectoryImport) -> rc.DirectoryImportReport:
+        return await self._rpc.call(
+            "registry", rc.DIRECTORY_IMPORT, command, result=rc.DirectoryImportReport
+        )
+
 
 class Notify:
     def __init__(self, rpc: RpcClient) -> None:

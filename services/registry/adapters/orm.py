@@ -198,7 +198,11 @@ organisations = Table(
     Column("phone", String(20), nullable=True),
     Column("website", String(500), nullable=True),
     Column("area_code", String(10), nullable=False, index=True),
+    Column("address", String(300), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+    # Retired: no longer on the social map, kept for the history of what was offered.
+    Column("retired_at", DateTime(timezone=True), nullable=True),
 )
 
 organisation_managers = Table(
@@ -237,7 +241,11 @@ offers = Table(
     Column("url", String(500), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("search_text", Text, nullable=False, default=""),  # lower-cased, for text search
+    # [{"weekday": 0, "opens": "10:00", "closes": "12:00"}, ...] (0 = Monday, local time)
+    Column("opening_hours", JSON, nullable=False, default=list),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
 )
 
 # The areas an offer serves, by the digits of the code: an area contains another exactly when

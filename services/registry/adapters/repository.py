@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import (
     RowMapping,
-    String,
     bindparam,
     delete,
     func,
@@ -558,124 +557,6 @@ class RegistryRepository:
     async def delete_profile(self, member_id: str) -> None:
         t = orm.volunteer_profiles
         await self.session.execute(delete(t).where(t.c.member_id == member_id))
-
-    # ------------------------------------------------------------------ organisations, offers
-
-    async def organisation(self, organisation_id: str) -> RowMapping | None:
-        t = orm.organisations
-        return (
-            (await self.session.execute(select(t).where(t.c.organisation_id == organisation_id)))
-            .mappings()
-            .first()
-        )
-
-    async def managers(self, organisation_ids: Sequence[str]) -> dict[str, list[str]]:
-        t = orm.organisation_managers
-        rows = (
-            await self.session.execute(
-                select(t.c.organisation_id, t.c.member_id)
-                .where(t.c.organisation_id.in_(organisation_ids))
-                .order_by(t.c.member_id)
-            )
-        ).all()
-        result: dict[str, list[str]] = {i: [] for i in organisation_ids}
-        for org_id, member_id in rows:
-            result[org_id].append(member_id)
-        return result
-
-    async def organisations(
-        self, *, area_codes: Sequence[str] | None = None, manager_id: str | None = None
-    ) -> list[RowMapping]:
-        t = orm.organisations
-        query = select(t).order_by(t.c.name, t.c.organisation_id)
-        if area_codes is not None:
-            # organisations based inside the area, or in an area containing it
-            conditions = []
-            for code in area_codes:
-                digits = area_digits(code)
-                prefixes = [
-                    f"{kind}{digits[:n]}"
-                    for kind, n in (("GM", 4), ("WK", 6), ("BU", 8))
-                    if n <= len(digits)
-                ]
-                conditions.append(t.c.area_code.in_(prefixes))
-                conditions.append(t.c.area_code.like(f"__{digits}%"))
-            query = query.where(or_(*conditions))
-        if manager_id:
-            m = orm.organisation_managers
-            query = query.where(
-                t.c.organisation_id.in_(
-                    select(m.c.organisation_id).where(m.c.member_id == manager_id)
-                )
-            )
-        return list((await self.session.execute(query)).mappings().all())
-
-    async def add_organisation(self, values: dict[str, Any], manager_ids: Sequence[str]) -> None:
-        await self.session.execute(insert(orm.organisations).values(**values))
-        if manager_ids:
-            await self.session.execute(
-                insert(orm.organisation_managers),
-                [
-                    {"organisation_id": values["organisation_id"], "member_id": m}
-                    for m in manager_ids
-                ],
-            )
-
-    async def remove_manager_everywhere(self, member_id: str) -> None:
-        t = orm.organisation_managers
-        await self.session.execute(delete(t).where(t.c.member_id == member_id))
-
-    async def add_offer(self, values: dict[str, Any], area_codes: Sequence[str]) -> None:
-        await self.session.execute(insert(orm.offers).values(**values))
-        await self.session.execute(
-            insert(orm.offer_areas),
-            [{"offer_id": values["offer_id"], "digits": area_digits(c)} for c in set(area_codes)],
-        )
-
-    async def search_offers(
-        self,
-        *,
-        organisation_id: str | None = None,
-        area_code: str | None = None,
-        category: str | None = None,
-        words: Sequence[str] = (),
-        language: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> tuple[int, list[RowMapping]]:
-        o, org = orm.offers, orm.organisations
-        query = (
-            select(o, org.c.name.label("organisation_name"))
-            .join(org, org.c.organisation_id == o.c.organisation_id)
-            .where(o.c.active.is_(True))
-        )
-        if organisation_id:
-            query = query.where(o.c.organisation_id == organisation_id)
-        if category:
-            query = query.where(o.c.categories.like(f"%,{category},%"))
-        for word in words:
-            query = query.where(o.c.search_text.like(f"%{word}%"))
-        if language:
-            query = query.where(
-                func.lower(func.cast(o.c.languages, String)).like(f'%"{language}"%')
-            )
-        if area_code:
-            digits = area_digits(area_code)
-            a = orm.offer_areas
-            prefixes = [digits[:n] for n in (4, 6, 8) if n <= len(digits)]
-            query = query.where(
-                o.c.offer_id.in_(
-                    select(a.c.offer_id).where(
-                        or_(a.c.digits.in_(prefixes), a.c.digits.like(f"{digits}%"))
-                    )
-                )
-            )
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        query = query.order_by(o.c.name, o.c.offer_id).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
-        rows = (await self.session.execute(query)).mappings().all()
-        return int(total or 0), list(rows)
 
 
 # The contact look-ups notify makes for every delivery round, built once.

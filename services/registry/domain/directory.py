@@ -1,7 +1,10 @@
-"""Text search of the social map: accent- and case-insensitive words."""
+"""The social map's rules: accent- and case-insensitive search words, and opening hours."""
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 def fold(text: str) -> str:
@@ -17,3 +20,54 @@ def search_text(*parts: str | None) -> str:
 def search_words(q: str | None) -> list[str]:
     """The words to look for (each must occur); `%` and `_` are not wildcards for the user."""
     return [w for w in re.split(r"[\W_]+", fold(q or "")) if w][:8]
+
+
+# ----------------------------------------------------------------- opening hours
+
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # iCalendar's, as HSDS uses them
+MAX_OPENINGS = 21  # three times a day, every day
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True, order=True)
+class Opening:
+    """Open on `weekday` (0 = Monday) from `opens` until `closes`, local time ("HH:MM")."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"weekday": self.weekday, "opens": self.opens, "closes": self.closes}
+
+
+def opening_hours(entries: Iterable[tuple[int, str, str]]) -> list[Opening]:
+    """Checked opening hours, in weekly order; ValueError says what is wrong. Several times
+    a day are fine as long as they do not overlap."""
+    openings: list[Opening] = []
+    for weekday, opens, closes in entries:
+        opens, closes = _hhmm(opens), _hhmm(closes)
+        if not 0 <= weekday <= 6:
+            raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+        if not _TIME.match(opens) or not _TIME.match(closes):
+            raise ValueError("opening times are like 09:30")
+        if closes <= opens:
+            raise ValueError("closing time must be after opening time")
+        openings.append(Opening(weekday, opens, closes))
+    if len(openings) > MAX_OPENINGS:
+        raise ValueError(f"at most {MAX_OPENINGS} opening times")
+    openings.sort()
+    for before, after in itertools.pairwise(openings):
+        if before.weekday == after.weekday and after.opens < before.closes:
+            raise ValueError("opening times on the same day overlap")
+    return openings
+
+
+def _hhmm(value: str) -> str:
+    value = value.strip().replace(".", ":")
+    return "0" + value if len(value) == 4 and value[1] == ":" else value
+
+
+def openings_from_rows(rows: Iterable[Mapping[str, object]]) -> list[Opening]:
+    """Stored opening hours (already checked) back as openings."""
+    return [Opening(int(str(r["weekday"])), str(r["opens"]), str(r["closes"])) for r in rows]

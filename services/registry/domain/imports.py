@@ -57,7 +57,7 @@ WEEKDAYS = {
 }
 
 
-def _split(value: str | None) -> list[str]:
+def split_values(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").replace(",", ";").split(";") if v.strip()]
 
 
@@ -75,7 +75,7 @@ def parse_yes_no(value: str | None, field: str) -> bool | None:
 def parse_availability(value: str | None) -> list[AvailabilitySlot]:
     """`mon 09:00-12:00; do 14:00-17:00` -> slots."""
     slots = []
-    for part in _split(value):
+    for part in split_values(value):
         try:
             day, hours = part.split(maxsplit=1)
             start, end = (h.strip() for h in hours.split("-"))
@@ -128,7 +128,7 @@ def parse_member_row(
     for column in REQUIRED:
         if not text(column):
             errors.add(column, "is empty")
-    roles = _split(text("roles")) or ["resident"]
+    roles = split_values(text("roles")) or ["resident"]
     with errors.checking("roles"):
         privileged = set(roles) - IMPORTABLE_ROLES
         if privileged & {"coordinator", "admin"}:
@@ -177,11 +177,11 @@ def parse_member_row(
         else:
             with errors.checking("volunteer"):
                 profile = draft_profile(
-                    categories=_split(text("categories")),
+                    categories=split_values(text("categories")),
                     availability=availability,
                     flexible=flexible,
                     radius_km=radius,
-                    languages=_split(text("languages")) or ["nl"],
+                    languages=split_values(text("languages")) or ["nl"],
                     max_open=max_open,
                     active=True,
                     certificate_of_conduct_date=vog,

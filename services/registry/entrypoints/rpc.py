@@ -3,10 +3,10 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from services.registry.entrypoints import directory_rpc
 from services.registry.service_layer import (
     areas,
     cooperatives,
-    directory,
     member_imports,
     members,
     volunteers,
@@ -189,69 +189,6 @@ def register(
             uow=make(),
         )
 
-    async def organisation_add(request: c.OrganisationAdd) -> c.OrganisationInfo:
-        """List an organisation in the social map."""
-        return await directory.add_organisation(
-            uow=make(),
-            name=request.name,
-            description=request.description,
-            email=request.email,
-            phone=request.phone,
-            website=request.website,
-            area_code=request.area_code,
-            actor_id=request.actor_id,
-        )
-
-    async def organisation_list(request: c.OrganisationQuery) -> c.OrganisationList:
-        """Organisations (in an area, or managed by a member)."""
-        return c.OrganisationList(
-            organisations=await directory.list_organisations(
-                uow=make(), area_code=request.area_code, manager_id=request.manager_id
-            )
-        )
-
-    async def offer_add(request: c.OfferAdd) -> c.OfferInfo:
-        """Add a standing offer of an organisation; publishes offer.published."""
-        return await directory.add_offer(
-            uow=make(),
-            organisation_id=request.organisation_id,
-            name=request.name,
-            description=request.description,
-            categories=request.categories,
-            languages=request.languages,
-            area_codes=request.area_codes,
-            schedule=request.schedule,
-            address=request.address,
-            location_area_code=request.location_area_code,
-            email=request.email,
-            phone=request.phone,
-            url=request.url,
-            actor_id=request.actor_id,
-        )
-
-    async def offer_list(request: c.OfferQuery) -> c.OfferList:
-        """Standing offers (of an organisation, in an area, of a category)."""
-        return c.OfferList(
-            offers=await directory.list_offers(
-                uow=make(),
-                organisation_id=request.organisation_id,
-                area_code=request.area_code,
-                category=request.category,
-            )
-        )
-
-    async def directory_search(request: c.DirectorySearch) -> c.DirectoryResults:
-        """Search the social map by words, category, area and language (HSDS-shaped)."""
-        return await directory.search_directory(
-            uow=make(),
-            q=request.q,
-            category=request.category,
-            area_code=request.area_code,
-            language=request.language,
-            limit=request.limit,
-            offset=request.offset,
-        )
-
     async def member_invitations_due(request: c.InvitationsQuery) -> c.InvitationsDue:
         """Imported members with an e-mail address not yet invited to set a password."""
         return await members.invitations_due(limit=request.limit, uow=make())
@@ -285,11 +222,7 @@ def register(
         c.MEMBER_INVITATION_DONE: member_invitation_done,
         c.VOLUNTEER_PROFILE_GET: volunteer_profile_get,
         c.VOLUNTEER_PROFILE_SET: volunteer_profile_set,
-        c.ORGANISATION_ADD: organisation_add,
-        c.ORGANISATION_LIST: organisation_list,
-        c.OFFER_ADD: offer_add,
-        c.OFFER_LIST: offer_list,
-        c.DIRECTORY_SEARCH: directory_search,
     }
     for verb, handler in verbs.items():
         runtime.answer(verb, handler)
+    directory_rpc.register(runtime, make)

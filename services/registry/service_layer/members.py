@@ -527,8 +527,8 @@ async def export_member(
             for r in await uow.repo.consents(member_id)
         ]
         profile = await volunteers.profile_view(uow, row)
-        orgs = await uow.repo.organisations(manager_id=member_id)
-        managers = await uow.repo.managers([o["organisation_id"] for o in orgs])
+        orgs = await uow.directory.organisations(manager_id=member_id)
+        managers = await uow.directory.managers([o["organisation_id"] for o in orgs])
         coops = await uow.repo.cooperatives(coordinator_id=member_id)
         registered_ids = await uow.repo.registered_by(member_id)
     return MemberExport(
@@ -563,7 +563,7 @@ async def erase_member(
         await uow.repo.delete_consents(member_id)
         await uow.repo.delete_profile(member_id)
         await uow.repo.delete_import_keys(member_id)
-        await uow.repo.remove_manager_everywhere(member_id)
+        await uow.directory.remove_manager_everywhere(member_id)
         await _leave_cooperatives(uow, member_id)
         uow.emit(MemberErased(member_id=member_id), member_area(row))
         await uow.commit()

@@ -130,3 +130,37 @@ async def test_cooperatives_are_added_and_listed_from_the_command_line(
 
     created = await events_of(nats_url, CooperativeCreated.TYPE, 15)
     assert "buurt-schildersbuurt" in {e.payload(CooperativeCreated).cooperative_id for e in created}
+
+
+async def test_the_social_map_is_imported_from_the_command_line(
+    tmp_path: Path, nats_url: str, settings_for: Callable[[str], Settings]
+) -> None:
+    settings = settings_for("registry")
+    assert settings.database_url is not None
+    url = settings.database_url
+    file = tmp_path / "kaart.csv"
+    file.write_text(
+        "organisation,offer,categories,areas,opening_hours,organisation_phone\n"
+        "Bibliotheek Overvecht,Digitaal spreekuur,digital,Overvecht,do 14:00-16:00,030 286 1800\n"
+        "Nergens BV,Niets,digital,Atlantis,,\n",
+        encoding="utf-8",
+    )
+    code, out = await samen("directory", "import", str(file), database_url=url, nats_url=nats_url)
+    assert code == 1, out  # a row was rejected
+    assert "line 3: areas: no district or neighbourhood has this name" in out
+    assert "1 organisations and 1 offers added" in out
+    code, out = await samen("directory", "import", str(file), database_url=url, nats_url=nats_url)
+    assert "0 organisations and 0 offers added, 1 on the map already" in out
+
+    runtime = build(settings)
+    await runtime.start()
+    try:
+        found = await runtime.rpc.call(
+            "registry",
+            c.DIRECTORY_SEARCH,
+            c.DirectorySearch(q="spreekuur"),
+            result=c.DirectoryResults,
+        )
+    finally:
+        await runtime.stop()
+    assert [(s.name, s.phone) for s in found.services] == [("Digitaal spreekuur", "+31302861800")]

@@ -142,6 +142,7 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
     registry: RegistryRuntime, nats_url: str
 ) -> None:
     owner = await register(registry, name="Jan Winkelier", email="jan@winkel.example")
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
     personal("Kerkstraat 5")
     shop = await registry.rpc.call(
         "registry",
@@ -150,7 +151,8 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
             name="Buurtsuper Overvecht",
             area_code="BU03440312",
             email="info@buurtsuper.example",
-            actor_id=owner.member_id,
+            manager_emails=["Jan@Winkel.example"],
+            actor_id=coordinator.member_id,
         ),
         result=c.OrganisationInfo,
     )

@@ -1,9 +1,10 @@
 """What anyone may look up: postcodes, cooperatives, the social map."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from services.gateway import hsds
 from services.gateway.deps import GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import PublicCooperative, PublicCooperativeList
@@ -63,3 +64,24 @@ async def directory(
     )
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return results
+
+
+EXPORT_PAGE = 200
+EXPORT_MAX = 20_000  # a city's social map many times over
+
+
+@router.get("/directory/hsds")
+async def directory_hsds(gateway: GatewayDep, response: Response) -> dict[str, Any]:
+    """The whole social map as Open Referral HSDS 3.0 JSON (a paginated list of services,
+    each with its organization, phones, schedules, service areas and location), for a
+    municipal social map to import. Only active offers; nothing about members."""
+    services: list[rc.HsdsService] = []
+    while len(services) < EXPORT_MAX:
+        page = await gateway.registry.directory(
+            rc.DirectorySearch(limit=EXPORT_PAGE, offset=len(services))
+        )
+        services.extend(page.services)
+        if len(page.services) < EXPORT_PAGE:
+            break
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return hsds.export(services)

@@ -12,13 +12,26 @@ from services.gateway.routes.pages import (
     inbox,
     links,
     me,
+    organisations,
     reports,
     volunteering,
 )
 from services.gateway.routes.pages.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
-for part in (accounts, asking, volunteering, inbox, board, imports, reports, me, links, display):
+for part in (
+    accounts,
+    asking,
+    volunteering,
+    inbox,
+    board,
+    imports,
+    organisations,
+    reports,
+    me,
+    links,
+    display,
+):
     router.include_router(part.router)
 
 __all__ = ["SignInFirst", "router"]

@@ -1,5 +1,6 @@
 """What every page shares: sign-in, checked forms, errors by field, redirects."""
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +16,7 @@ from services.gateway.schemas import (
 from services.gateway.security import CSRF_FIELD, csrf_valid
 from shared.errors import Forbidden, Invalid
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAY_PARTS = {
     "morning": ("08:00", "12:00"),
     "afternoon": ("12:00", "17:00"),
@@ -58,3 +60,36 @@ async def checked_form(request: Request, principal: Principal | None) -> FormDat
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def typed_rows(form: FormData, prefix: str) -> list[tuple[str, str, str]]:
+    """The day + from + to rows as typed, blank ones left out: to show a refused form again."""
+    days, starts, ends = (
+        [str(v).strip() for v in form.getlist(f"{prefix}_{part}")] for part in ("day", "from", "to")
+    )
+    return [r for r in zip(days, starts, ends, strict=False) if any(r)]
+
+
+def day_time_rows(
+    form: FormData, prefix: str, field: str
+) -> tuple[list[tuple[int, str, str]], list[tuple[str, str, str]]]:
+    """The form's rows of a day with a from and a to time (`<prefix>_day`, `_from`, `_to`):
+    the filled ones as (weekday, "HH:MM", "HH:MM"), and every row as typed to show again. A
+    row with no day and no times is blank; a half-filled or backwards one is refused under
+    `field`, so nothing typed is silently lost."""
+    days, starts, ends = (
+        [str(v).strip() for v in form.getlist(f"{prefix}_{part}")] for part in ("day", "from", "to")
+    )
+    if not len(days) == len(starts) == len(ends):
+        raise Invalid("the time rows are incomplete", details={"field": field})
+    rows = list(zip(days, starts, ends, strict=True))
+    times: list[tuple[int, str, str]] = []
+    for day, start, end in rows:
+        if not (day or start or end):
+            continue
+        if day not in {str(d) for d in range(7)} or not (_CLOCK.match(start) and _CLOCK.match(end)):
+            raise Invalid("bad time row", details={"field": field})
+        if end <= start:
+            raise Invalid("a time row ends before it starts", details={"field": field})
+        times.append((int(day), start, end))
+    return times, [r for r in rows if any(r)]

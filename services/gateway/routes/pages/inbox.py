@@ -55,10 +55,19 @@ async def social_map(
             area_code=area_code,
         )
     )
+    keeps_map = principal is not None and (
+        principal.has("coordinator", "admin")
+        or bool(
+            await gateway.registry.organisations(
+                rc.OrganisationQuery(manager_id=principal.member_id)
+            )
+        )
+    )
     return render(
         request,
         "map.html.j2",
         principal,
+        keeps_map=keeps_map,
         results=results,
         q=q or "",
         chosen=chosen or "",

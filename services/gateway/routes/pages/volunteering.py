@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import usecases
@@ -17,6 +16,7 @@ from services.gateway.routes.pages.forms import (
     DAY_PARTS,
     Member,
     checked_form,
+    day_time_rows,
     field_errors,
     redirect,
     text,
@@ -112,23 +112,8 @@ def submitted_slots(form: FormData) -> tuple[list[AvailabilitySlot], list[tuple[
         if weekday in {str(d) for d in range(7)} and part in DAY_PARTS:
             start, end = DAY_PARTS[part]
             slots.append(AvailabilitySlot(weekday=int(weekday), start=start, end=end))
-    days, starts, ends = (
-        [str(v).strip() for v in form.getlist(name)]
-        for name in ("slot_day", "slot_from", "slot_to")
-    )
-    if not len(days) == len(starts) == len(ends):
-        raise Invalid("the time rows are incomplete", details={"field": "slot_rows"})
-    rows = list(zip(days, starts, ends, strict=True))
-    for day, start, end in rows:
-        if not (day or start or end):
-            continue
-        try:
-            slot = AvailabilitySlot(weekday=int(day), start=start, end=end)
-        except (ValueError, ValidationError) as exc:
-            raise Invalid("bad time row", details={"field": "slot_rows"}) from exc
-        if slot.end <= slot.start:
-            raise Invalid("a time row ends before it starts", details={"field": "slot_rows"})
-        slots.append(slot)
+    times, rows = day_time_rows(form, "slot", "slot_rows")
+    slots.extend(AvailabilitySlot(weekday=d, start=start, end=end) for d, start, end in times)
     return list(dict.fromkeys(slots)), [r for r in rows if any(r)]
 
 

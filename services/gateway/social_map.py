@@ -1,0 +1,112 @@
+"""Use cases of the social map's upkeep: the organisations a member may keep up to date (as
+their area's coordinator or as the organisation's own account), their standing offers, and
+a coordinator's CSV of them. The registry decides who may; these gather what a page shows."""
+
+from dataclasses import dataclass
+
+from services.gateway.bootstrap import Gateway
+from services.gateway.deps import Principal
+from services.gateway.member_imports import file_text
+from services.gateway.usecases import coordinator_areas as coordinator_areas
+from services.gateway.usecases import in_areas
+from shared.contracts import registry as rc
+from shared.errors import Forbidden, Invalid, NotFound
+from shared.texts import N_
+
+# The registry's words for an import's row it refused (services/registry/domain/
+# directory_rows.py), shown in the page's language.
+REGISTRY_TEXTS = (
+    N_("organisation: is empty"),
+    N_("offer: is empty"),
+    N_("categories: is empty"),
+    N_("areas: is empty"),
+    N_("categories: is not a known category"),
+    N_("areas: no district or neighbourhood has this name"),
+    N_("opening_hours: are not like 'di 10:00-12:00', closing after opening"),
+    N_("areas: this lies outside your cooperative's areas"),
+)
+
+
+@dataclass(frozen=True)
+class Keeper:
+    """What a member keeps up to date: the areas they coordinate (none for an organisation's
+    own account) and the organisations they may edit."""
+
+    areas: list[str]
+    organisations: list[rc.OrganisationInfo]
+
+    @property
+    def coordinates(self) -> bool:
+        return bool(self.areas)
+
+
+async def _areas(gateway: Gateway, principal: Principal) -> list[str]:
+    if not principal.has("coordinator", "admin"):
+        return []
+    try:
+        return await coordinator_areas(gateway, principal)
+    except Forbidden:
+        return []
+
+
+async def keeper(gateway: Gateway, principal: Principal) -> Keeper:
+    """Forbidden for a member who neither coordinates nor manages an organisation."""
+    areas = await _areas(gateway, principal)
+    found: dict[str, rc.OrganisationInfo] = {}
+    for o in await gateway.registry.organisations(
+        rc.OrganisationQuery(manager_id=principal.member_id)
+    ):
+        found[o.organisation_id] = o
+    for code in areas:
+        for o in await gateway.registry.organisations(rc.OrganisationQuery(area_code=code)):
+            if in_areas(areas, o.area_code):
+                found[o.organisation_id] = o
+    if not areas and not found:
+        raise Forbidden("Only coordinators and organisations keep the social map.")
+    return Keeper(areas, sorted(found.values(), key=lambda o: (o.name.lower(), o.organisation_id)))
+
+
+async def organisation_of(
+    gateway: Gateway, principal: Principal, organisation_id: str
+) -> rc.OrganisationInfo:
+    """An organisation this member may keep up to date; NotFound for any other, so nobody
+    learns which organisations exist by trying ids."""
+    org = await gateway.registry.organisation(organisation_id)
+    areas = await _areas(gateway, principal)
+    if (
+        principal.member_id in org.manager_ids
+        or principal.has("admin")
+        or in_areas(areas, org.area_code)
+    ):
+        return org
+    raise NotFound("no such organisation")
+
+
+async def offers_of(gateway: Gateway, organisation_id: str) -> list[rc.OfferInfo]:
+    return await gateway.registry.offers(
+        rc.OfferQuery(organisation_id=organisation_id, include_retired=True)
+    )
+
+
+async def offer_of(
+    gateway: Gateway, principal: Principal, offer_id: str
+) -> tuple[rc.OrganisationInfo, rc.OfferInfo]:
+    offer = await gateway.registry.offer(offer_id)
+    return await organisation_of(gateway, principal, offer.organisation_id), offer
+
+
+async def import_file(
+    gateway: Gateway, principal: Principal, data: bytes
+) -> rc.DirectoryImportReport:
+    """A coordinator's CSV of organisations and offers, put on the map at once."""
+    await coordinator_areas(gateway, principal)  # coordinators and admins only
+    text = file_text(data)
+    if not text.strip():
+        raise Invalid("the file is empty", details={"field": "file", "reason": "empty_file"})
+    if len(text) > rc.DIRECTORY_IMPORT_CHARS:
+        raise Invalid(
+            "the file is too large", details={"field": "file", "reason": "file_too_large"}
+        )
+    return await gateway.registry.import_directory(
+        rc.DirectoryImport(text=text, actor_id=principal.member_id)
+    )
