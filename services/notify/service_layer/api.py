@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import RowMapping
 
-from services.notify.adapters import preferences_store, proposal_links
+from services.notify.adapters import preferences_store, proposal_links, tasks_store
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
@@ -353,6 +353,7 @@ class NotifyApi:
     async def member_erase(self, member_id: str) -> Erased:
         async with self._uow() as uow:
             deleted = await repo.erase_member(uow.session, member_id)
+            deleted += await tasks_store.erase_member(uow.session, member_id)
             await uow.commit()
         return Erased(member_id=member_id, deleted=deleted)
 
