@@ -376,6 +376,7 @@ class PassOnTask(BaseModel):
     category: Name | None = None
     needed_from: datetime | None = None
     needed_until: datetime | None = None
+    area: Code | None = Field(default=None, description="the member's neighbourhood")
     cooperative_name: Name | None = None
     created_at: datetime
     done_at: datetime | None = None

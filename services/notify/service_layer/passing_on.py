@@ -101,6 +101,7 @@ def task_view(
         category=context.get("category"),
         needed_from=_moment(context.get("needed_from")),
         needed_until=_moment(context.get("needed_until")),
+        area=row["neighbourhood"],
         cooperative_name=cooperative_name,
         created_at=aware(row["created_at"]) or row["created_at"],
         done_at=aware(row["done_at"]),

@@ -13,12 +13,26 @@ from services.gateway.routes.pages import (
     links,
     me,
     reports,
+    tasks,
     volunteering,
 )
 from services.gateway.routes.pages.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
-for part in (accounts, asking, volunteering, inbox, board, imports, reports, me, links, display):
+# The tasks before the board: /board/tasks is not a request's /board/{request_id}.
+for part in (
+    accounts,
+    asking,
+    volunteering,
+    inbox,
+    tasks,
+    board,
+    imports,
+    reports,
+    me,
+    links,
+    display,
+):
     router.include_router(part.router)
 
 __all__ = ["SignInFirst", "router"]
