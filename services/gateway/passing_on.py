@@ -45,7 +45,11 @@ class TaskText:
 
 
 def _when(task: nc.PassOnTask, language: str, zone: str) -> str:
-    return local_time(task.needed_from, language, True, zone) if task.needed_from else ""
+    if task.needed_from is None:
+        return ""
+    text = local_time(task.needed_from, language, True, zone)
+    # Inside a sentence a Dutch day has no capital ("op dinsdag"); an English one keeps it.
+    return text[:1].lower() + text[1:] if language == "nl" else text
 
 
 def _what(task: nc.PassOnTask, language: str) -> str:

@@ -37,8 +37,8 @@ from services.gateway.adapters.store import Account, AuditEntry
 from services.gateway.coordinating import BoardFilter, VolunteerRow
 from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
-from services.gateway.problems import Problem
 from services.gateway.passing_on import TaskOut
+from services.gateway.problems import Problem
 from services.gateway.reporting import Week
 from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
