@@ -20,3 +20,18 @@ def pdf_text(data: bytes) -> str:
             text = re.sub(rb"\\([()\\])", rb"\1", shown)
             runs.append(text.decode("latin-1"))
     return "\n".join(runs)
+
+
+FONT = re.compile(rb"/F\d+\s+([\d.]+)\s+Tf")
+
+
+def font_sizes(data: bytes) -> set[float]:
+    """Every font size the pages' text is set in, in points."""
+    sizes: set[float] = set()
+    for raw in STREAM.findall(data):
+        try:
+            content = zlib.decompress(raw)
+        except zlib.error:
+            content = raw
+        sizes.update(float(size) for size in FONT.findall(content))
+    return sizes

@@ -151,12 +151,18 @@ def letter_lines(task: nc.PassOnTask, coordinator: rc.MemberContact | None, zone
     return [line for line in lines if line]
 
 
+# Letters NFKD does not take apart into a Latin-1 letter and an accent.
+PLAIN_LETTERS = str.maketrans({"ı": "i", "İ": "I", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
+
+
 def _printable(text: str) -> str:
-    """The PDF's built-in fonts hold Latin-1: other letters lose their accents first."""
+    """The PDF's built-in fonts hold Latin-1: other letters lose their accents first (a
+    name in another script prints as question marks)."""
     if text.isascii():
         return text
     kept = "".join(
-        c if c.encode("latin-1", "ignore") else unicodedata.normalize("NFKD", c)[:1] for c in text
+        c if c.encode("latin-1", "ignore") else unicodedata.normalize("NFKD", c)[:1]
+        for c in text.translate(PLAIN_LETTERS)
     )
     return kept.encode("latin-1", "replace").decode("latin-1")
 
