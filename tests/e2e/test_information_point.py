@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.conftest import RunningSystem
-from tests.e2e.conftest import PASSWORD, Api, Steps, artifacts_dir, caught_up
+from tests.e2e.conftest import PASSWORD, Api, Steps, artifacts_dir
 from tests.support_pdf import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -61,15 +61,7 @@ def test_the_living_room_passes_a_ride_on_to_a_resident_without_email(
     step = steps(1024)
     api = Api(system)
     api.admin_create("els.huiskamer@example.nl", "coordinator", api.cooperative_of("WK034403"))
-    api.register("sanne.rijdt@example.nl", "3561 AB", "40", name="Sanne Bakker", volunteer=True)
-    sanne = api.login("sanne.rijdt@example.nl")
-    profile = api.http.put(
-        "/api/v1/volunteers/me",
-        json={"categories": ["transport"], "flexible": True, "radius_km": 5},
-        headers=sanne,
-    )
-    assert profile.status_code == 200, profile.text
-    caught_up(system, "matching")
+    sanne = api.volunteer("sanne.rijdt@example.nl", "40", name="Sanne Bakker", category="transport")
 
     coordinator_ctx = browser.new_context(locale="nl-NL", accept_downloads=True)
     volunteer_ctx = browser.new_context(locale="nl-NL")

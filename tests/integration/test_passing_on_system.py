@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import RunningSystem
-from tests.e2e.conftest import Api, caught_up
+from tests.e2e.conftest import Api
 from tests.support import wait_until
 from tests.support_pdf import pdf_text
 
@@ -43,15 +43,7 @@ def test_a_resident_without_email_is_reached_through_the_coordinators_task(
     api = Api(system)
     api.admin_create("mirjam.punt@example.nl", "coordinator", api.cooperative_of("WK034403"))
     coordinator = api.login("mirjam.punt@example.nl") | {"Accept-Language": "nl"}
-    api.register("lotte.rit@example.nl", "3561 AB", "30", name="Lotte Vos", volunteer=True)
-    lotte = api.login("lotte.rit@example.nl")
-    profile = api.http.put(
-        "/api/v1/volunteers/me",
-        json={"categories": ["transport"], "flexible": True, "radius_km": 5},
-        headers=lotte,
-    )
-    assert profile.status_code == 200, profile.text
-    caught_up(system, "matching")
+    lotte = api.volunteer("lotte.rit@example.nl", "30", name="Lotte Vos", category="transport")
 
     registered = api.http.post(
         "/api/v1/coordinator/members",
