@@ -265,6 +265,13 @@ class NotificationInfo(BaseModel):
     sent_at: datetime | None = None
 
 
+class PassedOnInfo(BaseModel):
+    task_id: Id
+    template: Name
+    created_at: datetime
+    done_at: datetime | None = None
+
+
 class MemberExport(BaseModel):
     """Everything notify holds about one member."""
 
@@ -273,6 +280,11 @@ class MemberExport(BaseModel):
     inbox: list[InboxItem] = Field(max_length=MANY)
     notifications: list[NotificationInfo] = Field(max_length=MANY)
     deliveries: list[DeliveryAttempt] = Field(max_length=MANY)
+    passed_on: list[PassedOnInfo] = Field(
+        max_length=MANY,
+        default_factory=list,
+        description="messages a coordinator was to pass on to the member (no e-mail)",
+    )
 
 
 class Erased(BaseModel):

@@ -432,6 +432,20 @@ async def test_a_member_without_email_is_reached_through_their_coordinators_task
         "notify", "inbox.list", InboxQuery(member_id="res-9"), result=InboxPage
     )
     assert len(page.items) == 1  # and in his own inbox, should he ever log in
+    export = await notify.runtime.rpc.call(
+        "notify", "member.export", MemberQuery(member_id="res-9"), result=MemberExport
+    )
+    assert [(t.template, t.done_at is not None) for t in export.passed_on] == [
+        ("request_matched", True)
+    ]
+    await notify.runtime.rpc.call("notify", "member.erase", MemberQuery(member_id="res-9"))
+    everything = await notify.runtime.rpc.call(
+        "notify",
+        "tasks.list",
+        TaskQuery(coordinator_id="coord-2", open_only=False),
+        result=TaskList,
+    )
+    assert everything.tasks == []  # erased with him
 
 
 # ---------------------------------------------------------------- coordinators
