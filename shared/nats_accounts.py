@@ -119,15 +119,25 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
             nc.MEMBER_EXPORT,
             nc.PREFERENCES_GET,
             nc.PREFERENCES_SET,
+            nc.TASK_DONE,
+            nc.TASK_GET,
+            nc.TASKS_LIST,
             nc.TEST_MESSAGE,
             nc.TOKEN_REDEEM,
             nc.TOKEN_VERIFY,
             HEALTH,
         ),
     },
-    # contact details and area names at send time
+    # contact details and area names at send time; the cooperative of a member without
+    # e-mail, whose coordinators pass its messages on
     "notify": {
-        "registry": (rc.AREAS_GET, rc.COOPERATIVE_GET, rc.MEMBER_CONTACT, rc.MEMBER_CONTACTS)
+        "registry": (
+            rc.AREAS_GET,
+            rc.COOPERATIVE_GET,
+            rc.COOPERATIVE_LIST,
+            rc.MEMBER_CONTACT,
+            rc.MEMBER_CONTACTS,
+        )
     },
     # its read model is built from events; a requester whose events are still on their way
     # is looked up once

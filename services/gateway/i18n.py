@@ -86,6 +86,8 @@ KEYED: dict[str, str] = {
     "certificate.expired": N_("VOG has run out"),
     "audit.request.view": N_("Looked at a request"),
     "audit.member.view": N_("Looked at someone's details"),
+    "audit.task.letter": N_("Printed a letter"),
+    "audit.task.done": N_("Passed on a message"),
     "audit.members.import": N_("Imported a list"),
     "weekday.0": N_("Monday"),
     "weekday.1": N_("Tuesday"),

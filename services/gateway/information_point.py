@@ -36,7 +36,7 @@ async def register_on_behalf(
             house_number=body.house_number,
             language=body.language,
             roles=["resident"],
-            consents={"matching": True},
+            consents={"matching": True, "share_phone": body.share_phone and bool(body.phone)},
             registered_by=principal.member_id,
             actor_id=principal.member_id,
         )

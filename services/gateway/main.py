@@ -30,6 +30,7 @@ from services.gateway.routes.api import (
     public,
     reports,
     requests,
+    tasks,
     volunteers,
 )
 from services.gateway.schemas import has_control_characters
@@ -226,7 +227,18 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
 
     # Routes are tried one by one, router by router: each resource router hangs directly off
     # the app (a shared /api/v1 router would be searched twice), the most read one first.
-    for module in (requests, auth, me, public, volunteers, coordinator, directory, reports, inbox):
+    for module in (
+        requests,
+        auth,
+        me,
+        public,
+        volunteers,
+        coordinator,
+        directory,
+        tasks,
+        reports,
+        inbox,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)

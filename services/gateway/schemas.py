@@ -332,12 +332,24 @@ class RequestCreated(BaseModel):
     state: RequestState
 
 
+class CoordinatorContact(BaseModel):
+    """The coordinator through whom someone without e-mail is reached."""
+
+    name: Name
+    phone: Phone | None = None
+    email: Email | None = None
+
+
 class Helper(BaseModel):
     """Who helps, as far as they agreed to share it."""
 
     first_name: Name
     phone: Phone | None = None
     email: Email | None = None
+    via_coordinator: CoordinatorContact | None = Field(
+        default=None,
+        description="someone without e-mail is reached through this coordinator (name, contact)",
+    )
 
 
 class RequestOut(BaseModel):
@@ -421,6 +433,11 @@ class OnBehalfMember(_Body):
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
     language: Language = "nl"
+    share_phone: bool = Field(
+        default=False,
+        description="the resident agrees that the volunteer they are matched with sees their "
+        "phone number (otherwise the volunteer reaches them through the coordinator)",
+    )
 
 
 class OnBehalfRequest(RequestBody):

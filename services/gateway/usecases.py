@@ -12,6 +12,7 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.problems import TooManyAttempts
 from services.gateway.schemas import (
+    CoordinatorContact,
     FeedbackBody,
     Helper,
     LoginBody,
@@ -435,11 +436,21 @@ async def helper_of(gateway: Gateway, volunteer_id: str) -> Helper | None:
         contact = await gateway.registry.contact(volunteer_id)
     except SamenError:
         return None
-    return Helper(
-        first_name=contact.first_name,
-        phone=contact.phone if contact.share_phone_with_match else None,
-        email=contact.email if contact.share_email_with_match else None,
-    )
+    phone = contact.phone if contact.share_phone_with_match else None
+    email = contact.email if contact.share_email_with_match else None
+    via = None
+    if not phone and not contact.email and contact.via_coordinator_id:
+        # Without e-mail, and their phone not shared: through the coordinator who registered
+        # them, as the volunteer's e-mail said (never a message page there is not).
+        try:
+            coordinator = await gateway.registry.contact(contact.via_coordinator_id)
+        except SamenError:
+            coordinator = None
+        if coordinator is not None:
+            via = CoordinatorContact(
+                name=coordinator.name, phone=coordinator.phone, email=coordinator.email
+            )
+    return Helper(first_name=contact.first_name, phone=phone, email=email, via_coordinator=via)
 
 
 def summary_out(summary: mc.RequestSummary, *, as_coordinator: bool = False) -> RequestOut:

@@ -244,6 +244,7 @@ NOTICES = {
         "We have sent a link to the new address. Your address changes once you open that link."
     ),
     "email_changed": N_("Your new e-mail address is confirmed. Log in with it from now on."),
+    "passed_on": N_("The task is ticked done."),
     "test_sent": N_("A test message is on its way. It also shows in your inbox on this site."),
 }
 

@@ -20,6 +20,7 @@ from services.notify.entrypoints import rpc
 from services.notify.entrypoints.events import handlers
 from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
+from services.notify.service_layer.passing_on import PassingOn
 from services.notify.service_layer.recording import Recorder
 from shared.clock import Clock
 from shared.credentials import secret_keys
@@ -110,7 +111,7 @@ def assemble(
         wake=worker.wake,
         apprise_schemes=settings.apprise_schemes(),
     )
-    rpc.register(runtime, api)
+    rpc.register(runtime, api, PassingOn(uow=runtime.uow, clock=clock, registry=registry))
     runtime.background(worker.run)
     runtime.on_stop(worker.finish_sending)
     runtime.on_stop(email.close)  # after the last sends

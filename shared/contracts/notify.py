@@ -47,6 +47,7 @@ from shared.contracts.bounds import (
     Id,
     Line,
     Name,
+    Phone,
     Text,
     Token,
     Url,
@@ -68,6 +69,10 @@ MEMBER_EXPORT = "member.export"
 MEMBER_ERASE = "member.erase"
 ACCOUNT_NOTICE = "account.notice"
 TEST_MESSAGE = "test_message.send"
+# What notify would have sent a member without e-mail, to be passed on by their coordinator.
+TASKS_LIST = "tasks.list"  # TaskQuery -> TaskList
+TASK_GET = "tasks.get"  # TaskRef -> PassOnTask
+TASK_DONE = "tasks.done"  # TaskRef -> PassOnTask (idempotent: the first tick is kept)
 
 PROPOSAL_LINK_PATH = "/p/{token}"
 PROPOSAL_LINK_SALT = "samen.proposal-link"
@@ -260,6 +265,13 @@ class NotificationInfo(BaseModel):
     sent_at: datetime | None = None
 
 
+class PassedOnInfo(BaseModel):
+    task_id: Id
+    template: Name
+    created_at: datetime
+    done_at: datetime | None = None
+
+
 class MemberExport(BaseModel):
     """Everything notify holds about one member."""
 
@@ -268,6 +280,11 @@ class MemberExport(BaseModel):
     inbox: list[InboxItem] = Field(max_length=MANY)
     notifications: list[NotificationInfo] = Field(max_length=MANY)
     deliveries: list[DeliveryAttempt] = Field(max_length=MANY)
+    passed_on: list[PassedOnInfo] = Field(
+        max_length=MANY,
+        default_factory=list,
+        description="messages a coordinator was to pass on to the member (no e-mail)",
+    )
 
 
 class Erased(BaseModel):
@@ -328,3 +345,55 @@ class AccountNoticeQueued(BaseModel):
         description="None: registration_attempt: one went out for this member within the hour "
         "already; a link: the same link was queued already, or the member has no e-mail address",
     )
+
+
+# ------------------------------------------------------------------ passing messages on
+
+
+TaskSide = Literal["requester", "volunteer"]
+
+
+class TaskQuery(BaseModel):
+    coordinator_id: Id
+    open_only: bool = Field(default=True, description="only the tasks not yet ticked done")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class TaskRef(BaseModel):
+    task_id: Id
+    coordinator_id: Id = Field(description="only a coordinator the task is for sees it")
+
+
+class TaskPerson(BaseModel):
+    """The other side of the help, as far as they agreed to share it with their match."""
+
+    first_name: Name
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class PassOnTask(BaseModel):
+    """A message notify would have sent a member without e-mail, as a task for their
+    coordinator: whom to call and what to tell them. Names and numbers are looked up in the
+    registry when the task is read; the task itself keeps ids, a category and times only."""
+
+    task_id: Id
+    template: Name = Field(description="the message it stands for (request_matched, ...)")
+    request_id: Id | None = None
+    resident_id: Id
+    resident_name: Name = Field(description="'' when the registry no longer knows them")
+    resident_phone: Phone | None = None
+    side: TaskSide = "requester"
+    other: TaskPerson | None = None
+    category: Name | None = None
+    needed_from: datetime | None = None
+    needed_until: datetime | None = None
+    area: Code | None = Field(default=None, description="the member's neighbourhood")
+    cooperative_name: Name | None = None
+    created_at: datetime
+    done_at: datetime | None = None
+    done_by: Id | None = None
+
+
+class TaskList(BaseModel):
+    tasks: list[PassOnTask] = Field(max_length=500)

@@ -456,7 +456,7 @@ class MemberContact(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     language: Literal["nl", "en"] = "nl"
-    # Registered without contact details: reach them through this coordinator.
+    # Registered without an e-mail address: reach them through this coordinator.
     via_coordinator_id: Id | None = None
     share_phone_with_match: bool = False
     share_email_with_match: bool = False

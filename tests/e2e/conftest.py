@@ -154,6 +154,22 @@ class Api:
             assert login.status_code == 200, login.text
         return str(login.json()["member_id"])
 
+    def volunteer(
+        self, email: str, house_number: str, *, name: str, category: str
+    ) -> dict[str, str]:
+        """A volunteer in Overvecht for one kind of help, any time, whom matching knows of:
+        registered, signed in (their headers returned), their profile saved."""
+        self.register(email, "3561 AB", house_number, name=name, volunteer=True)
+        headers = self.login(email)
+        profile = self.http.put(
+            "/api/v1/volunteers/me",
+            json={"categories": [category], "flexible": True, "radius_km": 5},
+            headers=headers,
+        )
+        assert profile.status_code == 200, profile.text
+        caught_up(self.system, "matching")
+        return headers
+
     def login(self, email: str) -> dict[str, str]:
         response = self.http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.text

@@ -37,6 +37,7 @@ from services.gateway.adapters.store import Account, AuditEntry
 from services.gateway.coordinating import BoardFilter, VolunteerRow
 from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
+from services.gateway.passing_on import TaskOut
 from services.gateway.problems import Problem
 from services.gateway.reporting import Week
 from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
@@ -185,7 +186,9 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             ),
             "neighbourhoods": make(list[str], "neighbourhoods"),
             "states": ("escalated", "matched"),
+            "tasks": make(list[TaskOut], "tasks"),
         },
+        "board_tasks.html.j2": {"tasks": make(list[TaskOut], "tasks")},
         "board_end.html.j2": {
             "action": ("cancel", "close")[v % 2],
             "request_view": make(mc.RequestView, "request_view"),
@@ -209,6 +212,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "requester": make(rc.MemberInfo, "requester"),
             "candidates": candidates,
             "names": {volunteer_id: hostile("names")},
+            "reach": ("phone", "via_you", "email")[v % 3],
         },
         "error.html.j2": {
             "problem": make(Problem, "problem"),
@@ -391,7 +395,9 @@ MUST_SHOW = {
         "request_view.description",
         "request_view.helper.first_name",
         "request_view.requester.first_name",
+        "request_view.requester.via_coordinator.name",
     ],
+    "board_tasks.html.j2": ["tasks.call", "tasks.message", "tasks.reach", "tasks.resident_name"],
     "me.html.j2": ["member.name", "member.phone"],
     "notifications.html.j2": ["preferences.apprise.masked", "errors.apprise_add"],
     "email_confirm.html.j2": ["new_email"],

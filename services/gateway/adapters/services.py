@@ -269,6 +269,30 @@ class Notify:
             result=nc.ChannelCheckQueued,
         )
 
+    async def tasks(self, coordinator_id: str, *, open_only: bool = True) -> nc.TaskList:
+        return await self._rpc.call(
+            "notify",
+            nc.TASKS_LIST,
+            nc.TaskQuery(coordinator_id=coordinator_id, open_only=open_only),
+            result=nc.TaskList,
+        )
+
+    async def task(self, task_id: str, coordinator_id: str) -> nc.PassOnTask:
+        return await self._rpc.call(
+            "notify",
+            nc.TASK_GET,
+            nc.TaskRef(task_id=task_id, coordinator_id=coordinator_id),
+            result=nc.PassOnTask,
+        )
+
+    async def task_done(self, task_id: str, coordinator_id: str) -> nc.PassOnTask:
+        return await self._rpc.call(
+            "notify",
+            nc.TASK_DONE,
+            nc.TaskRef(task_id=task_id, coordinator_id=coordinator_id),
+            result=nc.PassOnTask,
+        )
+
 
 class Matching:
     def __init__(self, rpc: RpcClient) -> None:

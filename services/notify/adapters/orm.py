@@ -167,3 +167,30 @@ requests = Table(
     Column("needed_from", WHEN, nullable=True),
     Column("needed_until", WHEN, nullable=True),
 )
+
+# What notify would have sent a member without e-mail, for their coordinator to pass on (by
+# phone or letter). Ids, a category and times only: names and numbers are looked up when the
+# task is read, so an erased or changed contact is never kept here.
+coordinator_tasks = Table(
+    "coordinator_tasks",
+    metadata,
+    Column("task_id", String(ID), primary_key=True),
+    Column("notification_id", String(ID), nullable=False, unique=True),
+    Column("member_id", String(ID), nullable=False, index=True),  # whom it is to reach
+    Column("template", String(40), nullable=False),
+    Column("request_id", String(ID), nullable=True),
+    Column("context", JSON, nullable=False),
+    Column("neighbourhood", String(12), nullable=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("done_at", WHEN, nullable=True),
+    Column("done_by", String(ID), nullable=True),
+)
+
+# The coordinators a task is for: the one who registered the member and those of the
+# cooperative of the member's area, as they were when the task was made.
+coordinator_task_holders = Table(
+    "coordinator_task_holders",
+    metadata,
+    Column("task_id", String(ID), primary_key=True),
+    Column("coordinator_id", String(ID), primary_key=True, index=True),
+)

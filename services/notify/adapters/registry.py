@@ -5,12 +5,15 @@ from __future__ import annotations
 from shared.contracts.registry import (
     AREAS_GET,
     COOPERATIVE_GET,
+    COOPERATIVE_LIST,
     MAX_CONTACTS_PER_CALL,
     MEMBER_CONTACT,
     MEMBER_CONTACTS,
     AreaCode,
     AreaInfo,
     CooperativeInfo,
+    CooperativeList,
+    CooperativeQuery,
     CooperativeRef,
     MemberContact,
     MemberContactList,
@@ -62,6 +65,18 @@ class Registry:
             )
         except NotFound:
             return None
+
+    async def cooperative_of(self, area_code: str | None) -> CooperativeInfo | None:
+        """The most local cooperative whose areas hold `area_code` (None: none does)."""
+        if not area_code:
+            return None
+        answer = await self._rpc.call(
+            "registry",
+            COOPERATIVE_LIST,
+            CooperativeQuery(area_code=area_code),
+            result=CooperativeList,
+        )
+        return answer.cooperatives[0] if answer.cooperatives else None
 
     async def area_name(self, code: str | None) -> str | None:
         """A neighbourhood's name for a message; a message without it is still fine."""

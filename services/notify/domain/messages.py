@@ -63,6 +63,9 @@ class Person:
 
     first_name: str
     phone: str | None = None
+    # Someone without e-mail is reached through the coordinator who registered them.
+    via_name: str | None = None
+    via_contact: str | None = None  # the coordinator's phone, else their e-mail address
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def message_context(facts: Facts) -> dict[str, Any]:
         out["when"] = _when(facts, ctx)
         out["other_name"] = other.first_name if other else None
         out["other_phone"] = other.phone if other else None
+        out["via_name"] = other.via_name if other else None
+        out["via_contact"] = other.via_contact if other else None
         out["area_name"] = facts.area_name
         out["role"] = ctx.get("role", "requester")
         out["link"] = f"{base}/requests/{ctx['request_id']}"

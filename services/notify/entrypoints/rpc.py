@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.notify.service_layer.api import NotifyApi
+from services.notify.service_layer.passing_on import PassingOn
 from shared.contracts import notify as contract
 from shared.contracts.notify import (
     AccountNotice,
@@ -23,15 +24,19 @@ from shared.contracts.notify import (
     MarkRead,
     MemberExport,
     MemberQuery,
+    PassOnTask,
     Preferences,
     PreferencesUpdate,
     ProposalLink,
+    TaskList,
+    TaskQuery,
+    TaskRef,
     TokenRequest,
 )
 from shared.service import ServiceRuntime
 
 
-def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
+def register(runtime: ServiceRuntime, api: NotifyApi, tasks: PassingOn) -> None:
     async def inbox_list(request: InboxQuery) -> InboxPage:
         """A member's in-app messages, newest first, and how many are unread."""
         return await api.inbox_list(request)
@@ -95,6 +100,18 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         """Send the member a test message over their own channels (the real delivery)."""
         return await api.channel_check(request.member_id)
 
+    async def tasks_list(request: TaskQuery) -> TaskList:
+        """A coordinator's messages to pass on to members without e-mail, oldest first."""
+        return await tasks.tasks(request)
+
+    async def task_get(request: TaskRef) -> PassOnTask:
+        """One task, when it is for this coordinator."""
+        return await tasks.get(request)
+
+    async def task_done(request: TaskRef) -> PassOnTask:
+        """Tick a task done (who and when); again changes nothing."""
+        return await tasks.done(request)
+
     verbs: dict[str, Callable[..., Awaitable[Any]]] = {
         contract.INBOX_LIST: inbox_list,
         contract.INBOX_MARK_READ: inbox_mark_read,
@@ -110,6 +127,9 @@ def register(runtime: ServiceRuntime, api: NotifyApi) -> None:
         contract.MEMBER_ERASE: member_erase,
         contract.ACCOUNT_NOTICE: account_notice,
         contract.TEST_MESSAGE: test_message_send,
+        contract.TASKS_LIST: tasks_list,
+        contract.TASK_GET: task_get,
+        contract.TASK_DONE: task_done,
     }
     for verb, handler in verbs.items():
         runtime.answer(verb, handler)

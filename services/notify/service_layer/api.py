@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import RowMapping
 
-from services.notify.adapters import preferences_store, proposal_links
+from services.notify.adapters import preferences_store, proposal_links, tasks_store
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
@@ -54,6 +54,7 @@ from shared.contracts.notify import (
     MarkRead,
     MemberExport,
     NotificationInfo,
+    PassedOnInfo,
     Preferences,
     PreferencesUpdate,
     ProposalLink,
@@ -333,6 +334,7 @@ class NotifyApi:
             inbox = await repo.member_inbox(uow.session, member_id)
             rows = await repo.member_notifications(uow.session, member_id)
             log_rows = await repo.attempts(uow.session, recipient_id=member_id, limit=1000)
+            tasks = await tasks_store.member_tasks(uow.session, member_id)
         return MemberExport(
             member_id=member_id,
             preferences=prefs_known,
@@ -348,11 +350,21 @@ class NotifyApi:
                 for row in rows
             ],
             deliveries=[_attempt(row) for row in log_rows],
+            passed_on=[
+                PassedOnInfo(
+                    task_id=row["task_id"],
+                    template=row["template"],
+                    created_at=repo.aware(row["created_at"]) or row["created_at"],
+                    done_at=repo.aware(row["done_at"]),
+                )
+                for row in tasks
+            ],
         )
 
     async def member_erase(self, member_id: str) -> Erased:
         async with self._uow() as uow:
             deleted = await repo.erase_member(uow.session, member_id)
+            deleted += await tasks_store.erase_member(uow.session, member_id)
             await uow.commit()
         return Erased(member_id=member_id, deleted=deleted)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
-from services.notify.adapters import preferences_store, proposal_links
+from services.notify.adapters import preferences_store, proposal_links, tasks_store
 from services.notify.adapters import repository as repo
 from services.notify.adapters.channels import (
     AppriseChannel,
@@ -56,6 +56,7 @@ from services.notify.domain.model import (
     release_time,
     retry_delay,
 )
+from services.notify.domain.passing_on import PASSED_ON, passed_on, task_holders
 from shared.areas import AreaRef, area_of
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
@@ -107,8 +108,8 @@ class Recipient:
     email: str | None
     preferences: Preferences
     apprise_urls: list[str]
-    # Set when the member has no address of their own and their coordinator passes messages on.
-    on_behalf_of: str | None = None
+    # Set when the member has no address of their own: the coordinators who pass it on.
+    passed_on_by: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Lookup:
     links: dict[str, RowMapping] = field(default_factory=dict)
     contacts: dict[str, MemberContact] = field(default_factory=dict)
     asked: set[str] = field(default_factory=set)  # asked for; missing from `contacts`: unknown
+    coordinators: dict[str, list[str]] = field(default_factory=dict)  # area -> its cooperative's
     registry_down: bool = False
 
 
@@ -150,6 +152,14 @@ class Hold:
     channel: str
     until: datetime
     digest: bool
+
+
+@dataclass(frozen=True)
+class PassOn:
+    """Samen cannot write to the member: their coordinators get it as a task."""
+
+    row: RowMapping
+    composed: Composed
 
 
 @dataclass(frozen=True)
@@ -180,12 +190,12 @@ class Postpone:
     row: RowMapping
 
 
-Step = Send | Hold | FinishInInbox | GiveUp | Cancel | RecipientGone | Postpone
+Step = Send | Hold | PassOn | FinishInInbox | GiveUp | Cancel | RecipientGone | Postpone
 
 
 def _composed(step: Step) -> Composed | None:
     """The message, for the steps that have one (and so an inbox item)."""
-    if isinstance(step, Send | Hold | FinishInInbox | GiveUp):
+    if isinstance(step, Send | Hold | PassOn | FinishInInbox | GiveUp):
         return step.composed
     return None
 
@@ -477,11 +487,11 @@ class DeliveryWorker:
         except Unavailable:
             return Postpone(row)
         recipient = composed.recipient
+        if recipient.passed_on_by:
+            return PassOn(row, composed)
         if Template(row["template"]) in EMAIL_ONLY_TEMPLATES:
-            # The member's own mailbox only: not an Apprise channel (a group, an SMS gateway),
-            # and never the coordinator who passes on the messages of a member without one.
-            own = bool(recipient.email) and recipient.on_behalf_of is None
-            plan = channel_plan(["email"], has_email=own, apprise_urls=[])
+            # The member's own mailbox only: not an Apprise channel (a group, an SMS gateway).
+            plan = channel_plan(["email"], has_email=bool(recipient.email), apprise_urls=[])
         else:
             plan = channel_plan(
                 list(recipient.preferences.channels),
@@ -553,6 +563,8 @@ class DeliveryWorker:
                                 error=f"{why} until {until}",
                             )
                         )
+                case PassOn():
+                    await self._pass_on(uow, row, composed=step.composed, now=now, **inbox)
                 case FinishInInbox():
                     # No external channel: the inbox item is the message.
                     if row["recipient_kind"] == RecipientKind.cooperative.value:
@@ -705,16 +717,58 @@ class DeliveryWorker:
             preferences=prefs,
             apprise_urls=list(prefs.apprise_urls),
         )
-        if not contact.email and not prefs.apprise_urls and contact.via_coordinator_id:
-            # Registered at an information point without e-mail (scenario 4): the coordinator
-            # gets the e-mail and passes it on, by phone or in person.
-            coordinator = await self._contact(lookup, contact.via_coordinator_id)
-            if coordinator is not None and coordinator.email:
-                recipient.email = coordinator.email
-                recipient.name = coordinator.name
-                recipient.preferences = prefs.model_copy(update={"channels": ["email"]})
-                recipient.on_behalf_of = contact.name
+        if passed_on(
+            Template(row["template"]),
+            own_email=bool(contact.email),
+            own_channels=bool(prefs.apprise_urls),
+        ):
+            # Samen cannot write to them (registered at an information point without e-mail,
+            # scenario 4): their coordinators call them or hand them a letter.
+            recipient.passed_on_by = task_holders(
+                contact.via_coordinator_id, await self._coordinators(lookup, contact.neighbourhood)
+            )
         return recipient
+
+    async def _coordinators(self, lookup: Lookup, area_code: str | None) -> list[str]:
+        """The coordinators of the cooperative of an area, asked once per round and area."""
+        key = area_code or ""
+        if key not in lookup.coordinators:
+            cooperative = await self._registry.cooperative_of(area_code)
+            lookup.coordinators[key] = list(cooperative.coordinator_ids) if cooperative else []
+        return lookup.coordinators[key]
+
+    async def _pass_on(
+        self, uow: UnitOfWork, row: RowMapping, *, composed: Composed, now: datetime, **inbox: Any
+    ) -> None:
+        """The task for the member's coordinators (ids, category and times only: the names
+        and numbers are looked up when it is read) and the message recorded as passed on."""
+        if not await repo.change_notification(
+            uow.session,
+            row["id"],
+            expect={"status": row["status"], "attempts": row["attempts"]},
+            status=Status.sent.value,
+            sent_at=now,
+            sent_channel=PASSED_ON,
+            snapshot=None,
+            updated_at=now,
+            **inbox,
+        ):
+            return  # cancelled or taken since it was read
+        await tasks_store.add_task(
+            uow.session,
+            {
+                "task_id": new_id(),
+                "notification_id": row["id"],
+                "member_id": row["recipient_id"],
+                "template": row["template"],
+                "request_id": row["request_id"],
+                "context": dict(row["context"]),
+                "neighbourhood": row["neighbourhood"],
+                "created_at": now,
+            },
+            composed.recipient.passed_on_by,
+        )
+        self._sent_event(uow, row, PASSED_ON)
 
     async def _compose(self, row: RowMapping, lookup: Lookup) -> Composed:
         recipient = await self._recipient(row, lookup)
@@ -729,8 +783,7 @@ class DeliveryWorker:
                 if other_id and other_id != row["recipient_id"] and other_id not in others:
                     contact = await self._contact(lookup, other_id)
                     if contact is not None:
-                        phone = contact.phone if contact.share_phone_with_match else None
-                        others[other_id] = Person(contact.first_name, phone)
+                        others[other_id] = await self._other_party(lookup, contact)
         links: dict[str, str] = {}
         if template is Template.proposal:
             links = await self._links(row, context, lookup)
@@ -763,6 +816,21 @@ class DeliveryWorker:
             rendered=rendered,
             link=variables.get("link"),
             translations=translations,
+        )
+
+    async def _other_party(self, lookup: Lookup, contact: MemberContact) -> Person:
+        """What a message may say of the other side: first name, phone when they agreed to
+        share it, and, for someone without e-mail, the coordinator who passes messages on."""
+        phone = contact.phone if contact.share_phone_with_match else None
+        if phone or contact.email or not contact.via_coordinator_id:
+            return Person(contact.first_name, phone)
+        coordinator = await self._contact(lookup, contact.via_coordinator_id)
+        if coordinator is None:
+            return Person(contact.first_name)
+        return Person(
+            contact.first_name,
+            via_name=coordinator.name,
+            via_contact=coordinator.phone or coordinator.email,
         )
 
     async def _links(
@@ -799,15 +867,11 @@ class DeliveryWorker:
         recipient, rendered = composed.recipient, composed.rendered
         if channel == "email":
             assert recipient.email
-            subject = rendered.subject
-            if recipient.on_behalf_of:
-                word = "Voor" if recipient.language == "nl" else "For"
-                subject = f"{word} {recipient.on_behalf_of}: {subject}"
             await self._email.send(
                 Email(
                     to=recipient.email,
                     to_name=recipient.name,
-                    subject=subject,
+                    subject=rendered.subject,
                     text=rendered.text,
                     html=rendered.html,
                     message_id=message_id(row["idempotency_key"], self._mail_domain),

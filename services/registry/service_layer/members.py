@@ -507,7 +507,9 @@ def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberCon
         email=row["email"],
         phone=row["phone"],
         language=row["language"],
-        via_coordinator_id=row["registered_by"] if not (row["email"] or row["phone"]) else None,
+        # Without an e-mail address Samen cannot write to them: the coordinator who registered
+        # them passes the messages on (by phone, or by letter), whether they have a phone or not.
+        via_coordinator_id=row["registered_by"] if not row["email"] else None,
         share_phone_with_match=share_phone,
         share_email_with_match=share_email,
         neighbourhood=row["neighbourhood"],

@@ -34,6 +34,8 @@ from shared.contracts.registry import (
     AreaCode,
     AreaInfo,
     CooperativeInfo,
+    CooperativeList,
+    CooperativeQuery,
     CooperativeRef,
     MemberContact,
     MemberContactList,
@@ -208,6 +210,7 @@ class RegistryData:
         language: str = "nl",
         share_phone: bool = False,
         via_coordinator_id: str | None = None,
+        neighbourhood: str | None = None,
     ) -> MemberContact:
         contact = MemberContact(
             member_id=member_id,
@@ -218,16 +221,19 @@ class RegistryData:
             language=language,
             share_phone_with_match=share_phone,
             via_coordinator_id=via_coordinator_id,
+            neighbourhood=neighbourhood,
         )
         self.contacts[member_id] = contact
         return contact
 
-    def cooperative(self, cooperative_id: str, coordinator_ids: list[str]) -> None:
+    def cooperative(
+        self, cooperative_id: str, coordinator_ids: list[str], area_codes: list[str] | None = None
+    ) -> None:
         self.cooperatives[cooperative_id] = CooperativeInfo(
             cooperative_id=cooperative_id,
             name="Wijkcoöperatie Overvecht",
             level="district",
-            area_codes=[AREA.district or ""],
+            area_codes=area_codes or [AREA.district or ""],
             coordinator_ids=coordinator_ids,
             policy=MatchingPolicy(),
         )
@@ -257,6 +263,13 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
             raise NotFound("no such cooperative")
         return data.cooperatives[request.cooperative_id]
 
+    async def cooperatives(request: CooperativeQuery) -> CooperativeList:
+        return CooperativeList(
+            cooperatives=[
+                c for c in data.cooperatives.values() if request.area_code in c.area_codes
+            ]
+        )
+
     async def area(request: AreaCode) -> AreaInfo:
         return AreaInfo(
             code=request.code,
@@ -268,6 +281,7 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
     register_rpc(broker, "registry", "member.contact", contact)
     register_rpc(broker, "registry", MEMBER_CONTACTS, contacts)
     register_rpc(broker, "registry", "cooperative.get", cooperative)
+    register_rpc(broker, "registry", "cooperative.list", cooperatives)
     register_rpc(broker, "registry", "areas.get", area)
     await broker.start()
     yield data

@@ -30,12 +30,16 @@ from shared.contracts.notify import (
     MarkRead,
     MemberExport,
     MemberQuery,
+    PassOnTask,
     Preferences,
     PreferencesUpdate,
     ProposalLink,
+    TaskList,
+    TaskQuery,
+    TaskRef,
     TokenRequest,
 )
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import (
     MatchAccepted,
     MatchProposed,
@@ -374,22 +378,74 @@ async def test_a_completed_request_thanks_both_and_cancels_the_reminders(
     assert found["reminder:vol-1"] == found["reminder:res-1"] == Status.cancelled.value
 
 
-async def test_a_member_without_email_is_reached_through_their_coordinator(
+async def test_a_member_without_email_is_reached_through_their_coordinators_task(
     notify: Notify, registry: RegistryData, smtp: SmtpServer
 ) -> None:
     registry.person("coord-1", "Mirjam")
-    registry.person("res-9", "Jan", email="", via_coordinator_id="coord-1")
+    registry.person("coord-2", "Henk")
+    registry.cooperative("coop-ov", ["coord-2"], area_codes=["BU03440510"])
+    registry.person(
+        "res-9",
+        "Jan",
+        email="",
+        phone="030 765 4321",
+        via_coordinator_id="coord-1",
+        neighbourhood="BU03440510",
+    )
     registry.person("vol-1", "Fatima", phone="06 8765 4321", share_phone=True)
     await publish(
         notify, RequestMatched(request_id="req-9", requester_id="res-9", volunteer_id="vol-1")
     )
-    message = (await mails_to(smtp, "coord-1@"))[0]
-    assert message["Subject"].startswith("Voor Jan Jansen: Fatima helpt u")  # type: ignore[index]
-    assert "06 8765 4321" in text_of(message)  # type: ignore[arg-type]
+    # Fatima hears how to reach him: through the coordinator who registered him.
+    confirmed = (await mails_to(smtp, "vol-1@"))[0]
+    assert "via de coördinator Mirjam Jansen" in text_of(confirmed)  # type: ignore[arg-type]
+    assert "een bericht via" not in text_of(confirmed)  # type: ignore[arg-type]
+    for coordinator_id in ("coord-1", "coord-2"):  # who registered him, and his cooperative's
+
+        async def tasks_of(coordinator_id: str = coordinator_id) -> list[PassOnTask]:
+            found = await notify.runtime.rpc.call(
+                "notify", "tasks.list", TaskQuery(coordinator_id=coordinator_id), result=TaskList
+            )
+            return found.tasks
+
+        (task,) = await soon(tasks_of, message=f"a task for {coordinator_id}")
+        assert (task.resident_name, task.resident_phone) == ("Jan Jansen", "030 765 4321")
+        assert task.other is not None and task.other.first_name == "Fatima"
+        assert task.other.phone == "06 8765 4321"
+    assert not [m for m in smtp.received if "coord-" in str(m["To"])]  # a task, no e-mail
+    done = await notify.runtime.rpc.call(
+        "notify",
+        "tasks.done",
+        TaskRef(task_id=task.task_id, coordinator_id="coord-2"),
+        result=PassOnTask,
+    )
+    assert done.done_by == "coord-2" and done.done_at is not None
+    still = await notify.runtime.rpc.call(
+        "notify", "tasks.list", TaskQuery(coordinator_id="coord-1"), result=TaskList
+    )
+    assert still.tasks == []  # done for everyone it was for
+    with pytest.raises(NotFound):  # nobody else's
+        await notify.runtime.rpc.call(
+            "notify", "tasks.get", TaskRef(task_id=task.task_id, coordinator_id="vol-1")
+        )
     page = await notify.runtime.rpc.call(
         "notify", "inbox.list", InboxQuery(member_id="res-9"), result=InboxPage
     )
     assert len(page.items) == 1  # and in his own inbox, should he ever log in
+    export = await notify.runtime.rpc.call(
+        "notify", "member.export", MemberQuery(member_id="res-9"), result=MemberExport
+    )
+    assert [(t.template, t.done_at is not None) for t in export.passed_on] == [
+        ("request_matched", True)
+    ]
+    await notify.runtime.rpc.call("notify", "member.erase", MemberQuery(member_id="res-9"))
+    everything = await notify.runtime.rpc.call(
+        "notify",
+        "tasks.list",
+        TaskQuery(coordinator_id="coord-2", open_only=False),
+        result=TaskList,
+    )
+    assert everything.tasks == []  # erased with him
 
 
 # ---------------------------------------------------------------- coordinators

@@ -145,6 +145,29 @@ async def test_someone_needs_an_email_or_a_phone_unless_a_coordinator_registers_
     assert contact.via_coordinator_id == coordinator.member_id
 
 
+async def test_a_resident_with_a_phone_but_no_email_is_still_reached_through_the_coordinator(
+    registry: RegistryRuntime,
+) -> None:
+    """Samen cannot write to a phone: the coordinator passes his messages on (scenario 4)."""
+    coordinator = await make_coordinator(registry, "utrecht-overvecht")
+    member = await register(
+        registry,
+        name="Gerrit Hoekstra",
+        email=None,
+        phone="030 765 4321",
+        postcode="3563",
+        registered_by=coordinator.member_id,
+    )
+    contact = await registry.rpc.call(
+        "registry",
+        c.MEMBER_CONTACT,
+        c.MemberRef(member_id=member.member_id),
+        result=c.MemberContact,
+    )
+    assert contact.phone == "+31307654321"
+    assert contact.via_coordinator_id == coordinator.member_id
+
+
 async def test_a_coordinator_registers_only_within_their_cooperatives_area(
     registry: RegistryRuntime,
 ) -> None:

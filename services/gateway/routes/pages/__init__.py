@@ -14,16 +14,19 @@ from services.gateway.routes.pages import (
     me,
     organisations,
     reports,
+    tasks,
     volunteering,
 )
 from services.gateway.routes.pages.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
+# The tasks before the board: /board/tasks is not a request's /board/{request_id}.
 for part in (
     accounts,
     asking,
     volunteering,
     inbox,
+    tasks,
     board,
     imports,
     organisations,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import coordinating, information_point, usecases
+from services.gateway import coordinating, information_point, passing_on, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.routes.pages.asking import submit_request
@@ -21,11 +21,11 @@ from services.gateway.routes.pages.forms import (
 )
 from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, IdPath, OnBehalfMember
 from services.gateway.security import new_token
-from services.gateway.web import render
+from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts.matching import NOTE_MAX
-from shared.errors import Forbidden, Invalid, SamenError
+from shared.errors import Forbidden, Invalid, SamenError, Unavailable
 
 router = APIRouter(include_in_schema=False)
 CATEGORY_VALUES = {c.value for c in Category}
@@ -52,6 +52,13 @@ async def board_page(
         state=state if state in coordinating.BOARD_STATES else None,
         number=q or None,
     )
+    try:
+        tasks = [
+            passing_on.task_out(task, language_of(request, principal), gateway.settings.time_zone)
+            for task in await passing_on.open_tasks(gateway, principal)
+        ]
+    except Unavailable:  # the board without them rather than no board
+        tasks = []
     neighbourhoods = sorted(
         {r.neighbourhood for rows in board.requests.values() for r in rows if r.neighbourhood}
         | ({neighbourhood} if neighbourhood else set())
@@ -66,6 +73,7 @@ async def board_page(
         wanted=wanted,
         neighbourhoods=neighbourhoods,
         states=coordinating.BOARD_STATES,
+        tasks=tasks,
     )
 
 
@@ -127,6 +135,7 @@ async def board_request(
         principal,
         request_view=out,
         requester=None if isinstance(requester, BaseException) else requester,
+        reach=None if isinstance(requester, BaseException) else passing_on.reach_of(requester),
         candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
         names=names,
     )
@@ -249,6 +258,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
         body = OnBehalfMember(
             **{k: v for k, v in values.items() if v},
             language=text(form, "language") if text(form, "language") == "en" else "nl",
+            share_phone=text(form, "share_phone") == "yes",
         )
         member = await information_point.register_on_behalf(gateway, principal, body)
     except (ValidationError, SamenError) as exc:

@@ -1,0 +1,113 @@
+"""The coordinators' tasks: what notify would have sent a member without e-mail, read by a
+coordinator who passes it on, and ticked done once it is.
+
+A task keeps ids, a category and times; the names and numbers on it are asked of the
+registry each time it is read (request/reply), so they are never kept here and an erased
+member's tasks go with their other data. Only a coordinator the task is for sees or ticks
+it (a task of someone else's is "not found", as an unknown one is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import RowMapping
+
+from services.notify.adapters import tasks_store
+from services.notify.adapters.registry import Registry
+from services.notify.adapters.repository import aware
+from services.notify.domain.model import Template
+from services.notify.domain.passing_on import other_party, side_of
+from shared.clock import Clock
+from shared.contracts.notify import PassOnTask, TaskList, TaskPerson, TaskQuery, TaskRef
+from shared.contracts.registry import MemberContact
+from shared.errors import NotFound
+from shared.uow import UnitOfWork
+
+
+class PassingOn:
+    def __init__(self, *, uow: Callable[[], UnitOfWork], clock: Clock, registry: Registry) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._registry = registry
+
+    async def tasks(self, query: TaskQuery) -> TaskList:
+        async with self._uow().read_only() as uow:
+            rows = await tasks_store.tasks_of(
+                uow.session, query.coordinator_id, open_only=query.open_only, limit=query.limit
+            )
+        return TaskList(tasks=await self._views(rows))
+
+    async def get(self, ref: TaskRef) -> PassOnTask:
+        async with self._uow().read_only() as uow:
+            row = await tasks_store.task_for(uow.session, ref.task_id, ref.coordinator_id)
+        if row is None:
+            raise NotFound("No such task.")
+        return (await self._views([row]))[0]
+
+    async def done(self, ref: TaskRef) -> PassOnTask:
+        """Tick a task done; ticking it again keeps who ticked first and when."""
+        async with self._uow() as uow:
+            row = await tasks_store.task_for(uow.session, ref.task_id, ref.coordinator_id)
+            if row is None:
+                raise NotFound("No such task.")
+            await tasks_store.mark_done(
+                uow.session, ref.task_id, ref.coordinator_id, self._clock.now()
+            )
+            await uow.commit()
+        return await self.get(ref)
+
+    async def _views(self, rows: list[RowMapping]) -> list[PassOnTask]:
+        wanted: set[str] = set()
+        for row in rows:
+            wanted.add(row["member_id"])
+            other = other_party(Template(row["template"]), row["context"])
+            if other:
+                wanted.add(other)
+        contacts = await self._registry.contacts(sorted(wanted)) if wanted else {}
+        names: dict[str, str | None] = {}
+        for row in rows:
+            area = row["neighbourhood"]
+            if area not in names:
+                cooperative = await self._registry.cooperative_of(area)
+                names[area] = cooperative.name if cooperative else None
+        return [task_view(row, contacts, names[row["neighbourhood"]]) for row in rows]
+
+
+def task_view(
+    row: RowMapping, contacts: dict[str, MemberContact], cooperative_name: str | None
+) -> PassOnTask:
+    template = Template(row["template"])
+    context = row["context"]
+    resident = contacts.get(row["member_id"])
+    other_id = other_party(template, context)
+    other = contacts.get(other_id) if other_id else None
+    return PassOnTask(
+        task_id=row["task_id"],
+        template=template.value,
+        request_id=row["request_id"],
+        resident_id=row["member_id"],
+        resident_name=resident.name if resident else "",
+        resident_phone=resident.phone if resident else None,
+        side=side_of(template, context),
+        other=None
+        if other is None
+        else TaskPerson(
+            first_name=other.first_name,
+            phone=other.phone if other.share_phone_with_match else None,
+            email=other.email if other.share_email_with_match else None,
+        ),
+        category=context.get("category"),
+        needed_from=_moment(context.get("needed_from")),
+        needed_until=_moment(context.get("needed_until")),
+        area=row["neighbourhood"],
+        cooperative_name=cooperative_name,
+        created_at=aware(row["created_at"]) or row["created_at"],
+        done_at=aware(row["done_at"]),
+        done_by=row["done_by"],
+    )
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
