@@ -36,6 +36,10 @@ BY_REASON: dict[str, str] = {
     "bad_date": N_("Fill in a date, for example 15-03-2026."),
     "empty_file": N_("The file is empty."),
     "not_csv": N_("This is not a CSV file."),
+    # the funder's quarter (services/gateway/reporting.py, report_files.py)
+    "bad_quarter": N_("Choose a quarter, for example 2026-Q4."),
+    "unknown_district": N_("Choose a district of Utrecht."),
+    "bad_format": N_("Choose CSV, Excel or PDF."),
     # matching: the same form sent twice, the second time with other answers
     "idempotency_key_reused": N_("This form was sent already. Please fill it in again."),
 }
