@@ -24,8 +24,9 @@ from shared.contracts import matching as mc
 from shared.errors import Invalid
 from shared.texts import N_
 
-HIDDEN = "hidden (fewer than 5 people)"
-NO_REQUESTS = "no requests"
+HIDDEN = N_("hidden (fewer than 5 people)")
+NO_REQUESTS = N_("no requests")
+HEADINGS = (N_("Figure"), N_("Of"), N_("Value"), N_("Note"))
 
 # The figures in the order a reader meets them, with what the XLSX and PDF call them.
 SCALARS: dict[str, str] = {
@@ -131,7 +132,7 @@ def xlsx_bytes(figures: mc.Figures, language: str, zone: str | None = None) -> b
     sheet.append([translate("From", language), _day(figures.period_from, zone)])
     sheet.append([translate("To", language), _day(figures.period_until, zone, last=True)])
     sheet.append([])
-    sheet.append([translate(h, language) for h in ("Figure", "Of", "Value", "Note")])
+    sheet.append([translate(h, language) for h in HEADINGS])
     for row in rows(figures, zone):
         sheet.append(
             [
