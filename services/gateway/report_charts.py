@@ -27,10 +27,12 @@ def week_labels(figures: mc.Figures, zone: str | None) -> list[str]:
     return [f"{day.day}-{day.month}" for day in starts]
 
 
-def hidden_or_empty(requests: int | None, language: str) -> str:
-    """Why a week has no median: nobody asked, or too few people to show it."""
-    if requests == 0:
+def hidden_or_empty(week: mc.PeriodFigures, language: str) -> str:
+    """Why a week has no median: nobody asked, none was matched, or too few people."""
+    if week.requests == 0:
         return translate("no requests", language)
+    if week.matched == 0:
+        return translate("none matched", language)
     return translate("not shown (fewer than 5 people)", language)
 
 
@@ -58,7 +60,7 @@ def report_charts(figures: mc.Figures, language: str, zone: str | None) -> Repor
         labels,
         [w.time_to_match_median_hours for w in weeks],
         t("hours"),
-        missing=[hidden_or_empty(w.requests, language) for w in weeks],
+        missing=[hidden_or_empty(w, language) for w in weeks],
     )
     neighbourhoods = figures.by_neighbourhood or figures.unmet_by_neighbourhood
     map_title = (

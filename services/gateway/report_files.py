@@ -26,6 +26,7 @@ from shared.texts import N_
 
 HIDDEN = N_("hidden (fewer than 5 people)")
 NO_REQUESTS = N_("no requests")
+NONE_MATCHED = N_("none matched")
 HEADINGS = (N_("Figure"), N_("Of"), N_("Value"), N_("Note"))
 
 # The figures in the order a reader meets them, with what the XLSX and PDF call them.
@@ -59,7 +60,8 @@ WEEKLY: dict[str, str] = {
     "matched": N_("Matched"),
     "time_to_match_median_hours": N_("Median time to match (hours)"),
 }
-MEDIANS = {"time_to_match_median_hours", "time_to_match_p90_hours", "match_rate"}
+TIMES = {"time_to_match_median_hours", "time_to_match_p90_hours"}
+OVER_REQUESTS = {"match_rate", "good_ratings_share"}
 
 
 @dataclass(frozen=True)
@@ -70,26 +72,39 @@ class Row:
     note: str  # "", HIDDEN or NO_REQUESTS
 
 
-def _row(figure: str, key: str, value: float | None, requests: int | None) -> Row:
+def _row(
+    figure: str,
+    key: str,
+    value: float | None,
+    requests: int | None = None,
+    matched: int | None = None,
+) -> Row:
+    """A figure as a file shows it: a hidden one empty with why, and a median of nothing
+    (no requests, or none matched) empty with that, never as hidden."""
     base = figure.removeprefix("week.")
     if value is not None:
         return Row(figure, key, value, "")
-    empty = requests == 0 and (base in MEDIANS or base == "good_ratings_share")
-    return Row(figure, key, None, NO_REQUESTS if empty else HIDDEN)
+    if base in TIMES and matched == 0:
+        return Row(figure, key, None, NO_REQUESTS if requests == 0 else NONE_MATCHED)
+    if base in OVER_REQUESTS and requests == 0:
+        return Row(figure, key, None, NO_REQUESTS)
+    return Row(figure, key, None, HIDDEN)
 
 
 def rows(figures: mc.Figures, zone: str | None = None) -> list[Row]:
-    found = [_row(name, "", getattr(figures, name), figures.requests) for name in SCALARS]
+    found = [
+        _row(name, "", getattr(figures, name), figures.requests, figures.matched)
+        for name in SCALARS
+    ]
     for name in TABLES:
-        found += [
-            _row(name, key, value, None) for key, value in sorted(getattr(figures, name).items())
-        ]
+        found += [_row(name, key, value) for key, value in sorted(getattr(figures, name).items())]
     for week in figures.periods:
         day = to_local(week.period_from, zone).date().isoformat()
-        found += [_row(f"week.{name}", day, getattr(week, name), week.requests) for name in WEEKLY]
         found += [
-            _row(f"week.state:{state}", day, value, None) for state, value in week.by_state.items()
+            _row(f"week.{name}", day, getattr(week, name), week.requests, week.matched)
+            for name in WEEKLY
         ]
+        found += [_row(f"week.state:{state}", day, value) for state, value in week.by_state.items()]
     return found
 
 
@@ -171,10 +186,34 @@ def _printable(svg: str) -> bytes:
 
 def _shown(value: float | None, note: str, language: str, *, percent: bool = False) -> str:
     if value is None:
-        return "-" if note == NO_REQUESTS else translate("hidden", language)
+        return "-" if note in (NO_REQUESTS, NONE_MATCHED) else translate("hidden", language)
     if percent:
         return f"{round(value * 100)}%"
     return f"{value:g}" if isinstance(value, int) else f"{value:.1f}"
+
+
+def _neighbourhoods(pdf: FPDF, figures: mc.Figures, language: str, *, top: float) -> None:
+    """The neighbourhoods of the map as a table, in two columns of at most 16 rows."""
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_xy(10, top)
+    pdf.cell(0, 5, _latin(translate("Requests per neighbourhood", language)))
+    codes = sorted(figures.by_neighbourhood, key=area_name)[:32]
+    for column in range(2 if len(codes) > 16 else 1):
+        x = 10 + 97 * column
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_xy(x, top + 6)
+        pdf.cell(55, 5, _latin(translate("Neighbourhood", language)), border="B")
+        pdf.cell(20, 5, _latin(translate("Requests", language)), border="B", align="R")
+        pdf.cell(20, 5, _latin(translate("Residents", language)), border="B", align="R")
+        pdf.set_font("Helvetica", "", 9)
+        for n, code in enumerate(codes[16 * column : 16 * column + 16]):
+            pdf.set_xy(x, top + 11 + 5 * n)
+            pdf.cell(55, 5, _latin(area_name(code))[:34], border="B")
+            for value in (
+                figures.by_neighbourhood[code],
+                figures.residents_by_neighbourhood.get(code),
+            ):
+                pdf.cell(20, 5, _latin(_shown(value, HIDDEN, language)), border="B", align="R")
 
 
 def pdf_bytes(
@@ -246,6 +285,7 @@ def pdf_bytes(
     pdf.cell(95, 5, _latin(views.map_title))
     pdf.image(io.BytesIO(_printable(str(views.per_week))), x=10, y=y + 6, w=90)
     pdf.image(io.BytesIO(_printable(str(views.utrecht_map))), x=105, y=y + 6, w=95)
+    _neighbourhoods(pdf, figures, language, top=y + 100)
     pdf.set_font("Helvetica", "", 8)
     pdf.set_xy(10, 285)
     pdf.cell(0, 4, _latin(translate("Hidden cells are grey in the chart and the map.", language)))
