@@ -74,24 +74,52 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Mar
     )
 
 
+HIDDEN = "#bbbbbb"  # the stroke of the hatching a hidden cell is drawn with
+
+
+def _hatch(ident: str) -> str:
+    return (
+        f"<defs><pattern id='{ident}' width='6' height='6' patternUnits='userSpaceOnUse' "
+        "patternTransform='rotate(45)'><rect width='6' height='6' fill='#fff'/>"
+        "<line x1='0' y1='0' x2='0' y2='6' stroke='#888' stroke-width='2'/></pattern></defs>"
+    )
+
+
 def stacked_bars(
     title: str,
     labels: list[str],
-    series: dict[str, list[int]],
+    series: dict[str, list[int | None]],
     series_labels: dict[str, str],
+    *,
+    totals: list[int | None] | None = None,
+    hidden: str = "not shown",
 ) -> Markup:
-    """One bar per label, stacked by series (e.g. requests per week by state)."""
-    legend, legend_h = _legend(
-        [(series_labels.get(key, key), PALETTE.get(key, "#444")) for key in series], 0
+    """One bar per label, stacked by series (e.g. requests per week by state).
+
+    A bar with any hidden part (None) is never drawn as the parts shown, which would pass for
+    the whole: it is one hatched bar of its total if that is shown (`totals`), else not drawn,
+    and the chart's text says so (`hidden`)."""
+    sums = [sum(v[i] or 0 for v in series.values()) for i in range(len(labels))]
+    totals = totals if totals is not None else [None] * len(labels)
+    whole = [
+        None if any(v[i] is None for v in series.values()) else sums[i] for i in range(len(labels))
+    ]
+    partial = [w is None for w in whole]
+    ident = (
+        "h" + hashlib.sha1(f"{title}\n{labels}".encode(), usedforsecurity=False).hexdigest()[:10]
     )
+    entries = [(series_labels.get(key, key), PALETTE.get(key, "#444")) for key in series]
+    if any(partial):
+        entries.append((hidden, f"url(#{ident})"))
+    legend, legend_h = _legend(entries, 0)
     width, plot_h, left, top = WIDTH, 220, 40, 20
     height = int(top + plot_h + 34 + legend_h)
-    totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    peak = max([*totals, 1])
+    drawn = [w if w is not None else (totals[i] or 0) for i, w in enumerate(whole)]
+    peak = max([*drawn, 1])
     step = _nice_step(peak)
     peak = math.ceil(peak / step) * step
     bar_w = (width - left - 20) / max(len(labels), 1)  # room for the last label's half
-    body = []
+    body = [_hatch(ident)] if any(partial) else []
     for tick in range(0, peak + 1, step):
         y = top + plot_h - plot_h * tick / peak
         body.append(f"<line x1='{left}' x2='{width - 5}' y1='{y:.1f}' y2='{y:.1f}' stroke='#ccc'/>")
@@ -103,8 +131,19 @@ def stacked_bars(
     for i, label in enumerate(labels):
         x = left + i * bar_w + 4
         y = top + plot_h
-        for key, values in series.items():
-            value = values[i]
+        if partial[i]:
+            total = totals[i]
+            if total:
+                h = plot_h * total / peak
+                body.append(
+                    f"<rect x='{x:.1f}' y='{y - h:.1f}' width='{bar_w - 8:.1f}' height='{h:.1f}' "
+                    f"fill='url(#{ident})' stroke='{HIDDEN}'><title>{escape(label)}: "
+                    f"{escape(hidden)}; {total}</title></rect>"
+                )
+            series_values: list[tuple[str, int]] = []
+        else:
+            series_values = [(key, values[i] or 0) for key, values in series.items()]
+        for key, value in series_values:
             if not value:
                 continue
             h = plot_h * value / peak
@@ -120,15 +159,26 @@ def stacked_bars(
                 f"font-size='{TEXT}' text-anchor='middle' {FONT}>{escape(label)}</text>"
             )
     body.append(f"<g transform='translate(0 {top + plot_h + 34})'>" + "".join(legend) + "</g>")
-    desc = "; ".join(
-        f"{label}: " + ", ".join(f"{series_labels.get(k, k)} {v[i]}" for k, v in series.items())
-        for i, label in enumerate(labels)
-    )
+
+    def week(i: int) -> str:
+        if not partial[i]:
+            return ", ".join(f"{series_labels.get(k, k)} {v[i]}" for k, v in series.items())
+        return hidden if totals[i] is None else f"{hidden}; {totals[i]}"
+
+    desc = "; ".join(f"{label}: {week(i)}" for i, label in enumerate(labels))
     return _svg(width, height, title, desc, body)
 
 
-def line_chart(title: str, labels: list[str], values: list[float | None], unit: str) -> Markup:
-    """A line with dots; a missing (suppressed) value breaks the line."""
+def line_chart(
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    unit: str,
+    *,
+    missing: list[str] | None = None,
+) -> Markup:
+    """A line with dots; a missing value breaks the line, and the chart's text says why
+    (`missing`: "no requests" or "not shown"), else "-"."""
     width, height, left, bottom, top = WIDTH, 280, 40, 40, 20
     plot_h = height - bottom - top
     present = [v for v in values if v is not None]
@@ -166,9 +216,10 @@ def line_chart(title: str, labels: list[str], values: list[float | None], unit: 
         )
     if len(path) > 1:
         body.append(_polyline(path))
+    why = missing or ["-"] * len(labels)
     desc = "; ".join(
-        f"{label}: {'-' if v is None else f'{v:.1f} {unit}'}"
-        for label, v in zip(labels, values, strict=True)
+        f"{label}: {why[i] if v is None else f'{v:.1f} {unit}'}"
+        for i, (label, v) in enumerate(zip(labels, values, strict=True))
     )
     return _svg(width, height, title, desc, body)
 

@@ -42,6 +42,10 @@ BY_REASON: dict[str, str] = {
         "Nobody with this e-mail address uses Samen yet. Ask them to sign up first."
     ),
     "retired": N_("This is no longer on the social map."),
+    # the funder's quarter (services/gateway/reporting.py, report_files.py)
+    "bad_quarter": N_("Choose a quarter, for example 2026-Q4."),
+    "unknown_district": N_("Choose a district of Utrecht."),
+    "bad_format": N_("Choose CSV, Excel or PDF."),
     # matching: the same form sent twice, the second time with other answers
     "idempotency_key_reused": N_("This form was sent already. Please fill it in again."),
 }

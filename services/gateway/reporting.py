@@ -1,10 +1,11 @@
-"""Report periods and the series behind the charts (figures come from matching)."""
+"""Report periods, quarters and districts as asked for, and the figures behind a report
+(computed and suppressed by matching)."""
 
-import asyncio
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 from services.gateway.adapters.services import Matching
+from services.gateway.web import districts
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
@@ -12,6 +13,8 @@ from shared.errors import Invalid
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
 EARLIEST, LATEST = 2000, 2200
+QUARTER = re.compile(r"(\d{4})-Q([1-4])")
+DISTRICT = re.compile(r"WK\d{6}")
 
 
 def period(
@@ -31,12 +34,6 @@ def period(
     return start, end
 
 
-@dataclass(frozen=True)
-class Week:
-    start: datetime
-    figures: mc.Figures
-
-
 def week_starts(start: datetime, end: datetime, zone: str | None = None) -> list[datetime]:
     """Monday 00:00 on the cooperative's clock of each week in the period, in UTC. Each Monday
     is found on the local calendar, so a week with a clock change is 167 or 169 hours long."""
@@ -49,21 +46,46 @@ def week_starts(start: datetime, end: datetime, zone: str | None = None) -> list
     return weeks[-MAX_WEEKS:]
 
 
-async def weekly(
+def quarter(value: str, zone: str | None = None) -> tuple[datetime, datetime]:
+    """'2026-Q4' as [1 October, 1 January) on the cooperative's clock, in UTC."""
+    found = QUARTER.fullmatch(value.strip().upper())
+    if not found or not EARLIEST <= int(found[1]) <= LATEST:
+        raise Invalid(
+            "give the quarter as YYYY-Qn, e.g. 2026-Q4",
+            details={"field": "quarter", "reason": "bad_quarter"},
+        )
+    year, number = int(found[1]), int(found[2])
+    first = date(year, 3 * number - 2, 1)
+    after = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+    return from_local(first, time(0, 0), zone), from_local(after, time(0, 0), zone)
+
+
+def quarter_of(moment: datetime, zone: str | None = None) -> str:
+    local = to_local(moment, zone)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def district(value: str) -> str:
+    """A district's code (WK + 6 digits) that we know, else a problem for the field."""
+    if not DISTRICT.fullmatch(value) or value not in dict(districts()):
+        raise Invalid(
+            "give a district code, e.g. WK034405",
+            details={"field": "district", "reason": "unknown_district"},
+        )
+    return value
+
+
+async def report(
     matching: Matching, area: str, start: datetime, end: datetime, zone: str | None = None
-) -> list[Week]:
-    """The figures of each week in the period (the last 26 weeks at most)."""
-    starts = week_starts(start, end, zone)
-
-    def week_after(monday: datetime) -> datetime:
-        return from_local(to_local(monday, zone).date() + timedelta(weeks=1), time(0, 0), zone)
-
-    results = await asyncio.gather(
-        *(
-            matching.figures(
-                mc.FiguresQuery(area_code=area, period_from=monday, period_until=week_after(monday))
-            )
-            for monday in starts
+) -> mc.Figures:
+    """The figures of the period with those of each week in it (the last 26 at most), all
+    suppressed together, so that no week is the whole minus the other weeks. The API, the page
+    and the files ask the same, so they publish the same cells for the same period."""
+    return await matching.figures(
+        mc.FiguresQuery(
+            area_code=area,
+            period_from=start,
+            period_until=end,
+            periods=week_starts(start, end, zone),
         )
     )
-    return [Week(monday, figures) for monday, figures in zip(starts, results, strict=True)]

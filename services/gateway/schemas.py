@@ -468,6 +468,25 @@ class ReportOut(BaseModel):
     active_volunteers: int | None
     unmet_by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY)
     by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    residents: int | None = Field(default=None, description="distinct residents who asked")
+    residents_by_category: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    residents_by_district: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    residents_by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    periods: list["ReportWeekOut"] = Field(
+        max_length=60, default_factory=list, description="each week, suppressed with the whole"
+    )
+
+
+class ReportWeekOut(BaseModel):
+    period_from: datetime
+    period_until: datetime
+    requests: int | None
+    residents: int | None
+    by_state: dict[Key, int | None] = Field(max_length=MANY)
+    matched: int | None
+    time_to_match_median_hours: float | None = Field(
+        description="null when hidden, or when nobody asked that week (requests 0)"
+    )
 
 
 class InboxItemOut(BaseModel):

@@ -422,6 +422,7 @@ class CoordinatorClose(_CoordinatorRequest):
 
 
 SUPPRESS_BELOW = 5
+PERIODS_MAX = 60  # weeks of a report (a quarter has 14 at most, a page 26)
 
 
 class FiguresQuery(_Request):
@@ -430,17 +431,39 @@ class FiguresQuery(_Request):
     area_code: Code = Field(description="GM, WK or BU code (a cooperative's area)")
     period_from: datetime
     period_until: datetime
+    periods: list[datetime] = Field(
+        default_factory=list,
+        max_length=PERIODS_MAX,
+        description="where the parts of the period begin (e.g. each Monday): their figures are "
+        "suppressed together with the whole, so no part is the whole minus the others",
+    )
 
     @model_validator(mode="after")
     def _period(self) -> "FiguresQuery":
         if self.period_until <= self.period_from:
             raise ValueError("period_until must be after period_from")
+        if any(b <= a for a, b in zip(self.periods, self.periods[1:], strict=False)):
+            raise ValueError("periods must go up")
         return self
 
 
+class PeriodFigures(BaseModel):
+    """One part of the period (a week), suppressed together with the whole report."""
+
+    period_from: datetime
+    period_until: datetime
+    requests: int | None
+    residents: int | None = Field(description="distinct residents who asked")
+    by_state: dict[Key, int | None] = Field(max_length=FEW)
+    matched: int | None
+    time_to_match_median_hours: float | None
+
+
 class Figures(BaseModel):
-    """Anonymous figures. A count of 1-4 people or requests is suppressed (None), and so is
-    any rate, duration or sum computed over fewer than 5."""
+    """Anonymous figures. A cell that describes 1-4 people (the residents who asked, or the
+    volunteers) is suppressed (None), with as many more as keep it from being worked out from
+    the rest; so is any rate, duration or sum computed over fewer than 5 people, or beside a
+    hidden base. A count of 0 is shown."""
 
     area_code: Code
     period_from: datetime
@@ -475,6 +498,13 @@ class Figures(BaseModel):
     )
     good_ratings_by_category: dict[Key, float | None] = Field(
         max_length=MANY, default_factory=dict, description="the same share per category"
+    )
+    residents: int | None = Field(default=None, description="distinct residents who asked")
+    residents_by_category: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    residents_by_district: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    residents_by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
+    periods: list[PeriodFigures] = Field(
+        max_length=PERIODS_MAX, default_factory=list, description="the parts asked for (weeks)"
     )
 
 

@@ -124,6 +124,23 @@ async def test_figures_for_a_seeded_month_match_hand_computed_values(
     assert figures.volunteer_hours == 9.5
     assert figures.active_volunteers == 6
     assert figures.unmet_by_neighbourhood == {TAAG: None}  # 4 escalated: suppressed
+    # People beside requests, counted in matching from the requester ids it holds: r0-r6
+    # asked for groceries, r0-r4 for the garden too.
+    assert figures.residents == 7
+    assert figures.residents_by_category == {"garden": 5, "groceries": 7}
+    assert figures.residents_by_neighbourhood == {TAAG: 7}
+
+    # The same month in weeks: suppressed together, so each part is shown or hidden with the
+    # whole in view; everything happened in the first week, the others have nothing.
+    mondays = [datetime(2026, 3, 2, tzinfo=UTC) + timedelta(weeks=n) for n in range(5)]
+    weekly = await m.call(
+        c.REPORT_FIGURES,
+        c.FiguresQuery(area_code=OVERVECHT, period_from=MARCH, period_until=APRIL, periods=mondays),
+        c.Figures,
+    )
+    assert [p.period_from for p in weekly.periods] == [MARCH, *mondays]
+    assert weekly.requests == 12
+    assert [p.requests for p in weekly.periods] == [0, 12, 0, 0, 0, 0]
 
     city = await m.call(
         c.REPORT_FIGURES,

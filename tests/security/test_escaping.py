@@ -39,7 +39,6 @@ from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.passing_on import TaskOut
 from services.gateway.problems import Problem
-from services.gateway.reporting import Week
 from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
 from services.notify.domain.messages import Facts, Person, message_context
@@ -339,12 +338,20 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "area_label": hostile("area_label"),
             "districts": make(list[tuple[str, str]], "districts"),
             "figures": make(mc.Figures, "figures"),
-            "weeks": make(list[Week], "weeks"),
             "per_week": charts.stacked_bars(
-                hostile("chart.title"), labels, {"open": [1, 2]}, {"open": hostile("chart.series")}
+                hostile("chart.title"),
+                labels,
+                {"open": [1, None]},
+                {"open": hostile("chart.series")},
+                totals=[1, 7],
+                hidden=hostile("chart.hidden"),
             ),
             "time_to_match": charts.line_chart(
-                hostile("chart.title"), labels, [1.5, None], hostile("chart.unit")
+                hostile("chart.title"),
+                labels,
+                [1.5, None],
+                hostile("chart.unit"),
+                missing=[hostile("chart.missing"), hostile("chart.missing")],
             ),
             "utrecht_map": charts.neighbourhood_map(
                 hostile("map.title"),
@@ -359,6 +366,9 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "csv_url": "/api/v1/reports.csv?" + urlencode({"area": hostile("csv_url")}),
             "since": hostile("since"),
             "until": hostile("until"),
+            "quarters": [hostile("quarters")],
+            "quarter": hostile("quarter"),
+            "district": hostile("district"),
         },
         "request.html.j2": {
             "request_view": make(RequestOut, "request_view"),

@@ -23,6 +23,7 @@ def _fact(r: Any) -> RequestFact:
         hours=r.hours,
         completed_at=r.completed_at,
         ratings=tuple(s for s in (r.score, r.volunteer_score) if s is not None),
+        requester_id=r.requester_id,  # only counted here; erasure leaves one pseudonym each
     )
 
 
@@ -47,4 +48,5 @@ async def report_figures(q: FiguresQuery, *, uow: MatchingUnitOfWork) -> Figures
         period_until=q.period_until,
         cohort=[_fact(r) for r in cohort],
         completed=[_fact(r) for r in completed],
+        parts=q.periods,
     )

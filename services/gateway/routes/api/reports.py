@@ -1,7 +1,5 @@
 """Anonymous figures for cooperatives and the municipality (groups under 5 suppressed)."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated
 
@@ -9,8 +7,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.gateway.deps import GatewayDep
+from services.gateway.i18n import LANGUAGES
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.reporting import period
+from services.gateway.report_files import FORMATS, csv_text, quarter_file
+from services.gateway.reporting import period, report
 from services.gateway.schemas import ReportOut
 from shared.contracts import matching as mc
 
@@ -28,19 +28,19 @@ async def figures(
     gateway: GatewayDep, area: str, since: datetime | None, until: datetime | None
 ) -> mc.Figures:
     start, end = period(gateway.clock.now(), since, until)
-    return await gateway.matching.figures(
-        mc.FiguresQuery(area_code=area, period_from=start, period_until=end)
-    )
+    return await report(gateway.matching, area, start, end, gateway.settings.time_zone)
 
 
 @router.get("/reports", response_model=ReportOut)
-async def report(
+async def report_json(
     gateway: GatewayDep,
     area: AreaQuery = "GM0344",
     since: FromQuery = None,
     until: ToQuery = None,
 ) -> ReportOut:
-    """Requests by category, state and district, match rate, time to match, hours."""
+    """Requests and residents by category, state, district and week; match rate, time to
+    match, hours. A cell of fewer than 5 people is null, with as many more as keep it from
+    being worked out from the rest."""
     result = await figures(gateway, area, since, until)
     return ReportOut(**result.model_dump())
 
@@ -56,39 +56,46 @@ async def report_csv(
     since: FromQuery = None,
     until: ToQuery = None,
 ) -> Response:
-    """The same figures as CSV (`figure,key,value`); a suppressed cell is empty."""
+    """The same figures as CSV (`figure,key,value,note`); a suppressed cell is empty with the
+    note `hidden (fewer than 5 people)`, a median of a week without requests `no requests`."""
     result = await figures(gateway, area, since, until)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["area", "from", "until", "figure", "key", "value"])
-    head = [result.area_code, result.period_from.isoformat(), result.period_until.isoformat()]
-    for name in (
-        "requests",
-        "matched",
-        "match_rate",
-        "time_to_match_median_hours",
-        "time_to_match_p90_hours",
-        "escalations",
-        "volunteer_hours",
-        "active_volunteers",
-        "good_ratings_share",
-    ):
-        value = getattr(result, name)
-        writer.writerow([*head, name, "", "" if value is None else value])
-    for name in (
-        "by_category",
-        "by_state",
-        "by_district",
-        "by_neighbourhood",
-        "unmet_by_neighbourhood",
-        "good_ratings_by_district",
-        "good_ratings_by_category",
-    ):
-        for key, value in sorted(getattr(result, name).items()):
-            writer.writerow([*head, name, key, "" if value is None else value])
     filename = f"samen-{result.area_code}-{result.period_from:%Y%m%d}-{result.period_until:%Y%m%d}"
     return Response(
-        out.getvalue(),
+        csv_text(result, gateway.settings.time_zone),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
+
+
+@router.get(
+    "/reports/quarter",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {media: {} for media in FORMATS.values()},
+            "description": "the district's quarter as a file",
+        }
+    },
+)
+async def quarter_report(
+    gateway: GatewayDep,
+    district: Annotated[str, Query(max_length=12, description="WK code, e.g. WK034405")],
+    quarter: Annotated[str, Query(max_length=10, description="YYYY-Qn, e.g. 2026-Q4")],
+    format: Annotated[str, Query(max_length=8, description="csv, xlsx or pdf")] = "csv",
+    lang: Annotated[str, Query(max_length=5, description="language of the XLSX and PDF")] = "nl",
+) -> Response:
+    """A district's quarter for the funder: CSV, XLSX or a one-page PDF with the chart per
+    week and the map, suppressed as the figures are."""
+    found = await quarter_file(
+        gateway.matching,
+        district,
+        quarter,
+        format,
+        lang if lang in LANGUAGES else "nl",
+        gateway.settings.time_zone,
+    )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.name}"'},
     )
