@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         default=None, description="smtp://user:pass@host:port; unset writes .eml files"
     )
     mail_from: str = Field(default="Samen <noreply@samen.local>")
+    quiet_hours: str = Field(
+        default="22:00-08:00",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="the quiet hours (local time, from-until) of members who never chose "
+        "their own; the same time twice means none",
+    )
     apprise_extra_schemes: str = Field(
         default="",
         max_length=500,

@@ -146,7 +146,9 @@ RunningSystem = RunningStack
 def start_system(
     tmp: Path, nats_url: str, postgres: PostgresDatabases | None, extra_env: dict[str, str]
 ) -> RunningSystem:
-    env = {"SAMEN_ENV": "test"}
+    # Its processes run on the wall clock: without quiet hours, a run late in the evening sees
+    # what a run by day does (quiet hours themselves are tested on an injected clock).
+    env = {"SAMEN_ENV": "test", "SAMEN_QUIET_HOURS": "00:00-00:00"}
     if postgres is not None:
         for service in ("registry", "matching", "notify", "gateway"):
             env[f"SAMEN_{service.upper()}_DATABASE_URL"] = postgres.create(service)

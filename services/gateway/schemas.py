@@ -450,6 +450,18 @@ class BoardOut(BaseModel):
     requests: list[RequestOut] = Field(max_length=MANY)
 
 
+class ReportWeekOut(BaseModel):
+    period_from: datetime
+    period_until: datetime
+    requests: int | None
+    residents: int | None
+    by_state: dict[Key, int | None] = Field(max_length=MANY)
+    matched: int | None
+    time_to_match_median_hours: float | None = Field(
+        description="null when hidden, or when nobody asked that week (requests 0)"
+    )
+
+
 class ReportOut(BaseModel):
     area_code: Code
     period_from: datetime
@@ -472,20 +484,8 @@ class ReportOut(BaseModel):
     residents_by_category: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
     residents_by_district: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
     residents_by_neighbourhood: dict[Key, int | None] = Field(max_length=MANY, default_factory=dict)
-    periods: list["ReportWeekOut"] = Field(
+    periods: list[ReportWeekOut] = Field(
         max_length=60, default_factory=list, description="each week, suppressed with the whole"
-    )
-
-
-class ReportWeekOut(BaseModel):
-    period_from: datetime
-    period_until: datetime
-    requests: int | None
-    residents: int | None
-    by_state: dict[Key, int | None] = Field(max_length=MANY)
-    matched: int | None
-    time_to_match_median_hours: float | None = Field(
-        description="null when hidden, or when nobody asked that week (requests 0)"
     )
 
 

@@ -14,12 +14,14 @@ from services.notify.adapters.orm import (
 )
 from services.notify.adapters.repository import dialect_insert
 from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
+from shared.settings import get_settings
 
 # ---------------------------------------------------------------- preferences
 
 
 def default_preferences(member_id: str) -> Preferences:
-    return Preferences(member_id=member_id)
+    quiet_start, quiet_end = get_settings().quiet_hours.split("-")
+    return Preferences(member_id=member_id, quiet_start=quiet_start, quiet_end=quiet_end)
 
 
 async def get_preferences(session: AsyncSession, member_id: str) -> Preferences:
