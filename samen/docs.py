@@ -87,6 +87,8 @@ def _example(model: type[EventData]) -> dict[str, Any]:
             values[name] = 3.0
         elif name in {"expires_at"}:
             values[name] = "2026-03-03T13:00:00Z"
+        elif prop.get("format") == "date":
+            values[name] = "2026-03-03"
         elif name == "round":
             values[name] = 1
         elif name in {"template"}:

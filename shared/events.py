@@ -7,7 +7,7 @@ addresses, phone numbers, e-mail and free text travel only over request/reply.
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -96,8 +96,23 @@ class MatchingPolicy(BaseModel):
     offer_hours: float = Field(default=4.0, gt=0)
     urgent_offer_minutes: float = Field(default=30.0, gt=0)
     max_rounds: int = Field(default=3, ge=1, le=10)
-    max_open_per_volunteer: int = Field(default=3, ge=1)
-    fairness_days: int = Field(default=30, ge=1)
+    max_open_per_volunteer: int = Field(default=3, ge=1, le=20)
+    fairness_days: int = Field(default=30, ge=1, le=365)
+    rings: int = Field(
+        default=4,
+        ge=1,
+        le=4,
+        description=(
+            "how far out volunteers are asked: 1 the neighbourhood, 2 its district, 3 the"
+            " municipality, 4 also beyond it (each volunteer's own radius decides)"
+        ),
+    )
+    radius_cap_km: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="no volunteer is asked from further than this, whatever their own radius",
+    )
 
 
 class CooperativeCreated(EventData):
@@ -171,6 +186,20 @@ class VolunteerProfileUpdated(EventData):
     active: bool = True
     matching_consent: bool = False
     certificate_of_conduct: bool = False
+
+
+class VolunteerCertificateExpiring(EventData):
+    """A volunteer's certificate of conduct (VOG) runs out soon, or ran out today (then it
+    no longer counts for matching: a `volunteer.profile_updated` says so beside it). Once per
+    stage per certificate; the dates are the certificate's, never who the volunteer is."""
+
+    TYPE = "volunteer.certificate_expiring"
+    member_id: str
+    expires_on: date
+    expired: bool = False
+    cooperative_id: str | None = Field(
+        default=None, description="whose coordinators are told (the most local with any)"
+    )
 
 
 class OfferPublished(EventData):
@@ -332,6 +361,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         MemberUpdated,
         MemberErased,
         VolunteerProfileUpdated,
+        VolunteerCertificateExpiring,
         OfferPublished,
         RequestCreated,
         RequestCancelled,
@@ -359,6 +389,7 @@ PUBLISHED_BY: dict[str, tuple[type[EventData], ...]] = {
         MemberUpdated,
         MemberErased,
         VolunteerProfileUpdated,
+        VolunteerCertificateExpiring,
         OfferPublished,
     ),
     "matching": (

@@ -68,6 +68,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
             "samen.evt.member.>",
             "samen.evt.match.>",
             "samen.evt.request.>",
+            "samen.evt.volunteer.certificate_expiring.>",
         ),
         description="messages to members",
     ),

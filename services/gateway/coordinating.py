@@ -4,14 +4,14 @@ log of their own looks at personal data."""
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
+from datetime import date
 
 from services.gateway.adapters.store import AuditEntry
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
 from services.gateway.web import alphanumeric
+from shared.certificates import CertificateState, certificate_expires, certificate_state
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden
@@ -133,29 +133,6 @@ async def audit_log(gateway: Gateway, principal: Principal, limit: int) -> list[
 
 
 # ------------------------------------------------------------------ certificates of conduct
-
-# A VOG is asked again after three years; the board warns two months before.
-CERTIFICATE_VALID_YEARS = 3
-CERTIFICATE_WARN_DAYS = 60
-CertificateState = Literal["none", "valid", "expiring", "expired"]
-
-
-def certificate_expires(issued: date) -> date:
-    try:
-        return issued.replace(year=issued.year + CERTIFICATE_VALID_YEARS)
-    except ValueError:  # 29 February
-        return issued.replace(year=issued.year + CERTIFICATE_VALID_YEARS, day=28)
-
-
-def certificate_state(issued: date | None, today: date) -> CertificateState:
-    if issued is None:
-        return "none"
-    expires = certificate_expires(issued)
-    if expires <= today:
-        return "expired"
-    if expires - today <= timedelta(days=CERTIFICATE_WARN_DAYS):
-        return "expiring"
-    return "valid"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from services.registry.adapters.orm import messaging, metadata
 from services.registry.entrypoints import rpc
 from services.registry.entrypoints.imports import ImportRunner
-from services.registry.entrypoints.timers import ResumeJob
+from services.registry.entrypoints.timers import VolunteerDayJob
 from services.registry.service_layer.reference import seed
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.clock import Clock
@@ -29,7 +29,7 @@ class RegistryRuntime(ServiceRuntime):
             clock=clock,
         )
         self.make_uow: Callable[[], RegistryUnitOfWork] = self.uow_factory(RegistryUnitOfWork)
-        self.resume = ResumeJob(self.make_uow)
+        self.volunteer_days = VolunteerDayJob(self.make_uow)
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -41,5 +41,5 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Regis
     imports = ImportRunner(runtime.make_uow)
     rpc.register(runtime, runtime.make_uow, imports.live)
     runtime.background(imports.run)
-    runtime.background(runtime.resume.run)
+    runtime.background(runtime.volunteer_days.run)
     return runtime

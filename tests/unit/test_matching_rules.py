@@ -135,3 +135,25 @@ def test_escalation_goes_to_the_most_local_cooperative_with_coordinators() -> No
     assert escalation_target(HOME, by_area) == "wijk"
     assert escalation_target(AreaRef.from_code("BU03440111"), by_area) == "stad"
     assert escalation_target(AreaRef.from_code("BU05990101"), by_area) is None
+
+
+def test_a_cooperative_asks_only_as_many_rings_out_as_its_policy_says() -> None:
+    pool = [volunteer("far", "BU03440111"), volunteer("district", "BU03440306"), volunteer("home")]
+    one_ring = MatchingPolicy(rings=1, proposals_per_round=5)
+    assert best(pool, needs(), one_ring, CENTROIDS) == ["home"]
+    two_rings = MatchingPolicy(rings=2, proposals_per_round=5)
+    assert best(pool, needs(), two_rings, CENTROIDS) == ["home", "district"]
+    far = volunteer("far", "BU03440111")
+    assert why_not(far, needs(), one_ring, 4.4, "municipality") == "ring"
+    # A coordinator choosing by hand sees beyond the rings (the radius check is theirs).
+    assert why_not(far, needs(), one_ring, 4.4, "municipality", check_radius=False) is None
+
+
+def test_the_radius_cap_bounds_every_volunteers_own_radius() -> None:
+    pool = [volunteer("far", "BU03440111", radius_km=25.0), volunteer("district", "BU03440306")]
+    capped = MatchingPolicy(radius_cap_km=2.0, proposals_per_round=5)
+    assert best(pool, needs(), capped, CENTROIDS) == ["district"]
+    assert best(pool, needs(), MatchingPolicy(proposals_per_round=5), CENTROIDS) == [
+        "district",
+        "far",
+    ]

@@ -194,18 +194,32 @@ def why_not(
         return "language"
     if volunteer.open_assignments >= min(volunteer.max_open, policy.max_open_per_volunteer):
         return "open_load"
-    if check_radius and not within_radius(volunteer, distance_km, tier):
+    if check_radius and not within_rings(tier, policy):
+        return "ring"
+    if check_radius and not within_radius(volunteer, distance_km, tier, policy.radius_cap_km):
         return "radius"
     if not available(volunteer, needs):
         return "availability"
     return None
 
 
-def within_radius(volunteer: VolunteerSnapshot, distance_km: float | None, tier: Tier) -> bool:
+def within_rings(tier: Tier, policy: MatchingPolicy) -> bool:
+    """Whether the cooperative asks volunteers this far out (its `rings`)."""
+    return TIERS.index(tier) < policy.rings
+
+
+def within_radius(
+    volunteer: VolunteerSnapshot,
+    distance_km: float | None,
+    tier: Tier,
+    cap_km: float | None = None,
+) -> bool:
+    """Within the volunteer's own radius, and the cooperative's cap when it has one."""
     if distance_km is None:
         # No centroid known: the neighbourhood and its district count as within reach.
         return tier in ("neighbourhood", "district")
-    return distance_km <= volunteer.radius_km
+    reach = volunteer.radius_km if cap_km is None else min(volunteer.radius_km, cap_km)
+    return distance_km <= reach
 
 
 def rank(

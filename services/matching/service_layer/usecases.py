@@ -20,6 +20,7 @@ from services.matching.domain.rules import (
     tier_of,
     why_not,
     within_radius,
+    within_rings,
 )
 from services.matching.service_layer.matching import needs_of, next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
@@ -510,7 +511,8 @@ async def candidates_for(
                 open_assignments=v.open_assignments,
                 assignments_recent=v.recent_assignments,
                 acceptance_rate=v.acceptance_rate,
-                within_radius=within_radius(v, distance, tier),
+                within_radius=within_rings(tier, policy)
+                and within_radius(v, distance, tier, policy.radius_cap_km),
                 already_proposed=v.member_id in proposed,
             )
             for v, tier, distance in out[: q.limit]

@@ -8,7 +8,7 @@ so a template can never need a variable the service does not give it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.notify.domain.model import DEFAULT_TIMEZONE, Template
@@ -36,6 +36,11 @@ def format_moment(moment: datetime, lang: str, timezone: str = DEFAULT_TIMEZONE)
     day = DAYS[lang][local.weekday()]
     month = MONTHS[lang][local.month - 1]
     return f"{day} {local.day} {month}, {local:%H:%M}"
+
+
+def format_day(day: date, lang: str) -> str:
+    """'dinsdag 6 januari 2026'."""
+    return f"{DAYS[lang][day.weekday()]} {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def format_window(
@@ -187,6 +192,16 @@ def message_context(facts: Facts) -> dict[str, Any]:
         out["reset_url"] = f"{base}/password-reset"
     elif template is Template.test_message:
         out["link"] = f"{base}/me/notifications"
+    elif template is Template.certificate_expiring:
+        out["expires"] = format_day(date.fromisoformat(ctx["expires_on"]), facts.lang)
+        out["expired"] = bool(ctx.get("expired"))
+        out["role"] = ctx.get("role", "volunteer")
+        if out["role"] == "coordinator":
+            volunteer = _person(facts, ctx.get("volunteer_id"))
+            out["other_name"] = volunteer.first_name if volunteer else None
+            out["link"] = f"{base}/board/volunteers"
+        else:
+            out["link"] = f"{base}/volunteer"
     elif template is Template.digest:
         out["items"] = [
             {

@@ -37,6 +37,9 @@ class Template(StrEnum):
     email_change = "email_change"  # account.notice: the link confirming a new address, to it
     email_changed = "email_changed"  # account.notice: to the old address, once it has changed
     test_message = "test_message"  # the member asked to see their channels work
+    # A volunteer's certificate of conduct runs out soon or ran out: to them and to the
+    # coordinators of their area (`role` in the context says which).
+    certificate_expiring = "certificate_expiring"
 
 
 ACCOUNT_LINK_TEMPLATES = frozenset(

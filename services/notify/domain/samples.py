@@ -77,6 +77,16 @@ SAMPLE_CONTEXTS: dict[Template, list[dict[str, Any]]] = {
     ],
     Template.email_changed: [{"member_id": "mem-1", "to": "oud@example.nl"}],
     Template.test_message: [{"member_id": "mem-1"}],
+    Template.certificate_expiring: [
+        {"member_id": "mem-volunteer", "expires_on": "2026-03-01", "expired": False,
+         "role": "volunteer"},
+        {"member_id": "mem-volunteer", "expires_on": "2026-01-05", "expired": True,
+         "role": "volunteer"},
+        {"volunteer_id": "mem-volunteer", "expires_on": "2026-03-01", "expired": False,
+         "role": "coordinator"},
+        {"volunteer_id": "mem-volunteer", "expires_on": "2026-01-05", "expired": True,
+         "role": "coordinator"},
+    ],
     Template.digest: [
         {
             "items": [

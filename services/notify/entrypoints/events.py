@@ -16,6 +16,7 @@ from shared.events import (
     RequestEscalated,
     RequestExpired,
     RequestMatched,
+    VolunteerCertificateExpiring,
 )
 
 
@@ -24,6 +25,7 @@ def handlers(recorder: Recorder) -> dict[str, EventHandler]:
     return {
         MemberRegistered.TYPE: recorder.member_registered,
         MemberErased.TYPE: recorder.member_erased,
+        VolunteerCertificateExpiring.TYPE: recorder.certificate_expiring,
         RequestCreated.TYPE: recorder.request_created,
         MatchProposed.TYPE: recorder.match_proposed,
         MatchAccepted.TYPE: recorder.match_answered,

@@ -75,6 +75,7 @@ OTHER_PARTY_TEMPLATES = {
     Template.match_confirmed,
     Template.reminder,
     Template.thanks_requester,
+    Template.certificate_expiring,  # the coordinators hear whose certificate it is
 }
 
 

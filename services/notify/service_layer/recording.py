@@ -38,6 +38,7 @@ from shared.events import (
     RequestEscalated,
     RequestExpired,
     RequestMatched,
+    VolunteerCertificateExpiring,
 )
 from shared.ids import new_id
 from shared.logging import get_logger
@@ -168,6 +169,28 @@ class Recorder:
                 "roles": list(data.roles),
                 "registered_by": data.registered_by,
             },
+        )
+
+    async def certificate_expiring(self, event: Envelope, uow: UnitOfWork) -> None:
+        """The volunteer hears their certificate of conduct runs out (or ran out), and so do
+        the coordinators of their area, who record the new one."""
+        data = event.payload(VolunteerCertificateExpiring)
+        dates = {"expires_on": data.expires_on.isoformat(), "expired": data.expired}
+        record(
+            uow,
+            event,
+            Recipient(data.member_id),
+            Template.certificate_expiring,
+            {**dates, "member_id": data.member_id, "role": "volunteer"},
+        )
+        if data.cooperative_id is None:
+            return
+        record(
+            uow,
+            event,
+            Recipient(data.cooperative_id, RecipientKind.coordinators),
+            Template.certificate_expiring,
+            {**dates, "volunteer_id": data.member_id, "role": "coordinator"},
         )
 
     async def member_erased(self, event: Envelope, uow: UnitOfWork) -> None:

@@ -177,6 +177,8 @@ volunteer_profiles = Table(
     Column("max_open", Integer, nullable=False, default=3),
     Column("active", Boolean, nullable=False, default=True),
     Column("certificate_of_conduct_date", Date, nullable=True),
+    # The last reminder about this certificate ("expiring", "expired"); a new date clears it.
+    Column("certificate_notice", String(10), nullable=True),
     # A paused profile (active false) resumes by itself on this local day; None: until told.
     Column("paused_until", Date, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     RowMapping,
+    and_,
     bindparam,
     delete,
     func,
@@ -549,10 +550,45 @@ class RegistryRepository:
             "certificate_of_conduct_date": certificate_of_conduct_date,
             "updated_at": now,
         }
-        if await self.profile(member_id) is None:
+        existing = await self.profile(member_id)
+        if existing is None:
             await self.session.execute(insert(t).values(member_id=member_id, **values))
         else:
+            if existing["certificate_of_conduct_date"] != certificate_of_conduct_date:
+                values["certificate_notice"] = None  # a new certificate: its own reminders
             await self.session.execute(update(t).where(t.c.member_id == member_id).values(**values))
+
+    async def certificates_to_remind(
+        self, *, warn_issued_by: date, expired_issued_by: date, limit: int
+    ) -> list[RowMapping]:
+        """Profiles whose certificate entered its warning time without a reminder yet, or
+        ran out without the notice that it did (`shared.certificates` gives the bounds)."""
+        t = orm.volunteer_profiles
+        issued = t.c.certificate_of_conduct_date
+        notice = t.c.certificate_notice
+        rows = await self.session.execute(
+            select(t.c.member_id, issued, notice, t.c.categories)
+            .where(issued.is_not(None))
+            .where(
+                or_(
+                    and_(issued <= warn_issued_by, notice.is_(None)),
+                    and_(issued <= expired_issued_by, or_(notice.is_(None), notice != "expired")),
+                )
+            )
+            .order_by(issued, t.c.member_id)
+            .limit(limit)
+        )
+        return list(rows.mappings())
+
+    async def mark_certificate_notice(self, member_id: str, issued: date, notice: str) -> bool:
+        """Note the reminder sent, if the certificate is still the one it was about."""
+        t = orm.volunteer_profiles
+        result = await self.session.execute(
+            update(t)
+            .where(t.c.member_id == member_id, t.c.certificate_of_conduct_date == issued)
+            .values(certificate_notice=notice)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def delete_profile(self, member_id: str) -> None:
         t = orm.volunteer_profiles

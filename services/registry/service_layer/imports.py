@@ -17,6 +17,8 @@ from services.registry.domain.imports import ImportRow, parse_member_row
 from services.registry.domain.members import CONSENT_PURPOSES, PRIVILEGED_ROLES, consent_changes
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
+from shared.certificates import certificate_counts
+from shared.clock import to_local
 from shared.errors import Invalid
 from shared.events import MemberRegistered, VolunteerProfileUpdated
 from shared.ids import new_id
@@ -218,7 +220,9 @@ async def import_members(
                             max_open=p.max_open,
                             active=p.active,
                             matching_consent=bool(m.consents.get("matching")),
-                            certificate_of_conduct=p.certificate_of_conduct_date is not None,
+                            certificate_of_conduct=certificate_counts(
+                                p.certificate_of_conduct_date, to_local(now).date()
+                            ),
                         ),
                         area,
                     )

@@ -5,15 +5,27 @@ from datetime import date
 
 from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.authz import require_manage
+from services.registry.domain.cooperatives import most_local_first
 from services.registry.domain.volunteers import draft_profile
 from services.registry.service_layer.actors import load_actor
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
-from shared.categories import Category
+from shared.categories import NEEDS_CERTIFICATE_OF_CONDUCT, Category
+from shared.certificates import (
+    certificate_counts,
+    certificate_expires,
+    issued_on_or_before_expires,
+    issued_on_or_before_warns,
+)
 from shared.clock import to_local
 from shared.contracts.registry import VolunteerProfile
 from shared.errors import NotFound
-from shared.events import AvailabilitySlot, MemberUpdated, VolunteerProfileUpdated
+from shared.events import (
+    AvailabilitySlot,
+    MemberUpdated,
+    VolunteerCertificateExpiring,
+    VolunteerProfileUpdated,
+)
 
 
 async def _matching_consent(uow: RegistryUnitOfWork, member_id: str) -> bool:
@@ -49,7 +61,8 @@ async def profile_view(uow: RegistryUnitOfWork, member: Row) -> VolunteerProfile
     return _view(member, profile, await _matching_consent(uow, member["member_id"]))
 
 
-def profile_event(view: VolunteerProfile) -> VolunteerProfileUpdated:
+def profile_event(view: VolunteerProfile, today: date) -> VolunteerProfileUpdated:
+    """The profile as matching needs it; a certificate counts only until it runs out."""
     return VolunteerProfileUpdated(
         member_id=view.member_id,
         categories=view.categories,
@@ -60,7 +73,7 @@ def profile_event(view: VolunteerProfile) -> VolunteerProfileUpdated:
         max_open=view.max_open,
         active=view.active,
         matching_consent=view.matching_consent,
-        certificate_of_conduct=view.certificate_of_conduct_date is not None,
+        certificate_of_conduct=certificate_counts(view.certificate_of_conduct_date, today),
     )
 
 
@@ -86,7 +99,11 @@ async def announce_profile(
             certificate_of_conduct_date=view.certificate_of_conduct_date,
             now=uow.clock.now(),
         )
-    uow.emit(profile_event(view), AreaRef.from_code(member["neighbourhood"]))
+    uow.emit(profile_event(view, _today(uow)), AreaRef.from_code(member["neighbourhood"]))
+
+
+def _today(uow: RegistryUnitOfWork) -> date:
+    return to_local(uow.clock.now()).date()
 
 
 async def get_profile(
@@ -178,7 +195,7 @@ async def set_profile(
         )
         view = await profile_view(uow, member)
         assert view is not None
-        uow.emit(profile_event(view), area)
+        uow.emit(profile_event(view, to_local(now).date()), area)
         await uow.commit()
     return view
 
@@ -205,8 +222,66 @@ async def resume_due_profiles(
                 view = await profile_view(uow, member)
                 if view is None:
                     continue
-                uow.emit(profile_event(view), AreaRef.from_code(member["neighbourhood"]))
+                uow.emit(profile_event(view, today), AreaRef.from_code(member["neighbourhood"]))
                 resumed += 1
             await uow.commit()
         if len(due) < batch:
             return resumed
+
+
+async def remind_certificates(
+    uow_factory: Callable[[], RegistryUnitOfWork], *, batch: int = 100
+) -> int:
+    """Tell of each certificate of conduct that enters its warning time or runs out today
+    (the cooperative's local day, by the service's clock), once per stage; returns how many
+    notices went out. A certificate that ran out no longer counts for matching, which hears of
+    it by the profile's event. Only volunteers offering work that needs one are reminded."""
+    notices = 0
+    while True:
+        async with uow_factory() as uow:
+            today = _today(uow)
+            due = await uow.repo.certificates_to_remind(
+                warn_issued_by=issued_on_or_before_warns(today),
+                expired_issued_by=issued_on_or_before_expires(today),
+                limit=batch,
+            )
+            for row in due:
+                issued: date = row["certificate_of_conduct_date"]
+                expires = certificate_expires(issued)
+                expired = expires <= today
+                notice = "expired" if expired else "expiring"
+                if not await uow.repo.mark_certificate_notice(row["member_id"], issued, notice):
+                    continue
+                member = await uow.repo.member(row["member_id"])
+                if member is None or member["erased_at"] is not None:
+                    continue
+                area = AreaRef.from_code(member["neighbourhood"])
+                if expired:
+                    view = await profile_view(uow, member)
+                    if view is not None:
+                        uow.emit(profile_event(view, today), area)
+                offered = {Category(c) for c in split_list(row["categories"])}
+                if not offered & NEEDS_CERTIFICATE_OF_CONDUCT:
+                    continue
+                uow.emit(
+                    VolunteerCertificateExpiring(
+                        member_id=row["member_id"],
+                        expires_on=expires,
+                        expired=expired,
+                        cooperative_id=await _telling_cooperative(uow, member["neighbourhood"]),
+                    ),
+                    area,
+                )
+                notices += 1
+            await uow.commit()
+        if len(due) < batch:
+            return notices
+
+
+async def _telling_cooperative(uow: RegistryUnitOfWork, neighbourhood: str) -> str | None:
+    """The most local cooperative of the neighbourhood that has coordinators to tell."""
+    covering = most_local_first(c for c in await uow.repo.cooperatives() if c.covers(neighbourhood))
+    for coop in covering:
+        if coop.coordinator_ids:
+            return coop.cooperative_id
+    return covering[0].cooperative_id if covering else None

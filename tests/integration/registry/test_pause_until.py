@@ -70,7 +70,7 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
                 ),
             )
         clock.advance(timedelta(hours=27))  # Monday 23:00 in Utrecht: not yet
-        assert await registry.resume.tick() == 0
+        assert await registry.volunteer_days.tick() == 0
     finally:
         await registry.stop()
 
@@ -78,8 +78,8 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
     restarted = build(settings, clock)
     await restarted.start()
     try:
-        assert await restarted.resume.tick() == 1
-        assert await restarted.resume.tick() == 0  # once
+        assert await restarted.volunteer_days.tick() == 1
+        assert await restarted.volunteer_days.tick() == 0  # once
         profile = await restarted.rpc.call(
             "registry",
             c.VOLUNTEER_PROFILE_GET,
@@ -132,6 +132,6 @@ async def test_a_profile_resumed_by_hand_before_its_day_is_left_alone(
         )
         assert back.paused_until is None
         clock.advance(timedelta(days=3))
-        assert await registry.resume.tick() == 0
+        assert await registry.volunteer_days.tick() == 0
     finally:
         await registry.stop()
