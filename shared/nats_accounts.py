@@ -112,6 +112,8 @@ CALLS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "notify": (
             nc.ACCOUNT_NOTICE,
+            nc.COOPERATIVE_CHANNELS_GET,
+            nc.COOPERATIVE_CHANNELS_SET,
             nc.ERASURE_CONFIRM,
             nc.INBOX_LIST,
             nc.INBOX_MARK_READ,

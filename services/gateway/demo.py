@@ -1,8 +1,8 @@
 """`samen up --demo`: Utrecht demo people and requests, seeded through the services' own verbs.
 
-The registry ships the cooperatives of Utrecht; the demo adds coordinators to the Overvecht and
-Oost district cooperatives, volunteers and residents in Overvecht, an account for each, a
-few requests, and a social map of Overvecht and Oost (services/gateway/demo_map.py). Seeding
+The registry ships the cooperatives of Utrecht; the demo adds an admin, coordinators to the
+Overvecht and Oost district cooperatives, volunteers and residents in Overvecht, an account for
+each, a few requests, and a social map of Overvecht and Oost (services/gateway/demo_map.py). Seeding
 is idempotent: a second start finds everything and adds nothing.
 """
 
@@ -57,6 +57,14 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "5",
         ("resident", "coordinator"),
         coordinates_district="WK034405",
+    ),
+    # Runs the cooperatives: areas, coordinators, matching policy, channels (/admin).
+    DemoPerson(
+        "admin@samen.demo",
+        "Anouk de Wit",
+        "3561 AB",
+        "1",
+        ("resident", "admin"),
     ),
     DemoPerson(
         "resident@samen.demo",

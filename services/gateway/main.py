@@ -22,6 +22,7 @@ from services.gateway.limits import LimitRequestSize
 from services.gateway.problems import PROBLEM_JSON
 from services.gateway.routes import health, pages
 from services.gateway.routes.api import (
+    admin,
     auth,
     coordinator,
     directory,
@@ -238,6 +239,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         tasks,
         reports,
         inbox,
+        admin,
     ):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)

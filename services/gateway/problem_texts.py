@@ -105,6 +105,17 @@ BY_FIELD: dict[str, str] = {
     "manager_emails": N_("Fill in e-mail addresses, one per line."),
     "website": N_("Fill in a web address, for example https://example.nl."),
     "url": N_("Fill in a web address, for example https://example.nl."),
+    # a cooperative's matching policy and channels (services/gateway/administering.py)
+    "proposals_per_round": N_("Fill in a number from 1 to 20."),
+    "offer_hours": N_("Fill in a number of hours, for example 4."),
+    "urgent_offer_minutes": N_("Fill in a number of minutes, for example 30."),
+    "max_rounds": N_("Fill in a number from 1 to 10."),
+    "rings": N_("Choose how far out volunteers are asked."),
+    "radius_cap_km": N_("Fill in a number of kilometres up to 100, or leave it empty."),
+    "max_open_per_volunteer": N_("Fill in a number from 1 to 20."),
+    "fairness_days": N_("Fill in a number of days from 1 to 365."),
+    "digest_time": N_("Fill in a time, for example 08:00."),
+    "apprise_add": N_("This address does not work. Check it and try again."),
 }
 # A text that is not right for the page it is on: said once, for the whole form.
 LOGIN_REFUSED = N_("The e-mail address or password is not right.")

@@ -510,6 +510,7 @@ class AuditOut(BaseModel):
     subject_type: Name
     subject_id: Id
     area: Code | None
+    detail: Line | None = Field(default=None, description="for a change: what changed")
 
 
 class PublicCooperative(BaseModel):
@@ -526,6 +527,76 @@ class PublicCooperative(BaseModel):
 
 class PublicCooperativeList(BaseModel):
     cooperatives: list[PublicCooperative] = Field(max_length=MANY)
+
+
+# ------------------------------------------------------------------ running a cooperative
+
+
+class CoordinatorOut(BaseModel):
+    member_id: Id
+    name: Name
+    email: Email | None
+    phone: Phone | None
+
+
+class CooperativeChangeOut(BaseModel):
+    """One change to the cooperative, from the audit log."""
+
+    at: datetime
+    actor_id: Id
+    detail: Line | None = Field(description="what changed: fields and new values, member ids")
+
+
+class AdminCooperativeOut(PublicCooperative):
+    """A cooperative as the member who runs it sees it."""
+
+    coordinators: list[CoordinatorOut] = Field(max_length=SOME)
+    apprise: list[AppriseAddress] = Field(
+        max_length=FEW, description="the cooperative's own channels, masked (they are secrets)"
+    )
+    digest_time: Code | None = Field(
+        description="local HH:MM of its coordinators' daily digest; None: the service's"
+    )
+    may_change_areas: bool = Field(description="admins only")
+    may_invite: bool = Field(description="admins only: giving the coordinator role")
+    changes: list[CooperativeChangeOut] = Field(max_length=MANY, description="newest first")
+
+
+class CooperativePatch(_Body):
+    """Only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    area_codes: Annotated[list[Code], Distinct] | None = Field(
+        default=None, min_length=1, max_length=SOME, description="admins only"
+    )
+
+
+class CoordinatorInvite(_Body):
+    """Someone to coordinate the cooperative, by e-mail address. Someone not registered yet
+    needs a name, postcode and house number (their home or their office)."""
+
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    postcode: str | None = Field(default=None, min_length=4, max_length=10)
+    house_number: str | None = Field(default=None, min_length=1, max_length=12)
+    language: Language = "nl"
+
+
+class ChannelsPatch(_Body):
+    """The cooperative's Apprise addresses change one by one; the digest time only if given."""
+
+    apprise_add: list[Annotated[str, Field(min_length=4, max_length=2000)]] | None = Field(
+        default=None, max_length=5, description="Apprise URLs (a group chat) for escalations"
+    )
+    apprise_remove: list[Annotated[str, Field(max_length=16)]] | None = Field(
+        default=None, max_length=FEW, description="`id`s of addresses to remove"
+    )
+    digest_time: str | None = Field(
+        default=None,
+        max_length=5,
+        pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$",
+        description="local HH:MM of the coordinators' daily digest; \"\" for the service's",
+    )
 
 
 class ImportRejectionOut(BaseModel):

@@ -208,6 +208,7 @@ class CooperativeChannels(BaseModel):
 
     cooperative_id: Id
     apprise_urls: list[Url] = Field(max_length=FEW, default_factory=list)
+    digest_time: Code | None = Field(default=None, pattern=HHMM)
 
 
 class DeliveryLogQuery(BaseModel):

@@ -34,6 +34,7 @@ from starlette.requests import Request
 
 from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
+from services.gateway.administering import Administered
 from services.gateway.coordinating import BoardFilter, VolunteerRow
 from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
@@ -195,6 +196,34 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "errors": errors,
         },
         "board_audit.html.j2": {"entries": make(list[AuditEntry], "entries")},
+        "admin.html.j2": {"cooperatives": make(list[rc.CooperativeInfo], "cooperatives")},
+        "admin_cooperative.html.j2": {
+            "view": Administered(
+                cooperative=make(rc.CooperativeInfo, "coop"),
+                coordinators=make(list[rc.MemberInfo], "coordinators"),
+                channels=make(nc.CooperativeChannels, "channels"),
+                may_change_areas=v % 2 == 0,
+                may_invite=v % 2 == 0,
+                changes=make(list[AuditEntry], "changes"),
+            ),
+            "coop": make(rc.CooperativeInfo, "coop"),
+            "apprise": [(hostile("apprise.id"), hostile("apprise.masked"))],
+            "rings": [(1, hostile("rings.label"))],
+            "area_groups": [
+                (
+                    hostile("area_groups.code"),
+                    hostile("area_groups.name"),
+                    [(hostile("area_groups.bcode"), hostile("area_groups.bname"))],
+                )
+            ],
+            "errors": errors,
+            "section": ("cooperative", "policy", "coordinators", "channels")[v % 4],
+            "typed": {
+                k: hostile(f"typed.{k}")
+                for k in ("name", "email", "postcode", "house_number", "apprise_add", "digest_time")
+            },
+            "saved": ("policy", None)[v % 2],
+        },
         "board_volunteers.html.j2": {
             "rows": [
                 VolunteerRow(
@@ -423,6 +452,14 @@ MUST_SHOW = {
     "organisation.html.j2": ["org.name", "values.name", "values.address", "offers.name"],
     "offer.html.j2": ["org.name", "offer.name", "values.phone", "hours_from", "area_groups.bname"],
     "organisations.html.j2": ["organisations.name", "organisations.area_name"],
+    "admin.html.j2": ["cooperatives.name"],
+    "admin_cooperative.html.j2": [
+        "coop.name",
+        "coordinators.name",
+        "coordinators.email",
+        "changes.detail",
+        "apprise.masked",
+    ],
     "directory_import.html.j2": ["report.rejected.reason"],
     # The page's own words, chosen by the problem's code (never its English detail).
     "error.html.j2": ["message", "field_messages"],

@@ -390,12 +390,13 @@ async def test_a_service_does_not_provision_and_says_who_must(
 
 async def test_a_service_may_call_only_the_verbs_it_needs(secured: SecuredNats) -> None:
     forbidden = {
-        # the gateway: contact lists are notify's; cooperatives are added by operators
+        # the gateway: contact lists are notify's, placements matching's; cooperatives are
+        # added by operators (the admin pages change them, and their channels, only)
         "gateway": [
             "samen.rpc.registry.member.contacts",
+            "samen.rpc.registry.member.placement",
             "samen.rpc.registry.cooperative.add",
             "samen.rpc.notify.delivery.log",
-            "samen.rpc.notify.cooperative_channels.set",
         ],
         # notify: contact details at send time, never members' records or matching's work
         "notify": [

@@ -61,6 +61,8 @@ audit_log = Table(
     Column("subject_type", String(40), nullable=False),
     Column("subject_id", String(80), nullable=False),
     Column("area", String(12), nullable=True),
+    # For a change (of a cooperative's settings): what changed, never who it is about.
+    Column("detail", String(500), nullable=True),
     Index("ix_audit_log_actor_at", "actor_id", "at"),
     Index("ix_audit_log_subject", "subject_type", "subject_id"),
 )

@@ -38,6 +38,19 @@ class Registry:
         )
         return reply.cooperatives
 
+    async def cooperative(self, cooperative_id: str) -> rc.CooperativeInfo:
+        return await self._rpc.call(
+            "registry",
+            rc.COOPERATIVE_GET,
+            rc.CooperativeRef(cooperative_id=cooperative_id),
+            result=rc.CooperativeInfo,
+        )
+
+    async def update_cooperative(self, command: rc.CooperativeUpdate) -> rc.CooperativeInfo:
+        return await self._rpc.call(
+            "registry", rc.COOPERATIVE_UPDATE, command, result=rc.CooperativeInfo
+        )
+
     async def register(self, command: rc.MemberRegister) -> rc.MemberInfo:
         return await self._rpc.call("registry", rc.MEMBER_REGISTER, command, result=rc.MemberInfo)
 
@@ -211,6 +224,21 @@ class Notify:
             nc.INBOX_MARK_READ,
             nc.MarkRead(member_id=member_id, item_ids=item_ids),
             result=nc.MarkedRead,
+        )
+
+    async def cooperative_channels(self, cooperative_id: str) -> nc.CooperativeChannels:
+        return await self._rpc.call(
+            "notify",
+            nc.COOPERATIVE_CHANNELS_GET,
+            nc.CooperativeQuery(cooperative_id=cooperative_id),
+            result=nc.CooperativeChannels,
+        )
+
+    async def set_cooperative_channels(
+        self, channels: nc.CooperativeChannels
+    ) -> nc.CooperativeChannels:
+        return await self._rpc.call(
+            "notify", nc.COOPERATIVE_CHANNELS_SET, channels, result=nc.CooperativeChannels
         )
 
     async def preferences(self, member_id: str) -> nc.Preferences:

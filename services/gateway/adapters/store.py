@@ -72,6 +72,7 @@ class AuditEntry:
     subject_type: str
     subject_id: str
     area: str | None
+    detail: str | None = None
 
 
 def _account(row: Any) -> Account:
@@ -391,6 +392,7 @@ class GatewayStore:
         subject_type: str,
         subject_ids: list[str],
         area: str | None = None,
+        detail: str | None = None,
     ) -> None:
         if not subject_ids:
             return
@@ -407,6 +409,7 @@ class GatewayStore:
                         "subject_type": subject_type,
                         "subject_id": subject_id,
                         "area": area,
+                        "detail": detail[:500] if detail else None,
                     }
                     for subject_id in subject_ids
                 ],
@@ -418,9 +421,12 @@ class GatewayStore:
         *,
         actor_id: str | None = None,
         subject_ids: list[str] | None = None,
+        subject_type: str | None = None,
         limit: int = 100,
     ) -> list[AuditEntry]:
         query = select(audit_log).order_by(audit_log.c.at.desc()).limit(limit)
+        if subject_type:
+            query = query.where(audit_log.c.subject_type == subject_type)
         if actor_id:
             query = query.where(audit_log.c.actor_id == actor_id)
         if subject_ids is not None:
@@ -429,7 +435,7 @@ class GatewayStore:
         async with self._sessions() as db:
             rows = (await db.execute(query)).all()
         return [
-            AuditEntry(r.at, r.actor_id, r.action, r.subject_type, r.subject_id, r.area)
+            AuditEntry(r.at, r.actor_id, r.action, r.subject_type, r.subject_id, r.area, r.detail)
             for r in rows
         ]
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from services.gateway.routes.pages import (
     accounts,
+    admin,
     asking,
     board,
     display,
@@ -34,6 +35,7 @@ for part in (
     me,
     links,
     display,
+    admin,
 ):
     router.include_router(part.router)
 
