@@ -54,11 +54,12 @@ def register(runtime: ServiceRuntime, api: NotifyApi, tasks: PassingOn) -> None:
         return await api.preferences_set(request)
 
     async def cooperative_channels_get(request: CooperativeQuery) -> CooperativeChannels:
-        """The Apprise URLs where a cooperative hears of escalations."""
+        """A cooperative's Apprise URLs for escalations and its coordinators' digest time."""
         return await api.cooperative_channels_get(request.cooperative_id)
 
     async def cooperative_channels_set(request: CooperativeChannels) -> CooperativeChannels:
-        """Set the Apprise URLs where a cooperative hears of escalations."""
+        """Set a cooperative's channels: the whole state, as `.get` gave it (a field left
+        out of the request keeps its stored value); answers the state now stored."""
         return await api.cooperative_channels_set(request)
 
     async def delivery_log(request: DeliveryLogQuery) -> DeliveryLog:
