@@ -58,8 +58,7 @@ def register(runtime: ServiceRuntime, api: NotifyApi, tasks: PassingOn) -> None:
         return await api.cooperative_channels_get(request.cooperative_id)
 
     async def cooperative_channels_set(request: CooperativeChannels) -> CooperativeChannels:
-        """Set a cooperative's channels: the whole state, as `.get` gave it (a field left
-        out of the request keeps its stored value); answers the state now stored."""
+        """Set a cooperative's channels and digest time: the whole state, as `.get` gave it."""
         return await api.cooperative_channels_set(request)
 
     async def delivery_log(request: DeliveryLogQuery) -> DeliveryLog:
