@@ -204,11 +204,25 @@ class CooperativeQuery(BaseModel):
 
 
 class CooperativeChannels(BaseModel):
-    """Apprise URLs where a cooperative's coordinators hear of escalations (a group chat)."""
+    """A cooperative's own settings for escalations: the Apprise URLs where its coordinators
+    hear of them (a group chat) and the time of its coordinators' daily digest.
+
+    `cooperative_channels.set` takes the whole state, as `cooperative_channels.get` gave it
+    (read, change, send back). A field left out of the request altogether keeps its stored
+    value, so a caller that knows only the URLs does not wipe the digest time, or the other
+    way round; a field sent as null or empty is set so."""
 
     cooperative_id: Id
     apprise_urls: list[Url] = Field(max_length=FEW, default_factory=list)
-    digest_time: Code | None = Field(default=None, pattern=HHMM)
+    digest_time: Code | None = Field(
+        default=None,
+        pattern=HHMM,
+        description=(
+            "local HH:MM at which those of the cooperative's coordinators who chose a daily"
+            " digest get its escalations, unless they chose a time of their own;"
+            " None: the service's default (08:00)"
+        ),
+    )
 
 
 class DeliveryLogQuery(BaseModel):

@@ -13,6 +13,7 @@ from services.notify.domain.model import (
     Template,
     apprise_allowed,
     channel_plan,
+    digest_time_for,
     idempotency_key,
     message_id,
     redact,
@@ -63,6 +64,12 @@ def test_quiet_hours_follow_summer_time() -> None:
     assert release_time(summer_23h, QuietHours(), urgent=False) == datetime(
         2026, 7, 2, 6, 0, tzinfo=UTC
     )
+
+
+def test_a_coordinators_digest_time_is_their_own_else_their_cooperatives_else_the_default() -> None:
+    assert digest_time_for("07:15", "17:30", "08:00") == "07:15"
+    assert digest_time_for(None, "17:30", "08:00") == "17:30"
+    assert digest_time_for(None, None, "08:00") == "08:00"
 
 
 def test_retries_back_off_exponentially_up_to_a_cap() -> None:

@@ -139,6 +139,7 @@ cooperative_channels = Table(
     metadata,
     Column("cooperative_id", String(ID), primary_key=True),
     Column("apprise_urls", JSON, nullable=False),
+    Column("digest_time", String(5), nullable=True),  # local HH:MM; None: the service's
     Column("updated_at", WHEN, nullable=False),
 )
 

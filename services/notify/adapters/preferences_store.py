@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from services.notify.adapters.orm import (
     preferences,
 )
 from services.notify.adapters.repository import dialect_insert
-from shared.contracts.notify import DEFAULT_CHANNELS, Preferences
+from shared.contracts.notify import DEFAULT_CHANNELS, CooperativeChannels, Preferences
 from shared.settings import get_settings
 
 # ---------------------------------------------------------------- preferences
@@ -82,12 +83,55 @@ async def get_cooperative_urls(session: AsyncSession, cooperative_id: str) -> li
     return list(urls or [])
 
 
-async def put_cooperative_urls(
-    session: AsyncSession, cooperative_id: str, urls: list[str], now: datetime
+async def get_cooperative_channels(
+    session: AsyncSession, cooperative_id: str
+) -> CooperativeChannels:
+    """A cooperative's own channels and digest time; none and the default if never set."""
+    row = (
+        (
+            await session.execute(
+                select(cooperative_channels).where(
+                    cooperative_channels.c.cooperative_id == cooperative_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return CooperativeChannels(cooperative_id=cooperative_id)
+    return CooperativeChannels(
+        cooperative_id=cooperative_id,
+        apprise_urls=list(row["apprise_urls"] or []),
+        digest_time=row["digest_time"],
+    )
+
+
+async def cooperative_digest_times(
+    session: AsyncSession, cooperative_ids: Sequence[str]
+) -> dict[str, str | None]:
+    """Each cooperative's own digest time (None: not set), in one query."""
+    found: dict[str, str | None] = dict.fromkeys(cooperative_ids)
+    if not found:
+        return found
+    rows = await session.execute(
+        select(cooperative_channels.c.cooperative_id, cooperative_channels.c.digest_time).where(
+            cooperative_channels.c.cooperative_id.in_(list(found))
+        )
+    )
+    for cooperative_id, digest_time in rows.all():
+        found[cooperative_id] = digest_time
+    return found
+
+
+async def put_cooperative_channels(
+    session: AsyncSession, cooperative_id: str, changes: dict[str, Any], now: datetime
 ) -> None:
-    values = {"apprise_urls": urls, "updated_at": now}
+    """Store the given fields (`apprise_urls`, `digest_time`) of a cooperative's channels in
+    one statement; the fields not given keep their stored values (a new row: the defaults)."""
+    values = {**changes, "updated_at": now}
     await session.execute(
         dialect_insert(session)(cooperative_channels)
-        .values(cooperative_id=cooperative_id, **values)
+        .values(cooperative_id=cooperative_id, **{"apprise_urls": [], **values})
         .on_conflict_do_update(index_elements=["cooperative_id"], set_=values)
     )

@@ -125,6 +125,12 @@ def parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def digest_time_for(own: str | None, cooperative: str | None, default: str) -> str:
+    """When a coordinator's daily digest goes out: at the time they chose, else at the time
+    the cooperative the escalation is about chose for its coordinators, else the default."""
+    return own or cooperative or default
+
+
 @dataclass(frozen=True)
 class QuietHours:
     start: time = time(22, 0)

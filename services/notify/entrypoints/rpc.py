@@ -54,11 +54,11 @@ def register(runtime: ServiceRuntime, api: NotifyApi, tasks: PassingOn) -> None:
         return await api.preferences_set(request)
 
     async def cooperative_channels_get(request: CooperativeQuery) -> CooperativeChannels:
-        """The Apprise URLs where a cooperative hears of escalations."""
+        """A cooperative's Apprise URLs for escalations and its coordinators' digest time."""
         return await api.cooperative_channels_get(request.cooperative_id)
 
     async def cooperative_channels_set(request: CooperativeChannels) -> CooperativeChannels:
-        """Set the Apprise URLs where a cooperative hears of escalations."""
+        """Set a cooperative's channels and digest time: the whole state, as `.get` gave it."""
         return await api.cooperative_channels_set(request)
 
     async def delivery_log(request: DeliveryLogQuery) -> DeliveryLog:

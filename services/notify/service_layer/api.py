@@ -202,8 +202,7 @@ class NotifyApi:
 
     async def cooperative_channels_get(self, cooperative_id: str) -> CooperativeChannels:
         async with self._uow() as uow:
-            urls = await preferences_store.get_cooperative_urls(uow.session, cooperative_id)
-        return CooperativeChannels(cooperative_id=cooperative_id, apprise_urls=urls)
+            return await preferences_store.get_cooperative_channels(uow.session, cooperative_id)
 
     async def channel_check(self, member_id: str) -> ChannelCheckQueued:
         """A test message to the member over their own channels, through the same delivery
@@ -230,13 +229,22 @@ class NotifyApi:
         )
 
     async def cooperative_channels_set(self, channels: CooperativeChannels) -> CooperativeChannels:
-        check_apprise(channels.apprise_urls, self._apprise_schemes)
+        """Store the fields the request gives; one it leaves out keeps its stored value (in
+        the same statement, so two admins changing one field each both keep their change)."""
+        given = channels.model_fields_set - {"cooperative_id"}
+        changes = channels.model_dump(include=given)
+        if "apprise_urls" in changes:
+            check_apprise(channels.apprise_urls, self._apprise_schemes)
         async with self._uow() as uow:
-            await preferences_store.put_cooperative_urls(
-                uow.session, channels.cooperative_id, channels.apprise_urls, self._clock.now()
+            if changes:
+                await preferences_store.put_cooperative_channels(
+                    uow.session, channels.cooperative_id, changes, self._clock.now()
+                )
+            stored = await preferences_store.get_cooperative_channels(
+                uow.session, channels.cooperative_id
             )
             await uow.commit()
-        return channels
+        return stored
 
     # -- delivery log -----------------------------------------------------------------
 

@@ -48,6 +48,7 @@ from services.notify.domain.model import (
     Status,
     Template,
     channel_plan,
+    digest_time_for,
     idempotency_key,
     message_id,
     next_local_time,
@@ -132,6 +133,8 @@ class Lookup:
     contacts: dict[str, MemberContact] = field(default_factory=dict)
     asked: set[str] = field(default_factory=set)  # asked for; missing from `contacts`: unknown
     coordinators: dict[str, list[str]] = field(default_factory=dict)  # area -> its cooperative's
+    # cooperative -> the digest time it chose for its coordinators (None: not set)
+    digest_times: dict[str, str | None] = field(default_factory=dict)
     registry_down: bool = False
 
 
@@ -313,11 +316,20 @@ class DeliveryWorker:
         async with self._uow().read_only() as uow:
             due = await repo.due_notifications(uow.session, now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
+            prefs = await preferences_store.preferences_of(
+                uow.session,
+                sorted({r["recipient_id"] for r in regular if _member(r) and not r["snapshot"]}),
+            )
             lookup = Lookup(
-                preferences=await preferences_store.preferences_of(
+                preferences=prefs,
+                digest_times=await preferences_store.cooperative_digest_times(
                     uow.session,
                     sorted(
-                        {r["recipient_id"] for r in regular if _member(r) and not r["snapshot"]}
+                        {
+                            cooperative_id
+                            for row in regular
+                            if (cooperative_id := _digest_cooperative(row, prefs))
+                        }
                     ),
                 ),
                 links=await proposal_links.links_by_proposals(
@@ -514,9 +526,12 @@ class DeliveryWorker:
             and row["recipient_kind"] == RecipientKind.member.value
             and prefs.daily_digest
         ):
-            at = next_local_time(
-                now, parse_hhmm(prefs.digest_time or self.config.digest_time), prefs.timezone
+            chosen = digest_time_for(
+                prefs.digest_time,
+                await self._cooperative_digest_time(lookup, row["context"].get("cooperative_id")),
+                self.config.digest_time,
             )
+            at = next_local_time(now, parse_hhmm(chosen), prefs.timezone)
             return Hold(row, composed, plan[0], until=at, digest=True)
         index = row["channel_index"]
         if index >= len(plan):
@@ -669,6 +684,20 @@ class DeliveryWorker:
                     uow.session, member_id
                 )
         return lookup.preferences[member_id]
+
+    async def _cooperative_digest_time(
+        self, lookup: Lookup, cooperative_id: str | None
+    ) -> str | None:
+        """The digest time a cooperative chose for its coordinators, if it did (fetched
+        ahead for the round; asked for alone otherwise)."""
+        if cooperative_id is None:
+            return None
+        if cooperative_id not in lookup.digest_times:
+            async with self._uow() as uow:
+                lookup.digest_times |= await preferences_store.cooperative_digest_times(
+                    uow.session, [cooperative_id]
+                )
+        return lookup.digest_times[cooperative_id]
 
     async def _recipient(self, row: RowMapping, lookup: Lookup) -> Recipient | None:
         if row["recipient_kind"] == RecipientKind.cooperative.value:
@@ -1123,3 +1152,19 @@ COPIED = (
 
 def _member(row: RowMapping) -> bool:
     return bool(row["recipient_kind"] == RecipientKind.member.value)
+
+
+def _digest_cooperative(row: RowMapping, preferences: dict[str, Preferences]) -> str | None:
+    """The cooperative whose digest time may decide when this row goes out: an escalation
+    to a coordinator who chose a daily digest but no time of their own."""
+    prefs = preferences.get(row["recipient_id"])
+    if (
+        row["template"] != Template.escalation.value
+        or not _member(row)
+        or prefs is None
+        or not prefs.daily_digest
+        or prefs.digest_time
+    ):
+        return None
+    cooperative_id = (row["context"] or {}).get("cooperative_id")
+    return cooperative_id if isinstance(cooperative_id, str) else None
