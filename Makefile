@@ -25,6 +25,7 @@ test: install lint typecheck  ## the whole suite: lint, types, unit, integration
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -1,6 +1,6 @@
-"""Messages a coordinator passes on to residents without e-mail (scenario 4): the tasks on
-the board ("Call Mr Hoekstra: Lotte helps on Tuesday at 10:00"), ticked done once passed on,
-and the letter the coordinator prints to hand over or post.
+"""Messages a coordinator passes on to residents without e-mail (journey 4 in docs/design.md):
+the tasks on the board ("Call Mr Hoekstra: Lotte helps on Tuesday at 10:00"), ticked done once
+passed on, and the letter the coordinator prints to hand over or post.
 
 Notify keeps the tasks (it knows what it would have sent, and to whom) and looks up names and
 numbers in the registry when a task is read; the gateway words them and audits each look.

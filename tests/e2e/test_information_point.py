@@ -1,4 +1,4 @@
-"""Scenario 4 in real Chromium: the living room's information point.
+"""Journey 4 of docs/design.md in real Chromium: the living room's information point.
 
 The coordinator registers a resident who has no e-mail, asks a hospital ride on his behalf;
 a volunteer accepts; the coordinator finds the message to pass on on her board ("Bel ..."),

@@ -142,9 +142,9 @@ def test_resident_asks_a_neighbour_accepts_and_the_open_page_shows_matched(
 def test_a_coordinator_matches_an_escalated_request_by_hand(
     system: RunningSystem, browser: Any, steps: Callable[[int], Steps]
 ) -> None:
-    """SCENARIO 3: nobody offers garden work in Overvecht; the hedge request goes straight to
-    the district's social broker, at the top of her board, and she matches a volunteer from
-    Noordoost by hand."""
+    """Journey 3 (docs/design.md): nobody offers garden work in Overvecht; the hedge request
+    goes straight to the district's social broker, at the top of her board, and she matches a
+    volunteer from Noordoost by hand."""
     check, journey, api = expect(), steps(DESK_WIDTH), Api(system)
     # A volunteer in Noordoost does garden work, but not so far from home.
     gardener = api.register("lotte@example.nl", "3571 AA", "9", name="Lotte Visser", volunteer=True)

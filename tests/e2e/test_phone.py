@@ -127,10 +127,10 @@ def until(probe: Callable[[], bool], message: str) -> None:
 def test_on_a_phone_a_neighbour_asks_for_groceries_and_a_volunteer_accepts_from_the_email(
     system: RunningSystem, browser: Any, steps: Callable[[int], Steps], width: int
 ) -> None:
-    """Scenarios 1 and 2: asked on a phone from pictograms for Tuesday morning; three
-    volunteers nearby get a proposal by e-mail and in their inbox; one accepts from the
-    e-mail without signing in; the others hear it is taken; the resident's open page shows
-    who helps and how to reach them; the volunteer marks it done, 1 hour."""
+    """Journeys 1 and 2 (docs/design.md): asked on a phone from pictograms for Tuesday
+    morning; three volunteers nearby get a proposal by e-mail and in their inbox; one accepts
+    from the e-mail without signing in; the others hear it is taken; the resident's open page
+    shows who helps and how to reach them; the volunteer marks it done, 1 hour."""
     check, journey, api = expect(), steps(width), Api(system)
     postcode = AREA[width]
     names = ["Sanne", "Youssef", "Lotte"]
@@ -249,7 +249,7 @@ def test_on_a_phone_a_neighbour_asks_for_groceries_and_a_volunteer_accepts_from_
 def test_on_a_phone_a_volunteer_pauses_for_her_holiday_and_a_full_volunteer_is_skipped(
     system: RunningSystem, browser: Any, steps: Callable[[int], Steps], width: int
 ) -> None:
-    """Scenario 5: a volunteer pauses her profile on her phone and gets no proposals until
+    """Journey 5: a volunteer pauses her profile on her phone and gets no proposals until
     she is back; a volunteer who already has three open assignments is skipped."""
     journey, api = steps(width), Api(system)
     postcode = AREA[width]
@@ -325,7 +325,7 @@ def test_on_a_phone_a_volunteer_pauses_for_her_holiday_and_a_full_volunteer_is_s
 def test_on_a_phone_a_resident_downloads_his_data_and_is_forgotten(
     system: RunningSystem, browser: Any, steps: Callable[[int], Steps], width: int
 ) -> None:
-    """Scenario 9: a resident who moves away downloads his data on his phone, then erases
+    """Journey 9: a resident who moves away downloads his data on his phone, then erases
     his account; he can no longer sign in."""
     check, journey, api = expect(), steps(width), Api(system)
     address = f"piet.{width}@example.nl"

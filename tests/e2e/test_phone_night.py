@@ -1,5 +1,5 @@
-"""Scenario 6 on a phone: at 23:00 an urgent request breaks the quiet hours of the volunteers it
-is proposed to; a non-urgent one waits until 08:00.
+"""Journey 6 of docs/design.md on a phone: at 23:00 an urgent request breaks the quiet hours
+of the volunteers it is proposed to; a non-urgent one waits until 08:00.
 
 The services run in this process on a real nats-server and real databases, all on one frozen
 clock that the test moves (never the wall clock); the browser is real Chromium at 320 and

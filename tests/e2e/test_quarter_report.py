@@ -1,6 +1,7 @@
-"""Scenario 8, end of the quarter: the city cooperative's coordinator opens the reports, picks
-the quarter and Overvecht, sees the chart per week and the map, and downloads the quarter as
-CSV, XLSX and PDF for the municipality; no cell of any of them describes fewer than 5 people.
+"""Journey 8 of docs/design.md, end of the quarter: the city cooperative's coordinator opens
+the reports, picks the quarter and Overvecht, sees the chart per week and the map, and
+downloads the quarter as CSV, XLSX and PDF for the municipality; no cell of any of them
+describes fewer than 5 people.
 
 Twelve residents of Overvecht ask over the API: six for groceries, five for a lift and one, three
 times, for garden work. The groceries are shown; the garden work (one person) is hidden, and so

@@ -1,6 +1,6 @@
-"""Scenario 1 across two real services: the registry registers a resident and three
-volunteers in Overvecht; matching learns of them from the registry's events alone and
-proposes the resident's request to the three neighbours."""
+"""Journey 1 of docs/design.md across two real services: the registry registers a resident
+and three volunteers in Overvecht; matching learns of them from the registry's events alone
+and proposes the resident's request to the three neighbours."""
 
 from collections.abc import Callable
 

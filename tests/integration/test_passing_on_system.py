@@ -1,7 +1,8 @@
-"""Scenario 4 through the real services (NATS, databases, all four processes): a resident
-without e-mail, registered at the information point, is matched; what Samen would have sent
-him becomes a task for the coordinator, with a letter to print, ticked done; the volunteer is
-told to reach him through that coordinator, never through a message page there is not."""
+"""Journey 4 of docs/design.md through the real services (NATS, databases, all four
+processes): a resident without e-mail, registered at the information point, is matched; what
+Samen would have sent him becomes a task for the coordinator, with a letter to print, ticked
+done; the volunteer is told to reach him through that coordinator, never through a message
+page there is not."""
 
 import email
 import email.policy

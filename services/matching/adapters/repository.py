@@ -286,8 +286,12 @@ class RequestRepository:
             )
         )
 
+    async def drop_timers(self, request_id: str) -> None:
+        """Forget a request's timers: for a request this database no longer holds."""
+        await self.connection.execute(delete(timers).where(timers.c.request_id == request_id))
+
     async def _sync_timers(self, request: HelpRequest) -> None:
-        await self.connection.execute(delete(timers).where(timers.c.request_id == request.id))
+        await self.drop_timers(request.id)
         rows = _timer_rows(request)
         if rows:
             await self.connection.execute(_INSERT_TIMERS, rows)

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from services.matching.adapters.orm import timers
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.usecases import Context, fire_timer
 from shared.errors import NotFound
@@ -62,7 +61,7 @@ class TimerJob:
 
     async def _drop(self, request_id: str) -> None:
         async with self._uow() as uow:
-            await uow.session.execute(timers.delete().where(timers.c.request_id == request_id))
+            await uow.requests.drop_timers(request_id)
             await uow.commit()
 
     async def run(self) -> None:

@@ -753,7 +753,7 @@ class DeliveryWorker:
             own_channels=bool(prefs.apprise_urls),
         ):
             # Samen cannot write to them (registered at an information point without e-mail,
-            # scenario 4): their coordinators call them or hand them a letter.
+            # journey 4 in docs/design.md): their coordinators call them or hand them a letter.
             recipient.passed_on_by = task_holders(
                 contact.via_coordinator_id, await self._coordinators(lookup, contact.neighbourhood)
             )

@@ -148,7 +148,7 @@ async def test_someone_needs_an_email_or_a_phone_unless_a_coordinator_registers_
 async def test_a_resident_with_a_phone_but_no_email_is_still_reached_through_the_coordinator(
     registry: RegistryRuntime,
 ) -> None:
-    """Samen cannot write to a phone: the coordinator passes his messages on (scenario 4)."""
+    """Samen cannot write to a phone: the coordinator passes his messages on (journey 4)."""
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     member = await register(
         registry,
