@@ -99,12 +99,12 @@ class MatchingPolicy(BaseModel):
     max_open_per_volunteer: int = Field(default=3, ge=1, le=20)
     fairness_days: int = Field(default=30, ge=1, le=365)
     rings: int = Field(
-        default=4,
+        default=3,
         ge=1,
-        le=4,
+        le=3,
         description=(
-            "how far out volunteers are asked: 1 the neighbourhood, 2 its district, 3 the"
-            " municipality, 4 also beyond it (each volunteer's own radius decides)"
+            "how far out volunteers are asked: 1 the neighbourhood, 2 also its district,"
+            " 3 also the rest of the municipality"
         ),
     )
     radius_cap_km: float | None = Field(

@@ -75,7 +75,7 @@ def test_an_admin_runs_her_district_cooperative_in_the_browser(
         changes = page.locator("#changes tbody tr").all_inner_texts()
         assert any("digest time: 17:30" in row for row in changes)
         assert any("coordinator added" in row for row in changes)
-        assert any("rings: 4 → 2" in row and "radius_cap_km: None → 3.5" in row for row in changes)
+        assert any("rings: 3 → 2" in row and "radius_cap_km: None → 3.5" in row for row in changes)
         step.check(page, "change-log")
     finally:
         context.close()

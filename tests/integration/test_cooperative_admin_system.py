@@ -48,7 +48,7 @@ def test_an_admin_runs_the_cooperative_and_a_coordinator_only_what_is_theirs(
 
     # Only its own neighbourhood: a volunteer in Oost (within her own 10 km) is not asked.
     policy = api.http.get(f"/api/v1/admin/cooperatives/{coop_id}", headers=admin).json()["policy"]
-    assert policy["rings"] == 4 and policy["radius_cap_km"] is None
+    assert policy["rings"] == 3 and policy["radius_cap_km"] is None
     changed = api.http.put(
         f"/api/v1/admin/cooperatives/{coop_id}/policy",
         json={**policy, "rings": 1, "proposals_per_round": 2},
@@ -56,7 +56,7 @@ def test_an_admin_runs_the_cooperative_and_a_coordinator_only_what_is_theirs(
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["policy"]["rings"] == 1
-    assert "rings: 4 → 1" in changed.json()["changes"][0]["detail"]
+    assert "rings: 3 → 1" in changed.json()["changes"][0]["detail"]
     refused = api.http.put(
         f"/api/v1/admin/cooperatives/{coop_id}/policy",
         json={**policy, "proposals_per_round": 0},

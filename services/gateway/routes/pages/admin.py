@@ -32,7 +32,6 @@ RINGS = (
     (1, N_("Only the neighbourhood")),
     (2, N_("The neighbourhood, then the district")),
     (3, N_("Also the rest of the municipality")),
-    (4, N_("Also beyond the municipality (each volunteer's own radius decides)")),
 )
 POLICY_FIELDS = (
     "proposals_per_round",
