@@ -19,13 +19,11 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import registry
 
 from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
-mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
 
 ID = 40

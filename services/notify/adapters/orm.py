@@ -12,14 +12,12 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import registry
 
 from services.notify.domain.model import OPEN_STATUSES, Status
 from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
-mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
 
 ID = 40

@@ -20,13 +20,11 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import registry
 
 from shared.db import UtcDateTime
 from shared.service import messaging_tables
 
 metadata = MetaData()
-mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
 
 areas = Table(
