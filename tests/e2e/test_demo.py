@@ -357,6 +357,12 @@ def test_a_coordinator_records_a_volunteers_vog_and_sees_when_it_runs_out(
         card = after[after.index(f'id="v-{sanne["member_id"]}"') :]
         assert "VOG loopt bijna af" in card[: card.index("</li>")]
         assert after.index("Sanne de Vries") < after.index("Youssef Ouali")  # at the top
+        # Sanne sees it on her own page, where her reminder's link takes her.
+        with closing(web_session(demo_system, "volunteer1@samen.demo")) as own:
+            mine = own.get("/volunteer").text
+            line = mine[mine.index('id="certificate"') :]
+            line = line[: line.index("</p>")]
+            assert "VOG loopt bijna af" in line and "Vraag uw coördinator" in line
 
         bad = web.post(
             f"/board/volunteers/{sanne['member_id']}/certificate",

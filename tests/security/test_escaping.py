@@ -413,6 +413,8 @@ def page_context(template: str, v: int) -> dict[str, Any]:
             "consent": v % 2 == 0,
             "day_parts": ["morning", "afternoon", "evening"],
             "errors": errors,
+            "certificate": ("none", "valid", "expiring", "expired")[v % 4],
+            "certificate_expires": date(2027, 1, 1) if v % 4 else None,
         },
     }
     return contexts[template]

@@ -27,6 +27,8 @@ from services.gateway.schemas import (
 )
 from services.gateway.web import language_of, render
 from shared.categories import Category
+from shared.certificates import certificate_expires, certificate_state
+from shared.clock import to_local
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import FEW
@@ -67,6 +69,9 @@ def volunteer_form(
     rows = [*rows, *[("", "", "")] * EMPTY_SLOT_ROWS]
     # A code chosen before the list existed (or through the API) stays on offer, by its code.
     offered = {**SPOKEN_LANGUAGES, **{c: c for c in languages if c not in SPOKEN_LANGUAGES}}
+    gateway = request.app.state.gateway
+    today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
+    issued = profile.certificate_of_conduct_date if profile else None
     return render(
         request,
         "volunteer.html.j2",
@@ -80,6 +85,9 @@ def volunteer_form(
         consent=consent,
         day_parts=list(DAY_PARTS),
         errors=errors or {},
+        # The certificate of conduct, as the coordinator recorded it and its reminders say.
+        certificate=certificate_state(issued, today),
+        certificate_expires=certificate_expires(issued) if issued else None,
     )
 
 
