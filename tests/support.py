@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from shared.errors import SamenError
     from shared.service import ServiceRuntime
     from shared.settings import Settings
 
@@ -27,7 +28,7 @@ TEST_SECRET_KEY = secrets.token_urlsafe(48)
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]],
+    probe: Callable[[], Awaitable[T | None]],
     *,
     timeout: float = 10.0,
     interval: float = 0.05,
@@ -45,7 +46,11 @@ async def eventually(
 
 
 def wait_until(
-    probe: Callable[[], T], *, timeout: float = 15.0, interval: float = 0.1, message: str = ""
+    probe: Callable[[], T | None],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.1,
+    message: str = "",
 ) -> T:
     deadline = time.monotonic() + timeout
     last: T | None = None
@@ -132,3 +137,10 @@ def metric_sample(text: str, name: str, **labels: str) -> float:
         if all(f'{k}="{v}"' in line for k, v in labels.items()):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def error_fields(exc: "SamenError") -> list[dict[str, Any]]:
+    """The per-field errors a problem carries (`details["errors"]`), typed for the tests."""
+    errors = exc.details.get("errors", [])
+    assert isinstance(errors, list)
+    return [e for e in errors if isinstance(e, dict)]

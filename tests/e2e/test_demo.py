@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -198,8 +199,8 @@ def test_the_import_api_takes_a_csv_and_reports_each_rejected_row(
         assert sent.status_code == 202, sent.text
         location = sent.headers["location"]
 
-        def finished() -> dict[str, object] | None:
-            view = client.get(location, headers=headers).json()
+        def finished() -> dict[str, Any] | None:
+            view: dict[str, Any] = client.get(location, headers=headers).json()
             return view if view["state"] in ("done", "failed") else None
 
         report = wait_until(finished, timeout=60, message="the import did not finish")

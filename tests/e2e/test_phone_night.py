@@ -120,6 +120,10 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NightSystem]:
         return registry, matching, notify, server, task
 
     registry, matching, notify, server, task = run(start())
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(notify.worker.wake)
+
     try:
         yield NightSystem(
             url=url,
@@ -127,7 +131,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NightSystem]:
             data_dir=tmp / "data",
             clock=clock,
             run=run,
-            wake=lambda: loop.call_soon_threadsafe(notify.worker.wake),
+            wake=wake,
             deliver=notify.worker.run_once,
         )
     finally:

@@ -23,7 +23,7 @@ def mails_to(system: RunningSystem, address: str) -> list[email.message.EmailMes
     for path in sorted((system.data_dir / "mail").glob("*/*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if address in str(message["To"]):
-            found.append(message)  # type: ignore[arg-type]
+            found.append(message)
     return found
 
 

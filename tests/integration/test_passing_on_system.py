@@ -34,7 +34,7 @@ def mails_to(system: RunningSystem, address: str) -> list[str]:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if address in str(message["To"]):
             body = message.get_body(preferencelist=("plain",))
-            found.append(body.get_content() if body is not None else "")  # type: ignore[union-attr]
+            found.append(body.get_content() if body is not None else "")
     return found
 
 

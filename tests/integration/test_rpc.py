@@ -14,7 +14,7 @@ from shared.rpc import DEADLINE_GRACE_SECONDS, DEADLINE_HEADER, RPC_CONCURRENCY
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.subjects import rpc_subject
-from tests.support import eventually, plumbing_runtime
+from tests.support import error_fields, eventually, plumbing_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +85,7 @@ async def test_domain_errors_arrive_as_the_same_typed_errors(runtime: ServiceRun
 async def test_a_bad_request_is_invalid_with_the_field_named(runtime: ServiceRuntime) -> None:
     with pytest.raises(Invalid) as caught:
         await runtime.rpc.call("plumbing", "greet", {"times": "many"})
-    fields = {e["field"] for e in caught.value.details["errors"]}  # type: ignore[union-attr]
+    fields = {e["field"] for e in error_fields(caught.value)}
     assert fields == {"name", "times"}
 
 

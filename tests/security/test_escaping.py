@@ -119,7 +119,7 @@ def build(kind: Any, tag: str, variant: int) -> Any:
         finite = (isinstance(key_kind, type) and issubclass(key_kind, Enum)) or (
             get_origin(key_kind) is Literal
         )
-        keys = (
+        keys: list[Any] = (
             list(key_kind) if isinstance(key_kind, type) and issubclass(key_kind, Enum) else []
         ) or (list(get_args(key_kind)) if finite else [hostile(f"{tag}.key")])
         return {k: build(value_kind, f"{tag}.{k}", variant) for k in keys}

@@ -150,7 +150,7 @@ async def test_healthz_answers_while_a_hostile_body_is_refused(
                 headers={"content-type": "application/json"},
             )
         )
-        answers = []
+        answers: list[int] = []
         while not attack.done() or not answers:
             answers.append((await health.get("/healthz")).status_code)
         assert (await attack).status_code == 413

@@ -86,7 +86,7 @@ def test_other_subjects() -> None:
         category=st.sampled_from(list(Category)),
         urgent=st.booleans(),
         needed_from=st.none()
-        | st.datetimes(timezones=st.just(UTC), min_value=datetime(2020, 1, 1)),  # type: ignore[arg-type]
+        | st.datetimes(timezones=st.just(UTC), min_value=datetime(2020, 1, 1)),
         languages=st.lists(st.sampled_from(["nl", "en", "tr", "ar"]), min_size=1, max_size=3),
     )
 )

@@ -182,7 +182,7 @@ def exported_metric_names() -> set[str]:
     """The series names shared/metrics.py exports (counters as _total, histograms as _bucket,
     _count and _sum)."""
     series = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
-    names = set()
+    names: set[str] = set()
     for value in vars(metrics).values():
         if isinstance(value, MetricWrapperBase):
             for family in value.describe():

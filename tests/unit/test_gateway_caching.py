@@ -117,9 +117,9 @@ def view(request_id: str = "r1", state: str = "open") -> mc.RequestView:
     return mc.RequestView(
         request_id=request_id,
         requester_id="anna",
-        category="groceries",  # type: ignore[arg-type]
+        category="groceries",
         description="Boodschappen",
-        state=state,  # type: ignore[arg-type]
+        state=state,
         needed_from=None,
         needed_until=None,
         flexible=True,

@@ -1,6 +1,8 @@
 """Which events reach which open page: a member hears about their own requests and
 proposals; a coordinator about requests in their areas; nobody about anyone else."""
 
+from collections.abc import AsyncGenerator
+
 from services.gateway.live import Listener, LiveHub
 from shared.areas import AreaRef
 from shared.events import (
@@ -33,7 +35,7 @@ def test_a_requester_hears_each_state_of_their_own_request_only() -> None:
             volunteer_id="v1",
             category="groceries",
             round=1,
-            expires_at=NOW,  # type: ignore[arg-type]
+            expires_at=NOW,
         ),
         source="matching",
         area=OVERVECHT,
@@ -111,5 +113,6 @@ async def test_the_hub_delivers_to_listening_streams_and_forgets_closed_ones() -
     )
     message = await anext(stream)
     assert message.data["state"] == "matched"
+    assert isinstance(stream, AsyncGenerator)
     await stream.aclose()
     assert hub.listeners == 0

@@ -3,6 +3,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -37,7 +38,9 @@ def test_replies_are_plain_json() -> None:
         "result": {"at": "2026-11-27T12:00:00Z", "names": ["Ans"]},
     }
     assert json.loads(ok_reply([{"n": 1}, Answer(at=at, names=[])]))["result"][0] == {"n": 1}
-    error = json.loads(error_reply(Invalid("bad postcode", details={1: at})))
+    # A key that is not a string (a caller's slip) must not break the reply either.
+    odd_details: dict[Any, object] = {1: at}
+    error = json.loads(error_reply(Invalid("bad postcode", details=odd_details)))
     assert error == {
         "ok": False,
         "error": {

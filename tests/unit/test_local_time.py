@@ -35,8 +35,8 @@ def time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     get_settings.cache_clear()
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ the helper
@@ -128,7 +128,7 @@ def test_weekly_availability_is_read_in_the_cooperatives_time_zone(
 def test_a_request_asked_with_local_offsets_travels_in_utc() -> None:
     cmd = RequestCreate(
         requester_id="m-1",
-        category="groceries",  # type: ignore[arg-type]
+        category="groceries",
         description="Boodschappen",
         needed_from=datetime(2026, 12, 8, 8, 0, tzinfo=WINTER),
         needed_until=datetime(2026, 12, 8, 12, 0, tzinfo=WINTER),
@@ -140,7 +140,7 @@ def test_a_request_asked_with_local_offsets_travels_in_utc() -> None:
     created = RequestCreated(
         request_id="r-1",
         requester_id="m-1",
-        category="groceries",  # type: ignore[arg-type]
+        category="groceries",
         needed_from=datetime(2026, 3, 29, 8, 0, tzinfo=SUMMER),
     )
     assert created.model_dump(mode="json")["needed_from"] == "2026-03-29T06:00:00Z"

@@ -104,7 +104,7 @@ def test_the_comment_is_shown_only_to_whom_may_see_it() -> None:
         ("requester", None, None),
         ("volunteer", None, None),
     ]
-    volunteer = request_view(request, feedback_of=("volunteer",))
+    volunteer = request_view(request, feedback_of={"volunteer"})
     assert "over de buurvrouw" not in volunteer.model_dump_json()
     coordinator = request_view(request, feedback_of=("requester", "volunteer"))
     assert {f.comment for f in coordinator.feedback} == {"over de buurvrouw", "over meneer"}

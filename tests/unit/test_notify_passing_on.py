@@ -67,7 +67,7 @@ def contact(member_id: str, name: str, **extra: object) -> MemberContact:
         member_id=member_id,
         name=name,
         first_name=name.split()[0],
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -25,7 +25,7 @@ POSTCODES = {"3561": OVERVECHT, "3583": OOST}
 
 
 def area(code: str, level: str, name: str) -> rc.AreaInfo:
-    return rc.AreaInfo(code=code, level=level, name=name, municipality_code="GM0344")  # type: ignore[arg-type]
+    return rc.AreaInfo(code=code, level=level, name=name, municipality_code="GM0344")
 
 
 @dataclass
@@ -75,9 +75,9 @@ class FakeWorld:
         self.requests[request_id] = mc.RequestView(
             request_id=request_id,
             requester_id=requester_id,
-            category="groceries",  # type: ignore[arg-type]
+            category="groceries",
             description="Boodschappen",
-            state=state,  # type: ignore[arg-type]
+            state=state,
             needed_from=None,
             needed_until=None,
             flexible=True,
@@ -254,8 +254,8 @@ class FakeWorld:
                 by_state.setdefault(view.state, []).append(world.summary(view))
             return mc.Board(
                 area_codes=q.area_codes,
-                requests=by_state,  # type: ignore[arg-type]
-                counts={k: len(v) for k, v in by_state.items()},  # type: ignore[misc]
+                requests=by_state,
+                counts={k: len(v) for k, v in by_state.items()},
             )
 
         async def match(cmd: mc.CoordinatorMatch) -> mc.RequestView:
@@ -309,7 +309,7 @@ class FakeWorld:
             world.feedback.append(cmd)
             view = world.requests[cmd.request_id]
             side = "requester" if cmd.actor_id == view.requester_id else "volunteer"
-            given = mc.FeedbackView(side=side, given_at=datetime.now(UTC))  # type: ignore[arg-type]
+            given = mc.FeedbackView(side=side, given_at=datetime.now(UTC))
             world.requests[cmd.request_id] = view.model_copy(
                 update={"feedback": [*view.feedback, given]}
             )
@@ -392,4 +392,4 @@ class FakeWorld:
             ("notify", nc.ACCOUNT_NOTICE, account_notice),
             ("notify", nc.TEST_MESSAGE, test_message),
         ):
-            register_rpc(broker, service, verb, handler)  # type: ignore[arg-type]
+            register_rpc(broker, service, verb, handler)

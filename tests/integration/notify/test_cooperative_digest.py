@@ -24,6 +24,7 @@ from tests.integration.notify.harness import (
     publish,
     soon,
 )
+from tests.support import error_fields
 
 pytestmark = pytest.mark.integration
 
@@ -144,7 +145,7 @@ async def test_the_digest_time_and_the_urls_change_apart_and_a_bad_time_is_refus
 
     with pytest.raises(Invalid) as refused:
         await _set(notify, digest_time="25:00")
-    assert [error["field"] for error in refused.value.details["errors"]] == ["digest_time"]
+    assert [error["field"] for error in error_fields(refused.value)] == ["digest_time"]
     with pytest.raises(Invalid):  # the Apprise URLs are still checked
         await _set(notify, apprise_urls=["gopher://example.org/chat"], digest_time="09:00")
     assert await _channels(notify) == CooperativeChannels(

@@ -73,7 +73,7 @@ async def _mail(smtp: SmtpServer, address: str, subject: str) -> EmailMessage:
     """The mail to `address` whose subject starts with `subject` (each also had a welcome)."""
 
     async def arrived() -> list[EmailMessage]:
-        return [m for m in smtp.to(address) if str(m["Subject"]).startswith(subject)]  # type: ignore[index]
+        return [m for m in smtp.to(address) if str(m["Subject"]).startswith(subject)]
 
     return (await soon(arrived, message=f"no {subject!r} to {address}"))[0]
 

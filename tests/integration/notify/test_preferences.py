@@ -51,7 +51,7 @@ async def preferences(notify: Notify, member_id: str) -> Preferences:
 
 
 async def change(notify: Notify, **fields: object) -> Preferences:
-    update = PreferencesUpdate(member_id="mem-1", **fields)  # type: ignore[arg-type]
+    update = PreferencesUpdate(member_id="mem-1", **fields)
     return await notify.runtime.rpc.call("notify", "preferences.set", update, result=Preferences)
 
 

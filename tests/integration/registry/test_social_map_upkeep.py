@@ -9,10 +9,7 @@ from shared.contracts import registry as c
 from shared.errors import Forbidden, Invalid
 from tests.integration.registry.test_members_rpc import make_coordinator, register
 from tests.privacy import personal
-
-
-async def call(registry: RegistryRuntime, verb: str, request: object, result: type) -> object:
-    return await registry.rpc.call("registry", verb, request, result=result)  # type: ignore[arg-type]
+from tests.support import error_fields
 
 
 async def search(registry: RegistryRuntime, **query: object) -> c.DirectoryResults:
@@ -198,7 +195,7 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
                 actor_id=coordinator.member_id,
             ),
         )
-    assert refused.value.details["errors"][0]["reason"] == "no_member_with_email"
+    assert error_fields(refused.value)[0]["reason"] == "no_member_with_email"
     # Closing before opening is refused, naming the field.
     with pytest.raises(Invalid) as backwards:
         await registry.rpc.call(
@@ -210,7 +207,7 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
                 actor_id=coordinator.member_id,
             ),
         )
-    assert backwards.value.details["errors"][0]["field"] == "opening_hours"
+    assert error_fields(backwards.value)[0]["field"] == "opening_hours"
     # Retiring the organisation takes its offers off the map too.
     await registry.rpc.call(
         "registry",

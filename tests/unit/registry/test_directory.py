@@ -13,6 +13,7 @@ from services.registry.domain.directory import Opening, opening_hours
 from services.registry.domain.directory_rows import parse_offer_row
 from shared.categories import Category
 from shared.errors import Forbidden, Invalid
+from tests.support import error_fields
 
 
 def test_opening_hours_come_in_weekly_order_and_several_a_day() -> None:
@@ -126,7 +127,7 @@ def test_a_bad_csv_row_names_every_field_with_a_fixed_text() -> None:
             line=3,
             area_named=lambda name: AREAS.get(name.lower()),
         )
-    assert [(e["field"], e["message"]) for e in refused.value.details["errors"]] == [
+    assert [(e["field"], e["message"]) for e in error_fields(refused.value)] == [
         ("offer", "is empty"),
         ("categories", "is not a known category"),
         ("areas", "no district or neighbourhood has this name"),
