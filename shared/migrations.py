@@ -7,6 +7,7 @@ Each service keeps its revisions in `services/<name>/migrations/`; its `env.py` 
 import asyncio
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, pool, text
@@ -73,3 +74,43 @@ def outbox_index_of_every_row() -> None:
     """The downgrade of `outbox_index_of_unpublished_rows_only`."""
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+
+
+def create_messaging_tables() -> None:
+    """Every service's first revision: the inbox of handled events and the outbox of events
+    to publish (`shared.inbox`, `shared.outbox`), the same in each service."""
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_unpublished", ["published_at", "id"], unique=False)
+
+
+def drop_messaging_tables() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_unpublished")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
