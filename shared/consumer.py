@@ -8,28 +8,31 @@
 - a transient error NAKs with exponential backoff, up to the consumer's `max_deliver`;
 - a poison message (unreadable, invalid, or still failing at the last delivery) is copied to
   `samen.dlq.<service>` with the reason and terminated, and the consumer goes on.
+
+The pull loop is this module's own, on nats-py: FastStream's batch subscriber waits its whole
+time-out for a batch to fill (so a lone event waited that long at every hop) and has no public
+way to take what is waiting at once. FastStream still carries the request/reply verbs and the
+publishing of dead letters.
 """
 
 import asyncio
 import contextlib
 import json
 import time
-import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.subscriber.usecases.stream_pull_subscriber import BatchPullStreamSubscriber
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError
+from nats.js import JetStreamContext
 from nats.js.errors import ServiceUnavailableError
 from pydantic import ValidationError
 
 from shared import metrics
 from shared.errors import Invalid
 from shared.events import Envelope
-from shared.handler_params import BatchMessage
 from shared.logging import correlation, get_logger
 from shared.streams import ConsumerSpec
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, dlq_subject
@@ -48,6 +51,9 @@ FIRST_EVENT_WAIT_SECONDS = 1.0
 # Once one event is there, what else is already waiting is fetched with it (a batch); this is
 # how long that second pull may take, and so all a lone event waits for company.
 MORE_EVENTS_WAIT_SECONDS = 0.01
+# On shutdown the batch in hand is finished (and acked) within this long, else cut off: its
+# events come back after ack_wait.
+STOP_GRACE_SECONDS = 5.0
 DLQ_REASON = "Samen-Dlq-Reason"
 DLQ_CONSUMER = "Samen-Dlq-Consumer"
 DLQ_SUBJECT = "Samen-Dlq-Original-Subject"
@@ -79,33 +85,79 @@ class EventConsumer:
         self._uow_factory = uow_factory
         self._handlers = dict(handlers)
         self._retry_base = retry_base_seconds
-        # Events of one aggregate must be applied in stream order. FastStream would handle the
-        # messages of a fetched batch as concurrent tasks, in any order; so the consumer takes
-        # each fetched batch whole and handles its messages one after the other (and one batch
-        # at a time: the lock).
+        # Events of one aggregate must be applied in stream order: the messages of a fetched
+        # batch are handled one after the other, and one batch at a time (the lock).
         self._lock = asyncio.Lock()
+        self._subscription: JetStreamContext.PullSubscription | None = None
+        self._pulling: asyncio.Task[None] | None = None
+        self._running = False
         self.handled = 0
         self.failed = 0
         self.dead_lettered = 0
 
-    def register(self) -> None:
-        subscriber = self._broker.subscriber(
-            self.spec.filter_subjects[0],
-            stream=JStream(EVENTS_STREAM, declare=False),
+    async def start(self, connection: Client, *, js_prefix: str) -> None:
+        """Bind to the durable consumer (provisioned beforehand, with its max_deliver and
+        ack_wait) and start pulling."""
+        if self._pulling is not None:
+            return
+        js = connection.jetstream(prefix=js_prefix)
+        self._subscription = await js.pull_subscribe_bind(
             durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=BATCH_SIZE, timeout=FIRST_EVENT_WAIT_SECONDS, batch=True),
-            ack_policy=AckPolicy.MANUAL,
+            stream=EVENTS_STREAM,
             inbox_prefix=f"{self._reply_inbox}.".encode(),
-            title=f"{self.spec.durable}:consume",
-            description=self.spec.description or None,
         )
-        subscriber(self.on_batch)
-        subscriber._consume_pull = types.MethodType(consume_promptly, subscriber)  # type: ignore[method-assign]
+        self._running = True
+        self._pulling = asyncio.create_task(self._pull(), name=f"consume {self.spec.durable}")
 
-    async def on_batch(self, batch: BatchMessage) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop pulling; the batch in hand is finished first (within `grace`)."""
+        self._running = False
+        pulling, self._pulling = self._pulling, None
+        if pulling is not None:
+            _, pending = await asyncio.wait({pulling}, timeout=FIRST_EVENT_WAIT_SECONDS + grace)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                await subscription.unsubscribe()
+
+    async def _pull(self) -> None:
+        """Wait for a first event only, then take whatever else is already waiting with it,
+        and handle the batch; nats-py's fetch of many, once it has to wait, waits its whole
+        time-out for the batch to fill."""
+        assert self._subscription is not None, "start the consumer first"
+        pull = self._subscription
+        while self._running:
+            try:
+                messages = await pull.fetch(batch=1, timeout=FIRST_EVENT_WAIT_SECONDS)
+            except TimeoutError:  # nats-py raises its own and the built-in: both are this
+                continue
+            except (ConnectionClosedError, ServiceUnavailableError):
+                # Unacknowledged messages come back after ack_wait; try again shortly.
+                await asyncio.sleep(FIRST_EVENT_WAIT_SECONDS)
+                continue
+            if BATCH_SIZE > 1:
+                with contextlib.suppress(TimeoutError):
+                    messages += await pull.fetch(
+                        batch=BATCH_SIZE - 1, timeout=MORE_EVENTS_WAIT_SECONDS
+                    )
+            try:
+                await self.on_batch(messages)
+            except Exception as exc:  # NATS away while settling: what is unacked comes back
+                log.warning(
+                    "a batch of events could not be settled; it comes back after ack_wait",
+                    consumer=self.spec.durable,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await asyncio.sleep(FIRST_EVENT_WAIT_SECONDS)
+
+    async def on_batch(self, messages: list[Msg]) -> None:
         async with self._lock:
             ready: list[Delivery] = []
-            for raw in batch.raw_message:
+            for raw in messages:
                 event = await self._read(raw)
                 if event is not None:
                     ready.append((raw, event))
@@ -249,32 +301,6 @@ class EventConsumer:
             reason=reason,
         )
         await raw.term()
-
-
-async def consume_promptly(subscriber: BatchPullStreamSubscriber) -> None:
-    """The pull loop of an event consumer, in place of FastStream's.
-
-    FastStream's batch loop (and nats-py's fetch, once it had to wait) waits the whole timeout
-    for a batch to fill, so a lone event waited that long at every hop. This loop waits for a
-    first event only, then takes whatever else is already waiting, and hands the batch over.
-    """
-    assert subscriber.subscription is not None, "create the subscription first"
-    pull = subscriber.subscription
-    size = subscriber.pull_sub.batch_size
-    while subscriber.running:
-        try:
-            messages = await pull.fetch(batch=1, timeout=FIRST_EVENT_WAIT_SECONDS)
-        except TimeoutError:  # nats-py raises its own and the built-in: both are this
-            continue
-        except (ConnectionClosedError, ServiceUnavailableError):
-            # Unacknowledged messages come back after ack_wait; try again shortly.
-            await asyncio.sleep(FIRST_EVENT_WAIT_SECONDS)
-            continue
-        if size > 1:
-            with contextlib.suppress(TimeoutError):
-                messages += await pull.fetch(batch=size - 1, timeout=MORE_EVENTS_WAIT_SECONDS)
-        if messages and subscriber.running:
-            await subscriber.consume(messages)
 
 
 def dlq_entry(headers: Mapping[str, str], data: bytes) -> dict[str, Any]:

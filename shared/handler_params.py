@@ -9,7 +9,7 @@ the cost of a bare request/reply). The same lookup as a coroutine stays on the e
 from typing import Annotated, Any
 
 from faststream._internal.context.context_type import Context as _Context
-from faststream.nats.message import NatsBatchMessage, NatsMessage
+from faststream.nats.message import NatsMessage
 
 
 class LoopContext(_Context):
@@ -21,6 +21,3 @@ class LoopContext(_Context):
 
 Message = Annotated[NatsMessage, LoopContext("message")]
 """The NATS message a subscriber handles."""
-
-BatchMessage = Annotated[NatsBatchMessage, LoopContext("message")]
-"""The fetched batch a batch subscriber handles."""

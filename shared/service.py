@@ -208,8 +208,7 @@ class ServiceRuntime:
             retry_base_seconds=self._retry_base,
             reply_inbox=self.settings.reply_inbox(),
         )
-        consumer.register()
-        self.consumers.append(consumer)
+        self.consumers.append(consumer)  # pulls once the service has started
         return consumer
 
     def answer(self, verb: str, handler: Callable[..., Awaitable[Any]]) -> None:
@@ -249,11 +248,15 @@ class ServiceRuntime:
             await expect_provisioned(js, tuple(c.spec.durable for c in self.consumers))
 
     async def _after_start(self) -> None:
+        for consumer in self.consumers:
+            await consumer.start(self.broker.connection, js_prefix=self.settings.js_api_prefix())
         self.relay.start()
         self._tasks = [asyncio.create_task(job()) for job in self._background]
         log.info("service started", database=self.engine.dialect.name)
 
     async def _shutdown(self) -> None:
+        for consumer in self.consumers:  # first: the batch in hand is finished and acked
+            await consumer.stop()
         await cancel_and_wait(self._tasks)
         for stopper in self._stoppers:
             await stopper()

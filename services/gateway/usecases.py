@@ -32,9 +32,6 @@ from shared.texts import N_
 
 log = get_logger(__name__)
 
-NEW_MEMBER_WAIT_SECONDS = 5.0
-
-
 # ------------------------------------------------------------------ accounts
 
 
@@ -307,18 +304,9 @@ async def ask_for_help(
         )
     except ValueError as exc:
         raise Invalid(str(exc).splitlines()[-1] if str(exc) else "invalid request") from exc
-    # Matching learns of a new member from the registry's events, a moment after they
-    # registered; someone who registers and asks at once waits that moment here.
-    delay, waited = 0.1, 0.0
-    while True:
-        try:
-            return await gateway.matching.create(command)
-        except NotFound:
-            if waited >= NEW_MEMBER_WAIT_SECONDS:
-                raise
-        await asyncio.sleep(delay)
-        waited += delay
-        delay = min(delay * 2, 1.0)
+    # A member registered a moment ago may not have reached matching's copy yet: matching
+    # then asks the registry once itself, so the gateway asks matching once.
+    return await gateway.matching.create(command)
 
 
 async def visible_request(

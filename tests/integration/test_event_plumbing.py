@@ -430,3 +430,33 @@ async def test_a_fetched_batch_commits_together_and_a_failure_stays_with_its_eve
 
 async def _dlq_count(url: str) -> int:
     return await stream_messages(url, DLQ_STREAM)
+
+
+async def test_a_stopping_consumer_finishes_and_acks_the_batch_in_hand(
+    nats_url: str, runtime_factory: Callable[[], ServiceRuntime]
+) -> None:
+    """A service that stops (a deploy) while handling events commits and acks them first:
+    nothing is left for a replica to handle again after ack_wait."""
+    runtime = runtime_factory()
+    started, release = asyncio.Event(), asyncio.Event()
+    handled: list[str] = []
+
+    async def on_thing(event: Envelope, uow: UnitOfWork) -> None:
+        started.set()
+        await release.wait()
+        handled.append(event.payload(ThingHappened).thing_id)
+
+    consumer = runtime.consume({ThingHappened.TYPE: on_thing}, spec=consumer_spec("test-stop"))
+    await runtime.start()
+    event = envelope(ThingHappened(thing_id="in-hand"), source="test")
+    js = runtime.broker.connection.jetstream()
+    await js.publish(event.subject, event.model_dump_json().encode(), stream=EVENTS_STREAM)
+    await asyncio.wait_for(started.wait(), timeout=10)
+
+    stopping = asyncio.create_task(consumer.stop())
+    await asyncio.sleep(0)  # the stop has begun: pulling is over, the handler still runs
+    release.set()
+    await asyncio.wait_for(stopping, timeout=10)
+    assert handled == ["in-hand"]
+    assert consumer.handled == 1
+    assert await _pending(runtime, "test-stop") == 0
