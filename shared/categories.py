@@ -7,6 +7,8 @@ from shared.texts import N_
 
 
 class Category(StrEnum):
+    """The kind of help asked or offered."""
+
     information = "information"
     groceries = "groceries"
     transport = "transport"

@@ -165,11 +165,13 @@ class MemberErased(EventData):
 
 
 class AvailabilitySlot(BaseModel):
+    """A weekly time a volunteer can help: a weekday and hours."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: str = Field(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field(max_length=5, pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    start: str = Field(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])
+    end: str = Field(max_length=5, pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["12:00"])
 
 
 class VolunteerProfileUpdated(EventData):

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from services.gateway import invitations, problems
+from services.gateway import invitations, openapi_doc, problems
 from services.gateway.bootstrap import Gateway
 from services.gateway.config import get_gateway_settings
 from services.gateway.demo import seed_in_background
@@ -257,6 +257,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
             },
         )
 
+    openapi_doc.install(app)
     return app
 
 

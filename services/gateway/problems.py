@@ -45,6 +45,8 @@ TITLES = {
 
 
 class FieldError(BaseModel):
+    """What is wrong with one field of the request."""
+
     field: str
     message: str
 

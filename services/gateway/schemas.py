@@ -105,6 +105,8 @@ class _Body(BaseModel):
 
 
 class RegisterBody(_Body):
+    """Signing up as a member: name, e-mail address, password and address."""
+
     name: str = Field(min_length=1, max_length=200, examples=["Anna de Vries"])
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
     password: str = Field(min_length=8, max_length=200)
@@ -124,6 +126,8 @@ class RegisterBody(_Body):
 
 
 class Registered(BaseModel):
+    """The answer to signing up: the new member."""
+
     member_id: Id
     area: dict[Code, Code | None] = Field(
         max_length=FEW,
@@ -142,6 +146,8 @@ class RegistrationReceived(BaseModel):
 
 
 class PasswordResetBody(_Body):
+    """Asking for a password reset link by e-mail."""
+
     email: str = Field(min_length=3, max_length=320, examples=["anna@example.nl"])
 
 
@@ -150,19 +156,27 @@ class NewPassword(_Body):
 
 
 class PasswordResetConfirm(NewPassword):
+    """Setting a new password with the token from the reset link."""
+
     token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
 
 
 class PasswordResetRequested(BaseModel):
+    """The answer to a reset request (the same whether the address is known or not)."""
+
     detail: Line
 
 
 class LoginBody(_Body):
+    """Signing in with e-mail address and password."""
+
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=200)
 
 
 class TokenOut(BaseModel):
+    """A bearer token to send as `Authorization: Bearer <token>`."""
+
     access_token: Token
     token_type: Literal["bearer"] = "bearer"
     member_id: Id
@@ -171,6 +185,8 @@ class TokenOut(BaseModel):
 
 
 class MeOut(BaseModel):
+    """The signed-in member's own account."""
+
     member_id: Id
     name: Name
     first_name: Name
@@ -188,6 +204,8 @@ class MeOut(BaseModel):
 
 
 class MePatch(_Body):
+    """Changes to one's own account; fields left out stay as they are."""
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=30)
     postcode: str | None = Field(default=None, min_length=4, max_length=10)
@@ -199,14 +217,20 @@ class MePatch(_Body):
 
 
 class EmailChangeBody(_Body):
+    """Asking to change one's e-mail address (a link goes to the new one)."""
+
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
 
 
 class EmailChangeRequested(BaseModel):
+    """The answer to an e-mail change: a link was sent to the new address."""
+
     detail: Line
 
 
 class EmailChangeConfirm(_Body):
+    """Confirming a new e-mail address with the token from the link."""
+
     token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
 
 
@@ -219,6 +243,8 @@ class AppriseAddress(BaseModel):
 
 
 class NotificationsOut(BaseModel):
+    """How a member is told of proposals and news: the channels, in order."""
+
     channels: list[Channel] = Field(
         max_length=FEW,
         description="in order of preference; the inbox on this site always gets the message, "
@@ -250,19 +276,23 @@ class NotificationsPatch(_Body):
     apprise_remove: list[Annotated[str, Field(max_length=16)]] | None = Field(
         default=None, max_length=FEW, description="`id`s of addresses to remove"
     )
-    quiet_start: str | None = Field(default=None, max_length=5, pattern=HHMM)
-    quiet_end: str | None = Field(default=None, max_length=5, pattern=HHMM)
+    quiet_start: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["22:00"])
+    quiet_end: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["07:30"])
     language: Language | None = None
     digest: Literal["immediate", "daily"] | None = None
-    digest_time: str | None = Field(default=None, max_length=5, pattern=HHMM)
+    digest_time: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["08:00"])
 
 
 class TestMessageOut(BaseModel):
+    """The answer to a test message: where it was sent."""
+
     detail: Line
     channels: list[Channel] = Field(max_length=FEW, description="where it goes, in order")
 
 
 class VolunteerBody(_Body):
+    """A volunteer's profile: what they help with, where and when."""
+
     categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
     availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
     flexible: bool = False
@@ -280,6 +310,8 @@ class VolunteerBody(_Body):
 
 
 class VolunteerOut(BaseModel):
+    """A volunteer's profile as stored."""
+
     member_id: Id
     categories: list[Category] = Field(max_length=FEW)
     availability: list[AvailabilitySlot] = Field(max_length=FEW)
@@ -294,6 +326,8 @@ class VolunteerOut(BaseModel):
 
 
 class ProposalOut(BaseModel):
+    """A request proposed to a volunteer, to accept or decline."""
+
     id: Id
     request_id: Id
     state: Code
@@ -315,6 +349,8 @@ class ProposalOut(BaseModel):
 
 
 class RequestBody(_Body):
+    """A request for help: what kind, what is needed and when."""
+
     category: Category
     description: str = Field(min_length=1, max_length=2000)
     needed_from: UtcTime | None = Field(
@@ -328,6 +364,8 @@ class RequestBody(_Body):
 
 
 class RequestCreated(BaseModel):
+    """The answer to asking for help: the new request and where to follow it."""
+
     id: Id
     state: RequestState
 
@@ -353,6 +391,8 @@ class Helper(BaseModel):
 
 
 class RequestOut(BaseModel):
+    """A request for help with its state and, once matched, who helps."""
+
     id: Id
     state: RequestState
     category: Category
@@ -386,6 +426,8 @@ class RequestOut(BaseModel):
 
 
 class CompleteBody(_Body):
+    """Marking a request done, optionally with the hours spent and how it went."""
+
     hours: float | None = Field(default=None, ge=0, le=168)
     feedback: str | None = Field(default=None, max_length=2000)
     score: int | None = Field(default=None, ge=1, le=5)
@@ -406,10 +448,14 @@ class FeedbackBody(_Body):
 
 
 class CoordinatorMatchBody(_Body):
+    """A coordinator proposing a request to a chosen volunteer."""
+
     volunteer_id: str = Field(min_length=1, max_length=40)
 
 
 class CoordinatorCancelBody(_Body):
+    """A coordinator cancelling a request, with the reason."""
+
     note: str | None = Field(default=None, max_length=NOTE_MAX, description="why, for the log")
 
 
@@ -420,6 +466,8 @@ class CertificateBody(_Body):
 
 
 class CoordinatorCloseBody(_Body):
+    """A coordinator closing a request, with the reason."""
+
     note: str = Field(
         min_length=1, max_length=NOTE_MAX, description="what happened, e.g. arranged by phone"
     )
@@ -427,11 +475,15 @@ class CoordinatorCloseBody(_Body):
 
 
 class OnBehalfMember(_Body):
+    """The person a coordinator asks for help on behalf of (by phone, say)."""
+
     name: str = Field(min_length=1, max_length=200)
     postcode: str = Field(min_length=4, max_length=10)
     house_number: str = Field(min_length=1, max_length=12)
     phone: str | None = Field(default=None, max_length=30)
-    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    email: str | None = Field(
+        default=None, max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"]
+    )
     language: Language = "nl"
     share_phone: bool = Field(
         default=False,
@@ -441,16 +493,22 @@ class OnBehalfMember(_Body):
 
 
 class OnBehalfRequest(RequestBody):
+    """A request a coordinator places for someone without the app."""
+
     requester_id: str = Field(min_length=1, max_length=40)
 
 
 class BoardOut(BaseModel):
+    """A coordinator's board: the requests in their areas and how many are in each state."""
+
     area_codes: list[Code] = Field(max_length=SOME)
     counts: dict[Key, int] = Field(max_length=FEW)
     requests: list[RequestOut] = Field(max_length=MANY)
 
 
 class ReportWeekOut(BaseModel):
+    """The figures of one week of a report."""
+
     period_from: datetime
     period_until: datetime
     requests: int | None
@@ -463,6 +521,8 @@ class ReportWeekOut(BaseModel):
 
 
 class ReportOut(BaseModel):
+    """An area's figures for a period; counts below `suppress_below` are left out (null)."""
+
     area_code: Code
     period_from: datetime
     period_until: datetime
@@ -490,6 +550,8 @@ class ReportOut(BaseModel):
 
 
 class InboxItemOut(BaseModel):
+    """One message in a member's inbox."""
+
     id: Id
     subject: Line
     body: Text
@@ -499,11 +561,15 @@ class InboxItemOut(BaseModel):
 
 
 class InboxOut(BaseModel):
+    """A member's inbox: the newest messages and how many are unread."""
+
     unread: int
     items: list[InboxItemOut] = Field(max_length=MANY)
 
 
 class AuditOut(BaseModel):
+    """One entry of a cooperative's audit log: who did what, when."""
+
     at: datetime
     actor_id: Id
     action: Name
@@ -526,6 +592,8 @@ class PublicCooperative(BaseModel):
 
 
 class PublicCooperativeList(BaseModel):
+    """The cooperatives, with their areas."""
+
     cooperatives: list[PublicCooperative] = Field(max_length=MANY)
 
 
@@ -533,6 +601,8 @@ class PublicCooperativeList(BaseModel):
 
 
 class CoordinatorOut(BaseModel):
+    """A coordinator of a cooperative."""
+
     member_id: Id
     name: Name
     email: Email | None
@@ -575,7 +645,7 @@ class CoordinatorInvite(_Body):
     """Someone to coordinate the cooperative, by e-mail address. Someone not registered yet
     needs a name, postcode and house number (their home or their office)."""
 
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
     name: str | None = Field(default=None, min_length=1, max_length=200)
     postcode: str | None = Field(default=None, min_length=4, max_length=10)
     house_number: str | None = Field(default=None, min_length=1, max_length=12)
@@ -595,11 +665,14 @@ class ChannelsPatch(_Body):
         default=None,
         max_length=5,
         pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$",
+        examples=["08:00"],
         description="local HH:MM of the coordinators' daily digest; \"\" for the service's",
     )
 
 
 class ImportRejectionOut(BaseModel):
+    """A line of a member import that was not taken, and why."""
+
     line: int = Field(description="line in the file (the header is line 1)")
     reason: Line
 

@@ -84,6 +84,8 @@ class OrganisationUpdate(_Request):
 
 
 class OrganisationInfo(BaseModel):
+    """An organisation on the social map."""
+
     organisation_id: Id
     name: Name
     description: Text = ""
@@ -107,6 +109,8 @@ class OrganisationQuery(_Request):
 
 
 class OrganisationList(BaseModel):
+    """A page of organisations."""
+
     organisations: list[OrganisationInfo] = Field(max_length=MANY)
 
 
@@ -160,6 +164,8 @@ class OfferUpdate(_Request):
 
 
 class OfferInfo(BaseModel):
+    """An offer of help by an organisation or a neighbour, on the social map."""
+
     offer_id: Id
     organisation_id: Id
     organisation_name: Name
@@ -189,6 +195,8 @@ class OfferQuery(_Request):
 
 
 class OfferList(BaseModel):
+    """A page of offers."""
+
     offers: list[OfferInfo] = Field(max_length=MANY)
 
 
@@ -202,6 +210,8 @@ class DirectorySearch(_Request):
 
 
 class HsdsOrganization(BaseModel):
+    """An organisation, in the Human Services Data Specification."""
+
     id: Id
     name: Name
     description: Text = ""
@@ -211,6 +221,8 @@ class HsdsOrganization(BaseModel):
 
 
 class HsdsLocation(BaseModel):
+    """Where an organisation is, in the Human Services Data Specification."""
+
     address: Line | None = None
     area_code: Code | None = None
     area_name: Name | None = None
@@ -219,6 +231,8 @@ class HsdsLocation(BaseModel):
 
 
 class HsdsServiceArea(BaseModel):
+    """The area a service covers, in the Human Services Data Specification."""
+
     code: Code
     name: Name
 
@@ -246,5 +260,7 @@ class HsdsService(BaseModel):
 
 
 class DirectoryResults(BaseModel):
+    """What the social map finds: a page of services, in the Human Services Data Specification."""
+
     total: int
     services: list[HsdsService] = Field(max_length=MANY)

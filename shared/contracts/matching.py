@@ -381,6 +381,8 @@ class CandidatesQuery(_CoordinatorRequest):
 
 
 class Candidate(BaseModel):
+    """A volunteer who could take a request, with what matching weighs them by."""
+
     volunteer_id: Id
     neighbourhood: Code | None
     distance_km: float | None
@@ -393,6 +395,8 @@ class Candidate(BaseModel):
 
 
 class CandidateList(BaseModel):
+    """The volunteers who could take a request, best first."""
+
     request_id: Id
     candidates: list[Candidate] = Field(max_length=MANY)
 

@@ -169,6 +169,8 @@ class _Request(BaseModel):
 
 
 class AreaInfo(BaseModel):
+    """An area of the CBS registry (municipality, district or neighbourhood) with where it lies."""
+
     code: Code
     level: AreaLevel
     name: Name
@@ -184,6 +186,8 @@ class PostcodeQuery(_Request):
 
 
 class NeighbourhoodCandidate(BaseModel):
+    """A neighbourhood a postcode may lie in, with the share of its inhabitants."""
+
     code: Code
     name: Name
     share: float = Field(description="share of this postcode's inhabitants living there (0-1)")

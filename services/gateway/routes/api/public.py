@@ -32,7 +32,9 @@ async def lookup(
 async def cooperatives(
     gateway: GatewayDep,
     response: Response,
-    area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
+    area: Annotated[
+        str | None, Query(max_length=12, pattern=AREA_PATTERN, examples=["GM0344"])
+    ] = None,
 ) -> PublicCooperativeList:
     """The cooperatives, or those whose areas contain `area` (most local first). Who
     coordinates them is not listed."""
@@ -52,7 +54,9 @@ async def directory(
     response: Response,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Category | None = None,
-    area: Annotated[str | None, Query(max_length=12, pattern=AREA_PATTERN)] = None,
+    area: Annotated[
+        str | None, Query(max_length=12, pattern=AREA_PATTERN, examples=["GM0344"])
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> rc.DirectoryResults:

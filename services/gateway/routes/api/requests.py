@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, status
 
 from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep, api_principal, gateway_of
+from services.gateway.openapi_doc import SIGNED_IN
 from services.gateway.openapi_links import (
     CANCEL_REQUEST,
     COMPLETE_REQUEST,
@@ -57,7 +58,12 @@ async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut
     return [usecases.summary_out(s) for s in await gateway.matching.mine(principal.member_id)]
 
 
-@router.get("/{request_id}", response_model=RequestOut, operation_id=GET_REQUEST)
+@router.get(
+    "/{request_id}",
+    response_model=RequestOut,
+    operation_id=GET_REQUEST,
+    openapi_extra={"security": SIGNED_IN},
+)
 async def get(request_id: IdPath, request: Request) -> RequestOut:
     """One request with its state (and, once matched, who helps)."""
     # The most read route resolves who asks itself: as FastAPI dependencies the same two
