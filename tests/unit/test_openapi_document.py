@@ -12,7 +12,7 @@ from services.gateway.security import SESSION_COOKIE
 
 # A dev dependency (pyproject.toml); an environment installed before it was added lacks it.
 validate = pytest.importorskip("openapi_spec_validator").validate
-SIGNED_IN = [{"bearer": []}, {"cookie": []}]
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]
 # Open to anyone: signing up and in, public look-ups, the aggregated reports, health.
 PUBLIC = {
     "/api/v1/auth/register",
