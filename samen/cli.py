@@ -4,7 +4,7 @@ import asyncio
 import importlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic_settings import BaseSettings
@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from typer._click.core import Command, Context  # typer's own click, which TyperGroup is of
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
+from samen import failures
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from shared.settings import Settings, get_settings
 
@@ -58,9 +60,23 @@ class SamenCommands(TyperGroup):
                 return command
         return None
 
+    def invoke(self, ctx: Context) -> Any:
+        """Every command runs through here: what it did not handle itself ends it with one line
+        and an exit code of samen/failures.py, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException, KeyboardInterrupt, EOFError):
+            raise  # typer's own: its exit codes (2 for bad usage, 130 for Ctrl-C)
+        except Exception as exc:
+            code = failures.tell(exc, command=ctx.invoked_subcommand)
+            raise typer.Exit(code) from None
+
 
 app = typer.Typer(
-    cls=SamenCommands, help="Samen: neighbourhood care cooperatives.", no_args_is_help=True
+    cls=SamenCommands,
+    help="Samen: neighbourhood care cooperatives.",
+    epilog=failures.EXIT_CODES_HELP,
+    no_args_is_help=True,
 )
 console = Console()
 
@@ -159,6 +175,7 @@ def provision() -> None:
     import nats
 
     from shared.credentials import check, refuse_to_start
+    from shared.reach import expect_nats
     from shared.running_system import settings_for_command, tell
     from shared.streams import provision as provision_streams
     from shared.subjects import ADMIN_USER
@@ -168,6 +185,7 @@ def provision() -> None:
         check(settings, needs_secret_key=False)
 
     async def go() -> None:
+        await expect_nats(settings.nats_servers())
         nc = await nats.connect(
             settings.nats_servers(),
             user=settings.nats_user,
@@ -198,14 +216,16 @@ def health(
     service: Annotated[str, typer.Argument(help="registry, matching or notify")],
     timeout: Annotated[float, typer.Option(help="seconds to wait for the answer")] = 3.0,
 ) -> None:
-    """Ask one service for its health over NATS; exit 0 when it is healthy (container probes)."""
-    from shared.errors import SamenError
+    """Ask one service for its health over NATS; exit 0 when it is healthy, 3 when NATS or the
+    service does not answer (container probes)."""
+    from shared.reach import expect_nats
     from shared.rpc import RpcClient
     from shared.service import nats_broker
 
     settings = get_settings()
 
     async def ask() -> dict[str, object]:
+        await expect_nats(settings.nats_servers())
         broker = nats_broker(settings, name=f"samen-health-{service}")
         await broker.connect()
         try:
@@ -216,11 +236,7 @@ def health(
         finally:
             await broker.stop()
 
-    try:
-        answer = asyncio.run(asyncio.wait_for(ask(), timeout + 5))
-    except (SamenError, OSError, TimeoutError) as exc:
-        console.print(f"[red]✗[/] {service}: {exc}")
-        raise typer.Exit(1) from exc
+    answer = asyncio.run(asyncio.wait_for(ask(), timeout + 5))
     healthy = answer.get("status") == "ok"
     console.print(f"{'[green]✓' if healthy else '[red]✗'}[/] {service}: {answer}")
     raise typer.Exit(0 if healthy else 1)
@@ -228,16 +244,6 @@ def health(
 
 SECRET_SETTINGS = frozenset({"secret_key", "secret_key_previous", "nats_password"})
 URL_SETTINGS = frozenset({"database_url", "smtp_url"})
-
-
-def _without_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "***"
 
 
 def settings_rows(
@@ -251,7 +257,9 @@ def settings_rows(
         if settings and name in SECRET_SETTINGS and value:
             value = "***"
         elif settings and name in URL_SETTINGS and value:
-            value = _without_password(str(value))
+            from shared.db import shown_url
+
+            value = shown_url(str(value))
         rows.append((name, env, "" if value is None else str(value), field.description or ""))
     return rows
 
@@ -265,6 +273,8 @@ def configuration_markdown() -> str:
         "`SAMEN_MATCHING_DATABASE_URL`) gives one service its own database under `samen up`, and",
         "`SAMEN_<SERVICE>_METRICS_PORT` (for example `SAMEN_GATEWAY_METRICS_PORT`) its own metrics",
         "port (one `SAMEN_METRICS_PORT` for all is not passed on: they would share one port).",
+        "Unset, `samen up` gives registry, matching, notify and the gateway 9101 to 9104 (a free",
+        "port when taken) and prints them, with NATS, the databases and mail, once it is ready.",
         "",
         "| environment variable | default | meaning |",
         "|---|---|---|",

@@ -96,9 +96,12 @@ def start_stack(
             "SAMEN_DATA_DIR": str(data_dir),
             "SAMEN_HTTP_PORT": str(port),
             "SAMEN_LOG_LEVEL": "INFO",
-            "SAMEN_GATEWAY_METRICS_PORT": str(free_port()),
         }
     )
+    # Ports of their own, not `samen up`'s defaults: stacks started side by side (parallel
+    # tests) would otherwise race for the same ones.
+    for service in ("registry", "matching", "notify", "gateway"):
+        full_env[f"SAMEN_{service.upper()}_METRICS_PORT"] = str(free_port())
     full_env.update(env or {})
     started = time.monotonic()
     with log_path.open("wb") as log:

@@ -27,6 +27,7 @@ from samen import keyfile
 from samen.nats_server import NatsServer, free_port
 from shared import running_system
 from shared.logging import get_logger
+from shared.reach import expect_nats
 from shared.streams import CONSUMERS, provision
 from shared.subjects import ADMIN_USER
 
@@ -34,6 +35,9 @@ log = get_logger("samen.up")
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 DEFAULT_NATS_PORT = 4322
+# Each service's /metrics under `samen up`, one port each (a free one when taken), on 127.0.0.1
+# unless SAMEN_METRICS_HOST says otherwise: figures of a laptop are nobody else's business.
+DEFAULT_METRICS_PORTS = {"registry": 9101, "matching": 9102, "notify": 9103, "gateway": 9104}
 _PR_SET_PDEATHSIG = 1
 
 
@@ -213,6 +217,16 @@ class Supervisor:
         )
         base.update(self._nats_passwords)
         base.update(self.extra_env)
+        base.setdefault("SAMEN_METRICS_HOST", "127.0.0.1")
+        taken: set[str] = set()
+        for service in self.services:
+            variable = f"SAMEN_{service.upper()}_METRICS_PORT"
+            if not base.get(variable):
+                port = free_port(DEFAULT_METRICS_PORTS.get(service))
+                while str(port) in taken:  # a fallback port may be another's default
+                    port = free_port()
+                base[variable] = str(port)
+            taken.add(base[variable])
         if not base.get("SAMEN_SECRET_KEY"):
             # Never a default everybody knows: a random key kept in the data folder.
             base["SAMEN_SECRET_KEY"] = keyfile.load_or_create(self.data_dir / keyfile.KEY_FILE)
@@ -261,6 +275,45 @@ class Supervisor:
                 database_urls=databases,
             )
         )
+
+    async def expect_nats(self) -> None:
+        """With a NATS server of someone else's (NATS_URL), stop at once when it does not
+        answer: every service would otherwise retry it for ever and never become ready."""
+        if self.nats_url:
+            await expect_nats([url.strip() for url in self.nats_url.split(",") if url.strip()])
+
+    def places(self) -> list[tuple[str, str, str]]:
+        """(what, which service, where) of everything `samen up` runs, for its table."""
+        from shared.db import shown_url
+        from shared.settings import Settings  # its values in force, as the children read them
+
+        nats_url = self.nats.url if self.nats else self.nats_url or ""
+        whose = "its own nats-server" if self.nats else "NATS_URL"
+        rows = [
+            ("web", "gateway", self.url),
+            ("NATS", "", f"{nats_url} ({whose})"),
+        ]
+        for child in self.children:
+            url = child.env.get("SAMEN_DATABASE_URL")
+            settings = Settings(database_url=url, data_dir=self.data_dir)
+            rows.append(("database", child.name, shown_url(settings.database_url_for(child.name))))
+        for child in self.children:
+            if child.name == "notify":
+                smtp = child.env.get("SAMEN_SMTP_URL")
+                mail = (
+                    f"SMTP {shown_url(smtp)}"
+                    if smtp
+                    else f".eml files in {self.data_dir / 'mail'} (no SAMEN_SMTP_URL)"
+                )
+                rows.append(("mail", child.name, mail))
+        for child in self.children:
+            host = child.env.get("SAMEN_METRICS_HOST", "127.0.0.1")
+            shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+            port = child.env.get("SAMEN_METRICS_PORT")
+            where = f"http://{shown_host}:{port}/metrics" if port else "off"
+            rows.append(("metrics", child.name, where))
+        rows.append(("logs", "", str(self.data_dir / "logs")))
+        return rows
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -330,6 +383,22 @@ class Supervisor:
         log.info("everything stopped")
 
 
+def print_places(rows: list[tuple[str, str, str]]) -> None:
+    """The table of where everything runs. Not on a terminal (a log file, a test) it is as wide
+    as its longest row, so that no address is wrapped in two."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=10_000)
+    table = Table("what", "service", "where", title="Samen runs here")
+    for row in rows:
+        table.add_row(*row)
+    console.print()
+    console.print(table)
+
+
 async def run(
     *,
     data_dir: Path,
@@ -346,16 +415,18 @@ async def run(
         nats_config=nats_config,
         extra_env=extra_env,
     )
+    started = time.monotonic()
+    await supervisor.expect_nats()  # before anything starts: nothing to stop when it fails
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, supervisor.request_stop)
-    started = time.monotonic()
     try:
         await supervisor.start()
         watcher = asyncio.create_task(supervisor.watch())
         if await supervisor.wait_ready():
             took = time.monotonic() - started
-            print(f"\nSamen is running at {supervisor.url}  (ready in {took:.1f} s)", flush=True)
+            print_places(supervisor.places())
+            print(f"Samen is running at {supervisor.url}  (ready in {took:.1f} s)", flush=True)
             for line in on_ready or []:
                 print(line, flush=True)
             print(

@@ -112,6 +112,14 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def shown_url(url: str) -> str:
+    """A database (or SMTP) URL as it may be printed: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return "***"
+
+
 def sync_url(url: str) -> str:
     """The same database with a synchronous driver (for Alembic)."""
     parsed = make_url(url)

@@ -318,9 +318,12 @@ def provision_command(
     """Create the plug-in's durable consumer, filtered to its area (as the admin user)."""
     import nats
 
+    from shared.reach import expect_nats
+
     settings = Settings()
 
     async def go() -> None:
+        await expect_nats(settings.nats_servers())
         nc = await nats.connect(
             settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
         )

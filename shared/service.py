@@ -229,7 +229,7 @@ class ServiceRuntime:
         the streams and consumers."""
         configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
         if self.settings.metrics_port and not self._metrics_served:
-            metrics.serve(self.settings.metrics_port)
+            metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
             self._metrics_served = True
         configure_tracing(self.name, self.settings.otlp_endpoint)
         if self.migrations is not None:

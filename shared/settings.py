@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="serve Prometheus /metrics on this port, never the web port (every service "
         "and the gateway; off if unset)",
     )
+    metrics_host: str = Field(
+        default="0.0.0.0",
+        description="address /metrics listens on (Prometheus scrapes it inside the cluster; "
+        "`samen up` makes it 127.0.0.1)",
+    )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas")
     retry_base_seconds: float = Field(
         default=1.0, gt=0, description="first delay before a failed event is retried (doubles)"

@@ -80,7 +80,9 @@ class Gateway:
         await self.hub.subscribe(self.broker.connection)
         # Metrics on a port of their own, like every service: the web port is public.
         if self.settings.metrics_port and self._metrics_server is None:
-            self._metrics_server = metrics.serve(self.settings.metrics_port)
+            self._metrics_server = metrics.serve(
+                self.settings.metrics_port, self.settings.metrics_host
+            )
 
     async def stop(self) -> None:
         if self._metrics_server is not None:

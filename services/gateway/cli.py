@@ -19,8 +19,9 @@ from services.gateway.security import hash_password
 from shared.clock import SystemClock
 from shared.contracts import registry as rc
 from shared.db import create_engine, session_factory
-from shared.errors import NotFound, SamenError
+from shared.errors import NotFound
 from shared.migrations import upgrade
+from shared.reach import expect_nats
 from shared.rpc import RpcClient
 from shared.running_system import settings_for_command, tell
 from shared.service import nats_broker
@@ -48,6 +49,7 @@ async def create_account(
     password: str,
     settings: Settings,
 ) -> str:
+    await expect_nats(settings.nats_servers())
     broker = nats_broker(settings, name="samen-admin")
     await broker.connect()
     rpc = RpcClient(broker, timeout=settings.rpc_timeout)
@@ -147,22 +149,18 @@ def create(
         password = generated = secrets.token_urlsafe(12)
     if len(password) < 8:
         raise typer.BadParameter("the password needs at least 8 characters")
-    try:
-        member_id = asyncio.run(
-            create_account(
-                email=email,
-                role=role,
-                name=name or email.split("@")[0].replace(".", " ").title(),
-                postcode=postcode,
-                house_number=house_number,
-                cooperative=cooperative,
-                password=password,
-                settings=settings_for_command("gateway", say=tell),
-            )
+    member_id = asyncio.run(
+        create_account(
+            email=email,
+            role=role,
+            name=name or email.split("@")[0].replace(".", " ").title(),
+            postcode=postcode,
+            house_number=house_number,
+            cooperative=cooperative,
+            password=password,
+            settings=settings_for_command("gateway", say=tell),
         )
-    except SamenError as exc:
-        console.print(f"[red]✗[/] {exc.message}")
-        raise typer.Exit(1) from exc
+    )
     console.print(f"[green]✓[/] {role} {email}: member {member_id}")
     if generated:
         console.print(f"  password: {generated}")

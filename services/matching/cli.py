@@ -25,6 +25,7 @@ from services.matching.adapters.orm import (
 from services.matching.bootstrap import MIGRATIONS, build
 from shared.ids import new_id
 from shared.migrations import upgrade
+from shared.reach import expect_nats
 from shared.running_system import settings_for_command, tell
 from shared.settings import Settings
 from shared.streams import ConsumerSpec, consumers_of
@@ -39,6 +40,7 @@ READ_MODEL = (candidates, volunteers, members, cooperative_areas, cooperatives)
 async def rebuild_read_model(settings: Settings, *, timeout: float = 600.0) -> int:
     """Empty the read model and replay the registry's events into it; returns how many events
     were applied."""
+    await expect_nats(settings.nats_servers())
     spec = consumers_of("matching")[0]
     durable = f"matching-rebuild-{new_id()[-12:]}"
     replay = ConsumerSpec(

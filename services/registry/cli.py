@@ -27,7 +27,6 @@ from services.registry.service_layer import cooperatives as coop_cases
 from services.registry.service_layer.directory_imports import import_directory
 from services.registry.service_layer.imports import import_members
 from services.registry.service_layer.reference import seed
-from shared.errors import SamenError
 from shared.events import MatchingPolicy
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
@@ -142,17 +141,14 @@ def _progress() -> Progress:
 
 
 def run(work: Callable[[RegistryRuntime], Awaitable[T]]) -> T:
+    """Do `work` on the registry's database; a refusal (SamenError) ends the command with one
+    line and exit code 1 (samen/failures.py)."""
+
     async def go() -> T:
         async with registry_database() as runtime:
             return await work(runtime)
 
-    try:
-        return asyncio.run(go())
-    except SamenError as exc:
-        console.print(f"[red]✗ {exc.message}[/]")
-        for error in exc.details.get("errors", []) or []:  # type: ignore[attr-defined]
-            console.print(f"  {error['field']}: {error['message']}")
-        raise typer.Exit(1) from None
+    return asyncio.run(go())
 
 
 def read_rows(path: Path, required: frozenset[str] = frozenset()) -> list[dict[str, Any]]:

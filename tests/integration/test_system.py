@@ -1,6 +1,7 @@
 """The whole system as real processes: `samen up`, readiness, restarts, a clean stop."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -85,6 +86,19 @@ def test_samen_up_runs_its_own_nats_and_ctrl_c_leaves_no_process(tmp_path: Path)
             message="samen up did not say it is ready",
         )
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        # Where everything runs, in a table printed before the "running" line.
+        said = output_file.read_text()
+        assert f"│ web      │ gateway  │ http://127.0.0.1:{port}" in said
+        assert "│ NATS     │          │ nats://127.0.0.1:" in said
+        for service in ("registry", "matching", "notify", "gateway"):
+            database = f"sqlite+aiosqlite:///{data_dir / service}.db"
+            assert f"│ database │ {service:<8} │ {database}" in said, said
+            metrics = re.search(
+                rf"│ metrics  │ {service:<8} │ (http://127\.0\.0\.1:\d+/metrics)", said
+            )
+            assert metrics, said
+            assert "samen_" in httpx.get(metrics.group(1), timeout=5).text
+        assert f"│ mail     │ notify   │ .eml files in {data_dir / 'mail'}" in said
         assert len(processes_with_env("SAMEN_DATA_DIR", str(data_dir))) >= 6  # up, nats, 4
         assert (data_dir / "jetstream").is_dir()
         assert {p.name for p in data_dir.glob("*.db")} >= {
