@@ -2,9 +2,10 @@
 
 import asyncio
 import importlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic_settings import BaseSettings
@@ -17,6 +18,9 @@ from typer.exceptions import TyperException
 from samen import failures
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from shared.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from samen.backup import Target
 
 # Modules that bring their own sub-commands (`COMMANDS`: name -> Typer): each service's
 # `services/<name>/cli.py` and the plug-in kit.
@@ -336,3 +340,119 @@ def docs(
 
 if __name__ == "__main__":
     app()
+
+
+def _backup_target() -> "Target":
+    from samen.backup import SERVICES, Target
+    from shared.running_system import settings_for_command, tell
+    from shared.subjects import ADMIN_USER
+
+    admin = settings_for_command("backup", nats_user=ADMIN_USER, say=tell)
+    return Target(
+        database_urls={
+            service: settings_for_command(service).database_url_for(service) for service in SERVICES
+        },
+        nats_servers=admin.nats_servers(),
+        nats_user=admin.nats_user,
+        nats_password=admin.nats_password,
+    )
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="a new folder, or a file ending in .tar.gz")],
+) -> None:
+    """Copy every service's database and the streams' messages into DEST (the running `samen
+    up` of the data folder, else NATS_URL and the database URLs of the environment)."""
+    from datetime import UTC, datetime
+
+    from rich.progress import Progress
+
+    from samen.backup import (
+        MANIFEST,
+        SERVICES,
+        BackupError,
+        alembic_revision,
+        copy_database,
+        export_streams,
+        make_manifest,
+        writing_to,
+    )
+
+    target = _backup_target()
+    try:
+        with writing_to(dest) as folder, Progress(console=console, transient=True) as progress:
+            task = progress.add_task("databases", total=len(SERVICES))
+            files = {}
+            for service in SERVICES:
+                files[service] = copy_database(target.database_urls[service], folder, service)
+                progress.advance(task)
+            revisions = {s: alembic_revision(target.database_urls[s]) for s in SERVICES}
+            streams = progress.add_task("streams", total=None)
+
+            def shown(name: str, done: int, total: int) -> None:
+                progress.update(streams, description=name, completed=done, total=total)
+
+            counts = asyncio.run(export_streams(target, folder, shown))
+            manifest = make_manifest(
+                databases=files, revisions=revisions, streams=counts, now=datetime.now(UTC)
+            )
+            (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    except (BackupError, OSError) as exc:
+        console.print(f"[red]backup failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    messages = ", ".join(f"{name} {count}" for name, count in counts.items())
+    console.print(f"[green]✓[/] backed up {len(files)} databases and messages ({messages})")
+
+
+@app.command()
+def restore(
+    src: Annotated[Path, typer.Argument(help="a backup folder or .tar.gz")],
+    force: Annotated[
+        bool, typer.Option(help="overwrite databases and streams that hold data")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty system, before `samen up` starts it: the databases, then
+    the streams and their messages in order."""
+    from rich.progress import Progress
+
+    from samen.backup import (
+        BackupError,
+        delete_streams,
+        import_streams,
+        read_manifest,
+        reading_from,
+        refusals,
+        restore_database,
+    )
+
+    target = _backup_target()
+    try:
+        with reading_from(src) as folder:
+            manifest = read_manifest(folder)
+            found = refusals(target, manifest)
+            if found and not force:
+                console.print(
+                    f"[red]refused:[/] the target is not empty ({', '.join(found)}); "
+                    "restore into an empty system, or pass --force"
+                )
+                raise typer.Exit(1)
+            with Progress(console=console, transient=True) as progress:
+                databases = manifest["databases"]
+                task = progress.add_task("databases", total=len(databases))
+                for service, entry in databases.items():
+                    restore_database(target.database_urls[service], folder, entry["file"])
+                    progress.advance(task)
+                streams = progress.add_task("streams", total=None)
+
+                def shown(name: str, done: int, total: int) -> None:
+                    progress.update(streams, description=name, completed=done, total=total)
+
+                if found and force:
+                    asyncio.run(delete_streams(target))
+                counts = asyncio.run(import_streams(target, folder, shown))
+    except (BackupError, OSError) as exc:
+        console.print(f"[red]restore failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    messages = ", ".join(f"{name} {count}" for name, count in counts.items())
+    console.print(f"[green]✓[/] restored {len(databases)} databases and messages ({messages})")
