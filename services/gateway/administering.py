@@ -13,7 +13,7 @@ from services.gateway.adapters.store import AuditEntry, normalise_email
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
 from services.gateway.information_point import invite
-from services.gateway.notification_settings import APPRISE_REFUSED
+from services.gateway.notification_settings import apprise_refusal
 from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
 from services.gateway.usecases import in_areas
 from shared.contracts import notify as nc
@@ -261,13 +261,10 @@ async def change_channels(
     try:
         changed = await gateway.notify.set_cooperative_channels(wanted)
     except Invalid as exc:
-        reason = (exc.details or {}).get("reason")
-        if reason not in APPRISE_REFUSED:
+        refusal = apprise_refusal(exc)
+        if refusal is exc:
             raise
-        raise Invalid(
-            APPRISE_REFUSED[reason],
-            details={"errors": [{"field": "apprise_add", "message": APPRISE_REFUSED[reason]}]},
-        ) from exc
+        raise refusal from exc
     details = []
     added = len([u for u in urls if u not in current.apprise_urls])
     gone = len([u for u in current.apprise_urls if u not in urls])

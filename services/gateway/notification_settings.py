@@ -67,14 +67,23 @@ async def change_notification_preferences(
     try:
         prefs = await gateway.notify.set_preferences(update)
     except Invalid as exc:
-        reason = (exc.details or {}).get("reason")
-        if reason not in APPRISE_REFUSED:
+        refusal = apprise_refusal(exc)
+        if refusal is exc:
             raise
-        raise Invalid(
-            APPRISE_REFUSED[reason],
-            details={"errors": [{"field": "apprise_add", "message": APPRISE_REFUSED[reason]}]},
-        ) from exc
+        raise refusal from exc
     return notifications_out(principal, prefs)
+
+
+def apprise_refusal(exc: Invalid) -> Invalid:
+    """Notify's refusal of an Apprise address, in the words a page shows under `apprise_add`
+    (any other refusal as it was)."""
+    reason = (exc.details or {}).get("reason")
+    if reason not in APPRISE_REFUSED:
+        return exc
+    return Invalid(
+        APPRISE_REFUSED[reason],
+        details={"errors": [{"field": "apprise_add", "message": APPRISE_REFUSED[reason]}]},
+    )
 
 
 APPRISE_REFUSED = {
