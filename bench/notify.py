@@ -30,6 +30,8 @@ from services.notify.bootstrap import assemble
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
 from shared.contracts.registry import (
+    AREAS_GET,
+    MEMBER_CONTACT,
     MEMBER_CONTACTS,
     AreaCode,
     AreaInfo,
@@ -86,9 +88,9 @@ async def run(messages: int, spaced: int, inbox_only: bool = False) -> dict[str,
                 municipality_code="GM0344",
             )
 
-        register_rpc(registry, "registry", "member.contact", contact)
-        register_rpc(registry, "registry", MEMBER_CONTACTS, contacts)
-        register_rpc(registry, "registry", "areas.get", area)
+        register_rpc(registry, MEMBER_CONTACT, contact)
+        register_rpc(registry, MEMBER_CONTACTS, contacts)
+        register_rpc(registry, AREAS_GET, area)
         await registry.start()
         settings = Settings(
             env="test",

@@ -46,6 +46,7 @@ from bench.stack import (
     cpu_used_between,
     stack_memory_mb,
 )
+from shared.contracts import verbs
 from shared.events import Envelope, MatchProposed, NotificationSent
 
 UTRECHT_PC4 = Path(__file__).resolve().parent.parent / "shared/data/utrecht/utrecht_pc4_wijk.csv"
@@ -122,7 +123,7 @@ async def wait_for_read_model(nats_url: str, timeout: float = 600) -> None:
             for durable in ("matching", "notify"):
                 info = await js.consumer_info("SAMEN_EVENTS", durable)
                 pending += info.num_pending + info.num_ack_pending
-            health = await nc.request("samen.rpc.registry.health", b"{}", timeout=5)
+            health = await nc.request(verbs.health("registry").subject, b"{}", timeout=5)
             registry_backlog = int(json.loads(health.data)["result"]["outbox_backlog"])
             quiet = quiet + 1 if pending == 0 and registry_backlog == 0 else 0
             if quiet >= 3:

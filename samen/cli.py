@@ -222,27 +222,25 @@ def health(
 ) -> None:
     """Ask one service for its health over NATS; exit 0 when it is healthy, 3 when NATS or the
     service does not answer (container probes)."""
+    from shared.contracts.verbs import Health, health
     from shared.reach import expect_nats
     from shared.rpc import RpcClient
     from shared.service import nats_broker
 
     settings = get_settings()
 
-    async def ask() -> dict[str, object]:
+    async def ask() -> Health:
         await expect_nats(settings.nats_servers())
         broker = nats_broker(settings, name=f"samen-health-{service}")
         await broker.connect()
         try:
-            result: dict[str, object] = await RpcClient(broker).call(
-                service, "health", timeout=timeout
-            )
-            return result
+            return await RpcClient(broker).call(health(service), timeout=timeout)
         finally:
             await broker.stop()
 
     answer = asyncio.run(asyncio.wait_for(ask(), timeout + 5))
-    healthy = answer.get("status") == "ok"
-    console.print(f"{'[green]✓' if healthy else '[red]✗'}[/] {service}: {answer}")
+    healthy = answer.status == "ok"
+    console.print(f"{'[green]✓' if healthy else '[red]✗'}[/] {service}: {answer.model_dump()}")
     raise typer.Exit(0 if healthy else 1)
 
 

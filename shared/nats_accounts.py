@@ -21,7 +21,6 @@ Accounts without JetStream reach the JetStream API through imports renamed to
 deploy/nats/auth.conf equal to it and CALLS equal to the calls in the services' code.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -29,6 +28,7 @@ from types import ModuleType
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
+from shared.contracts.verbs import AnyVerb, Verb, health
 from shared.events import PUBLISHED_BY
 from shared.streams import consumers_of
 from shared.subjects import (
@@ -45,119 +45,108 @@ from shared.subjects import (
 
 SERVICES = ("registry", "matching", "notify", "gateway")
 EVENTS_ACCOUNT = "EVENTS"
-HEALTH = "health"
 
 CONTRACTS: dict[str, ModuleType] = {"registry": rc, "matching": mc, "notify": nc}
-_VERB = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 
 # Which verbs each service calls (the only ones it may call). The gateway also asks every
 # service for its health (/readyz); every service may ask itself (`samen health`, probes).
-CALLS: dict[str, dict[str, tuple[str, ...]]] = {
-    "gateway": {
-        "registry": (
-            rc.AREAS_LIST,
-            rc.AREAS_LOOKUP,
-            rc.COOPERATIVE_GET,
-            rc.COOPERATIVE_LIST,
-            rc.COOPERATIVE_UPDATE,
-            rc.DIRECTORY_IMPORT,
-            rc.DIRECTORY_SEARCH,
-            rc.MEMBER_CONTACT,
-            rc.MEMBER_ERASE,
-            rc.MEMBER_EXPORT,
-            rc.MEMBER_FIND_BY_EMAIL,
-            rc.MEMBER_GET,
-            rc.MEMBER_IMPORT_GET,
-            rc.MEMBER_IMPORT_PART,
-            rc.MEMBER_INVITATION_DONE,
-            rc.MEMBER_INVITATIONS_DUE,
-            rc.MEMBER_LIST,
-            rc.MEMBER_REGISTER,
-            rc.MEMBER_UPDATE,
-            rc.OFFER_ADD,
-            rc.OFFER_GET,
-            rc.OFFER_LIST,
-            rc.OFFER_RETIRE,
-            rc.OFFER_UPDATE,
-            rc.ORGANISATION_ADD,
-            rc.ORGANISATION_GET,
-            rc.ORGANISATION_LIST,
-            rc.ORGANISATION_RETIRE,
-            rc.ORGANISATION_UPDATE,
-            rc.VOLUNTEER_PROFILE_GET,
-            rc.VOLUNTEER_PROFILE_SET,
-            HEALTH,
-        ),
-        "matching": (
-            mc.COORDINATOR_BOARD,
-            mc.COORDINATOR_CANCEL,
-            mc.COORDINATOR_CANDIDATES,
-            mc.COORDINATOR_CLOSE,
-            mc.COORDINATOR_MATCH,
-            mc.COORDINATOR_REASSIGN,
-            mc.MEMBER_ERASE,
-            mc.MEMBER_EXPORT,
-            mc.NOTICE_BOARD,
-            mc.PROPOSAL_ACCEPT,
-            mc.PROPOSAL_DECLINE,
-            mc.PROPOSAL_LIST_FOR_VOLUNTEER,
-            mc.REPORT_FIGURES,
-            mc.REQUEST_CANCEL,
-            mc.REQUEST_COMPLETE,
-            mc.REQUEST_CREATE,
-            mc.REQUEST_FEEDBACK,
-            mc.REQUEST_GET,
-            mc.REQUEST_LIST_MINE,
-            HEALTH,
-        ),
-        "notify": (
-            nc.ACCOUNT_NOTICE,
-            nc.COOPERATIVE_CHANNELS_GET,
-            nc.COOPERATIVE_CHANNELS_SET,
-            nc.ERASURE_CONFIRM,
-            nc.INBOX_LIST,
-            nc.INBOX_MARK_READ,
-            nc.MEMBER_ERASE,
-            nc.MEMBER_EXPORT,
-            nc.PREFERENCES_GET,
-            nc.PREFERENCES_SET,
-            nc.TASK_DONE,
-            nc.TASK_GET,
-            nc.TASKS_LIST,
-            nc.TEST_MESSAGE,
-            nc.TOKEN_REDEEM,
-            nc.TOKEN_VERIFY,
-            HEALTH,
-        ),
-    },
+CALLS: dict[str, tuple[AnyVerb, ...]] = {
+    "gateway": (
+        rc.AREAS_LIST,
+        rc.AREAS_LOOKUP,
+        rc.COOPERATIVE_GET,
+        rc.COOPERATIVE_LIST,
+        rc.COOPERATIVE_UPDATE,
+        rc.DIRECTORY_IMPORT,
+        rc.DIRECTORY_SEARCH,
+        rc.MEMBER_CONTACT,
+        rc.MEMBER_ERASE,
+        rc.MEMBER_EXPORT,
+        rc.MEMBER_FIND_BY_EMAIL,
+        rc.MEMBER_GET,
+        rc.MEMBER_IMPORT_GET,
+        rc.MEMBER_IMPORT_PART,
+        rc.MEMBER_INVITATION_DONE,
+        rc.MEMBER_INVITATIONS_DUE,
+        rc.MEMBER_LIST,
+        rc.MEMBER_REGISTER,
+        rc.MEMBER_UPDATE,
+        rc.OFFER_ADD,
+        rc.OFFER_GET,
+        rc.OFFER_LIST,
+        rc.OFFER_RETIRE,
+        rc.OFFER_UPDATE,
+        rc.ORGANISATION_ADD,
+        rc.ORGANISATION_GET,
+        rc.ORGANISATION_LIST,
+        rc.ORGANISATION_RETIRE,
+        rc.ORGANISATION_UPDATE,
+        rc.VOLUNTEER_PROFILE_GET,
+        rc.VOLUNTEER_PROFILE_SET,
+        health("registry"),
+        mc.COORDINATOR_BOARD,
+        mc.COORDINATOR_CANCEL,
+        mc.COORDINATOR_CANDIDATES,
+        mc.COORDINATOR_CLOSE,
+        mc.COORDINATOR_MATCH,
+        mc.COORDINATOR_REASSIGN,
+        mc.MEMBER_ERASE,
+        mc.MEMBER_EXPORT,
+        mc.NOTICE_BOARD,
+        mc.PROPOSAL_ACCEPT,
+        mc.PROPOSAL_DECLINE,
+        mc.PROPOSAL_LIST_FOR_VOLUNTEER,
+        mc.REPORT_FIGURES,
+        mc.REQUEST_CANCEL,
+        mc.REQUEST_COMPLETE,
+        mc.REQUEST_CREATE,
+        mc.REQUEST_FEEDBACK,
+        mc.REQUEST_GET,
+        mc.REQUEST_LIST_MINE,
+        health("matching"),
+        nc.ACCOUNT_NOTICE,
+        nc.COOPERATIVE_CHANNELS_GET,
+        nc.COOPERATIVE_CHANNELS_SET,
+        nc.ERASURE_CONFIRM,
+        nc.INBOX_LIST,
+        nc.INBOX_MARK_READ,
+        nc.MEMBER_ERASE,
+        nc.MEMBER_EXPORT,
+        nc.PREFERENCES_GET,
+        nc.PREFERENCES_SET,
+        nc.TASK_DONE,
+        nc.TASK_GET,
+        nc.TASKS_LIST,
+        nc.TEST_MESSAGE,
+        nc.TOKEN_REDEEM,
+        nc.TOKEN_VERIFY,
+        health("notify"),
+    ),
     # contact details and area names at send time; the cooperative of a member without
     # e-mail, whose coordinators pass its messages on
-    "notify": {
-        "registry": (
-            rc.AREAS_GET,
-            rc.COOPERATIVE_GET,
-            rc.COOPERATIVE_LIST,
-            rc.MEMBER_CONTACT,
-            rc.MEMBER_CONTACTS,
-        )
-    },
+    "notify": (
+        rc.AREAS_GET,
+        rc.COOPERATIVE_GET,
+        rc.COOPERATIVE_LIST,
+        rc.MEMBER_CONTACT,
+        rc.MEMBER_CONTACTS,
+    ),
     # its read model is built from events; a requester whose events are still on their way
     # is looked up once
-    "matching": {"registry": (rc.MEMBER_PLACEMENT,)},
-    "registry": {},
+    "matching": (rc.MEMBER_PLACEMENT,),
+    "registry": (),
 }
 # The admin (EVENTS) may ask every service for its health, nothing else.
-ADMIN_CALLS: dict[str, tuple[str, ...]] = {s: (HEALTH,) for s in CONTRACTS}
+ADMIN_CALLS: tuple[AnyVerb, ...] = tuple(health(s) for s in CONTRACTS)
 
 
-def verbs_of(service: str) -> frozenset[str]:
-    """The verbs a service's contract module defines, and `health`."""
+def verbs_of(service: str) -> tuple[AnyVerb, ...]:
+    """The verbs a service's contract module declares, and `health`."""
     module = CONTRACTS.get(service)
-    found = {HEALTH}
-    for name, value in vars(module).items() if module else ():
-        if name.isupper() and isinstance(value, str) and _VERB.match(value):
-            found.add(value)
-    return frozenset(found)
+    declared = [v for v in vars(module).values() if isinstance(v, Verb)] if module else []
+    mine = {v.name: v for v in declared if v.service == service}
+    mine["health"] = health(service)
+    return tuple(mine[name] for name in sorted(mine))
 
 
 def account_of(user: str) -> str:
@@ -281,11 +270,15 @@ def consumer_permissions(durable: str) -> list[str]:
     ]
 
 
-def callers_of(service: str, verb: str) -> tuple[str, ...]:
-    callers = [account_of(c) for c, calls in CALLS.items() if verb in calls.get(service, ())]
-    if verb in ADMIN_CALLS.get(service, ()):
+def callers_of(verb: AnyVerb) -> tuple[str, ...]:
+    callers = [account_of(c) for c, calls in CALLS.items() if verb in calls]
+    if verb in ADMIN_CALLS:
         callers.append(EVENTS_ACCOUNT)
     return tuple(callers)
+
+
+def callees_of(caller: str) -> tuple[str, ...]:
+    return tuple(sorted({verb.service for verb in CALLS.get(caller, ())}))
 
 
 def service_account(service: str) -> str:
@@ -302,21 +295,20 @@ def service_account(service: str) -> str:
     for consumer in consumers:
         publish += consumer_permissions(consumer.durable)
         imports += consumer_imports(consumer.durable)
-    for callee, verbs in sorted(CALLS.get(service, {}).items()):
-        for verb in verbs:
-            publish.append(rpc_subject(callee, verb))
-            imports.append(Import("service", account_of(callee), rpc_subject(callee, verb)))
+    for verb in sorted(CALLS.get(service, ()), key=lambda v: v.service):  # stable: as listed
+        publish.append(verb.subject)
+        imports.append(Import("service", account_of(verb.service), verb.subject))
     subscribe = [f"_INBOX_{service}.>"]
     if answers:
-        publish.append(rpc_subject(service, HEALTH))  # asks itself (probes)
+        publish.append(health(service).subject)  # asks itself (probes)
         subscribe.insert(0, f"{rpc_subject(service, '>')} {service}")  # in its queue group
     if service == "gateway":  # follows events live for server-sent events
         subscribe.insert(0, ALL_EVENTS)
         imports.append(Import("stream", EVENTS_ACCOUNT, ALL_EVENTS))
     exports = [
-        Export("service", rpc_subject(service, verb), callers)
-        for verb in sorted(verbs_of(service))
-        if (callers := callers_of(service, verb))
+        Export("service", verb.subject, callers)
+        for verb in verbs_of(service)
+        if (callers := callers_of(verb))
     ]
     comment = f"{service}: " + (
         f"publishes {', '.join(aggregates)} events; " if aggregates else "publishes no events; "
@@ -327,7 +319,7 @@ def service_account(service: str) -> str:
         if consumers
         else ""
     )
-    called = ", ".join(sorted(CALLS.get(service, {})))
+    called = ", ".join(callees_of(service))
     comment += f"calls {called}" if called else "calls nobody"
     if service == "gateway":
         comment += "; follows every event live"
@@ -354,11 +346,7 @@ def events_account() -> str:
         Export("service", js_api(JS_API, "CONSUMER.MSG.NEXT", EVENTS_STREAM, "*"), (), "stream"),
         Export("service", f"$JS.ACK.{EVENTS_STREAM}.*.>"),
     ]
-    imports = [
-        Import("service", account_of(s), rpc_subject(s, verb))
-        for s, verbs in ADMIN_CALLS.items()
-        for verb in verbs
-    ]
+    imports = [Import("service", account_of(verb.service), verb.subject) for verb in ADMIN_CALLS]
     return render_account(
         EVENTS_ACCOUNT,
         user=ADMIN_USER,

@@ -11,10 +11,9 @@ command (a new help request, say) that its caller was told had failed. Hosts' cl
 to within a second or so (NTP); `DEADLINE_GRACE_SECONDS` absorbs the rest.
 """
 
-import inspect
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import orjson
 from faststream.nats import NatsBroker
@@ -23,11 +22,11 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared import metrics
+from shared.contracts.verbs import Empty, Verb
 from shared.db import database_unavailable
 from shared.errors import Invalid, SamenError, Unavailable, error_from_code
 from shared.handler_params import Message
 from shared.logging import correlation, current_correlation_id, get_logger
-from shared.subjects import rpc_subject
 from shared.tracing import SpanKind, span
 
 log = get_logger(__name__)
@@ -37,13 +36,10 @@ DEADLINE_HEADER = "Samen-Deadline"
 DEADLINE_GRACE_SECONDS = 0.5
 EXPIRED = "expired"  # the metric's code for requests not handled because their caller gave up
 RPC_CONCURRENCY = 16  # requests of one verb answered at once by one process
-T = TypeVar("T")
 Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res")
 
-
-class Empty(BaseModel):
-    """A request without arguments."""
-
+__all__ = ["Empty", "RpcClient", "Verb", "VerbTable", "register_rpc", "register_verbs"]
 
 _ANYTHING = TypeAdapter(Any)
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -100,35 +96,27 @@ def validation_details(exc: ValidationError) -> dict[str, object]:
 
 
 def register_rpc(
-    broker: NatsBroker,
-    service: str,
-    verb: str,
-    handler: Callable[[Req], Awaitable[Any]],
-    *,
-    description: str | None = None,
+    broker: NatsBroker, verb: Verb[Req, Any], handler: Callable[[Req], Awaitable[Any]]
 ) -> None:
-    """Answer `samen.rpc.<service>.<verb>` with `handler(request_model)`.
-
-    The request model is the annotation of the handler's first parameter.
-    """
-    params = list(inspect.signature(handler, eval_str=True).parameters.values())
-    request_model: type[BaseModel] = params[0].annotation if params else Empty
-
-    latency = metrics.rpc_seconds.labels(service, verb)
+    """Answer `verb` (`samen.rpc.<service>.<verb>`) with `handler(request)`, the request
+    checked against the verb's request model first."""
+    service, name = verb.service, verb.name
+    request_model = verb.request
+    latency = metrics.rpc_seconds.labels(service, name)
 
     async def endpoint(msg: Message) -> bytes:
         headers = msg.headers or {}
         if _expired(headers.get(DEADLINE_HEADER)):
-            metrics.rpc_errors.labels(service, verb, EXPIRED).inc()
+            metrics.rpc_errors.labels(service, name, EXPIRED).inc()
             return error_reply(Unavailable("the caller gave up before this was handled"))
         started = time.perf_counter()
         with (
             correlation(headers.get(CORRELATION_HEADER)) as cid,
-            span(f"rpc {service}.{verb}", cid, SpanKind.SERVER),
+            span(f"rpc {service}.{name}", cid, SpanKind.SERVER),
         ):
             try:
                 request = request_model.model_validate_json(msg.body or b"{}")
-                return ok_reply(await handler(request))  # type: ignore[arg-type]
+                return ok_reply(await handler(request))
             except ValidationError as exc:
                 error: SamenError = Invalid("invalid request", details=validation_details(exc))
             except SamenError as exc:
@@ -138,27 +126,39 @@ def register_rpc(
                     # The caller may try again in a moment: "unavailable", not a fault.
                     log.warning(
                         "rpc handler found its database unavailable",
-                        subject=rpc_subject(service, verb),
+                        subject=verb.subject,
                         error=type(exc).__name__,
                     )
                     error = Unavailable(f"{service} is unavailable for a moment")
                 else:
-                    log.exception("rpc handler failed", subject=rpc_subject(service, verb))
+                    log.exception("rpc handler failed", subject=verb.subject)
                     error = SamenError("internal error")
             finally:
                 latency.observe(time.perf_counter() - started)
-            metrics.rpc_errors.labels(service, verb, error.code).inc()
+            metrics.rpc_errors.labels(service, name, error.code).inc()
             return error_reply(error)
 
     broker.subscriber(
-        rpc_subject(service, verb),
+        verb.subject,
         queue=service,
         # Requests are independent: answer several at once, or one slow database round trip
         # holds up every caller of this verb.
         max_workers=RPC_CONCURRENCY,
-        title=rpc_subject(service, verb),
-        description=description or (handler.__doc__ or "").strip() or None,
+        title=verb.subject,
+        description=verb.description,
     )(endpoint)
+
+
+Handler = Callable[[Any], Awaitable[Any]]
+VerbTable = Mapping[Verb[Any, Any], Handler]
+
+
+def register_verbs(broker: NatsBroker, service: str, table: VerbTable) -> None:
+    """Answer every verb of a service's table (verb -> its use case)."""
+    for verb, handler in table.items():
+        if verb.service != service:
+            raise ValueError(f"{service} cannot answer {verb}: that is {verb.service}'s verb")
+        register_rpc(broker, verb, handler)
 
 
 def _expired(deadline: str | None) -> bool:
@@ -175,56 +175,35 @@ class RpcClient:
         self._broker = broker
         self._timeout = timeout
 
-    @overload
     async def call(
-        self,
-        service: str,
-        verb: str,
-        payload: BaseModel | dict[str, Any] | None = ...,
-        *,
-        result: type[T],
-        timeout: float | None = ...,
-    ) -> T: ...
+        self, verb: Verb[Req, Res], request: Req | None = None, *, timeout: float | None = None
+    ) -> Res:
+        """Ask `verb`'s service and return its result, checked against the verb's result
+        type; an error answer raises its typed error, no answer in time `Unavailable`."""
+        body = request.model_dump_json().encode() if request is not None else b"{}"
+        result = await self._ask(verb, body, timeout)
+        return cast(Res, _adapter(verb.result).validate_python(result))
 
-    @overload
-    async def call(
-        self,
-        service: str,
-        verb: str,
-        payload: BaseModel | dict[str, Any] | None = ...,
-        *,
-        result: None = ...,
-        timeout: float | None = ...,
-    ) -> Any: ...
-
-    async def call(
-        self,
-        service: str,
-        verb: str,
-        payload: BaseModel | dict[str, Any] | None = None,
-        *,
-        result: type[T] | None = None,
-        timeout: float | None = None,
+    async def call_unchecked(
+        self, verb: Verb[Any, Any], payload: Mapping[str, Any], *, timeout: float | None = None
     ) -> Any:
-        if isinstance(payload, BaseModel):
-            body = payload.model_dump_json().encode()
-        else:
-            body = orjson.dumps(payload or {}, default=str)
+        """Send a payload as a caller outside Python might, unchecked, and return the result
+        as it came: for tools and tests of what a service makes of a wrong request."""
+        return await self._ask(verb, orjson.dumps(dict(payload), default=str), timeout)
+
+    async def _ask(self, verb: Verb[Any, Any], body: bytes, timeout: float | None) -> Any:
         wait = timeout or self._timeout
         headers = {DEADLINE_HEADER: f"{time.time() + wait:.3f}"}
         if cid := current_correlation_id():
             headers[CORRELATION_HEADER] = cid
-        subject = rpc_subject(service, verb)
         try:
-            response = await self._broker.request(body, subject, timeout=wait, headers=headers)
+            response = await self._broker.request(body, verb.subject, timeout=wait, headers=headers)
         except (TimeoutError, NatsTimeoutError, NoRespondersError) as exc:
-            raise Unavailable(f"{service} did not answer ({verb})") from exc
+            raise Unavailable(f"{verb.service} did not answer ({verb.name})") from exc
         reply = orjson.loads(response.body)
         if not reply.get("ok"):
             error = reply.get("error") or {}
             raise error_from_code(
                 error.get("code", "error"), error.get("message", "error"), error.get("details")
             )
-        if result is None:
-            return reply.get("result")
-        return _adapter(result).validate_python(reply.get("result"))
+        return reply.get("result")

@@ -17,13 +17,13 @@ from faststream.specification import AsyncAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 
 from shared import credentials, heap, metrics
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.consumer import EventConsumer, EventHandler
+from shared.contracts.verbs import Empty, Health, health
 from shared.db import create_engine, is_postgres, session_factory
 from shared.errors import Unavailable
 from shared.events import PUBLISHED_BY, typed_envelope
@@ -31,7 +31,7 @@ from shared.inbox import inbox_table
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay, outbox_table
-from shared.rpc import Empty, RpcClient, register_rpc
+from shared.rpc import RpcClient, VerbTable, register_rpc, register_verbs
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
 from shared.subjects import ADMIN_USER, EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS, event_filter
@@ -46,14 +46,6 @@ U = TypeVar("U", bound=UnitOfWork)
 def messaging_tables(metadata: MetaData) -> MessagingTables:
     """Add the outbox and inbox tables to a service's metadata."""
     return MessagingTables(outbox=outbox_table(metadata), inbox=inbox_table(metadata))
-
-
-class Health(BaseModel):
-    service: str
-    status: str
-    database: str
-    outbox_backlog: int
-    consumers: dict[str, dict[str, int]] = {}
 
 
 def may_provision(settings: Settings) -> bool:
@@ -151,7 +143,7 @@ class ServiceRuntime:
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
         self._metrics_served = False
         self.background(self._watch_outbox_backlog)
-        register_rpc(self.broker, name, "health", self._health)
+        register_rpc(self.broker, health(name), self._health)
         self._document_published_events()
         self.app = FastStream(
             self.broker,
@@ -211,9 +203,9 @@ class ServiceRuntime:
         self.consumers.append(consumer)  # pulls once the service has started
         return consumer
 
-    def answer(self, verb: str, handler: Callable[..., Awaitable[Any]]) -> None:
-        """Answer `samen.rpc.<service>.<verb>`."""
-        register_rpc(self.broker, self.name, verb, handler)
+    def answer(self, table: VerbTable) -> None:
+        """Answer this service's verbs: one table from verb to use case."""
+        register_verbs(self.broker, self.name, table)
 
     def background(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A long-running task (timers, delivery workers) started after the broker."""

@@ -56,15 +56,11 @@ async def create_account(
     try:
         try:
             member = await rpc.call(
-                "registry",
-                rc.MEMBER_FIND_BY_EMAIL,
-                rc.MemberByEmail(email=normalise_email(email)),
-                result=rc.MemberInfo,
+                rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=normalise_email(email))
             )
         except NotFound:
             # Registered as a resident; the role is given below by this trusted caller.
             member = await rpc.call(
-                "registry",
                 rc.MEMBER_REGISTER,
                 rc.MemberRegister(
                     name=name,
@@ -72,31 +68,21 @@ async def create_account(
                     postcode=postcode,
                     house_number=house_number,
                 ),
-                result=rc.MemberInfo,
             )
         if role not in member.roles:
             member = await rpc.call(
-                "registry",
                 rc.MEMBER_UPDATE,
                 rc.MemberUpdate(member_id=member.member_id, roles=[*member.roles, role]),
-                result=rc.MemberInfo,
             )
         if cooperative:
-            coop = await rpc.call(
-                "registry",
-                rc.COOPERATIVE_GET,
-                rc.CooperativeRef(cooperative_id=cooperative),
-                result=rc.CooperativeInfo,
-            )
+            coop = await rpc.call(rc.COOPERATIVE_GET, rc.CooperativeRef(cooperative_id=cooperative))
             if member.member_id not in coop.coordinator_ids:
                 await rpc.call(
-                    "registry",
                     rc.COOPERATIVE_UPDATE,
                     rc.CooperativeUpdate(
                         cooperative_id=cooperative,
                         coordinator_ids=[*coop.coordinator_ids, member.member_id],
                     ),
-                    result=rc.CooperativeInfo,
                 )
     finally:
         await broker.stop()

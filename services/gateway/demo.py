@@ -203,13 +203,11 @@ async def _make_coordinator(gateway: Gateway, member_id: str, district: str) -> 
     if target is None or member_id in target.coordinator_ids:
         return
     await gateway.rpc.call(
-        "registry",
         rc.COOPERATIVE_UPDATE,
         rc.CooperativeUpdate(
             cooperative_id=target.cooperative_id,
             coordinator_ids=[*target.coordinator_ids, member_id],
         ),
-        result=rc.CooperativeInfo,
     )
 
 

@@ -5,7 +5,7 @@ names the verbs and re-exports these)."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from shared.categories import Category
 from shared.contracts.bounds import (
@@ -22,11 +22,7 @@ from shared.contracts.bounds import (
     Text,
     Url,
 )
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from shared.contracts.verbs import StrictRequest, Verb
 
 CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 
@@ -44,7 +40,7 @@ class OpeningHours(BaseModel):
 MAX_OPENING_HOURS = 21
 
 
-class OrganisationAdd(_Request):
+class OrganisationAdd(StrictRequest):
     name: str = Field(min_length=2, max_length=200)
     description: Text = ""
     email: Email | None = None
@@ -60,12 +56,12 @@ class OrganisationAdd(_Request):
     actor_id: Id | None = Field(default=None, description="a coordinator of area_code or admin")
 
 
-class OrganisationRef(_Request):
+class OrganisationRef(StrictRequest):
     organisation_id: Id
     actor_id: Id | None = None
 
 
-class OrganisationUpdate(_Request):
+class OrganisationUpdate(StrictRequest):
     """Fields left out (None) stay as they are; an empty string removes e-mail, phone,
     website or address."""
 
@@ -102,7 +98,7 @@ class OrganisationInfo(BaseModel):
     retired_at: datetime | None = None
 
 
-class OrganisationQuery(_Request):
+class OrganisationQuery(StrictRequest):
     area_code: Code | None = None
     manager_id: Id | None = None
     include_retired: bool = False
@@ -114,7 +110,7 @@ class OrganisationList(BaseModel):
     organisations: list[OrganisationInfo] = Field(max_length=MANY)
 
 
-class OfferAdd(_Request):
+class OfferAdd(StrictRequest):
     """A standing offer: an HSDS 'service' of an organisation (grocery delivery, repair café)."""
 
     organisation_id: Id
@@ -137,12 +133,12 @@ class OfferAdd(_Request):
     actor_id: Id | None = None
 
 
-class OfferRef(_Request):
+class OfferRef(StrictRequest):
     offer_id: Id
     actor_id: Id | None = None
 
 
-class OfferUpdate(_Request):
+class OfferUpdate(StrictRequest):
     """Fields left out (None) stay as they are; an empty string removes an optional text."""
 
     offer_id: Id
@@ -187,7 +183,7 @@ class OfferInfo(BaseModel):
     retired_at: datetime | None = None
 
 
-class OfferQuery(_Request):
+class OfferQuery(StrictRequest):
     organisation_id: Id | None = None
     area_code: Code | None = None
     category: Category | None = None
@@ -200,7 +196,7 @@ class OfferList(BaseModel):
     offers: list[OfferInfo] = Field(max_length=MANY)
 
 
-class DirectorySearch(_Request):
+class DirectorySearch(StrictRequest):
     q: Name | None = Field(default=None, description="words in a name or description")
     category: Category | None = None
     area_code: Code | None = Field(default=None, description="offers serving this area")
@@ -264,3 +260,29 @@ class DirectoryResults(BaseModel):
 
     total: int
     services: list[HsdsService] = Field(max_length=MANY)
+
+
+# ----------------------------------------------------------------- verbs
+# fmt: off
+_SERVICE = "registry"
+ORGANISATION_ADD = Verb(_SERVICE, "organisation.add", OrganisationAdd, OrganisationInfo,
+    "Put an organisation on the social map (its area's coordinator or an admin).")
+ORGANISATION_GET = Verb(_SERVICE, "organisation.get", OrganisationRef, OrganisationInfo,
+    "One organisation, retired or not.")
+ORGANISATION_UPDATE = Verb(_SERVICE, "organisation.update", OrganisationUpdate, OrganisationInfo,
+    "Change an organisation (its managers, its area's coordinators, an admin).")
+ORGANISATION_RETIRE = Verb(_SERVICE, "organisation.retire", OrganisationRef, OrganisationInfo,
+    "Take an organisation and its offers off the map (kept for history).")
+ORGANISATION_LIST = Verb(_SERVICE, "organisation.list", OrganisationQuery, OrganisationList,
+    "Organisations (in an area, or managed by a member).")
+OFFER_ADD = Verb(_SERVICE, "offer.add", OfferAdd, OfferInfo,
+    "Add a standing offer of an organisation; publishes offer.published.")
+OFFER_GET = Verb(_SERVICE, "offer.get", OfferRef, OfferInfo, "One standing offer, retired or not.")
+OFFER_UPDATE = Verb(_SERVICE, "offer.update", OfferUpdate, OfferInfo, "Change a standing offer.")
+OFFER_RETIRE = Verb(_SERVICE, "offer.retire", OfferRef, OfferInfo,
+    "Take a standing offer off the map (kept for history).")
+OFFER_LIST = Verb(_SERVICE, "offer.list", OfferQuery, OfferList,
+    "Standing offers (of an organisation, in an area, of a category).")
+DIRECTORY_SEARCH = Verb(_SERVICE, "directory.search", DirectorySearch, DirectoryResults,
+    "Search the social map by words, category, area and language (HSDS-shaped).")
+# fmt: on

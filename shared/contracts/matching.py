@@ -25,36 +25,12 @@ Free-text descriptions, comments and notes travel only over these verbs, never i
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from shared.categories import Category
 from shared.contracts.bounds import FEW, MANY, SOME, Code, Distinct, Id, Key, Text, UtcTime
-
-# ----------------------------------------------------------------- verbs
-
-REQUEST_CREATE = "request.create"  # RequestCreate -> RequestView
-REQUEST_GET = "request.get"  # RequestQuery -> RequestView
-REQUEST_LIST_MINE = "request.list_mine"  # MyRequestsQuery -> RequestList
-REQUEST_CANCEL = "request.cancel"  # RequestCancel -> RequestView
-REQUEST_COMPLETE = "request.complete"  # RequestComplete -> RequestView
-REQUEST_FEEDBACK = "request.feedback"  # RequestFeedback -> RequestView
-NOTICE_BOARD = "request.notice_board"  # NoticeBoardQuery -> NoticeBoard (no personal data)
-
-PROPOSAL_LIST_FOR_VOLUNTEER = "proposal.list_for_volunteer"  # ProposalQuery -> ProposalList
-PROPOSAL_ACCEPT = "proposal.accept"  # ProposalAnswer -> ProposalView
-PROPOSAL_DECLINE = "proposal.decline"  # ProposalAnswer -> ProposalView
-
-COORDINATOR_BOARD = "coordinator.board"  # BoardQuery -> Board
-COORDINATOR_CANDIDATES = "coordinator.candidates"  # CandidatesQuery -> CandidateList
-COORDINATOR_MATCH = "coordinator.match"  # CoordinatorMatch -> RequestView
-COORDINATOR_REASSIGN = "coordinator.reassign"  # CoordinatorMatch -> RequestView
-COORDINATOR_CANCEL = "coordinator.cancel"  # CoordinatorCancel -> RequestView
-COORDINATOR_CLOSE = "coordinator.close"  # CoordinatorClose -> RequestView
-
-REPORT_FIGURES = "report.figures"  # FiguresQuery -> Figures (anonymous)
-
-MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberData
-MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure (also done on member.erased)
+from shared.contracts.verbs import MemberQuery as MemberQuery
+from shared.contracts.verbs import StrictRequest, Verb
 
 RequestState = Literal["open", "proposed", "matched", "done", "escalated", "cancelled", "expired"]
 REQUEST_STATES: tuple[RequestState, ...] = (
@@ -98,14 +74,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # ----------------------------------------------------------------- requests
 
 
-class RequestCreate(_Request):
+class RequestCreate(StrictRequest):
     """Ask for help. Either a window (`needed_from` .. `needed_until`) or `flexible`.
 
     `flexible` with a `needed_until` means "any time before then". The request's area is the
@@ -155,7 +127,7 @@ class RequestCreate(_Request):
         return self
 
 
-class RequestQuery(_Request):
+class RequestQuery(StrictRequest):
     request_id: Id
     actor_id: Id
     area_codes: list[Code] = Field(
@@ -264,7 +236,7 @@ class RequestSummary(BaseModel):
     round: int
 
 
-class MyRequestsQuery(_Request):
+class MyRequestsQuery(StrictRequest):
     member_id: Id
     role: Literal["requester", "volunteer"] = Field(
         default="requester", description="requests I asked / requests I help with (matched)"
@@ -277,12 +249,12 @@ class RequestList(BaseModel):
     requests: list[RequestSummary] = Field(max_length=MANY)
 
 
-class RequestCancel(_Request):
+class RequestCancel(StrictRequest):
     request_id: Id
     actor_id: Id
 
 
-class RequestComplete(_Request):
+class RequestComplete(StrictRequest):
     """The requester or the matched volunteer marks the help done."""
 
     request_id: Id
@@ -292,7 +264,7 @@ class RequestComplete(_Request):
     comment: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
-class RequestFeedback(_Request):
+class RequestFeedback(StrictRequest):
     """After the help (`done`, closed by either side or a coordinator): the requester or the
     matched volunteer says how it went, once each. A score, a comment or both."""
 
@@ -302,7 +274,7 @@ class RequestFeedback(_Request):
     comment: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
-class NoticeBoardQuery(_Request):
+class NoticeBoardQuery(StrictRequest):
     area_code: Code = Field(description="GM, WK or BU code")
 
 
@@ -325,7 +297,7 @@ class NoticeBoard(BaseModel):
 # ----------------------------------------------------------------- proposals
 
 
-class ProposalQuery(_Request):
+class ProposalQuery(StrictRequest):
     volunteer_id: Id
     states: list[ProposalState] | None = Field(
         max_length=FEW, default=None, description="default: all"
@@ -337,7 +309,7 @@ class ProposalList(BaseModel):
     proposals: list[ProposalView] = Field(max_length=MANY)
 
 
-class ProposalAnswer(_Request):
+class ProposalAnswer(StrictRequest):
     """Accept or decline; `volunteer_id` must be the proposal's volunteer."""
 
     proposal_id: Id
@@ -347,7 +319,7 @@ class ProposalAnswer(_Request):
 # ----------------------------------------------------------------- coordinators
 
 
-class _CoordinatorRequest(_Request):
+class _CoordinatorRequest(StrictRequest):
     coordinator_id: Id
     area_codes: list[Code] = Field(
         max_length=SOME, min_length=1, description="the coordinator's areas (CBS codes)"
@@ -429,7 +401,7 @@ SUPPRESS_BELOW = 5
 PERIODS_MAX = 60  # weeks of a report (a quarter has 14 at most, a page 26)
 
 
-class FiguresQuery(_Request):
+class FiguresQuery(StrictRequest):
     """Figures for the requests created in [period_from, period_until) in one area."""
 
     area_code: Code = Field(description="GM, WK or BU code (a cooperative's area)")
@@ -515,10 +487,6 @@ class Figures(BaseModel):
 # ----------------------------------------------------------------- privacy
 
 
-class MemberQuery(_Request):
-    member_id: Id
-
-
 class VolunteerProfileHeld(BaseModel):
     categories: list[Code] = Field(max_length=FEW)
     radius_km: float
@@ -557,3 +525,48 @@ class MemberErasure(BaseModel):
     requests_anonymised: int
     requests_cancelled: int
     proposals_anonymised: int
+
+
+# ----------------------------------------------------------------- verbs
+# fmt: off
+_SERVICE = "matching"
+REQUEST_CREATE = Verb(_SERVICE, "request.create", RequestCreate, RequestView,
+    "Ask for help: stores the request and proposes it to the first volunteers.")
+REQUEST_GET = Verb(_SERVICE, "request.get", RequestQuery, RequestView,
+    "One request, as the acting member may see it.")
+REQUEST_LIST_MINE = Verb(_SERVICE, "request.list_mine", MyRequestsQuery, RequestList,
+    "Requests a member asked for (or entered), or helps with.")
+REQUEST_CANCEL = Verb(_SERVICE, "request.cancel", RequestCancel, RequestView,
+    "The requester cancels.")
+REQUEST_COMPLETE = Verb(_SERVICE, "request.complete", RequestComplete, RequestView,
+    "The requester or the volunteer marks it done, with hours and feedback.")
+REQUEST_FEEDBACK = Verb(_SERVICE, "request.feedback", RequestFeedback, RequestView,
+    "How it went: the requester or the matched volunteer, once each, once done.")
+NOTICE_BOARD = Verb(_SERVICE, "request.notice_board", NoticeBoardQuery, NoticeBoard,
+    "Open requests of an area: categories and days, never names.")
+PROPOSAL_LIST_FOR_VOLUNTEER = Verb(_SERVICE, "proposal.list_for_volunteer",
+    ProposalQuery, ProposalList,
+    "A volunteer's proposals, newest first.")
+PROPOSAL_ACCEPT = Verb(_SERVICE, "proposal.accept", ProposalAnswer, ProposalView,
+    "The first accept wins; a later one is a conflict, the same one again the same view.")
+PROPOSAL_DECLINE = Verb(_SERVICE, "proposal.decline", ProposalAnswer, ProposalView,
+    "Decline; when the whole round declined, the next round starts at once.")
+COORDINATOR_BOARD = Verb(_SERVICE, "coordinator.board", BoardQuery, Board,
+    "Requests in the coordinator's areas by state, oldest escalations first.")
+COORDINATOR_CANDIDATES = Verb(_SERVICE, "coordinator.candidates", CandidatesQuery, CandidateList,
+    "Volunteers a coordinator might match by hand.")
+COORDINATOR_MATCH = Verb(_SERVICE, "coordinator.match", CoordinatorMatch, RequestView,
+    "Match by hand.")
+COORDINATOR_REASSIGN = Verb(_SERVICE, "coordinator.reassign", CoordinatorMatch, RequestView,
+    "Hand a matched request to another volunteer.")
+COORDINATOR_CANCEL = Verb(_SERVICE, "coordinator.cancel", CoordinatorCancel, RequestView,
+    "Cancel on the cooperative's behalf.")
+COORDINATOR_CLOSE = Verb(_SERVICE, "coordinator.close", CoordinatorClose, RequestView,
+    "Close as done with a note.")
+REPORT_FIGURES = Verb(_SERVICE, "report.figures", FiguresQuery, Figures,
+    "Anonymous figures of an area and period; groups under 5 suppressed.")
+MEMBER_EXPORT = Verb(_SERVICE, "member.export", MemberQuery, MemberData,
+    "Everything matching holds about a member.")
+MEMBER_ERASE = Verb(_SERVICE, "member.erase", MemberQuery, MemberErasure,
+    "Forget a member, keeping anonymous figures (also done on member.erased).")
+# fmt: on

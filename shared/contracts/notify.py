@@ -52,27 +52,9 @@ from shared.contracts.bounds import (
     Token,
     Url,
 )
+from shared.contracts.verbs import MemberQuery as MemberQuery
+from shared.contracts.verbs import Verb
 from shared.settings import get_settings
-
-# samen.rpc.notify.<verb>
-INBOX_LIST = "inbox.list"
-INBOX_MARK_READ = "inbox.mark_read"
-PREFERENCES_GET = "preferences.get"
-PREFERENCES_SET = "preferences.set"
-COOPERATIVE_CHANNELS_GET = "cooperative_channels.get"
-COOPERATIVE_CHANNELS_SET = "cooperative_channels.set"
-DELIVERY_LOG = "delivery.log"
-TOKEN_VERIFY = "token.verify"
-TOKEN_REDEEM = "token.redeem"
-ERASURE_CONFIRM = "erasure.confirm"
-MEMBER_EXPORT = "member.export"
-MEMBER_ERASE = "member.erase"
-ACCOUNT_NOTICE = "account.notice"
-TEST_MESSAGE = "test_message.send"
-# What notify would have sent a member without e-mail, to be passed on by their coordinator.
-TASKS_LIST = "tasks.list"  # TaskQuery -> TaskList
-TASK_GET = "tasks.get"  # TaskRef -> PassOnTask
-TASK_DONE = "tasks.done"  # TaskRef -> PassOnTask (idempotent: the first tick is kept)
 
 PROPOSAL_LINK_PATH = "/p/{token}"
 PROPOSAL_LINK_SALT = "samen.proposal-link"
@@ -106,10 +88,6 @@ ACCOUNT_LINK_KINDS: frozenset[str] = frozenset({"password_reset", "invitation", 
 """The kinds that carry a link: a secret that opens the account. They travel only in this
 request/reply (never in an event, never in a log line), go by e-mail only (not to the inbox
 or to Apprise channels), and notify forgets the link once the message is out."""
-
-
-class MemberQuery(BaseModel):
-    member_id: Id
 
 
 class InboxQuery(BaseModel):
@@ -412,3 +390,46 @@ class PassOnTask(BaseModel):
 
 class TaskList(BaseModel):
     tasks: list[PassOnTask] = Field(max_length=500)
+
+
+# ----------------------------------------------------------------- verbs
+# fmt: off
+_SERVICE = "notify"
+INBOX_LIST = Verb(_SERVICE, "inbox.list", InboxQuery, InboxPage,
+    "A member's in-app messages, newest first, and how many are unread.")
+INBOX_MARK_READ = Verb(_SERVICE, "inbox.mark_read", MarkRead, MarkedRead,
+    "Mark some (or all) of a member's messages read.")
+PREFERENCES_GET = Verb(_SERVICE, "preferences.get", MemberQuery, Preferences,
+    "A member's channels, language, quiet hours and digest choice (defaults if unset).")
+PREFERENCES_SET = Verb(_SERVICE, "preferences.set", PreferencesUpdate, Preferences,
+    "Change the given fields of a member's preferences.")
+COOPERATIVE_CHANNELS_GET = Verb(_SERVICE, "cooperative_channels.get",
+    CooperativeQuery, CooperativeChannels,
+    "A cooperative's Apprise URLs for escalations and its coordinators' digest time.")
+COOPERATIVE_CHANNELS_SET = Verb(_SERVICE, "cooperative_channels.set",
+    CooperativeChannels, CooperativeChannels,
+    "Set a cooperative's channels and digest time: the whole state, as `.get` gave it.")
+DELIVERY_LOG = Verb(_SERVICE, "delivery.log", DeliveryLogQuery, DeliveryLog,
+    "Delivery attempts, newest first (coordinators: filter by their area codes).")
+TOKEN_VERIFY = Verb(_SERVICE, "token.verify", TokenRequest, ProposalLink,
+    "What an accept/decline link stands for, without using it.")
+TOKEN_REDEEM = Verb(_SERVICE, "token.redeem", TokenRequest, ProposalLink,
+    "Use an accept/decline link: the first call wins, later calls are a conflict.")
+ERASURE_CONFIRM = Verb(_SERVICE, "erasure.confirm", ErasureConfirmation, ErasureConfirmationQueued,
+    "Queue the erasure confirmation; call before the registry erases the member.")
+MEMBER_EXPORT = Verb(_SERVICE, "member.export", MemberQuery, MemberExport,
+    "Everything notify holds about a member.")
+MEMBER_ERASE = Verb(_SERVICE, "member.erase", MemberQuery, Erased,
+    "Delete what notify holds about a member (member.erased does the same).")
+ACCOUNT_NOTICE = Verb(_SERVICE, "account.notice", AccountNotice, AccountNoticeQueued,
+    "Tell a member something about their account (someone tried to register with their address; "
+    "the link to set a password); the address comes from the registry.")
+TEST_MESSAGE = Verb(_SERVICE, "test_message.send", ChannelCheck, ChannelCheckQueued,
+    "Send the member a test message over their own channels (the real delivery).")
+TASKS_LIST = Verb(_SERVICE, "tasks.list", TaskQuery, TaskList,
+    "A coordinator's messages to pass on to members without e-mail, oldest first.")
+TASK_GET = Verb(_SERVICE, "tasks.get", TaskRef, PassOnTask,
+    "One task, when it is for this coordinator.")
+TASK_DONE = Verb(_SERVICE, "tasks.done", TaskRef, PassOnTask,
+    "Tick a task done (who and when); again changes nothing.")
+# fmt: on

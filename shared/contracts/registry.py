@@ -14,7 +14,7 @@ Errors: `Invalid` (bad input, with `details.errors` per field), `NotFound`, `Con
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from shared.categories import Category
 from shared.contracts.bounds import (
@@ -34,9 +34,20 @@ from shared.contracts.bounds import (
 from shared.contracts.directory import (
     CLOCK_TIME as CLOCK_TIME,
 )
+from shared.contracts.directory import DIRECTORY_SEARCH as DIRECTORY_SEARCH
 from shared.contracts.directory import (
     MAX_OPENING_HOURS as MAX_OPENING_HOURS,
 )
+from shared.contracts.directory import OFFER_ADD as OFFER_ADD
+from shared.contracts.directory import OFFER_GET as OFFER_GET
+from shared.contracts.directory import OFFER_LIST as OFFER_LIST
+from shared.contracts.directory import OFFER_RETIRE as OFFER_RETIRE
+from shared.contracts.directory import OFFER_UPDATE as OFFER_UPDATE
+from shared.contracts.directory import ORGANISATION_ADD as ORGANISATION_ADD
+from shared.contracts.directory import ORGANISATION_GET as ORGANISATION_GET
+from shared.contracts.directory import ORGANISATION_LIST as ORGANISATION_LIST
+from shared.contracts.directory import ORGANISATION_RETIRE as ORGANISATION_RETIRE
+from shared.contracts.directory import ORGANISATION_UPDATE as ORGANISATION_UPDATE
 from shared.contracts.directory import (
     DirectoryResults as DirectoryResults,
 )
@@ -94,61 +105,10 @@ from shared.contracts.directory import (
 from shared.contracts.directory import (
     OrganisationUpdate as OrganisationUpdate,
 )
+from shared.contracts.verbs import MemberQuery as MemberQuery
+from shared.contracts.verbs import StrictRequest, Verb
 from shared.events import AvailabilitySlot, MatchingPolicy, Role
 from shared.ids import COOPERATIVE_ID_PATTERN, check_cooperative_id
-
-# ----------------------------------------------------------------- verbs
-
-AREAS_LOOKUP = "areas.lookup"  # PostcodeQuery -> PostcodeArea
-AREAS_LIST = "areas.list"  # AreaQuery -> AreaList
-AREAS_GET = "areas.get"  # AreaCode -> AreaInfo
-AREAS_DISTANCE = "areas.distance"  # AreaPair -> AreaDistance
-
-COOPERATIVE_LIST = "cooperative.list"  # CooperativeQuery -> CooperativeList
-COOPERATIVE_GET = "cooperative.get"  # CooperativeRef -> CooperativeInfo
-COOPERATIVE_ADD = "cooperative.add"  # CooperativeAdd -> CooperativeInfo
-COOPERATIVE_UPDATE = "cooperative.update"  # CooperativeUpdate -> CooperativeInfo
-
-MEMBER_REGISTER = "member.register"  # MemberRegister -> MemberInfo
-MEMBER_GET = "member.get"  # MemberQuery -> MemberInfo
-MEMBER_UPDATE = "member.update"  # MemberUpdate -> MemberInfo
-MEMBER_FIND_BY_EMAIL = "member.find_by_email"  # MemberByEmail -> MemberInfo
-MEMBER_LIST = "member.list"  # MemberListQuery -> MemberList (coordinators, admins)
-# samen.rpc.registry.member.contact -> MemberContact  (notify and the gateway only)
-MEMBER_CONTACT = "member.contact"  # MemberRef -> MemberContact
-# The same for many members at once (notify's delivery rounds); unknown or erased ids are left out.
-MEMBER_CONTACTS = "member.contacts"  # MemberRefs -> MemberContactList
-MEMBER_EXPORT = "member.export"  # MemberQuery -> MemberExport
-# A coordinator's CSV of members, sent in parts, imported in the background, then its report.
-MEMBER_IMPORT_PART = "member.import_part"  # MemberImportPart -> MemberImportView
-MEMBER_IMPORT_GET = "member.import_get"  # MemberImportQuery -> MemberImportView
-# What matching keeps of a member, for one it has not heard of yet (its events still on their way).
-MEMBER_PLACEMENT = "member.placement"  # MemberRef -> MemberPlacement (matching only)
-MEMBER_ERASE = "member.erase"  # MemberQuery -> MemberErasure
-# Imported members with an e-mail address who have not been invited to set a password yet
-# (the gateway only: it gives them a log-in and has notify send the invitation).
-MEMBER_INVITATIONS_DUE = "member.invitations_due"  # InvitationsQuery -> InvitationsDue
-MEMBER_INVITATION_DONE = "member.invitation_done"  # MemberRef -> MemberRef (idempotent)
-
-VOLUNTEER_PROFILE_GET = "volunteer.profile.get"  # MemberQuery -> VolunteerProfile
-VOLUNTEER_PROFILE_SET = "volunteer.profile.set"  # VolunteerProfileSet -> VolunteerProfile
-
-# The social map. Organisations are added by their area's coordinators, who name the
-# members managing them (the organisation's accounts) by e-mail; managers and coordinators
-# edit and retire them and their standing offers. Retired ones leave the map but are kept.
-ORGANISATION_ADD = "organisation.add"  # OrganisationAdd -> OrganisationInfo
-ORGANISATION_GET = "organisation.get"  # OrganisationRef -> OrganisationInfo
-ORGANISATION_UPDATE = "organisation.update"  # OrganisationUpdate -> OrganisationInfo
-ORGANISATION_RETIRE = "organisation.retire"  # OrganisationRef -> OrganisationInfo (and offers)
-ORGANISATION_LIST = "organisation.list"  # OrganisationQuery -> OrganisationList
-OFFER_ADD = "offer.add"  # OfferAdd -> OfferInfo
-OFFER_GET = "offer.get"  # OfferRef -> OfferInfo
-OFFER_UPDATE = "offer.update"  # OfferUpdate -> OfferInfo
-OFFER_RETIRE = "offer.retire"  # OfferRef -> OfferInfo
-OFFER_LIST = "offer.list"  # OfferQuery -> OfferList
-DIRECTORY_SEARCH = "directory.search"  # DirectorySearch -> DirectoryResults
-# A CSV of organisations and their offers (a coordinator's list), imported at once.
-DIRECTORY_IMPORT = "directory.import"  # DirectoryImport -> DirectoryImportReport
 
 MAX_CONTACTS_PER_CALL = 500
 
@@ -159,10 +119,6 @@ ConsentPurpose = Literal["matching", "share_phone", "share_email"]
 share_phone / share_email: the person I am matched with may see my phone number / e-mail."""
 
 CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = ("matching", "share_phone", "share_email")
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # ----------------------------------------------------------------- areas
@@ -181,7 +137,7 @@ class AreaInfo(BaseModel):
     lon: float | None = None
 
 
-class PostcodeQuery(_Request):
+class PostcodeQuery(StrictRequest):
     postcode: Code = Field(examples=["3561 AB", "3561AB", "3561"])
 
 
@@ -210,7 +166,7 @@ class PostcodeArea(BaseModel):
     note: Text | None = None
 
 
-class AreaQuery(_Request):
+class AreaQuery(StrictRequest):
     parent_code: Code | None = Field(default=None, description="children of this area")
     level: AreaLevel | None = None
     municipality_code: Code | None = None
@@ -220,11 +176,11 @@ class AreaList(BaseModel):
     areas: list[AreaInfo] = Field(max_length=MANY)
 
 
-class AreaCode(_Request):
+class AreaCode(StrictRequest):
     code: Code
 
 
-class AreaPair(_Request):
+class AreaPair(StrictRequest):
     from_code: Code
     to_code: Code
 
@@ -287,7 +243,7 @@ class CooperativeInfo(BaseModel):
     policy: MatchingPolicy
 
 
-class CooperativeQuery(_Request):
+class CooperativeQuery(StrictRequest):
     area_code: Code | None = Field(
         default=None,
         description="only cooperatives whose areas contain this area, most local first",
@@ -301,7 +257,7 @@ class CooperativeList(BaseModel):
     cooperatives: list[CooperativeInfo] = Field(max_length=MANY)
 
 
-class CooperativeAdd(_Request):
+class CooperativeAdd(StrictRequest):
     cooperative_id: Annotated[
         str,
         Field(
@@ -319,7 +275,7 @@ class CooperativeAdd(_Request):
     actor_id: Id | None = None
 
 
-class CooperativeUpdate(_Request):
+class CooperativeUpdate(StrictRequest):
     """Fields left out (None) stay as they are."""
 
     cooperative_id: Id
@@ -349,7 +305,7 @@ def _default_roles() -> list[Role]:
     return ["resident"]
 
 
-class MemberRegister(_Request):
+class MemberRegister(StrictRequest):
     """At least an e-mail or a phone number, unless a coordinator registers on someone's behalf
     (`registered_by`); then the member is reached through that coordinator.
 
@@ -401,16 +357,11 @@ class MemberInfo(BaseModel):
     updated_at: datetime
 
 
-class MemberQuery(_Request):
-    member_id: Id
-    actor_id: Id | None = None
-
-
-class MemberByEmail(_Request):
+class MemberByEmail(StrictRequest):
     email: Email
 
 
-class MemberUpdate(_Request):
+class MemberUpdate(StrictRequest):
     """Fields left out (None) stay as they are. An empty string removes the e-mail address or
     phone number (one way to reach the member must stay, unless a coordinator registered them)."""
 
@@ -427,7 +378,7 @@ class MemberUpdate(_Request):
     consents: dict[ConsentPurpose, bool] | None = Field(default=None, max_length=FEW)
 
 
-class MemberListQuery(_Request):
+class MemberListQuery(StrictRequest):
     actor_id: Id | None = None
     area_code: Code | None = None
     role: Role | None = None
@@ -479,7 +430,7 @@ class MemberErasure(BaseModel):
 # ----------------------------------------------------------------- volunteers
 
 
-class VolunteerProfileSet(_Request):
+class VolunteerProfileSet(StrictRequest):
     member_id: Id
     actor_id: Id | None = None
     categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
@@ -540,7 +491,7 @@ IMPORT_REJECTIONS_SHOWN = 200
 ImportState = Literal["receiving", "waiting", "checking", "importing", "done", "failed"]
 
 
-class MemberImportPart(_Request):
+class MemberImportPart(StrictRequest):
     """Part `seq` of a CSV file (parts cut at line ends); the first part has no `import_id`
     and starts an import, the `last` one sets it going."""
 
@@ -552,7 +503,7 @@ class MemberImportPart(_Request):
     last: bool = False
 
 
-class MemberImportQuery(_Request):
+class MemberImportQuery(StrictRequest):
     import_id: Id
     actor_id: Id
 
@@ -584,7 +535,7 @@ class MemberImportView(BaseModel):
 DIRECTORY_IMPORT_CHARS = 1_000_000  # a CSV of a district's organisations, well inside NATS
 
 
-class DirectoryImport(_Request):
+class DirectoryImport(StrictRequest):
     """A CSV (header line first) with one standing offer a row and its organisation's details;
     rows naming the same organisation share it. See docs/registry.md for the columns."""
 
@@ -599,3 +550,60 @@ class DirectoryImportReport(BaseModel):
     already_there: int = Field(description="rows whose offer was on the map already")
     rejected: list[ImportRejection] = Field(max_length=IMPORT_REJECTIONS_SHOWN)
     rejected_count: int
+
+
+# ----------------------------------------------------------------- verbs
+# fmt: off
+_SERVICE = "registry"
+AREAS_LOOKUP = Verb(_SERVICE, "areas.lookup", PostcodeQuery, PostcodeArea,
+    "Postcode -> municipality, district and most likely neighbourhood, with confidence.")
+AREAS_LIST = Verb(_SERVICE, "areas.list", AreaQuery, AreaList,
+    "Areas, filtered by parent, level or municipality.")
+AREAS_GET = Verb(_SERVICE, "areas.get", AreaCode, AreaInfo, "One area by its CBS code.")
+AREAS_DISTANCE = Verb(_SERVICE, "areas.distance", AreaPair, AreaDistance,
+    "Distance in km between the centroids of two areas.")
+COOPERATIVE_LIST = Verb(_SERVICE, "cooperative.list", CooperativeQuery, CooperativeList,
+    "Cooperatives (covering an area, most local first; or coordinated by a member).")
+COOPERATIVE_GET = Verb(_SERVICE, "cooperative.get", CooperativeRef, CooperativeInfo,
+    "One cooperative: areas, coordinators, matching policy.")
+COOPERATIVE_ADD = Verb(_SERVICE, "cooperative.add", CooperativeAdd, CooperativeInfo,
+    "Add a cooperative (admins).")
+COOPERATIVE_UPDATE = Verb(_SERVICE, "cooperative.update", CooperativeUpdate, CooperativeInfo,
+    "Change a cooperative's name, areas (admins), coordinators or policy.")
+MEMBER_REGISTER = Verb(_SERVICE, "member.register", MemberRegister, MemberInfo,
+    "Register a member (themselves, or on their behalf by a coordinator).")
+MEMBER_GET = Verb(_SERVICE, "member.get", MemberQuery, MemberInfo,
+    "A member's own data (themselves, their coordinator, an admin).")
+MEMBER_PLACEMENT = Verb(_SERVICE, "member.placement", MemberRef, MemberPlacement,
+    "Where a member lives and what they agreed to, for matching when it has not heard of "
+    "them yet (no contact details).")
+MEMBER_IMPORT_PART = Verb(_SERVICE, "member.import_part", MemberImportPart, MemberImportView,
+    "One part of a CSV a coordinator uploads; the last sets its import going.")
+MEMBER_IMPORT_GET = Verb(_SERVICE, "member.import_get", MemberImportQuery, MemberImportView,
+    "How far an uploaded import is, and its report once done.")
+MEMBER_UPDATE = Verb(_SERVICE, "member.update", MemberUpdate, MemberInfo,
+    "Change the given fields of a member.")
+MEMBER_FIND_BY_EMAIL = Verb(_SERVICE, "member.find_by_email", MemberByEmail, MemberInfo,
+    "The member with this e-mail address (case-insensitive).")
+MEMBER_LIST = Verb(_SERVICE, "member.list", MemberListQuery, MemberList,
+    "Members of an area (coordinators: only their own areas).")
+MEMBER_CONTACT = Verb(_SERVICE, "member.contact", MemberRef, MemberContact,
+    "How to reach a member (notify and the gateway only).")
+MEMBER_CONTACTS = Verb(_SERVICE, "member.contacts", MemberRefs, MemberContactList,
+    "How to reach many members at once (notify only); unknown or erased ids are left out.")
+MEMBER_EXPORT = Verb(_SERVICE, "member.export", MemberQuery, MemberExport,
+    "Everything the registry holds about a member.")
+MEMBER_ERASE = Verb(_SERVICE, "member.erase", MemberQuery, MemberErasure,
+    "Erase a member's personal data; publishes member.erased.")
+MEMBER_INVITATIONS_DUE = Verb(_SERVICE, "member.invitations_due", InvitationsQuery, InvitationsDue,
+    "Imported members with an e-mail address not yet invited to set a password.")
+MEMBER_INVITATION_DONE = Verb(_SERVICE, "member.invitation_done", MemberRef, MemberRef,
+    "Record that a member has been invited (idempotent).")
+VOLUNTEER_PROFILE_GET = Verb(_SERVICE, "volunteer.profile.get", MemberQuery, VolunteerProfile,
+    "A volunteer's profile.")
+VOLUNTEER_PROFILE_SET = Verb(_SERVICE, "volunteer.profile.set",
+    VolunteerProfileSet, VolunteerProfile,
+    "Create or replace a volunteer profile; publishes volunteer.profile_updated.")
+DIRECTORY_IMPORT = Verb(_SERVICE, "directory.import", DirectoryImport, DirectoryImportReport,
+    "Put a CSV of organisations and their offers on the map; rows refused are listed.")
+# fmt: on

@@ -16,6 +16,7 @@ from services.matching.bootstrap import MatchingRuntime, build
 from shared.areas import AreaRef
 from shared.categories import Category
 from shared.clock import FrozenClock
+from shared.contracts.verbs import Verb
 from shared.events import (
     AvailabilitySlot,
     CooperativeCreated,
@@ -30,7 +31,8 @@ from shared.settings import Settings
 from shared.subjects import EVENTS_STREAM, PUBLISH_ACK_TIMEOUT_SECONDS
 from tests.support import eventually
 
-T = TypeVar("T")
+Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res")
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Utrecht
 
 OVERVECHT = "WK034403"
@@ -48,8 +50,8 @@ class Matching:
     published: list[Envelope] = field(default_factory=list)
     stopped: bool = False
 
-    async def call(self, verb: str, payload: BaseModel | dict[str, Any], result: type[T]) -> T:
-        return await self.runtime.rpc.call("matching", verb, payload, result=result)
+    async def call(self, verb: Verb[Req, Res], request: Req) -> Res:
+        return await self.runtime.rpc.call(verb, request)
 
     async def publish(self, data: EventData, area_code: str | None = None) -> Envelope:
         event = envelope(

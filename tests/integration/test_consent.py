@@ -28,7 +28,6 @@ async def test_a_resident_without_matching_consent_goes_to_the_coordinator_not_t
 
         async def register(n: int, roles: list[str], consent: bool) -> str:
             info = await registry.rpc.call(
-                "registry",
                 rc.MEMBER_REGISTER,
                 rc.MemberRegister(
                     name=f"Buur {n}",
@@ -38,19 +37,16 @@ async def test_a_resident_without_matching_consent_goes_to_the_coordinator_not_t
                     roles=roles,
                     consents={"matching": consent},  # as the registration page posts it
                 ),
-                result=rc.MemberInfo,
             )
             return info.member_id
 
         for n in range(2):
             volunteer = await register(n + 1, ["resident", "volunteer"], consent=True)
             await registry.rpc.call(
-                "registry",
                 rc.VOLUNTEER_PROFILE_SET,
                 rc.VolunteerProfileSet(
                     member_id=volunteer, categories=["groceries"], flexible=True, radius_km=2
                 ),
-                result=rc.VolunteerProfile,
             )
         willing = await register(80, ["resident"], consent=True)
         unwilling = await register(81, ["resident"], consent=False)
@@ -65,17 +61,13 @@ async def test_a_resident_without_matching_consent_goes_to_the_coordinator_not_t
 
         async def created(requester: str, proposals: int) -> mc.RequestView | None:
             try:
-                view = await matching.rpc.call(
-                    "matching", mc.REQUEST_CREATE, ask(requester), result=mc.RequestView
-                )
+                view = await matching.rpc.call(mc.REQUEST_CREATE, ask(requester))
             except NotFound:  # matching has not seen the registration yet
                 return None
             if len(view.proposals) < proposals:  # profiles not all handled yet: ask again
                 await matching.rpc.call(
-                    "matching",
                     mc.REQUEST_CANCEL,
                     mc.RequestCancel(request_id=view.request_id, actor_id=requester),
-                    result=mc.RequestView,
                 )
                 return None
             return view
@@ -91,10 +83,8 @@ async def test_a_resident_without_matching_consent_goes_to_the_coordinator_not_t
         assert view.escalation_reason == "no_matching_consent"
 
         board = await matching.rpc.call(
-            "matching",
             mc.COORDINATOR_BOARD,
             mc.BoardQuery(coordinator_id="coordinator-1", area_codes=["GM0344"]),
-            result=mc.Board,
         )
         escalated = {r.request_id: r for r in board.requests.get("escalated", [])}
         assert escalated[view.request_id].escalation_reason == "no_matching_consent"

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from shared.contracts.verbs import Verb
 from shared.events import Envelope, EventData
 from shared.logging import CorrelationIdMiddleware, correlation, current_correlation_id
 from shared.service import ServiceRuntime
@@ -26,6 +27,11 @@ class Noted(EventData):
 
 class Note(BaseModel):
     note_id: str
+
+
+NOTE = Verb(
+    "plumbing", "note", Note, dict[str, str | None], "Emit an event; answer the correlation id."
+)
 
 
 def test_http_requests_get_a_correlation_id_and_keep_a_given_one() -> None:
@@ -60,11 +66,11 @@ async def test_the_correlation_id_crosses_rpc_into_the_events_a_handler_emits(
             await uow.commit()
         return {"seen": current_correlation_id()}
 
-    runtime.answer("note", note)
+    runtime.answer({NOTE: note})
     await runtime.start()
     try:
         with correlation(GIVEN_UUID):
-            reply = await runtime.rpc.call("plumbing", "note", Note(note_id="n-1"))
+            reply = await runtime.rpc.call(NOTE, Note(note_id="n-1"))
     finally:
         await runtime.stop()
     assert reply == {"seen": GIVEN_UUID}

@@ -45,7 +45,7 @@ async def neighbourhood(m: Matching, residents: int) -> None:
 
 def goes_so_far() -> tuple[float, float]:
     """(goes, calls) of `request.create` in this process so far."""
-    labels = {"service": "matching", "call": c.REQUEST_CREATE}
+    labels = {"service": "matching", "call": c.REQUEST_CREATE.name}
     count = REGISTRY.get_sample_value("samen_calls_together_count", labels) or 0.0
     total = REGISTRY.get_sample_value("samen_calls_together_sum", labels) or 0.0
     return count, total
@@ -63,7 +63,7 @@ async def test_requests_asked_at_once_are_created_together_each_with_its_own_ans
 
     async def ask_as(requester: str) -> c.RequestView:
         with correlation(correlation_of[requester]):
-            return await m.call(c.REQUEST_CREATE, ask(requester), c.RequestView)
+            return await m.call(c.REQUEST_CREATE, ask(requester))
 
     answers = await asyncio.gather(*(ask_as(who) for who in asked), return_exceptions=True)
 
@@ -89,9 +89,7 @@ async def test_requests_asked_at_once_are_created_together_each_with_its_own_ans
     # Every request was written with its proposals: each reads back as it was answered.
     for view in views:
         read = await m.call(
-            c.REQUEST_GET,
-            c.RequestQuery(request_id=view.request_id, actor_id=view.requester_id),
-            c.RequestView,
+            c.REQUEST_GET, c.RequestQuery(request_id=view.request_id, actor_id=view.requester_id)
         )
         assert sorted(p.proposal_id for p in read.proposals) == sorted(
             p.proposal_id for p in view.proposals
@@ -129,8 +127,6 @@ async def test_when_the_shared_transaction_fails_each_request_is_tried_alone(
     # The failed transaction left nothing behind: exactly one request per resident.
     for n in range(3):
         mine = await m.call(
-            c.REQUEST_LIST_MINE,
-            c.MyRequestsQuery(member_id=f"res-{n}", role="requester"),
-            c.RequestList,
+            c.REQUEST_LIST_MINE, c.MyRequestsQuery(member_id=f"res-{n}", role="requester")
         )
         assert len(mine.requests) == 1

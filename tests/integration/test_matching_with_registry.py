@@ -29,7 +29,6 @@ async def test_a_request_reaches_the_volunteers_the_registry_registered_nearby(
 
         async def register(n: int, roles: list[str]) -> str:
             info = await registry.rpc.call(
-                "registry",
                 rc.MEMBER_REGISTER,
                 rc.MemberRegister(
                     name=f"Buur {n}",
@@ -39,7 +38,6 @@ async def test_a_request_reaches_the_volunteers_the_registry_registered_nearby(
                     roles=roles,
                     consents={"matching": True},
                 ),
-                result=rc.MemberInfo,
             )
             return info.member_id
 
@@ -48,12 +46,10 @@ async def test_a_request_reaches_the_volunteers_the_registry_registered_nearby(
         for n in range(3):
             member_id = await register(n + 1, ["resident", "volunteer"])
             await registry.rpc.call(
-                "registry",
                 rc.VOLUNTEER_PROFILE_SET,
                 rc.VolunteerProfileSet(
                     member_id=member_id, categories=["groceries"], flexible=True, radius_km=2
                 ),
-                result=rc.VolunteerProfile,
             )
             volunteers.append(member_id)
 
@@ -66,17 +62,13 @@ async def test_a_request_reaches_the_volunteers_the_registry_registered_nearby(
 
         async def proposed() -> mc.RequestView | None:
             try:
-                view = await matching.rpc.call(
-                    "matching", mc.REQUEST_CREATE, ask, result=mc.RequestView
-                )
+                view = await matching.rpc.call(mc.REQUEST_CREATE, ask)
             except NotFound:  # matching has not seen the registration yet
                 return None
             if len(view.proposals) < 3:  # not every profile event handled yet: ask again
                 await matching.rpc.call(
-                    "matching",
                     mc.REQUEST_CANCEL,
                     mc.RequestCancel(request_id=view.request_id, actor_id=resident),
-                    result=mc.RequestView,
                 )
                 return None
             return view
@@ -107,7 +99,6 @@ async def test_a_member_registered_a_moment_ago_can_ask_before_matching_hears_of
 
         async def register(house_number: str, consent: bool) -> rc.MemberInfo:
             return await registry.rpc.call(
-                "registry",
                 rc.MEMBER_REGISTER,
                 rc.MemberRegister(
                     name="Nieuwe Buur",
@@ -117,7 +108,6 @@ async def test_a_member_registered_a_moment_ago_can_ask_before_matching_hears_of
                     roles=["resident"],
                     consents={"matching": consent},
                 ),
-                result=rc.MemberInfo,
             )
 
         def ask(requester_id: str) -> mc.RequestCreate:
@@ -129,26 +119,17 @@ async def test_a_member_registered_a_moment_ago_can_ask_before_matching_hears_of
             )
 
         willing = await register("90", consent=True)
-        view = await matching.rpc.call(
-            "matching", mc.REQUEST_CREATE, ask(willing.member_id), result=mc.RequestView
-        )
+        view = await matching.rpc.call(mc.REQUEST_CREATE, ask(willing.member_id))
         assert view.neighbourhood == willing.neighbourhood
         assert view.escalation_reason != "no_matching_consent"
 
         # What the registry said is what the events would have said: consent included.
         unwilling = await register("91", consent=False)
-        view = await matching.rpc.call(
-            "matching", mc.REQUEST_CREATE, ask(unwilling.member_id), result=mc.RequestView
-        )
+        view = await matching.rpc.call(mc.REQUEST_CREATE, ask(unwilling.member_id))
         assert view.escalation_reason == "no_matching_consent"
 
         with pytest.raises(NotFound):  # nobody the registry knows either
-            await matching.rpc.call(
-                "matching",
-                mc.REQUEST_CREATE,
-                ask("01a00000-0000-7000-8000-000000000000"),
-                result=mc.RequestView,
-            )
+            await matching.rpc.call(mc.REQUEST_CREATE, ask("01a00000-0000-7000-8000-000000000000"))
     finally:
         await matching.stop()
         await registry.stop()

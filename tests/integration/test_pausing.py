@@ -51,7 +51,6 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
 
         async def register(n: int, roles: list[str]) -> str:
             info = await registry.rpc.call(
-                "registry",
                 rc.MEMBER_REGISTER,
                 rc.MemberRegister(
                     name=f"Buur {n}",
@@ -61,13 +60,11 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
                     roles=roles,
                     consents={"matching": True},
                 ),
-                result=rc.MemberInfo,
             )
             return info.member_id
 
         async def offer(member_id: str, *, active: bool = True) -> None:
             await registry.rpc.call(
-                "registry",
                 rc.VOLUNTEER_PROFILE_SET,
                 rc.VolunteerProfileSet(
                     member_id=member_id,
@@ -77,7 +74,6 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
                     radius_km=2,
                     active=active,
                 ),
-                result=rc.VolunteerProfile,
             )
 
         resident = await register(81, ["resident"])
@@ -87,7 +83,6 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
         async def proposed() -> mc.RequestView | None:
             try:
                 view = await matching.rpc.call(
-                    "matching",
                     mc.REQUEST_CREATE,
                     mc.RequestCreate(
                         requester_id=resident,
@@ -95,16 +90,13 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
                         description="Boodschappen op dinsdagochtend",
                         flexible=True,
                     ),
-                    result=mc.RequestView,
                 )
             except NotFound:  # matching has not seen the registration yet
                 return None
             if not view.proposals:  # the profile not handled yet: ask again
                 await matching.rpc.call(
-                    "matching",
                     mc.REQUEST_CANCEL,
                     mc.RequestCancel(request_id=view.request_id, actor_id=resident),
-                    result=mc.RequestView,
                 )
                 return None
             return view
@@ -124,10 +116,7 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
 
         async def moved_on() -> mc.RequestView | None:
             now = await matching.rpc.call(
-                "matching",
-                mc.REQUEST_GET,
-                mc.RequestQuery(request_id=view.request_id, actor_id=resident),
-                result=mc.RequestView,
+                mc.REQUEST_GET, mc.RequestQuery(request_id=view.request_id, actor_id=resident)
             )
             states = {p.volunteer_id: p.state for p in now.proposals}
             return now if states.get(first) == "withdrawn" and second in states else None

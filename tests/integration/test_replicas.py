@@ -66,7 +66,6 @@ async def test_replicas_split_the_work_and_handle_nothing_twice(
     try:
         for n in range(MEMBERS):
             await registry_runtime.rpc.call(
-                "registry",
                 MEMBER_REGISTER,
                 MemberRegister(
                     name=f"Buur {n}",

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from samen.nats_server import free_port
 from shared import tracing
+from shared.contracts.verbs import Verb
 from shared.events import Envelope, EventData
 from shared.logging import correlation
 from shared.settings import Settings
@@ -27,6 +28,9 @@ class Pinged(EventData):
 
 class Ping(BaseModel):
     n: int
+
+
+PING = Verb("plumbing", "ping", Ping, dict[str, int], "Answer with the number sent.")
 
 
 class Collector:
@@ -83,7 +87,7 @@ async def test_a_call_and_the_event_it_caused_are_one_trace(
     async def on_pinged(event: Envelope, uow: UnitOfWork) -> None:
         handled.append(event.payload(Pinged).n)
 
-    runtime.answer("ping", ping)
+    runtime.answer({PING: ping})
     runtime.consume(
         {Pinged.TYPE: on_pinged}, spec=ConsumerSpec("plumbing", "test-trace", ("samen.evt.test.>",))
     )
@@ -91,7 +95,7 @@ async def test_a_call_and_the_event_it_caused_are_one_trace(
     cid = "0196f3a0-1234-7000-8000-00000000abcd"
     try:
         with correlation(cid):
-            await runtime.rpc.call("plumbing", "ping", Ping(n=7))
+            await runtime.rpc.call(PING, Ping(n=7))
 
         async def was_handled() -> bool:
             return handled == [7]

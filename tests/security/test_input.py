@@ -22,7 +22,7 @@ from shared.contracts.matching import RequestCreate
 from shared.contracts.registry import VolunteerProfileSet
 from shared.db import create_engine, libpq_url
 from shared.errors import Unavailable
-from shared.rpc import Empty, RpcClient, register_rpc
+from shared.rpc import Empty, RpcClient, Verb, register_rpc
 from tests.conftest import RunningSystem
 from tests.integration.gateway.conftest import PASSWORD, RunningGateway
 from tests.support import POSTGRES_URL_ENV, wait_until
@@ -211,12 +211,13 @@ async def test_an_rpc_whose_database_is_away_answers_unavailable(
         async with engine.connect() as connection:
             return int(await connection.scalar(text("SELECT 1")) or 0)
 
+    probe = Verb("probe", "count", Empty, int, "Count to one in a database that is not there.")
     broker = NatsBroker(nats_url)
-    register_rpc(broker, "probe", "count", count)
+    register_rpc(broker, probe, count)
     await broker.start()
     try:
         with pytest.raises(Unavailable):
-            await RpcClient(broker, timeout=5).call("probe", "count")
+            await RpcClient(broker, timeout=5).call(probe)
     finally:
         await broker.stop()
         await engine.dispose()

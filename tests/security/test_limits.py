@@ -19,7 +19,7 @@ import pytest
 from services.gateway.config import GatewaySettings
 from services.notify.bootstrap import Notify
 from shared.clock import Clock, FrozenClock
-from shared.contracts.notify import ACCOUNT_NOTICE, AccountNotice, AccountNoticeQueued
+from shared.contracts.notify import ACCOUNT_NOTICE, AccountNotice
 from tests.integration.gateway.conftest import PASSWORD, RunningGateway
 from tests.integration.notify.harness import (  # noqa: F401
     RegistryData,
@@ -264,9 +264,7 @@ async def test_notify_tells_the_owner_of_a_taken_address_once_an_hour(
     registry.person("mem-owner", "Ans", email="ans@example.org")
     notice = AccountNotice(member_id="mem-owner", kind="registration_attempt")
 
-    first = await notify.runtime.rpc.call(
-        "notify", ACCOUNT_NOTICE, notice, result=AccountNoticeQueued
-    )
+    first = await notify.runtime.rpc.call(ACCOUNT_NOTICE, notice)
     assert first.notification_id
 
     async def mailed() -> list[Any]:
@@ -277,7 +275,5 @@ async def test_notify_tells_the_owner_of_a_taken_address_once_an_hour(
     assert "https://samen.example/login" in text_of(mails[0])
 
     # Someone who keeps trying does not flood the owner's mailbox.
-    again = await notify.runtime.rpc.call(
-        "notify", ACCOUNT_NOTICE, notice, result=AccountNoticeQueued
-    )
+    again = await notify.runtime.rpc.call(ACCOUNT_NOTICE, notice)
     assert again.notification_id is None

@@ -32,6 +32,7 @@ from services.registry.domain.cooperatives import Cooperative
 from services.registry.domain.cooperatives import check_cooperative as registry_checks
 from shared.areas import AreaRef
 from shared.contracts.registry import CooperativeAdd
+from shared.contracts.verbs import AnyVerb, Verb
 from shared.errors import Invalid
 from shared.events import MemberRegistered, RequestCreated
 from shared.nats_accounts import CALLS, SERVICES, password_variable, verbs_of
@@ -431,50 +432,45 @@ async def test_a_service_may_call_only_the_verbs_it_needs(secured: SecuredNats) 
     assert received == ["samen.rpc.registry.member.get", "samen.rpc.registry.member.contact"]
 
 
-def _called_verbs(caller: str) -> dict[str, set[str]]:
-    """The verbs `services/<caller>/` calls: `rpc.call("<service>", contract.VERB, ...)`."""
+def _called_verbs(caller: str) -> set[AnyVerb]:
+    """The verbs `services/<caller>/` calls: `rpc.call(contract.VERB, ...)`, the verb named
+    through a contract module or imported from one (either of two in a conditional)."""
     from shared.nats_accounts import CONTRACTS
 
-    aliases = {module.__name__: name for name, module in CONTRACTS.items()}
-    calls: dict[str, set[str]] = {}
+    modules = {module.__name__: module for module in CONTRACTS.values()}
+    calls: set[AnyVerb] = set()
     for path in (REPO / "services" / caller).rglob("*.py"):
         tree = ast.parse(path.read_text())
-        imported = {
-            alias.asname or alias.name: aliases[f"{node.module}.{alias.name}"]
+        aliases = {  # `from shared.contracts import registry as rc`
+            alias.asname or alias.name: modules[f"{node.module}.{alias.name}"]
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module
             for alias in node.names
-            if f"{node.module}.{alias.name}" in aliases
+            if f"{node.module}.{alias.name}" in modules
         }
-        names = {
-            alias.name: aliases[node.module]
+        names = {  # `from shared.contracts.registry import MEMBER_CONTACTS`
+            alias.asname or alias.name: getattr(modules[node.module], alias.name)
             for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module in aliases
+            if isinstance(node, ast.ImportFrom) and node.module in modules
             for alias in node.names
         }
         for node in ast.walk(tree):
             if not (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "call"
-                and len(node.args) >= 2
+                and node.func.attr in ("call", "call_unchecked")
+                and node.args
             ):
                 continue
-            service, verb = node.args[0], node.args[1]
-            if not isinstance(service, ast.Constant):  # the gateway's health of each service
-                continue
-            for leaf in ast.walk(verb):
+            for leaf in ast.walk(node.args[0]):
                 value = None
                 if isinstance(leaf, ast.Attribute) and isinstance(leaf.value, ast.Name):
-                    module = imported.get(leaf.value.id)
-                    if module is not None:
-                        value = getattr(CONTRACTS[module], leaf.attr)
-                elif isinstance(leaf, ast.Name) and leaf.id in names:
-                    value = getattr(CONTRACTS[names[leaf.id]], leaf.id)
-                elif isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
-                    value = leaf.value
-                if value is not None:
-                    calls.setdefault(str(service.value), set()).add(value)
+                    module = aliases.get(leaf.value.id)
+                    value = getattr(module, leaf.attr, None) if module else None
+                elif isinstance(leaf, ast.Name):
+                    value = names.get(leaf.id)
+                if isinstance(value, Verb):
+                    calls.add(value)
     return calls
 
 
@@ -482,10 +478,10 @@ def _called_verbs(caller: str) -> dict[str, set[str]]:
 def test_each_service_may_call_exactly_the_verbs_its_code_calls(caller: str) -> None:
     """shared/nats_accounts.CALLS (which auth.conf is made from) against the code: a new call
     without its grant fails here, and so does a grant nobody uses any more."""
-    granted = {s: set(v) - {"health"} for s, v in CALLS[caller].items() if set(v) - {"health"}}
+    granted = {verb for verb in CALLS[caller] if verb.name != "health"}
     assert _called_verbs(caller) == granted
-    for service, verbs in CALLS[caller].items():
-        assert set(verbs) <= verbs_of(service), f"{caller} calls verbs {service} does not have"
+    for verb in CALLS[caller]:
+        assert verb in verbs_of(verb.service), f"{caller} calls {verb}, which is not declared"
 
 
 # ------------------------------------------------------------------ cooperative ids

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.gateway.deps import BrokerDep, RpcDep
+from shared.contracts.verbs import health
 from shared.errors import SamenError
 
 router = APIRouter(tags=["health"])
@@ -44,10 +45,10 @@ async def readyz(broker: BrokerDep, rpc: RpcDep) -> JSONResponse:
         if not connected:
             return "unknown"
         try:
-            health = await rpc.call(service, "health", timeout=2.0)
+            answer = await rpc.call(health(service), timeout=2.0)
         except SamenError as exc:
             return f"down: {exc.message}"
-        return "ok" if health.get("status") == "ok" else str(health.get("status"))
+        return answer.status
 
     results = await asyncio.gather(*(check(s) for s in SERVICES))
     parts.update(zip(SERVICES, results, strict=True))

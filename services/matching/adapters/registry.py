@@ -15,12 +15,7 @@ class RegistryOverRpc:
 
     async def placement(self, member_id: str) -> rc.MemberPlacement | None:
         try:
-            return await self._rpc.call(
-                "registry",
-                rc.MEMBER_PLACEMENT,
-                rc.MemberRef(member_id=member_id),
-                result=rc.MemberPlacement,
-            )
+            return await self._rpc.call(rc.MEMBER_PLACEMENT, rc.MemberRef(member_id=member_id))
         except NotFound:
             return None
         except Unavailable as exc:  # the registry away too: the member stays unknown for now

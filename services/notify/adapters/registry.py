@@ -10,13 +10,10 @@ from shared.contracts.registry import (
     MEMBER_CONTACT,
     MEMBER_CONTACTS,
     AreaCode,
-    AreaInfo,
     CooperativeInfo,
-    CooperativeList,
     CooperativeQuery,
     CooperativeRef,
     MemberContact,
-    MemberContactList,
     MemberRef,
     MemberRefs,
 )
@@ -35,9 +32,7 @@ class Registry:
         """None when the registry does not know the member (erased); `Unavailable` when the
         registry does not answer (the caller tries again later)."""
         try:
-            return await self._rpc.call(
-                "registry", MEMBER_CONTACT, MemberRef(member_id=member_id), result=MemberContact
-            )
+            return await self._rpc.call(MEMBER_CONTACT, MemberRef(member_id=member_id))
         except NotFound:
             return None
 
@@ -47,10 +42,8 @@ class Registry:
         found: dict[str, MemberContact] = {}
         for start in range(0, len(member_ids), MAX_CONTACTS_PER_CALL):
             answer = await self._rpc.call(
-                "registry",
                 MEMBER_CONTACTS,
                 MemberRefs(member_ids=member_ids[start : start + MAX_CONTACTS_PER_CALL]),
-                result=MemberContactList,
             )
             found.update((contact.member_id, contact) for contact in answer.contacts)
         return found
@@ -58,10 +51,7 @@ class Registry:
     async def cooperative(self, cooperative_id: str) -> CooperativeInfo | None:
         try:
             return await self._rpc.call(
-                "registry",
-                COOPERATIVE_GET,
-                CooperativeRef(cooperative_id=cooperative_id),
-                result=CooperativeInfo,
+                COOPERATIVE_GET, CooperativeRef(cooperative_id=cooperative_id)
             )
         except NotFound:
             return None
@@ -70,12 +60,7 @@ class Registry:
         """The most local cooperative whose areas hold `area_code` (None: none does)."""
         if not area_code:
             return None
-        answer = await self._rpc.call(
-            "registry",
-            COOPERATIVE_LIST,
-            CooperativeQuery(area_code=area_code),
-            result=CooperativeList,
-        )
+        answer = await self._rpc.call(COOPERATIVE_LIST, CooperativeQuery(area_code=area_code))
         return answer.cooperatives[0] if answer.cooperatives else None
 
     async def area_name(self, code: str | None) -> str | None:
@@ -85,7 +70,7 @@ class Registry:
         if code in self._area_names:
             return self._area_names[code]
         try:
-            info = await self._rpc.call("registry", AREAS_GET, AreaCode(code=code), result=AreaInfo)
+            info = await self._rpc.call(AREAS_GET, AreaCode(code=code))
         except SamenError:
             return None
         self._area_names[code] = info.name

@@ -14,10 +14,11 @@ from faststream.nats import NatsBroker
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
+from shared.contracts.verbs import AnyVerb
 from shared.errors import Conflict, Invalid, NotFound, SamenError
 from shared.events import MatchingPolicy
 from shared.ids import new_id
-from shared.rpc import register_rpc
+from shared.rpc import Handler, register_rpc
 
 OVERVECHT = "BU03440312"
 OOST = "BU03440510"
@@ -361,35 +362,36 @@ class FakeWorld:
         async def erasure_confirm(q: nc.ErasureConfirmation) -> None:
             return None
 
-        for service, verb, handler in (
-            ("registry", rc.AREAS_LOOKUP, lookup),
-            ("registry", rc.MEMBER_REGISTER, member_register),
-            ("registry", rc.MEMBER_GET, member_get),
-            ("registry", rc.MEMBER_CONTACT, member_contact),
-            ("registry", rc.MEMBER_FIND_BY_EMAIL, member_by_email),
-            ("registry", rc.COOPERATIVE_LIST, cooperative_list),
-            ("registry", rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
-            ("registry", rc.MEMBER_INVITATIONS_DUE, invitations_due),
-            ("registry", rc.MEMBER_INVITATION_DONE, invitation_done),
-            ("matching", mc.REQUEST_CREATE, request_create),
-            ("matching", mc.REQUEST_GET, request_get),
-            ("matching", mc.REQUEST_LIST_MINE, list_mine),
-            ("matching", mc.COORDINATOR_BOARD, board),
-            ("matching", mc.COORDINATOR_MATCH, match),
-            ("matching", mc.COORDINATOR_CANDIDATES, candidates),
-            ("matching", mc.REQUEST_FEEDBACK, request_feedback),
-            ("matching", mc.REQUEST_CANCEL, request_cancel),
-            ("matching", mc.PROPOSAL_LIST_FOR_VOLUNTEER, proposal_list),
-            ("matching", mc.PROPOSAL_ACCEPT, accept),
-            ("matching", mc.PROPOSAL_DECLINE, decline),
-            ("notify", nc.TOKEN_VERIFY, token_verify),
-            ("notify", nc.TOKEN_REDEEM, token_redeem),
-            ("notify", nc.ERASURE_CONFIRM, erasure_confirm),
-            ("registry", rc.MEMBER_ERASE, member_erase),
-            ("notify", nc.INBOX_LIST, inbox),
-            ("notify", nc.PREFERENCES_GET, preferences),
-            ("notify", nc.PREFERENCES_SET, set_preferences),
-            ("notify", nc.ACCOUNT_NOTICE, account_notice),
-            ("notify", nc.TEST_MESSAGE, test_message),
-        ):
-            register_rpc(broker, service, verb, handler)
+        answers: tuple[tuple[AnyVerb, Handler], ...] = (
+            (rc.AREAS_LOOKUP, lookup),
+            (rc.MEMBER_REGISTER, member_register),
+            (rc.MEMBER_GET, member_get),
+            (rc.MEMBER_CONTACT, member_contact),
+            (rc.MEMBER_FIND_BY_EMAIL, member_by_email),
+            (rc.COOPERATIVE_LIST, cooperative_list),
+            (rc.VOLUNTEER_PROFILE_GET, volunteer_profile_get),
+            (rc.MEMBER_INVITATIONS_DUE, invitations_due),
+            (rc.MEMBER_INVITATION_DONE, invitation_done),
+            (mc.REQUEST_CREATE, request_create),
+            (mc.REQUEST_GET, request_get),
+            (mc.REQUEST_LIST_MINE, list_mine),
+            (mc.COORDINATOR_BOARD, board),
+            (mc.COORDINATOR_MATCH, match),
+            (mc.COORDINATOR_CANDIDATES, candidates),
+            (mc.REQUEST_FEEDBACK, request_feedback),
+            (mc.REQUEST_CANCEL, request_cancel),
+            (mc.PROPOSAL_LIST_FOR_VOLUNTEER, proposal_list),
+            (mc.PROPOSAL_ACCEPT, accept),
+            (mc.PROPOSAL_DECLINE, decline),
+            (nc.TOKEN_VERIFY, token_verify),
+            (nc.TOKEN_REDEEM, token_redeem),
+            (nc.ERASURE_CONFIRM, erasure_confirm),
+            (rc.MEMBER_ERASE, member_erase),
+            (nc.INBOX_LIST, inbox),
+            (nc.PREFERENCES_GET, preferences),
+            (nc.PREFERENCES_SET, set_preferences),
+            (nc.ACCOUNT_NOTICE, account_notice),
+            (nc.TEST_MESSAGE, test_message),
+        )
+        for verb, handler in answers:
+            register_rpc(broker, verb, handler)

@@ -30,6 +30,10 @@ from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
 from shared.clock import FrozenClock
 from shared.contracts.registry import (
+    AREAS_GET,
+    COOPERATIVE_GET,
+    COOPERATIVE_LIST,
+    MEMBER_CONTACT,
     MEMBER_CONTACTS,
     AreaCode,
     AreaInfo,
@@ -278,11 +282,11 @@ async def registry(nats_url: str) -> AsyncIterator[RegistryData]:
             municipality_code="GM0344",
         )
 
-    register_rpc(broker, "registry", "member.contact", contact)
-    register_rpc(broker, "registry", MEMBER_CONTACTS, contacts)
-    register_rpc(broker, "registry", "cooperative.get", cooperative)
-    register_rpc(broker, "registry", "cooperative.list", cooperatives)
-    register_rpc(broker, "registry", "areas.get", area)
+    register_rpc(broker, MEMBER_CONTACT, contact)
+    register_rpc(broker, MEMBER_CONTACTS, contacts)
+    register_rpc(broker, COOPERATIVE_GET, cooperative)
+    register_rpc(broker, COOPERATIVE_LIST, cooperatives)
+    register_rpc(broker, AREAS_GET, area)
     await broker.start()
     yield data
     await broker.stop()

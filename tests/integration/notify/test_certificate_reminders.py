@@ -50,20 +50,16 @@ async def services(
 
 async def register(registry: RegistryRuntime, **fields: object) -> c.MemberInfo:
     values: dict[str, object] = {"postcode": "3561 AB", "house_number": "12", **fields}
-    return await registry.rpc.call(
-        "registry", c.MEMBER_REGISTER, c.MemberRegister.model_validate(values), result=c.MemberInfo
-    )
+    return await registry.rpc.call(c.MEMBER_REGISTER, c.MemberRegister.model_validate(values))
 
 
 async def coordinator_of_overvecht(registry: RegistryRuntime) -> c.MemberInfo:
     coordinator = await register(registry, name="Marieke Jansen", email="marieke@example.org")
     await registry.rpc.call(
-        "registry",
         c.MEMBER_UPDATE,
         c.MemberUpdate(member_id=coordinator.member_id, roles=["resident", "coordinator"]),
     )
     await registry.rpc.call(
-        "registry",
         c.COOPERATIVE_UPDATE,
         c.CooperativeUpdate(
             cooperative_id="utrecht-overvecht", coordinator_ids=[coordinator.member_id]
@@ -79,7 +75,6 @@ async def volunteer(
         registry, name=name, email=email, roles=["volunteer"], consents={"matching": True}
     )
     await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         c.VolunteerProfileSet(
             member_id=member.member_id,
@@ -88,7 +83,6 @@ async def volunteer(
             flexible=True,
             certificate_of_conduct_date=ISSUED,
         ),
-        result=c.VolunteerProfile,
     )
     return member
 
@@ -140,7 +134,6 @@ async def test_volunteer_and_coordinator_hear_ahead_and_on_the_day_and_matching_
 
     # The coordinator records the new certificate: it counts again, with reminders of its own.
     renewed = await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         c.VolunteerProfileSet(
             member_id=fatima.member_id,
@@ -149,7 +142,6 @@ async def test_volunteer_and_coordinator_hear_ahead_and_on_the_day_and_matching_
             flexible=True,
             certificate_of_conduct_date=clock.now().date(),
         ),
-        result=c.VolunteerProfile,
     )
     assert renewed.certificate_of_conduct_date == clock.now().date()
     assert await registry.volunteer_days.remind() == 0

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.notify.adapters.orm import notifications
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
+from shared.contracts import notify as nc
 from shared.contracts.notify import CooperativeChannels, CooperativeQuery, PreferencesUpdate
 from shared.errors import Invalid
 from shared.events import RequestCreated, RequestEscalated
@@ -34,21 +35,16 @@ AT_19H = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)  # Monday 19:00 in Amsterdam
 
 async def _channels(notify: Notify, cooperative_id: str = "coop-ov") -> CooperativeChannels:
     return await notify.runtime.rpc.call(
-        "notify",
-        "cooperative_channels.get",
-        CooperativeQuery(cooperative_id=cooperative_id),
-        result=CooperativeChannels,
+        nc.COOPERATIVE_CHANNELS_GET, CooperativeQuery(cooperative_id=cooperative_id)
     )
 
 
 async def _set(notify: Notify, **fields: object) -> CooperativeChannels:
     """`cooperative_channels.set` with exactly these fields in the request."""
-    return await notify.runtime.rpc.call(
-        "notify",
-        "cooperative_channels.set",
-        {"cooperative_id": "coop-ov", **fields},
-        result=CooperativeChannels,
+    answer = await notify.runtime.rpc.call_unchecked(
+        nc.COOPERATIVE_CHANNELS_SET, {"cooperative_id": "coop-ov", **fields}
     )
+    return CooperativeChannels.model_validate(answer)
 
 
 async def _held_until(notify: Notify) -> dict[str, datetime]:
@@ -84,7 +80,7 @@ async def test_coordinators_without_a_time_of_their_own_get_the_digest_at_the_co
         PreferencesUpdate(member_id="coord-1", daily_digest=True),
         PreferencesUpdate(member_id="coord-2", daily_digest=True, digest_time="19:00"),
     ):
-        await notify.runtime.rpc.call("notify", "preferences.set", update)
+        await notify.runtime.rpc.call(nc.PREFERENCES_SET, update)
 
     # Monday 10:00: nobody to be found for Ans's garden.
     await publish(
@@ -138,7 +134,7 @@ async def test_the_digest_time_and_the_urls_change_apart_and_a_bad_time_is_refus
     )
     # The whole state as the admin page sends it after a read: back to the default time.
     whole = (await _channels(notify)).model_copy(update={"digest_time": None})
-    await notify.runtime.rpc.call("notify", "cooperative_channels.set", whole)
+    await notify.runtime.rpc.call(nc.COOPERATIVE_CHANNELS_SET, whole)
     assert await _channels(notify) == CooperativeChannels(
         cooperative_id="coop-ov", apprise_urls=[url]
     )

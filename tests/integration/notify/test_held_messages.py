@@ -11,6 +11,7 @@ import pytest
 
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
+from shared.contracts import notify as nc
 from shared.contracts.notify import (
     CooperativeChannels,
     DeliveryLog,
@@ -53,9 +54,7 @@ async def _count(notify: Notify, count: int, **where: str) -> bool:
 
 
 async def _cancelled_log(notify: Notify) -> DeliveryLog:
-    return await notify.runtime.rpc.call(
-        "notify", "delivery.log", DeliveryLogQuery(status="cancelled"), result=DeliveryLog
-    )
+    return await notify.runtime.rpc.call(nc.DELIVERY_LOG, DeliveryLogQuery(status="cancelled"))
 
 
 async def _twice(notify: Notify, data: EventData) -> None:
@@ -76,13 +75,12 @@ async def _coordinators(
     registry.person("vol-2", "Kees")
     registry.cooperative("coop-ov", ["coord-1"])
     await notify.runtime.rpc.call(
-        "notify",
-        "cooperative_channels.set",
+        nc.COOPERATIVE_CHANNELS_SET,
         CooperativeChannels(cooperative_id="coop-ov", apprise_urls=[webhook.url("coop")]),
     )
     if digest:
         await notify.runtime.rpc.call(
-            "notify", "preferences.set", PreferencesUpdate(member_id="coord-1", daily_digest=True)
+            nc.PREFERENCES_SET, PreferencesUpdate(member_id="coord-1", daily_digest=True)
         )
 
 

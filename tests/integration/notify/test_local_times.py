@@ -15,7 +15,8 @@ import pytest
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
 from shared.contracts import matching as mc
-from shared.contracts.notify import InboxPage, InboxQuery
+from shared.contracts import notify as nc
+from shared.contracts.notify import InboxQuery
 from tests.integration.matching_support import START, TAAG, StartMatching, start_matching
 from tests.integration.notify.harness import RegistryData, SmtpServer, soon, text_of
 
@@ -102,7 +103,7 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
     await matching.settle()
 
     # As the ask form sends it: the day and part of day in local time, with its offset.
-    request = await matching.call(
+    request = await matching.runtime.rpc.call_unchecked(
         mc.REQUEST_CREATE,
         {
             "requester_id": "ans",
@@ -111,8 +112,8 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
             "needed_from": needed_from,
             "needed_until": needed_until,
         },
-        mc.RequestView,
     )
+    request = mc.RequestView.model_validate(request)
     by_volunteer = {p.volunteer_id: p for p in request.proposals}
     assert set(by_volunteer) == {"fatima", "henk"}
     proposal_to_fatima = await _mail(smtp, "fatima@", "Kunt u helpen")
@@ -122,7 +123,6 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
     await matching.call(
         mc.PROPOSAL_ACCEPT,
         mc.ProposalAnswer(proposal_id=by_volunteer["fatima"].proposal_id, volunteer_id="fatima"),
-        mc.ProposalView,
     )
 
     to_ans = await _mail(smtp, "ans@", "Fatima helpt u")
@@ -134,7 +134,5 @@ async def test_every_message_about_a_request_says_the_local_times_it_was_asked_f
     withdrawn = await _mail(smtp, "henk@", "Al geregeld")
     assert f"({said})" in _text(withdrawn)
 
-    inbox = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="ans"), result=InboxPage
-    )
+    inbox = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="ans"))
     assert f"Fatima helpt u {said}" in [item.subject for item in inbox.items]

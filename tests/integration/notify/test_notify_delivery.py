@@ -13,7 +13,8 @@ import pytest
 from services.notify.adapters.orm import inbox_items, notifications
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
-from shared.contracts.notify import InboxPage, InboxQuery, Preferences, PreferencesUpdate
+from shared.contracts import notify as nc
+from shared.contracts.notify import InboxPage, InboxQuery, PreferencesUpdate
 from shared.events import (
     Envelope,
     MatchProposed,
@@ -58,9 +59,7 @@ def proposal(
 
 
 async def inbox(notify: Notify, member_id: str) -> InboxPage:
-    return await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id=member_id), result=InboxPage
-    )
+    return await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id=member_id))
 
 
 async def test_a_proposal_arrives_by_email_with_text_html_and_links_and_in_the_inbox(
@@ -100,10 +99,7 @@ async def test_the_inbox_shows_each_message_in_the_language_of_the_page_that_ask
 
     async def page_in(language: Literal["nl", "en"] | None) -> InboxPage:
         return await notify.runtime.rpc.call(
-            "notify",
-            "inbox.list",
-            InboxQuery(member_id="vol-2", language=language),
-            result=InboxPage,
+            nc.INBOX_LIST, InboxQuery(member_id="vol-2", language=language)
         )
 
     english = (await page_in("en")).items[0]
@@ -173,10 +169,7 @@ async def test_an_smtp_server_that_always_refuses_leads_to_the_fallback_and_a_fa
     smtp.behaviour.always_refuse = True
     registry.person("mem-1", "Ans")
     await notify.runtime.rpc.call(
-        "notify",
-        "preferences.set",
-        PreferencesUpdate(member_id="mem-1", apprise_urls=[webhook.url()]),
-        result=Preferences,
+        nc.PREFERENCES_SET, PreferencesUpdate(member_id="mem-1", apprise_urls=[webhook.url()])
     )
     async with EventWatcher(nats_url) as watcher:
         await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
@@ -210,8 +203,7 @@ async def test_an_apprise_channel_delivers_to_a_real_http_endpoint(
 ) -> None:
     registry.person("vol-1", "Fatima", language="en")
     await notify.runtime.rpc.call(
-        "notify",
-        "preferences.set",
+        nc.PREFERENCES_SET,
         PreferencesUpdate(
             member_id="vol-1", channels=["apprise"], apprise_urls=[webhook.url("signal")]
         ),

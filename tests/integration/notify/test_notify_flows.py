@@ -18,23 +18,20 @@ from services.notify.domain.model import Status
 from services.notify.service_layer.recording import Recorder
 from shared.categories import label
 from shared.clock import FrozenClock
+from shared.contracts import notify as nc
 from shared.contracts.notify import (
     CooperativeChannels,
     DeliveryLog,
     DeliveryLogQuery,
     ErasureConfirmation,
-    ErasureConfirmationQueued,
     InboxPage,
     InboxQuery,
-    MarkedRead,
     MarkRead,
-    MemberExport,
     MemberQuery,
     PassOnTask,
     Preferences,
     PreferencesUpdate,
     ProposalLink,
-    TaskList,
     TaskQuery,
     TaskRef,
     TokenRequest,
@@ -105,9 +102,7 @@ def links_in(text: str) -> dict[str, str]:
 
 
 async def redeem(notify: Notify, token: str) -> ProposalLink:
-    return await notify.runtime.rpc.call(
-        "notify", "token.redeem", TokenRequest(token=token), result=ProposalLink
-    )
+    return await notify.runtime.rpc.call(nc.TOKEN_REDEEM, TokenRequest(token=token))
 
 
 # ---------------------------------------------------------------- accept/decline links
@@ -121,9 +116,7 @@ async def test_an_accept_link_answers_once_repeats_that_answer_and_the_decline_l
     await publish(notify, event)
     tokens = links_in(text_of((await mails_to(smtp, "vol-1@"))[0]))  # type: ignore[arg-type]
 
-    looked = await notify.runtime.rpc.call(
-        "notify", "token.verify", TokenRequest(token=tokens["accept"]), result=ProposalLink
-    )
+    looked = await notify.runtime.rpc.call(nc.TOKEN_VERIFY, TokenRequest(token=tokens["accept"]))
     assert (looked.action, looked.used) == ("accept", False)
 
     used = await redeem(notify, tokens["accept"])
@@ -138,9 +131,7 @@ async def test_an_accept_link_answers_once_repeats_that_answer_and_the_decline_l
     with pytest.raises(Conflict) as other:
         await redeem(notify, tokens["decline"])
     assert other.value.details == {"reason": "answered", "answer": "accept"}
-    looked = await notify.runtime.rpc.call(
-        "notify", "token.verify", TokenRequest(token=tokens["decline"]), result=ProposalLink
-    )
+    looked = await notify.runtime.rpc.call(nc.TOKEN_VERIFY, TokenRequest(token=tokens["decline"]))
     assert (looked.action, looked.state, looked.answer) == ("decline", "used", "accept")
 
 
@@ -187,9 +178,7 @@ async def test_past_its_expiry_a_used_link_still_tells_its_answer_and_repeats_it
     used = await redeem(notify, tokens["accept"])
     clock.advance(timedelta(hours=5))
     assert await redeem(notify, tokens["accept"]) == used
-    looked = await notify.runtime.rpc.call(
-        "notify", "token.verify", TokenRequest(token=tokens["decline"]), result=ProposalLink
-    )
+    looked = await notify.runtime.rpc.call(nc.TOKEN_VERIFY, TokenRequest(token=tokens["decline"]))
     assert (looked.state, looked.answer) == ("used", "accept")
     with pytest.raises(Invalid) as late:
         await redeem(notify, tokens["decline"])
@@ -212,7 +201,7 @@ async def test_answering_in_the_app_spends_the_links_of_the_email(
 
     async def spent() -> bool:
         looked = await notify.runtime.rpc.call(
-            "notify", "token.verify", TokenRequest(token=tokens["accept"]), result=ProposalLink
+            nc.TOKEN_VERIFY, TokenRequest(token=tokens["accept"])
         )
         return looked.used
 
@@ -404,7 +393,7 @@ async def test_a_member_without_email_is_reached_through_their_coordinators_task
 
         async def tasks_of(coordinator_id: str = coordinator_id) -> list[PassOnTask]:
             found = await notify.runtime.rpc.call(
-                "notify", "tasks.list", TaskQuery(coordinator_id=coordinator_id), result=TaskList
+                nc.TASKS_LIST, TaskQuery(coordinator_id=coordinator_id)
             )
             return found.tasks
 
@@ -414,36 +403,24 @@ async def test_a_member_without_email_is_reached_through_their_coordinators_task
         assert task.other.phone == "06 8765 4321"
     assert not [m for m in smtp.received if "coord-" in str(m["To"])]  # a task, no e-mail
     done = await notify.runtime.rpc.call(
-        "notify",
-        "tasks.done",
-        TaskRef(task_id=task.task_id, coordinator_id="coord-2"),
-        result=PassOnTask,
+        nc.TASK_DONE, TaskRef(task_id=task.task_id, coordinator_id="coord-2")
     )
     assert done.done_by == "coord-2" and done.done_at is not None
-    still = await notify.runtime.rpc.call(
-        "notify", "tasks.list", TaskQuery(coordinator_id="coord-1"), result=TaskList
-    )
+    still = await notify.runtime.rpc.call(nc.TASKS_LIST, TaskQuery(coordinator_id="coord-1"))
     assert still.tasks == []  # done for everyone it was for
     with pytest.raises(NotFound):  # nobody else's
         await notify.runtime.rpc.call(
-            "notify", "tasks.get", TaskRef(task_id=task.task_id, coordinator_id="vol-1")
+            nc.TASK_GET, TaskRef(task_id=task.task_id, coordinator_id="vol-1")
         )
-    page = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="res-9"), result=InboxPage
-    )
+    page = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="res-9"))
     assert len(page.items) == 1  # and in his own inbox, should he ever log in
-    export = await notify.runtime.rpc.call(
-        "notify", "member.export", MemberQuery(member_id="res-9"), result=MemberExport
-    )
+    export = await notify.runtime.rpc.call(nc.MEMBER_EXPORT, MemberQuery(member_id="res-9"))
     assert [(t.template, t.done_at is not None) for t in export.passed_on] == [
         ("request_matched", True)
     ]
-    await notify.runtime.rpc.call("notify", "member.erase", MemberQuery(member_id="res-9"))
+    await notify.runtime.rpc.call(nc.MEMBER_ERASE, MemberQuery(member_id="res-9"))
     everything = await notify.runtime.rpc.call(
-        "notify",
-        "tasks.list",
-        TaskQuery(coordinator_id="coord-2", open_only=False),
-        result=TaskList,
+        nc.TASKS_LIST, TaskQuery(coordinator_id="coord-2", open_only=False)
     )
     assert everything.tasks == []  # erased with him
 
@@ -462,12 +439,11 @@ async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_
     registry.person("coord-2", "Henk")
     registry.cooperative("coop-ov", ["coord-1", "coord-2"])
     await notify.runtime.rpc.call(
-        "notify",
-        "cooperative_channels.set",
+        nc.COOPERATIVE_CHANNELS_SET,
         CooperativeChannels(cooperative_id="coop-ov", apprise_urls=[webhook.url("coop")]),
     )
     await notify.runtime.rpc.call(
-        "notify", "preferences.set", PreferencesUpdate(member_id="coord-2", daily_digest=True)
+        nc.PREFERENCES_SET, PreferencesUpdate(member_id="coord-2", daily_digest=True)
     )
     for request_id in ("req-1", "req-2"):
         await publish(
@@ -493,9 +469,7 @@ async def test_an_escalation_reaches_every_coordinator_the_cooperative_chat_and_
 
     # Henk chose a daily digest: both escalations in his inbox now, one e-mail at 08:00.
     async def both_in_inbox() -> bool:
-        inbox = await notify.runtime.rpc.call(
-            "notify", "inbox.list", InboxQuery(member_id="coord-2"), result=InboxPage
-        )
+        inbox = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="coord-2"))
         return len(inbox.items) == 2
 
     await soon(both_in_inbox)
@@ -517,9 +491,7 @@ async def test_the_delivery_log_shows_a_coordinator_the_attempts_in_their_area(
     await mails_to(smtp, "mem-1@")
 
     async def log_of(codes: list[str]) -> DeliveryLog:
-        return await notify.runtime.rpc.call(
-            "notify", "delivery.log", DeliveryLogQuery(area_codes=codes), result=DeliveryLog
-        )
+        return await notify.runtime.rpc.call(nc.DELIVERY_LOG, DeliveryLogQuery(area_codes=codes))
 
     async def both_recorded() -> DeliveryLog | None:
         found = await log_of([AREA.district or ""])
@@ -542,26 +514,19 @@ async def test_reading_the_inbox_marks_items_read(
     await publish(notify, MemberRegistered(member_id="vol-1", roles=["volunteer"]))
     await publish(notify, proposed("vol-1"))
     await mails_to(smtp, "vol-1@", 2)
-    page = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="vol-1"), result=InboxPage
-    )
+    page = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="vol-1"))
     assert page.unread == 2
     newest = page.items[0]
     assert newest.template == "proposal"
     marked = await notify.runtime.rpc.call(
-        "notify",
-        "inbox.mark_read",
-        MarkRead(member_id="vol-1", item_ids=[newest.item_id]),
-        result=MarkedRead,
+        nc.INBOX_MARK_READ, MarkRead(member_id="vol-1", item_ids=[newest.item_id])
     )
     assert (marked.updated, marked.unread) == (1, 1)
     # Someone else's member id marks nothing of hers.
-    other = await notify.runtime.rpc.call(
-        "notify", "inbox.mark_read", MarkRead(member_id="vol-2"), result=MarkedRead
-    )
+    other = await notify.runtime.rpc.call(nc.INBOX_MARK_READ, MarkRead(member_id="vol-2"))
     assert other.updated == 0
     unread = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="vol-1", unread_only=True), result=InboxPage
+        nc.INBOX_LIST, InboxQuery(member_id="vol-1", unread_only=True)
     )
     assert [item.template for item in unread.items] == ["welcome"]
 
@@ -574,10 +539,11 @@ async def test_bad_preferences_are_refused_and_change_nothing(notify: Notify) ->
         {"member_id": "mem-1", "channels": ["pigeon"]},
     ):
         with pytest.raises(Invalid):
-            await notify.runtime.rpc.call("notify", "preferences.set", update)
-    prefs = await notify.runtime.rpc.call(
-        "notify", "preferences.get", MemberQuery(member_id="mem-1"), result=Preferences
-    )
+            if isinstance(update, PreferencesUpdate):
+                await notify.runtime.rpc.call(nc.PREFERENCES_SET, update)
+            else:  # what no Python caller can build: sent as a browser might
+                await notify.runtime.rpc.call_unchecked(nc.PREFERENCES_SET, update)
+    prefs = await notify.runtime.rpc.call(nc.PREFERENCES_GET, MemberQuery(member_id="mem-1"))
     assert prefs == Preferences(member_id="mem-1")
 
 
@@ -589,21 +555,16 @@ async def test_erasure_deletes_the_members_data_and_still_confirms_by_email(
 ) -> None:
     registry.person("mem-1", "Ans")
     await notify.runtime.rpc.call(
-        "notify", "preferences.set", PreferencesUpdate(member_id="mem-1", language="en")
+        nc.PREFERENCES_SET, PreferencesUpdate(member_id="mem-1", language="en")
     )
     await publish(notify, MemberRegistered(member_id="mem-1", roles=["resident"]))
     await mails_to(smtp, "mem-1@")
-    export = await notify.runtime.rpc.call(
-        "notify", "member.export", MemberQuery(member_id="mem-1"), result=MemberExport
-    )
+    export = await notify.runtime.rpc.call(nc.MEMBER_EXPORT, MemberQuery(member_id="mem-1"))
     assert len(export.inbox) == 1 and export.preferences and export.preferences.language == "en"
 
     # The gateway asks for the confirmation first, then the registry erases the member.
     queued = await notify.runtime.rpc.call(
-        "notify",
-        "erasure.confirm",
-        ErasureConfirmation(member_id="mem-1"),
-        result=ErasureConfirmationQueued,
+        nc.ERASURE_CONFIRM, ErasureConfirmation(member_id="mem-1")
     )
     assert queued.notification_id
     del registry.contacts["mem-1"]
@@ -613,9 +574,7 @@ async def test_erasure_deletes_the_members_data_and_still_confirms_by_email(
     assert confirmation["Subject"] == "Your data has been erased"  # type: ignore[index]
 
     async def nothing_left() -> bool:
-        left = await notify.runtime.rpc.call(
-            "notify", "member.export", MemberQuery(member_id="mem-1"), result=MemberExport
-        )
+        left = await notify.runtime.rpc.call(nc.MEMBER_EXPORT, MemberQuery(member_id="mem-1"))
         return not left.inbox and not left.notifications and left.preferences is not None
 
     await soon(nothing_left, message="member data left after erasure")
@@ -635,9 +594,7 @@ async def test_an_erased_volunteer_disappears_from_the_requesters_messages(
     await mails_to(smtp, "res-1@")
 
     async def requester_inbox() -> InboxPage:
-        return await notify.runtime.rpc.call(
-            "notify", "inbox.list", InboxQuery(member_id="res-1"), result=InboxPage
-        )
+        return await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="res-1"))
 
     async def in_inbox() -> bool:
         return bool((await requester_inbox()).items)

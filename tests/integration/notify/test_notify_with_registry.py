@@ -10,7 +10,9 @@ import pytest
 from services.notify.bootstrap import Notify, assemble
 from services.registry.bootstrap import build as build_registry
 from shared.clock import FrozenClock
-from shared.contracts.notify import ErasureConfirmation, MemberExport
+from shared.contracts import notify as nc
+from shared.contracts import registry as rc
+from shared.contracts.notify import ErasureConfirmation
 from shared.contracts.notify import MemberQuery as NotifyMemberQuery
 from shared.contracts.registry import MemberInfo, MemberRegister
 from shared.contracts.registry import MemberQuery as RegistryMemberQuery
@@ -43,9 +45,7 @@ async def services(
 
 async def register(registry: ServiceRuntime, **fields: object) -> MemberInfo:
     values: dict[str, object] = {"postcode": "3561 AB", "house_number": "12", **fields}
-    return await registry.rpc.call(
-        "registry", "member.register", MemberRegister.model_validate(values), result=MemberInfo
-    )
+    return await registry.rpc.call(rc.MEMBER_REGISTER, MemberRegister.model_validate(values))
 
 
 async def mails_to(smtp: SmtpServer, address: str, count: int = 1) -> list[object]:
@@ -104,20 +104,15 @@ async def test_an_erased_member_gets_the_confirmation_and_notify_keeps_nothing(
     await mails_to(smtp, "kees@example.org")
     # What the gateway does: ask notify for the confirmation first, then erase in the registry.
     await notify.runtime.rpc.call(
-        "notify", "erasure.confirm", ErasureConfirmation(member_id=member.member_id)
+        nc.ERASURE_CONFIRM, ErasureConfirmation(member_id=member.member_id)
     )
-    await registry.rpc.call(
-        "registry", "member.erase", RegistryMemberQuery(member_id=member.member_id)
-    )
+    await registry.rpc.call(rc.MEMBER_ERASE, RegistryMemberQuery(member_id=member.member_id))
     confirmation = (await mails_to(smtp, "kees@example.org", 2))[1]
     assert confirmation["Subject"] == "Uw gegevens zijn gewist"  # type: ignore[index]
 
     async def forgotten() -> bool:
         export = await notify.runtime.rpc.call(
-            "notify",
-            "member.export",
-            NotifyMemberQuery(member_id=member.member_id),
-            result=MemberExport,
+            nc.MEMBER_EXPORT, NotifyMemberQuery(member_id=member.member_id)
         )
         return not export.inbox and not export.notifications and not export.deliveries
 

@@ -13,13 +13,11 @@ from sqlalchemy import select
 from services.notify.adapters.orm import notifications
 from services.notify.bootstrap import Notify
 from shared.clock import FrozenClock
+from shared.contracts import notify as nc
 from shared.contracts.notify import (
     AccountNotice,
-    AccountNoticeQueued,
     ChannelCheck,
-    ChannelCheckQueued,
     CooperativeChannels,
-    InboxPage,
     InboxQuery,
     MemberQuery,
     Preferences,
@@ -45,14 +43,12 @@ TELEGRAM_2 = "tgram://223456789:bbcdefghijklmnopqrstuvwxyz_ABCDEFGH/987654322"
 
 
 async def preferences(notify: Notify, member_id: str) -> Preferences:
-    return await notify.runtime.rpc.call(
-        "notify", "preferences.get", MemberQuery(member_id=member_id), result=Preferences
-    )
+    return await notify.runtime.rpc.call(nc.PREFERENCES_GET, MemberQuery(member_id=member_id))
 
 
 async def change(notify: Notify, **fields: object) -> Preferences:
     update = PreferencesUpdate(member_id="mem-1", **fields)
-    return await notify.runtime.rpc.call("notify", "preferences.set", update, result=Preferences)
+    return await notify.runtime.rpc.call(nc.PREFERENCES_SET, update)
 
 
 async def test_apprise_addresses_are_added_and_removed_one_by_one(
@@ -92,8 +88,7 @@ async def test_schemes_that_reach_a_host_of_the_members_choosing_are_refused(
     assert "10.0.0" not in str(refused.value.details)  # names the scheme, never the URL
     with pytest.raises(Invalid):
         await notify.runtime.rpc.call(
-            "notify",
-            "cooperative_channels.set",
+            nc.COOPERATIVE_CHANNELS_SET,
             CooperativeChannels(cooperative_id="coop-ov", apprise_urls=[url]),
         )
     assert (await preferences(notify, "mem-1")).apprise_urls == []
@@ -113,9 +108,7 @@ async def test_a_test_message_goes_through_the_members_own_channels(
 ) -> None:
     registry.person("mem-1", "Anna", email="anna@example.org")
     await change(notify, apprise_add=[webhook.url("anna")], channels=["apprise", "email"])
-    queued = await notify.runtime.rpc.call(
-        "notify", "test_message.send", ChannelCheck(member_id="mem-1"), result=ChannelCheckQueued
-    )
+    queued = await notify.runtime.rpc.call(nc.TEST_MESSAGE, ChannelCheck(member_id="mem-1"))
     assert queued.channels == ["apprise", "email", "inbox"]
 
     async def posted() -> bool:
@@ -123,9 +116,7 @@ async def test_a_test_message_goes_through_the_members_own_channels(
 
     await soon(posted, message="the test message did not reach the Apprise address")
     assert webhook.posts[-1]["title"] == "Testbericht van Samen"
-    inbox = await notify.runtime.rpc.call(
-        "notify", "inbox.list", InboxQuery(member_id="mem-1"), result=InboxPage
-    )
+    inbox = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="mem-1"))
     assert [item.template for item in inbox.items] == ["test_message"]
     assert not smtp.to("anna@example.org")  # the first channel worked: no e-mail as well
 
@@ -135,15 +126,11 @@ async def test_inbox_in_the_order_ends_it(
 ) -> None:
     registry.person("mem-1", "Anna", email="anna@example.org")
     await change(notify, channels=["inbox", "email"])
-    queued = await notify.runtime.rpc.call(
-        "notify", "test_message.send", ChannelCheck(member_id="mem-1"), result=ChannelCheckQueued
-    )
+    queued = await notify.runtime.rpc.call(nc.TEST_MESSAGE, ChannelCheck(member_id="mem-1"))
     assert queued.channels == ["inbox"]
 
     async def in_inbox() -> bool:
-        inbox = await notify.runtime.rpc.call(
-            "notify", "inbox.list", InboxQuery(member_id="mem-1"), result=InboxPage
-        )
+        inbox = await notify.runtime.rpc.call(nc.INBOX_LIST, InboxQuery(member_id="mem-1"))
         return bool(inbox.items)
 
     await soon(in_inbox)
@@ -156,8 +143,7 @@ async def test_a_coordinators_digest_waits_for_the_time_they_chose(
     registry.person("coord-1", "Mirjam")
     registry.cooperative("coop-ov", ["coord-1"])
     await notify.runtime.rpc.call(
-        "notify",
-        "preferences.set",
+        nc.PREFERENCES_SET,
         PreferencesUpdate(member_id="coord-1", daily_digest=True, digest_time="17:30"),
     )
     assert (await preferences(notify, "coord-1")).digest_time == "17:30"
@@ -192,8 +178,7 @@ async def test_the_change_of_address_notices_go_to_the_addresses_they_name(
     registry.person("mem-1", "Anna", email="oud@example.org")
     link = "https://samen.example/email/abc.def-ghi_jkl"
     queued = await notify.runtime.rpc.call(
-        "notify",
-        "account.notice",
+        nc.ACCOUNT_NOTICE,
         AccountNotice(
             member_id="mem-1",
             kind="email_change",
@@ -201,7 +186,6 @@ async def test_the_change_of_address_notices_go_to_the_addresses_they_name(
             expires_at=clock.now() + timedelta(hours=24),
             email="nieuw@example.org",
         ),
-        result=AccountNoticeQueued,
     )
     assert queued.notification_id is not None
 
@@ -212,10 +196,8 @@ async def test_the_change_of_address_notices_go_to_the_addresses_they_name(
     assert link in text_of(smtp.to("nieuw@example.org")[0])
     assert not smtp.to("oud@example.org")
     await notify.runtime.rpc.call(
-        "notify",
-        "account.notice",
+        nc.ACCOUNT_NOTICE,
         AccountNotice(member_id="mem-1", kind="email_changed", email="oud@example.org"),
-        result=AccountNoticeQueued,
     )
 
     async def notice() -> bool:
@@ -225,8 +207,7 @@ async def test_the_change_of_address_notices_go_to_the_addresses_they_name(
     assert smtp.to("oud@example.org")[0]["Subject"] == "Uw e-mailadres bij Samen is veranderd"
     with pytest.raises(Invalid):  # a confirmation link must be the gateway's own page
         await notify.runtime.rpc.call(
-            "notify",
-            "account.notice",
+            nc.ACCOUNT_NOTICE,
             AccountNotice(
                 member_id="mem-1",
                 kind="email_change",

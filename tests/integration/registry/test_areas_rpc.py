@@ -8,9 +8,7 @@ from shared.errors import Invalid, NotFound
 
 
 async def lookup(registry: RegistryRuntime, postcode: str) -> c.PostcodeArea:
-    return await registry.rpc.call(
-        "registry", c.AREAS_LOOKUP, c.PostcodeQuery(postcode=postcode), result=c.PostcodeArea
-    )
+    return await registry.rpc.call(c.AREAS_LOOKUP, c.PostcodeQuery(postcode=postcode))
 
 
 async def test_3583_lies_in_district_oost(registry: RegistryRuntime) -> None:
@@ -56,20 +54,13 @@ async def test_a_malformed_postcode_is_invalid(registry: RegistryRuntime, postco
 async def test_utrecht_has_ten_districts_and_111_neighbourhoods(
     registry: RegistryRuntime,
 ) -> None:
-    districts = await registry.rpc.call(
-        "registry", c.AREAS_LIST, c.AreaQuery(parent_code="GM0344"), result=c.AreaList
-    )
+    districts = await registry.rpc.call(c.AREAS_LIST, c.AreaQuery(parent_code="GM0344"))
     assert len(districts.areas) == 10
     neighbourhoods = await registry.rpc.call(
-        "registry",
-        c.AREAS_LIST,
-        c.AreaQuery(level="neighbourhood", municipality_code="GM0344"),
-        result=c.AreaList,
+        c.AREAS_LIST, c.AreaQuery(level="neighbourhood", municipality_code="GM0344")
     )
     assert len(neighbourhoods.areas) == 111
-    overvecht = await registry.rpc.call(
-        "registry", c.AREAS_GET, c.AreaCode(code="WK034403"), result=c.AreaInfo
-    )
+    overvecht = await registry.rpc.call(c.AREAS_GET, c.AreaCode(code="WK034403"))
     assert overvecht.population == 35255
 
 
@@ -77,20 +68,14 @@ async def test_distance_between_areas_comes_from_their_centroids(
     registry: RegistryRuntime,
 ) -> None:
     near = await registry.rpc.call(
-        "registry",
-        c.AREAS_DISTANCE,
-        c.AreaPair(from_code="BU03440311", to_code="BU03440312"),
-        result=c.AreaDistance,
+        c.AREAS_DISTANCE, c.AreaPair(from_code="BU03440311", to_code="BU03440312")
     )
     far = await registry.rpc.call(
-        "registry",
-        c.AREAS_DISTANCE,
-        c.AreaPair(from_code="BU03440311", to_code="WK034410"),
-        result=c.AreaDistance,
+        c.AREAS_DISTANCE, c.AreaPair(from_code="BU03440311", to_code="WK034410")
     )
     assert 0.3 < near.km < 1.5
     assert far.km > 5
     with pytest.raises(NotFound):
         await registry.rpc.call(
-            "registry", c.AREAS_DISTANCE, c.AreaPair(from_code="BU03440311", to_code="WK999999")
+            c.AREAS_DISTANCE, c.AreaPair(from_code="BU03440311", to_code="WK999999")
         )

@@ -70,19 +70,15 @@ async def test_another_municipality_is_imported_and_its_postcodes_resolve(
     runtime = build(settings)
     await runtime.start()
     try:
-        found = await runtime.rpc.call(
-            "registry", c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3812 AB"), result=c.PostcodeArea
-        )
+        found = await runtime.rpc.call(c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3812 AB"))
         assert found.municipality.name == "Amersfoort"
         assert found.district.code == "WK030702"
         assert found.confidence == "high"
         # Utrecht is still there.
-        utrecht = await runtime.rpc.call(
-            "registry", c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3583"), result=c.PostcodeArea
-        )
+        utrecht = await runtime.rpc.call(c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3583"))
         assert utrecht.district.code == "WK034405"
         with pytest.raises(NotFound):
-            await runtime.rpc.call("registry", c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3813"))
+            await runtime.rpc.call(c.AREAS_LOOKUP, c.PostcodeQuery(postcode="3813"))
     finally:
         await runtime.stop()
 
@@ -155,12 +151,7 @@ async def test_the_social_map_is_imported_from_the_command_line(
     runtime = build(settings)
     await runtime.start()
     try:
-        found = await runtime.rpc.call(
-            "registry",
-            c.DIRECTORY_SEARCH,
-            c.DirectorySearch(q="spreekuur"),
-            result=c.DirectoryResults,
-        )
+        found = await runtime.rpc.call(c.DIRECTORY_SEARCH, c.DirectorySearch(q="spreekuur"))
     finally:
         await runtime.stop()
     assert [(s.name, s.phone) for s in found.services] == [("Digitaal spreekuur", "+31302861800")]

@@ -1,10 +1,12 @@
 """Cooperatives (seed, add, update) and the social map over request/reply."""
 
 import pytest
+from pydantic import BaseModel
 
 from services.registry.bootstrap import RegistryRuntime
 from shared.areas import AreaRef
 from shared.contracts import registry as c
+from shared.contracts.verbs import AnyVerb
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import CooperativeCreated, CooperativeUpdated, MatchingPolicy, OfferPublished
 from tests.integration.registry.conftest import events_of
@@ -13,12 +15,7 @@ from tests.privacy import personal
 
 
 async def coop_list(registry: RegistryRuntime, **query: str) -> list[c.CooperativeInfo]:
-    found = await registry.rpc.call(
-        "registry",
-        c.COOPERATIVE_LIST,
-        c.CooperativeQuery.model_validate(query),
-        result=c.CooperativeList,
-    )
+    found = await registry.rpc.call(c.COOPERATIVE_LIST, c.CooperativeQuery.model_validate(query))
     return found.cooperatives
 
 
@@ -57,12 +54,10 @@ async def test_coordinator_and_policy_changes_are_announced_with_the_whole_state
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     policy = MatchingPolicy(proposals_per_round=5, offer_hours=2)
     updated = await registry.rpc.call(
-        "registry",
         c.COOPERATIVE_UPDATE,
         c.CooperativeUpdate(
             cooperative_id="utrecht-overvecht", policy=policy, actor_id=coordinator.member_id
         ),
-        result=c.CooperativeInfo,
     )
     assert updated.policy == policy
     assert updated.coordinator_ids == [coordinator.member_id]
@@ -77,7 +72,6 @@ async def test_coordinator_and_policy_changes_are_announced_with_the_whole_state
     # ... but not another district's cooperative, and not the areas.
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
             c.COOPERATIVE_UPDATE,
             c.CooperativeUpdate(
                 cooperative_id="utrecht-oost", policy=policy, actor_id=coordinator.member_id
@@ -85,7 +79,6 @@ async def test_coordinator_and_policy_changes_are_announced_with_the_whole_state
         )
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
             c.COOPERATIVE_UPDATE,
             c.CooperativeUpdate(
                 cooperative_id="utrecht-overvecht",
@@ -98,7 +91,6 @@ async def test_coordinator_and_policy_changes_are_announced_with_the_whole_state
 async def test_a_child_cooperative_stays_inside_its_parent(registry: RegistryRuntime) -> None:
     with pytest.raises(Invalid, match="outside the parent"):
         await registry.rpc.call(
-            "registry",
             c.COOPERATIVE_ADD,
             c.CooperativeAdd(
                 cooperative_id="schildersbuurt",
@@ -108,7 +100,6 @@ async def test_a_child_cooperative_stays_inside_its_parent(registry: RegistryRun
             ),
         )
     added = await registry.rpc.call(
-        "registry",
         c.COOPERATIVE_ADD,
         c.CooperativeAdd(
             cooperative_id="schildersbuurt",
@@ -116,12 +107,10 @@ async def test_a_child_cooperative_stays_inside_its_parent(registry: RegistryRun
             parent_id="utrecht-oost",
             area_codes=["BU03440531"],
         ),
-        result=c.CooperativeInfo,
     )
     assert added.level == "neighbourhood"
     with pytest.raises(Conflict):
         await registry.rpc.call(
-            "registry",
             c.COOPERATIVE_ADD,
             c.CooperativeAdd(
                 cooperative_id="schildersbuurt",
@@ -132,7 +121,6 @@ async def test_a_child_cooperative_stays_inside_its_parent(registry: RegistryRun
         )
     with pytest.raises(Invalid, match="unknown area"):
         await registry.rpc.call(
-            "registry",
             c.COOPERATIVE_ADD,
             c.CooperativeAdd(cooperative_id="nowhere", name="Nowhere", area_codes=["WK999999"]),
         )
@@ -145,7 +133,6 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     personal("Kerkstraat 5")
     shop = await registry.rpc.call(
-        "registry",
         c.ORGANISATION_ADD,
         c.OrganisationAdd(
             name="Buurtsuper Overvecht",
@@ -154,11 +141,9 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
             manager_emails=["Jan@Winkel.example"],
             actor_id=coordinator.member_id,
         ),
-        result=c.OrganisationInfo,
     )
     assert shop.manager_ids == [owner.member_id]
     offer = await registry.rpc.call(
-        "registry",
         c.OFFER_ADD,
         c.OfferAdd(
             organisation_id=shop.organisation_id,
@@ -171,16 +156,11 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
             location_area_code="BU03440312",
             actor_id=owner.member_id,
         ),
-        result=c.OfferInfo,
     )
     cafe_org = await registry.rpc.call(
-        "registry",
-        c.ORGANISATION_ADD,
-        c.OrganisationAdd(name="Repair Café Oost", area_code="WK034405"),
-        result=c.OrganisationInfo,
+        c.ORGANISATION_ADD, c.OrganisationAdd(name="Repair Café Oost", area_code="WK034405")
     )
     await registry.rpc.call(
-        "registry",
         c.OFFER_ADD,
         c.OfferAdd(
             organisation_id=cafe_org.organisation_id,
@@ -193,12 +173,7 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
     )
 
     async def search(**query: object) -> list[str]:
-        found = await registry.rpc.call(
-            "registry",
-            c.DIRECTORY_SEARCH,
-            c.DirectorySearch.model_validate(query),
-            result=c.DirectoryResults,
-        )
+        found = await registry.rpc.call(c.DIRECTORY_SEARCH, c.DirectorySearch.model_validate(query))
         return [s.name for s in found.services]
 
     assert await search(q="boodschappen") == ["Boodschappen aan huis"]
@@ -210,12 +185,7 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
     assert await search(q="cafe") == ["Repair Café"]  # accents do not matter
     assert await search(q="100%") == []
 
-    full = await registry.rpc.call(
-        "registry",
-        c.DIRECTORY_SEARCH,
-        c.DirectorySearch(q="boodschappen"),
-        result=c.DirectoryResults,
-    )
+    full = await registry.rpc.call(c.DIRECTORY_SEARCH, c.DirectorySearch(q="boodschappen"))
     entry = full.services[0]
     assert entry.organization.name == "Buurtsuper Overvecht"
     assert entry.location.area_name == "Wolga- en Donaudreef en omgeving"
@@ -228,7 +198,6 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
     stranger = await register(registry, name="Els Vreemd", email="els@example.nl")
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
             c.OFFER_ADD,
             c.OfferAdd(
                 organisation_id=shop.organisation_id,
@@ -238,23 +207,19 @@ async def test_the_social_map_finds_offers_by_words_category_and_area(
                 actor_id=stranger.member_id,
             ),
         )
-    listed = await registry.rpc.call(
-        "registry",
-        c.ORGANISATION_LIST,
-        c.OrganisationQuery(area_code="WK034403"),
-        result=c.OrganisationList,
-    )
+    listed = await registry.rpc.call(c.ORGANISATION_LIST, c.OrganisationQuery(area_code="WK034403"))
     assert [o.name for o in listed.organisations] == ["Buurtsuper Overvecht"]
 
 
 async def test_an_area_filter_that_is_no_cbs_code_is_invalid(registry: RegistryRuntime) -> None:
-    for verb, query in (
+    queries: tuple[tuple[AnyVerb, BaseModel], ...] = (
         (c.COOPERATIVE_LIST, c.CooperativeQuery(area_code="Overvecht")),
         (c.DIRECTORY_SEARCH, c.DirectorySearch(area_code="3561")),
         (c.MEMBER_LIST, c.MemberListQuery(area_code="WK34")),
-    ):
+    )
+    for verb, query in queries:
         with pytest.raises(Invalid, match="not a CBS area code"):
-            await registry.rpc.call("registry", verb, query)
+            await registry.rpc.call(verb, query)
 
 
 async def test_a_member_who_is_no_longer_a_coordinator_leaves_their_cooperatives(
@@ -262,15 +227,10 @@ async def test_a_member_who_is_no_longer_a_coordinator_leaves_their_cooperatives
 ) -> None:
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     await registry.rpc.call(
-        "registry",
-        c.MEMBER_UPDATE,
-        c.MemberUpdate(member_id=coordinator.member_id, roles=["resident"]),
+        c.MEMBER_UPDATE, c.MemberUpdate(member_id=coordinator.member_id, roles=["resident"])
     )
     coop = await registry.rpc.call(
-        "registry",
-        c.COOPERATIVE_GET,
-        c.CooperativeRef(cooperative_id="utrecht-overvecht"),
-        result=c.CooperativeInfo,
+        c.COOPERATIVE_GET, c.CooperativeRef(cooperative_id="utrecht-overvecht")
     )
     assert coop.coordinator_ids == []
     updates = await events_of(nats_url, CooperativeUpdated.TYPE, 2)

@@ -13,12 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 async def due(registry: RegistryRuntime) -> list[c.InvitationDue]:
-    found = await registry.rpc.call(
-        "registry",
-        c.MEMBER_INVITATIONS_DUE,
-        c.InvitationsQuery(limit=100),
-        result=c.InvitationsDue,
-    )
+    found = await registry.rpc.call(c.MEMBER_INVITATIONS_DUE, c.InvitationsQuery(limit=100))
     return found.invitations
 
 
@@ -35,14 +30,10 @@ async def test_imported_members_with_an_address_are_invited_once(
 
     first, *others = waiting
     for _ in range(2):  # done is idempotent
-        await registry.rpc.call(
-            "registry", c.MEMBER_INVITATION_DONE, c.MemberRef(member_id=first.member_id)
-        )
+        await registry.rpc.call(c.MEMBER_INVITATION_DONE, c.MemberRef(member_id=first.member_id))
     assert {i.member_id for i in await due(registry)} == {i.member_id for i in others}
 
-    await registry.rpc.call(
-        "registry", c.MEMBER_ERASE, c.MemberQuery(member_id=others[0].member_id)
-    )
+    await registry.rpc.call(c.MEMBER_ERASE, c.MemberQuery(member_id=others[0].member_id))
     assert {i.member_id for i in await due(registry)} == {i.member_id for i in others[1:]}
 
     # The same file again adds only the erased person (forgotten, so new again), whose new

@@ -31,7 +31,6 @@ async def upload(
     answer: c.MemberImportView | None = None
     for seq, part in enumerate(parts):
         answer = await registry.rpc.call(
-            "registry",
             c.MEMBER_IMPORT_PART,
             c.MemberImportPart(
                 actor_id=actor_id,
@@ -41,7 +40,6 @@ async def upload(
                 text=part,
                 last=seq == len(parts) - 1,
             ),
-            result=c.MemberImportView,
         )
     assert answer is not None
     return answer
@@ -50,10 +48,7 @@ async def upload(
 async def finished(registry: RegistryRuntime, import_id: str, actor_id: str) -> c.MemberImportView:
     async def probe() -> c.MemberImportView | None:
         view = await registry.rpc.call(
-            "registry",
-            c.MEMBER_IMPORT_GET,
-            c.MemberImportQuery(import_id=import_id, actor_id=actor_id),
-            result=c.MemberImportView,
+            c.MEMBER_IMPORT_GET, c.MemberImportQuery(import_id=import_id, actor_id=actor_id)
         )
         return view if view.state in ("done", "failed") else None
 
@@ -81,17 +76,11 @@ async def test_an_uploaded_file_is_imported_with_a_report_per_row(
 
     # Henk has no e-mail or phone: he is registered by the coordinator, who reaches him.
     found = await registry.rpc.call(
-        "registry",
-        c.MEMBER_LIST,
-        c.MemberListQuery(actor_id=coordinator.member_id, q="Henk"),
-        result=c.MemberList,
+        c.MEMBER_LIST, c.MemberListQuery(actor_id=coordinator.member_id, q="Henk")
     )
     [henk] = found.members
     info = await registry.rpc.call(
-        "registry",
-        c.MEMBER_GET,
-        c.MemberQuery(member_id=henk.member_id, actor_id=coordinator.member_id),
-        result=c.MemberInfo,
+        c.MEMBER_GET, c.MemberQuery(member_id=henk.member_id, actor_id=coordinator.member_id)
     )
     assert info.registered_by == coordinator.member_id
 
@@ -115,14 +104,11 @@ async def test_only_coordinators_import_and_only_they_see_their_import(
     started = await upload(registry, coordinator.member_id, HEADER + ROWS[0], 10_000)
     with pytest.raises(NotFound):
         await registry.rpc.call(
-            "registry",
             c.MEMBER_IMPORT_GET,
             c.MemberImportQuery(import_id=started.import_id, actor_id=resident.member_id),
-            result=c.MemberImportView,
         )
     with pytest.raises(Conflict):  # received whole: no more parts
         await registry.rpc.call(
-            "registry",
             c.MEMBER_IMPORT_PART,
             c.MemberImportPart(
                 actor_id=coordinator.member_id,
@@ -130,7 +116,6 @@ async def test_only_coordinators_import_and_only_they_see_their_import(
                 seq=1,
                 text="x",
             ),
-            result=c.MemberImportView,
         )
 
 

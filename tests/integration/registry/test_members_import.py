@@ -148,17 +148,11 @@ async def test_people_without_email_or_phone_are_imported_through_their_coordina
     assert report.imported == 3 and not report.rejected
     assert progress[-1] == ("import", 3, 3)
     listed = await registry.rpc.call(
-        "registry",
-        c.MEMBER_LIST,
-        c.MemberListQuery(actor_id=coordinator.member_id, q="testpersoon"),
-        result=c.MemberList,
+        c.MEMBER_LIST, c.MemberListQuery(actor_id=coordinator.member_id, q="testpersoon")
     )
     assert listed.total == 3
     contact = await registry.rpc.call(
-        "registry",
-        c.MEMBER_CONTACT,
-        c.MemberRef(member_id=listed.members[0].member_id),
-        result=c.MemberContact,
+        c.MEMBER_CONTACT, c.MemberRef(member_id=listed.members[0].member_id)
     )
     assert contact.via_coordinator_id == coordinator.member_id
 

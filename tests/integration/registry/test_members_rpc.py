@@ -8,6 +8,7 @@ import pytest
 from services.registry.bootstrap import RegistryRuntime
 from shared.areas import AreaRef
 from shared.contracts import registry as c
+from shared.contracts.verbs import AnyVerb
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import (
     AvailabilitySlot,
@@ -29,9 +30,7 @@ async def register(registry: RegistryRuntime, **fields: object) -> c.MemberInfo:
     }
     values.update(fields)
     personal(*(str(values[k]) for k in ("name", "email", "phone") if values.get(k)))
-    return await registry.rpc.call(
-        "registry", c.MEMBER_REGISTER, c.MemberRegister.model_validate(values), result=c.MemberInfo
-    )
+    return await registry.rpc.call(c.MEMBER_REGISTER, c.MemberRegister.model_validate(values))
 
 
 async def make_coordinator(
@@ -46,18 +45,13 @@ async def make_coordinator(
     values.update(fields)
     coordinator = await register(registry, **values)
     await registry.rpc.call(
-        "registry",
         c.MEMBER_UPDATE,
         c.MemberUpdate(member_id=coordinator.member_id, roles=["resident", "coordinator"]),
     )
     coop = await registry.rpc.call(
-        "registry",
-        c.COOPERATIVE_GET,
-        c.CooperativeRef(cooperative_id=cooperative_id),
-        result=c.CooperativeInfo,
+        c.COOPERATIVE_GET, c.CooperativeRef(cooperative_id=cooperative_id)
     )
     await registry.rpc.call(
-        "registry",
         c.COOPERATIVE_UPDATE,
         c.CooperativeUpdate(
             cooperative_id=cooperative_id,
@@ -88,10 +82,7 @@ async def test_email_is_unique_whatever_its_case(registry: RegistryRuntime) -> N
     with pytest.raises(Conflict, match="registered already"):
         await register(registry, name="Someone Else", email="ANS@Example.NL")
     found = await registry.rpc.call(
-        "registry",
-        c.MEMBER_FIND_BY_EMAIL,
-        c.MemberByEmail(email=" Ans@EXAMPLE.nl "),
-        result=c.MemberInfo,
+        c.MEMBER_FIND_BY_EMAIL, c.MemberByEmail(email=" Ans@EXAMPLE.nl ")
     )
     assert found.name == "Ans de Vries"
 
@@ -117,9 +108,7 @@ async def test_bad_input_names_every_field_and_changes_nothing(
     assert fields == {"name", "email", "postcode", "house_number"}
     assert "not in a known municipality" in caught.value.message
     with pytest.raises(NotFound):
-        await registry.rpc.call(
-            "registry", c.MEMBER_FIND_BY_EMAIL, c.MemberByEmail(email="not-an-email@x.nl")
-        )
+        await registry.rpc.call(c.MEMBER_FIND_BY_EMAIL, c.MemberByEmail(email="not-an-email@x.nl"))
 
 
 async def test_someone_needs_an_email_or_a_phone_unless_a_coordinator_registers_them(
@@ -135,12 +124,7 @@ async def test_someone_needs_an_email_or_a_phone_unless_a_coordinator_registers_
         postcode="3563",
         registered_by=coordinator.member_id,
     )
-    contact = await registry.rpc.call(
-        "registry",
-        c.MEMBER_CONTACT,
-        c.MemberRef(member_id=member.member_id),
-        result=c.MemberContact,
-    )
+    contact = await registry.rpc.call(c.MEMBER_CONTACT, c.MemberRef(member_id=member.member_id))
     assert contact.email is None and contact.phone is None
     assert contact.via_coordinator_id == coordinator.member_id
 
@@ -158,12 +142,7 @@ async def test_a_resident_with_a_phone_but_no_email_is_still_reached_through_the
         postcode="3563",
         registered_by=coordinator.member_id,
     )
-    contact = await registry.rpc.call(
-        "registry",
-        c.MEMBER_CONTACT,
-        c.MemberRef(member_id=member.member_id),
-        result=c.MemberContact,
-    )
+    contact = await registry.rpc.call(c.MEMBER_CONTACT, c.MemberRef(member_id=member.member_id))
     assert contact.phone == "+31307654321"
     assert contact.via_coordinator_id == coordinator.member_id
 
@@ -196,7 +175,6 @@ async def test_only_admins_give_the_coordinator_role(registry: RegistryRuntime) 
     member = await register(registry)
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
             c.MEMBER_UPDATE,
             c.MemberUpdate(
                 member_id=member.member_id,
@@ -210,17 +188,12 @@ async def test_a_member_sees_themselves_but_not_others(registry: RegistryRuntime
     ans = await register(registry)
     bram = await register(registry, name="Bram Smit", email="bram@example.nl")
     own = await registry.rpc.call(
-        "registry",
-        c.MEMBER_GET,
-        c.MemberQuery(member_id=ans.member_id, actor_id=ans.member_id),
-        result=c.MemberInfo,
+        c.MEMBER_GET, c.MemberQuery(member_id=ans.member_id, actor_id=ans.member_id)
     )
     assert own.email == "ans@example.nl"
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
-            c.MEMBER_GET,
-            c.MemberQuery(member_id=ans.member_id, actor_id=bram.member_id),
+            c.MEMBER_GET, c.MemberQuery(member_id=ans.member_id, actor_id=bram.member_id)
         )
 
 
@@ -229,7 +202,6 @@ async def test_update_moves_a_volunteer_and_announces_the_new_area(
 ) -> None:
     member = await register(registry, consents={"matching": True})
     await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         c.VolunteerProfileSet(
             member_id=member.member_id,
@@ -238,10 +210,8 @@ async def test_update_moves_a_volunteer_and_announces_the_new_area(
             availability=[AvailabilitySlot(weekday=1, start="09:00", end="12:00")],
             radius_km=3,
         ),
-        result=c.VolunteerProfile,
     )
     updated = await registry.rpc.call(
-        "registry",
         c.MEMBER_UPDATE,
         c.MemberUpdate(
             member_id=member.member_id,
@@ -250,7 +220,6 @@ async def test_update_moves_a_volunteer_and_announces_the_new_area(
             house_number="7b",
             consents={"share_phone": True},
         ),
-        result=c.MemberInfo,
     )
     assert updated.district == "WK034405"
     assert updated.house_number == "7B"
@@ -275,17 +244,13 @@ async def test_light_care_needs_a_certificate_of_conduct_date(
         member_id=member.member_id, categories=["light_care"], flexible=True
     )
     with pytest.raises(Invalid, match="certificate of conduct"):
-        await registry.rpc.call("registry", c.VOLUNTEER_PROFILE_SET, profile)
+        await registry.rpc.call(c.VOLUNTEER_PROFILE_SET, profile)
     saved = await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         profile.model_copy(update={"certificate_of_conduct_date": date(2025, 3, 1)}),
-        result=c.VolunteerProfile,
     )
     assert saved.certificate_of_conduct_date == date(2025, 3, 1)
-    info = await registry.rpc.call(
-        "registry", c.MEMBER_GET, c.MemberQuery(member_id=member.member_id), result=c.MemberInfo
-    )
+    info = await registry.rpc.call(c.MEMBER_GET, c.MemberQuery(member_id=member.member_id))
     assert "volunteer" in info.roles
 
 
@@ -294,17 +259,12 @@ async def test_pausing_a_profile_is_announced(registry: RegistryRuntime, nats_ur
     request = c.VolunteerProfileSet(
         member_id=member.member_id, categories=["groceries"], flexible=True
     )
-    await registry.rpc.call("registry", c.VOLUNTEER_PROFILE_SET, request)
-    await registry.rpc.call(
-        "registry", c.VOLUNTEER_PROFILE_SET, request.model_copy(update={"active": False})
-    )
+    await registry.rpc.call(c.VOLUNTEER_PROFILE_SET, request)
+    await registry.rpc.call(c.VOLUNTEER_PROFILE_SET, request.model_copy(update={"active": False}))
     profiles = await events_of(nats_url, VolunteerProfileUpdated.TYPE, 2)
     assert [p.payload(VolunteerProfileUpdated).active for p in profiles] == [True, False]
     got = await registry.rpc.call(
-        "registry",
-        c.VOLUNTEER_PROFILE_GET,
-        c.MemberQuery(member_id=member.member_id),
-        result=c.VolunteerProfile,
+        c.VOLUNTEER_PROFILE_GET, c.MemberQuery(member_id=member.member_id)
     )
     assert got.active is False
 
@@ -314,36 +274,28 @@ async def test_export_holds_everything_and_erasure_leaves_only_anonymous_figures
 ) -> None:
     member = await register(registry, phone="0612345678", consents={"matching": True})
     await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         c.VolunteerProfileSet(member_id=member.member_id, categories=["transport"], flexible=True),
     )
     export = await registry.rpc.call(
-        "registry",
-        c.MEMBER_EXPORT,
-        c.MemberQuery(member_id=member.member_id, actor_id=member.member_id),
-        result=c.MemberExport,
+        c.MEMBER_EXPORT, c.MemberQuery(member_id=member.member_id, actor_id=member.member_id)
     )
     assert export.member.email == "ans@example.nl"
     assert export.consent_history[0].purpose == "matching"
     assert export.volunteer_profile is not None
 
     erased = await registry.rpc.call(
-        "registry",
-        c.MEMBER_ERASE,
-        c.MemberQuery(member_id=member.member_id, actor_id=member.member_id),
-        result=c.MemberErasure,
+        c.MEMBER_ERASE, c.MemberQuery(member_id=member.member_id, actor_id=member.member_id)
     )
     assert erased.member_id == member.member_id
     [event] = await events_of(nats_url, MemberErased.TYPE)
     assert event.area.neighbourhood == "BU03440312"  # the figures still count the area
-    for verb in (c.MEMBER_GET, c.MEMBER_EXPORT, c.VOLUNTEER_PROFILE_GET):
+    member_verbs: tuple[AnyVerb, ...] = (c.MEMBER_GET, c.MEMBER_EXPORT, c.VOLUNTEER_PROFILE_GET)
+    for verb in member_verbs:
         with pytest.raises(NotFound):
-            await registry.rpc.call("registry", verb, c.MemberQuery(member_id=member.member_id))
+            await registry.rpc.call(verb, c.MemberQuery(member_id=member.member_id))
     with pytest.raises(NotFound):
-        await registry.rpc.call(
-            "registry", c.MEMBER_CONTACT, c.MemberRef(member_id=member.member_id)
-        )
+        await registry.rpc.call(c.MEMBER_CONTACT, c.MemberRef(member_id=member.member_id))
     # The address is free again, and nothing personal stays in the row.
     again = await register(registry)
     assert again.member_id != member.member_id
@@ -367,18 +319,13 @@ async def test_coordinators_list_the_members_of_their_area_only(
     await register(registry, name="Piet Overvecht", email="piet@example.nl", postcode="3564")
     await register(registry, name="Karin Oost", email="karin@example.nl", postcode="3581")
     listed = await registry.rpc.call(
-        "registry",
-        c.MEMBER_LIST,
-        c.MemberListQuery(actor_id=coordinator.member_id),
-        result=c.MemberList,
+        c.MEMBER_LIST, c.MemberListQuery(actor_id=coordinator.member_id)
     )
     names = {m.name for m in listed.members}
     assert "Piet Overvecht" in names and "Karin Oost" not in names
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
-            c.MEMBER_LIST,
-            c.MemberListQuery(actor_id=coordinator.member_id, area_code="WK034405"),
+            c.MEMBER_LIST, c.MemberListQuery(actor_id=coordinator.member_id, area_code="WK034405")
         )
 
 
@@ -387,12 +334,10 @@ async def test_giving_up_the_volunteer_role_pauses_the_profile_for_matching(
 ) -> None:
     member = await register(registry, consents={"matching": True})
     await registry.rpc.call(
-        "registry",
         c.VOLUNTEER_PROFILE_SET,
         c.VolunteerProfileSet(member_id=member.member_id, categories=["garden"], flexible=True),
     )
     await registry.rpc.call(
-        "registry",
         c.MEMBER_UPDATE,
         c.MemberUpdate(member_id=member.member_id, actor_id=member.member_id, roles=["resident"]),
     )
@@ -400,9 +345,7 @@ async def test_giving_up_the_volunteer_role_pauses_the_profile_for_matching(
     assert profiles[-1].payload(VolunteerProfileUpdated).active is False
     # Withdrawing the matching consent is announced too.
     await registry.rpc.call(
-        "registry",
-        c.MEMBER_UPDATE,
-        c.MemberUpdate(member_id=member.member_id, consents={"matching": False}),
+        c.MEMBER_UPDATE, c.MemberUpdate(member_id=member.member_id, consents={"matching": False})
     )
     profiles = await events_of(nats_url, VolunteerProfileUpdated.TYPE, 3)
     assert profiles[-1].payload(VolunteerProfileUpdated).matching_consent is False
@@ -416,7 +359,6 @@ async def test_many_contacts_in_one_call_leave_out_the_unknown_and_the_erased(
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     ans = await register(registry)
     await registry.rpc.call(
-        "registry",
         c.MEMBER_UPDATE,
         c.MemberUpdate(
             member_id=ans.member_id, actor_id=ans.member_id, consents={"share_phone": True}
@@ -431,25 +373,19 @@ async def test_many_contacts_in_one_call_leave_out_the_unknown_and_the_erased(
     )
     gone = await register(registry, name="Piet Veld", email="piet@example.nl")
     await registry.rpc.call(
-        "registry", c.MEMBER_ERASE, c.MemberQuery(member_id=gone.member_id, actor_id=gone.member_id)
+        c.MEMBER_ERASE, c.MemberQuery(member_id=gone.member_id, actor_id=gone.member_id)
     )
     ids = [ans.member_id, henk.member_id, gone.member_id, "no-such-member"]
-    found = await registry.rpc.call(
-        "registry", c.MEMBER_CONTACTS, c.MemberRefs(member_ids=ids), result=c.MemberContactList
-    )
+    found = await registry.rpc.call(c.MEMBER_CONTACTS, c.MemberRefs(member_ids=ids))
     by_id = {contact.member_id: contact for contact in found.contacts}
     assert set(by_id) == {ans.member_id, henk.member_id}
     # The same answer, field for field, as asking for each member alone.
     for member_id, contact in by_id.items():
-        alone = await registry.rpc.call(
-            "registry", c.MEMBER_CONTACT, c.MemberRef(member_id=member_id), result=c.MemberContact
-        )
+        alone = await registry.rpc.call(c.MEMBER_CONTACT, c.MemberRef(member_id=member_id))
         assert contact == alone
     assert by_id[ans.member_id].share_phone_with_match is True
     assert by_id[henk.member_id].via_coordinator_id == coordinator.member_id
     with pytest.raises(Invalid):
-        await registry.rpc.call(
-            "registry",
-            c.MEMBER_CONTACTS,
-            {"member_ids": [f"m{n}" for n in range(c.MAX_CONTACTS_PER_CALL + 1)]},
+        await registry.rpc.call_unchecked(
+            c.MEMBER_CONTACTS, {"member_ids": [f"m{n}" for n in range(c.MAX_CONTACTS_PER_CALL + 1)]}
         )

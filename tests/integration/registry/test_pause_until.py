@@ -30,7 +30,6 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
     await registry.start()
     try:
         member = await registry.rpc.call(
-            "registry",
             c.MEMBER_REGISTER,
             c.MemberRegister(
                 name="Els Visser",
@@ -40,10 +39,8 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
                 roles=["resident", "volunteer"],
                 consents={"matching": True},
             ),
-            result=c.MemberInfo,
         )
         paused = await registry.rpc.call(
-            "registry",
             c.VOLUNTEER_PROFILE_SET,
             c.VolunteerProfileSet(
                 member_id=member.member_id,
@@ -53,12 +50,10 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
                 active=False,
                 paused_until=RETURN_DAY,
             ),
-            result=c.VolunteerProfile,
         )
         assert paused.active is False and paused.paused_until == RETURN_DAY
         with pytest.raises(Invalid):  # a return day lies after today
             await registry.rpc.call(
-                "registry",
                 c.VOLUNTEER_PROFILE_SET,
                 c.VolunteerProfileSet(
                     member_id=member.member_id,
@@ -81,10 +76,8 @@ async def test_a_paused_profile_resumes_by_itself_on_its_return_day_after_a_rest
         assert await restarted.volunteer_days.tick() == 1
         assert await restarted.volunteer_days.tick() == 0  # once
         profile = await restarted.rpc.call(
-            "registry",
             c.VOLUNTEER_PROFILE_GET,
             c.MemberQuery(member_id=member.member_id, actor_id=member.member_id),
-            result=c.VolunteerProfile,
         )
         assert profile.active is True and profile.paused_until is None
         updates = await events_of(nats_url, VolunteerProfileUpdated.TYPE, count=2)
@@ -102,7 +95,6 @@ async def test_a_profile_resumed_by_hand_before_its_day_is_left_alone(
     await registry.start()
     try:
         member = await registry.rpc.call(
-            "registry",
             c.MEMBER_REGISTER,
             c.MemberRegister(
                 name="Piet Smit",
@@ -111,7 +103,6 @@ async def test_a_profile_resumed_by_hand_before_its_day_is_left_alone(
                 house_number="6",
                 roles=["resident", "volunteer"],
             ),
-            result=c.MemberInfo,
         )
         profile = {
             "member_id": member.member_id,
@@ -120,15 +111,11 @@ async def test_a_profile_resumed_by_hand_before_its_day_is_left_alone(
             "flexible": True,
         }
         await registry.rpc.call(
-            "registry",
             c.VOLUNTEER_PROFILE_SET,
             c.VolunteerProfileSet(**profile, active=False, paused_until=RETURN_DAY),
         )
         back = await registry.rpc.call(
-            "registry",
-            c.VOLUNTEER_PROFILE_SET,
-            c.VolunteerProfileSet(**profile, active=True),
-            result=c.VolunteerProfile,
+            c.VOLUNTEER_PROFILE_SET, c.VolunteerProfileSet(**profile, active=True)
         )
         assert back.paused_until is None
         clock.advance(timedelta(days=3))

@@ -13,12 +13,7 @@ from tests.support import error_fields
 
 
 async def search(registry: RegistryRuntime, **query: object) -> c.DirectoryResults:
-    return await registry.rpc.call(
-        "registry",
-        c.DIRECTORY_SEARCH,
-        c.DirectorySearch.model_validate(query),
-        result=c.DirectoryResults,
-    )
+    return await registry.rpc.call(c.DIRECTORY_SEARCH, c.DirectorySearch.model_validate(query))
 
 
 async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
@@ -28,7 +23,6 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
     owner = await register(registry, name="Karim Bakkal", email="karim@bakkerij.example")
     personal("Amazonedreef 12")
     org = await registry.rpc.call(
-        "registry",
         c.ORGANISATION_ADD,
         c.OrganisationAdd(
             name="Bakkerij Karim",
@@ -38,13 +32,11 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
             manager_emails=["karim@bakkerij.example"],
             actor_id=coordinator.member_id,
         ),
-        result=c.OrganisationInfo,
     )
     assert org.manager_ids == [owner.member_id]
     assert org.area_name == "Overvecht"
     # The organisation's own account adds an offer without a phone of its own...
     offer = await registry.rpc.call(
-        "registry",
         c.OFFER_ADD,
         c.OfferAdd(
             organisation_id=org.organisation_id,
@@ -57,7 +49,6 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
             ],
             actor_id=owner.member_id,
         ),
-        result=c.OfferInfo,
     )
     assert [(h.weekday, h.opens) for h in offer.opening_hours] == [(1, "10:00"), (4, "14:00")]
     # ... and the map shows the organisation's phone for it, with its opening hours.
@@ -68,7 +59,6 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
 
     # The coordinator edits the offer; the owner edits the organisation.
     edited = await registry.rpc.call(
-        "registry",
         c.OFFER_UPDATE,
         c.OfferUpdate(
             offer_id=offer.offer_id,
@@ -77,18 +67,15 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
             opening_hours=[c.OpeningHours(weekday=5, opens="09:00", closes="11:00")],
             actor_id=coordinator.member_id,
         ),
-        result=c.OfferInfo,
     )
     assert edited.phone == "+31612345678" and len(edited.opening_hours) == 1
     renamed = await registry.rpc.call(
-        "registry",
         c.ORGANISATION_UPDATE,
         c.OrganisationUpdate(
             organisation_id=org.organisation_id,
             description="Vers brood uit Overvecht.",
             actor_id=owner.member_id,
         ),
-        result=c.OrganisationInfo,
     )
     assert renamed.description == "Vers brood uit Overvecht."
     assert renamed.manager_ids == [owner.member_id]
@@ -98,7 +85,6 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
     # Only coordinators decide who manages it.
     with pytest.raises(Forbidden):
         await registry.rpc.call(
-            "registry",
             c.ORGANISATION_UPDATE,
             c.OrganisationUpdate(
                 organisation_id=org.organisation_id, manager_emails=[], actor_id=owner.member_id
@@ -107,23 +93,16 @@ async def test_coordinator_and_organisation_account_keep_an_offer_up_to_date(
 
     # The owner retires the offer: off the map, kept.
     retired = await registry.rpc.call(
-        "registry",
-        c.OFFER_RETIRE,
-        c.OfferRef(offer_id=offer.offer_id, actor_id=owner.member_id),
-        result=c.OfferInfo,
+        c.OFFER_RETIRE, c.OfferRef(offer_id=offer.offer_id, actor_id=owner.member_id)
     )
     assert not retired.active and retired.retired_at is not None
     assert (await search(registry, q="banket")).services == []
     kept = await registry.rpc.call(
-        "registry",
-        c.OFFER_LIST,
-        c.OfferQuery(organisation_id=org.organisation_id, include_retired=True),
-        result=c.OfferList,
+        c.OFFER_LIST, c.OfferQuery(organisation_id=org.organisation_id, include_retired=True)
     )
     assert [o.name for o in kept.offers] == ["Brood en banket aan huis"]
     with pytest.raises(Invalid):
         await registry.rpc.call(
-            "registry",
             c.OFFER_UPDATE,
             c.OfferUpdate(offer_id=offer.offer_id, name="Weer terug", actor_id=owner.member_id),
         )
@@ -141,20 +120,16 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
     for actor in (resident, elsewhere):
         with pytest.raises(Forbidden):
             await registry.rpc.call(
-                "registry",
                 c.ORGANISATION_ADD,
                 c.OrganisationAdd(name="Nep BV", area_code="WK034403", actor_id=actor.member_id),
             )
     org = await registry.rpc.call(
-        "registry",
         c.ORGANISATION_ADD,
         c.OrganisationAdd(
             name="Buurthuis De Dreef", area_code="WK034403", actor_id=coordinator.member_id
         ),
-        result=c.OrganisationInfo,
     )
     offer = await registry.rpc.call(
-        "registry",
         c.OFFER_ADD,
         c.OfferAdd(
             organisation_id=org.organisation_id,
@@ -163,31 +138,25 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
             area_codes=["WK034403"],
             actor_id=coordinator.member_id,
         ),
-        result=c.OfferInfo,
     )
     for actor in (resident, elsewhere):
         with pytest.raises(Forbidden):
             await registry.rpc.call(
-                "registry",
                 c.OFFER_UPDATE,
                 c.OfferUpdate(offer_id=offer.offer_id, name="Gekaapt", actor_id=actor.member_id),
             )
         with pytest.raises(Forbidden):
             await registry.rpc.call(
-                "registry",
-                c.OFFER_RETIRE,
-                c.OfferRef(offer_id=offer.offer_id, actor_id=actor.member_id),
+                c.OFFER_RETIRE, c.OfferRef(offer_id=offer.offer_id, actor_id=actor.member_id)
             )
         with pytest.raises(Forbidden):
             await registry.rpc.call(
-                "registry",
                 c.ORGANISATION_RETIRE,
                 c.OrganisationRef(organisation_id=org.organisation_id, actor_id=actor.member_id),
             )
     # A manager named by an address nobody signed up with is refused by field.
     with pytest.raises(Invalid) as refused:
         await registry.rpc.call(
-            "registry",
             c.ORGANISATION_UPDATE,
             c.OrganisationUpdate(
                 organisation_id=org.organisation_id,
@@ -199,7 +168,6 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
     # Closing before opening is refused, naming the field.
     with pytest.raises(Invalid) as backwards:
         await registry.rpc.call(
-            "registry",
             c.OFFER_UPDATE,
             c.OfferUpdate(
                 offer_id=offer.offer_id,
@@ -210,18 +178,11 @@ async def test_others_may_not_touch_an_organisation_or_its_offers(
     assert error_fields(backwards.value)[0]["field"] == "opening_hours"
     # Retiring the organisation takes its offers off the map too.
     await registry.rpc.call(
-        "registry",
         c.ORGANISATION_RETIRE,
         c.OrganisationRef(organisation_id=org.organisation_id, actor_id=coordinator.member_id),
-        result=c.OrganisationInfo,
     )
     assert (await search(registry, q="koffieochtend")).services == []
-    listed = await registry.rpc.call(
-        "registry",
-        c.ORGANISATION_LIST,
-        c.OrganisationQuery(area_code="WK034403"),
-        result=c.OrganisationList,
-    )
+    listed = await registry.rpc.call(c.ORGANISATION_LIST, c.OrganisationQuery(area_code="WK034403"))
     assert listed.organisations == []
 
 
@@ -239,10 +200,7 @@ async def test_a_csv_of_the_map_is_imported_with_a_reason_for_each_bad_row(
 ) -> None:
     coordinator = await make_coordinator(registry, "utrecht-overvecht")
     report = await registry.rpc.call(
-        "registry",
-        c.DIRECTORY_IMPORT,
-        c.DirectoryImport(text=CSV, actor_id=coordinator.member_id),
-        result=c.DirectoryImportReport,
+        c.DIRECTORY_IMPORT, c.DirectoryImport(text=CSV, actor_id=coordinator.member_id)
     )
     assert (report.rows, report.organisations_added, report.offers_added) == (5, 1, 2)
     assert [(r.line, r.reason) for r in report.rejected] == [
@@ -257,9 +215,6 @@ async def test_a_csv_of_the_map_is_imported_with_a_reason_for_each_bad_row(
         ("Repair Café", "+31307654321", [5]),
     ]
     again = await registry.rpc.call(
-        "registry",
-        c.DIRECTORY_IMPORT,
-        c.DirectoryImport(text=CSV, actor_id=coordinator.member_id),
-        result=c.DirectoryImportReport,
+        c.DIRECTORY_IMPORT, c.DirectoryImport(text=CSV, actor_id=coordinator.member_id)
     )
     assert (again.organisations_added, again.offers_added, again.already_there) == (0, 0, 2)

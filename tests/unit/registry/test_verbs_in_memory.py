@@ -55,30 +55,20 @@ def newcomer(email: str = "ans@example.nl") -> rc.MemberRegister:
 async def test_a_registered_member_is_placed_in_her_neighbourhood_and_can_be_read_back(
     registry: ServiceRuntime,
 ) -> None:
-    member = await registry.rpc.call(
-        "registry", rc.MEMBER_REGISTER, newcomer(), result=rc.MemberInfo
-    )
+    member = await registry.rpc.call(rc.MEMBER_REGISTER, newcomer())
     assert member.neighbourhood is not None
     assert member.neighbourhood.startswith("BU0344")  # Overvecht, Utrecht
 
-    again = await registry.rpc.call(
-        "registry",
-        rc.MEMBER_GET,
-        rc.MemberQuery(member_id=member.member_id),
-        result=rc.MemberInfo,
-    )
+    again = await registry.rpc.call(rc.MEMBER_GET, rc.MemberQuery(member_id=member.member_id))
     assert again.member_id == member.member_id
     assert again.neighbourhood == member.neighbourhood
 
 
 async def test_the_verbs_errors_come_back_typed(registry: ServiceRuntime) -> None:
-    await registry.rpc.call("registry", rc.MEMBER_REGISTER, newcomer(), result=rc.MemberInfo)
+    await registry.rpc.call(rc.MEMBER_REGISTER, newcomer())
     with pytest.raises(Conflict):  # the same address twice
-        await registry.rpc.call("registry", rc.MEMBER_REGISTER, newcomer(), result=rc.MemberInfo)
+        await registry.rpc.call(rc.MEMBER_REGISTER, newcomer())
     with pytest.raises(NotFound):
         await registry.rpc.call(
-            "registry",
-            rc.MEMBER_GET,
-            rc.MemberQuery(member_id="01a00000-0000-7000-8000-000000000000"),
-            result=rc.MemberInfo,
+            rc.MEMBER_GET, rc.MemberQuery(member_id="01a00000-0000-7000-8000-000000000000")
         )
