@@ -91,6 +91,7 @@ class EventConsumer:
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._pulling: asyncio.Task[None] | None = None
         self._running = False
+        self._idle = False  # waiting for a first event, with nothing in hand
         self.handled = 0
         self.failed = 0
         self.dead_lettered = 0
@@ -110,10 +111,15 @@ class EventConsumer:
         self._pulling = asyncio.create_task(self._pull(), name=f"consume {self.spec.durable}")
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Stop pulling; the batch in hand is finished first (within `grace`)."""
+        """Stop pulling; the batch in hand is finished first (within `grace`). An idle consumer
+        stops at once rather than wait out its pull."""
         self._running = False
         pulling, self._pulling = self._pulling, None
         if pulling is not None:
+            if self._idle:
+                # Nothing in hand: cancelling the pull loses nothing (an event the server sent
+                # this very moment comes back after ack_wait, as a cut-off batch's does).
+                pulling.cancel()
             _, pending = await asyncio.wait({pulling}, timeout=FIRST_EVENT_WAIT_SECONDS + grace)
             for task in pending:
                 task.cancel()
@@ -131,6 +137,7 @@ class EventConsumer:
         assert self._subscription is not None, "start the consumer first"
         pull = self._subscription
         while self._running:
+            self._idle = True  # until a first event is in hand
             try:
                 messages = await pull.fetch(batch=1, timeout=FIRST_EVENT_WAIT_SECONDS)
             except TimeoutError:  # nats-py raises its own and the built-in: both are this
@@ -139,6 +146,7 @@ class EventConsumer:
                 # Unacknowledged messages come back after ack_wait; try again shortly.
                 await asyncio.sleep(FIRST_EVENT_WAIT_SECONDS)
                 continue
+            self._idle = False
             if BATCH_SIZE > 1:
                 with contextlib.suppress(TimeoutError):
                     messages += await pull.fetch(

@@ -247,8 +247,8 @@ class ServiceRuntime:
         log.info("service started", database=self.engine.dialect.name)
 
     async def _shutdown(self) -> None:
-        for consumer in self.consumers:  # first: the batch in hand is finished and acked
-            await consumer.stop()
+        # First: the batch in hand is finished and acked, by every consumer at once.
+        await asyncio.gather(*(consumer.stop() for consumer in self.consumers))
         await cancel_and_wait(self._tasks)
         for stopper in self._stoppers:
             await stopper()
