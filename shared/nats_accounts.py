@@ -52,7 +52,6 @@ CONTRACTS: dict[str, ModuleType] = {"registry": rc, "matching": mc, "notify": nc
 # service for its health (/readyz); every service may ask itself (`samen health`, probes).
 CALLS: dict[str, tuple[AnyVerb, ...]] = {
     "gateway": (
-        rc.AREAS_LIST,
         rc.AREAS_LOOKUP,
         rc.COOPERATIVE_GET,
         rc.COOPERATIVE_LIST,
@@ -90,7 +89,6 @@ CALLS: dict[str, tuple[AnyVerb, ...]] = {
         mc.COORDINATOR_CLOSE,
         mc.COORDINATOR_MATCH,
         mc.COORDINATOR_REASSIGN,
-        mc.MEMBER_ERASE,
         mc.MEMBER_EXPORT,
         mc.NOTICE_BOARD,
         mc.PROPOSAL_ACCEPT,
@@ -110,7 +108,6 @@ CALLS: dict[str, tuple[AnyVerb, ...]] = {
         nc.ERASURE_CONFIRM,
         nc.INBOX_LIST,
         nc.INBOX_MARK_READ,
-        nc.MEMBER_ERASE,
         nc.MEMBER_EXPORT,
         nc.PREFERENCES_GET,
         nc.PREFERENCES_SET,

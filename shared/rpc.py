@@ -13,7 +13,7 @@ to within a second or so (NTP); `DEADLINE_GRACE_SECONDS` absorbs the rest.
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import orjson
 from faststream.nats import NatsBroker
@@ -39,7 +39,7 @@ RPC_CONCURRENCY = 16  # requests of one verb answered at once by one process
 Req = TypeVar("Req", bound=BaseModel)
 Res = TypeVar("Res")
 
-__all__ = ["Empty", "RpcClient", "Verb", "VerbTable", "register_rpc", "register_verbs"]
+__all__ = ["Empty", "Rpc", "RpcClient", "Verb", "VerbTable", "register_rpc", "register_verbs"]
 
 _ANYTHING = TypeAdapter(Any)
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -168,6 +168,14 @@ def _expired(deadline: str | None) -> bool:
         return time.time() > float(deadline) + DEADLINE_GRACE_SECONDS
     except ValueError:
         return False
+
+
+class Rpc(Protocol):
+    """What a caller of verbs needs: `RpcClient`, or a client that wraps one."""
+
+    async def call(
+        self, verb: Verb[Req, Res], request: Req | None = None, *, timeout: float | None = None
+    ) -> Res: ...
 
 
 class RpcClient:

@@ -92,8 +92,11 @@ async def send_account_link(gateway: Gateway, account: Account, purpose: str) ->
     kind: nc.AccountNoticeKind = "invitation" if purpose == INVITATION else "password_reset"
     try:
         async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
-            await gateway.notify.account_notice(
-                account.member_id, kind, link=url, expires_at=link.expires_at
+            await gateway.rpc.call(
+                nc.ACCOUNT_NOTICE,
+                nc.AccountNotice(
+                    member_id=account.member_id, kind=kind, link=url, expires_at=link.expires_at
+                ),
             )
     except (SamenError, TimeoutError) as exc:
         log.warning("account link not sent", kind=kind, code=getattr(exc, "code", "timeout"))

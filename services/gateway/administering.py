@@ -40,7 +40,7 @@ class Administered:
 async def cooperatives_run_by(gateway: Gateway, principal: Principal) -> list[rc.CooperativeInfo]:
     """The cooperatives this member may run: all for an admin; for a coordinator, those whose
     areas lie inside the areas of the cooperatives they coordinate."""
-    every = await gateway.registry.cooperatives()
+    every = (await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery())).cooperatives
     if principal.has("admin"):
         return every
     if not principal.has("coordinator"):
@@ -61,7 +61,7 @@ async def _run_by(
         if coop.cooperative_id == cooperative_id:
             return coop
     try:
-        await gateway.registry.cooperative(cooperative_id)
+        await gateway.rpc.call(rc.COOPERATIVE_GET, rc.CooperativeRef(cooperative_id=cooperative_id))
     except NotFound:
         raise NotFound("There is no such cooperative.") from None
     raise Forbidden(NOT_YOURS)
@@ -70,7 +70,7 @@ async def _run_by(
 async def administered(gateway: Gateway, principal: Principal, cooperative_id: str) -> Administered:
     coop = await _run_by(gateway, principal, cooperative_id)
     coordinators = [
-        await gateway.registry.member(member_id, actor_id=None)
+        await gateway.rpc.call(rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=None))
         for member_id in coop.coordinator_ids
     ]
     if coordinators:
@@ -83,7 +83,9 @@ async def administered(gateway: Gateway, principal: Principal, cooperative_id: s
     return Administered(
         cooperative=coop,
         coordinators=coordinators,
-        channels=await gateway.notify.cooperative_channels(cooperative_id),
+        channels=await gateway.rpc.call(
+            nc.COOPERATIVE_CHANNELS_GET, nc.CooperativeQuery(cooperative_id=cooperative_id)
+        ),
         may_change_areas=principal.has("admin"),
         may_invite=principal.has("admin"),
         changes=await gateway.store.audit_entries(
@@ -119,13 +121,14 @@ async def change_cooperative(
     name = patch.name.strip() if patch.name and patch.name.strip() != coop.name else None
     if name is None and areas is None:
         return coop
-    changed = await gateway.registry.update_cooperative(
+    changed = await gateway.rpc.call(
+        rc.COOPERATIVE_UPDATE,
         rc.CooperativeUpdate(
             cooperative_id=cooperative_id,
             name=name,
             area_codes=areas,
             actor_id=principal.member_id,
-        )
+        ),
     )
     details = []
     if name is not None:
@@ -143,10 +146,11 @@ async def change_policy(
     coop = await _run_by(gateway, principal, cooperative_id)
     if policy == coop.policy:
         return coop
-    changed = await gateway.registry.update_cooperative(
+    changed = await gateway.rpc.call(
+        rc.COOPERATIVE_UPDATE,
         rc.CooperativeUpdate(
             cooperative_id=cooperative_id, policy=policy, actor_id=principal.member_id
-        )
+        ),
     )
     before, after = coop.policy.model_dump(), policy.model_dump()
     detail = "; ".join(
@@ -167,7 +171,7 @@ async def invite_coordinator(
     coop = await _run_by(gateway, principal, cooperative_id)
     email = normalise_email(invitation.email)
     try:
-        member = await gateway.registry.member_by_email(email)
+        member = await gateway.rpc.call(rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email))
     except NotFound:
         if not (invitation.name and invitation.postcode and invitation.house_number):
             raise Invalid(
@@ -180,7 +184,8 @@ async def invite_coordinator(
                     ]
                 },
             ) from None
-        member = await gateway.registry.register(
+        member = await gateway.rpc.call(
+            rc.MEMBER_REGISTER,
             rc.MemberRegister(
                 name=invitation.name,
                 email=email,
@@ -189,15 +194,16 @@ async def invite_coordinator(
                 language=invitation.language,
                 roles=["resident", "coordinator"],
                 actor_id=principal.member_id,
-            )
+            ),
         )
     if "coordinator" not in member.roles:
-        member = await gateway.registry.update_member(
+        member = await gateway.rpc.call(
+            rc.MEMBER_UPDATE,
             rc.MemberUpdate(
                 member_id=member.member_id,
                 roles=[*member.roles, "coordinator"],
                 actor_id=principal.member_id,
-            )
+            ),
         )
     account = await gateway.store.account_by_member(member.member_id)
     if account is None:
@@ -205,12 +211,13 @@ async def invite_coordinator(
     elif "coordinator" not in account.roles:
         await gateway.store.update_account(account.account_id, roles=list(member.roles))
     if member.member_id not in coop.coordinator_ids:
-        changed = await gateway.registry.update_cooperative(
+        changed = await gateway.rpc.call(
+            rc.COOPERATIVE_UPDATE,
             rc.CooperativeUpdate(
                 cooperative_id=cooperative_id,
                 coordinator_ids=[*coop.coordinator_ids, member.member_id],
                 actor_id=principal.member_id,
-            )
+            ),
         )
         await _changed(gateway, principal, changed, f"coordinator added: {member.member_id}")
     return member
@@ -224,12 +231,13 @@ async def remove_coordinator(
     coop = await _run_by(gateway, principal, cooperative_id)
     if member_id not in coop.coordinator_ids:
         return coop
-    changed = await gateway.registry.update_cooperative(
+    changed = await gateway.rpc.call(
+        rc.COOPERATIVE_UPDATE,
         rc.CooperativeUpdate(
             cooperative_id=cooperative_id,
             coordinator_ids=[m for m in coop.coordinator_ids if m != member_id],
             actor_id=principal.member_id,
-        )
+        ),
     )
     await _changed(gateway, principal, changed, f"coordinator removed: {member_id}")
     return changed
@@ -241,7 +249,9 @@ async def change_channels(
     """The cooperative's own Apprise addresses (a group chat hearing of every escalation) one
     by one, and the local time of its coordinators' daily digest ("" for the service's)."""
     coop = await _run_by(gateway, principal, cooperative_id)
-    current = await gateway.notify.cooperative_channels(cooperative_id)
+    current = await gateway.rpc.call(
+        nc.COOPERATIVE_CHANNELS_GET, nc.CooperativeQuery(cooperative_id=cooperative_id)
+    )
     removed = set(patch.apprise_remove or [])
     urls = [u for u in current.apprise_urls if nc.apprise_id(u) not in removed]
     urls += [u for u in patch.apprise_add or [] if u not in urls]
@@ -259,7 +269,7 @@ async def change_channels(
     if wanted == current:
         return current
     try:
-        changed = await gateway.notify.set_cooperative_channels(wanted)
+        changed = await gateway.rpc.call(nc.COOPERATIVE_CHANNELS_SET, wanted)
     except Invalid as exc:
         refusal = apprise_refusal(exc)
         if refusal is exc:

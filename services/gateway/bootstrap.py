@@ -6,16 +6,15 @@ from wsgiref.simple_server import WSGIServer
 
 from faststream.nats import NatsBroker
 
-from services.gateway.adapters.services import Notify, Registry
 from services.gateway.adapters.store import GatewayStore, SessionCache
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from services.gateway.live import LiveHub
-from services.gateway.request_cache import CachedMatching, RequestViewCache, connection_epoch
+from services.gateway.request_cache import RequestCachingRpc, RequestViewCache, connection_epoch
 from shared import credentials, metrics
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
-from shared.rpc import RpcClient
+from shared.rpc import Rpc, RpcClient
 from shared.service import nats_broker
 from shared.settings import Settings, get_settings
 
@@ -49,8 +48,6 @@ class Gateway:
             session_factory(self.engine), self.clock, session_cache=self.session_cache
         )
         self.broker = broker or nats_broker(self.settings, name="gateway")
-        self.rpc = RpcClient(self.broker, timeout=self.settings.rpc_timeout)
-        self.registry = Registry(self.rpc)
         # The live-update subscription also keeps the request cache honest: it drops what
         # each event changes.
         self.request_views = RequestViewCache(
@@ -58,8 +55,10 @@ class Gateway:
             max_entries=self.options.request_cache_size,
             connection=connection_epoch(self.broker),
         )
-        self.matching = CachedMatching(self.rpc, self.request_views)
-        self.notify = Notify(self.rpc)
+        # Every call to the other services: `request.get` answered from the cache when it can.
+        self.rpc: Rpc = RequestCachingRpc(
+            RpcClient(self.broker, timeout=self.settings.rpc_timeout), self.request_views
+        )
         self.hub = LiveHub(on_event=self.request_views.follow)
         self._metrics_server: WSGIServer | None = None
 

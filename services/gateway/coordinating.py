@@ -65,7 +65,10 @@ async def _checked(
     gateway: Gateway, principal: Principal, request_id: str
 ) -> tuple[list[str], mc.RequestView]:
     areas = await coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await check_in_areas(areas, view)
     return areas, view
 
@@ -75,13 +78,14 @@ async def reassign(
 ) -> mc.RequestView:
     """Hand a matched request to another volunteer (the first one is told it is off)."""
     areas, view = await _checked(gateway, principal, request_id)
-    changed = await gateway.matching.reassign(
+    changed = await gateway.rpc.call(
+        mc.COORDINATOR_REASSIGN,
         mc.CoordinatorMatch(
             coordinator_id=principal.member_id,
             area_codes=areas,
             request_id=request_id,
             volunteer_id=volunteer_id,
-        )
+        ),
     )
     await gateway.store.audit(
         actor_id=principal.member_id,
@@ -98,13 +102,14 @@ async def cancel(
 ) -> mc.RequestView:
     """Cancel on the requester's behalf (they called to say it is no longer needed)."""
     areas, _ = await _checked(gateway, principal, request_id)
-    return await gateway.matching.cancel_for_requester(
+    return await gateway.rpc.call(
+        mc.COORDINATOR_CANCEL,
         mc.CoordinatorCancel(
             coordinator_id=principal.member_id,
             area_codes=areas,
             request_id=request_id,
             note=note or None,
-        )
+        ),
     )
 
 
@@ -113,14 +118,15 @@ async def close(
 ) -> mc.RequestView:
     """Close as done with a note, e.g. help arranged outside Samen."""
     areas, _ = await _checked(gateway, principal, request_id)
-    return await gateway.matching.close(
+    return await gateway.rpc.call(
+        mc.COORDINATOR_CLOSE,
         mc.CoordinatorClose(
             coordinator_id=principal.member_id,
             area_codes=areas,
             request_id=request_id,
             note=note,
             hours=hours,
-        )
+        ),
     )
 
 
@@ -148,10 +154,11 @@ async def volunteers(gateway: Gateway, principal: Principal, today: date) -> lis
     areas = await coordinator_areas(gateway, principal)
     lists = await asyncio.gather(
         *(
-            gateway.registry.members(
+            gateway.rpc.call(
+                rc.MEMBER_LIST,
                 rc.MemberListQuery(
                     actor_id=principal.member_id, area_code=code, role="volunteer", limit=500
-                )
+                ),
             )
             for code in areas
         )
@@ -159,7 +166,10 @@ async def volunteers(gateway: Gateway, principal: Principal, today: date) -> lis
     members = list({m.member_id: m for found in lists for m in found.members}.values())
     profiles = await asyncio.gather(
         *(
-            gateway.registry.volunteer_profile(m.member_id, actor_id=principal.member_id)
+            gateway.rpc.call(
+                rc.VOLUNTEER_PROFILE_GET,
+                rc.MemberQuery(member_id=m.member_id, actor_id=principal.member_id),
+            )
             for m in members
         ),
         return_exceptions=True,
@@ -191,11 +201,17 @@ async def set_certificate(
 ) -> rc.VolunteerProfile:
     """Record the date of a volunteer's certificate of conduct (VOG), seen by the coordinator."""
     areas = await coordinator_areas(gateway, principal)
-    member = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
+    )
     if not in_areas(areas, member.neighbourhood):
         raise Forbidden("This volunteer lives outside the areas of your cooperative.")
-    profile = await gateway.registry.volunteer_profile(member_id, actor_id=principal.member_id)
-    return await gateway.registry.set_volunteer_profile(
+    profile = await gateway.rpc.call(
+        rc.VOLUNTEER_PROFILE_GET,
+        rc.MemberQuery(member_id=member_id, actor_id=principal.member_id),
+    )
+    return await gateway.rpc.call(
+        rc.VOLUNTEER_PROFILE_SET,
         rc.VolunteerProfileSet(
             member_id=member_id,
             actor_id=principal.member_id,
@@ -208,5 +224,5 @@ async def set_certificate(
             active=profile.active,
             certificate_of_conduct_date=issued,
             paused_until=profile.paused_until,
-        )
+        ),
     )

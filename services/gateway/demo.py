@@ -133,11 +133,12 @@ def demo_login_lines() -> list[str]:
 
 async def _member(gateway: Gateway, person: DemoPerson) -> rc.MemberInfo:
     try:
-        return await gateway.registry.member_by_email(person.email)
+        return await gateway.rpc.call(rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=person.email))
     except NotFound:
         pass
     try:
-        return await gateway.registry.register(
+        return await gateway.rpc.call(
+            rc.MEMBER_REGISTER,
             rc.MemberRegister(
                 name=person.name,
                 email=person.email,
@@ -146,10 +147,10 @@ async def _member(gateway: Gateway, person: DemoPerson) -> rc.MemberInfo:
                 house_number=person.house_number,
                 roles=list(person.roles),
                 consents=person.consents,
-            )
+            ),
         )
     except Conflict:
-        return await gateway.registry.member_by_email(person.email)
+        return await gateway.rpc.call(rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=person.email))
 
 
 async def seed(gateway: Gateway) -> dict[str, str]:
@@ -169,7 +170,8 @@ async def seed(gateway: Gateway) -> dict[str, str]:
                 )
         if person.offers and not await _has_profile(gateway, member.member_id):
             with contextlib.suppress(Conflict):
-                await gateway.registry.set_volunteer_profile(
+                await gateway.rpc.call(
+                    rc.VOLUNTEER_PROFILE_SET,
                     rc.VolunteerProfileSet(
                         member_id=member.member_id,
                         categories=list(person.offers),
@@ -180,7 +182,7 @@ async def seed(gateway: Gateway) -> dict[str, str]:
                         flexible=True,
                         radius_km=5.0,
                         languages=["nl", "en"],
-                    )
+                    ),
                 )
         if person.coordinates_district:
             await _make_coordinator(gateway, member.member_id, person.coordinates_district)
@@ -191,15 +193,17 @@ async def seed(gateway: Gateway) -> dict[str, str]:
 
 async def _has_profile(gateway: Gateway, member_id: str) -> bool:
     try:
-        await gateway.registry.volunteer_profile(member_id)
+        await gateway.rpc.call(
+            rc.VOLUNTEER_PROFILE_GET, rc.MemberQuery(member_id=member_id, actor_id=member_id)
+        )
     except NotFound:
         return False
     return True
 
 
 async def _make_coordinator(gateway: Gateway, member_id: str, district: str) -> None:
-    cooperatives = await gateway.registry.cooperatives(area_code=district)
-    target = next((c for c in cooperatives if c.level == "district"), None)
+    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(area_code=district))
+    target = next((c for c in found.cooperatives if c.level == "district"), None)
     if target is None or member_id in target.coordinator_ids:
         return
     await gateway.rpc.call(
@@ -212,7 +216,8 @@ async def _make_coordinator(gateway: Gateway, member_id: str, district: str) -> 
 
 
 async def _requests(gateway: Gateway, resident_id: str) -> None:
-    if await gateway.matching.mine(resident_id):
+    mine = await gateway.rpc.call(mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=resident_id))
+    if mine.requests:
         return
     now = gateway.clock.now()
     today = to_local(now, gateway.settings.time_zone).date()
@@ -225,7 +230,8 @@ async def _requests(gateway: Gateway, resident_id: str) -> None:
         (Category.groceries, "Boodschappen halen bij de supermarkt.", True),
         (Category.garden, "De heg in de voortuin knippen.", False),
     ):
-        await gateway.matching.create(
+        await gateway.rpc.call(
+            mc.REQUEST_CREATE,
             mc.RequestCreate(
                 requester_id=resident_id,
                 category=category,
@@ -233,7 +239,7 @@ async def _requests(gateway: Gateway, resident_id: str) -> None:
                 needed_from=tuesday if window else None,
                 needed_until=tuesday + timedelta(hours=3) if window else None,
                 flexible=not window,
-            )
+            ),
         )
 
 

@@ -180,12 +180,14 @@ async def seed_social_map(gateway: Gateway) -> int:
     offers = 0
     for demo in ORGANISATIONS:
         name = demo.name + DEMO_MARK
-        listed = await gateway.registry.organisations(
-            rc.OrganisationQuery(area_code=demo.area_code, include_retired=True)
+        listed = await gateway.rpc.call(
+            rc.ORGANISATION_LIST,
+            rc.OrganisationQuery(area_code=demo.area_code, include_retired=True),
         )
-        org = next((o for o in listed if o.name == name), None)
+        org = next((o for o in listed.organisations if o.name == name), None)
         if org is None:
-            org = await gateway.registry.add_organisation(
+            org = await gateway.rpc.call(
+                rc.ORGANISATION_ADD,
                 rc.OrganisationAdd(
                     name=name,
                     area_code=demo.area_code,
@@ -193,19 +195,18 @@ async def seed_social_map(gateway: Gateway) -> int:
                     phone=demo.phone,
                     address=demo.address,
                     manager_emails=[demo.manager_email] if demo.manager_email else [],
-                )
+                ),
             )
-        have = {
-            o.name
-            for o in await gateway.registry.offers(
-                rc.OfferQuery(organisation_id=org.organisation_id)
-            )
-        }
+        kept = await gateway.rpc.call(
+            rc.OFFER_LIST, rc.OfferQuery(organisation_id=org.organisation_id)
+        )
+        have = {o.name for o in kept.offers}
         for offer in demo.offers:
             offers += 1
             if offer.name + DEMO_MARK in have:
                 continue
-            await gateway.registry.add_offer(
+            await gateway.rpc.call(
+                rc.OFFER_ADD,
                 rc.OfferAdd(
                     organisation_id=org.organisation_id,
                     name=offer.name + DEMO_MARK,
@@ -219,6 +220,6 @@ async def seed_social_map(gateway: Gateway) -> int:
                     address=demo.address,
                     location_area_code=demo.area_code,
                     phone=offer.phone,
-                )
+                ),
             )
     return offers

@@ -21,7 +21,7 @@ from services.gateway.security import (
     token_hash,
 )
 from shared.errors import Forbidden
-from shared.rpc import RpcClient
+from shared.rpc import Rpc
 from shared.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,7 +41,7 @@ async def get_broker(request: Request) -> NatsBroker:
     return gateway_of(request).broker
 
 
-async def get_rpc(request: Request) -> RpcClient:
+async def get_rpc(request: Request) -> Rpc:
     return gateway_of(request).rpc
 
 
@@ -51,7 +51,7 @@ async def get_app_settings(request: Request) -> Settings:
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 BrokerDep = Annotated[NatsBroker, Depends(get_broker)]
-RpcDep = Annotated[RpcClient, Depends(get_rpc)]
+RpcDep = Annotated[Rpc, Depends(get_rpc)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

@@ -36,7 +36,7 @@ def _email_signer(gateway: Gateway) -> URLSafeSerializer:
 
 async def _registry_knows(gateway: Gateway, email: str) -> bool:
     try:
-        await gateway.registry.member_by_email(email)
+        await gateway.rpc.call(rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email))
     except NotFound:
         return False
     return True
@@ -71,12 +71,15 @@ async def request_email_change(gateway: Gateway, principal: Principal, email: st
     url = gateway.settings.public_url.rstrip("/") + nc.EMAIL_LINK_PATH.format(token=token)
     try:
         async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
-            await gateway.notify.account_notice(
-                principal.member_id,
-                "email_change",
-                link=url,
-                expires_at=link.expires_at,
-                email=address,
+            await gateway.rpc.call(
+                nc.ACCOUNT_NOTICE,
+                nc.AccountNotice(
+                    member_id=principal.member_id,
+                    kind="email_change",
+                    link=url,
+                    expires_at=link.expires_at,
+                    email=address,
+                ),
             )
     except (SamenError, TimeoutError) as exc:
         log.warning("e-mail change link not sent", code=getattr(exc, "code", "timeout"))
@@ -107,8 +110,9 @@ async def confirm_email_change(gateway: Gateway, token: str) -> str:
     opened = await open_email_link(gateway, token)
     account, new_email = opened.account, opened.link.new_email
     assert new_email is not None
-    await gateway.registry.update_member(
-        rc.MemberUpdate(member_id=account.member_id, actor_id=account.member_id, email=new_email)
+    await gateway.rpc.call(
+        rc.MEMBER_UPDATE,
+        rc.MemberUpdate(member_id=account.member_id, actor_id=account.member_id, email=new_email),
     )
     try:
         await gateway.store.change_email_by_link(opened.link.link_id)
@@ -116,8 +120,11 @@ async def confirm_email_change(gateway: Gateway, token: str) -> str:
         raise LinkUsed() from exc
     try:
         async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
-            await gateway.notify.account_notice(
-                account.member_id, "email_changed", email=account.email
+            await gateway.rpc.call(
+                nc.ACCOUNT_NOTICE,
+                nc.AccountNotice(
+                    member_id=account.member_id, kind="email_changed", email=account.email
+                ),
             )
     except (SamenError, TimeoutError) as exc:
         log.warning("e-mail changed notice not sent", code=getattr(exc, "code", "timeout"))

@@ -24,10 +24,11 @@ async def register_on_behalf(
     A resident with an e-mail address gets a log-in without a password and an invitation to
     set one (the same single-use link as a reset, working longer)."""
     areas = await coordinator_areas(gateway, principal)
-    place = await gateway.registry.lookup(body.postcode)
+    place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=body.postcode))
     if not in_areas(areas, place.neighbourhood.code):
         raise Forbidden("This address lies outside the areas of your cooperative.")
-    member = await gateway.registry.register(
+    member = await gateway.rpc.call(
+        rc.MEMBER_REGISTER,
         rc.MemberRegister(
             name=body.name,
             email=body.email,
@@ -39,7 +40,7 @@ async def register_on_behalf(
             consents={"matching": True, "share_phone": body.share_phone and bool(body.phone)},
             registered_by=principal.member_id,
             actor_id=principal.member_id,
-        )
+        ),
     )
     if body.email:
         await invite(gateway, member, body.email)
@@ -73,11 +74,14 @@ async def invite_imported(gateway: Gateway, *, batch: int = 100) -> int:
     second invitation. Returns how many were handled."""
     handled = 0
     while True:
-        due = await gateway.registry.invitations_due(batch)
+        found = await gateway.rpc.call(rc.MEMBER_INVITATIONS_DUE, rc.InvitationsQuery(limit=batch))
+        due = found.invitations
         for invitation in due:
             if await gateway.store.account_by_member(invitation.member_id) is None:
                 await invite(gateway, invitation, invitation.email)
-            await gateway.registry.invitation_done(invitation.member_id)
+            await gateway.rpc.call(
+                rc.MEMBER_INVITATION_DONE, rc.MemberRef(member_id=invitation.member_id)
+            )
             handled += 1
         if len(due) < batch:
             return handled
@@ -92,7 +96,9 @@ async def ask_on_behalf(
     idempotency_key: str | None = None,
 ) -> mc.RequestView:
     areas = await coordinator_areas(gateway, principal)
-    member = await gateway.registry.member(requester_id, actor_id=principal.member_id)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=requester_id, actor_id=principal.member_id)
+    )
     if not in_areas(areas, member.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
     await gateway.store.audit(

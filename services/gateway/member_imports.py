@@ -52,7 +52,8 @@ async def upload(
     parts = parts_of(text)
     answer: rc.MemberImportView | None = None
     for seq, part in enumerate(parts):
-        answer = await gateway.registry.import_part(
+        answer = await gateway.rpc.call(
+            rc.MEMBER_IMPORT_PART,
             rc.MemberImportPart(
                 actor_id=principal.member_id,
                 import_id=answer.import_id if answer else None,
@@ -60,7 +61,7 @@ async def upload(
                 seq=seq,
                 text=part,
                 last=seq == len(parts) - 1,
-            )
+            ),
         )
     assert answer is not None
     await gateway.store.audit(
@@ -73,6 +74,7 @@ async def upload(
 
 
 async def status(gateway: Gateway, principal: Principal, import_id: str) -> rc.MemberImportView:
-    return await gateway.registry.import_status(
-        rc.MemberImportQuery(import_id=import_id, actor_id=principal.member_id)
+    return await gateway.rpc.call(
+        rc.MEMBER_IMPORT_GET,
+        rc.MemberImportQuery(import_id=import_id, actor_id=principal.member_id),
     )

@@ -45,7 +45,10 @@ def notifications_out(principal: Principal, prefs: nc.Preferences) -> Notificati
 
 
 async def notification_preferences(gateway: Gateway, principal: Principal) -> NotificationsOut:
-    return notifications_out(principal, await gateway.notify.preferences(principal.member_id))
+    prefs = await gateway.rpc.call(
+        nc.PREFERENCES_GET, nc.MemberQuery(member_id=principal.member_id)
+    )
+    return notifications_out(principal, prefs)
 
 
 async def change_notification_preferences(
@@ -65,7 +68,7 @@ async def change_notification_preferences(
         **{key: value for key, value in changes.items() if value is not None},
     )
     try:
-        prefs = await gateway.notify.set_preferences(update)
+        prefs = await gateway.rpc.call(nc.PREFERENCES_SET, update)
     except Invalid as exc:
         refusal = apprise_refusal(exc)
         if refusal is exc:
@@ -103,5 +106,5 @@ async def send_test_message(gateway: Gateway, principal: Principal) -> TestMessa
         limit=options.test_message_attempts,
         window_minutes=options.test_message_window_minutes,
     )
-    queued = await gateway.notify.test_message(principal.member_id)
+    queued = await gateway.rpc.call(nc.TEST_MESSAGE, nc.ChannelCheck(member_id=principal.member_id))
     return TestMessageOut(detail=TEST_MESSAGE_SENT, channels=list(queued.channels))

@@ -240,7 +240,7 @@ def reach_of(member: rc.MemberInfo) -> Reach:
 async def open_tasks(gateway: Gateway, principal: Principal) -> list[nc.PassOnTask]:
     """My open tasks (a coordinator's only); each resident on them is a look at their data."""
     await coordinator_areas(gateway, principal)
-    found = await gateway.notify.tasks(principal.member_id)
+    found = await gateway.rpc.call(nc.TASKS_LIST, nc.TaskQuery(coordinator_id=principal.member_id))
     for task in found.tasks:
         await gateway.store.audit(
             actor_id=principal.member_id,
@@ -254,7 +254,9 @@ async def open_tasks(gateway: Gateway, principal: Principal) -> list[nc.PassOnTa
 
 async def tick_done(gateway: Gateway, principal: Principal, task_id: str) -> nc.PassOnTask:
     await coordinator_areas(gateway, principal)
-    task = await gateway.notify.task_done(task_id, principal.member_id)
+    task = await gateway.rpc.call(
+        nc.TASK_DONE, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
+    )
     await gateway.store.audit(
         actor_id=principal.member_id,
         action="task.done",
@@ -268,9 +270,13 @@ async def tick_done(gateway: Gateway, principal: Principal, task_id: str) -> nc.
 async def letter(gateway: Gateway, principal: Principal, task_id: str) -> bytes:
     """The letter of one of my tasks, signed with my name and how to reach me."""
     await coordinator_areas(gateway, principal)
-    task = await gateway.notify.task(task_id, principal.member_id)
+    task = await gateway.rpc.call(
+        nc.TASK_GET, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
+    )
     try:
-        me: rc.MemberContact | None = await gateway.registry.contact(principal.member_id)
+        me: rc.MemberContact | None = await gateway.rpc.call(
+            rc.MEMBER_CONTACT, rc.MemberRef(member_id=principal.member_id)
+        )
     except SamenError:
         me = None
     await gateway.store.audit(

@@ -2,6 +2,9 @@
 
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import Principal
+from shared.contracts import matching as mc
+from shared.contracts import notify as nc
+from shared.contracts import registry as rc
 from shared.errors import SamenError
 from shared.logging import get_logger
 
@@ -13,9 +16,11 @@ log = get_logger(__name__)
 
 async def export(gateway: Gateway, principal: Principal) -> dict[str, object]:
     member_id = principal.member_id
-    registry = await gateway.registry.export(member_id)
-    matching = await gateway.matching.export(member_id)
-    notify = await gateway.notify.export(member_id)
+    registry = await gateway.rpc.call(
+        rc.MEMBER_EXPORT, rc.MemberQuery(member_id=member_id, actor_id=member_id)
+    )
+    matching = await gateway.rpc.call(mc.MEMBER_EXPORT, mc.MemberQuery(member_id=member_id))
+    notify = await gateway.rpc.call(nc.MEMBER_EXPORT, nc.MemberQuery(member_id=member_id))
     # Who looked at my details or my requests (coordinators, from the audit log).
     looked_at = [member_id, *(r.request_id for r in matching.requests)]
     audit = await gateway.store.audit_entries(subject_ids=looked_at, limit=1000)
@@ -42,8 +47,8 @@ async def erase(gateway: Gateway, principal: Principal) -> None:
     announces member.erased to every service), and the account goes last."""
     member_id = principal.member_id
     try:
-        await gateway.notify.confirm_erasure(member_id)
+        await gateway.rpc.call(nc.ERASURE_CONFIRM, nc.ErasureConfirmation(member_id=member_id))
     except SamenError as exc:
         log.warning("erasure confirmation not queued", code=exc.code)
-    await gateway.registry.erase(member_id)
+    await gateway.rpc.call(rc.MEMBER_ERASE, rc.MemberQuery(member_id=member_id, actor_id=member_id))
     await gateway.store.delete_account(principal.account.account_id)

@@ -14,7 +14,6 @@ from fpdf import FPDF
 from openpyxl import Workbook
 
 from services.gateway import reporting
-from services.gateway.adapters.services import Matching
 from services.gateway.i18n import category_label, translate
 from services.gateway.report_charts import ReportCharts, report_charts
 from services.gateway.web import area_name
@@ -22,6 +21,7 @@ from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
+from shared.rpc import Rpc
 from shared.texts import N_
 
 HIDDEN = N_("hidden (fewer than 5 people)")
@@ -316,13 +316,13 @@ def file_format(value: str) -> str:
 
 
 async def quarter_file(
-    matching: Matching, district: str, quarter: str, kind: str, language: str, zone: str | None
+    rpc: Rpc, district: str, quarter: str, kind: str, language: str, zone: str | None
 ) -> File:
     """A district's quarter for the funder, as CSV, XLSX or a one-page PDF with the charts."""
     code = reporting.district(district)
     kind = file_format(kind)
     start, end = reporting.quarter(quarter, zone)
-    figures = await reporting.report(matching, code, start, end, zone)
+    figures = await reporting.report(rpc, code, start, end, zone)
     label = reporting.quarter_of(start, zone)
     name = f"samen-{code}-{label}.{kind}"
     if kind == "csv":

@@ -4,11 +4,11 @@
 import re
 from datetime import date, datetime, time, timedelta
 
-from services.gateway.adapters.services import Matching
 from services.gateway.web import districts
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
+from shared.rpc import Rpc
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
@@ -76,16 +76,17 @@ def district(value: str) -> str:
 
 
 async def report(
-    matching: Matching, area: str, start: datetime, end: datetime, zone: str | None = None
+    rpc: Rpc, area: str, start: datetime, end: datetime, zone: str | None = None
 ) -> mc.Figures:
     """The figures of the period with those of each week in it (the last 26 at most), all
     suppressed together, so that no week is the whole minus the other weeks. The API, the page
     and the files ask the same, so they publish the same cells for the same period."""
-    return await matching.figures(
+    return await rpc.call(
+        mc.REPORT_FIGURES,
         mc.FiguresQuery(
             area_code=area,
             period_from=start,
             period_until=end,
             periods=week_starts(start, end, zone),
-        )
+        ),
     )

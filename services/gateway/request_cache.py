@@ -1,16 +1,21 @@
 """Matching's answers to `request.get`, kept in the gateway until the request changes.
 
+`RequestCachingRpc` wraps the gateway's RPC client: it answers `request.get` from the kept
+views while they are fresh, passes every other verb on, and drops a request's views after a
+command about it.
+
 A request is read far more often than it changes, and every change is an event the gateway
 already follows (live.py). So the gateway keeps each view matching gave, per request, per
 reader and per coordinator area list (matching shows a volunteer less than the requester), and
 drops all views of a request:
 
 - when an event about it arrives (`request.*` and `match.*` events carry `request_id`);
-- when this gateway sends matching a command about it (cancel, complete, feedback, answer,
-  match; feedback sends no event, so with more gateways another may show the form a moment
-  longer, and matching refuses the second feedback). The
-  view a command returns is what the writer may see, not what every reader may, so it is
-  dropped rather than kept; the next read asks matching;
+- when this gateway sends matching a command about it (cancel, complete, feedback, a
+  coordinator's match, reassignment, cancellation or closing, and a volunteer's answer to a
+  proposal once it succeeds; feedback sends no event, so with more gateways another may show
+  the form a moment longer, and matching refuses the second feedback). The view a command
+  returns is what the writer may see, not what every reader may, so it is dropped rather than
+  kept; the next read asks matching;
 - after `SAMEN_REQUEST_CACHE_SECONDS` whatever happens (erasing a member changes finished
   requests without a request event), and beyond `SAMEN_REQUEST_CACHE_SIZE` the least recently
   read go first.
@@ -24,15 +29,20 @@ coordinator's areas, and writes the audit log, on every read, cached or not.
 
 import time
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker
+from pydantic import BaseModel
 
-from services.gateway.adapters.services import Matching
 from services.gateway.caching import ExpiringCache
 from shared.contracts import matching as mc
+from shared.contracts.verbs import AnyVerb, Verb
 from shared.events import Envelope, MemberErased
-from shared.rpc import RpcClient
+from shared.rpc import Rpc
+
+Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res")
 
 ViewKey = tuple[str, str, tuple[str, ...]]  # request id, reader, the coordinator's areas
 
@@ -105,59 +115,53 @@ class RequestViewCache:
         return True
 
 
-class CachedMatching(Matching):
-    """Matching as the gateway sees it, with `get` answered from the cache while it is fresh
-    and every command about a request dropping that request's views."""
+# Matching's commands whose request names the request they change.
+COMMANDS_ON_A_REQUEST: frozenset[AnyVerb] = frozenset(
+    {
+        mc.REQUEST_CANCEL,
+        mc.REQUEST_COMPLETE,
+        mc.REQUEST_FEEDBACK,  # sends no event (it changes no state): only this drop tells us
+        mc.COORDINATOR_MATCH,
+        mc.COORDINATOR_REASSIGN,
+        mc.COORDINATOR_CANCEL,
+        mc.COORDINATOR_CLOSE,
+    }
+)
+# A volunteer's answer names the proposal; the proposal it returns names the request.
+ANSWERS: frozenset[AnyVerb] = frozenset({mc.PROPOSAL_ACCEPT, mc.PROPOSAL_DECLINE})
 
-    def __init__(self, rpc: RpcClient, views: RequestViewCache) -> None:
-        super().__init__(rpc)
+
+class RequestCachingRpc:
+    """An RPC client whose `request.get` is answered from the kept views while they are fresh,
+    and whose commands about a request drop that request's views; it passes everything else
+    on to the client it wraps."""
+
+    def __init__(self, rpc: Rpc, views: RequestViewCache) -> None:
+        self._rpc = rpc
         self.views = views
 
-    async def get(
-        self, request_id: str, *, actor_id: str, area_codes: list[str] | None = None
-    ) -> mc.RequestView:
-        key = self.views.key(request_id, actor_id, area_codes)
+    async def call(
+        self, verb: Verb[Req, Res], request: Req | None = None, *, timeout: float | None = None
+    ) -> Res:
+        if verb == mc.REQUEST_GET and isinstance(request, mc.RequestQuery):
+            return cast(Res, await self._read(request, timeout))
+        if verb in COMMANDS_ON_A_REQUEST:
+            try:
+                return await self._rpc.call(verb, request, timeout=timeout)
+            finally:  # even on a timeout: matching may have done it
+                if request_id := getattr(request, "request_id", None):
+                    self.views.changed(request_id)
+        result = await self._rpc.call(verb, request, timeout=timeout)
+        # Which request a failed answer was about is not known here; its event drops it.
+        if verb in ANSWERS and isinstance(result, mc.ProposalView):
+            self.views.changed(result.request_id)
+        return result
+
+    async def _read(self, query: mc.RequestQuery, timeout: float | None) -> mc.RequestView:
+        key = self.views.key(query.request_id, query.actor_id, query.area_codes)
         if (view := self.views.get(key)) is not None:
             return view
         ticket = self.views.ticket()
-        view = await super().get(request_id, actor_id=actor_id, area_codes=area_codes)
+        view = await self._rpc.call(mc.REQUEST_GET, query, timeout=timeout)
         self.views.put(key, view, ticket=ticket)
         return view
-
-    async def cancel(self, request_id: str, *, actor_id: str) -> mc.RequestView:
-        try:
-            return await super().cancel(request_id, actor_id=actor_id)
-        finally:  # even on a timeout: matching may have done it
-            self.views.changed(request_id)
-
-    async def complete(self, command: mc.RequestComplete) -> mc.RequestView:
-        try:
-            return await super().complete(command)
-        finally:
-            self.views.changed(command.request_id)
-
-    async def feedback(self, command: mc.RequestFeedback) -> mc.RequestView:
-        # Feedback sends no event (it changes no state): only this drop tells the cache.
-        try:
-            return await super().feedback(command)
-        finally:
-            self.views.changed(command.request_id)
-
-    async def answer(self, proposal_id: str, *, volunteer_id: str, accept: bool) -> mc.ProposalView:
-        # Which request a failed answer was about is not known here; its event drops it.
-        proposal = await super().answer(proposal_id, volunteer_id=volunteer_id, accept=accept)
-        self.views.changed(proposal.request_id)
-        return proposal
-
-    async def match(
-        self, *, coordinator_id: str, area_codes: list[str], request_id: str, volunteer_id: str
-    ) -> mc.RequestView:
-        try:
-            return await super().match(
-                coordinator_id=coordinator_id,
-                area_codes=area_codes,
-                request_id=request_id,
-                volunteer_id=volunteer_id,
-            )
-        finally:
-            self.views.changed(request_id)

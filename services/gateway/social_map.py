@@ -53,12 +53,14 @@ async def keeper(gateway: Gateway, principal: Principal) -> Keeper:
     """Forbidden for a member who neither coordinates nor manages an organisation."""
     areas = await _areas(gateway, principal)
     found: dict[str, rc.OrganisationInfo] = {}
-    for o in await gateway.registry.organisations(
-        rc.OrganisationQuery(manager_id=principal.member_id)
-    ):
+    managed = await gateway.rpc.call(
+        rc.ORGANISATION_LIST, rc.OrganisationQuery(manager_id=principal.member_id)
+    )
+    for o in managed.organisations:
         found[o.organisation_id] = o
     for code in areas:
-        for o in await gateway.registry.organisations(rc.OrganisationQuery(area_code=code)):
+        listed = await gateway.rpc.call(rc.ORGANISATION_LIST, rc.OrganisationQuery(area_code=code))
+        for o in listed.organisations:
             if in_areas(areas, o.area_code):
                 found[o.organisation_id] = o
     if not areas and not found:
@@ -71,7 +73,9 @@ async def organisation_of(
 ) -> rc.OrganisationInfo:
     """An organisation this member may keep up to date; NotFound for any other, so nobody
     learns which organisations exist by trying ids."""
-    org = await gateway.registry.organisation(organisation_id)
+    org = await gateway.rpc.call(
+        rc.ORGANISATION_GET, rc.OrganisationRef(organisation_id=organisation_id)
+    )
     areas = await _areas(gateway, principal)
     if (
         principal.member_id in org.manager_ids
@@ -83,15 +87,16 @@ async def organisation_of(
 
 
 async def offers_of(gateway: Gateway, organisation_id: str) -> list[rc.OfferInfo]:
-    return await gateway.registry.offers(
-        rc.OfferQuery(organisation_id=organisation_id, include_retired=True)
+    found = await gateway.rpc.call(
+        rc.OFFER_LIST, rc.OfferQuery(organisation_id=organisation_id, include_retired=True)
     )
+    return found.offers
 
 
 async def offer_of(
     gateway: Gateway, principal: Principal, offer_id: str
 ) -> tuple[rc.OrganisationInfo, rc.OfferInfo]:
-    offer = await gateway.registry.offer(offer_id)
+    offer = await gateway.rpc.call(rc.OFFER_GET, rc.OfferRef(offer_id=offer_id))
     return await organisation_of(gateway, principal, offer.organisation_id), offer
 
 
@@ -107,6 +112,6 @@ async def import_file(
         raise Invalid(
             "the file is too large", details={"field": "file", "reason": "file_too_large"}
         )
-    return await gateway.registry.import_directory(
-        rc.DirectoryImport(text=text, actor_id=principal.member_id)
+    return await gateway.rpc.call(
+        rc.DIRECTORY_IMPORT, rc.DirectoryImport(text=text, actor_id=principal.member_id)
     )

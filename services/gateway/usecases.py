@@ -82,7 +82,8 @@ async def register(
     try:
         # The registry checks every field before it refuses an address it knows, so a taken
         # address with a bad postcode gets the same 422 as a new one.
-        member = await gateway.registry.register(
+        member = await gateway.rpc.call(
+            rc.MEMBER_REGISTER,
             rc.MemberRegister(
                 name=body.name,
                 email=email,
@@ -92,7 +93,7 @@ async def register(
                 language=body.language,
                 roles=roles,
                 consents=given,
-            )
+            ),
         )
     except Conflict:
         await tell_owner(gateway, email, known)
@@ -121,9 +122,13 @@ async def tell_owner(gateway: Gateway, email: str, account: Account | None) -> N
         if account is not None:
             member_id = account.member_id
         else:  # registered at an information point, without a log-in of their own
-            member_id = (await gateway.registry.member_by_email(email)).member_id
+            member = await gateway.rpc.call(rc.MEMBER_FIND_BY_EMAIL, rc.MemberByEmail(email=email))
+            member_id = member.member_id
         async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
-            await gateway.notify.account_notice(member_id, "registration_attempt")
+            await gateway.rpc.call(
+                nc.ACCOUNT_NOTICE,
+                nc.AccountNotice(member_id=member_id, kind="registration_attempt"),
+            )
     except (SamenError, TimeoutError) as exc:
         log.warning("registration attempt notice not sent", code=getattr(exc, "code", "timeout"))
 
@@ -186,7 +191,9 @@ class NotSignedInError(SamenError):
 async def refresh_roles(gateway: Gateway, account: Account) -> Account:
     """The registry owns roles; take its word at each sign-in (keep ours if it is away)."""
     try:
-        member = await gateway.registry.member(account.member_id, actor_id=account.member_id)
+        member = await gateway.rpc.call(
+            rc.MEMBER_GET, rc.MemberQuery(member_id=account.member_id, actor_id=account.member_id)
+        )
     except SamenError:
         return account
     roles: list[str] = list(member.roles)
@@ -216,11 +223,9 @@ async def coordinator_areas(gateway: Gateway, principal: Principal) -> list[str]
     """The CBS codes of the areas of the cooperatives this coordinator works for."""
     if not principal.has("coordinator", "admin"):
         raise Forbidden("Only coordinators see the requests of an area.")
-    if principal.has("admin"):
-        cooperatives = await gateway.registry.cooperatives()
-    else:
-        cooperatives = await gateway.registry.cooperatives(coordinator_id=principal.member_id)
-    codes = sorted({code for coop in cooperatives for code in coop.area_codes})
+    mine = None if principal.has("admin") else principal.member_id
+    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(coordinator_id=mine))
+    codes = sorted({code for coop in found.cooperatives for code in coop.area_codes})
     if not codes:
         raise Forbidden("You do not coordinate any cooperative yet.")
     return codes
@@ -257,20 +262,30 @@ async def answer_by_link(
     for this proposal and this answer, have matching answer, and only then spend the link.
     Matching and notify both take the same answer again as the same success, so a use whose
     outcome is unknown (a timeout, a 503) is simply repeated."""
-    link = await gateway.notify.verify_link(token)
+    link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
     if (proposal_id is not None and link.proposal_id != proposal_id) or (
         action is not None and link.action != action
     ):
         raise Forbidden("This link is for another proposal or answer.")
     if link.answer is not None and link.answer != link.action:
         raise Conflict(ANSWERED_ALREADY[link.answer], details={"reason": "answered"})
+    view = await answer_proposal(
+        gateway, link.proposal_id, volunteer_id=link.volunteer_id, accept=link.action == "accept"
+    )
+    return await gateway.rpc.call(nc.TOKEN_REDEEM, nc.TokenRequest(token=token)), view
+
+
+async def answer_proposal(
+    gateway: Gateway, proposal_id: str, *, volunteer_id: str, accept: bool
+) -> mc.ProposalView:
+    """Accept or decline a proposal as its volunteer; NotFound for anyone else."""
     try:
-        view = await gateway.matching.answer(
-            link.proposal_id, volunteer_id=link.volunteer_id, accept=link.action == "accept"
+        return await gateway.rpc.call(
+            mc.PROPOSAL_ACCEPT if accept else mc.PROPOSAL_DECLINE,
+            mc.ProposalAnswer(proposal_id=proposal_id, volunteer_id=volunteer_id),
         )
     except Forbidden as exc:  # the volunteer is no longer who the proposal was made to
         raise NotFound("No such proposal for you.") from exc
-    return await gateway.notify.redeem_link(token), view
 
 
 # ------------------------------------------------------------------ requests
@@ -306,7 +321,7 @@ async def ask_for_help(
         raise Invalid(str(exc).splitlines()[-1] if str(exc) else "invalid request") from exc
     # A member registered a moment ago may not have reached matching's copy yet: matching
     # then asks the registry once itself, so the gateway asks matching once.
-    return await gateway.matching.create(command)
+    return await gateway.rpc.call(mc.REQUEST_CREATE, command)
 
 
 async def visible_request(
@@ -315,7 +330,9 @@ async def visible_request(
     """A request the member may see; (view, seen as coordinator). Coordinator views of
     someone else's request are written to the audit log."""
     try:
-        view = await gateway.matching.get(request_id, actor_id=principal.member_id)
+        view = await gateway.rpc.call(
+            mc.REQUEST_GET, mc.RequestQuery(request_id=request_id, actor_id=principal.member_id)
+        )
         involved = principal.member_id in (
             view.requester_id,
             view.matched_volunteer_id,
@@ -329,7 +346,10 @@ async def visible_request(
     if not principal.has("coordinator", "admin"):
         raise NotFound("No such request.")
     areas = await coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await check_in_areas(areas, view)
     await gateway.store.audit(
         actor_id=principal.member_id,
@@ -396,13 +416,14 @@ async def give_feedback(
     gateway: Gateway, principal: Principal, request_id: str, body: FeedbackBody
 ) -> RequestOut:
     """How it went, from the requester or the volunteer, once each, once the help is done."""
-    view = await gateway.matching.feedback(
+    view = await gateway.rpc.call(
+        mc.REQUEST_FEEDBACK,
         mc.RequestFeedback(
             request_id=request_id,
             actor_id=principal.member_id,
             score=body.score,
             comment=body.comment.strip() if body.comment and body.comment.strip() else None,
-        )
+        ),
     )
     return await request_out(gateway, view, viewer=principal)
 
@@ -411,7 +432,9 @@ async def matched_job(gateway: Gateway, request_id: str, volunteer_id: str) -> R
     """The request a volunteer took, with whom they help and how to reach them (the contact
     the requester agreed to share); None when it is not theirs (any more)."""
     try:
-        view = await gateway.matching.get(request_id, actor_id=volunteer_id)
+        view = await gateway.rpc.call(
+            mc.REQUEST_GET, mc.RequestQuery(request_id=request_id, actor_id=volunteer_id)
+        )
     except SamenError:
         return None
     if view.matched_volunteer_id != volunteer_id or view.state not in ("matched", "done"):
@@ -421,7 +444,7 @@ async def matched_job(gateway: Gateway, request_id: str, volunteer_id: str) -> R
 
 async def helper_of(gateway: Gateway, volunteer_id: str) -> Helper | None:
     try:
-        contact = await gateway.registry.contact(volunteer_id)
+        contact = await gateway.rpc.call(rc.MEMBER_CONTACT, rc.MemberRef(member_id=volunteer_id))
     except SamenError:
         return None
     phone = contact.phone if contact.share_phone_with_match else None
@@ -431,7 +454,9 @@ async def helper_of(gateway: Gateway, volunteer_id: str) -> Helper | None:
         # Without e-mail, and their phone not shared: through the coordinator who registered
         # them, as the volunteer's e-mail said (never a message page there is not).
         try:
-            coordinator = await gateway.registry.contact(contact.via_coordinator_id)
+            coordinator = await gateway.rpc.call(
+                rc.MEMBER_CONTACT, rc.MemberRef(member_id=contact.via_coordinator_id)
+            )
         except SamenError:
             coordinator = None
         if coordinator is not None:
@@ -461,11 +486,17 @@ async def coordinator_match(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
     areas = await coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await check_in_areas(areas, view)
-    return await gateway.matching.match(
-        coordinator_id=principal.member_id,
-        area_codes=areas,
-        request_id=request_id,
-        volunteer_id=volunteer_id,
+    return await gateway.rpc.call(
+        mc.COORDINATOR_MATCH,
+        mc.CoordinatorMatch(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            volunteer_id=volunteer_id,
+        ),
     )

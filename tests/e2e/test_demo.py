@@ -18,6 +18,7 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import DEMO_PASSWORD, PEOPLE, demo_login_lines, seed
 from services.gateway.demo_map import ORGANISATIONS
+from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.settings import Settings
 from tests.conftest import ExternalNats, RunningSystem, start_nats, start_system, stop_system
@@ -91,7 +92,7 @@ async def test_seeding_again_adds_nothing(demo_system: RunningSystem) -> None:
         offers = sum(len(o.offers) for o in ORGANISATIONS)
 
         async def seeded_map() -> int:  # the system's own seeding has run to its end
-            total = (await gateway.registry.directory(DEMO_MAP)).total
+            total = (await gateway.rpc.call(rc.DIRECTORY_SEARCH, DEMO_MAP)).total
             return total if total >= offers else 0
 
         on_the_map = await eventually(seeded_map, timeout=60, message="the map was not seeded")
@@ -99,10 +100,11 @@ async def test_seeding_again_adds_nothing(demo_system: RunningSystem) -> None:
         first = await seed(gateway)
         second = await seed(gateway)
         assert first == second
-        assert (await gateway.registry.directory(DEMO_MAP)).total == on_the_map == offers
+        assert (await gateway.rpc.call(rc.DIRECTORY_SEARCH, DEMO_MAP)).total == on_the_map == offers
         assert await gateway.store.count_accounts() == before == len(PEOPLE)
         resident = first["resident@samen.demo"]
-        assert len(await gateway.matching.mine(resident)) == 2
+        mine = await gateway.rpc.call(mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=resident))
+        assert len(mine.requests) == 2
     finally:
         await gateway.broker.stop()
         await gateway.engine.dispose()

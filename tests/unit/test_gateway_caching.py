@@ -1,12 +1,22 @@
 """The gateway's in-memory caches: expiry, size, dropping by group, fetches that race a change,
-and the request cache's rules about events and the event subscription."""
+the request cache's rules about events and the event subscription, and which calls the caching
+RPC client answers itself, passes on, or drops a request's views after."""
 
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from services.gateway.caching import ExpiringCache
-from services.gateway.request_cache import RequestViewCache
+from services.gateway.request_cache import (
+    COMMANDS_ON_A_REQUEST,
+    RequestCachingRpc,
+    RequestViewCache,
+)
 from shared.areas import AreaRef
 from shared.contracts import matching as mc
+from shared.contracts.verbs import AnyVerb
+from shared.errors import Unavailable
 from shared.events import (
     MemberErased,
     NotificationSent,
@@ -220,3 +230,123 @@ def test_after_a_reconnection_views_from_before_are_forgotten() -> None:
     assert cache.get(cache.key("r1", "anna", None)) is None
     keep(cache, "r1")
     assert cache.get(cache.key("r1", "anna", None)) == view("r1")
+
+
+# ------------------------------------------------------------------ the caching RPC client
+
+WHEN = datetime(2026, 1, 5, tzinfo=UTC)
+AREAS = ["WK034403"]
+
+
+class Matching:
+    """Matching behind the caching client: records each verb it is asked; `down` makes every
+    call time out."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.down = False
+
+    async def call(
+        self, verb: AnyVerb, request: Any = None, *, timeout: float | None = None
+    ) -> Any:
+        self.asked.append(verb.name)
+        if self.down:
+            raise Unavailable("matching did not answer")
+        if verb in (mc.PROPOSAL_ACCEPT, mc.PROPOSAL_DECLINE):
+            return mc.ProposalView(
+                proposal_id=request.proposal_id,
+                request_id="r1",
+                volunteer_id=request.volunteer_id,
+                state="accepted",
+                round=1,
+                category="groceries",
+                urgent=False,
+                needed_from=None,
+                needed_until=None,
+                flexible=True,
+                neighbourhood="BU03440312",
+                proposed_at=WHEN,
+                expires_at=WHEN,
+            )
+        return view(getattr(request, "request_id", "r1"))
+
+
+def caching() -> tuple[RequestCachingRpc, RequestViewCache, Matching]:
+    cache, _ = views()
+    matching = Matching()
+    return RequestCachingRpc(matching, cache), cache, matching
+
+
+COMMANDS = [
+    (mc.REQUEST_CANCEL, mc.RequestCancel(request_id="r1", actor_id="anna")),
+    (mc.REQUEST_COMPLETE, mc.RequestComplete(request_id="r1", actor_id="anna", hours=1)),
+    (mc.REQUEST_FEEDBACK, mc.RequestFeedback(request_id="r1", actor_id="anna", score=5)),
+    *(
+        (
+            verb,
+            mc.CoordinatorMatch(
+                coordinator_id="c", area_codes=AREAS, request_id="r1", volunteer_id="v"
+            ),
+        )
+        for verb in (mc.COORDINATOR_MATCH, mc.COORDINATOR_REASSIGN)
+    ),
+    (
+        mc.COORDINATOR_CANCEL,
+        mc.CoordinatorCancel(coordinator_id="c", area_codes=AREAS, request_id="r1"),
+    ),
+    (
+        mc.COORDINATOR_CLOSE,
+        mc.CoordinatorClose(coordinator_id="c", area_codes=AREAS, request_id="r1", note="done"),
+    ),
+]
+
+
+def test_every_command_that_drops_views_names_its_request() -> None:
+    assert {verb for verb, _ in COMMANDS} == COMMANDS_ON_A_REQUEST
+    assert all("request_id" in verb.request.model_fields for verb in COMMANDS_ON_A_REQUEST)
+
+
+async def test_a_request_is_read_from_matching_once_and_other_verbs_every_time() -> None:
+    rpc, _, matching = caching()
+    mine = mc.RequestQuery(request_id="r1", actor_id="anna")
+    assert await rpc.call(mc.REQUEST_GET, mine) == view("r1")
+    assert await rpc.call(mc.REQUEST_GET, mine) == view("r1")
+    coordinator = mc.RequestQuery(request_id="r1", actor_id="anna", area_codes=AREAS)
+    await rpc.call(mc.REQUEST_GET, coordinator)  # another area list: its own view
+    board = mc.NoticeBoardQuery(area_code="WK034403")
+    await rpc.call(mc.NOTICE_BOARD, board)
+    await rpc.call(mc.NOTICE_BOARD, board)
+    assert matching.asked == ["request.get"] * 2 + ["request.notice_board"] * 2
+
+
+@pytest.mark.parametrize(("verb", "command"), COMMANDS, ids=lambda v: str(v))
+@pytest.mark.parametrize("down", [False, True], ids=["answered", "timed out"])
+async def test_a_command_about_a_request_drops_its_views_even_unanswered(
+    verb: AnyVerb, command: Any, down: bool
+) -> None:
+    rpc, cache, matching = caching()
+    keep(cache, "r1")
+    keep(cache, "r2")
+    matching.down = down
+    if down:
+        with pytest.raises(Unavailable):
+            await rpc.call(verb, command)
+    else:
+        await rpc.call(verb, command)
+    assert cache.get(cache.key("r1", "anna", None)) is None
+    assert cache.get(cache.key("r2", "anna", None)) == view("r2")
+
+
+@pytest.mark.parametrize("verb", [mc.PROPOSAL_ACCEPT, mc.PROPOSAL_DECLINE], ids=str)
+async def test_an_answered_proposal_drops_its_requests_views(verb: AnyVerb) -> None:
+    rpc, cache, matching = caching()
+    keep(cache, "r1")
+    answer = mc.ProposalAnswer(proposal_id="p1", volunteer_id="v1")
+    matching.down = True  # which request it was about is not known: its event drops it
+    with pytest.raises(Unavailable):
+        await rpc.call(verb, answer)
+    assert cache.get(cache.key("r1", "anna", None)) == view("r1")
+    matching.down = False
+    proposal = await rpc.call(verb, answer)
+    assert proposal.request_id == "r1"
+    assert cache.get(cache.key("r1", "anna", None)) is None

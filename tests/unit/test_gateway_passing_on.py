@@ -14,6 +14,7 @@ from services.gateway.deps import Principal
 from services.gateway.passing_on import letter_lines, letter_pdf, reach_of, task_text
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
+from shared.contracts.verbs import AnyVerb
 from shared.errors import Forbidden
 from tests.support_pdf import font_sizes, pdf_text
 
@@ -119,28 +120,34 @@ def test_the_board_says_how_the_volunteer_reaches_him() -> None:
 
 
 @dataclass
-class FakeNotify:
+class FakeServices:
+    """Notify's tasks and the registry's cooperatives and contacts, answered verb by verb."""
+
     tasks_by_coordinator: dict[str, list[nc.PassOnTask]]
     ticked: list[tuple[str, str]] = field(default_factory=list)
 
-    async def tasks(self, coordinator_id: str, *, open_only: bool = True) -> nc.TaskList:
-        return nc.TaskList(tasks=self.tasks_by_coordinator.get(coordinator_id, []))
+    async def call(
+        self, verb: AnyVerb, request: Any = None, *, timeout: float | None = None
+    ) -> Any:
+        if verb == rc.COOPERATIVE_LIST:
+            joke = [SimpleNamespace(area_codes=["WK034403"])]
+            return SimpleNamespace(cooperatives=joke if request.coordinator_id == "joke" else [])
+        if verb == rc.MEMBER_CONTACT:
+            return COORDINATOR
+        if verb == nc.TASKS_LIST:
+            return nc.TaskList(tasks=self.tasks_by_coordinator.get(request.coordinator_id, []))
+        if verb == nc.TASK_GET:
+            return self._task(request)
+        if verb == nc.TASK_DONE:
+            self.ticked.append((request.task_id, request.coordinator_id))
+            return self._task(request).model_copy(
+                update={"done_at": TUESDAY_TEN, "done_by": request.coordinator_id}
+            )
+        raise AssertionError(f"unexpected call: {verb}")
 
-    async def task(self, task_id: str, coordinator_id: str) -> nc.PassOnTask:
-        return next(t for t in self.tasks_by_coordinator[coordinator_id] if t.task_id == task_id)
-
-    async def task_done(self, task_id: str, coordinator_id: str) -> nc.PassOnTask:
-        self.ticked.append((task_id, coordinator_id))
-        found = await self.task(task_id, coordinator_id)
-        return found.model_copy(update={"done_at": TUESDAY_TEN, "done_by": coordinator_id})
-
-
-class FakeRegistry:
-    async def cooperatives(self, coordinator_id: str | None = None) -> list[Any]:
-        return [SimpleNamespace(area_codes=["WK034403"])] if coordinator_id == "joke" else []
-
-    async def contact(self, member_id: str) -> rc.MemberContact:
-        return COORDINATOR
+    def _task(self, ref: nc.TaskRef) -> nc.PassOnTask:
+        tasks = self.tasks_by_coordinator[ref.coordinator_id]
+        return next(t for t in tasks if t.task_id == ref.task_id)
 
 
 @dataclass
@@ -153,8 +160,7 @@ class FakeStore:
 
 def fake_gateway() -> Any:
     return SimpleNamespace(
-        notify=FakeNotify({"joke": [task()]}),
-        registry=FakeRegistry(),
+        rpc=FakeServices({"joke": [task()]}),
         store=FakeStore(),
         settings=SimpleNamespace(time_zone=ZONE),
     )
@@ -185,7 +191,7 @@ async def test_ticking_done_and_printing_are_audited() -> None:
     gateway = fake_gateway()
     joke = principal("joke", ["coordinator"])
     done = await passing_on.tick_done(gateway, joke, "task-7f3a")
-    assert (done.done_by, gateway.notify.ticked) == ("joke", [("task-7f3a", "joke")])
+    assert (done.done_by, gateway.rpc.ticked) == ("joke", [("task-7f3a", "joke")])
     pdf = await passing_on.letter(gateway, joke, "task-7f3a")
     assert "Joke de Vries" in pdf_text(pdf)
     assert [a["action"] for a in gateway.store.audits] == ["task.done", "task.letter"]

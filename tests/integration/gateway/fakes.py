@@ -359,8 +359,8 @@ class FakeWorld:
             world.erased.append(q.member_id)
             return rc.MemberErasure(member_id=q.member_id, erased_at=datetime.now(UTC))
 
-        async def erasure_confirm(q: nc.ErasureConfirmation) -> None:
-            return None
+        async def erasure_confirm(q: nc.ErasureConfirmation) -> nc.ErasureConfirmationQueued:
+            return nc.ErasureConfirmationQueued(member_id=q.member_id)
 
         answers: tuple[tuple[AnyVerb, Handler], ...] = (
             (rc.AREAS_LOOKUP, lookup),

@@ -52,8 +52,13 @@ async def board(
 ) -> BoardOut:
     """Requests in my cooperatives' areas (escalated first), optionally of some states."""
     areas = await usecases.coordinator_areas(gateway, principal)
-    result = await gateway.matching.board(
-        coordinator_id=principal.member_id, area_codes=areas, states=list(state) if state else None
+    result = await gateway.rpc.call(
+        mc.COORDINATOR_BOARD,
+        mc.BoardQuery(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            states=list(state) if state else None,
+        ),
     )
     order = ["escalated", "open", "proposed", "matched", "done", "cancelled", "expired"]
     requests = [
@@ -75,10 +80,16 @@ async def candidates(
 ) -> mc.CandidateList:
     """Volunteers who could help with this request, nearest first."""
     areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await usecases.check_in_areas(areas, view)
-    return await gateway.matching.candidates(
-        coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+    return await gateway.rpc.call(
+        mc.COORDINATOR_CANDIDATES,
+        mc.CandidatesQuery(
+            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+        ),
     )
 
 

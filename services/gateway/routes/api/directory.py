@@ -64,8 +64,8 @@ async def add_organisation(
     body: OrganisationBody, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OrganisationInfo:
     """Put an organisation on the social map."""
-    return await gateway.registry.add_organisation(
-        rc.OrganisationAdd(**body.model_dump(), actor_id=principal.member_id)
+    return await gateway.rpc.call(
+        rc.ORGANISATION_ADD, rc.OrganisationAdd(**body.model_dump(), actor_id=principal.member_id)
     )
 
 
@@ -82,12 +82,13 @@ async def update_organisation(
     organisation_id: IdPath, body: OrganisationPatch, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OrganisationInfo:
     """Change an organisation's details (its managers, its area's coordinators)."""
-    return await gateway.registry.update_organisation(
+    return await gateway.rpc.call(
+        rc.ORGANISATION_UPDATE,
         rc.OrganisationUpdate(
             **body.model_dump(exclude_unset=True),
             organisation_id=organisation_id,
             actor_id=principal.member_id,
-        )
+        ),
     )
 
 
@@ -97,7 +98,10 @@ async def retire_organisation(
 ) -> rc.OrganisationInfo:
     """Retire an organisation: it and all its offers leave the social map (kept for
     history; `active` becomes false)."""
-    return await gateway.registry.retire_organisation(organisation_id, principal.member_id)
+    return await gateway.rpc.call(
+        rc.ORGANISATION_RETIRE,
+        rc.OrganisationRef(organisation_id=organisation_id, actor_id=principal.member_id),
+    )
 
 
 @router.get("/offers", response_model=rc.OfferList)
@@ -114,8 +118,8 @@ async def offers(
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=rc.OfferInfo)
 async def add_offer(body: OfferBody, principal: CurrentMember, gateway: GatewayDep) -> rc.OfferInfo:
     """Add a standing offer; it shows on the social map at once."""
-    return await gateway.registry.add_offer(
-        rc.OfferAdd(**body.model_dump(), actor_id=principal.member_id)
+    return await gateway.rpc.call(
+        rc.OFFER_ADD, rc.OfferAdd(**body.model_dump(), actor_id=principal.member_id)
     )
 
 
@@ -131,10 +135,11 @@ async def update_offer(
     offer_id: IdPath, body: OfferPatch, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OfferInfo:
     """Change a standing offer (its opening hours, contact, areas...)."""
-    return await gateway.registry.update_offer(
+    return await gateway.rpc.call(
+        rc.OFFER_UPDATE,
         rc.OfferUpdate(
             **body.model_dump(exclude_unset=True), offer_id=offer_id, actor_id=principal.member_id
-        )
+        ),
     )
 
 
@@ -143,4 +148,6 @@ async def retire_offer(
     offer_id: IdPath, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OfferInfo:
     """Retire a standing offer: it leaves the social map (kept for history)."""
-    return await gateway.registry.retire_offer(offer_id, principal.member_id)
+    return await gateway.rpc.call(
+        rc.OFFER_RETIRE, rc.OfferRef(offer_id=offer_id, actor_id=principal.member_id)
+    )

@@ -15,6 +15,8 @@ from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import IdPath, InboxItemOut, InboxOut, Language
+from shared.contracts import matching as mc
+from shared.contracts import notify as nc
 from shared.errors import SamenError
 
 router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
@@ -36,7 +38,9 @@ async def inbox(
     ] = None,
 ) -> InboxOut:
     """My messages, newest first."""
-    page = await gateway.notify.inbox(principal.member_id, language=lang)
+    page = await gateway.rpc.call(
+        nc.INBOX_LIST, nc.InboxQuery(member_id=principal.member_id, language=lang)
+    )
     return InboxOut(
         unread=page.unread,
         items=[
@@ -60,7 +64,9 @@ async def inbox(
 )
 async def mark_read(item_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> Response:
     """Mark one message read."""
-    await gateway.notify.mark_read(principal.member_id, [item_id])
+    await gateway.rpc.call(
+        nc.INBOX_MARK_READ, nc.MarkRead(member_id=principal.member_id, item_ids=[item_id])
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -68,9 +74,10 @@ async def listener_for(gateway: GatewayDep, principal: CurrentMember) -> Listene
     listener = Listener(member_id=principal.member_id)
     # New requests are still picked up from their request.created events.
     with contextlib.suppress(SamenError):
-        listener.request_ids.update(
-            s.request_id for s in await gateway.matching.mine(principal.member_id)
+        mine = await gateway.rpc.call(
+            mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
         )
+        listener.request_ids.update(s.request_id for s in mine.requests)
     if principal.has("coordinator", "admin"):
         with contextlib.suppress(SamenError):
             listener.areas = tuple(await usecases.coordinator_areas(gateway, principal))

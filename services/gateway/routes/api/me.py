@@ -44,7 +44,9 @@ def me_out(member: rc.MemberInfo) -> MeOut:
 @router.get("", response_model=MeOut)
 async def get_me(principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """My details as the registry holds them."""
-    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
+    )
     return me_out(member)
 
 
@@ -52,8 +54,9 @@ async def get_me(principal: CurrentMember, gateway: GatewayDep) -> MeOut:
 async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """Change my details; only the fields given change."""
     changes = body.model_dump(exclude_unset=True)
-    member = await gateway.registry.update_member(
-        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes)
+    member = await gateway.rpc.call(
+        rc.MEMBER_UPDATE,
+        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes),
     )
     if "language" in changes:
         await gateway.store.update_account(principal.account.account_id, language=member.language)

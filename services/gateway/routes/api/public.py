@@ -25,7 +25,7 @@ async def lookup(
     postcode: Annotated[str, Query(min_length=4, max_length=10, examples=["3561 AB"])],
 ) -> rc.PostcodeArea:
     """District and most likely neighbourhood of a postcode, with how sure that is."""
-    return await gateway.registry.lookup(postcode)
+    return await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))
 
 
 @router.get("/cooperatives", response_model=PublicCooperativeList)
@@ -38,12 +38,12 @@ async def cooperatives(
 ) -> PublicCooperativeList:
     """The cooperatives, or those whose areas contain `area` (most local first). Who
     coordinates them is not listed."""
-    found = await gateway.registry.cooperatives(area_code=area)
+    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(area_code=area))
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return PublicCooperativeList(
         cooperatives=[
             PublicCooperative.model_validate(c.model_dump(exclude={"coordinator_ids"}))
-            for c in found
+            for c in found.cooperatives
         ]
     )
 
@@ -61,10 +61,11 @@ async def directory(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> rc.DirectoryResults:
     """The social map: local services and standing offers (Open Referral HSDS shape)."""
-    results = await gateway.registry.directory(
+    results = await gateway.rpc.call(
+        rc.DIRECTORY_SEARCH,
         rc.DirectorySearch(
             q=q or None, category=category, area_code=area, limit=limit, offset=offset
-        )
+        ),
     )
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return results
@@ -81,8 +82,8 @@ async def directory_hsds(gateway: GatewayDep, response: Response) -> dict[str, A
     municipal social map to import. Only active offers; nothing about members."""
     services: list[rc.HsdsService] = []
     while len(services) < EXPORT_MAX:
-        page = await gateway.registry.directory(
-            rc.DirectorySearch(limit=EXPORT_PAGE, offset=len(services))
+        page = await gateway.rpc.call(
+            rc.DIRECTORY_SEARCH, rc.DirectorySearch(limit=EXPORT_PAGE, offset=len(services))
         )
         services.extend(page.services)
         if len(page.services) < EXPORT_PAGE:

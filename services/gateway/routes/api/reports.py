@@ -28,7 +28,7 @@ async def figures(
     gateway: GatewayDep, area: str, since: datetime | None, until: datetime | None
 ) -> mc.Figures:
     start, end = period(gateway.clock.now(), since, until)
-    return await report(gateway.matching, area, start, end, gateway.settings.time_zone)
+    return await report(gateway.rpc, area, start, end, gateway.settings.time_zone)
 
 
 @router.get("/reports", response_model=ReportOut)
@@ -87,7 +87,7 @@ async def quarter_report(
     """A district's quarter for the funder: CSV, XLSX or a one-page PDF with the chart per
     week and the map, suppressed as the figures are."""
     found = await quarter_file(
-        gateway.matching,
+        gateway.rpc,
         district,
         quarter,
         format,

@@ -55,7 +55,10 @@ async def create(
 )
 async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut]:
     """My requests, newest first."""
-    return [usecases.summary_out(s) for s in await gateway.matching.mine(principal.member_id)]
+    mine = await gateway.rpc.call(
+        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
+    )
+    return [usecases.summary_out(s) for s in mine.requests]
 
 
 @router.get(
@@ -79,7 +82,9 @@ async def get(request_id: IdPath, request: Request) -> RequestOut:
 @router.post("/{request_id}/cancel", response_model=RequestOut, operation_id=CANCEL_REQUEST)
 async def cancel(request_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
     """No help needed any more."""
-    view = await gateway.matching.cancel(request_id, actor_id=principal.member_id)
+    view = await gateway.rpc.call(
+        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
+    )
     return await usecases.request_out(gateway, view, viewer=principal)
 
 
@@ -92,14 +97,15 @@ async def complete(
 ) -> RequestOut:
     """The help was given (by the requester or the volunteer), with hours and feedback."""
     body = body or CompleteBody()
-    view = await gateway.matching.complete(
+    view = await gateway.rpc.call(
+        mc.REQUEST_COMPLETE,
         mc.RequestComplete(
             request_id=request_id,
             actor_id=principal.member_id,
             hours=body.hours,
             score=body.score,
             comment=body.feedback,
-        )
+        ),
     )
     return await usecases.request_out(gateway, view, viewer=principal)
 

@@ -23,7 +23,6 @@ from services.gateway.schemas import IdPath, ProposalOut, VolunteerBody, Volunte
 from services.gateway.web import area_name
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
-from shared.errors import Forbidden, NotFound
 
 router = APIRouter(tags=["volunteers"], responses=PROBLEM_RESPONSES)
 
@@ -58,7 +57,12 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
 @router.get("/volunteers/me", response_model=VolunteerOut)
 async def get_profile(principal: CurrentMember, gateway: GatewayDep) -> VolunteerOut:
     """My volunteer profile."""
-    return volunteer_out(await gateway.registry.volunteer_profile(principal.member_id))
+    return volunteer_out(
+        await gateway.rpc.call(
+            rc.VOLUNTEER_PROFILE_GET,
+            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
+        )
+    )
 
 
 @router.put("/volunteers/me", response_model=VolunteerOut)
@@ -66,19 +70,21 @@ async def put_profile(
     body: VolunteerBody, principal: CurrentMember, gateway: GatewayDep
 ) -> VolunteerOut:
     """Offer help: what, when (weekday 0 = Monday, "HH:MM"), how far, which languages."""
-    profile = await gateway.registry.set_volunteer_profile(
+    profile = await gateway.rpc.call(
+        rc.VOLUNTEER_PROFILE_SET,
         rc.VolunteerProfileSet(
             member_id=principal.member_id, actor_id=principal.member_id, **body.model_dump()
-        )
+        ),
     )
     if "volunteer" not in principal.roles:
         roles = [*principal.roles, "volunteer"]
-        await gateway.registry.update_member(
+        await gateway.rpc.call(
+            rc.MEMBER_UPDATE,
             rc.MemberUpdate(
                 member_id=principal.member_id,
                 actor_id=principal.member_id,
                 roles=roles,
-            )
+            ),
         )
         await gateway.store.set_roles_for_member(principal.member_id, roles)
     return volunteer_out(profile)
@@ -91,7 +97,10 @@ async def put_profile(
 )
 async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
     """Requests proposed to me, newest first."""
-    return [proposal_out(p) for p in await gateway.matching.proposals(principal.member_id)]
+    found = await gateway.rpc.call(
+        mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=principal.member_id)
+    )
+    return [proposal_out(p) for p in found.proposals]
 
 
 async def answer(
@@ -110,12 +119,9 @@ async def answer(
     if principal is None:
         raise NotSignedIn("Sign in, or use the link from your message.")
     check_csrf_header(request, principal)
-    try:
-        view = await gateway.matching.answer(
-            proposal_id, volunteer_id=principal.member_id, accept=accept
-        )
-    except Forbidden as exc:
-        raise NotFound("No such proposal for you.") from exc
+    view = await usecases.answer_proposal(
+        gateway, proposal_id, volunteer_id=principal.member_id, accept=accept
+    )
     return proposal_out(view)
 
 

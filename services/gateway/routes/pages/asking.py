@@ -127,8 +127,10 @@ async def submit_request(
 
 @router.get("/requests")
 async def my_requests(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    requests = await gateway.matching.mine(principal.member_id)
-    return render(request, "requests.html.j2", principal, requests=requests)
+    mine = await gateway.rpc.call(
+        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
+    )
+    return render(request, "requests.html.j2", principal, requests=mine.requests)
 
 
 @router.get("/requests/{request_id}")
@@ -169,7 +171,9 @@ async def cancel_submit(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await gateway.matching.cancel(request_id, actor_id=principal.member_id)
+    await gateway.rpc.call(
+        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
+    )
     return redirect(f"/requests/{quote(request_id)}?done=cancelled")
 
 
@@ -188,14 +192,15 @@ async def complete_submit(
         hours = float(text(form, "hours").replace(",", ".")) if text(form, "hours") else None
     except ValueError:
         hours = None
-    await gateway.matching.complete(
+    await gateway.rpc.call(
+        mc.REQUEST_COMPLETE,
         mc.RequestComplete(
             request_id=request_id,
             actor_id=principal.member_id,
             hours=hours if hours is None or 0 <= hours <= 168 else None,
             score=score_of(form),
             comment=text(form, "feedback")[:2000] or None,
-        )
+        ),
     )
     # The thank-you, or (without a score or comment) the feedback form once more.
     return redirect(f"/requests/{quote(request_id)}/feedback")

@@ -24,6 +24,8 @@ from services.gateway.security import new_token
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
+from shared.contracts import matching as mc
+from shared.contracts import registry as rc
 from shared.contracts.matching import NOTE_MAX
 from shared.errors import Forbidden, Invalid, SamenError, Unavailable
 
@@ -45,7 +47,9 @@ async def board_page(
     q: Choice = None,
 ) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
-    board = await gateway.matching.board(coordinator_id=principal.member_id, area_codes=areas)
+    board = await gateway.rpc.call(
+        mc.COORDINATOR_BOARD, mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas)
+    )
     wanted = coordinating.BoardFilter(
         neighbourhood=neighbourhood or None,
         category=category if category in CATEGORY_VALUES else None,
@@ -97,19 +101,30 @@ async def board_request(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await usecases.check_in_areas(areas, view)
-    requester, candidates = await asyncio.gather(
-        gateway.registry.member(view.requester_id, actor_id=principal.member_id),
-        gateway.matching.candidates(
+    # Made apart from the gather: inside it, mypy would take the verbs' results for
+    # "result or exception".
+    member = gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=view.requester_id, actor_id=principal.member_id)
+    )
+    nearest = gateway.rpc.call(
+        mc.COORDINATOR_CANDIDATES,
+        mc.CandidatesQuery(
             coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
         ),
-        return_exceptions=True,
     )
+    requester, candidates = await asyncio.gather(member, nearest, return_exceptions=True)
     names: dict[str, str] = {}
     if not isinstance(candidates, BaseException):
         found = await asyncio.gather(
-            *(gateway.registry.contact(c.volunteer_id) for c in candidates.candidates),
+            *(
+                gateway.rpc.call(rc.MEMBER_CONTACT, rc.MemberRef(member_id=c.volunteer_id))
+                for c in candidates.candidates
+            ),
             return_exceptions=True,
         )
         # First names only: enough to choose, and the volunteer may live outside the area.
@@ -167,7 +182,10 @@ async def _ending_page(
     request: Request, principal: Principal, gateway: Gateway, request_id: str, action: str
 ) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.matching.get(request_id, actor_id=principal.member_id, area_codes=areas)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
     await usecases.check_in_areas(areas, view)
     return render(
         request,
@@ -219,8 +237,9 @@ async def board_close(
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
         areas = await usecases.coordinator_areas(gateway, principal)
-        view = await gateway.matching.get(
-            request_id, actor_id=principal.member_id, area_codes=areas
+        view = await gateway.rpc.call(
+            mc.REQUEST_GET,
+            mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
         )
         return render(
             request,
@@ -280,7 +299,9 @@ async def ask_on_behalf_page(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     areas = await usecases.coordinator_areas(gateway, principal)
-    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    requester = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
+    )
     if not usecases.in_areas(areas, requester.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
@@ -299,7 +320,9 @@ async def ask_on_behalf_page(
 async def ask_on_behalf_submit(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    requester = await gateway.registry.member(member_id, actor_id=principal.member_id)
+    requester = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
+    )
     return await submit_request(request, principal, gateway, requester=requester)
 
 
@@ -312,5 +335,5 @@ async def notice_board(
 ) -> Response:
     """The sheet the living room pins up: open requests by category and day, never names."""
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    board = await gateway.matching.notice_board(code)
+    board = await gateway.rpc.call(mc.NOTICE_BOARD, mc.NoticeBoardQuery(area_code=code))
     return render(request, "notice_board.html.j2", principal, board=board, area=code)

@@ -14,6 +14,7 @@ from services.gateway.schemas import (
 )
 from services.gateway.web import districts, language_of, render
 from shared.categories import Category
+from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     # The messages in the page's language (Dutch on a page in a language notify does not write).
     language = message_language(language_of(request, principal))
-    page = await gateway.notify.inbox(principal.member_id, language=language)
+    page = await gateway.rpc.call(
+        nc.INBOX_LIST, nc.InboxQuery(member_id=principal.member_id, language=language)
+    )
     messages = {i.item_id: inbox_view.message(i.body, i.template, i.link) for i in page.items}
     return render(request, "inbox.html.j2", principal, page=page, messages=messages)
 
@@ -33,7 +36,9 @@ async def inbox_read(
     item_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await gateway.notify.mark_read(principal.member_id, [item_id])
+    await gateway.rpc.call(
+        nc.INBOX_MARK_READ, nc.MarkRead(member_id=principal.member_id, item_ids=[item_id])
+    )
     return redirect("/inbox")
 
 
@@ -48,21 +53,20 @@ async def social_map(
 ) -> Response:
     chosen = category if category in {c.value for c in Category} else None
     area_code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else None
-    results = await gateway.registry.directory(
+    results = await gateway.rpc.call(
+        rc.DIRECTORY_SEARCH,
         rc.DirectorySearch(
             q=q or None,
             category=Category(chosen) if chosen else None,
             area_code=area_code,
-        )
+        ),
     )
-    keeps_map = principal is not None and (
-        principal.has("coordinator", "admin")
-        or bool(
-            await gateway.registry.organisations(
-                rc.OrganisationQuery(manager_id=principal.member_id)
-            )
+    keeps_map = principal is not None and principal.has("coordinator", "admin")
+    if principal is not None and not keeps_map:
+        managed = await gateway.rpc.call(
+            rc.ORGANISATION_LIST, rc.OrganisationQuery(manager_id=principal.member_id)
         )
-    )
+        keeps_map = bool(managed.organisations)
     return render(
         request,
         "map.html.j2",

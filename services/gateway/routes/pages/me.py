@@ -22,7 +22,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/me")
 async def me_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
+    )
     return render(request, "me.html.j2", principal, member=member, errors={})
 
 
@@ -31,7 +33,8 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
     form = await checked_form(request, principal)
     language = text(form, "language")
     try:
-        member = await gateway.registry.update_member(
+        member = await gateway.rpc.call(
+            rc.MEMBER_UPDATE,
             rc.MemberUpdate(
                 member_id=principal.member_id,
                 actor_id=principal.member_id,
@@ -42,12 +45,15 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
                     purpose: form.get(f"consent_{purpose}") == "on"
                     for purpose in rc.CONSENT_PURPOSES
                 },
-            )
+            ),
         )
     except SamenError as exc:
         if exc.http_status in (429, 503):
             raise
-        member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+        member = await gateway.rpc.call(
+            rc.MEMBER_GET,
+            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
+        )
         return render(
             request,
             "me.html.j2",
@@ -72,7 +78,10 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+        member = await gateway.rpc.call(
+            rc.MEMBER_GET,
+            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
+        )
         language = language_of(request, principal)
         errors = field_errors(exc)
         errors["new_email"] = translate(

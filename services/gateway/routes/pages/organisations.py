@@ -52,11 +52,12 @@ async def _base_area(gateway: GatewayDep, form: FormData) -> str:
     postcode = text(form, "postcode")
     if postcode:
         try:
-            return (await gateway.registry.lookup(postcode)).neighbourhood.code
+            place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))
         except SamenError as exc:
             raise Invalid(
                 "unknown postcode", details={"field": "postcode", "reason": "malformed"}
             ) from exc
+        return place.neighbourhood.code
     area = text(form, "area")
     if area not in area_names():
         raise Invalid("choose an area", details={"field": "area_code"})
@@ -132,7 +133,8 @@ async def new_organisation_submit(
     keeper = await social_map.keeper(gateway, principal)
     values = _organisation_values(form)
     try:
-        org = await gateway.registry.add_organisation(
+        org = await gateway.rpc.call(
+            rc.ORGANISATION_ADD,
             rc.OrganisationAdd(
                 name=values["name"],
                 description=values["description"],
@@ -143,7 +145,7 @@ async def new_organisation_submit(
                 area_code=await _base_area(gateway, form),
                 manager_emails=_emails(form),
                 actor_id=principal.member_id,
-            )
+            ),
         )
     except Exception as exc:
         return _refused(request, principal, keeper, None, [], values, exc)
@@ -202,7 +204,8 @@ async def organisation_submit(
     values = _organisation_values(form)
     try:
         emails = _emails(form) if keeper.coordinates and values["manager_emails"] else None
-        await gateway.registry.update_organisation(
+        await gateway.rpc.call(
+            rc.ORGANISATION_UPDATE,
             rc.OrganisationUpdate(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -214,7 +217,7 @@ async def organisation_submit(
                 area_code=await _base_area(gateway, form),
                 manager_emails=emails,
                 actor_id=principal.member_id,
-            )
+            ),
         )
     except Exception as exc:
         offers = await social_map.offers_of(gateway, organisation_id)
@@ -228,7 +231,10 @@ async def organisation_retire(
 ) -> Response:
     await checked_form(request, principal)
     await social_map.organisation_of(gateway, principal, organisation_id)
-    await gateway.registry.retire_organisation(organisation_id, principal.member_id)
+    await gateway.rpc.call(
+        rc.ORGANISATION_RETIRE,
+        rc.OrganisationRef(organisation_id=organisation_id, actor_id=principal.member_id),
+    )
     return redirect("/organisations")
 
 
@@ -306,7 +312,8 @@ async def new_offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.registry.add_offer(
+        await gateway.rpc.call(
+            rc.OFFER_ADD,
             rc.OfferAdd(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -320,7 +327,7 @@ async def new_offer_submit(
                 phone=values["phone"] or None,
                 url=values["url"] or None,
                 actor_id=principal.member_id,
-            )
+            ),
         )
     except Exception as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
@@ -370,13 +377,14 @@ async def offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.registry.update_offer(
+        await gateway.rpc.call(
+            rc.OFFER_UPDATE,
             rc.OfferUpdate(
                 offer_id=offer_id,
                 opening_hours=hours,
                 actor_id=principal.member_id,
                 **values,
-            )
+            ),
         )
     except Exception as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
@@ -400,7 +408,9 @@ async def offer_retire(
 ) -> Response:
     await checked_form(request, principal)
     org, _ = await social_map.offer_of(gateway, principal, offer_id)
-    await gateway.registry.retire_offer(offer_id, principal.member_id)
+    await gateway.rpc.call(
+        rc.OFFER_RETIRE, rc.OfferRef(offer_id=offer_id, actor_id=principal.member_id)
+    )
     return redirect(f"/organisations/{quote(org.organisation_id)}")
 
 

@@ -47,7 +47,7 @@ async def reports_page(
         local_day(until, gateway.settings.time_zone, next_day=True),
     )
     zone = gateway.settings.time_zone
-    total = await reporting.report(gateway.matching, code, start, end, zone)
+    total = await reporting.report(gateway.rpc, code, start, end, zone)
     views = report_charts(total, language, zone)
     now = gateway.clock.now()
     return render(
@@ -97,7 +97,7 @@ async def quarter_download(
 ) -> Response:
     """A district's quarter for the funder (CSV, XLSX or a one-page PDF with the charts)."""
     found = await report_files.quarter_file(
-        gateway.matching,
+        gateway.rpc,
         district,
         quarter,
         format,

@@ -29,10 +29,11 @@ from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.certificates import certificate_expires, certificate_state
 from shared.clock import to_local
+from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import FEW
-from shared.errors import Conflict, Forbidden, Invalid, NotFound, SamenError
+from shared.errors import Conflict, Invalid, NotFound, SamenError
 from shared.events import AvailabilitySlot
 from shared.texts import N_
 
@@ -95,10 +96,15 @@ def volunteer_form(
 async def volunteer_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     profile: Any
     try:
-        profile = await gateway.registry.volunteer_profile(principal.member_id)
+        profile = await gateway.rpc.call(
+            rc.VOLUNTEER_PROFILE_GET,
+            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
+        )
     except NotFound:
         profile = None
-    member = await gateway.registry.member(principal.member_id, actor_id=principal.member_id)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
+    )
     consent = member.consents.get("matching")
     return volunteer_form(
         request,
@@ -151,7 +157,10 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
     form = await checked_form(request, principal)
     current: rc.VolunteerProfile | None
     try:
-        current = await gateway.registry.volunteer_profile(principal.member_id)
+        current = await gateway.rpc.call(
+            rc.VOLUNTEER_PROFILE_GET,
+            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
+        )
     except NotFound:
         current = None
     known = set(current.languages) if current else set()
@@ -176,19 +185,20 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             # The page does not show the certificate of conduct: keep the one on file.
             certificate_of_conduct_date=current.certificate_of_conduct_date if current else None,
         )
-        await gateway.registry.update_member(
+        await gateway.rpc.call(
+            rc.MEMBER_UPDATE,
             rc.MemberUpdate(
                 member_id=principal.member_id,
                 actor_id=principal.member_id,
                 consents={"matching": form.get("consent_matching") == "on"},
                 roles=(None if "volunteer" in principal.roles else [*principal.roles, "volunteer"]),
-            )
+            ),
         )
         if "volunteer" not in principal.roles:
             await gateway.store.set_roles_for_member(
                 principal.member_id, [*principal.roles, "volunteer"]
             )
-        await gateway.registry.set_volunteer_profile(command)
+        await gateway.rpc.call(rc.VOLUNTEER_PROFILE_SET, command)
     except (ValueError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -223,8 +233,10 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
 
 @router.get("/proposals")
 async def proposals_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    proposals = await gateway.matching.proposals(principal.member_id)
-    return render(request, "proposals.html.j2", principal, proposals=proposals)
+    found = await gateway.rpc.call(
+        mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=principal.member_id)
+    )
+    return render(request, "proposals.html.j2", principal, proposals=found.proposals)
 
 
 @router.post("/proposals/{proposal_id}/{answer}")
@@ -234,12 +246,9 @@ async def proposal_submit(
     await checked_form(request, principal)
     if answer not in ("accept", "decline"):
         raise NotFound("No such answer.")
-    try:
-        view = await gateway.matching.answer(
-            proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
-        )
-    except Forbidden as exc:
-        raise NotFound("No such proposal for you.") from exc
+    view = await usecases.answer_proposal(
+        gateway, proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
+    )
     if answer == "accept":  # the next step: whom, when, where and how to reach them
         return redirect(f"/requests/{quote(view.request_id)}?done=accepted")
     return redirect("/proposals?done=declined")
@@ -259,8 +268,10 @@ async def link_view(
     refused the answer (409), whatever notify has heard of it yet."""
     proposal = None
     try:
-        proposals = await gateway.matching.proposals(link.volunteer_id)
-        proposal = next((p for p in proposals if p.proposal_id == link.proposal_id), None)
+        found = await gateway.rpc.call(
+            mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=link.volunteer_id)
+        )
+        proposal = next((p for p in found.proposals if p.proposal_id == link.proposal_id), None)
     except SamenError:
         pass
     # The answer the proposal got, whichever way and whatever notify has heard of it yet.
@@ -295,7 +306,7 @@ async def link_page(
 ) -> Response:
     """The accept/decline link from a message: looking does not answer (mail scanners open
     links); the button on this page does."""
-    link = await gateway.notify.verify_link(token)
+    link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
     return await link_view(request, principal, gateway, token, link)
 
 
@@ -307,7 +318,7 @@ async def link_submit(
     try:
         link, _ = await usecases.answer_by_link(gateway, token)
     except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
-        link = await gateway.notify.verify_link(token)
+        link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
         return await link_view(request, principal, gateway, token, link, closed=True)
     signed_in = principal is not None and principal.member_id == link.volunteer_id
     if link.action == "accept" and signed_in:
