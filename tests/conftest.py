@@ -111,16 +111,20 @@ DatabaseUrlFactory = Callable[[str], str]
 @pytest.fixture
 def database_url(
     backend: str, tmp_path: Path, postgres: PostgresDatabases | None
-) -> DatabaseUrlFactory:
+) -> Iterator[DatabaseUrlFactory]:
     """`database_url("registry")`: a fresh database for one service on the backend in use."""
+    made: list[str] = []
 
     def make(service: str) -> str:
         if backend == "postgresql":
             assert postgres is not None
-            return postgres.create(service)
+            made.append(postgres.create(service))
+            return made[-1]
         return f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
 
-    return make
+    yield make
+    if postgres is not None:
+        postgres.release(made)  # dropped in the background while the next test runs
 
 
 @pytest.fixture
@@ -156,8 +160,10 @@ def start_system(
     return start_stack(tmp / "data", nats_url=nats_url, env=env, log_path=tmp / "samen-up.log")
 
 
-def stop_system(system: RunningSystem) -> None:
+def stop_system(system: RunningSystem, postgres: PostgresDatabases | None = None) -> None:
     system.stop()
+    if postgres is not None:
+        postgres.release([v for k, v in system.env.items() if k.endswith("_DATABASE_URL")])
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +175,7 @@ def system(
     nats = start_nats(tmp / "jetstream")
     system = start_system(tmp, nats.url, postgres, {})
     yield system
-    stop_system(system)
+    stop_system(system, postgres)
     try:
         if not isinstance(nats, ExternalNats):
             assert_no_personal_data(nats.url)
