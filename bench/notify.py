@@ -27,6 +27,7 @@ from bench.common import save, show, summary_ms
 from samen.nats_server import NatsServer, free_port
 from services.notify.adapters.orm import inbox_items as inbox_items_table
 from services.notify.bootstrap import assemble
+from services.notify.config import NotifySettings
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
 from shared.contracts.registry import (
@@ -97,10 +98,13 @@ async def run(messages: int, spaced: int, inbox_only: bool = False) -> dict[str,
             nats_url=nats.url,
             data_dir=Path(tmp) / "data",
             log_level="WARNING",
-            smtp_url=f"smtp://127.0.0.1:{smtp_port}",
             secret_key=secrets.token_urlsafe(48),
         )
-        notify = assemble(settings, delivery=DeliveryConfig(poll_seconds=0.2))
+        notify = assemble(
+            settings,
+            delivery=DeliveryConfig(poll_seconds=0.2),
+            own=NotifySettings(smtp_url=f"smtp://127.0.0.1:{smtp_port}"),
+        )
         await notify.runtime.start()
         broker = notify.runtime.broker
 

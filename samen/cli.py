@@ -17,6 +17,7 @@ from typer.exceptions import TyperException
 
 from samen import failures
 from services.gateway.config import GatewaySettings, get_gateway_settings
+from services.notify.config import NotifySettings, get_notify_settings
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -301,6 +302,17 @@ def configuration_markdown() -> str:
     ]
     for _, env, default, meaning in settings_rows(model=GatewaySettings):
         lines.append(f"| `{env}` | `{default}` | {meaning} |")
+    lines += [
+        "",
+        "## Notify",
+        "",
+        "Read by notify only (see [notify](notify.md)).",
+        "",
+        "| environment variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for _, env, default, meaning in settings_rows(model=NotifySettings):
+        lines.append(f"| `{env}` | `{default}` | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
@@ -316,6 +328,8 @@ def config(
     for row in settings_rows(get_settings()):
         table.add_row(*row)
     for row in settings_rows(get_gateway_settings(), model=GatewaySettings):
+        table.add_row(*row)
+    for row in settings_rows(get_notify_settings(), model=NotifySettings):
         table.add_row(*row)
     console.print(table)
 

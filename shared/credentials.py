@@ -11,7 +11,7 @@ The check names the setting at fault, never its value.
 """
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -111,8 +111,11 @@ def _url_password(url: str | None) -> str | None:
         return None  # not a URL SQLAlchemy reads: the service will say so itself
 
 
-def problems(settings: Settings, *, needs_secret_key: bool) -> list[str]:
-    """What is wrong with the credentials for starting a service (empty: it may start)."""
+def problems(
+    settings: Settings, *, needs_secret_key: bool, urls: Mapping[str, str | None] | None = None
+) -> list[str]:
+    """What is wrong with the credentials for starting a service (empty: it may start).
+    `urls`: the service's own URLs that may hold a password (setting -> URL)."""
     found: list[str] = []
     strict = settings.in_production
     where = "in production (SAMEN_ENV=production or an https SAMEN_PUBLIC_URL)"
@@ -130,15 +133,17 @@ def problems(settings: Settings, *, needs_secret_key: bool) -> list[str]:
         for setting, password in (
             ("SAMEN_NATS_PASSWORD", settings.nats_password),
             ("SAMEN_DATABASE_URL", _url_password(settings.database_url)),
-            ("SAMEN_SMTP_URL", _url_password(settings.smtp_url)),
+            *((setting, _url_password(url)) for setting, url in (urls or {}).items()),
         ):
             if password is not None and (not password or published(password)):
                 found.append(f"{setting} holds a published example password {where}")
     return found
 
 
-def check(settings: Settings, *, needs_secret_key: bool) -> None:
-    found = problems(settings, needs_secret_key=needs_secret_key)
+def check(
+    settings: Settings, *, needs_secret_key: bool, urls: Mapping[str, str | None] | None = None
+) -> None:
+    found = problems(settings, needs_secret_key=needs_secret_key, urls=urls)
     if found:
         raise UnsafeCredentials("; ".join(found))
 

@@ -113,11 +113,12 @@ class ServiceRuntime:
         settings: Settings | None = None,
         clock: Clock | None = None,
         needs_secret_key: bool = False,
+        credential_urls: Mapping[str, str | None] | None = None,
     ) -> None:
         self.name = name
         self.settings = settings or get_settings()
         # Before anything connects: no service runs on a published key or password.
-        credentials.check(self.settings, needs_secret_key=needs_secret_key)
+        credentials.check(self.settings, needs_secret_key=needs_secret_key, urls=credential_urls)
         self.clock = clock or SystemClock()
         self.metadata = metadata
         self.tables = tables

@@ -72,24 +72,6 @@ class Settings(BaseSettings):
         description="comma-separated keys being rotated out: links and CSRF tokens signed "
         "with them still verify; everything new is signed with SAMEN_SECRET_KEY",
     )
-    smtp_url: str | None = Field(
-        default=None, description="smtp://user:pass@host:port; unset writes .eml files"
-    )
-    mail_from: str = Field(default="Samen <noreply@samen.local>")
-    quiet_hours: str = Field(
-        default="22:00-08:00",
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
-        description="the quiet hours (local time, from-until) of members who never chose "
-        "their own; the same time twice means none",
-    )
-    apprise_extra_schemes: str = Field(
-        default="",
-        max_length=500,
-        description="comma-separated Apprise schemes members may use beyond the hosted "
-        "services (Telegram, SMS providers, Discord, Slack, ...), e.g. signal,signals for a "
-        "Signal gateway of your own; json, xml, form and http(s) webhooks let a member have "
-        "notify post to any address, so allow them only where that reaches nothing internal",
-    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="links in messages")
     time_zone: str = Field(
         default="Europe/Amsterdam",
@@ -112,14 +94,6 @@ class Settings(BaseSettings):
         """Served for real: SAMEN_ENV=production or an https public address. Published keys
         and passwords are refused then (shared.credentials)."""
         return self.env == "production" or self.public_url.startswith("https://")
-
-    def apprise_schemes(self) -> frozenset[str]:
-        """The schemes SAMEN_APPRISE_EXTRA_SCHEMES allows, lower case."""
-        return frozenset(
-            part.strip().lower().removesuffix("://")
-            for part in self.apprise_extra_schemes.split(",")
-            if part.strip()
-        )
 
     def previous_secret_keys(self) -> tuple[str, ...]:
         return tuple(key.strip() for key in self.secret_key_previous.split(",") if key.strip())

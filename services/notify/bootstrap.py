@@ -15,6 +15,7 @@ from services.notify.adapters.channels import (
 from services.notify.adapters.orm import messaging, metadata
 from services.notify.adapters.registry import Registry
 from services.notify.adapters.rendering import Renderer
+from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.domain.links import LinkSigner
 from services.notify.entrypoints import rpc
 from services.notify.entrypoints.events import handlers
@@ -43,16 +44,18 @@ class Notify:
     signer: LinkSigner
 
 
-def email_channel(settings: Settings, clock: Clock, delivery: DeliveryConfig) -> EmailChannel:
-    if settings.smtp_url:
+def email_channel(
+    settings: Settings, mail: NotifySettings, clock: Clock, delivery: DeliveryConfig
+) -> EmailChannel:
+    if mail.smtp_url:
         return SmtpChannel(
-            SmtpConfig.from_url(settings.smtp_url),
-            sender=settings.mail_from,
+            SmtpConfig.from_url(mail.smtp_url),
+            sender=mail.mail_from,
             clock=clock,
             # as many as the worker sends at once: none closed only to be opened again
             max_idle=delivery.concurrency * delivery.rounds_in_flight,
         )
-    return EmlChannel(settings.data_dir / "mail", sender=settings.mail_from, clock=clock)
+    return EmlChannel(settings.data_dir / "mail", sender=mail.mail_from, clock=clock)
 
 
 def assemble(
@@ -61,7 +64,9 @@ def assemble(
     *,
     delivery: DeliveryConfig | None = None,
     apprise: AppriseChannel | None = None,
+    own: NotifySettings | None = None,
 ) -> Notify:
+    own = own or get_notify_settings()
     runtime = ServiceRuntime(
         "notify",
         metadata=metadata,
@@ -70,22 +75,23 @@ def assemble(
         settings=settings,
         clock=clock,
         needs_secret_key=True,  # it signs the accept/decline links
+        credential_urls={"SAMEN_SMTP_URL": own.smtp_url},
     )
     settings, clock = runtime.settings, runtime.clock
     registry = Registry(runtime.rpc)
     signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
-    email = email_channel(settings, clock, delivery)
+    email = email_channel(settings, own, clock, delivery)
     worker = DeliveryWorker(
         uow=runtime.uow,
         clock=clock,
         registry=registry,
         renderer=Renderer(),
         email=email,
-        apprise=apprise or AppriseSender(allowed=settings.apprise_schemes()),
+        apprise=apprise or AppriseSender(allowed=own.apprise_schemes()),
         signer=signer,
         public_url=settings.public_url,
-        mail_domain=mail_domain(settings.mail_from),
+        mail_domain=mail_domain(own.mail_from),
         config=delivery,
     )
 
@@ -109,7 +115,7 @@ def assemble(
         signer=signer,
         registry=registry,
         wake=worker.wake,
-        apprise_schemes=settings.apprise_schemes(),
+        apprise_schemes=own.apprise_schemes(),
     )
     rpc.register(runtime, api, PassingOn(uow=runtime.uow, clock=clock, registry=registry))
     runtime.background(worker.run)
@@ -118,5 +124,7 @@ def assemble(
     return Notify(runtime=runtime, worker=worker, api=api, email=email, signer=signer)
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None) -> ServiceRuntime:
-    return assemble(settings, clock).runtime
+def build(
+    settings: Settings | None = None, clock: Clock | None = None, own: NotifySettings | None = None
+) -> ServiceRuntime:
+    return assemble(settings, clock, own=own).runtime

@@ -9,6 +9,7 @@ import pytest
 
 from services.matching.bootstrap import build as build_matching
 from services.notify.bootstrap import assemble
+from services.notify.config import NotifySettings
 from services.registry.bootstrap import build as build_registry
 from shared.clock import FrozenClock
 from shared.contracts import matching as mc
@@ -38,11 +39,10 @@ async def test_pausing_withdraws_waiting_proposals_and_their_held_e_mail(
     registry = build_registry(settings_for("registry"))
     matching = build_matching(settings_for("matching"), clock, timer_poll_seconds=0.1)
     notify = assemble(
-        settings_for("notify").model_copy(
-            update={"smtp_url": smtp.url, "public_url": "https://samen.example"}
-        ),
+        settings_for("notify").model_copy(update={"public_url": "https://samen.example"}),
         clock,
         delivery=FAST,
+        own=NotifySettings(smtp_url=smtp.url),
     )
     await registry.start()
     await matching.start()

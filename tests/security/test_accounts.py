@@ -36,6 +36,7 @@ from tests.integration.notify.harness import (  # noqa: F401
     html_of,
     notify,
     notify_factory,
+    notify_own_settings,
     notify_settings,
     registry,
     smtp,

@@ -26,6 +26,7 @@ from tests.integration.notify.harness import (  # noqa: F401
     SmtpServer,
     notify,
     notify_factory,
+    notify_own_settings,
     notify_settings,
     registry,
     smtp,

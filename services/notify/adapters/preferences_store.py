@@ -14,14 +14,14 @@ from services.notify.adapters.orm import (
     preferences,
 )
 from services.notify.adapters.repository import dialect_insert
+from services.notify.config import get_notify_settings
 from shared.contracts.notify import DEFAULT_CHANNELS, CooperativeChannels, Preferences
-from shared.settings import get_settings
 
 # ---------------------------------------------------------------- preferences
 
 
 def default_preferences(member_id: str) -> Preferences:
-    quiet_start, quiet_end = get_settings().quiet_hours.split("-")
+    quiet_start, quiet_end = get_notify_settings().quiet_hours.split("-")
     return Preferences(member_id=member_id, quiet_start=quiet_start, quiet_end=quiet_end)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from samen.nats_server import free_port
 from services.notify.adapters.orm import delivery_attempts, notifications
 from services.notify.bootstrap import Notify, assemble
+from services.notify.config import NotifySettings
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.areas import AreaRef
 from shared.clock import FrozenClock
@@ -309,29 +310,37 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def notify_settings(settings_for: Callable[[str], Settings], smtp: SmtpServer) -> Settings:
+def notify_settings(settings_for: Callable[[str], Settings]) -> Settings:
     """One database for the whole test (a restarted notify finds the same rows)."""
     return settings_for("notify").model_copy(
         update={
-            "smtp_url": smtp.url,
             "public_url": "https://samen.example",
             "secret_key": TEST_SECRET_KEY,
             "rpc_timeout": 2.0,
-            # The tests' webhook is a local json:// endpoint: an operator's own choice.
-            "apprise_extra_schemes": "json",
         }
     )
 
 
+@pytest.fixture
+def notify_own_settings(smtp: SmtpServer) -> NotifySettings:
+    # The tests' webhook is a local json:// endpoint: an operator's own choice.
+    return NotifySettings(smtp_url=smtp.url, apprise_extra_schemes="json")
+
+
 class NotifyFactory:
-    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
+    def __init__(self, settings: Settings, own: NotifySettings, clock: FrozenClock) -> None:
         self.settings = settings
+        self.own = own
         self.clock = clock
         self.started: list[Notify] = []
 
     async def start(self, config: DeliveryConfig = FAST, **changes: Any) -> Notify:
-        settings = self.settings.model_copy(update=changes) if changes else self.settings
-        notify = assemble(settings, self.clock, delivery=config)
+        """A notify with these settings changed (shared ones and notify's own alike)."""
+        own_changes = {k: v for k, v in changes.items() if k in NotifySettings.model_fields}
+        shared = {k: v for k, v in changes.items() if k not in own_changes}
+        settings = self.settings.model_copy(update=shared)
+        own = self.own.model_copy(update=own_changes)
+        notify = assemble(settings, self.clock, delivery=config, own=own)
         await notify.runtime.start()
         self.started.append(notify)
         return notify
@@ -343,9 +352,12 @@ class NotifyFactory:
 
 @pytest.fixture
 async def notify_factory(
-    notify_settings: Settings, clock: FrozenClock, registry: RegistryData
+    notify_settings: Settings,
+    notify_own_settings: NotifySettings,
+    clock: FrozenClock,
+    registry: RegistryData,
 ) -> AsyncIterator[NotifyFactory]:
-    factory = NotifyFactory(notify_settings, clock)
+    factory = NotifyFactory(notify_settings, notify_own_settings, clock)
     yield factory
     for notify in list(factory.started):
         await notify.runtime.stop()

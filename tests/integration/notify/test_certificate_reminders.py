@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from services.notify.bootstrap import Notify, assemble
+from services.notify.config import NotifySettings
 from services.registry.bootstrap import RegistryRuntime
 from services.registry.bootstrap import build as build_registry
 from shared.certificates import certificate_expires
@@ -35,11 +36,10 @@ async def services(
     clock = FrozenClock(MORNING)
     registry = build_registry(settings_for("registry"), clock)
     notify = assemble(
-        settings_for("notify").model_copy(
-            update={"smtp_url": smtp.url, "public_url": "https://samen.example"}
-        ),
+        settings_for("notify").model_copy(update={"public_url": "https://samen.example"}),
         clock,
         delivery=FAST,
+        own=NotifySettings(smtp_url=smtp.url),
     )
     await registry.start()
     await notify.runtime.start()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from services.notify.bootstrap import Notify, assemble
+from services.notify.config import NotifySettings
 from services.registry.bootstrap import build as build_registry
 from shared.clock import FrozenClock
 from shared.contracts import notify as nc
@@ -30,11 +31,10 @@ async def services(
 ) -> AsyncIterator[tuple[ServiceRuntime, Notify]]:
     registry = build_registry(settings_for("registry"))
     notify = assemble(
-        settings_for("notify").model_copy(
-            update={"smtp_url": smtp.url, "public_url": "https://samen.example"}
-        ),
+        settings_for("notify").model_copy(update={"public_url": "https://samen.example"}),
         FrozenClock(MORNING),
         delivery=FAST,
+        own=NotifySettings(smtp_url=smtp.url),
     )
     await registry.start()
     await notify.runtime.start()

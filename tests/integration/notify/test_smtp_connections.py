@@ -10,6 +10,7 @@ import pytest
 from services.notify.adapters import channels
 from services.notify.adapters.channels import DeliveryError, Email, SmtpChannel, SmtpConfig
 from services.notify.bootstrap import email_channel
+from services.notify.config import NotifySettings
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.clock import SystemClock
 from shared.settings import Settings
@@ -164,8 +165,9 @@ async def test_421_on_a_new_connection_is_a_transient_failure(smtp: SmtpServer) 
 async def test_notify_keeps_as_many_connections_as_its_worker_sends_at_once(
     smtp: SmtpServer,
 ) -> None:
-    settings = Settings(smtp_url=smtp.url, mail_from=SENDER)
-    mail = email_channel(settings, SystemClock(), DeliveryConfig(concurrency=3, rounds_in_flight=2))
+    own = NotifySettings(smtp_url=smtp.url, mail_from=SENDER)
+    delivery = DeliveryConfig(concurrency=3, rounds_in_flight=2)
+    mail = email_channel(Settings(), own, SystemClock(), delivery)
     assert isinstance(mail, SmtpChannel)
     await asyncio.gather(*(mail.send(email(n)) for n in range(7)))
     assert len(smtp.received) == 7
