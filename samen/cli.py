@@ -17,7 +17,6 @@ from typer.exceptions import TyperException
 
 from samen import failures
 from services.gateway.config import GatewaySettings, get_gateway_settings
-from services.notify.config import NotifySettings, get_notify_settings
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -311,6 +310,8 @@ def configuration_markdown() -> str:
         "| environment variable | default | meaning |",
         "|---|---|---|",
     ]
+    from services.notify.config import NotifySettings  # only here: `samen up` imports no service
+
     for _, env, default, meaning in settings_rows(model=NotifySettings):
         lines.append(f"| `{env}` | `{default}` | {meaning} |")
     return "\n".join(lines) + "\n"
@@ -329,6 +330,8 @@ def config(
         table.add_row(*row)
     for row in settings_rows(get_gateway_settings(), model=GatewaySettings):
         table.add_row(*row)
+    from services.notify.config import NotifySettings, get_notify_settings
+
     for row in settings_rows(get_notify_settings(), model=NotifySettings):
         table.add_row(*row)
     console.print(table)

@@ -33,6 +33,7 @@ from shared import metrics
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope
 from shared.logging import get_logger
+from shared.polling import AT_ONCE, Poller
 
 log = get_logger(__name__)
 
@@ -142,7 +143,10 @@ class OutboxRelay:
         self._clock = clock or SystemClock()
         # PostgreSQL: replicas claim rows with FOR UPDATE SKIP LOCKED, so no two publish one.
         self._claim_rows = claim_rows
-        self._wakeup = asyncio.Event()
+        # After a failed pass (the database away a moment), not again in a tight loop.
+        self._poller = Poller(
+            "outbox relay pass", every=poll_interval, after_failure=min(poll_interval, 0.5)
+        )
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
         # Rows this process committed, published from memory (no read back); the table is
@@ -174,7 +178,7 @@ class OutboxRelay:
             else:  # falling behind: the table has them in order, read it instead
                 self._committed.clear()
                 self._read_due = True
-            self._wakeup.set()
+            self._poller.wake()
 
     def start(self) -> None:
         if self._task is None:
@@ -192,44 +196,40 @@ class OutboxRelay:
             log.warning("could not mark published outbox rows", error=str(exc))
 
     async def _run(self) -> None:
+        await self._poller.run(self._pass)
+
+    async def _pass(self) -> float | None:
+        """Publish what is due; answers how long until the next pass may be needed."""
         loop = asyncio.get_running_loop()
-        while True:
-            more = False
-            try:
-                if self._read_due or loop.time() - self._last_read >= self._poll_interval:
-                    await self._mark_published_rows()  # or the read would find them again
-                    self._read_due = False
-                    self._last_read = loop.time()
-                    self._committed.clear()  # the read finds them as well
-                    more = await self.publish_pending() >= self._batch_size
-                    self._read_due = more
-                    if self._committed:  # handed over during the read: publish each once
-                        self._committed = [
-                            r for r in self._committed if r["event_id"] not in self._last_read_ids
-                        ]
-                elif self._committed:
-                    await self._publish_committed()
-                if self._unmarked and (
-                    len(self._unmarked) >= self._batch_size
-                    or loop.time() - self._unmarked_since >= MARK_DELAY_SECONDS
-                ):
-                    await self._mark_published_rows()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay pass failed")
-                self._read_due = True
-                await asyncio.sleep(min(self._poll_interval, 0.5))  # not in a tight loop
-            if not more and not self._committed:
-                self._wakeup.clear()
-                wait = self._poll_interval
-                if self._unmarked:
-                    wait = min(wait, self._unmarked_since + MARK_DELAY_SECONDS - loop.time())
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
-                # that arrives as the wake-up does, and stop() would wait forever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(max(wait, 0.0)):
-                        await self._wakeup.wait()
+        more = False
+        try:
+            if self._read_due or loop.time() - self._last_read >= self._poll_interval:
+                await self._mark_published_rows()  # or the read would find them again
+                self._read_due = False
+                self._last_read = loop.time()
+                self._committed.clear()  # the read finds them as well
+                more = await self.publish_pending() >= self._batch_size
+                self._read_due = more
+                if self._committed:  # handed over during the read: publish each once
+                    self._committed = [
+                        r for r in self._committed if r["event_id"] not in self._last_read_ids
+                    ]
+            elif self._committed:
+                await self._publish_committed()
+            if self._unmarked and (
+                len(self._unmarked) >= self._batch_size
+                or loop.time() - self._unmarked_since >= MARK_DELAY_SECONDS
+            ):
+                await self._mark_published_rows()
+        except Exception:
+            self._read_due = True  # what failed is found again by the next read
+            raise
+        if more or self._committed:
+            return AT_ONCE
+        wait = self._poll_interval
+        if self._unmarked:
+            wait = min(wait, self._unmarked_since + MARK_DELAY_SECONDS - loop.time())
+        return max(wait, AT_ONCE)
 
     async def _publish_committed(self) -> None:
         rows, self._committed = self._committed, []

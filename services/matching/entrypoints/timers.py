@@ -4,14 +4,13 @@ Timers live in the `timers` table, so they survive a restart; "due" is judged by
 injectable clock, so tests fire them at once with a FrozenClock.
 """
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.usecases import Context, fire_timer
 from shared.errors import NotFound
 from shared.logging import get_logger
+from shared.polling import Poller
 
 log = get_logger(__name__)
 
@@ -27,13 +26,12 @@ class TimerJob:
     ) -> None:
         self._uow = uow
         self._ctx = ctx
-        self._poll_interval = poll_interval
         self._batch = batch
-        self._wakeup = asyncio.Event()
+        self._poller = Poller("timer pass", every=poll_interval)
         self.fired = 0
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._poller.wake()
 
     async def fire_due(self) -> int:
         """Fire every timer due now; returns how many changed a request."""
@@ -65,14 +63,7 @@ class TimerJob:
             await uow.commit()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.fire_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("timer pass failed")
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
-                async with asyncio.timeout(self._poll_interval):
-                    await self._wakeup.wait()
+        async def fire() -> None:
+            await self.fire_due()
+
+        await self._poller.run(fire)

@@ -19,7 +19,6 @@ external channels; the inbox item is already there). See docs/notify.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -66,6 +65,7 @@ from shared.errors import Unavailable
 from shared.events import NotificationFailed, NotificationSent
 from shared.ids import new_id
 from shared.logging import get_logger
+from shared.polling import AT_ONCE, Poller
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -237,7 +237,11 @@ class DeliveryWorker:
         self._public_url = public_url
         self._mail_domain = mail_domain
         self.config = config or DeliveryConfig()
-        self._wake = asyncio.Event()
+        self._poller = Poller(
+            "delivery round",
+            every=self.config.poll_seconds,
+            settle_after_wake=self.config.gather_seconds,
+        )
         self._one_at_a_time = asyncio.Lock()
         self._recovered_at: datetime | None = None
         self._sending: set[asyncio.Task[None]] = set()  # rounds claimed, still being sent
@@ -246,7 +250,7 @@ class DeliveryWorker:
     # -- loop -------------------------------------------------------------------------
 
     def wake(self) -> None:
-        self._wake.set()
+        self._poller.wake()
 
     async def finish_sending(self) -> None:
         """On stop, after `run` is cancelled: let the rounds already claimed finish sending and
@@ -260,25 +264,13 @@ class DeliveryWorker:
         await asyncio.gather(*late, return_exceptions=True)
 
     async def run(self) -> None:
-        while True:
-            try:
-                handled, claimed = await self._claim_round()
-                if claimed:
-                    await self._send_in_background(claimed)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                handled = 0
-                log.exception("delivery round failed")
-            if handled >= self.config.batch:
-                continue  # more are waiting: no pause between full rounds
-            woken = False
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.config.poll_seconds):  # wait_for can swallow
-                    woken = await self._wake.wait()  # a cancel on Python 3.11
-            if woken and self.config.gather_seconds > 0:
-                await asyncio.sleep(self.config.gather_seconds)
-            self._wake.clear()
+        await self._poller.run(self._round)
+
+    async def _round(self) -> float | None:
+        handled, claimed = await self._claim_round()
+        if claimed:
+            await self._send_in_background(claimed)
+        return AT_ONCE if handled >= self.config.batch else None  # full: more are waiting
 
     async def run_once(self) -> int:
         """Recover interrupted sends, then handle one round of due notifications (up to

@@ -6,12 +6,12 @@ service's injectable clock (the cooperative's local day), so tests move a Frozen
 call `tick` instead of waiting.
 """
 
-import asyncio
 from collections.abc import Callable
 
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from services.registry.service_layer.volunteers import remind_certificates, resume_due_profiles
 from shared.logging import get_logger
+from shared.polling import Poller
 
 log = get_logger(__name__)
 
@@ -47,12 +47,10 @@ class VolunteerDayJob:
         return notices
 
     async def run(self) -> None:
-        while True:
-            for job in (self.tick, self.remind):
-                try:
-                    await job()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("volunteer day job failed", job=job.__name__)
-            await asyncio.sleep(self._poll_interval)
+        async def both() -> None:
+            try:
+                await self.tick()
+            finally:  # the reminders go out even when resuming failed this time
+                await self.remind()
+
+        await Poller("volunteer day jobs", every=self._poll_interval).run(both)
