@@ -22,6 +22,7 @@ from tests.privacy import PERSONAL_WORDS, leaks_in_stream
 from tests.support import NATS_URL_ENV, POSTGRES_URL_ENV, TEST_SECRET_KEY
 
 REPO = Path(__file__).resolve().parent.parent
+TEST_RPC_TIMEOUT_SECONDS = 15.0
 
 
 class ExternalNats:
@@ -139,6 +140,9 @@ def settings_for(
             data_dir=tmp_path / "data",
             log_level="WARNING",
             secret_key=TEST_SECRET_KEY,
+            # A busy machine answers late: a call between services here waits as long as a
+            # test's own deadlines do. Tests of "unavailable" set short time-outs themselves.
+            rpc_timeout=TEST_RPC_TIMEOUT_SECONDS,
         )
 
     return make
