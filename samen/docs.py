@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from shared.areas import AreaRef
 from shared.events import EVENT_TYPES, PUBLISHED_BY, EventData, envelope, typed_envelope
 from shared.settings import Settings
@@ -27,6 +29,7 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
         bootstrap = importlib.import_module(f"services.{service}.bootstrap")
         runtime = bootstrap.build(DOCS_SETTINGS)
         spec = runtime.app.schema.to_specification().to_jsonable()
+        _describe_verbs(spec, service)
         documents[service] = spec
     combined: dict[str, Any] = {
         "asyncapi": documents[SERVICES[0]]["asyncapi"],
@@ -48,6 +51,87 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
             combined["components"][part].update(spec.get("components", {}).get(part, {}))
     documents["samen"] = combined
     return documents
+
+
+def _schema(spec: dict[str, Any], service: str, model: Any) -> dict[str, Any]:
+    """A reference to `model`'s JSON schema in the document's components (its parts too),
+    named `<service>.<Model>`: two services' contracts may both have a `MemberExport`."""
+    template = f"#/components/schemas/{service}.{{model}}"
+    schema = TypeAdapter(model).json_schema(ref_template=template)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update({f"{service}.{name}": part for name, part in schema.pop("$defs", {}).items()})
+    if schema.get("type") != "object" or "properties" not in schema:
+        return schema  # a plain value (a number, a mapping): written in place
+    name = f"{service}.{schema.get('title') or getattr(model, '__name__', 'Result')}"
+    schemas[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _describe_verbs(spec: dict[str, Any], service: str) -> None:
+    """What FastStream cannot see in a verb's raw handler: the request it takes and the
+    reply it gives (`{"ok": true, "result": ...}` or `{"ok": false, "error": ...}`), from
+    the verb's declaration in shared/contracts."""
+    from shared.nats_accounts import verbs_of  # the contracts, loaded only for the docs
+
+    messages = spec.setdefault("components", {}).setdefault("messages", {})
+    for verb in verbs_of(service):
+        request = messages.get(f"{verb.subject}:SubscribeMessage")
+        operation = spec.get("operations", {}).get(verb.subject)
+        if request is None or operation is None:
+            continue
+        request["payload"] = _schema(spec, service, verb.request)
+        reply_name = f"{verb.subject}:Reply"
+        messages[reply_name] = {
+            "title": reply_name,
+            "payload": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["ok", "result"],
+                        "properties": {
+                            "ok": {"const": True},
+                            "result": _schema(spec, service, verb.result),
+                        },
+                    },
+                    {"$ref": "#/components/schemas/RpcError"},
+                ]
+            },
+        }
+        spec["channels"][verb.subject]["messages"]["Reply"] = {
+            "$ref": f"#/components/messages/{reply_name}"
+        }
+        operation["reply"] = {
+            "address": {
+                "description": "the caller's own inbox: the NATS reply subject of the request",
+                "location": "$message.header#/reply_to",
+            },
+            "channel": {"$ref": f"#/channels/{verb.subject}"},
+            "messages": [{"$ref": f"#/channels/{verb.subject}/messages/Reply"}],
+        }
+    spec["components"].setdefault("schemas", {})["RpcError"] = RPC_ERROR
+
+
+RPC_ERROR: dict[str, Any] = {
+    "title": "RpcError",
+    "type": "object",
+    "required": ["ok", "error"],
+    "properties": {
+        "ok": {"const": False},
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "invalid, not_found, forbidden, conflict, unavailable, "
+                    "internal (shared/errors.py)",
+                },
+                "message": {"type": "string"},
+                "details": {"description": "e.g. `errors` per field for invalid"},
+            },
+        },
+    },
+}
 
 
 def write_asyncapi(folder: Path) -> list[Path]:

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import jsonschema
+
 from samen.docs import asyncapi_documents, events_markdown
 from shared.events import EVENT_TYPES, PUBLISHED_BY
 
@@ -36,3 +38,29 @@ def test_the_asyncapi_documents_describe_every_event_with_its_payload() -> None:
     schemas = combined["components"]["schemas"]
     assert "RequestCreated" in schemas
     assert "description" not in schemas["RequestCreated"]["properties"]  # no free text in events
+
+
+def test_the_asyncapi_documents_are_valid_asyncapi_3() -> None:
+    """Checked against the official AsyncAPI 3.0.0 JSON schema (tests/data/asyncapi)."""
+    schema = json.loads((REPO / "tests" / "data" / "asyncapi" / "3.0.0.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for name, document in asyncapi_documents().items():
+        errors = [
+            f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(document)
+        ]
+        assert not errors, f"{name}: {errors[:5]}"
+
+
+def test_each_verb_documents_its_request_and_its_reply() -> None:
+    """The verbs' payloads are their contract models, not FastStream's empty guess."""
+    registry = asyncapi_documents()["registry"]
+    request = registry["components"]["messages"]["samen.rpc.registry.member.get:SubscribeMessage"]
+    assert request["payload"] == {"$ref": "#/components/schemas/registry.MemberQuery"}
+    reply = registry["operations"]["samen.rpc.registry.member.get"]["reply"]
+    [message] = reply["messages"]
+    assert message["$ref"].endswith("/messages/Reply")
+    answer = registry["components"]["messages"]["samen.rpc.registry.member.get:Reply"]
+    ok, error = answer["payload"]["oneOf"]
+    assert ok["properties"]["result"] == {"$ref": "#/components/schemas/registry.MemberInfo"}
+    assert error == {"$ref": "#/components/schemas/RpcError"}
+    assert "EmptyPayload" not in json.dumps(registry["components"]["messages"])
