@@ -430,9 +430,12 @@ class MemberErasure(BaseModel):
 # ----------------------------------------------------------------- volunteers
 
 
-class VolunteerProfileSet(StrictRequest):
-    member_id: Id
-    actor_id: Id | None = None
+class VolunteerOffer(BaseModel):
+    """What a volunteer offers, as they set it: the kinds of help, when, how far, in which
+    languages, how many at once, and whether (or until when) they pause. The one place these
+    fields are written: the request to set a profile, the profile and the gateway's forms
+    all take them from here."""
+
     categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
     availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
     flexible: bool = False
@@ -442,9 +445,6 @@ class VolunteerProfileSet(StrictRequest):
     )
     max_open: int = Field(default=3, ge=0, le=20)
     active: bool = True
-    certificate_of_conduct_date: date | None = Field(
-        default=None, description="date of the VOG; needed to offer light care"
-    )
     paused_until: date | None = Field(
         default=None,
         description="with active false: the local day the profile resumes by itself (after "
@@ -452,20 +452,22 @@ class VolunteerProfileSet(StrictRequest):
     )
 
 
-class VolunteerProfile(BaseModel):
+class VolunteerProfileSet(VolunteerOffer, StrictRequest):
     member_id: Id
-    categories: list[Category] = Field(max_length=FEW)
-    availability: list[AvailabilitySlot] = Field(max_length=FEW)
-    flexible: bool
-    radius_km: float
-    languages: list[Code] = Field(max_length=FEW)
-    max_open: int
-    active: bool
+    actor_id: Id | None = None
+    certificate_of_conduct_date: date | None = Field(
+        default=None, description="date of the VOG; needed to offer light care"
+    )
+
+
+class VolunteerProfile(VolunteerOffer):
+    """A volunteer's profile as the registry keeps it."""
+
+    member_id: Id
     certificate_of_conduct_date: date | None = None
     matching_consent: bool
     neighbourhood: Code | None = None
     updated_at: datetime
-    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 class MemberExport(BaseModel):
