@@ -14,6 +14,8 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from samen.nats_server import find_binary
 from samen.supervisor import nats_credentials
+from services.gateway.config import GatewaySettings
+from services.notify.config import NotifySettings
 from shared import metrics
 from shared.plugin import PluginSettings
 
@@ -50,7 +52,13 @@ def env_names(container: dict[str, Any], config: dict[str, str]) -> set[str]:
     return names
 
 
-SETTINGS_ENV = {"NATS_URL"} | {f"SAMEN_{name.upper()}" for name in PluginSettings.model_fields}
+# What the deployments may set: the settings every service reads and each service's own (the
+# config map goes to every deployment; a service ignores another's settings).
+SETTINGS_ENV = {"NATS_URL"} | {
+    f"SAMEN_{name.upper()}"
+    for model in (PluginSettings, GatewaySettings, NotifySettings)
+    for name in model.model_fields
+}
 
 
 def test_every_manifest_parses_and_names_itself() -> None:
@@ -84,7 +92,7 @@ def test_the_services_run_as_replicas_of_one_image_with_probes_and_their_own_use
         database = env["SAMEN_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
         assert database == {"name": "samen-database", "key": name}
         unknown = env_names(container, config) - SETTINGS_ENV
-        assert not unknown, f"{name}: not settings in shared/settings.py: {unknown}"
+        assert not unknown, f"{name}: no service has these settings: {unknown}"
     for service in SERVICES:
         (container,) = containers(deployments[service])
         assert container["readinessProbe"]["exec"]["command"] == ["samen", "health", service]
