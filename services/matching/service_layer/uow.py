@@ -4,10 +4,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
+from services.matching.adapters.errors import is_retryable
 from services.matching.adapters.readmodel import ReadModel
-from services.matching.adapters.repository import RequestRepository, StaleRequest
+from services.matching.adapters.repository import RequestRepository
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -36,19 +35,6 @@ class MatchingUnitOfWork(UnitOfWork):
         await super().commit()
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, StaleRequest):
-        return True
-    if isinstance(exc, OperationalError):
-        return "locked" in str(exc).lower() or "busy" in str(exc).lower()
-    if isinstance(exc, DBAPIError):  # PostgreSQL serialization failure or deadlock
-        code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-            getattr(exc, "orig", None), "pgcode", None
-        )
-        return code in ("40001", "40P01")
-    return False
-
-
 async def retrying(
     make_uow: Callable[[], MatchingUnitOfWork],
     use_case: Callable[[MatchingUnitOfWork], Awaitable[T]],
@@ -61,7 +47,7 @@ async def retrying(
             async with make_uow() as uow:
                 return await use_case(uow)
         except Exception as exc:
-            if attempt == attempts or not _retryable(exc):
+            if attempt == attempts or not is_retryable(exc):
                 raise
             log.info(
                 "retrying after a concurrent change", attempt=attempt, error=type(exc).__name__
