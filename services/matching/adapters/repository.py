@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,9 +25,6 @@ from shared.categories import Category
 from shared.errors import Conflict, NotFound
 
 ANSWERED = ("accepted", "declined", "expired")
-# Rings around a request, nearest first; each is one index range of `candidates`.
-Scope = Literal["neighbourhood", "rest_of_district", "rest_of_municipality"]
-SCOPES: tuple[Scope, ...] = ("neighbourhood", "rest_of_district", "rest_of_municipality")
 
 
 class StaleRequest(Conflict):

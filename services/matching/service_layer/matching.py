@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from services.matching.adapters.readmodel import ReadModel
-from services.matching.adapters.repository import SCOPES
 from services.matching.domain.model import HelpRequest
 from services.matching.domain.rules import (
+    SCOPES,
     LatLon,
     Ranked,
     RequestNeeds,

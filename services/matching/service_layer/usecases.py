@@ -11,9 +11,10 @@ from typing import Any, Protocol
 from sqlalchemy import or_
 
 from services.matching.adapters.orm import proposals, requests
-from services.matching.adapters.repository import SCOPES, in_area
+from services.matching.adapters.repository import in_area
 from services.matching.domain.model import FINAL, UNMATCHED, HelpRequest
 from services.matching.domain.rules import (
+    SCOPES,
     LatLon,
     area_distance_km,
     rank,
