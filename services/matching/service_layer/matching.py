@@ -4,7 +4,6 @@ propose to them; with nobody left, escalate to the most local cooperative with c
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.matching.adapters.readmodel import ReadModel
 from services.matching.domain.model import HelpRequest
 from services.matching.domain.rules import (
     SCOPES,
@@ -14,6 +13,7 @@ from services.matching.domain.rules import (
     escalation_target,
     rank,
 )
+from services.matching.service_layer.ports import ReadModel
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from shared.events import MatchingPolicy
 

@@ -2,11 +2,15 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Self, TypeVar
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
 
 from services.matching.adapters.errors import is_retryable
-from services.matching.adapters.readmodel import ReadModel
-from services.matching.adapters.repository import RequestRepository
+from services.matching.adapters.readmodel import ReadModel as SqlReadModel
+from services.matching.adapters.repository import RequestRepository as SqlRequestRepository
+from services.matching.service_layer.ports import ReadModel, RequestRepository
+from shared.areas import AreaRef
+from shared.events import Envelope, EventData
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -14,20 +18,45 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 
-class MatchingUnitOfWork(UnitOfWork):
-    """A commit ends it: the repositories hold the transaction's connection, which the
-    commit gives back (every use case commits as its last step)."""
+class MatchingUnitOfWork(Protocol):
+    """The unit of work as the use cases see it: `async with make_uow() as uow: ...;
+    await uow.commit()`; the events emitted go out with the commit, or not at all."""
 
-    requests: RequestRepository
-    readmodel: ReadModel
+    @property
+    def requests(self) -> RequestRepository: ...
+
+    @property
+    def readmodel(self) -> ReadModel: ...
+
+    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class SqlMatchingUnitOfWork(UnitOfWork):
+    """The unit of work on matching's database. A commit ends it: the repositories hold the
+    transaction's connection, which the commit gives back (every use case commits as its last
+    step)."""
+
+    requests: SqlRequestRepository
+    readmodel: SqlReadModel
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         # The repositories run Core statements on the session's connection: the ORM session's
         # own layer adds a tenth to a third to each statement's client CPU, for no objects here.
         connection = await self.session.connection()
-        self.requests = RequestRepository(connection)
-        self.readmodel = ReadModel(connection)
+        self.requests = SqlRequestRepository(connection)
+        self.readmodel = SqlReadModel(connection)
         return self
 
     async def commit(self) -> None:
