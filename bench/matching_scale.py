@@ -37,7 +37,7 @@ from bench.common import save, show, summary_ms
 from services.matching.adapters.centroids import Centroids
 from services.matching.adapters.orm import messaging
 from services.matching.bootstrap import MIGRATIONS
-from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.uow import SqlMatchingUnitOfWork
 from services.matching.service_layer.usecases import Context, create_request
 from shared.categories import Category
 from shared.clock import FrozenClock
@@ -227,7 +227,7 @@ class Site:
                     languages=["nl"],
                 )
                 started, cpu = time.perf_counter(), time.process_time()
-                async with MatchingUnitOfWork(
+                async with SqlMatchingUnitOfWork(
                     sessions, messaging, source="matching", clock=self.clock
                 ) as uow:
                     await create_request(cmd, uow=uow, ctx=self.ctx)

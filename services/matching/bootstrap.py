@@ -9,7 +9,7 @@ from services.matching.adapters.registry import RegistryOverRpc
 from services.matching.domain.rules import LatLon
 from services.matching.entrypoints import events, rpc
 from services.matching.entrypoints.timers import TimerJob
-from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.uow import SqlMatchingUnitOfWork
 from services.matching.service_layer.usecases import Context
 from shared.clock import Clock
 from shared.service import ServiceRuntime
@@ -25,8 +25,8 @@ class MatchingRuntime(ServiceRuntime):
     context: Context
     timers: TimerJob
 
-    def matching_uow(self) -> MatchingUnitOfWork:
-        return self.uow_factory(MatchingUnitOfWork)()
+    def matching_uow(self) -> SqlMatchingUnitOfWork:
+        return self.uow_factory(SqlMatchingUnitOfWork)()
 
 
 def build(
@@ -51,7 +51,7 @@ def build(
         clock=clock,
     )
     ctx = Context(clock=runtime.clock, centroids=centroids or Centroids.from_csv())
-    uow = runtime.uow_factory(MatchingUnitOfWork)
+    uow = runtime.uow_factory(SqlMatchingUnitOfWork)
     runtime.context = ctx
     runtime.consume(events.handlers(ctx), spec=consumer, uow_factory=uow)
     runtime.timers = TimerJob(uow, ctx, poll_interval=timer_poll_seconds)

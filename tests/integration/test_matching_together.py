@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy.exc import OperationalError
 
 from services.matching.service_layer import usecases
-from services.matching.service_layer.uow import MatchingUnitOfWork
+from services.matching.service_layer.uow import SqlMatchingUnitOfWork
 from shared.contracts import matching as c
 from shared.errors import NotFound
 from shared.ids import new_id
@@ -103,7 +103,7 @@ async def test_when_the_shared_transaction_fails_each_request_is_tried_alone(
     await neighbourhood(m, residents=3)
     commits_refused = 0
 
-    class FailsOnce(MatchingUnitOfWork):
+    class FailsOnce(SqlMatchingUnitOfWork):
         async def commit(self) -> None:
             nonlocal commits_refused
             if commits_refused == 0:

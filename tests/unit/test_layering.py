@@ -79,6 +79,16 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "The domain does no I/O",
         ),
         (
+            "services/matching/service_layer/usecases.py",
+            "import sqlalchemy",
+            "Matching's use cases and domain build no SQL and touch no bus",
+        ),
+        (
+            "services/matching/service_layer/privacy.py",
+            "from services.matching.adapters.orm import requests",
+            "Matching's use cases and domain build no SQL and touch no bus",
+        ),
+        (
             "services/matching/entrypoints/timers.py",
             "import services.matching.adapters.orm",
             "Entrypoints do not reach into adapters",

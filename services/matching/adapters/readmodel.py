@@ -19,8 +19,8 @@ from services.matching.adapters.orm import (
     requests,
     volunteers,
 )
-from services.matching.adapters.repository import ANSWERED, SCOPES, Scope, upsert
-from services.matching.domain.rules import Slot, VolunteerSnapshot
+from services.matching.adapters.repository import ANSWERED, upsert
+from services.matching.domain.rules import SCOPES, Scope, Slot, VolunteerSnapshot
 from shared.areas import AreaRef, area_of
 from shared.events import MatchingPolicy
 
@@ -226,8 +226,9 @@ class ReadModel:
         now: datetime,
         fairness_days: int,
     ) -> list[VolunteerSnapshot]:
-        """Eligible volunteers offering `category` in one ring around `area` (one index range):
-        its neighbourhood, the rest of its district, or the rest of its municipality."""
+        """Eligible volunteers offering `category` in one ring around `area` (one index range of
+        `candidates`): its neighbourhood, the rest of its district, or the rest of its
+        municipality."""
         params = {
             "category": category,
             "municipality": area.municipality,

@@ -3,11 +3,11 @@ model of members, volunteers and cooperatives is `readmodel.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,14 +20,12 @@ from services.matching.adapters.orm import (
     timers,
 )
 from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
+from services.matching.domain.reports import RequestFact
 from shared.areas import AreaRef, area_of
 from shared.categories import Category
 from shared.errors import Conflict, NotFound
 
 ANSWERED = ("accepted", "declined", "expired")
-# Rings around a request, nearest first; each is one index range of `candidates`.
-Scope = Literal["neighbourhood", "rest_of_district", "rest_of_municipality"]
-SCOPES: tuple[Scope, ...] = ("neighbourhood", "rest_of_district", "rest_of_municipality")
 
 
 class StaleRequest(Conflict):
@@ -142,18 +140,53 @@ def request_from_row(row: Any, proposal_rows: Iterable[Any] = ()) -> HelpRequest
         cancelled_by=row.cancelled_by,
         version=row.version,
         proposals=[
-            Proposal(
-                id=p.id,
-                request_id=p.request_id,
-                volunteer_id=p.volunteer_id,
-                round=p.round,
-                state=p.state,
-                proposed_at=p.proposed_at,
-                expires_at=p.expires_at,
-                answered_at=p.answered_at,
-            )
+            proposal_from_row(p)
             for p in sorted(proposal_rows, key=lambda p: (p.round, p.proposed_at, p.id))
         ],
+    )
+
+
+def proposal_from_row(p: Any) -> Proposal:
+    return Proposal(
+        id=p.id,
+        request_id=p.request_id,
+        volunteer_id=p.volunteer_id,
+        round=p.round,
+        state=p.state,
+        proposed_at=p.proposed_at,
+        expires_at=p.expires_at,
+        answered_at=p.answered_at,
+    )
+
+
+class _ColumnsOf:
+    """One table's columns of a row that joins two, by name: the names both tables have are
+    labelled apart in the row (`id`, `id_1`), so they are looked up by their column."""
+
+    __slots__ = ("_columns", "_mapping")
+
+    def __init__(self, row: Any, table: Table) -> None:
+        self._mapping = row._mapping
+        self._columns = table.c
+
+    def __getattr__(self, name: str) -> Any:
+        return self._mapping[self._columns[name]]
+
+
+def _fact_from_row(r: Any) -> RequestFact:
+    return RequestFact(
+        category=r.category,
+        state=r.state,
+        neighbourhood=r.neighbourhood,
+        district=r.district,
+        created_at=r.created_at,
+        matched_at=r.matched_at,
+        ever_escalated=r.escalated_at is not None,
+        matched_volunteer_id=r.matched_volunteer_id,
+        hours=r.hours,
+        completed_at=r.completed_at,
+        ratings=tuple(s for s in (r.score, r.volunteer_score) if s is not None),
+        requester_id=r.requester_id,  # only counted; erasure leaves one pseudonym each
     )
 
 
@@ -307,15 +340,65 @@ class RequestRepository:
         )
         return [(r.request_id, r.kind) for r in rows]
 
-    async def rows(self, *where: Any, order: Sequence[Any] = (), limit: int = 1000) -> list[Any]:
-        statement = select(requests).where(*where).order_by(*order).limit(limit)
-        return list((await self.connection.execute(statement)).all())
+    # -- lists: one statement each; a listed request comes without its proposals ------------
 
-    async def count(self, *where: Any) -> int:
-        statement = select(func.count()).select_from(requests).where(*where)
+    async def of_member(
+        self,
+        member_id: str,
+        role: Literal["requester", "volunteer"],
+        *,
+        states: Collection[str] | None,
+        limit: int,
+    ) -> list[HelpRequest]:
+        """Newest first: the requests a member asked for or entered for someone (`requester`),
+        or helps with (`volunteer`)."""
+        if role == "requester":
+            where: list[Any] = [
+                or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
+            ]
+        else:
+            where = [requests.c.matched_volunteer_id == member_id]
+        if states:
+            where.append(requests.c.state.in_(list(states)))
+        return await self._listed(*where, order=[requests.c.created_at.desc()], limit=limit)
+
+    async def unmatched_in(self, area: AreaRef, *, limit: int) -> list[HelpRequest]:
+        """The requests in `area` still waiting for a volunteer, soonest needed first."""
+        return await self._listed(
+            _in_area(area),
+            requests.c.state.in_(sorted(UNMATCHED)),
+            order=[requests.c.needed_from, requests.c.created_at],
+            limit=limit,
+        )
+
+    async def board(self, areas: Sequence[AreaRef], state: str, *, limit: int) -> list[HelpRequest]:
+        """The requests in `state` in any of `areas`, urgent ones first, then the longest
+        escalated (for escalated ones) and the oldest."""
+        order: list[Any] = (
+            [requests.c.urgent.desc(), requests.c.escalated_at, requests.c.created_at]
+            if state == "escalated"
+            else [requests.c.urgent.desc(), requests.c.created_at]
+        )
+        return await self._listed(
+            _in_any(areas), requests.c.state == state, order=order, limit=limit
+        )
+
+    async def count_on_board(self, areas: Sequence[AreaRef], state: str) -> int:
+        """How many requests in `state` lie in any of `areas`."""
+        statement = (
+            select(func.count())
+            .select_from(requests)
+            .where(_in_any(areas), requests.c.state == state)
+        )
         return int(await self.connection.scalar(statement) or 0)
 
-    async def proposal_rows(self, *where: Any, limit: int = 1000) -> list[Any]:
+    async def proposals_of(
+        self, volunteer_id: str, *, states: Collection[str] | None, limit: int
+    ) -> list[tuple[Proposal, HelpRequest]]:
+        """The proposals made to a volunteer, newest first, each with its request."""
+        where: list[Any] = [proposals.c.volunteer_id == volunteer_id]
+        if states:
+            where.append(proposals.c.state.in_(list(states)))
         statement = (
             select(proposals, requests)
             .join(requests, requests.c.id == proposals.c.request_id)
@@ -323,12 +406,52 @@ class RequestRepository:
             .order_by(proposals.c.proposed_at.desc(), proposals.c.id)
             .limit(limit)
         )
-        return list((await self.connection.execute(statement)).all())
+        return [
+            (proposal_from_row(_ColumnsOf(r, proposals)), request_from_row(_ColumnsOf(r, requests)))
+            for r in await self.connection.execute(statement)
+        ]
 
-    async def ids_where(self, *where: Any) -> list[str]:
-        return list((await self.connection.scalars(select(requests.c.id).where(*where))).all())
+    async def helped_by(self, volunteer_id: str, *, limit: int) -> list[HelpRequest]:
+        """The requests a volunteer was matched to (in no particular order)."""
+        return await self._listed(requests.c.matched_volunteer_id == volunteer_id, limit=limit)
+
+    async def report_cohort(
+        self, area: AreaRef, period_from: datetime, period_until: datetime, *, limit: int
+    ) -> list[RequestFact]:
+        """The requests in `area` made in the period, as the anonymous figures count them."""
+        return await self._facts(
+            _in_area(area),
+            requests.c.created_at >= period_from,
+            requests.c.created_at < period_until,
+            limit=limit,
+        )
+
+    async def report_completed(
+        self, area: AreaRef, period_from: datetime, period_until: datetime, *, limit: int
+    ) -> list[RequestFact]:
+        """The requests in `area` done in the period (whenever they were made)."""
+        return await self._facts(
+            _in_area(area),
+            requests.c.completed_at >= period_from,
+            requests.c.completed_at < period_until,
+            limit=limit,
+        )
+
+    async def ids_asked_by(self, member_id: str) -> list[str]:
+        """The requests a member asked for themselves (not those they entered for others)."""
+        return await self._ids(requests.c.requester_id == member_id)
+
+    async def ids_asked_or_entered_by(self, member_id: str) -> list[str]:
+        return await self._ids(
+            or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
+        )
+
+    async def ids_helped_by(self, volunteer_id: str) -> list[str]:
+        """The requests a volunteer was matched to."""
+        return await self._ids(requests.c.matched_volunteer_id == volunteer_id)
 
     async def proposal_request_ids(self, volunteer_id: str) -> list[str]:
+        """The requests with a proposal to this volunteer."""
         return list(
             (
                 await self.connection.scalars(
@@ -339,18 +462,33 @@ class RequestRepository:
             ).all()
         )
 
+    async def _rows(self, *where: Any, order: Sequence[Any] = (), limit: int) -> list[Any]:
+        statement = select(requests).where(*where).order_by(*order).limit(limit)
+        return list((await self.connection.execute(statement)).all())
 
-# ------------------------------------------------------------------ read model
+    async def _listed(
+        self, *where: Any, order: Sequence[Any] = (), limit: int
+    ) -> list[HelpRequest]:
+        return [request_from_row(r) for r in await self._rows(*where, order=order, limit=limit)]
+
+    async def _facts(self, *where: Any, limit: int) -> list[RequestFact]:
+        return [_fact_from_row(r) for r in await self._rows(*where, limit=limit)]
+
+    async def _ids(self, *where: Any) -> list[str]:
+        return list((await self.connection.scalars(select(requests.c.id).where(*where))).all())
 
 
-def in_area(code: str) -> Any:
-    """A WHERE clause: the request lies in the area `code` (GM, WK or BU)."""
-    area = AreaRef.from_code(code)
+def _in_area(area: AreaRef) -> Any:
+    """A WHERE clause: the request lies in `area` (a municipality, district or neighbourhood)."""
     if area.neighbourhood:
         return requests.c.neighbourhood == area.neighbourhood
     if area.district:
         return requests.c.district == area.district
     return requests.c.municipality == area.municipality
+
+
+def _in_any(areas: Sequence[AreaRef]) -> Any:
+    return or_(*(_in_area(a) for a in areas))
 
 
 def _timer_rows(request: HelpRequest) -> list[dict[str, Any]]:

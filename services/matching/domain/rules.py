@@ -24,6 +24,10 @@ from shared.events import AvailabilitySlot, MatchingPolicy
 
 Tier = Literal["neighbourhood", "district", "municipality", "elsewhere"]
 TIERS: tuple[Tier, ...] = ("neighbourhood", "district", "municipality", "elsewhere")
+# The rings around a request that candidates are looked up in, nearest first (the first three
+# tiers, each without the ones inside it).
+Scope = Literal["neighbourhood", "rest_of_district", "rest_of_municipality"]
+SCOPES: tuple[Scope, ...] = ("neighbourhood", "rest_of_district", "rest_of_municipality")
 
 LatLon = tuple[float, float]
 

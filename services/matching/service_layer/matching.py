@@ -4,16 +4,16 @@ propose to them; with nobody left, escalate to the most local cooperative with c
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.matching.adapters.readmodel import ReadModel
-from services.matching.adapters.repository import SCOPES
 from services.matching.domain.model import HelpRequest
 from services.matching.domain.rules import (
+    SCOPES,
     LatLon,
     Ranked,
     RequestNeeds,
     escalation_target,
     rank,
 )
+from services.matching.service_layer.ports import ReadModel
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from shared.events import MatchingPolicy
 

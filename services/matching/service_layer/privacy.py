@@ -8,18 +8,15 @@ withdrawn and a request they were matched to goes to the coordinators.
 
 import uuid
 
-from sqlalchemy import or_
-
-from services.matching.adapters.orm import proposals, requests
 from services.matching.domain.rules import escalation_target
 from services.matching.service_layer.matching import next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork
 from services.matching.service_layer.usecases import Context
 from services.matching.service_layer.views import (
     REQUESTER_SIDE,
-    proposal_view_from_row,
+    proposal_view,
     request_view,
-    summary_from_row,
+    summary_of,
 )
 from shared.contracts.matching import (
     MemberData,
@@ -28,20 +25,21 @@ from shared.contracts.matching import (
     VolunteerProfileHeld,
 )
 
+# How many proposals and helped-with requests an export lists at most.
+MOST = 10_000
+
 
 async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberData:
     member = await uow.readmodel.member_row(member_id)
     volunteer = await uow.readmodel.volunteer_row(member_id)
     # Requests a coordinator entered for someone else are that person's data, not theirs.
-    own = await uow.requests.ids_where(requests.c.requester_id == member_id)
+    own = await uow.requests.ids_asked_by(member_id)
     views = []
     for request_id in own:
         request = await uow.requests.get(request_id)
         views.append(request_view(request, feedback_of=REQUESTER_SIDE))
-    proposal_rows = await uow.requests.proposal_rows(
-        proposals.c.volunteer_id == member_id, limit=10_000
-    )
-    helped = await uow.requests.rows(requests.c.matched_volunteer_id == member_id, limit=10_000)
+    offered = await uow.requests.proposals_of(member_id, states=None, limit=MOST)
+    helped = await uow.requests.helped_by(member_id, limit=MOST)
     return MemberData(
         member_id=member_id,
         neighbourhood=member.neighbourhood if member is not None else None,
@@ -59,8 +57,8 @@ async def export_member(member_id: str, *, uow: MatchingUnitOfWork) -> MemberDat
             else None
         ),
         requests=views,
-        proposals=[proposal_view_from_row(r) for r in proposal_rows],
-        helped_with=[summary_from_row(r) for r in helped],
+        proposals=[proposal_view(p, request) for p, request in offered],
+        helped_with=[summary_of(r) for r in helped],
         feedback_as_volunteer=[
             VolunteerFeedback(
                 request_id=r.id,
@@ -81,9 +79,7 @@ async def erase_member(
     pseudonym = f"erased-{uuid.uuid4().hex}"  # random, so it links to nobody
     anonymised = cancelled = proposals_changed = 0
     await uow.requests.forget_keys(member_id)
-    for request_id in await uow.requests.ids_where(
-        or_(requests.c.requester_id == member_id, requests.c.entered_by == member_id)
-    ):
+    for request_id in await uow.requests.ids_asked_or_entered_by(member_id):
         request = await uow.requests.get(request_id)
         if request.requester_id == member_id:
             if not request.final:
@@ -95,9 +91,7 @@ async def erase_member(
             request.entered_by = None
         await record(uow, request)
     volunteer_requests = set(await uow.requests.proposal_request_ids(member_id))
-    volunteer_requests |= set(
-        await uow.requests.ids_where(requests.c.matched_volunteer_id == member_id)
-    )
+    volunteer_requests |= set(await uow.requests.ids_helped_by(member_id))
     for request_id in sorted(volunteer_requests):
         request = await uow.requests.get(request_id)
         if not request.final:

@@ -2,12 +2,15 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Self, TypeVar
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from services.matching.adapters.readmodel import ReadModel
-from services.matching.adapters.repository import RequestRepository, StaleRequest
+from services.matching.adapters.errors import is_retryable
+from services.matching.adapters.readmodel import ReadModel as SqlReadModel
+from services.matching.adapters.repository import RequestRepository as SqlRequestRepository
+from services.matching.service_layer.ports import ReadModel, RequestRepository
+from shared.areas import AreaRef
+from shared.events import Envelope, EventData
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -15,38 +18,50 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 
-class MatchingUnitOfWork(UnitOfWork):
-    """A commit ends it: the repositories hold the transaction's connection, which the
-    commit gives back (every use case commits as its last step)."""
+class MatchingUnitOfWork(Protocol):
+    """The unit of work as the use cases see it: `async with make_uow() as uow: ...;
+    await uow.commit()`; the events emitted go out with the commit, or not at all."""
 
-    requests: RequestRepository
-    readmodel: ReadModel
+    @property
+    def requests(self) -> RequestRepository: ...
+
+    @property
+    def readmodel(self) -> ReadModel: ...
+
+    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class SqlMatchingUnitOfWork(UnitOfWork):
+    """The unit of work on matching's database. A commit ends it: the repositories hold the
+    transaction's connection, which the commit gives back (every use case commits as its last
+    step)."""
+
+    requests: SqlRequestRepository
+    readmodel: SqlReadModel
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         # The repositories run Core statements on the session's connection: the ORM session's
         # own layer adds a tenth to a third to each statement's client CPU, for no objects here.
         connection = await self.session.connection()
-        self.requests = RequestRepository(connection)
-        self.readmodel = ReadModel(connection)
+        self.requests = SqlRequestRepository(connection)
+        self.readmodel = SqlReadModel(connection)
         return self
 
     async def commit(self) -> None:
         await self.requests.write_added()
         await super().commit()
-
-
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, StaleRequest):
-        return True
-    if isinstance(exc, OperationalError):
-        return "locked" in str(exc).lower() or "busy" in str(exc).lower()
-    if isinstance(exc, DBAPIError):  # PostgreSQL serialization failure or deadlock
-        code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-            getattr(exc, "orig", None), "pgcode", None
-        )
-        return code in ("40001", "40P01")
-    return False
 
 
 async def retrying(
@@ -61,7 +76,7 @@ async def retrying(
             async with make_uow() as uow:
                 return await use_case(uow)
         except Exception as exc:
-            if attempt == attempts or not _retryable(exc):
+            if attempt == attempts or not is_retryable(exc):
                 raise
             log.info(
                 "retrying after a concurrent change", attempt=attempt, error=type(exc).__name__

@@ -6,14 +6,11 @@ Each command commits its change and the events that announce it in one transacti
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import or_
-
-from services.matching.adapters.orm import proposals, requests
-from services.matching.adapters.repository import SCOPES, in_area
 from services.matching.domain.model import FINAL, UNMATCHED, HelpRequest
 from services.matching.domain.rules import (
+    SCOPES,
     LatLon,
     area_distance_km,
     rank,
@@ -27,11 +24,10 @@ from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.views import (
     ALL_SIDES,
     proposal_view,
-    proposal_view_from_row,
     request_view,
-    summary_from_row,
+    summary_of,
 )
-from shared.areas import AreaRef, area_level, area_of
+from shared.areas import AreaRef, area_level
 from shared.clock import Clock
 from shared.contracts.matching import (
     Board,
@@ -57,6 +53,7 @@ from shared.contracts.matching import (
     RequestList,
     RequestQuery,
     RequestState,
+    RequestSummary,
     RequestView,
 )
 from shared.contracts.registry import MemberPlacement
@@ -315,16 +312,8 @@ async def get_request(q: RequestQuery, *, uow: MatchingUnitOfWork, ctx: Context)
 
 
 async def list_mine(q: MyRequestsQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> RequestList:
-    if q.role == "requester":
-        where: list[Any] = [
-            or_(requests.c.requester_id == q.member_id, requests.c.entered_by == q.member_id)
-        ]
-    else:
-        where = [requests.c.matched_volunteer_id == q.member_id]
-    if q.states:
-        where.append(requests.c.state.in_(q.states))
-    rows = await uow.requests.rows(*where, order=[requests.c.created_at.desc()], limit=q.limit)
-    return RequestList(requests=[summary_from_row(r) for r in rows])
+    found = await uow.requests.of_member(q.member_id, q.role, states=q.states, limit=q.limit)
+    return RequestList(requests=[summary_of(r) for r in found])
 
 
 async def cancel_request(
@@ -367,25 +356,20 @@ async def give_feedback(
 async def notice_board(
     q: NoticeBoardQuery, *, uow: MatchingUnitOfWork, ctx: Context
 ) -> NoticeBoard:
-    check_area_codes([q.area_code])
-    rows = await uow.requests.rows(
-        in_area(q.area_code),
-        requests.c.state.in_(sorted(UNMATCHED)),
-        order=[requests.c.needed_from, requests.c.created_at],
-        limit=500,
-    )
+    (area,) = check_area_codes([q.area_code])
+    waiting = await uow.requests.unmatched_in(area, limit=500)
     return NoticeBoard(
         area_code=q.area_code,
         items=[
             NoticeItem(
                 category=r.category,
-                neighbourhood=r.neighbourhood,
+                neighbourhood=r.area.neighbourhood,
                 needed_from=r.needed_from,
                 needed_until=r.needed_until,
                 flexible=r.flexible,
                 urgent=r.urgent,
             )
-            for r in rows
+            for r in waiting
         ],
     )
 
@@ -396,29 +380,23 @@ async def notice_board(
 async def list_proposals(
     q: ProposalQuery, *, uow: MatchingUnitOfWork, ctx: Context
 ) -> ProposalList:
-    where: list[Any] = [proposals.c.volunteer_id == q.volunteer_id]
-    if q.states:
-        where.append(proposals.c.state.in_(q.states))
-    rows = await uow.requests.proposal_rows(*where, limit=q.limit)
+    made = await uow.requests.proposals_of(q.volunteer_id, states=q.states, limit=q.limit)
     home = await uow.readmodel.home_area(q.volunteer_id)
     return ProposalList(
         proposals=[
-            proposal_view_from_row(
-                r, with_description=True, distance_km=distance_from(home, r, ctx)
+            proposal_view(
+                p, request, with_description=True, distance_km=distance_from(home, request, ctx)
             )
-            for r in rows
+            for p, request in made
         ]
     )
 
 
-def distance_from(home: AreaRef | None, row: Any, ctx: Context) -> float | None:
+def distance_from(home: AreaRef | None, request: HelpRequest, ctx: Context) -> float | None:
     """About how far (km, one decimal) the request's neighbourhood lies from the volunteer's."""
     if home is None:
         return None
-    m = row._mapping
-    distance = area_distance_km(
-        home, area_of(m["municipality"], m["district"], m["neighbourhood"]), ctx.centroids
-    )
+    distance = area_distance_km(home, request.area, ctx.centroids)
     return round(distance, 1) if distance is not None else None
 
 
@@ -438,12 +416,11 @@ async def answer_proposal(
     if changed:
         await record(uow, request)
         await uow.commit()
-    distance = area_distance_km(home, request.area, ctx.centroids) if home else None
     return proposal_view(
         request.proposal(cmd.proposal_id),
         request,
         with_description=True,
-        distance_km=round(distance, 1) if distance is not None else None,
+        distance_km=distance_from(home, request, ctx),
     )
 
 
@@ -453,23 +430,14 @@ async def answer_proposal(
 async def board(q: BoardQuery, *, uow: MatchingUnitOfWork, ctx: Context) -> Board:
     areas = check_area_codes(q.area_codes)
     states = q.states or list(BOARD_STATES)
-    where_area = or_(*(in_area(a.most_specific() or "") for a in areas))
-    result: dict[RequestState, list[Any]] = {}
+    result: dict[RequestState, list[RequestSummary]] = {}
     counts: dict[RequestState, int] = {}
     for state in states:
-        order: list[Any] = (
-            [requests.c.urgent.desc(), requests.c.escalated_at, requests.c.created_at]
-            if state == "escalated"
-            else [requests.c.urgent.desc(), requests.c.created_at]
-        )
-        rows = await uow.requests.rows(
-            where_area, requests.c.state == state, order=order, limit=q.limit
-        )
-        result[state] = [summary_from_row(r) for r in rows]
+        shown = await uow.requests.board(areas, state, limit=q.limit)
+        result[state] = [summary_of(r) for r in shown]
+        # A full page may not be all of them: only then are they counted.
         counts[state] = (
-            len(rows)
-            if len(rows) < q.limit
-            else await uow.requests.count(where_area, requests.c.state == state)
+            len(shown) if len(shown) < q.limit else await uow.requests.count_on_board(areas, state)
         )
     return Board(area_codes=q.area_codes, requests=result, counts=counts)
 

@@ -1,7 +1,6 @@
-"""Domain objects and rows turned into the contract's reply models."""
+"""Domain objects turned into the contract's reply models."""
 
 from collections.abc import Collection
-from typing import Any
 
 from services.matching.domain.model import HelpRequest, Proposal
 from shared.contracts.matching import (
@@ -40,32 +39,6 @@ def proposal_view(
         expires_at=p.expires_at,
         answered_at=p.answered_at,
         description=request.description if show else None,
-        distance_km=distance_km,
-    )
-
-
-def proposal_view_from_row(
-    row: Any, *, with_description: bool = False, distance_km: float | None = None
-) -> ProposalView:
-    """`row` joins a proposal (id, volunteer_id, state, ...) with its request's columns."""
-    m = row._mapping
-    show = with_description and m["state"] in ("pending", "accepted")
-    return ProposalView(
-        proposal_id=m["id"],
-        request_id=m["request_id"],
-        volunteer_id=m["volunteer_id"],
-        state=m["state"],
-        round=m["round"],
-        category=m["category"],
-        urgent=m["urgent"],
-        needed_from=m["needed_from"],
-        needed_until=m["needed_until"],
-        flexible=m["flexible"],
-        neighbourhood=m["neighbourhood"],
-        proposed_at=m["proposed_at"],
-        expires_at=m["expires_at"],
-        answered_at=m["answered_at"],
-        description=m["description"] if show else None,
         distance_km=distance_km,
     )
 
@@ -134,21 +107,22 @@ def request_view(
     )
 
 
-def summary_from_row(row: Any) -> RequestSummary:
+def summary_of(r: HelpRequest) -> RequestSummary:
+    """A request in a list."""
     return RequestSummary(
-        request_id=row.id,
-        requester_id=row.requester_id,
-        category=row.category,
-        state=row.state,
-        urgent=row.urgent,
-        needed_from=row.needed_from,
-        needed_until=row.needed_until,
-        flexible=row.flexible,
-        neighbourhood=row.neighbourhood,
-        created_at=row.created_at,
-        matched_volunteer_id=row.matched_volunteer_id,
-        escalated_at=row.escalated_at,
-        escalation_reason=row.escalation_reason,
-        entered_by=row.entered_by,
-        round=row.round,
+        request_id=r.id,
+        requester_id=r.requester_id,
+        category=r.category,
+        state=r.state,
+        urgent=r.urgent,
+        needed_from=r.needed_from,
+        needed_until=r.needed_until,
+        flexible=r.flexible,
+        neighbourhood=r.area.neighbourhood,
+        created_at=r.created_at,
+        matched_volunteer_id=r.matched_volunteer_id,
+        escalated_at=r.escalated_at,
+        escalation_reason=r.escalation_reason,
+        entered_by=r.entered_by,
+        round=r.round,
     )
