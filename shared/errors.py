@@ -37,6 +37,12 @@ class Conflict(SamenError):
     http_status = 409
 
 
+class AlreadyStored(Conflict):
+    """The database refused a commit: a row with the same unique key is there already (a
+    second registration of one address, a replica that seeded the same thing a moment ago).
+    Raised by the unit of work, so use cases need not know the database's own errors."""
+
+
 class Unavailable(SamenError):
     code = "unavailable"
     http_status = 503

@@ -5,11 +5,13 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.areas import AreaRef
 from shared.clock import Clock, SystemClock
 from shared.db import is_postgres
+from shared.errors import AlreadyStored
 from shared.events import Envelope, EventData, envelope
 from shared.inbox import record_new
 from shared.logging import current_correlation_id
@@ -113,7 +115,10 @@ class UnitOfWork:
         rows = outbox_rows(self._pending, self.clock.now()) if self._pending else []
         if rows:
             await self.session.execute(insert(self._tables.outbox), rows)
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            raise AlreadyStored("a row with the same unique key is stored already") from exc
         self.committed_events.extend(self._pending)
         self._pending = []
         if self._after_commit is not None:

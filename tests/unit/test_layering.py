@@ -81,12 +81,17 @@ def test_the_code_keeps_every_layering_contract() -> None:
         (
             "services/matching/service_layer/usecases.py",
             "import sqlalchemy",
-            "Matching's use cases and domain build no SQL and touch no bus",
+            "Use cases and domains build no SQL and touch no bus (matching, registry)",
         ),
         (
             "services/matching/service_layer/privacy.py",
             "from services.matching.adapters.orm import requests",
-            "Matching's use cases and domain build no SQL and touch no bus",
+            "Use cases and domains build no SQL and touch no bus (matching, registry)",
+        ),
+        (
+            "services/registry/service_layer/members.py",
+            "from sqlalchemy.exc import IntegrityError",
+            "Use cases and domains build no SQL and touch no bus (matching, registry)",
         ),
         (
             "services/matching/entrypoints/timers.py",

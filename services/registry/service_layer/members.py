@@ -1,10 +1,7 @@
 """Members: register, read, change, contact, export and erase."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from sqlalchemy import RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.areas import PostcodeError, Resolution
@@ -46,14 +43,14 @@ from shared.contracts.registry import (
     MemberRef,
     MemberSummary,
 )
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import AlreadyStored, Conflict, Invalid, NotFound
 from shared.events import MemberErased, MemberRegistered, MemberUpdated
 from shared.ids import new_id
 
 
-def current_consents(rows: list[RowMapping]) -> dict[str, RowMapping]:
+def current_consents(rows: Sequence[Row]) -> dict[str, Row]:
     """The latest record per purpose (rows come oldest first)."""
-    latest: dict[str, RowMapping] = {}
+    latest: dict[str, Row] = {}
     for row in rows:
         latest[row["purpose"]] = row
     return latest
@@ -90,7 +87,7 @@ async def member_info(uow: RegistryUnitOfWork, row: Row) -> MemberInfo:
     )
 
 
-async def live_member(uow: RegistryUnitOfWork, member_id: str) -> RowMapping:
+async def live_member(uow: RegistryUnitOfWork, member_id: str) -> Row:
     row = await uow.repo.member(member_id)
     if row is None or row["erased_at"] is not None:
         raise NotFound(f"no member {member_id}")
@@ -229,7 +226,7 @@ async def register_member(
         )
         try:
             await uow.commit()
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict("this e-mail address is registered already") from None
         return await member_info(uow, await live_member(uow, member_id))
 
@@ -400,7 +397,7 @@ async def update_member(
             await _leave_cooperatives(uow, member_id)
         try:
             await uow.commit()
-        except IntegrityError:
+        except AlreadyStored:
             raise Conflict("this e-mail address is registered already") from None
         return await member_info(uow, updated)
 
@@ -497,7 +494,7 @@ async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> 
     )
 
 
-def contact_of(row: RowMapping, consents: Mapping[str, RowMapping]) -> MemberContact:
+def contact_of(row: Row, consents: Mapping[str, Row]) -> MemberContact:
     share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
     share_email = bool(consents.get("share_email") and consents["share_email"]["granted"])
     return MemberContact(

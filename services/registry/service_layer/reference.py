@@ -10,13 +10,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from services.registry.domain.areas import AreaSet, PostcodeEntry, parse_area_rows
 from services.registry.service_layer.cooperatives import add_cooperative
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV, UTRECHT_POSTCODES_CSV
-from shared.errors import Conflict
+from shared.errors import AlreadyStored, Conflict
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -101,7 +99,7 @@ async def seed(make: Callable[[], RegistryUnitOfWork]) -> list[str]:
                 await uow.repo.replace_municipality(area_set.areas(), area_set.postcodes)
                 await uow.commit()
             log.info("areas loaded", municipality=UTRECHT, areas=len(area_set.areas()))
-        except IntegrityError:  # another replica loaded them at the same moment
+        except AlreadyStored:  # another replica loaded them at the same moment
             log.info("areas loaded by another replica", municipality=UTRECHT)
     added: list[str] = []
 
@@ -116,7 +114,7 @@ async def seed(make: Callable[[], RegistryUnitOfWork]) -> list[str]:
                 parent_id=parent,
                 uow=make(),
             )
-        except (Conflict, IntegrityError):  # another replica seeded it
+        except Conflict:  # another replica seeded it (AlreadyStored is one too)
             return
         added.append(coop_id)
 

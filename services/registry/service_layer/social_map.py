@@ -3,9 +3,7 @@ HSDS): active offers of organisations that are not retired, with how to reach th
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping
-
-from services.registry.adapters.repository import split_list
+from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.directory import search_words
 from services.registry.service_layer.areas import check_code
 from services.registry.service_layer.directory import hours_of
@@ -20,7 +18,7 @@ from shared.contracts.registry import (
 )
 
 
-async def _services(uow: RegistryUnitOfWork, rows: Sequence[RowMapping]) -> list[HsdsService]:
+async def _services(uow: RegistryUnitOfWork, rows: Sequence[Row]) -> list[HsdsService]:
     orgs = await uow.directory.organisations_by_id(list({r["organisation_id"] for r in rows}))
     codes = {c for r in rows for c in r["area_codes"]}
     codes |= {r["location_area_code"] for r in rows if r["location_area_code"]}
