@@ -89,6 +89,11 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "Use cases and domains build no SQL and touch no bus (matching, registry)",
         ),
         (
+            "shared/events.py",
+            "import shared.service",
+            "shared: the contract room imports nothing of the runtime room",
+        ),
+        (
             "services/registry/service_layer/members.py",
             "from sqlalchemy.exc import IntegrityError",
             "Use cases and domains build no SQL and touch no bus (matching, registry)",
@@ -116,3 +121,20 @@ def test_a_forbidden_import_breaks_its_contract(
 
     assert result.returncode != 0
     assert f"{contract} BROKEN" in result.stdout, result.stdout + result.stderr
+
+
+def test_every_module_of_shared_is_in_one_of_its_two_rooms() -> None:
+    """A new module of shared/ is put in the contract room or the runtime room (the contract in
+    pyproject.toml), so the rule that the contract imports no runtime covers it too."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    [rooms] = [c for c in contracts["contracts"] if c["name"].startswith("shared: the contract")]
+    contract, runtime = set(rooms["source_modules"]), set(rooms["forbidden_modules"])
+    assert not contract & runtime
+    modules = {
+        f"shared.{path.stem if path.is_file() else path.name}"
+        for path in (ROOT / "shared").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").exists()
+    }
+    assert modules == contract | runtime
