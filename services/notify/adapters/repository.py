@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
@@ -22,7 +23,8 @@ from services.notify.adapters.orm import (
     proposal_links,
     requests,
 )
-from services.notify.domain.model import OPEN_STATUSES, Status, Template
+from services.notify.domain.model import OPEN_STATUSES, RecipientKind, Status, Template
+from services.notify.domain.notification import Notification
 from shared.db import is_postgres
 from shared.ids import new_id
 from shared.write_behind import insert_later
@@ -108,29 +110,67 @@ async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapp
     return list((await session.execute(stale_sending_query(before))).mappings())
 
 
-async def change_notification(
-    session: AsyncSession,
-    notification_id: str,
-    *,
-    expect: dict[str, Any] | None = None,
-    **values: Any,
+def notification_from_row(row: RowMapping) -> Notification:
+    """A notifications row as the entity whose transitions the worker records."""
+    return Notification(
+        id=row["id"],
+        idempotency_key=row["idempotency_key"],
+        event_id=row["event_id"],
+        recipient_id=row["recipient_id"],
+        recipient_kind=RecipientKind(row["recipient_kind"]),
+        template=row["template"],
+        status=Status(row["status"]),
+        due_at=row["due_at"],
+        context=dict(row["context"] or {}),
+        request_id=row["request_id"],
+        urgent=bool(row["urgent"]),
+        digest=bool(row["digest"]),
+        municipality=row["municipality"],
+        district=row["district"],
+        neighbourhood=row["neighbourhood"],
+        channel_index=row["channel_index"],
+        attempts=row["attempts"],
+        inbox_done=bool(row["inbox_done"]),
+        sending_since=row["sending_since"],
+        sending_channel=row["sending_channel"],
+        sent_at=row["sent_at"],
+        sent_channel=row["sent_channel"],
+        snapshot=row["snapshot"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+GUARDED = ("status", "attempts")
+
+
+async def save(
+    session: AsyncSession, notification: Notification, *, guard: Sequence[str] = GUARDED
 ) -> bool:
-    """Update one notification; with `expect`, only if those columns still hold those values
-    (a claim: two workers never both win)."""
-    conditions = [notifications.c.id == notification_id]
-    for column, value in (expect or {}).items():
-        conditions.append(notifications.c[column] == value)
+    """Write what changed in one UPDATE; with `guard`, only if those columns still hold the
+    values they were read with (a claim: two workers never both win). True when written."""
+    conditions = [notifications.c.id == notification.id]
+    for column in guard:
+        conditions.append(notifications.c[column] == _column_value(notification.as_read[column]))
+    values = {name: _column_value(value) for name, value in notification.changes.items()}
     result = await session.execute(update(notifications).where(*conditions).values(**values))
-    return bool(rows_touched(result))
+    written = bool(rows_touched(result))
+    if written:
+        notification.saved()
+    return written
+
+
+def _column_value(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 async def claim_for_sending(
-    session: AsyncSession, rows: Sequence[RowMapping], *, channel: str, now: datetime
+    session: AsyncSession, claims: Sequence[Notification], *, channel: str, now: datetime
 ) -> set[str]:
     """Mark these notifications "sending" on `channel`, each only if it is still as it was
-    read (status, attempts, channel); returns the ids this worker got. Its inbox item is
-    written by then."""
-    if not rows:
+    read (status, attempts, channel); returns the ids this worker got, whose entities are then
+    claimed. Its inbox item is written by then."""
+    if not claims:
         return set()
     as_read = tuple_(
         notifications.c.id,
@@ -140,9 +180,7 @@ async def claim_for_sending(
     )
     result = await session.execute(
         update(notifications)
-        .where(
-            as_read.in_([(r["id"], r["status"], r["attempts"], r["channel_index"]) for r in rows])
-        )
+        .where(as_read.in_([(n.id, n.status.value, n.attempts, n.channel_index) for n in claims]))
         .values(
             status=Status.sending.value,
             sending_since=now,
@@ -152,7 +190,12 @@ async def claim_for_sending(
         )
         .returning(notifications.c.id)
     )
-    return set(result.scalars())
+    got = set(result.scalars())
+    for notification in claims:
+        if notification.id in got:
+            notification.claim(channel, now)
+            notification.saved()
+    return got
 
 
 async def mark_sent(

@@ -56,6 +56,7 @@ from services.notify.domain.model import (
     release_time,
     retry_delay,
 )
+from services.notify.domain.notification import INBOX, Notification
 from services.notify.domain.passing_on import PASSED_ON, passed_on, task_holders
 from shared.areas import AreaRef, area_of
 from shared.clock import Clock
@@ -70,7 +71,6 @@ from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
-INBOX = "inbox"
 OTHER_PARTY_TEMPLATES = {
     Template.request_matched,
     Template.match_confirmed,
@@ -147,6 +147,8 @@ class Send:
     composed: Composed
     plan: list[str]
     channel: str
+    # The entity, "sending" once this worker claimed it; its outcome is recorded on it.
+    notification: Notification
 
 
 @dataclass(frozen=True)
@@ -371,15 +373,9 @@ class DeliveryWorker:
                 if row["id"] not in self._sending_ids  # still being sent by this process
             ]
             for row in stale:
-                claimed = await repo.change_notification(
-                    uow.session,
-                    row["id"],
-                    expect={"status": Status.sending.value, "attempts": row["attempts"]},
-                    status=Status.uncertain.value,
-                    updated_at=now,
-                    snapshot=None,
-                )
-                if claimed:
+                notification = repo.notification_from_row(row)
+                notification.uncertain(now)
+                if await repo.save(uow.session, notification):
                     await repo.log_attempt(
                         uow.session,
                         row,
@@ -528,7 +524,7 @@ class DeliveryWorker:
         index = row["channel_index"]
         if index >= len(plan):
             return GiveUp(row, composed)
-        return Send(row, composed, plan, plan[index])
+        return Send(row, composed, plan, plan[index], repo.notification_from_row(row))
 
     async def _apply(self, uow: UnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
         """Record every decision of a round; returns the sends this worker claimed."""
@@ -545,22 +541,16 @@ class DeliveryWorker:
         sends: dict[str, list[Send]] = {}
         for step in steps:
             row = step.row
-            inbox: dict[str, Any] = {"inbox_done": True} if _composed(step) else {}
+            notification = repo.notification_from_row(row)
+            if _composed(step):
+                notification.inbox_written()
             match step:
                 case Send():
                     sends.setdefault(step.channel, []).append(step)
                 case Hold():
                     why = "daily digest" if step.digest else "quiet hours"
-                    if await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        expect={"status": row["status"], "attempts": row["attempts"]},
-                        status=Status.held.value,
-                        due_at=step.until,
-                        digest=step.digest,
-                        updated_at=now,
-                        **inbox,
-                    ):
+                    notification.held_until(step.until, now, digest=step.digest)
+                    if await repo.save(uow.session, notification):
                         until = step.until.isoformat(timespec="minutes")
                         lines.append(
                             repo.attempt(
@@ -572,44 +562,24 @@ class DeliveryWorker:
                             )
                         )
                 case PassOn():
-                    await self._pass_on(uow, row, composed=step.composed, now=now, **inbox)
+                    await self._pass_on(uow, notification, composed=step.composed, now=now)
                 case FinishInInbox():
                     # No external channel: the inbox item is the message.
                     if row["recipient_kind"] == RecipientKind.cooperative.value:
-                        await repo.change_notification(
-                            uow.session, row["id"], status=Status.cancelled.value, updated_at=now
-                        )
+                        notification = repo.notification_from_row(row)  # no inbox
+                        notification.cancelled(now)
+                        await repo.save(uow.session, notification, guard=())
                     else:
                         # Guarded: a message cancelled since it was read stays cancelled.
-                        if await repo.change_notification(
-                            uow.session,
-                            row["id"],
-                            expect={"status": row["status"], "attempts": row["attempts"]},
-                            status=Status.sent.value,
-                            sent_at=now,
-                            sent_channel=INBOX,
-                            snapshot=None,
-                            updated_at=now,
-                            **inbox,
-                        ):
+                        notification.finished_in_inbox(now)
+                        if await repo.save(uow.session, notification):
                             self._sent_event(uow, row, INBOX)
                 case GiveUp():
-                    await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        status=Status.failed.value,
-                        snapshot=None,
-                        updated_at=now,
-                        **inbox,
-                    )
+                    notification.given_up(now)
+                    await repo.save(uow.session, notification, guard=())
                 case Cancel():
-                    if await repo.change_notification(
-                        uow.session,
-                        row["id"],
-                        expect={"status": row["status"], "attempts": row["attempts"]},
-                        status=Status.cancelled.value,
-                        updated_at=now,
-                    ):
+                    notification.cancelled(now)
+                    if await repo.save(uow.session, notification):
                         lines.append(
                             repo.attempt(
                                 row,
@@ -623,9 +593,8 @@ class DeliveryWorker:
                             "notification cancelled", notification_id=row["id"], reason=step.reason
                         )
                 case RecipientGone():
-                    await repo.change_notification(
-                        uow.session, row["id"], status=Status.failed.value, updated_at=now
-                    )
+                    notification.given_up(now, forget=False)
+                    await repo.save(uow.session, notification, guard=())
                     lines.append(
                         repo.attempt(
                             row, channel="none", status="failed", at=now, error="recipient unknown"
@@ -638,7 +607,7 @@ class DeliveryWorker:
         claimed: list[Send] = []
         for channel, group in sends.items():
             got = await repo.claim_for_sending(
-                uow.session, [step.row for step in group], channel=channel, now=now
+                uow.session, [step.notification for step in group], channel=channel, now=now
             )
             claimed.extend(step for step in group if step.row["id"] in got)  # others: taken
         return claimed
@@ -760,37 +729,28 @@ class DeliveryWorker:
         return lookup.coordinators[key]
 
     async def _pass_on(
-        self, uow: UnitOfWork, row: RowMapping, *, composed: Composed, now: datetime, **inbox: Any
+        self, uow: UnitOfWork, notification: Notification, *, composed: Composed, now: datetime
     ) -> None:
         """The task for the member's coordinators (ids, category and times only: the names
         and numbers are looked up when it is read) and the message recorded as passed on."""
-        if not await repo.change_notification(
-            uow.session,
-            row["id"],
-            expect={"status": row["status"], "attempts": row["attempts"]},
-            status=Status.sent.value,
-            sent_at=now,
-            sent_channel=PASSED_ON,
-            snapshot=None,
-            updated_at=now,
-            **inbox,
-        ):
+        notification.passed_on(now)
+        if not await repo.save(uow.session, notification):
             return  # cancelled or taken since it was read
         await tasks_store.add_task(
             uow.session,
             {
                 "task_id": new_id(),
-                "notification_id": row["id"],
-                "member_id": row["recipient_id"],
-                "template": row["template"],
-                "request_id": row["request_id"],
-                "context": dict(row["context"]),
-                "neighbourhood": row["neighbourhood"],
+                "notification_id": notification.id,
+                "member_id": notification.recipient_id,
+                "template": notification.template,
+                "request_id": notification.request_id,
+                "context": dict(notification.context),
+                "neighbourhood": notification.neighbourhood,
                 "created_at": now,
             },
             composed.recipient.passed_on_by,
         )
-        self._sent_event(uow, row, PASSED_ON)
+        self._sent_event(uow, notification, PASSED_ON)
 
     async def _compose(self, row: RowMapping, lookup: Lookup) -> Composed:
         recipient = await self._recipient(row, lookup)
@@ -909,47 +869,51 @@ class DeliveryWorker:
     # -- recording outcomes -----------------------------------------------------------
 
     @staticmethod
-    def _area(row: RowMapping) -> AreaRef:
-        return area_of(row["municipality"], row["district"], row["neighbourhood"])
+    def _entity(row: RowMapping | Notification) -> Notification:
+        return row if isinstance(row, Notification) else repo.notification_from_row(row)
 
-    def _sent_event(self, uow: UnitOfWork, row: RowMapping, channel: str) -> None:
+    @staticmethod
+    def _area(notification: Notification) -> AreaRef:
+        return area_of(notification.municipality, notification.district, notification.neighbourhood)
+
+    def _sent_event(self, uow: UnitOfWork, row: RowMapping | Notification, channel: str) -> None:
+        notification = self._entity(row)
         uow.emit(
             NotificationSent(
-                notification_id=row["id"],
-                recipient_id=row["recipient_id"],
-                template=row["template"],
+                notification_id=notification.id,
+                recipient_id=notification.recipient_id,
+                template=notification.template,
                 channel=channel,
             ),
-            self._area(row),
+            self._area(notification),
         )
 
-    def _failed_event(self, uow: UnitOfWork, row: RowMapping, channel: str, reason: str) -> None:
+    def _failed_event(
+        self, uow: UnitOfWork, row: RowMapping | Notification, channel: str, reason: str
+    ) -> None:
+        notification = self._entity(row)
         uow.emit(
             NotificationFailed(
-                notification_id=row["id"],
-                recipient_id=row["recipient_id"],
-                template=row["template"],
+                notification_id=notification.id,
+                recipient_id=notification.recipient_id,
+                template=notification.template,
                 channel=channel,
                 reason=reason,
             ),
-            self._area(row),
+            self._area(notification),
         )
 
     async def _postpone(self, uow: UnitOfWork, row: RowMapping) -> None:
         now = self._clock.now()
-        await repo.change_notification(
-            uow.session,
-            row["id"],
-            expect={"status": row["status"], "attempts": row["attempts"]},
-            due_at=now + timedelta(seconds=self.config.registry_retry_seconds),
-            updated_at=now,
-        )
+        notification = repo.notification_from_row(row)
+        notification.postponed(now + timedelta(seconds=self.config.registry_retry_seconds), now)
+        await repo.save(uow.session, notification)
 
     async def _failed(
         self, uow: UnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
     ) -> None:
         now = self._clock.now()
-        row, channel, plan = step.row, step.channel, step.plan
+        row, channel, plan, notification = step.row, step.channel, step.plan, step.notification
         attempts = row["attempts"] + 1
         error = redact(str(exc))
         lines.append(repo.attempt(row, channel=channel, status="failed", at=now, error=error))
@@ -959,15 +923,8 @@ class DeliveryWorker:
                 base_seconds=self.config.retry_base_seconds,
                 cap_seconds=self.config.retry_cap_seconds,
             )
-            await repo.change_notification(
-                uow.session,
-                row["id"],
-                status=Status.retrying.value,
-                attempts=attempts,
-                due_at=now + delay,
-                sending_since=None,
-                updated_at=now,
-            )
+            notification.retry_at(now + delay, now)
+            await repo.save(uow.session, notification, guard=())
             log.info(
                 "delivery failed, will retry",
                 notification_id=row["id"],
@@ -979,16 +936,8 @@ class DeliveryWorker:
         self._failed_event(uow, row, channel, error)
         next_index = row["channel_index"] + 1
         if next_index < len(plan):
-            await repo.change_notification(
-                uow.session,
-                row["id"],
-                status=Status.pending.value,
-                channel_index=next_index,
-                attempts=0,
-                due_at=now,
-                sending_since=None,
-                updated_at=now,
-            )
+            notification.next_channel(now)
+            await repo.save(uow.session, notification, guard=())
             log.warning(
                 "channel given up, falling back",
                 notification_id=row["id"],
@@ -996,15 +945,8 @@ class DeliveryWorker:
                 next_channel=plan[next_index],
             )
             return
-        await repo.change_notification(
-            uow.session,
-            row["id"],
-            status=Status.failed.value,
-            attempts=attempts,
-            sending_since=None,
-            snapshot=None,
-            updated_at=now,
-        )
+        notification.failed(now)
+        await repo.save(uow.session, notification, guard=())
         log.warning("every channel failed", notification_id=row["id"])
 
     def _retries(self, step: Send, exc: DeliveryError) -> bool:
@@ -1026,15 +968,7 @@ class DeliveryWorker:
             items = [
                 item
                 for item in await repo.open_digest_items(uow.session, recipient_id, now)
-                if await repo.change_notification(
-                    uow.session,
-                    item["id"],
-                    expect={"status": Status.held.value},
-                    status=Status.sent.value,
-                    sent_at=now,
-                    sent_channel="digest",
-                    updated_at=now,
-                )
+                if await self._fold_in(uow, item, now)
             ]
             if not items:
                 return
@@ -1082,6 +1016,12 @@ class DeliveryWorker:
             await uow.commit()
         self.wake()
 
+    @staticmethod
+    async def _fold_in(uow: UnitOfWork, item: RowMapping, now: datetime) -> bool:
+        notification = repo.notification_from_row(item)
+        notification.folded_into_digest(now)
+        return await repo.save(uow.session, notification, guard=("status",))
+
     # -- a cooperative's coordinators -------------------------------------------------
 
     async def _fan_out(self, row: RowMapping) -> None:
@@ -1092,15 +1032,9 @@ class DeliveryWorker:
         async with self._uow() as uow:
             # Claimed first, as it was read: an escalation cancelled meanwhile (the request
             # was matched while the registry was asked) is not copied to anyone.
-            if not await repo.change_notification(
-                uow.session,
-                row["id"],
-                expect={"status": row["status"], "attempts": row["attempts"]},
-                status=Status.sent.value if coordinator_ids else Status.cancelled.value,
-                sent_at=now,
-                sent_channel="coordinators",
-                updated_at=now,
-            ):
+            notification = repo.notification_from_row(row)
+            notification.fanned_out(now, to_anyone=bool(coordinator_ids))
+            if not await repo.save(uow.session, notification):
                 return
             for coordinator_id in coordinator_ids:
                 await repo.add_notification(
