@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,7 @@ from services.notify.adapters.orm import (
     proposal_links,
     requests,
 )
-from services.notify.domain.model import OPEN_STATUSES, RecipientKind, Status, Template
+from services.notify.domain.model import OPEN_STATUSES, Status, Template
 from services.notify.domain.notification import Notification
 from shared.db import is_postgres
 from shared.ids import new_id
@@ -110,35 +110,9 @@ async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapp
     return list((await session.execute(stale_sending_query(before))).mappings())
 
 
-def notification_from_row(row: RowMapping) -> Notification:
+def notification_from_row(row: Mapping[Any, Any]) -> Notification:
     """A notifications row as the entity whose transitions the worker records."""
-    return Notification(
-        id=row["id"],
-        idempotency_key=row["idempotency_key"],
-        event_id=row["event_id"],
-        recipient_id=row["recipient_id"],
-        recipient_kind=RecipientKind(row["recipient_kind"]),
-        template=row["template"],
-        status=Status(row["status"]),
-        due_at=row["due_at"],
-        context=dict(row["context"] or {}),
-        request_id=row["request_id"],
-        urgent=bool(row["urgent"]),
-        digest=bool(row["digest"]),
-        municipality=row["municipality"],
-        district=row["district"],
-        neighbourhood=row["neighbourhood"],
-        channel_index=row["channel_index"],
-        attempts=row["attempts"],
-        inbox_done=bool(row["inbox_done"]),
-        sending_since=row["sending_since"],
-        sending_channel=row["sending_channel"],
-        sent_at=row["sent_at"],
-        sent_channel=row["sent_channel"],
-        snapshot=row["snapshot"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return Notification.from_row(row)
 
 
 GUARDED = ("status", "attempts")
@@ -339,7 +313,7 @@ async def add_inbox_items(session: AsyncSession, items: Sequence[dict[str, Any]]
 
 
 def attempt(
-    row: RowMapping,
+    row: Mapping[Any, Any],
     *,
     channel: str,
     status: str,
@@ -369,7 +343,7 @@ async def log_attempts(session: AsyncSession, lines: Sequence[dict[str, Any]]) -
 
 async def log_attempt(
     session: AsyncSession,
-    row: RowMapping,
+    row: Mapping[Any, Any],
     *,
     channel: str,
     status: str,

@@ -8,6 +8,7 @@ win the same step.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,37 @@ class Notification:
 
     def __post_init__(self) -> None:
         self.as_read = {"status": self.status, "attempts": self.attempts}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Notification:
+        """As read from its table (a row, or any mapping of its columns)."""
+        return cls(
+            id=row["id"],
+            idempotency_key=row["idempotency_key"],
+            event_id=row["event_id"],
+            recipient_id=row["recipient_id"],
+            recipient_kind=RecipientKind(row["recipient_kind"]),
+            template=row["template"],
+            status=Status(row["status"]),
+            due_at=row["due_at"],
+            context=dict(row["context"] or {}),
+            request_id=row["request_id"],
+            urgent=bool(row["urgent"]),
+            digest=bool(row["digest"]),
+            municipality=row["municipality"],
+            district=row["district"],
+            neighbourhood=row["neighbourhood"],
+            channel_index=row["channel_index"],
+            attempts=row["attempts"],
+            inbox_done=bool(row["inbox_done"]),
+            sending_since=row["sending_since"],
+            sending_channel=row["sending_channel"],
+            sent_at=row["sent_at"],
+            sent_channel=row["sent_channel"],
+            snapshot=row["snapshot"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
     # -- bookkeeping ------------------------------------------------------------------
 

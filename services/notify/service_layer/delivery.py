@@ -19,12 +19,10 @@ external channels; the inbox item is already there). See docs/notify.md.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy.engine import RowMapping
 
 from services.notify.adapters import preferences_store, proposal_links, tasks_store
 from services.notify.adapters import repository as repo
@@ -35,29 +33,46 @@ from services.notify.adapters.channels import (
     EmailChannel,
 )
 from services.notify.adapters.registry import Registry
-from services.notify.adapters.rendering import LANGUAGES, Rendered, Renderer
+from services.notify.adapters.rendering import LANGUAGES, Renderer
+from services.notify.domain.delivery_rules import (
+    AfterFailure,
+    Cancel,
+    Composed,
+    FallBack,
+    Final,
+    FinishInInbox,
+    GiveUp,
+    Hold,
+    PassOn,
+    Postpone,
+    Recipient,
+    RecipientGone,
+    Retry,
+    RetryPolicy,
+    Row,
+    Send,
+    Step,
+    after_failure,
+    composed_of,
+    decide,
+    goes_in_digest,
+    is_final,
+    member_recipient,
+    needs_passing_on,
+)
 from services.notify.domain.links import LinkClaim, LinkSigner
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import (
-    ADDRESSED_TEMPLATES,
-    ASKED_NOW_TEMPLATES,
     EMAIL_ONLY_TEMPLATES,
-    QuietHours,
     RecipientKind,
     Status,
     Template,
-    channel_plan,
-    digest_time_for,
     idempotency_key,
     message_id,
-    next_local_time,
-    parse_hhmm,
     redact,
-    release_time,
-    retry_delay,
 )
 from services.notify.domain.notification import INBOX, Notification
-from services.notify.domain.passing_on import PASSED_ON, passed_on, task_holders
+from services.notify.domain.passing_on import PASSED_ON, task_holders
 from shared.areas import AreaRef, area_of
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
@@ -101,109 +116,18 @@ class DeliveryConfig:
 
 
 @dataclass
-class Recipient:
-    """Who a message goes to, as far as this one delivery needs to know."""
-
-    first_name: str
-    name: str
-    language: str
-    email: str | None
-    preferences: Preferences
-    apprise_urls: list[str]
-    # Set when the member has no address of their own: the coordinators who pass it on.
-    passed_on_by: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Composed:
-    recipient: Recipient
-    rendered: Rendered
-    link: str | None
-    # The inbox item in the other languages, for a page in one of them: language -> message.
-    translations: dict[str, Rendered] = field(default_factory=dict)
-
-
-@dataclass
 class Lookup:
     """What one delivery round knows before it decides, fetched once for all its rows
     (preferences, proposal links, contacts); anything not fetched ahead is asked for alone."""
 
     preferences: dict[str, Preferences] = field(default_factory=dict)
-    links: dict[str, RowMapping] = field(default_factory=dict)
+    links: Mapping[str, Row] = field(default_factory=dict)
     contacts: dict[str, MemberContact] = field(default_factory=dict)
     asked: set[str] = field(default_factory=set)  # asked for; missing from `contacts`: unknown
     coordinators: dict[str, list[str]] = field(default_factory=dict)  # area -> its cooperative's
     # cooperative -> the digest time it chose for its coordinators (None: not set)
     digest_times: dict[str, str | None] = field(default_factory=dict)
     registry_down: bool = False
-
-
-# What a round does with each notification before anything is sent (all in one transaction).
-
-
-@dataclass(frozen=True)
-class Send:
-    row: RowMapping
-    composed: Composed
-    plan: list[str]
-    channel: str
-    # The entity, "sending" once this worker claimed it; its outcome is recorded on it.
-    notification: Notification
-
-
-@dataclass(frozen=True)
-class Hold:
-    row: RowMapping
-    composed: Composed
-    channel: str
-    until: datetime
-    digest: bool
-
-
-@dataclass(frozen=True)
-class PassOn:
-    """Samen cannot write to the member: their coordinators get it as a task."""
-
-    row: RowMapping
-    composed: Composed
-
-
-@dataclass(frozen=True)
-class FinishInInbox:
-    row: RowMapping
-    composed: Composed
-
-
-@dataclass(frozen=True)
-class GiveUp:
-    row: RowMapping
-    composed: Composed
-
-
-@dataclass(frozen=True)
-class Cancel:
-    row: RowMapping
-    reason: str
-
-
-@dataclass(frozen=True)
-class RecipientGone:
-    row: RowMapping
-
-
-@dataclass(frozen=True)
-class Postpone:
-    row: RowMapping
-
-
-Step = Send | Hold | PassOn | FinishInInbox | GiveUp | Cancel | RecipientGone | Postpone
-
-
-def _composed(step: Step) -> Composed | None:
-    """The message, for the steps that have one (and so an inbox item)."""
-    if isinstance(step, Send | Hold | PassOn | FinishInInbox | GiveUp):
-        return step.composed
-    return None
 
 
 class Skip(Exception):
@@ -347,11 +271,11 @@ class DeliveryWorker:
         return len(due), claimed
 
     @staticmethod
-    def _gathers_rows(row: RowMapping) -> bool:
+    def _gathers_rows(row: Row) -> bool:
         """Digests and a cooperative's fan-out read and write several rows: one at a time."""
         return bool(row["digest"]) or row["recipient_kind"] == RecipientKind.coordinators.value
 
-    async def _gather_rows(self, row: RowMapping) -> None:
+    async def _gather_rows(self, row: Row) -> None:
         async with self._one_at_a_time:
             if row["digest"]:
                 await self._send_digest(row)
@@ -390,7 +314,7 @@ class DeliveryWorker:
 
     # -- one round --------------------------------------------------------------------
 
-    async def _claim(self, rows: list[RowMapping], lookup: Lookup, now: datetime) -> list[Send]:
+    async def _claim(self, rows: Sequence[Row], lookup: Lookup, now: datetime) -> list[Send]:
         """Decide for every row and record the decisions and claims in one transaction."""
         steps = [await self._decide(row, lookup, now) for row in rows]
         async with self._uow() as uow:
@@ -459,7 +383,7 @@ class DeliveryWorker:
         if any(error is not None for _, error in outcomes):
             self.wake()  # a retry or the next channel may be due at once
 
-    async def _fetch_contacts(self, lookup: Lookup, rows: list[RowMapping]) -> None:
+    async def _fetch_contacts(self, lookup: Lookup, rows: Sequence[Row]) -> None:
         wanted: set[str] = set()
         for row in rows:
             if _member(row) and not row["snapshot"]:
@@ -480,58 +404,33 @@ class DeliveryWorker:
             return
         lookup.asked = wanted
 
-    async def _decide(self, row: RowMapping, lookup: Lookup, now: datetime) -> Step:
+    async def _decide(self, row: Row, lookup: Lookup, now: datetime) -> Step:
         try:
             composed = await self._compose(row, lookup)
         except Skip as skip:
             return skip.step
         except Unavailable:
             return Postpone(row)
-        recipient = composed.recipient
-        if recipient.passed_on_by:
-            return PassOn(row, composed)
-        if Template(row["template"]) in EMAIL_ONLY_TEMPLATES:
-            # The member's own mailbox only: not an Apprise channel (a group, an SMS gateway).
-            plan = channel_plan(["email"], has_email=bool(recipient.email), apprise_urls=[])
-        else:
-            plan = channel_plan(
-                list(recipient.preferences.channels),
-                has_email=bool(recipient.email),
-                apprise_urls=recipient.apprise_urls,
+        prefs = composed.recipient.preferences
+        cooperative_time = None
+        if goes_in_digest(row, prefs) and not prefs.digest_time:
+            cooperative_time = await self._cooperative_digest_time(
+                lookup, row["context"].get("cooperative_id")
             )
-        if not plan:
-            return FinishInInbox(row, composed)
-        prefs = recipient.preferences
-        quiet = QuietHours.of(prefs.quiet_start, prefs.quiet_end, prefs.timezone)
-        urgent = (bool(row["urgent"]) and row["template"] == Template.proposal.value) or (
-            Template(row["template"]) in ASKED_NOW_TEMPLATES
+        return decide(
+            row,
+            composed,
+            now,
+            cooperative_digest_time=cooperative_time,
+            default_digest_time=self.config.digest_time,
         )
-        release = release_time(now, quiet, urgent=urgent)
-        if release is not None:
-            return Hold(row, composed, plan[0], until=release, digest=False)
-        if (
-            row["template"] == Template.escalation.value
-            and row["recipient_kind"] == RecipientKind.member.value
-            and prefs.daily_digest
-        ):
-            chosen = digest_time_for(
-                prefs.digest_time,
-                await self._cooperative_digest_time(lookup, row["context"].get("cooperative_id")),
-                self.config.digest_time,
-            )
-            at = next_local_time(now, parse_hhmm(chosen), prefs.timezone)
-            return Hold(row, composed, plan[0], until=at, digest=True)
-        index = row["channel_index"]
-        if index >= len(plan):
-            return GiveUp(row, composed)
-        return Send(row, composed, plan, plan[index], repo.notification_from_row(row))
 
     async def _apply(self, uow: UnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
         """Record every decision of a round; returns the sends this worker claimed."""
         items: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         for step in steps:
-            composed = _composed(step)
+            composed = composed_of(step)
             if composed is not None and not step.row["inbox_done"]:
                 items.append(self._inbox_item(step.row, composed, now))
                 lines.append(repo.attempt(step.row, channel=INBOX, status="sent", at=now))
@@ -542,7 +441,7 @@ class DeliveryWorker:
         for step in steps:
             row = step.row
             notification = repo.notification_from_row(row)
-            if _composed(step):
+            if composed_of(step):
                 notification.inbox_written()
             match step:
                 case Send():
@@ -612,7 +511,7 @@ class DeliveryWorker:
             claimed.extend(step for step in group if step.row["id"] in got)  # others: taken
         return claimed
 
-    def _inbox_item(self, row: RowMapping, composed: Composed, now: datetime) -> dict[str, Any]:
+    def _inbox_item(self, row: Row, composed: Composed, now: datetime) -> dict[str, Any]:
         return {
             "id": new_id(),
             "member_id": row["recipient_id"],
@@ -660,7 +559,7 @@ class DeliveryWorker:
                 )
         return lookup.digest_times[cooperative_id]
 
-    async def _recipient(self, row: RowMapping, lookup: Lookup) -> Recipient | None:
+    async def _recipient(self, row: Row, lookup: Lookup) -> Recipient | None:
         if row["recipient_kind"] == RecipientKind.cooperative.value:
             cooperative = await self._registry.cooperative(row["recipient_id"])
             async with self._uow() as uow:
@@ -690,31 +589,9 @@ class DeliveryWorker:
         contact = await self._contact(lookup, row["recipient_id"])
         if contact is None:
             return None
-        if Template(row["template"]) in ADDRESSED_TEMPLATES:
-            # About a change of address: to the address it names, and to nobody else.
-            return Recipient(
-                first_name=contact.first_name,
-                name=contact.name,
-                language=prefs.language or contact.language,
-                email=row["context"].get("to"),
-                preferences=prefs.model_copy(update={"channels": ["email"]}),
-                apprise_urls=[],
-            )
-        recipient = Recipient(
-            first_name=contact.first_name,
-            name=contact.name,
-            language=prefs.language or contact.language,
-            email=contact.email,
-            preferences=prefs,
-            apprise_urls=list(prefs.apprise_urls),
-        )
-        if passed_on(
-            Template(row["template"]),
-            own_email=bool(contact.email),
-            own_channels=bool(prefs.apprise_urls),
-        ):
-            # Samen cannot write to them (registered at an information point without e-mail,
-            # journey 4 in docs/design.md): their coordinators call them or hand them a letter.
+        template = Template(row["template"])
+        recipient = member_recipient(template, row["context"], contact, prefs)
+        if needs_passing_on(template, contact, prefs):
             recipient.passed_on_by = task_holders(
                 contact.via_coordinator_id, await self._coordinators(lookup, contact.neighbourhood)
             )
@@ -752,7 +629,7 @@ class DeliveryWorker:
         )
         self._sent_event(uow, notification, PASSED_ON)
 
-    async def _compose(self, row: RowMapping, lookup: Lookup) -> Composed:
+    async def _compose(self, row: Row, lookup: Lookup) -> Composed:
         recipient = await self._recipient(row, lookup)
         if recipient is None:
             raise Skip(RecipientGone(row))
@@ -815,12 +692,10 @@ class DeliveryWorker:
             via_contact=coordinator.phone or coordinator.email,
         )
 
-    async def _links(
-        self, row: RowMapping, context: dict[str, Any], lookup: Lookup
-    ) -> dict[str, str]:
+    async def _links(self, row: Row, context: dict[str, Any], lookup: Lookup) -> dict[str, str]:
         proposal_id = context["proposal_id"]
         if proposal_id in lookup.links:
-            link: RowMapping | None = lookup.links[proposal_id]
+            link: Row | None = lookup.links[proposal_id]
         else:
             async with self._uow() as uow:
                 link = await proposal_links.link_by_proposal(uow.session, proposal_id)
@@ -845,7 +720,7 @@ class DeliveryWorker:
 
     # -- sending ----------------------------------------------------------------------
 
-    async def _deliver(self, channel: str, row: RowMapping, composed: Composed) -> None:
+    async def _deliver(self, channel: str, row: Row, composed: Composed) -> None:
         recipient, rendered = composed.recipient, composed.rendered
         if channel == "email":
             assert recipient.email
@@ -869,14 +744,14 @@ class DeliveryWorker:
     # -- recording outcomes -----------------------------------------------------------
 
     @staticmethod
-    def _entity(row: RowMapping | Notification) -> Notification:
+    def _entity(row: Row | Notification) -> Notification:
         return row if isinstance(row, Notification) else repo.notification_from_row(row)
 
     @staticmethod
     def _area(notification: Notification) -> AreaRef:
         return area_of(notification.municipality, notification.district, notification.neighbourhood)
 
-    def _sent_event(self, uow: UnitOfWork, row: RowMapping | Notification, channel: str) -> None:
+    def _sent_event(self, uow: UnitOfWork, row: Row | Notification, channel: str) -> None:
         notification = self._entity(row)
         uow.emit(
             NotificationSent(
@@ -889,7 +764,7 @@ class DeliveryWorker:
         )
 
     def _failed_event(
-        self, uow: UnitOfWork, row: RowMapping | Notification, channel: str, reason: str
+        self, uow: UnitOfWork, row: Row | Notification, channel: str, reason: str
     ) -> None:
         notification = self._entity(row)
         uow.emit(
@@ -903,7 +778,7 @@ class DeliveryWorker:
             self._area(notification),
         )
 
-    async def _postpone(self, uow: UnitOfWork, row: RowMapping) -> None:
+    async def _postpone(self, uow: UnitOfWork, row: Row) -> None:
         now = self._clock.now()
         notification = repo.notification_from_row(row)
         notification.postponed(now + timedelta(seconds=self.config.registry_retry_seconds), now)
@@ -913,52 +788,69 @@ class DeliveryWorker:
         self, uow: UnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
     ) -> None:
         now = self._clock.now()
-        row, channel, plan, notification = step.row, step.channel, step.plan, step.notification
+        row, channel, notification = step.row, step.channel, step.notification
         attempts = row["attempts"] + 1
         error = redact(str(exc))
         lines.append(repo.attempt(row, channel=channel, status="failed", at=now, error=error))
-        if self._retries(step, exc):
-            delay = retry_delay(
-                attempts,
-                base_seconds=self.config.retry_base_seconds,
-                cap_seconds=self.config.retry_cap_seconds,
-            )
-            notification.retry_at(now + delay, now)
-            await repo.save(uow.session, notification, guard=())
-            log.info(
-                "delivery failed, will retry",
-                notification_id=row["id"],
-                channel=channel,
-                attempt=attempts,
-                retry_in=delay.total_seconds(),
-            )
-            return
-        self._failed_event(uow, row, channel, error)
-        next_index = row["channel_index"] + 1
-        if next_index < len(plan):
-            notification.next_channel(now)
-            await repo.save(uow.session, notification, guard=())
-            log.warning(
-                "channel given up, falling back",
-                notification_id=row["id"],
-                channel=channel,
-                next_channel=plan[next_index],
-            )
-            return
-        notification.failed(now)
-        await repo.save(uow.session, notification, guard=())
-        log.warning("every channel failed", notification_id=row["id"])
+        match self._after_failure(step, exc, now):
+            case Retry(at=at, delay=delay):
+                notification.retry_at(at, now)
+                await repo.save(uow.session, notification, guard=())
+                log.info(
+                    "delivery failed, will retry",
+                    notification_id=row["id"],
+                    channel=channel,
+                    attempt=attempts,
+                    retry_in=delay.total_seconds(),
+                )
+                return
+            case FallBack(channel=next_channel):
+                self._failed_event(uow, row, channel, error)
+                notification.next_channel(now)
+                await repo.save(uow.session, notification, guard=())
+                log.warning(
+                    "channel given up, falling back",
+                    notification_id=row["id"],
+                    channel=channel,
+                    next_channel=next_channel,
+                )
+            case Final():
+                self._failed_event(uow, row, channel, error)
+                notification.failed(now)
+                await repo.save(uow.session, notification, guard=())
+                log.warning("every channel failed", notification_id=row["id"])
 
-    def _retries(self, step: Send, exc: DeliveryError) -> bool:
-        return exc.transient and step.row["attempts"] + 1 < self.config.attempts_per_channel
+    @property
+    def _retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts_per_channel=self.config.attempts_per_channel,
+            base_seconds=self.config.retry_base_seconds,
+            cap_seconds=self.config.retry_cap_seconds,
+        )
+
+    def _after_failure(self, step: Send, exc: DeliveryError, now: datetime) -> AfterFailure:
+        return after_failure(
+            attempts=step.row["attempts"],
+            channel_index=step.row["channel_index"],
+            plan=step.plan,
+            transient=exc.transient,
+            now=now,
+            policy=self._retry_policy,
+        )
 
     def _final(self, step: Send, exc: DeliveryError) -> bool:
         """True when this failure ends the notification: no retry and no channel left."""
-        return not self._retries(step, exc) and step.row["channel_index"] + 1 >= len(step.plan)
+        return is_final(
+            attempts=step.row["attempts"],
+            channel_index=step.row["channel_index"],
+            plan=step.plan,
+            transient=exc.transient,
+            policy=self._retry_policy,
+        )
 
     # -- daily digest -----------------------------------------------------------------
 
-    async def _send_digest(self, row: RowMapping) -> None:
+    async def _send_digest(self, row: Row) -> None:
         """Fold every due digest item of one coordinator into one `digest` notification."""
         now = self._clock.now()
         recipient_id = row["recipient_id"]
@@ -1017,14 +909,14 @@ class DeliveryWorker:
         self.wake()
 
     @staticmethod
-    async def _fold_in(uow: UnitOfWork, item: RowMapping, now: datetime) -> bool:
+    async def _fold_in(uow: UnitOfWork, item: Row, now: datetime) -> bool:
         notification = repo.notification_from_row(item)
         notification.folded_into_digest(now)
         return await repo.save(uow.session, notification, guard=("status",))
 
     # -- a cooperative's coordinators -------------------------------------------------
 
-    async def _fan_out(self, row: RowMapping) -> None:
+    async def _fan_out(self, row: Row) -> None:
         """One message per coordinator, as they are now in the registry."""
         now = self._clock.now()
         cooperative = await self._registry.cooperative(row["recipient_id"])
@@ -1076,11 +968,11 @@ COPIED = (
 )
 
 
-def _member(row: RowMapping) -> bool:
+def _member(row: Row) -> bool:
     return bool(row["recipient_kind"] == RecipientKind.member.value)
 
 
-def _digest_cooperative(row: RowMapping, preferences: dict[str, Preferences]) -> str | None:
+def _digest_cooperative(row: Row, preferences: dict[str, Preferences]) -> str | None:
     """The cooperative whose digest time may decide when this row goes out: an escalation
     to a coordinator who chose a daily digest but no time of their own."""
     prefs = preferences.get(row["recipient_id"])
