@@ -495,3 +495,133 @@ async def erase_member(session: AsyncSession, member_id: str) -> int:
     ):
         counts += rows_touched(await session.execute(statement))
     return counts
+
+
+class NotificationRepository:
+    """Notify's notifications, inbox items and delivery log, on one transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def dialect_insert(self) -> Any:
+        return dialect_insert(self._session)
+
+    async def notification_by_key(self, key: str) -> RowMapping | None:
+        return await notification_by_key(self._session, key)
+
+    async def add_notification(self, values: dict[str, Any]) -> bool:
+        return await add_notification(self._session, values)
+
+    def add_notification_later(self, values: dict[str, Any]) -> None:
+        return add_notification_later(self._session, values)
+
+    async def due_notifications(self, now: datetime, limit: int) -> list[RowMapping]:
+        return await due_notifications(self._session, now, limit)
+
+    async def stale_sending(self, before: datetime) -> list[RowMapping]:
+        return await stale_sending(self._session, before)
+
+    async def save(self, notification: Notification, *, guard: Sequence[str] = GUARDED) -> bool:
+        return await save(self._session, notification, guard=guard)
+
+    async def claim_for_sending(
+        self, claims: Sequence[Notification], *, channel: str, now: datetime
+    ) -> set[str]:
+        return await claim_for_sending(self._session, claims, channel=channel, now=now)
+
+    async def mark_sent(
+        self, ids: Sequence[str], *, channel: str, attempts: int, now: datetime
+    ) -> None:
+        return await mark_sent(self._session, ids, channel=channel, attempts=attempts, now=now)
+
+    async def cancel_open(
+        self,
+        *,
+        request_id: str,
+        templates: Sequence[str],
+        now: datetime,
+        reason: str,
+        recipient_id: str | None = None,
+        proposal_id: str | None = None,
+    ) -> int:
+        return await cancel_open(
+            self._session,
+            request_id=request_id,
+            templates=templates,
+            now=now,
+            reason=reason,
+            recipient_id=recipient_id,
+            proposal_id=proposal_id,
+        )
+
+    async def proposal_went_out(
+        self, *, request_id: str, volunteer_id: str, proposal_id: str
+    ) -> bool:
+        return await proposal_went_out(
+            self._session, request_id=request_id, volunteer_id=volunteer_id, proposal_id=proposal_id
+        )
+
+    async def open_digest_items(self, recipient_id: str, now: datetime) -> list[RowMapping]:
+        return await open_digest_items(self._session, recipient_id, now)
+
+    async def anonymise(self, notification_id: str) -> None:
+        return await anonymise(self._session, notification_id)
+
+    async def forget_link(self, notification_id: str, member_id: str) -> None:
+        return await forget_link(self._session, notification_id, member_id)
+
+    async def add_inbox_items(self, items: Sequence[dict[str, Any]]) -> None:
+        return await add_inbox_items(self._session, items)
+
+    async def log_attempts(self, lines: Sequence[dict[str, Any]]) -> None:
+        return await log_attempts(self._session, lines)
+
+    async def log_attempt(
+        self,
+        row: Mapping[Any, Any],
+        *,
+        channel: str,
+        status: str,
+        at: datetime,
+        error: str | None = None,
+    ) -> None:
+        return await log_attempt(
+            self._session, row, channel=channel, status=status, at=at, error=error
+        )
+
+    async def inbox_page(
+        self, member_id: str, *, unread_only: bool, limit: int, before: datetime | None
+    ) -> tuple[list[RowMapping], int]:
+        return await inbox_page(
+            self._session, member_id, unread_only=unread_only, limit=limit, before=before
+        )
+
+    async def mark_read(self, member_id: str, item_ids: list[str] | None, now: datetime) -> int:
+        return await mark_read(self._session, member_id, item_ids, now)
+
+    async def attempts(
+        self,
+        *,
+        area_codes: Sequence[str] = (),
+        recipient_id: str | None = None,
+        notification_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[RowMapping]:
+        return await attempts(
+            self._session,
+            area_codes=area_codes,
+            recipient_id=recipient_id,
+            notification_id=notification_id,
+            status=status,
+            limit=limit,
+        )
+
+    async def member_notifications(self, member_id: str) -> list[RowMapping]:
+        return await member_notifications(self._session, member_id)
+
+    async def member_inbox(self, member_id: str) -> list[RowMapping]:
+        return await member_inbox(self._session, member_id)
+
+    async def erase_member(self, member_id: str) -> int:
+        return await erase_member(self._session, member_id)

@@ -13,11 +13,11 @@ from services.notify.adapters.rendering import Renderer
 from services.notify.domain.delivery_rules import Row, Step
 from services.notify.domain.links import LinkSigner
 from services.notify.domain.model import RecipientKind, Template
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
 from shared.contracts.registry import MemberContact
 from shared.polling import Poller
-from shared.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class WorkerBase:
     def __init__(
         self,
         *,
-        uow: Callable[[], UnitOfWork],
+        uow: Callable[[], NotifyUnitOfWork],
         clock: Clock,
         registry: Registry,
         renderer: Renderer,

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.notify.adapters import preferences_store, proposal_links
 from services.notify.adapters import repository as repo
 from services.notify.adapters.rendering import LANGUAGES
 from services.notify.domain.delivery_rules import (
@@ -88,9 +87,7 @@ class Compose(WorkerBase):
     async def _preferences(self, lookup: Lookup, member_id: str) -> Preferences:
         if member_id not in lookup.preferences:
             async with self._uow() as uow:
-                lookup.preferences[member_id] = await preferences_store.get_preferences(
-                    uow.session, member_id
-                )
+                lookup.preferences[member_id] = await uow.preferences.get_preferences(member_id)
         return lookup.preferences[member_id]
 
     async def _cooperative_digest_time(
@@ -102,8 +99,8 @@ class Compose(WorkerBase):
             return None
         if cooperative_id not in lookup.digest_times:
             async with self._uow() as uow:
-                lookup.digest_times |= await preferences_store.cooperative_digest_times(
-                    uow.session, [cooperative_id]
+                lookup.digest_times |= await uow.preferences.cooperative_digest_times(
+                    [cooperative_id]
                 )
         return lookup.digest_times[cooperative_id]
 
@@ -111,9 +108,7 @@ class Compose(WorkerBase):
         if row["recipient_kind"] == RecipientKind.cooperative.value:
             cooperative = await self._registry.cooperative(row["recipient_id"])
             async with self._uow() as uow:
-                urls = await preferences_store.get_cooperative_urls(
-                    uow.session, row["recipient_id"]
-                )
+                urls = await uow.preferences.get_cooperative_urls(row["recipient_id"])
             name = cooperative.name if cooperative else ""
             return Recipient(
                 first_name=name,
@@ -222,7 +217,7 @@ class Compose(WorkerBase):
             link: Row | None = lookup.links[proposal_id]
         else:
             async with self._uow() as uow:
-                link = await proposal_links.link_by_proposal(uow.session, proposal_id)
+                link = await uow.links.link_by_proposal(proposal_id)
         if link is None or link["state"] != "open":
             raise Skip(Cancel(row, "proposal already answered or withdrawn"))
         expires_at = repo.aware(link["expires_at"])

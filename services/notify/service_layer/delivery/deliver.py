@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.notify.adapters import preferences_store, proposal_links
 from services.notify.adapters import repository as repo
 from services.notify.adapters.channels import DeliveryError, Email
 from services.notify.domain.delivery_rules import (
@@ -86,16 +85,14 @@ class DeliveryWorker(Digest):
             await self.recover_interrupted()
         # Read without a transaction: the claim below checks each row's state again.
         async with self._uow().read_only() as uow:
-            due = await repo.due_notifications(uow.session, now, self.config.batch)
+            due = await uow.notifications.due_notifications(now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
-            prefs = await preferences_store.preferences_of(
-                uow.session,
+            prefs = await uow.preferences.preferences_of(
                 sorted({r["recipient_id"] for r in regular if to_member(r) and not r["snapshot"]}),
             )
             lookup = Lookup(
                 preferences=prefs,
-                digest_times=await preferences_store.cooperative_digest_times(
-                    uow.session,
+                digest_times=await uow.preferences.cooperative_digest_times(
                     sorted(
                         {
                             cooperative_id
@@ -104,8 +101,7 @@ class DeliveryWorker(Digest):
                         }
                     ),
                 ),
-                links=await proposal_links.links_by_proposals(
-                    uow.session,
+                links=await uow.links.links_by_proposals(
                     sorted(
                         {
                             row["context"]["proposal_id"]
@@ -130,15 +126,14 @@ class DeliveryWorker(Digest):
         async with self._uow() as uow:
             stale = [
                 row
-                for row in await repo.stale_sending(uow.session, before)
+                for row in await uow.notifications.stale_sending(before)
                 if row["id"] not in self._sending_ids  # still being sent by this process
             ]
             for row in stale:
                 notification = repo.notification_from_row(row)
                 notification.uncertain(now)
-                if await repo.save(uow.session, notification):
-                    await repo.log_attempt(
-                        uow.session,
+                if await uow.notifications.save(notification):
+                    await uow.notifications.log_attempt(
                         row,
                         channel=row["sending_channel"] or "unknown",
                         status="unknown",

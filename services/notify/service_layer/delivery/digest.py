@@ -9,10 +9,10 @@ from services.notify.adapters import repository as repo
 from services.notify.domain.delivery_rules import Row
 from services.notify.domain.model import RecipientKind, Status, Template, idempotency_key
 from services.notify.service_layer.delivery.outcomes import Outcomes
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.errors import Unavailable
 from shared.ids import new_id
 from shared.logging import get_logger
-from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
@@ -44,14 +44,13 @@ class Digest(Outcomes):
             # same digest at the same moment gets none of them.
             items = [
                 item
-                for item in await repo.open_digest_items(uow.session, recipient_id, now)
+                for item in await uow.notifications.open_digest_items(recipient_id, now)
                 if await self._fold_in(uow, item, now)
             ]
             if not items:
                 return
             day = now.date().isoformat()
-            await repo.add_notification(
-                uow.session,
+            await uow.notifications.add_notification(
                 {
                     "id": new_id(),
                     "idempotency_key": idempotency_key(
@@ -94,10 +93,10 @@ class Digest(Outcomes):
         self.wake()
 
     @staticmethod
-    async def _fold_in(uow: UnitOfWork, item: Row, now: datetime) -> bool:
+    async def _fold_in(uow: NotifyUnitOfWork, item: Row, now: datetime) -> bool:
         notification = repo.notification_from_row(item)
         notification.folded_into_digest(now)
-        return await repo.save(uow.session, notification, guard=("status",))
+        return await uow.notifications.save(notification, guard=("status",))
 
     async def _fan_out(self, row: Row) -> None:
         """One message per coordinator, as they are now in the registry."""
@@ -109,11 +108,10 @@ class Digest(Outcomes):
             # was matched while the registry was asked) is not copied to anyone.
             notification = repo.notification_from_row(row)
             notification.fanned_out(now, to_anyone=bool(coordinator_ids))
-            if not await repo.save(uow.session, notification):
+            if not await uow.notifications.save(notification):
                 return
             for coordinator_id in coordinator_ids:
-                await repo.add_notification(
-                    uow.session,
+                await uow.notifications.add_notification(
                     {
                         **{k: row[k] for k in COPIED},
                         "id": new_id(),

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.notify.adapters import repository as repo
-from services.notify.adapters import tasks_store
 from services.notify.adapters.channels import DeliveryError
 from services.notify.domain.delivery_rules import (
     AfterFailure,
@@ -40,17 +39,17 @@ from services.notify.domain.model import (
 from services.notify.domain.notification import INBOX, Notification
 from services.notify.domain.passing_on import PASSED_ON
 from services.notify.service_layer.delivery.compose import Compose
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.areas import AreaRef, area_of
 from shared.events import NotificationFailed, NotificationSent
 from shared.ids import new_id
 from shared.logging import get_logger
-from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
 
 class Outcomes(Compose):
-    async def _apply(self, uow: UnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
+    async def _apply(self, uow: NotifyUnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
         """Record every decision of a round; returns the sends this worker claimed."""
         items: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
@@ -61,7 +60,7 @@ class Outcomes(Compose):
                 lines.append(repo.attempt(step.row, channel=INBOX, status="sent", at=now))
         # The inbox items first, in the rows' order, so that two workers on the same rows
         # wait for each other instead of deadlocking.
-        await repo.add_inbox_items(uow.session, items)
+        await uow.notifications.add_inbox_items(items)
         sends: dict[str, list[Send]] = {}
         for step in steps:
             row = step.row
@@ -74,7 +73,7 @@ class Outcomes(Compose):
                 case Hold():
                     why = "daily digest" if step.digest else "quiet hours"
                     notification.held_until(step.until, now, digest=step.digest)
-                    if await repo.save(uow.session, notification):
+                    if await uow.notifications.save(notification):
                         until = step.until.isoformat(timespec="minutes")
                         lines.append(
                             repo.attempt(
@@ -92,18 +91,18 @@ class Outcomes(Compose):
                     if row["recipient_kind"] == RecipientKind.cooperative.value:
                         notification = repo.notification_from_row(row)  # no inbox
                         notification.cancelled(now)
-                        await repo.save(uow.session, notification, guard=())
+                        await uow.notifications.save(notification, guard=())
                     else:
                         # Guarded: a message cancelled since it was read stays cancelled.
                         notification.finished_in_inbox(now)
-                        if await repo.save(uow.session, notification):
+                        if await uow.notifications.save(notification):
                             self._sent_event(uow, row, INBOX)
                 case GiveUp():
                     notification.given_up(now)
-                    await repo.save(uow.session, notification, guard=())
+                    await uow.notifications.save(notification, guard=())
                 case Cancel():
                     notification.cancelled(now)
-                    if await repo.save(uow.session, notification):
+                    if await uow.notifications.save(notification):
                         lines.append(
                             repo.attempt(
                                 row,
@@ -118,7 +117,7 @@ class Outcomes(Compose):
                         )
                 case RecipientGone():
                     notification.given_up(now, forget=False)
-                    await repo.save(uow.session, notification, guard=())
+                    await uow.notifications.save(notification, guard=())
                     lines.append(
                         repo.attempt(
                             row, channel="none", status="failed", at=now, error="recipient unknown"
@@ -127,25 +126,29 @@ class Outcomes(Compose):
                     self._failed_event(uow, row, "none", "recipient_unknown")
                 case Postpone():
                     await self._postpone(uow, row)
-        await repo.log_attempts(uow.session, lines)
+        await uow.notifications.log_attempts(lines)
         claimed: list[Send] = []
         for channel, group in sends.items():
-            got = await repo.claim_for_sending(
-                uow.session, [step.notification for step in group], channel=channel, now=now
+            got = await uow.notifications.claim_for_sending(
+                [step.notification for step in group], channel=channel, now=now
             )
             claimed.extend(step for step in group if step.row["id"] in got)  # others: taken
         return claimed
 
     async def _pass_on(
-        self, uow: UnitOfWork, notification: Notification, *, composed: Composed, now: datetime
+        self,
+        uow: NotifyUnitOfWork,
+        notification: Notification,
+        *,
+        composed: Composed,
+        now: datetime,
     ) -> None:
         """The task for the member's coordinators (ids, category and times only: the names
         and numbers are looked up when it is read) and the message recorded as passed on."""
         notification.passed_on(now)
-        if not await repo.save(uow.session, notification):
+        if not await uow.notifications.save(notification):
             return  # cancelled or taken since it was read
-        await tasks_store.add_task(
-            uow.session,
+        await uow.tasks.add_task(
             {
                 "task_id": new_id(),
                 "notification_id": notification.id,
@@ -178,20 +181,20 @@ class Outcomes(Compose):
                 else:
                     await self._failed(uow, step, error, lines)
             for (channel, attempts), ids in sent.items():
-                await repo.mark_sent(
-                    uow.session, ids, channel=channel, attempts=attempts, now=finished
+                await uow.notifications.mark_sent(
+                    ids, channel=channel, attempts=attempts, now=finished
                 )
-            await repo.log_attempts(uow.session, lines)
+            await uow.notifications.log_attempts(lines)
             for step, error in outcomes:
                 # An erased member's last message: once it is done, forget whose it was
                 # (after the log lines above, which are anonymised with it).
                 if step.row["snapshot"] and (error is None or self._final(step, error)):
-                    await repo.anonymise(uow.session, step.row["id"])
+                    await uow.notifications.anonymise(step.row["id"])
                 # A link that opens an account is not kept once its message is out.
                 if Template(step.row["template"]) in EMAIL_ONLY_TEMPLATES and (
                     error is None or self._final(step, error)
                 ):
-                    await repo.forget_link(uow.session, step.row["id"], step.row["recipient_id"])
+                    await uow.notifications.forget_link(step.row["id"], step.row["recipient_id"])
             await uow.commit()
         if any(error is not None for _, error in outcomes):
             self.wake()  # a retry or the next channel may be due at once
@@ -204,7 +207,7 @@ class Outcomes(Compose):
     def _area(notification: Notification) -> AreaRef:
         return area_of(notification.municipality, notification.district, notification.neighbourhood)
 
-    def _sent_event(self, uow: UnitOfWork, row: Row | Notification, channel: str) -> None:
+    def _sent_event(self, uow: NotifyUnitOfWork, row: Row | Notification, channel: str) -> None:
         notification = self._entity(row)
         uow.emit(
             NotificationSent(
@@ -217,7 +220,7 @@ class Outcomes(Compose):
         )
 
     def _failed_event(
-        self, uow: UnitOfWork, row: Row | Notification, channel: str, reason: str
+        self, uow: NotifyUnitOfWork, row: Row | Notification, channel: str, reason: str
     ) -> None:
         notification = self._entity(row)
         uow.emit(
@@ -231,14 +234,14 @@ class Outcomes(Compose):
             self._area(notification),
         )
 
-    async def _postpone(self, uow: UnitOfWork, row: Row) -> None:
+    async def _postpone(self, uow: NotifyUnitOfWork, row: Row) -> None:
         now = self._clock.now()
         notification = repo.notification_from_row(row)
         notification.postponed(now + timedelta(seconds=self.config.registry_retry_seconds), now)
-        await repo.save(uow.session, notification)
+        await uow.notifications.save(notification)
 
     async def _failed(
-        self, uow: UnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
+        self, uow: NotifyUnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
     ) -> None:
         now = self._clock.now()
         row, channel, notification = step.row, step.channel, step.notification
@@ -248,7 +251,7 @@ class Outcomes(Compose):
         match self._after_failure(step, exc, now):
             case Retry(at=at, delay=delay):
                 notification.retry_at(at, now)
-                await repo.save(uow.session, notification, guard=())
+                await uow.notifications.save(notification, guard=())
                 log.info(
                     "delivery failed, will retry",
                     notification_id=row["id"],
@@ -260,7 +263,7 @@ class Outcomes(Compose):
             case FallBack(channel=next_channel):
                 self._failed_event(uow, row, channel, error)
                 notification.next_channel(now)
-                await repo.save(uow.session, notification, guard=())
+                await uow.notifications.save(notification, guard=())
                 log.warning(
                     "channel given up, falling back",
                     notification_id=row["id"],
@@ -270,7 +273,7 @@ class Outcomes(Compose):
             case Final():
                 self._failed_event(uow, row, channel, error)
                 notification.failed(now)
-                await repo.save(uow.session, notification, guard=())
+                await uow.notifications.save(notification, guard=())
                 log.warning("every channel failed", notification_id=row["id"])
 
     @property
