@@ -23,6 +23,7 @@ from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
 from services.notify.service_layer.passing_on import PassingOn
 from services.notify.service_layer.recording import Recorder
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.credentials import secret_keys
 from shared.outbox import OutboxRow
@@ -82,8 +83,9 @@ def assemble(
     signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
     email = email_channel(settings, own, clock, delivery)
+    notify_uow = runtime.uow_factory(NotifyUnitOfWork)
     worker = DeliveryWorker(
-        uow=runtime.uow,
+        uow=notify_uow,
         clock=clock,
         registry=registry,
         renderer=Renderer(),
@@ -110,14 +112,14 @@ def assemble(
 
     runtime.consume(handlers(Recorder()), uow_factory=consumer_uow)
     api = NotifyApi(
-        uow=runtime.uow,
+        uow=notify_uow,
         clock=clock,
         signer=signer,
         registry=registry,
         wake=worker.wake,
         apprise_schemes=own.apprise_schemes(),
     )
-    rpc.register(runtime, api, PassingOn(uow=runtime.uow, clock=clock, registry=registry))
+    rpc.register(runtime, api, PassingOn(uow=notify_uow, clock=clock, registry=registry))
     runtime.background(worker.run)
     runtime.on_stop(worker.finish_sending)
     runtime.on_stop(email.close)  # after the last sends

@@ -104,7 +104,7 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "Entrypoints do not reach into adapters",
         ),
         (
-            "services/notify/service_layer/delivery.py",
+            "services/notify/service_layer/delivery/deliver.py",
             "import nats",
             "The layers reach the bus only through shared",
         ),

@@ -135,3 +135,35 @@ async def put_cooperative_channels(
         .values(cooperative_id=cooperative_id, **{"apprise_urls": [], **values})
         .on_conflict_do_update(index_elements=["cooperative_id"], set_=values)
     )
+
+
+class PreferencesRepository:
+    """Members' and cooperatives' channel preferences, on one transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_preferences(self, member_id: str) -> Preferences:
+        return await get_preferences(self._session, member_id)
+
+    async def preferences_of(self, member_ids: Sequence[str]) -> dict[str, Preferences]:
+        return await preferences_of(self._session, member_ids)
+
+    async def put_preferences(self, prefs: Preferences, now: datetime) -> None:
+        return await put_preferences(self._session, prefs, now)
+
+    async def get_cooperative_urls(self, cooperative_id: str) -> list[str]:
+        return await get_cooperative_urls(self._session, cooperative_id)
+
+    async def get_cooperative_channels(self, cooperative_id: str) -> CooperativeChannels:
+        return await get_cooperative_channels(self._session, cooperative_id)
+
+    async def cooperative_digest_times(
+        self, cooperative_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        return await cooperative_digest_times(self._session, cooperative_ids)
+
+    async def put_cooperative_channels(
+        self, cooperative_id: str, changes: dict[str, Any], now: datetime
+    ) -> None:
+        return await put_cooperative_channels(self._session, cooperative_id, changes, now)

@@ -123,3 +123,38 @@ async def close_proposal_link(
         .where(proposal_links.c.proposal_id == proposal_id, proposal_links.c.state == "open")
         .values(state=state, used_action=action)
     )
+
+
+class ProposalLinkRepository:
+    """The accept/decline links and the requests they are about, on one transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def upsert_request_later(self, values: dict[str, Any], *, keep: tuple[str, ...] = ()) -> None:
+        return upsert_request_later(self._session, values, keep=keep)
+
+    async def get_request(self, request_id: str) -> RowMapping | None:
+        return await get_request(self._session, request_id)
+
+    def add_link_later(self, values: dict[str, Any]) -> None:
+        return add_link_later(self._session, values)
+
+    async def link_by_proposal(self, proposal_id: str) -> RowMapping | None:
+        return await link_by_proposal(self._session, proposal_id)
+
+    async def links_by_proposals(self, proposal_ids: Sequence[str]) -> dict[str, RowMapping]:
+        return await links_by_proposals(self._session, proposal_ids)
+
+    async def link(self, link_id: str) -> RowMapping | None:
+        return await link(self._session, link_id)
+
+    async def use_link(
+        self, link_id: str, *, state: str, action: str | None, now: datetime
+    ) -> bool:
+        return await use_link(self._session, link_id, state=state, action=action, now=now)
+
+    async def close_proposal_link(
+        self, proposal_id: str, state: str, *, action: str | None = None
+    ) -> None:
+        return await close_proposal_link(self._session, proposal_id, state, action=action)

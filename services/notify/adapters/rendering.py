@@ -7,21 +7,15 @@ an empty hole in a message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.notify.domain.messages import Rendered
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("nl", "en")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    html: str
 
 
 class Renderer:

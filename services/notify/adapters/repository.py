@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
@@ -23,6 +24,7 @@ from services.notify.adapters.orm import (
     requests,
 )
 from services.notify.domain.model import OPEN_STATUSES, Status, Template
+from services.notify.domain.notification import Notification
 from shared.db import is_postgres
 from shared.ids import new_id
 from shared.write_behind import insert_later
@@ -108,29 +110,41 @@ async def stale_sending(session: AsyncSession, before: datetime) -> list[RowMapp
     return list((await session.execute(stale_sending_query(before))).mappings())
 
 
-async def change_notification(
-    session: AsyncSession,
-    notification_id: str,
-    *,
-    expect: dict[str, Any] | None = None,
-    **values: Any,
+def notification_from_row(row: Mapping[Any, Any]) -> Notification:
+    """A notifications row as the entity whose transitions the worker records."""
+    return Notification.from_row(row)
+
+
+GUARDED = ("status", "attempts")
+
+
+async def save(
+    session: AsyncSession, notification: Notification, *, guard: Sequence[str] = GUARDED
 ) -> bool:
-    """Update one notification; with `expect`, only if those columns still hold those values
-    (a claim: two workers never both win)."""
-    conditions = [notifications.c.id == notification_id]
-    for column, value in (expect or {}).items():
-        conditions.append(notifications.c[column] == value)
+    """Write what changed in one UPDATE; with `guard`, only if those columns still hold the
+    values they were read with (a claim: two workers never both win). True when written."""
+    conditions = [notifications.c.id == notification.id]
+    for column in guard:
+        conditions.append(notifications.c[column] == _column_value(notification.as_read[column]))
+    values = {name: _column_value(value) for name, value in notification.changes.items()}
     result = await session.execute(update(notifications).where(*conditions).values(**values))
-    return bool(rows_touched(result))
+    written = bool(rows_touched(result))
+    if written:
+        notification.saved()
+    return written
+
+
+def _column_value(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 async def claim_for_sending(
-    session: AsyncSession, rows: Sequence[RowMapping], *, channel: str, now: datetime
+    session: AsyncSession, claims: Sequence[Notification], *, channel: str, now: datetime
 ) -> set[str]:
     """Mark these notifications "sending" on `channel`, each only if it is still as it was
-    read (status, attempts, channel); returns the ids this worker got. Its inbox item is
-    written by then."""
-    if not rows:
+    read (status, attempts, channel); returns the ids this worker got, whose entities are then
+    claimed. Its inbox item is written by then."""
+    if not claims:
         return set()
     as_read = tuple_(
         notifications.c.id,
@@ -140,9 +154,7 @@ async def claim_for_sending(
     )
     result = await session.execute(
         update(notifications)
-        .where(
-            as_read.in_([(r["id"], r["status"], r["attempts"], r["channel_index"]) for r in rows])
-        )
+        .where(as_read.in_([(n.id, n.status.value, n.attempts, n.channel_index) for n in claims]))
         .values(
             status=Status.sending.value,
             sending_since=now,
@@ -152,7 +164,12 @@ async def claim_for_sending(
         )
         .returning(notifications.c.id)
     )
-    return set(result.scalars())
+    got = set(result.scalars())
+    for notification in claims:
+        if notification.id in got:
+            notification.claim(channel, now)
+            notification.saved()
+    return got
 
 
 async def mark_sent(
@@ -296,7 +313,7 @@ async def add_inbox_items(session: AsyncSession, items: Sequence[dict[str, Any]]
 
 
 def attempt(
-    row: RowMapping,
+    row: Mapping[Any, Any],
     *,
     channel: str,
     status: str,
@@ -326,7 +343,7 @@ async def log_attempts(session: AsyncSession, lines: Sequence[dict[str, Any]]) -
 
 async def log_attempt(
     session: AsyncSession,
-    row: RowMapping,
+    row: Mapping[Any, Any],
     *,
     channel: str,
     status: str,
@@ -478,3 +495,133 @@ async def erase_member(session: AsyncSession, member_id: str) -> int:
     ):
         counts += rows_touched(await session.execute(statement))
     return counts
+
+
+class NotificationRepository:
+    """Notify's notifications, inbox items and delivery log, on one transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def dialect_insert(self) -> Any:
+        return dialect_insert(self._session)
+
+    async def notification_by_key(self, key: str) -> RowMapping | None:
+        return await notification_by_key(self._session, key)
+
+    async def add_notification(self, values: dict[str, Any]) -> bool:
+        return await add_notification(self._session, values)
+
+    def add_notification_later(self, values: dict[str, Any]) -> None:
+        return add_notification_later(self._session, values)
+
+    async def due_notifications(self, now: datetime, limit: int) -> list[RowMapping]:
+        return await due_notifications(self._session, now, limit)
+
+    async def stale_sending(self, before: datetime) -> list[RowMapping]:
+        return await stale_sending(self._session, before)
+
+    async def save(self, notification: Notification, *, guard: Sequence[str] = GUARDED) -> bool:
+        return await save(self._session, notification, guard=guard)
+
+    async def claim_for_sending(
+        self, claims: Sequence[Notification], *, channel: str, now: datetime
+    ) -> set[str]:
+        return await claim_for_sending(self._session, claims, channel=channel, now=now)
+
+    async def mark_sent(
+        self, ids: Sequence[str], *, channel: str, attempts: int, now: datetime
+    ) -> None:
+        return await mark_sent(self._session, ids, channel=channel, attempts=attempts, now=now)
+
+    async def cancel_open(
+        self,
+        *,
+        request_id: str,
+        templates: Sequence[str],
+        now: datetime,
+        reason: str,
+        recipient_id: str | None = None,
+        proposal_id: str | None = None,
+    ) -> int:
+        return await cancel_open(
+            self._session,
+            request_id=request_id,
+            templates=templates,
+            now=now,
+            reason=reason,
+            recipient_id=recipient_id,
+            proposal_id=proposal_id,
+        )
+
+    async def proposal_went_out(
+        self, *, request_id: str, volunteer_id: str, proposal_id: str
+    ) -> bool:
+        return await proposal_went_out(
+            self._session, request_id=request_id, volunteer_id=volunteer_id, proposal_id=proposal_id
+        )
+
+    async def open_digest_items(self, recipient_id: str, now: datetime) -> list[RowMapping]:
+        return await open_digest_items(self._session, recipient_id, now)
+
+    async def anonymise(self, notification_id: str) -> None:
+        return await anonymise(self._session, notification_id)
+
+    async def forget_link(self, notification_id: str, member_id: str) -> None:
+        return await forget_link(self._session, notification_id, member_id)
+
+    async def add_inbox_items(self, items: Sequence[dict[str, Any]]) -> None:
+        return await add_inbox_items(self._session, items)
+
+    async def log_attempts(self, lines: Sequence[dict[str, Any]]) -> None:
+        return await log_attempts(self._session, lines)
+
+    async def log_attempt(
+        self,
+        row: Mapping[Any, Any],
+        *,
+        channel: str,
+        status: str,
+        at: datetime,
+        error: str | None = None,
+    ) -> None:
+        return await log_attempt(
+            self._session, row, channel=channel, status=status, at=at, error=error
+        )
+
+    async def inbox_page(
+        self, member_id: str, *, unread_only: bool, limit: int, before: datetime | None
+    ) -> tuple[list[RowMapping], int]:
+        return await inbox_page(
+            self._session, member_id, unread_only=unread_only, limit=limit, before=before
+        )
+
+    async def mark_read(self, member_id: str, item_ids: list[str] | None, now: datetime) -> int:
+        return await mark_read(self._session, member_id, item_ids, now)
+
+    async def attempts(
+        self,
+        *,
+        area_codes: Sequence[str] = (),
+        recipient_id: str | None = None,
+        notification_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[RowMapping]:
+        return await attempts(
+            self._session,
+            area_codes=area_codes,
+            recipient_id=recipient_id,
+            notification_id=notification_id,
+            status=status,
+            limit=limit,
+        )
+
+    async def member_notifications(self, member_id: str) -> list[RowMapping]:
+        return await member_notifications(self._session, member_id)
+
+    async def member_inbox(self, member_id: str) -> list[RowMapping]:
+        return await member_inbox(self._session, member_id)
+
+    async def erase_member(self, member_id: str) -> int:
+        return await erase_member(self._session, member_id)

@@ -108,3 +108,30 @@ async def erase_member(session: AsyncSession, member_id: str) -> int:
 async def member_tasks(session: AsyncSession, member_id: str) -> list[RowMapping]:
     query = select(coordinator_tasks).where(coordinator_tasks.c.member_id == member_id)
     return list((await session.execute(query)).mappings())
+
+
+class TaskRepository:
+    """The coordinators' pass-on tasks, on one transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_task(self, task: dict[str, Any], holders: Sequence[str]) -> bool:
+        return await add_task(self._session, task, holders)
+
+    async def tasks_of(
+        self, coordinator_id: str, *, open_only: bool, limit: int
+    ) -> list[RowMapping]:
+        return await tasks_of(self._session, coordinator_id, open_only=open_only, limit=limit)
+
+    async def task_for(self, task_id: str, coordinator_id: str) -> RowMapping | None:
+        return await task_for(self._session, task_id, coordinator_id)
+
+    async def mark_done(self, task_id: str, coordinator_id: str, at: datetime) -> None:
+        return await mark_done(self._session, task_id, coordinator_id, at)
+
+    async def erase_member(self, member_id: str) -> int:
+        return await erase_member(self._session, member_id)
+
+    async def member_tasks(self, member_id: str) -> list[RowMapping]:
+        return await member_tasks(self._session, member_id)

@@ -62,6 +62,15 @@ def format_window(
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """One message in one language, as the templates made it."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
 class Person:
     """What a message may say about someone: first name, and a phone number only when they
     agreed to share it with the person they are matched with."""

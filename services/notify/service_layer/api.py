@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import RowMapping
 
-from services.notify.adapters import preferences_store, proposal_links, tasks_store
 from services.notify.adapters import repository as repo
 from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
@@ -32,6 +31,7 @@ from services.notify.domain.model import (
     idempotency_key,
 )
 from services.notify.service_layer.recording import Recipient, notification_row
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.bounds import FEW
 from shared.contracts.notify import (
@@ -63,7 +63,6 @@ from shared.contracts.notify import (
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import Envelope
 from shared.ids import new_id
-from shared.uow import UnitOfWork
 
 
 def _item(row: RowMapping, language: str | None = None) -> InboxItem:
@@ -124,7 +123,7 @@ class NotifyApi:
     def __init__(
         self,
         *,
-        uow: Callable[[], UnitOfWork],
+        uow: Callable[[], NotifyUnitOfWork],
         clock: Clock,
         signer: LinkSigner,
         registry: Registry,
@@ -142,8 +141,7 @@ class NotifyApi:
 
     async def inbox_list(self, query: InboxQuery) -> InboxPage:
         async with self._uow() as uow:
-            items, unread = await repo.inbox_page(
-                uow.session,
+            items, unread = await uow.notifications.inbox_page(
                 query.member_id,
                 unread_only=query.unread_only,
                 limit=query.limit,
@@ -153,11 +151,11 @@ class NotifyApi:
 
     async def inbox_mark_read(self, command: MarkRead) -> MarkedRead:
         async with self._uow() as uow:
-            updated = await repo.mark_read(
-                uow.session, command.member_id, command.item_ids, self._clock.now()
+            updated = await uow.notifications.mark_read(
+                command.member_id, command.item_ids, self._clock.now()
             )
-            _, unread = await repo.inbox_page(
-                uow.session, command.member_id, unread_only=True, limit=1, before=None
+            _, unread = await uow.notifications.inbox_page(
+                command.member_id, unread_only=True, limit=1, before=None
             )
             await uow.commit()
         return MarkedRead(updated=updated, unread=unread)
@@ -166,7 +164,7 @@ class NotifyApi:
 
     async def preferences_get(self, query: Preferences | PreferencesUpdate) -> Preferences:
         async with self._uow() as uow:
-            return await preferences_store.get_preferences(uow.session, query.member_id)
+            return await uow.preferences.get_preferences(query.member_id)
 
     async def preferences_set(self, update: PreferencesUpdate) -> Preferences:
         changes = update.model_dump(exclude_unset=True, exclude={"member_id"})
@@ -185,7 +183,7 @@ class NotifyApi:
         added = changes.pop("apprise_add", [])
         removed = set(changes.pop("apprise_remove", []))
         async with self._uow() as uow:
-            current = await preferences_store.get_preferences(uow.session, update.member_id)
+            current = await uow.preferences.get_preferences(update.member_id)
             urls = list(changes.get("apprise_urls", current.apprise_urls))
             urls = [url for url in urls if apprise_id(url) not in removed]
             urls += [url for url in added if url not in urls]
@@ -196,13 +194,13 @@ class NotifyApi:
                 )
             changes["apprise_urls"] = urls
             merged = Preferences.model_validate({**current.model_dump(), **changes})
-            await preferences_store.put_preferences(uow.session, merged, self._clock.now())
+            await uow.preferences.put_preferences(merged, self._clock.now())
             await uow.commit()
         return merged
 
     async def cooperative_channels_get(self, cooperative_id: str) -> CooperativeChannels:
         async with self._uow() as uow:
-            return await preferences_store.get_cooperative_channels(uow.session, cooperative_id)
+            return await uow.preferences.get_cooperative_channels(cooperative_id)
 
     async def channel_check(self, member_id: str) -> ChannelCheckQueued:
         """A test message to the member over their own channels, through the same delivery
@@ -212,11 +210,11 @@ class NotifyApi:
             raise NotFound("no such member")
         marker = Envelope(event_id=new_id(), type=CHANNEL_CHECK_TYPE, source="notify")
         async with self._uow() as uow:
-            prefs = await preferences_store.get_preferences(uow.session, member_id)
+            prefs = await uow.preferences.get_preferences(member_id)
             row = notification_row(
                 uow, marker, Recipient(member_id), Template.test_message, {"member_id": member_id}
             )
-            await repo.add_notification(uow.session, row)
+            await uow.notifications.add_notification(row)
             await uow.commit()
         self._wake()
         plan = channel_plan(
@@ -237,12 +235,10 @@ class NotifyApi:
             check_apprise(channels.apprise_urls, self._apprise_schemes)
         async with self._uow() as uow:
             if changes:
-                await preferences_store.put_cooperative_channels(
-                    uow.session, channels.cooperative_id, changes, self._clock.now()
+                await uow.preferences.put_cooperative_channels(
+                    channels.cooperative_id, changes, self._clock.now()
                 )
-            stored = await preferences_store.get_cooperative_channels(
-                uow.session, channels.cooperative_id
-            )
+            stored = await uow.preferences.get_cooperative_channels(channels.cooperative_id)
             await uow.commit()
         return stored
 
@@ -250,8 +246,7 @@ class NotifyApi:
 
     async def delivery_log(self, query: DeliveryLogQuery) -> DeliveryLog:
         async with self._uow() as uow:
-            rows = await repo.attempts(
-                uow.session,
+            rows = await uow.notifications.attempts(
                 area_codes=query.area_codes,
                 recipient_id=query.recipient_id,
                 notification_id=query.notification_id,
@@ -298,7 +293,7 @@ class NotifyApi:
     async def token_verify(self, token: str) -> ProposalLink:
         claim = self._claim(token)
         async with self._uow() as uow:
-            row = await proposal_links.link(uow.session, claim.link_id)
+            row = await uow.links.link(claim.link_id)
         if row is None:
             raise NotFound("this link is no longer known")
         link = self._link(claim, row)
@@ -322,12 +317,12 @@ class NotifyApi:
         claim = self._claim(token)
         now = self._clock.now()
         async with self._uow() as uow:
-            row = await proposal_links.link(uow.session, claim.link_id)
+            row = await uow.links.link(claim.link_id)
             if self._answers(claim, row, now):
-                won = await proposal_links.use_link(
-                    uow.session, claim.link_id, state="used", action=claim.action, now=now
+                won = await uow.links.use_link(
+                    claim.link_id, state="used", action=claim.action, now=now
                 )
-                row = await proposal_links.link(uow.session, claim.link_id)
+                row = await uow.links.link(claim.link_id)
                 if not won:  # another use, or the app's answer, came first: judge by what it did
                     self._answers(claim, row, now)
             await uow.commit()
@@ -338,11 +333,11 @@ class NotifyApi:
 
     async def member_export(self, member_id: str) -> MemberExport:
         async with self._uow() as uow:
-            prefs_known = await preferences_store.get_preferences(uow.session, member_id)
-            inbox = await repo.member_inbox(uow.session, member_id)
-            rows = await repo.member_notifications(uow.session, member_id)
-            log_rows = await repo.attempts(uow.session, recipient_id=member_id, limit=1000)
-            tasks = await tasks_store.member_tasks(uow.session, member_id)
+            prefs_known = await uow.preferences.get_preferences(member_id)
+            inbox = await uow.notifications.member_inbox(member_id)
+            rows = await uow.notifications.member_notifications(member_id)
+            log_rows = await uow.notifications.attempts(recipient_id=member_id, limit=1000)
+            tasks = await uow.tasks.member_tasks(member_id)
         return MemberExport(
             member_id=member_id,
             preferences=prefs_known,
@@ -371,8 +366,8 @@ class NotifyApi:
 
     async def member_erase(self, member_id: str) -> Erased:
         async with self._uow() as uow:
-            deleted = await repo.erase_member(uow.session, member_id)
-            deleted += await tasks_store.erase_member(uow.session, member_id)
+            deleted = await uow.notifications.erase_member(member_id)
+            deleted += await uow.tasks.erase_member(member_id)
             await uow.commit()
         return Erased(member_id=member_id, deleted=deleted)
 
@@ -385,7 +380,7 @@ class NotifyApi:
         marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:erasure:{member_id}"))
         marker = Envelope(event_id=marker_id, type="member.erased", source="notify")
         async with self._uow() as uow:
-            prefs = await preferences_store.get_preferences(uow.session, member_id)
+            prefs = await uow.preferences.get_preferences(member_id)
             row = notification_row(
                 uow,
                 marker,
@@ -401,9 +396,8 @@ class NotifyApi:
                 },
             )
             notification_id: str | None = row["id"]
-            if not await repo.add_notification(uow.session, row):
-                existing = await repo.notification_by_key(
-                    uow.session,
+            if not await uow.notifications.add_notification(row):
+                existing = await uow.notifications.notification_by_key(
                     idempotency_key(marker_id, member_id, Template.erasure_confirmed.value),
                 )
                 notification_id = existing["id"] if existing else None
@@ -468,7 +462,7 @@ class NotifyApi:
             row = notification_row(
                 uow, marker, Recipient(member_id), template, context, inbox=inbox
             )
-            added = await repo.add_notification(uow.session, row)
+            added = await uow.notifications.add_notification(row)
             await uow.commit()
         if not added:
             return AccountNoticeQueued(member_id=member_id)

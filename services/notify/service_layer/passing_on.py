@@ -14,34 +14,35 @@ from datetime import datetime
 
 from sqlalchemy.engine import RowMapping
 
-from services.notify.adapters import tasks_store
 from services.notify.adapters.registry import Registry
 from services.notify.adapters.repository import aware
 from services.notify.domain.model import Template
 from services.notify.domain.passing_on import other_party, side_of
+from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import PassOnTask, TaskList, TaskPerson, TaskQuery, TaskRef
 from shared.contracts.registry import MemberContact
 from shared.errors import NotFound
-from shared.uow import UnitOfWork
 
 
 class PassingOn:
-    def __init__(self, *, uow: Callable[[], UnitOfWork], clock: Clock, registry: Registry) -> None:
+    def __init__(
+        self, *, uow: Callable[[], NotifyUnitOfWork], clock: Clock, registry: Registry
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._registry = registry
 
     async def tasks(self, query: TaskQuery) -> TaskList:
         async with self._uow().read_only() as uow:
-            rows = await tasks_store.tasks_of(
-                uow.session, query.coordinator_id, open_only=query.open_only, limit=query.limit
+            rows = await uow.tasks.tasks_of(
+                query.coordinator_id, open_only=query.open_only, limit=query.limit
             )
         return TaskList(tasks=await self._views(rows))
 
     async def get(self, ref: TaskRef) -> PassOnTask:
         async with self._uow().read_only() as uow:
-            row = await tasks_store.task_for(uow.session, ref.task_id, ref.coordinator_id)
+            row = await uow.tasks.task_for(ref.task_id, ref.coordinator_id)
         if row is None:
             raise NotFound("No such task.")
         return (await self._views([row]))[0]
@@ -49,12 +50,10 @@ class PassingOn:
     async def done(self, ref: TaskRef) -> PassOnTask:
         """Tick a task done; ticking it again keeps who ticked first and when."""
         async with self._uow() as uow:
-            row = await tasks_store.task_for(uow.session, ref.task_id, ref.coordinator_id)
+            row = await uow.tasks.task_for(ref.task_id, ref.coordinator_id)
             if row is None:
                 raise NotFound("No such task.")
-            await tasks_store.mark_done(
-                uow.session, ref.task_id, ref.coordinator_id, self._clock.now()
-            )
+            await uow.tasks.mark_done(ref.task_id, ref.coordinator_id, self._clock.now())
             await uow.commit()
         return await self.get(ref)
 
