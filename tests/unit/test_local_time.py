@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway.reporting import week_starts
-from services.gateway.routes.pages.asking import window_of
+from services.gateway.routes.web.asking import window_of
 from services.gateway.schemas import RequestBody
 from services.gateway.web import local_time
 from services.matching.domain.rules import RequestNeeds, VolunteerSnapshot, available

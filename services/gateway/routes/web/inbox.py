@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from services.gateway import inbox_view
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import message_language
-from services.gateway.routes.pages.forms import Member, checked_form, redirect
+from services.gateway.routes.web.forms import Member, checked_form, redirect
 from services.gateway.schemas import (
     IdPath,
 )

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from services.gateway import coordinating, information_point, passing_on, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
-from services.gateway.routes.pages.asking import submit_request
-from services.gateway.routes.pages.forms import (
+from services.gateway.routes.web.asking import submit_request
+from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     field_errors,

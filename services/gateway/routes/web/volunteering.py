@@ -12,7 +12,7 @@ from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember, Principal
 from services.gateway.i18n import SPOKEN_LANGUAGES
-from services.gateway.routes.pages.forms import (
+from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
     checked_form,

@@ -5,7 +5,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.gateway.routes.pages.forms import redirect
+from services.gateway.routes.web.forms import redirect
 from services.gateway.schemas import IdPath
 
 router = APIRouter(include_in_schema=False)

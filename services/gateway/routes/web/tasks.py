@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from services.gateway import passing_on
 from services.gateway.deps import GatewayDep
-from services.gateway.routes.pages.forms import Member, checked_form, redirect
+from services.gateway.routes.web.forms import Member, checked_form, redirect
 from services.gateway.schemas import IdPath
 from services.gateway.web import language_of, render
 

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.gateway import social_map
 from services.gateway.deps import GatewayDep, Principal
-from services.gateway.routes.pages.forms import (
+from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     day_time_rows,

@@ -17,7 +17,7 @@ from services.gateway.routes.api.auth import (
     client_of,
     set_session_cookies,
 )
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
 from services.gateway.schemas import (
     LinkTokenPath,
     LoginBody,

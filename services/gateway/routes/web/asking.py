@@ -12,7 +12,7 @@ from services.gateway import calendar, information_point, usecases
 from services.gateway.deps import GatewayDep, Principal
 from services.gateway.i18n import category_label, translate
 from services.gateway.problem_texts import field_text
-from services.gateway.routes.pages.forms import (
+from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
     checked_form,

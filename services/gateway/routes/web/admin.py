@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from services.gateway import administering
 from services.gateway.deps import GatewayDep, Principal
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
 from services.gateway.schemas import (
     ChannelsPatch,
     CooperativePatch,

@@ -11,7 +11,7 @@ from services.gateway.i18n import translate
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
 from services.gateway.schemas import EmailChangeBody, LinkTokenPath, NotificationsPatch
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
