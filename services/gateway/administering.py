@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from services.gateway.adapters.store import AuditEntry, normalise_email
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
 from services.gateway.information_point import invite
 from services.gateway.notification_settings import apprise_refusal
+from services.gateway.principal import Principal
 from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
 from services.gateway.usecases import in_areas
 from shared.contracts import notify as nc

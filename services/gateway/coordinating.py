@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.gateway.adapters.store import AuditEntry
+from services.gateway.area_names import alphanumeric
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
-from services.gateway.web import alphanumeric
 from shared.certificates import CertificateState, certificate_expires, certificate_state
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from services.gateway.account_links import LinkExpired, LinkRefused, LinkUsed, OpenLink, _keyed
 from services.gateway.adapters.store import LinkSpent, normalise_email
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from services.gateway.usecases import ACCOUNT_NOTICE_TIMEOUT_SECONDS, limit, tell_owner
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc

@@ -3,7 +3,7 @@ invitations of people registered or imported with an e-mail address."""
 
 from services.gateway.account_links import INVITATION, send_account_link
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from services.gateway.schemas import (
     OnBehalfMember,
     RequestBody,

@@ -2,7 +2,7 @@
 imports it in the background; the pages and the API show how far it is."""
 
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from services.gateway.usecases import coordinator_areas
 from shared.contracts import registry as rc
 from shared.errors import Invalid

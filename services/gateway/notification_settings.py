@@ -2,7 +2,7 @@
 language, digest, and a test message."""
 
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from services.gateway.schemas import (
     AppriseAddress,
     NotificationsOut,

@@ -18,10 +18,9 @@ from fpdf import FPDF
 from pydantic import BaseModel, Field
 
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
-from services.gateway.i18n import N_, category_label, translate
+from services.gateway.i18n import N_, category_label, local_time, translate
+from services.gateway.principal import Principal
 from services.gateway.usecases import coordinator_areas
-from services.gateway.web import local_time
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import Code, Id, Line, Name, Phone

@@ -14,9 +14,9 @@ from fpdf import FPDF
 from openpyxl import Workbook
 
 from services.gateway import reporting
+from services.gateway.area_names import area_name
 from services.gateway.i18n import category_label, translate
 from services.gateway.report_charts import ReportCharts, report_charts
-from services.gateway.web import area_name
 from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts import matching as mc

@@ -4,7 +4,7 @@
 import re
 from datetime import date, datetime, time, timedelta
 
-from services.gateway.web import districts
+from services.gateway.area_names import districts
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from services.gateway.adapters.store import Account, normalise_email
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
-from services.gateway.problems import TooManyAttempts
+from services.gateway.errors import TooManyAttempts
+from services.gateway.principal import Principal
 from services.gateway.schemas import (
     CoordinatorContact,
     FeedbackBody,

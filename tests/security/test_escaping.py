@@ -36,9 +36,9 @@ from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
 from services.gateway.administering import Administered
 from services.gateway.coordinating import BoardFilter, VolunteerRow
-from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.passing_on import TaskOut
+from services.gateway.principal import Principal
 from services.gateway.problems import Problem
 from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer

@@ -10,8 +10,8 @@ import pytest
 
 from services.gateway import passing_on
 from services.gateway.adapters.store import Account
-from services.gateway.deps import Principal
 from services.gateway.passing_on import letter_lines, letter_pdf, reach_of, task_text
+from services.gateway.principal import Principal
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.verbs import AnyVerb

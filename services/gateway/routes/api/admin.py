@@ -8,6 +8,7 @@ from services.gateway import administering
 from services.gateway.administering import Administered
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdPath
 from services.gateway.schemas import (
     AdminCooperativeOut,
     AppriseAddress,
@@ -16,7 +17,6 @@ from services.gateway.schemas import (
     CooperativePatch,
     CoordinatorInvite,
     CoordinatorOut,
-    IdPath,
     PublicCooperative,
     PublicCooperativeList,
 )

@@ -17,6 +17,7 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdempotencyKeyHeader, IdPath
 from services.gateway.schemas import (
     AreaVolunteerOut,
     AuditOut,
@@ -25,8 +26,6 @@ from services.gateway.schemas import (
     CoordinatorCancelBody,
     CoordinatorCloseBody,
     CoordinatorMatchBody,
-    IdempotencyKeyHeader,
-    IdPath,
     MemberImportOut,
     OnBehalfMember,
     OnBehalfRequest,

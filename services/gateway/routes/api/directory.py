@@ -12,7 +12,7 @@ from pydantic.json_schema import SkipJsonSchema
 from services.gateway import social_map
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
 from shared.contracts import registry as rc
 
 router = APIRouter(tags=["social map"], responses=PROBLEM_RESPONSES)

@@ -14,7 +14,8 @@ from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath, InboxItemOut, InboxOut, Language
+from services.gateway.routes.params import IdPath
+from services.gateway.schemas import InboxItemOut, InboxOut, Language
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.errors import SamenError

@@ -14,11 +14,10 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdempotencyKeyHeader, IdPath
 from services.gateway.schemas import (
     CompleteBody,
     FeedbackBody,
-    IdempotencyKeyHeader,
-    IdPath,
     RequestBody,
     RequestCreated,
     RequestOut,

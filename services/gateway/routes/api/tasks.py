@@ -10,7 +10,7 @@ from services.gateway import passing_on
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.passing_on import TaskOut
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
 from services.gateway.web import language_of
 
 router = APIRouter(prefix="/coordinator/tasks", tags=["coordinator"], responses=PROBLEM_RESPONSES)

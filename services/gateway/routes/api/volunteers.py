@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from services.gateway import usecases
+from services.gateway.area_names import area_name
 from services.gateway.deps import (
     CurrentMember,
     GatewayDep,
@@ -12,15 +13,16 @@ from services.gateway.deps import (
     Volunteer,
     check_csrf_header,
 )
+from services.gateway.errors import NotSignedIn
 from services.gateway.openapi_links import (
     ACCEPT_PROPOSAL,
     DECLINE_PROPOSAL,
     PROPOSAL_FOLLOW_UPS,
     links_from,
 )
-from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
-from services.gateway.schemas import IdPath, ProposalOut, VolunteerBody, VolunteerOut
-from services.gateway.web import area_name
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdPath
+from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 

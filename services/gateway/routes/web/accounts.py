@@ -8,23 +8,19 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway import account_links, usecases
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.errors import TooManyAttempts
 from services.gateway.i18n import message_language, translate
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import FORM, LOGIN_REFUSED, TOO_MANY_FAILURES
-from services.gateway.problems import TooManyAttempts
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
     client_of,
     set_session_cookies,
 )
+from services.gateway.routes.params import LinkTokenPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import (
-    LinkTokenPath,
-    LoginBody,
-    NewPassword,
-    PasswordResetBody,
-    RegisterBody,
-)
+from services.gateway.schemas import LoginBody, NewPassword, PasswordResetBody, RegisterBody
 from services.gateway.web import language_of, render
 from shared.errors import SamenError
 

@@ -10,15 +10,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import administering
-from services.gateway.deps import GatewayDep, Principal
+from services.gateway.area_names import area_groups
+from services.gateway.deps import GatewayDep
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import (
-    ChannelsPatch,
-    CooperativePatch,
-    CoordinatorInvite,
-    IdPath,
-)
-from services.gateway.web import area_groups, render
+from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
+from services.gateway.web import render
 from shared.contracts import notify as nc
 from shared.errors import SamenError
 from shared.events import MatchingPolicy

@@ -9,9 +9,12 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import calendar, information_point, usecases
-from services.gateway.deps import GatewayDep, Principal
+from services.gateway.area_names import area_name
+from services.gateway.deps import GatewayDep
 from services.gateway.i18n import category_label, translate
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import field_text
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
@@ -20,14 +23,9 @@ from services.gateway.routes.web.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import (
-    FeedbackBody,
-    IdPath,
-    RequestBody,
-    valid_idempotency_key,
-)
+from services.gateway.schemas import FeedbackBody, RequestBody, valid_idempotency_key
 from services.gateway.security import new_token
-from services.gateway.web import area_name, language_of, render
+from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc

@@ -10,7 +10,9 @@ from pydantic import ValidationError
 
 from services.gateway import coordinating, information_point, passing_on, usecases
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.asking import submit_request
 from services.gateway.routes.web.forms import (
     Member,
@@ -19,7 +21,7 @@ from services.gateway.routes.web.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, IdPath, OnBehalfMember
+from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
 from services.gateway.security import new_token
 from services.gateway.web import language_of, render
 from shared.categories import Category

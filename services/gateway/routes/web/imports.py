@@ -8,8 +8,9 @@ from starlette.datastructures import UploadFile
 
 from services.gateway import member_imports, usecases
 from services.gateway.deps import GatewayDep
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect
-from services.gateway.schemas import IdPath, MemberImportOut
+from services.gateway.schemas import MemberImportOut
 from services.gateway.web import render
 from shared.errors import Invalid, SamenError
 

@@ -6,13 +6,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway import inbox_view
+from services.gateway.area_names import districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import message_language
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import Member, checked_form, redirect
-from services.gateway.schemas import (
-    IdPath,
-)
-from services.gateway.web import districts, language_of, render
+from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc

@@ -6,13 +6,15 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import account_links, email_change, notification_settings, privacy
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
+from services.gateway.principal import Principal
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
+from services.gateway.routes.params import LinkTokenPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import EmailChangeBody, LinkTokenPath, NotificationsPatch
+from services.gateway.schemas import EmailChangeBody, NotificationsPatch
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError

@@ -10,7 +10,10 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from services.gateway import social_map
-from services.gateway.deps import GatewayDep, Principal
+from services.gateway.area_names import area_groups, area_names
+from services.gateway.deps import GatewayDep
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import (
     Member,
     checked_form,
@@ -20,8 +23,7 @@ from services.gateway.routes.web.forms import (
     text,
     typed_rows,
 )
-from services.gateway.schemas import IdPath
-from services.gateway.web import area_groups, area_names, render
+from services.gateway.web import render
 from shared.categories import Category
 from shared.contracts import registry as rc
 from shared.errors import Invalid, SamenError

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway import report_files, reporting
+from services.gateway.area_names import area_name, districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.report_charts import report_charts
-from services.gateway.web import area_name, districts, language_of, render
+from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
 from shared.errors import Invalid
 

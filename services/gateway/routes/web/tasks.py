@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from services.gateway import passing_on
 from services.gateway.deps import GatewayDep
+from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import Member, checked_form, redirect
-from services.gateway.schemas import IdPath
 from services.gateway.web import language_of, render
 
 router = APIRouter(include_in_schema=False)

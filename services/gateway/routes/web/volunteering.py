@@ -10,8 +10,10 @@ from starlette.datastructures import FormData
 
 from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import SPOKEN_LANGUAGES
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath, LinkTokenPath
 from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
@@ -20,10 +22,6 @@ from services.gateway.routes.web.forms import (
     field_errors,
     redirect,
     text,
-)
-from services.gateway.schemas import (
-    IdPath,
-    LinkTokenPath,
 )
 from services.gateway.web import language_of, render
 from shared.categories import Category
