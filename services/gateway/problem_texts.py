@@ -105,7 +105,7 @@ BY_FIELD: dict[str, str] = {
     "manager_emails": N_("Fill in e-mail addresses, one per line."),
     "website": N_("Fill in a web address, for example https://example.nl."),
     "url": N_("Fill in a web address, for example https://example.nl."),
-    # a cooperative's matching policy and channels (services/gateway/administering.py)
+    # a cooperative's matching policy and channels (services/gateway/usecases/cooperatives.py)
     "proposals_per_round": N_("Fill in a number from 1 to 20."),
     "offer_hours": N_("Fill in a number of hours, for example 4."),
     "urgent_offer_minutes": N_("Fill in a number of minutes, for example 30."),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import coordinating, information_point, member_imports, usecases
+from services.gateway import information_point, member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -33,6 +33,7 @@ from services.gateway.schemas import (
     RequestCreated,
     RequestOut,
 )
+from services.gateway.usecases import coordinators
 from shared.clock import to_local
 from shared.contracts import matching as mc
 
@@ -113,7 +114,7 @@ async def reassign(
     request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Hand a matched request to another volunteer; the first one is told it is off."""
-    view = await coordinating.reassign(gateway, principal, request_id, body.volunteer_id)
+    view = await coordinators.reassign(gateway, principal, request_id, body.volunteer_id)
     return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
@@ -122,7 +123,7 @@ async def cancel(
     request_id: IdPath, body: CoordinatorCancelBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Cancel a request on the requester's behalf, with a note for the log."""
-    view = await coordinating.cancel(gateway, principal, request_id, body.note)
+    view = await coordinators.cancel(gateway, principal, request_id, body.note)
     return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
@@ -131,7 +132,7 @@ async def close(
     request_id: IdPath, body: CoordinatorCloseBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Close a request as done with a note (e.g. help arranged outside Samen)."""
-    view = await coordinating.close(gateway, principal, request_id, body.note, body.hours)
+    view = await coordinators.close(gateway, principal, request_id, body.note, body.hours)
     return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
@@ -142,7 +143,7 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     """Looks at personal data: an admin sees everyone's, a coordinator their own."""
-    entries = await coordinating.audit_log(gateway, principal, limit)
+    entries = await coordinators.audit_log(gateway, principal, limit)
     return [AuditOut(**vars(entry)) for entry in entries]
 
 
@@ -221,7 +222,7 @@ async def member_import(
 async def area_volunteers(principal: Coordinator, gateway: GatewayDep) -> list[AreaVolunteerOut]:
     """The volunteers of my areas and their certificate of conduct (VOG): expired first."""
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
-    rows = await coordinating.volunteers(gateway, principal, today)
+    rows = await coordinators.volunteers(gateway, principal, today)
     return [
         AreaVolunteerOut(
             member_id=r.member.member_id,
@@ -242,4 +243,4 @@ async def set_certificate(
     member_id: IdPath, body: CertificateBody, principal: Coordinator, gateway: GatewayDep
 ) -> None:
     """Record the day a volunteer's certificate of conduct (VOG) was issued (null: none)."""
-    await coordinating.set_certificate(gateway, principal, member_id, body.date)
+    await coordinators.set_certificate(gateway, principal, member_id, body.date)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from services.gateway import social_map
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.params import IdPath
+from services.gateway.usecases import social_map
 from shared.contracts import registry as rc
 
 router = APIRouter(tags=["social map"], responses=PROBLEM_RESPONSES)

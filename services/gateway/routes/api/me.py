@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from services.gateway import email_change, notification_settings, privacy
+from services.gateway import email_change, notification_settings
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.api.auth import clear_session_cookies
@@ -17,6 +17,7 @@ from services.gateway.schemas import (
     NotificationsPatch,
     TestMessageOut,
 )
+from services.gateway.usecases import privacy
 from shared.contracts import registry as rc
 
 router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)

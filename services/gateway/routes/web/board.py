@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import coordinating, information_point, passing_on, usecases
+from services.gateway import information_point, passing_on, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.principal import Principal
@@ -23,6 +23,7 @@ from services.gateway.routes.web.forms import (
 )
 from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
 from services.gateway.security import new_token
+from services.gateway.usecases import coordinators
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
@@ -52,10 +53,10 @@ async def board_page(
     board = await gateway.rpc.call(
         mc.COORDINATOR_BOARD, mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas)
     )
-    wanted = coordinating.BoardFilter(
+    wanted = coordinators.BoardFilter(
         neighbourhood=neighbourhood or None,
         category=category if category in CATEGORY_VALUES else None,
-        state=state if state in coordinating.BOARD_STATES else None,
+        state=state if state in coordinators.BOARD_STATES else None,
         number=q or None,
     )
     try:
@@ -74,11 +75,11 @@ async def board_page(
         "board.html.j2",
         principal,
         areas=areas,
-        columns=coordinating.board_columns(board, areas, wanted),
+        columns=coordinators.board_columns(board, areas, wanted),
         board=board,
         wanted=wanted,
         neighbourhoods=neighbourhoods,
-        states=coordinating.BOARD_STATES,
+        states=coordinators.BOARD_STATES,
         tasks=tasks,
     )
 
@@ -86,7 +87,7 @@ async def board_page(
 @router.get("/board/audit")
 async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     """Every look at someone's personal data: my own, or everyone's for an admin."""
-    entries = await coordinating.audit_log(gateway, principal, limit=500)
+    entries = await coordinators.audit_log(gateway, principal, limit=500)
     return render(request, "board_audit.html.j2", principal, entries=entries)
 
 
@@ -94,7 +95,7 @@ async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -
 async def volunteers_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     """The volunteers of my areas and their certificate of conduct (VOG)."""
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
-    rows = await coordinating.volunteers(gateway, principal, today)
+    rows = await coordinators.volunteers(gateway, principal, today)
     return render(request, "board_volunteers.html.j2", principal, rows=rows, today=today)
 
 
@@ -167,7 +168,7 @@ async def certificate_submit(
         body = CertificateBody(date=text(form, "date") or None)
     except ValidationError as exc:
         raise Invalid("not a date", details={"field": "date", "reason": "bad_date"}) from exc
-    await coordinating.set_certificate(gateway, principal, member_id, body.date)
+    await coordinators.set_certificate(gateway, principal, member_id, body.date)
     return redirect(f"/board/volunteers?done=certificate#v-{quote(member_id)}")
 
 
@@ -176,7 +177,7 @@ async def board_reassign(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await coordinating.reassign(gateway, principal, request_id, text(form, "volunteer_id"))
+    await coordinators.reassign(gateway, principal, request_id, text(form, "volunteer_id"))
     return redirect(f"/board/{quote(request_id)}?done=reassigned")
 
 
@@ -220,7 +221,7 @@ async def board_cancel(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await coordinating.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
+    await coordinators.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
     return redirect(f"/board/{quote(request_id)}?done=stopped")
 
 
@@ -234,7 +235,7 @@ async def board_close(
         body = CoordinatorCloseBody(
             note=values["note"], hours=values["hours"].replace(",", ".") or None
         )
-        await coordinating.close(gateway, principal, request_id, body.note, body.hours)
+        await coordinators.close(gateway, principal, request_id, body.note, body.hours)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise

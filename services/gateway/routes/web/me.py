@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import account_links, email_change, notification_settings, privacy
+from services.gateway import account_links, email_change, notification_settings
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
 from services.gateway.principal import Principal
@@ -15,6 +15,7 @@ from services.gateway.routes.api.auth import (
 from services.gateway.routes.params import LinkTokenPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
 from services.gateway.schemas import EmailChangeBody, NotificationsPatch
+from services.gateway.usecases import privacy
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.gateway import social_map
 from services.gateway.area_names import area_groups, area_names
 from services.gateway.deps import GatewayDep
 from services.gateway.principal import Principal
@@ -23,6 +22,7 @@ from services.gateway.routes.web.forms import (
     text,
     typed_rows,
 )
+from services.gateway.usecases import social_map
 from services.gateway.web import render
 from shared.categories import Category
 from shared.contracts import registry as rc
