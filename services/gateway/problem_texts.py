@@ -31,7 +31,7 @@ BY_REASON: dict[str, str] = {
     "bad_signature": N_("This link is not valid."),
     "proposal_closed": N_("This proposal is no longer open."),
     "already_matched": N_("Someone else already helps with this request."),
-    # a coordinator's list of members (services/gateway/member_imports.py)
+    # a coordinator's list of members (services/gateway/usecases/coordinators.py)
     "no_file": N_("Choose the file to import."),
     "bad_date": N_("Fill in a date, for example 15-03-2026."),
     "empty_file": N_("The file is empty."),

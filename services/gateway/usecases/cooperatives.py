@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from services.gateway.adapters.store import AuditEntry, normalise_email
 from services.gateway.bootstrap import Gateway
-from services.gateway.information_point import invite
-from services.gateway.notification_settings import apprise_refusal
 from services.gateway.principal import Principal
 from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
-from services.gateway.usecases import in_areas
+from services.gateway.usecases.accounts import apprise_refusal, invite
+from services.gateway.usecases.areas import in_areas
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, NotFound

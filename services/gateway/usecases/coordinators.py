@@ -1,6 +1,8 @@
-"""Use cases of the coordinator's board beyond matching: finding a request (filters, the
-request number), handing it to another volunteer, cancelling or closing it with a note, and the
-log of their own looks at personal data."""
+"""A coordinator's work: the board (filters, the request number), matching by hand, handing
+a request to another volunteer, cancelling or closing it with a note, the log of their own
+looks at personal data, volunteers' certificates of conduct, and the information point:
+people registered and requests asked on someone's behalf, a CSV of members, and the messages
+to pass on to residents without e-mail."""
 
 import asyncio
 from dataclasses import dataclass
@@ -9,12 +11,18 @@ from datetime import date
 from services.gateway.adapters.store import AuditEntry
 from services.gateway.area_names import alphanumeric
 from services.gateway.bootstrap import Gateway
+from services.gateway.passing_on import letter_pdf
 from services.gateway.principal import Principal
-from services.gateway.usecases import check_in_areas, coordinator_areas, in_areas
+from services.gateway.schemas import OnBehalfMember, RequestBody
+from services.gateway.usecases.accounts import invite
+from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
+from services.gateway.usecases.requests import ask_for_help
 from shared.certificates import CertificateState, certificate_expires, certificate_state
 from shared.contracts import matching as mc
+from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid, SamenError
+from shared.texts import N_
 
 BOARD_STATES: tuple[mc.RequestState, ...] = ("escalated", "open", "proposed", "matched")
 
@@ -226,3 +234,223 @@ async def set_certificate(
             paused_until=profile.paused_until,
         ),
     )
+
+
+# ------------------------------------------------------------------ matching by hand
+
+
+async def coordinator_match(
+    gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
+) -> mc.RequestView:
+    areas = await coordinator_areas(gateway, principal)
+    view = await gateway.rpc.call(
+        mc.REQUEST_GET,
+        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
+    )
+    await check_in_areas(areas, view)
+    return await gateway.rpc.call(
+        mc.COORDINATOR_MATCH,
+        mc.CoordinatorMatch(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            volunteer_id=volunteer_id,
+        ),
+    )
+
+
+# ------------------------------------------------------------------ the information point
+
+
+async def register_on_behalf(
+    gateway: Gateway, principal: Principal, body: OnBehalfMember
+) -> rc.MemberInfo:
+    """The information point registers a resident (who may have no e-mail) of its own area.
+    A resident with an e-mail address gets a log-in without a password and an invitation to
+    set one (the same single-use link as a reset, working longer)."""
+    areas = await coordinator_areas(gateway, principal)
+    place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=body.postcode))
+    if not in_areas(areas, place.neighbourhood.code):
+        raise Forbidden("This address lies outside the areas of your cooperative.")
+    member = await gateway.rpc.call(
+        rc.MEMBER_REGISTER,
+        rc.MemberRegister(
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            postcode=body.postcode,
+            house_number=body.house_number,
+            language=body.language,
+            roles=["resident"],
+            consents={"matching": True, "share_phone": body.share_phone and bool(body.phone)},
+            registered_by=principal.member_id,
+            actor_id=principal.member_id,
+        ),
+    )
+    if body.email:
+        await invite(gateway, member, body.email)
+    return member
+
+
+async def ask_on_behalf(
+    gateway: Gateway,
+    principal: Principal,
+    body: RequestBody,
+    requester_id: str,
+    *,
+    idempotency_key: str | None = None,
+) -> mc.RequestView:
+    areas = await coordinator_areas(gateway, principal)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=requester_id, actor_id=principal.member_id)
+    )
+    if not in_areas(areas, member.neighbourhood):
+        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="member.view",
+        subject_type="member",
+        subject_ids=[member.member_id],
+        area=member.neighbourhood,
+    )
+    # The registry knows where they live now; matching may not have heard of them yet.
+    return await ask_for_help(
+        gateway,
+        principal,
+        body,
+        requester_id=requester_id,
+        area_codes=areas,
+        neighbourhood=member.neighbourhood,
+        idempotency_key=idempotency_key,
+    )
+
+
+# ------------------------------------------------------------------ member imports
+
+# The registry's words for a row or an import it refused, shown on the page in its language.
+REGISTRY_TEXTS = (
+    N_("postcode: this address lies outside your cooperative's areas"),
+    N_("the import stopped on an error; upload it again"),
+)
+
+
+def parts_of(text: str, size: int = rc.IMPORT_PART_CHARS) -> list[str]:
+    """The file cut into parts of at most `size` characters, at line ends where the lines
+    allow; joined they are the file again."""
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            line_end = text.rfind("\n", start, end)
+            if line_end >= start:
+                end = line_end + 1
+        parts.append(text[start:end])
+        start = end
+    return parts or [""]
+
+
+def file_text(data: bytes) -> str:
+    """The uploaded bytes as text: UTF-8 (with or without the mark spreadsheets write), else
+    the Windows encoding older spreadsheets save CSV in."""
+    if b"\x00" in data:
+        raise Invalid("not a CSV file", details={"field": "file", "reason": "not_csv"})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+async def upload_members(
+    gateway: Gateway, principal: Principal, data: bytes, file_name: str | None
+) -> rc.MemberImportView:
+    await coordinator_areas(gateway, principal)  # coordinators and admins only
+    text = file_text(data)
+    if not text.strip():
+        raise Invalid("the file is empty", details={"field": "file", "reason": "empty_file"})
+    parts = parts_of(text)
+    answer: rc.MemberImportView | None = None
+    for seq, part in enumerate(parts):
+        answer = await gateway.rpc.call(
+            rc.MEMBER_IMPORT_PART,
+            rc.MemberImportPart(
+                actor_id=principal.member_id,
+                import_id=answer.import_id if answer else None,
+                file_name=(file_name or "")[:200] or None,
+                seq=seq,
+                text=part,
+                last=seq == len(parts) - 1,
+            ),
+        )
+    assert answer is not None
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="members.import",
+        subject_type="import",
+        subject_ids=[answer.import_id],
+    )
+    return answer
+
+
+async def member_import(
+    gateway: Gateway, principal: Principal, import_id: str
+) -> rc.MemberImportView:
+    return await gateway.rpc.call(
+        rc.MEMBER_IMPORT_GET,
+        rc.MemberImportQuery(import_id=import_id, actor_id=principal.member_id),
+    )
+
+
+# ------------------------------------------------------------------ passing on
+
+
+async def open_tasks(gateway: Gateway, principal: Principal) -> list[nc.PassOnTask]:
+    """My open tasks (a coordinator's only); each resident on them is a look at their data."""
+    await coordinator_areas(gateway, principal)
+    found = await gateway.rpc.call(nc.TASKS_LIST, nc.TaskQuery(coordinator_id=principal.member_id))
+    for task in found.tasks:
+        await gateway.store.audit(
+            actor_id=principal.member_id,
+            action="member.view",
+            subject_type="member",
+            subject_ids=[task.resident_id],
+            area=task.area,
+        )
+    return found.tasks
+
+
+async def tick_done(gateway: Gateway, principal: Principal, task_id: str) -> nc.PassOnTask:
+    await coordinator_areas(gateway, principal)
+    task = await gateway.rpc.call(
+        nc.TASK_DONE, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
+    )
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="task.done",
+        subject_type="task",
+        subject_ids=[task.task_id],
+        area=task.area,
+    )
+    return task
+
+
+async def letter(gateway: Gateway, principal: Principal, task_id: str) -> bytes:
+    """The letter of one of my tasks, signed with my name and how to reach me."""
+    await coordinator_areas(gateway, principal)
+    task = await gateway.rpc.call(
+        nc.TASK_GET, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
+    )
+    try:
+        me: rc.MemberContact | None = await gateway.rpc.call(
+            rc.MEMBER_CONTACT, rc.MemberRef(member_id=principal.member_id)
+        )
+    except SamenError:
+        me = None
+    await gateway.store.audit(
+        actor_id=principal.member_id,
+        action="task.letter",
+        subject_type="member",
+        subject_ids=[task.resident_id],
+        area=task.area,
+    )
+    return letter_pdf(task, me, gateway.settings.time_zone)

@@ -5,10 +5,9 @@ a coordinator's CSV of them. The registry decides who may; these gather what a p
 from dataclasses import dataclass
 
 from services.gateway.bootstrap import Gateway
-from services.gateway.member_imports import file_text
 from services.gateway.principal import Principal
-from services.gateway.usecases import coordinator_areas as coordinator_areas
-from services.gateway.usecases import in_areas
+from services.gateway.usecases.areas import coordinator_areas, in_areas
+from services.gateway.usecases.coordinators import file_text
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.texts import N_

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import information_point, member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -33,7 +32,8 @@ from services.gateway.schemas import (
     RequestCreated,
     RequestOut,
 )
-from services.gateway.usecases import coordinators
+from services.gateway.usecases import coordinators, requests
+from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
 from shared.clock import to_local
 from shared.contracts import matching as mc
 
@@ -51,7 +51,7 @@ async def board(
     state: Annotated[list[mc.RequestState] | None, Query()] = None,
 ) -> BoardOut:
     """Requests in my cooperatives' areas (escalated first), optionally of some states."""
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     result = await gateway.rpc.call(
         mc.COORDINATOR_BOARD,
         mc.BoardQuery(
@@ -61,13 +61,13 @@ async def board(
         ),
     )
     order = ["escalated", "open", "proposed", "matched", "done", "cancelled", "expired"]
-    requests = [
-        usecases.summary_out(summary, as_coordinator=True)
+    rows = [
+        requests.summary_out(summary, as_coordinator=True)
         for key in sorted(result.requests, key=lambda k: order.index(k) if k in order else 99)
         for summary in result.requests[key]
-        if usecases.in_areas(areas, summary.neighbourhood)
+        if in_areas(areas, summary.neighbourhood)
     ]
-    return BoardOut(area_codes=areas, counts=dict(result.counts), requests=requests)
+    return BoardOut(area_codes=areas, counts=dict(result.counts), requests=rows)
 
 
 @router.get(
@@ -79,12 +79,12 @@ async def candidates(
     request_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> mc.CandidateList:
     """Volunteers who could help with this request, nearest first."""
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     view = await gateway.rpc.call(
         mc.REQUEST_GET,
         mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
     )
-    await usecases.check_in_areas(areas, view)
+    await check_in_areas(areas, view)
     return await gateway.rpc.call(
         mc.COORDINATOR_CANDIDATES,
         mc.CandidatesQuery(
@@ -98,7 +98,7 @@ async def match(
     request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Match a request of my area to a volunteer by hand."""
-    view = await usecases.coordinator_match(gateway, principal, request_id, body.volunteer_id)
+    view = await coordinators.coordinator_match(gateway, principal, request_id, body.volunteer_id)
     await gateway.store.audit(
         actor_id=principal.member_id,
         action="member.view",
@@ -106,7 +106,7 @@ async def match(
         subject_ids=[body.volunteer_id],
         area=view.neighbourhood,
     )
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/reassign", response_model=RequestOut)
@@ -115,7 +115,7 @@ async def reassign(
 ) -> RequestOut:
     """Hand a matched request to another volunteer; the first one is told it is off."""
     view = await coordinators.reassign(gateway, principal, request_id, body.volunteer_id)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestOut)
@@ -124,7 +124,7 @@ async def cancel(
 ) -> RequestOut:
     """Cancel a request on the requester's behalf, with a note for the log."""
     view = await coordinators.cancel(gateway, principal, request_id, body.note)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/close", response_model=RequestOut)
@@ -133,7 +133,7 @@ async def close(
 ) -> RequestOut:
     """Close a request as done with a note (e.g. help arranged outside Samen)."""
     view = await coordinators.close(gateway, principal, request_id, body.note, body.hours)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.get("/audit", response_model=list[AuditOut])
@@ -152,7 +152,7 @@ async def register_member(
     body: OnBehalfMember, principal: Coordinator, gateway: GatewayDep
 ) -> Registered:
     """Register a resident at the information point (no e-mail needed: reached through me)."""
-    member = await information_point.register_on_behalf(gateway, principal, body)
+    member = await coordinators.register_on_behalf(gateway, principal, body)
     return Registered(
         member_id=member.member_id,
         area={
@@ -178,7 +178,7 @@ async def request_on_behalf(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
     """Ask for help on a resident's behalf (`Idempotency-Key` as for `POST /requests`)."""
-    view = await information_point.ask_on_behalf(
+    view = await coordinators.ask_on_behalf(
         gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
     )
     return RequestCreated(id=view.request_id, state=view.state)
@@ -205,7 +205,7 @@ async def import_members(
 ) -> MemberImportOut:
     """Upload a CSV of residents and volunteers; it is imported in the background. Follow
     `Location` for its progress and, once done, each rejected row's line and reason."""
-    view = await member_imports.upload(gateway, principal, await request.body(), file_name)
+    view = await coordinators.upload_members(gateway, principal, await request.body(), file_name)
     response.headers["Location"] = f"/api/v1/coordinator/member-imports/{view.import_id}"
     return MemberImportOut.of(view)
 
@@ -215,7 +215,7 @@ async def member_import(
     import_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> MemberImportOut:
     """How far an import I uploaded is; its report once it is done."""
-    return MemberImportOut.of(await member_imports.status(gateway, principal, import_id))
+    return MemberImportOut.of(await coordinators.member_import(gateway, principal, import_id))
 
 
 @router.get("/volunteers", response_model=list[AreaVolunteerOut])

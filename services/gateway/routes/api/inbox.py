@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.params import IdPath
 from services.gateway.schemas import InboxItemOut, InboxOut, Language
+from services.gateway.usecases.areas import coordinator_areas
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.errors import SamenError
@@ -81,7 +81,7 @@ async def listener_for(gateway: GatewayDep, principal: CurrentMember) -> Listene
         listener.request_ids.update(s.request_id for s in mine.requests)
     if principal.has("coordinator", "admin"):
         with contextlib.suppress(SamenError):
-            listener.areas = tuple(await usecases.coordinator_areas(gateway, principal))
+            listener.areas = tuple(await coordinator_areas(gateway, principal))
     return listener
 
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from services.gateway import email_change, notification_settings
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.api.auth import clear_session_cookies
@@ -17,7 +16,7 @@ from services.gateway.schemas import (
     NotificationsPatch,
     TestMessageOut,
 )
-from services.gateway.usecases import privacy
+from services.gateway.usecases import accounts, privacy
 from shared.contracts import registry as rc
 
 router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
@@ -73,15 +72,15 @@ async def change_email(
     (`/auth/email-change/confirm`), and the old address is told then. Answers 202 and the
     same body whether or not the new address is in use (its owner is told instead); 422 for
     the address you have now; 429 after a few tries."""
-    await email_change.request_email_change(gateway, principal, body.email)
-    return EmailChangeRequested(detail=email_change.EMAIL_CHANGE_SENT)
+    await accounts.request_email_change(gateway, principal, body.email)
+    return EmailChangeRequested(detail=accounts.EMAIL_CHANGE_SENT)
 
 
 @router.get("/notifications", response_model=NotificationsOut)
 async def get_notifications(principal: CurrentMember, gateway: GatewayDep) -> NotificationsOut:
     """Where my messages go: channels in order of preference, my Apprise addresses (masked:
     the whole URL is never shown again), quiet hours, language and (coordinators) the digest."""
-    return await notification_settings.notification_preferences(gateway, principal)
+    return await accounts.notification_preferences(gateway, principal)
 
 
 @router.patch("/notifications", response_model=NotificationsOut)
@@ -91,7 +90,7 @@ async def patch_notifications(
     """Change where my messages go; only the fields given change (a channel or an Apprise
     address not named stays). An Apprise URL the service does not allow, or that Apprise
     cannot use, is 422 naming only its scheme; `digest` is for coordinators (403 otherwise)."""
-    return await notification_settings.change_notification_preferences(gateway, principal, body)
+    return await accounts.change_notification_preferences(gateway, principal, body)
 
 
 @router.post(
@@ -100,7 +99,7 @@ async def patch_notifications(
 async def test_notifications(principal: CurrentMember, gateway: GatewayDep) -> TestMessageOut:
     """Send me a test message over my channels, as every message goes (not held by quiet
     hours); 429 after a few in an hour."""
-    return await notification_settings.send_test_message(gateway, principal)
+    return await accounts.send_test_message(gateway, principal)
 
 
 @router.get("/export")

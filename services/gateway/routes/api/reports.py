@@ -9,9 +9,10 @@ from fastapi.responses import Response
 from services.gateway.deps import GatewayDep
 from services.gateway.i18n import LANGUAGES
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.report_files import FORMATS, csv_text, quarter_file
-from services.gateway.reporting import period, report
+from services.gateway.report_files import FORMATS, csv_text
+from services.gateway.reporting import period
 from services.gateway.schemas import ReportOut
+from services.gateway.usecases.reports import quarter_file, report
 from shared.contracts import matching as mc
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)

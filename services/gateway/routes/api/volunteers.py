@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.gateway import usecases
 from services.gateway.area_names import area_name
 from services.gateway.deps import (
     CurrentMember,
@@ -23,6 +22,7 @@ from services.gateway.openapi_links import (
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.params import IdPath
 from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
+from services.gateway.usecases import volunteers
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 
@@ -114,14 +114,14 @@ async def answer(
     accept: bool,
 ) -> ProposalOut:
     if token:
-        _, view = await usecases.answer_by_link(
+        _, view = await volunteers.answer_by_link(
             gateway, token, proposal_id=proposal_id, action="accept" if accept else "decline"
         )
         return proposal_out(view)
     if principal is None:
         raise NotSignedIn("Sign in, or use the link from your message.")
     check_csrf_header(request, principal)
-    view = await usecases.answer_proposal(
+    view = await volunteers.answer_proposal(
         gateway, proposal_id, volunteer_id=principal.member_id, accept=accept
     )
     return proposal_out(view)

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import calendar, information_point, usecases
+from services.gateway import calendar
 from services.gateway.area_names import area_name
 from services.gateway.deps import GatewayDep
 from services.gateway.i18n import category_label, translate
@@ -25,6 +25,7 @@ from services.gateway.routes.web.forms import (
 )
 from services.gateway.schemas import FeedbackBody, RequestBody, valid_idempotency_key
 from services.gateway.security import new_token
+from services.gateway.usecases import coordinators, requests
 from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
 from shared.contracts import matching as mc
@@ -92,9 +93,9 @@ async def submit_request(
             languages=[requester.language if requester else language_of(request, principal)],
         )
         if requester is None:
-            view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
+            view = await requests.ask_for_help(gateway, principal, body, idempotency_key=key)
         else:
-            view = await information_point.ask_on_behalf(
+            view = await coordinators.ask_on_behalf(
                 gateway, principal, body, requester.member_id, idempotency_key=key
             )
     except (ValueError, SamenError) as exc:
@@ -135,10 +136,10 @@ async def my_requests(request: Request, principal: Member, gateway: GatewayDep) 
 async def request_page(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     return render(
         request,
         "request.html.j2",
@@ -153,14 +154,14 @@ async def cancel_confirm(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     """Are you sure? (a page of its own: cancelling takes a second step, without script)"""
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
     if principal.member_id not in (view.requester_id, view.entered_by) or view.state in (
         mc.FINAL_STATES
     ):
         return redirect(f"/requests/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     return render(request, "cancel_confirm.html.j2", principal, request_view=out)
 
 
@@ -211,10 +212,10 @@ async def feedback_page(
     """Where the requester's e-mail "how did it go?" leads (and the volunteer's page): the
     form while this side has not said it, else the thank-you; before the help was marked as
     given, the request's own page with its "help was given" form."""
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     if out.my_side is None or out.state != "done":
         anchor = "#done" if out.state == "matched" and out.my_side else ""
         return redirect(f"/requests/{quote(request_id)}{anchor}")
@@ -229,15 +230,15 @@ async def feedback_submit(
     values = {"score": text(form, "score"), "comment": text(form, "comment")[:2000]}
     try:
         body = FeedbackBody(score=score_of(form), comment=values["comment"] or None)
-        await usecases.give_feedback(gateway, principal, request_id, body)
+        await requests.give_feedback(gateway, principal, request_id, body)
     except (ValueError, Invalid):
-        view, _ = await usecases.visible_request(gateway, principal, request_id)
+        view, _ = await requests.visible_request(gateway, principal, request_id)
         return render(
             request,
             "feedback.html.j2",
             principal,
             status_code=422,
-            request_view=await usecases.request_out(gateway, view, viewer=principal),
+            request_view=await requests.request_out(gateway, view, viewer=principal),
             values=values,
             errors={
                 "score": translate(
@@ -256,7 +257,7 @@ async def job_calendar(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     """The agreed time for the volunteer's own calendar: only the matched volunteer gets it."""
-    job = await usecases.matched_job(gateway, request_id, principal.member_id)
+    job = await requests.matched_job(gateway, request_id, principal.member_id)
     if job is None:
         raise NotFound("No such job for you.")
     view, asker = job, job.requester

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import information_point, passing_on, usecases
+from services.gateway import passing_on
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.principal import Principal
@@ -23,7 +23,8 @@ from services.gateway.routes.web.forms import (
 )
 from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
 from services.gateway.security import new_token
-from services.gateway.usecases import coordinators
+from services.gateway.usecases import coordinators, requests
+from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
@@ -49,7 +50,7 @@ async def board_page(
     state: Choice = None,
     q: Choice = None,
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     board = await gateway.rpc.call(
         mc.COORDINATOR_BOARD, mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas)
     )
@@ -62,7 +63,7 @@ async def board_page(
     try:
         tasks = [
             passing_on.task_out(task, language_of(request, principal), gateway.settings.time_zone)
-            for task in await passing_on.open_tasks(gateway, principal)
+            for task in await coordinators.open_tasks(gateway, principal)
         ]
     except Unavailable:  # the board without them rather than no board
         tasks = []
@@ -103,12 +104,12 @@ async def volunteers_page(request: Request, principal: Member, gateway: GatewayD
 async def board_request(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     view = await gateway.rpc.call(
         mc.REQUEST_GET,
         mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
     )
-    await usecases.check_in_areas(areas, view)
+    await check_in_areas(areas, view)
     # Made apart from the gather: inside it, mypy would take the verbs' results for
     # "result or exception".
     member = gateway.rpc.call(
@@ -146,7 +147,7 @@ async def board_request(
         subject_ids=[view.requester_id, *names],
         area=view.neighbourhood,
     )
-    out = await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    out = await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
     return render(
         request,
         "board_request.html.j2",
@@ -184,12 +185,12 @@ async def board_reassign(
 async def _ending_page(
     request: Request, principal: Principal, gateway: Gateway, request_id: str, action: str
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     view = await gateway.rpc.call(
         mc.REQUEST_GET,
         mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
     )
-    await usecases.check_in_areas(areas, view)
+    await check_in_areas(areas, view)
     return render(
         request,
         "board_end.html.j2",
@@ -239,7 +240,7 @@ async def board_close(
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        areas = await usecases.coordinator_areas(gateway, principal)
+        areas = await coordinator_areas(gateway, principal)
         view = await gateway.rpc.call(
             mc.REQUEST_GET,
             mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
@@ -262,13 +263,13 @@ async def board_match(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await usecases.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
+    await coordinators.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
     return redirect(f"/board/{quote(request_id)}?done=matched")
 
 
 @router.get("/board/members/new")
 async def new_member_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    await usecases.coordinator_areas(gateway, principal)
+    await coordinator_areas(gateway, principal)
     return render(request, "new_member.html.j2", principal, values={}, errors={})
 
 
@@ -282,7 +283,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
             language=text(form, "language") if text(form, "language") == "en" else "nl",
             share_phone=text(form, "share_phone") == "yes",
         )
-        member = await information_point.register_on_behalf(gateway, principal, body)
+        member = await coordinators.register_on_behalf(gateway, principal, body)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -301,11 +302,11 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
 async def ask_on_behalf_page(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
+    areas = await coordinator_areas(gateway, principal)
     requester = await gateway.rpc.call(
         rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
     )
-    if not usecases.in_areas(areas, requester.neighbourhood):
+    if not in_areas(areas, requester.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(

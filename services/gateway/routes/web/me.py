@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import account_links, email_change, notification_settings
+from services.gateway import account_links
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
 from services.gateway.principal import Principal
@@ -15,7 +15,7 @@ from services.gateway.routes.api.auth import (
 from services.gateway.routes.params import LinkTokenPath
 from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
 from services.gateway.schemas import EmailChangeBody, NotificationsPatch
-from services.gateway.usecases import privacy
+from services.gateway.usecases import accounts, privacy
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError
@@ -77,7 +77,7 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
     form = await checked_form(request, principal)
     try:
         body = EmailChangeBody(email=text(form, "new_email"))
-        await email_change.request_email_change(gateway, principal, body.email)
+        await accounts.request_email_change(gateway, principal, body.email)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -121,7 +121,7 @@ async def email_confirm_page(
 ) -> Response:
     """Opening the link changes nothing (a mail scanner may open it): the button does."""
     try:
-        opened = await email_change.open_email_link(gateway, token)
+        opened = await accounts.open_email_link(gateway, token)
     except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return render(
@@ -140,7 +140,7 @@ async def email_confirm_submit(
 ) -> Response:
     await checked_form(request, principal)
     try:
-        await email_change.confirm_email_change(gateway, token)
+        await accounts.confirm_email_change(gateway, token)
     except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return redirect("/me?done=email_changed" if principal else "/login?done=email_changed")
@@ -165,7 +165,7 @@ async def erased_page(request: Request, principal: MaybeMember) -> Response:
 
 @router.get("/me/notifications")
 async def notifications_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    preferences = await notification_settings.notification_preferences(gateway, principal)
+    preferences = await accounts.notification_preferences(gateway, principal)
     return render(request, "notifications.html.j2", principal, preferences=preferences, errors={})
 
 
@@ -188,9 +188,7 @@ def notifications_patch(form: FormData, principal: Member) -> NotificationsPatch
         values["language"] = text(form, "language")
     if principal.has("coordinator", "admin") and text(form, "digest"):
         values["digest"] = text(form, "digest")
-        values["digest_time"] = (
-            text(form, "digest_time") or notification_settings.DEFAULT_DIGEST_TIME
-        )
+        values["digest_time"] = text(form, "digest_time") or accounts.DEFAULT_DIGEST_TIME
     return NotificationsPatch.model_validate(values)
 
 
@@ -200,13 +198,13 @@ async def notifications_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     try:
-        await notification_settings.change_notification_preferences(
+        await accounts.change_notification_preferences(
             gateway, principal, notifications_patch(form, principal)
         )
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        preferences = await notification_settings.notification_preferences(gateway, principal)
+        preferences = await accounts.notification_preferences(gateway, principal)
         language = language_of(request, principal)
         return render(
             request,
@@ -222,5 +220,5 @@ async def notifications_submit(
 @router.post("/me/notifications/test")
 async def notifications_test(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     await checked_form(request, principal)
-    await notification_settings.send_test_message(gateway, principal)
+    await accounts.send_test_message(gateway, principal)
     return redirect("/me/notifications?done=test_sent")

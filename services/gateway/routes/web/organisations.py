@@ -23,6 +23,7 @@ from services.gateway.routes.web.forms import (
     typed_rows,
 )
 from services.gateway.usecases import social_map
+from services.gateway.usecases.areas import coordinator_areas
 from services.gateway.web import render
 from shared.categories import Category
 from shared.contracts import registry as rc
@@ -421,7 +422,7 @@ async def offer_retire(
 
 @router.get("/board/organisations/import")
 async def import_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    await social_map.coordinator_areas(gateway, principal)
+    await coordinator_areas(gateway, principal)
     return render(request, "directory_import.html.j2", principal, errors={}, report=None)
 
 

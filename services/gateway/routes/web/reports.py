@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.gateway import report_files, reporting
+from services.gateway import reporting
 from services.gateway.area_names import area_name, districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.report_charts import report_charts
+from services.gateway.usecases import reports
 from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
 from shared.errors import Invalid
@@ -48,7 +49,7 @@ async def reports_page(
         local_day(until, gateway.settings.time_zone, next_day=True),
     )
     zone = gateway.settings.time_zone
-    total = await reporting.report(gateway.rpc, code, start, end, zone)
+    total = await reports.report(gateway.rpc, code, start, end, zone)
     views = report_charts(total, language, zone)
     now = gateway.clock.now()
     return render(
@@ -97,7 +98,7 @@ async def quarter_download(
     format: Annotated[str, Query(max_length=8)] = "pdf",
 ) -> Response:
     """A district's quarter for the funder (CSV, XLSX or a one-page PDF with the charts)."""
-    found = await report_files.quarter_file(
+    found = await reports.quarter_file(
         gateway.rpc,
         district,
         quarter,

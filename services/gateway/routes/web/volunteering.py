@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import SPOKEN_LANGUAGES
@@ -23,6 +22,7 @@ from services.gateway.routes.web.forms import (
     redirect,
     text,
 )
+from services.gateway.usecases import requests, volunteers
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.certificates import certificate_expires, certificate_state
@@ -244,7 +244,7 @@ async def proposal_submit(
     await checked_form(request, principal)
     if answer not in ("accept", "decline"):
         raise NotFound("No such answer.")
-    view = await usecases.answer_proposal(
+    view = await volunteers.answer_proposal(
         gateway, proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
     )
     if answer == "accept":  # the next step: whom, when, where and how to reach them
@@ -278,7 +278,7 @@ async def link_view(
     )
     job = None
     if answer == "accept" and principal is not None and principal.member_id == link.volunteer_id:
-        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
+        job = await requests.matched_job(gateway, link.request_id, link.volunteer_id)
     return render(
         request,
         "link.html.j2",
@@ -314,7 +314,7 @@ async def link_submit(
 ) -> Response:
     await checked_form(request, principal)
     try:
-        link, _ = await usecases.answer_by_link(gateway, token)
+        link, _ = await volunteers.answer_by_link(gateway, token)
     except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
         link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
         return await link_view(request, principal, gateway, token, link, closed=True)
@@ -325,5 +325,5 @@ async def link_submit(
     # or that the decline is noted.
     job = None
     if link.action == "accept":
-        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
+        job = await requests.matched_job(gateway, link.request_id, link.volunteer_id)
     return render(request, "link_done.html.j2", principal, answer=link.action, job=job)
