@@ -16,6 +16,7 @@ from services.gateway.principal import Principal
 from services.gateway.schemas import OnBehalfMember, RequestBody
 from services.gateway.usecases.accounts import invite
 from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
+from services.gateway.usecases.audit import audit
 from services.gateway.usecases.requests import ask_for_help
 from shared.certificates import CertificateState, certificate_expires, certificate_state
 from shared.contracts import matching as mc
@@ -95,13 +96,7 @@ async def reassign(
             volunteer_id=volunteer_id,
         ),
     )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[volunteer_id],
-        area=view.neighbourhood,
-    )
+    await audit(gateway, principal, "member.view", [volunteer_id], area=view.neighbourhood)
     return changed
 
 
@@ -182,12 +177,7 @@ async def volunteers(gateway: Gateway, principal: Principal, today: date) -> lis
         ),
         return_exceptions=True,
     )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[m.member_id for m in members],
-    )
+    await audit(gateway, principal, "member.view", [m.member_id for m in members])
     rows = []
     for member, profile in zip(members, profiles, strict=True):
         known = None if isinstance(profile, BaseException) else profile
@@ -306,13 +296,7 @@ async def ask_on_behalf(
     )
     if not in_areas(areas, member.neighbourhood):
         raise Forbidden("This resident lives outside the areas of your cooperative.")
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[member.member_id],
-        area=member.neighbourhood,
-    )
+    await audit(gateway, principal, "member.view", [member.member_id], area=member.neighbourhood)
     # The registry knows where they live now; matching may not have heard of them yet.
     return await ask_for_help(
         gateway,
@@ -383,12 +367,7 @@ async def upload_members(
             ),
         )
     assert answer is not None
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="members.import",
-        subject_type="import",
-        subject_ids=[answer.import_id],
-    )
+    await audit(gateway, principal, "members.import", [answer.import_id])
     return answer
 
 
@@ -409,13 +388,7 @@ async def open_tasks(gateway: Gateway, principal: Principal) -> list[nc.PassOnTa
     await coordinator_areas(gateway, principal)
     found = await gateway.rpc.call(nc.TASKS_LIST, nc.TaskQuery(coordinator_id=principal.member_id))
     for task in found.tasks:
-        await gateway.store.audit(
-            actor_id=principal.member_id,
-            action="member.view",
-            subject_type="member",
-            subject_ids=[task.resident_id],
-            area=task.area,
-        )
+        await audit(gateway, principal, "member.view", [task.resident_id], area=task.area)
     return found.tasks
 
 
@@ -424,13 +397,7 @@ async def tick_done(gateway: Gateway, principal: Principal, task_id: str) -> nc.
     task = await gateway.rpc.call(
         nc.TASK_DONE, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
     )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="task.done",
-        subject_type="task",
-        subject_ids=[task.task_id],
-        area=task.area,
-    )
+    await audit(gateway, principal, "task.done", [task.task_id], area=task.area)
     return task
 
 
@@ -446,11 +413,5 @@ async def letter(gateway: Gateway, principal: Principal, task_id: str) -> bytes:
         )
     except SamenError:
         me = None
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="task.letter",
-        subject_type="member",
-        subject_ids=[task.resident_id],
-        area=task.area,
-    )
+    await audit(gateway, principal, "task.letter", [task.resident_id], area=task.area)
     return letter_pdf(task, me, gateway.settings.time_zone)

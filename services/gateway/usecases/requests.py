@@ -11,6 +11,7 @@ from services.gateway.schemas import (
     RequestOut,
 )
 from services.gateway.usecases.areas import check_in_areas, coordinator_areas
+from services.gateway.usecases.audit import audit
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, NotFound, SamenError
@@ -76,13 +77,7 @@ async def visible_request(
         mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
     )
     await check_in_areas(areas, view)
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="request.view",
-        subject_type="request",
-        subject_ids=[view.request_id],
-        area=view.neighbourhood,
-    )
+    await audit(gateway, principal, "request.view", [view.request_id], area=view.neighbourhood)
     return view, True
 
 
