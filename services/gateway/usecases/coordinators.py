@@ -25,6 +25,8 @@ from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, SamenError
 from shared.texts import N_
 
+# ------------------------------------------------------------------ the board
+
 BOARD_STATES: tuple[mc.RequestState, ...] = ("escalated", "open", "proposed", "matched")
 
 
@@ -70,9 +72,10 @@ def board_columns(
     ]
 
 
-async def _checked(
+async def request_in_my_areas(
     gateway: Gateway, principal: Principal, request_id: str
 ) -> tuple[list[str], mc.RequestView]:
+    """A request of my cooperatives' areas, with those areas; Forbidden for any other."""
     areas = await coordinator_areas(gateway, principal)
     view = await gateway.rpc.call(
         mc.REQUEST_GET,
@@ -82,11 +85,142 @@ async def _checked(
     return areas, view
 
 
+VOLUNTEER_ELSEWHERE = "This volunteer lives outside the areas of your cooperative."
+RESIDENT_ELSEWHERE = "This resident lives outside the areas of your cooperative."
+
+
+async def _member_in_my_areas(
+    gateway: Gateway, principal: Principal, member_id: str, refusal: str
+) -> tuple[list[str], rc.MemberInfo]:
+    """A member who lives in my cooperatives' areas, with those areas; else Forbidden."""
+    areas = await coordinator_areas(gateway, principal)
+    member = await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
+    )
+    if not in_areas(areas, member.neighbourhood):
+        raise Forbidden(refusal)
+    return areas, member
+
+
+async def board(
+    gateway: Gateway, principal: Principal, states: list[mc.RequestState] | None = None
+) -> tuple[list[str], mc.Board]:
+    """The requests of my cooperatives' areas by state (matching's default states unless
+    `states` says which), with those areas."""
+    areas = await coordinator_areas(gateway, principal)
+    found = await gateway.rpc.call(
+        mc.COORDINATOR_BOARD,
+        mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas, states=states),
+    )
+    return areas, found
+
+
+# How the API lists the board: what needs a coordinator first, what is over last.
+LIST_ORDER = ("escalated", "open", "proposed", "matched", "done", "cancelled", "expired")
+
+
+def board_rows(found: mc.Board, areas: list[str]) -> list[mc.RequestSummary]:
+    """The board as one list within my areas: by state in LIST_ORDER, then matching's order."""
+
+    def rank(state: str) -> int:
+        return LIST_ORDER.index(state) if state in LIST_ORDER else len(LIST_ORDER)
+
+    return [
+        summary
+        for state in sorted(found.requests, key=rank)
+        for summary in found.requests[state]
+        if in_areas(areas, summary.neighbourhood)
+    ]
+
+
+@dataclass(frozen=True)
+class BoardRequest:
+    """One request as the board shows it: who asked (None when the registry is away), the
+    volunteers who could help, nearest first, and their first names."""
+
+    view: mc.RequestView
+    requester: rc.MemberInfo | None
+    candidates: list[mc.Candidate]
+    names: dict[str, str]
+
+
+async def board_request(gateway: Gateway, principal: Principal, request_id: str) -> BoardRequest:
+    """A request of my areas with its requester and candidates; a look at the request and at
+    each of those people, audited."""
+    areas, view = await request_in_my_areas(gateway, principal, request_id)
+    # Made apart from the gather: inside it, mypy would take the verbs' results for
+    # "result or exception".
+    member = gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=view.requester_id, actor_id=principal.member_id)
+    )
+    nearest = gateway.rpc.call(
+        mc.COORDINATOR_CANDIDATES,
+        mc.CandidatesQuery(
+            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+        ),
+    )
+    requester, candidates = await asyncio.gather(member, nearest, return_exceptions=True)
+    names: dict[str, str] = {}
+    if not isinstance(candidates, BaseException):
+        found = await asyncio.gather(
+            *(
+                gateway.rpc.call(rc.MEMBER_CONTACT, rc.MemberRef(member_id=c.volunteer_id))
+                for c in candidates.candidates
+            ),
+            return_exceptions=True,
+        )
+        # First names only: enough to choose, and the volunteer may live outside the area.
+        names = {m.member_id: m.first_name for m in found if not isinstance(m, BaseException)}
+    await audit(gateway, principal, "request.view", [view.request_id], area=view.neighbourhood)
+    await audit(
+        gateway, principal, "member.view", [view.requester_id, *names], area=view.neighbourhood
+    )
+    return BoardRequest(
+        view=view,
+        requester=None if isinstance(requester, BaseException) else requester,
+        candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
+        names=names,
+    )
+
+
+# ------------------------------------------------------------------ matching by hand, ending
+
+
+async def candidates(gateway: Gateway, principal: Principal, request_id: str) -> mc.CandidateList:
+    """Volunteers who could help with a request of my areas, nearest first."""
+    areas, _ = await request_in_my_areas(gateway, principal, request_id)
+    return await gateway.rpc.call(
+        mc.COORDINATOR_CANDIDATES,
+        mc.CandidatesQuery(
+            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
+        ),
+    )
+
+
+async def coordinator_match(
+    gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
+) -> mc.RequestView:
+    """Match a request of my areas to a volunteer by hand; the answer shows them, so it is
+    a look at their details (audited, as handing it to another volunteer is)."""
+    areas, view = await request_in_my_areas(gateway, principal, request_id)
+    matched = await gateway.rpc.call(
+        mc.COORDINATOR_MATCH,
+        mc.CoordinatorMatch(
+            coordinator_id=principal.member_id,
+            area_codes=areas,
+            request_id=request_id,
+            volunteer_id=volunteer_id,
+        ),
+    )
+    await audit(gateway, principal, "member.view", [volunteer_id], area=view.neighbourhood)
+    return matched
+
+
 async def reassign(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
     """Hand a matched request to another volunteer (the first one is told it is off)."""
-    areas, view = await _checked(gateway, principal, request_id)
+    areas, view = await request_in_my_areas(gateway, principal, request_id)
     changed = await gateway.rpc.call(
         mc.COORDINATOR_REASSIGN,
         mc.CoordinatorMatch(
@@ -104,7 +238,7 @@ async def cancel(
     gateway: Gateway, principal: Principal, request_id: str, note: str | None
 ) -> mc.RequestView:
     """Cancel on the requester's behalf (they called to say it is no longer needed)."""
-    areas, _ = await _checked(gateway, principal, request_id)
+    areas, _ = await request_in_my_areas(gateway, principal, request_id)
     return await gateway.rpc.call(
         mc.COORDINATOR_CANCEL,
         mc.CoordinatorCancel(
@@ -120,7 +254,7 @@ async def close(
     gateway: Gateway, principal: Principal, request_id: str, note: str, hours: float | None
 ) -> mc.RequestView:
     """Close as done with a note, e.g. help arranged outside Samen."""
-    areas, _ = await _checked(gateway, principal, request_id)
+    areas, _ = await request_in_my_areas(gateway, principal, request_id)
     return await gateway.rpc.call(
         mc.COORDINATOR_CLOSE,
         mc.CoordinatorClose(
@@ -131,6 +265,9 @@ async def close(
             hours=hours,
         ),
     )
+
+
+# ------------------------------------------------------------------ the audit log
 
 
 async def audit_log(gateway: Gateway, principal: Principal, limit: int) -> list[AuditEntry]:
@@ -198,12 +335,7 @@ async def set_certificate(
     gateway: Gateway, principal: Principal, member_id: str, issued: date | None
 ) -> rc.VolunteerProfile:
     """Record the date of a volunteer's certificate of conduct (VOG), seen by the coordinator."""
-    areas = await coordinator_areas(gateway, principal)
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
-    )
-    if not in_areas(areas, member.neighbourhood):
-        raise Forbidden("This volunteer lives outside the areas of your cooperative.")
+    await _member_in_my_areas(gateway, principal, member_id, VOLUNTEER_ELSEWHERE)
     profile = await gateway.rpc.call(
         rc.VOLUNTEER_PROFILE_GET,
         rc.MemberQuery(member_id=member_id, actor_id=principal.member_id),
@@ -222,29 +354,6 @@ async def set_certificate(
             active=profile.active,
             certificate_of_conduct_date=issued,
             paused_until=profile.paused_until,
-        ),
-    )
-
-
-# ------------------------------------------------------------------ matching by hand
-
-
-async def coordinator_match(
-    gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
-) -> mc.RequestView:
-    areas = await coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await check_in_areas(areas, view)
-    return await gateway.rpc.call(
-        mc.COORDINATOR_MATCH,
-        mc.CoordinatorMatch(
-            coordinator_id=principal.member_id,
-            area_codes=areas,
-            request_id=request_id,
-            volunteer_id=volunteer_id,
         ),
     )
 
@@ -282,6 +391,12 @@ async def register_on_behalf(
     return member
 
 
+async def resident(gateway: Gateway, principal: Principal, member_id: str) -> rc.MemberInfo:
+    """A resident of my areas, to ask for help on their behalf."""
+    _, member = await _member_in_my_areas(gateway, principal, member_id, RESIDENT_ELSEWHERE)
+    return member
+
+
 async def ask_on_behalf(
     gateway: Gateway,
     principal: Principal,
@@ -290,12 +405,7 @@ async def ask_on_behalf(
     *,
     idempotency_key: str | None = None,
 ) -> mc.RequestView:
-    areas = await coordinator_areas(gateway, principal)
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=requester_id, actor_id=principal.member_id)
-    )
-    if not in_areas(areas, member.neighbourhood):
-        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    areas, member = await _member_in_my_areas(gateway, principal, requester_id, RESIDENT_ELSEWHERE)
     await audit(gateway, principal, "member.view", [member.member_id], area=member.neighbourhood)
     # The registry knows where they live now; matching may not have heard of them yet.
     return await ask_for_help(

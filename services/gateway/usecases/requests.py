@@ -1,5 +1,5 @@
 """Help requests as their requester, their volunteer or a coordinator sees them: asking,
-reading, feedback."""
+reading, cancelling, completing, feedback; and the notice board's open requests."""
 
 from services.gateway.bootstrap import Gateway
 from services.gateway.principal import Principal
@@ -79,6 +79,49 @@ async def visible_request(
     await check_in_areas(areas, view)
     await audit(gateway, principal, "request.view", [view.request_id], area=view.neighbourhood)
     return view, True
+
+
+async def my_requests(gateway: Gateway, principal: Principal) -> list[mc.RequestSummary]:
+    """The requests I asked (or entered for someone), newest first."""
+    mine = await gateway.rpc.call(
+        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
+    )
+    return list(mine.requests)
+
+
+def may_cancel(view: mc.RequestView, member_id: str) -> bool:
+    """Who asked (or entered it for them) may cancel a request until it is over."""
+    return member_id in (view.requester_id, view.entered_by) and view.state not in (mc.FINAL_STATES)
+
+
+async def cancel(gateway: Gateway, principal: Principal, request_id: str) -> mc.RequestView:
+    """No help needed any more."""
+    return await gateway.rpc.call(
+        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
+    )
+
+
+async def complete(
+    gateway: Gateway,
+    principal: Principal,
+    request_id: str,
+    *,
+    hours: float | None,
+    score: int | None,
+    comment: str | None,
+) -> mc.RequestView:
+    """The help was given (said by the requester or the volunteer), with the hours it took and
+    how it went."""
+    return await gateway.rpc.call(
+        mc.REQUEST_COMPLETE,
+        mc.RequestComplete(
+            request_id=request_id,
+            actor_id=principal.member_id,
+            hours=hours,
+            score=score,
+            comment=comment,
+        ),
+    )
 
 
 async def request_out(
@@ -200,3 +243,9 @@ def summary_out(summary: mc.RequestSummary, *, as_coordinator: bool = False) -> 
         requester_id=summary.requester_id if as_coordinator else None,
         escalation_reason=summary.escalation_reason,
     )
+
+
+async def notice_board(gateway: Gateway, area_code: str) -> mc.NoticeBoard:
+    """The open requests of an area for the sheet a living room pins up: categories and days,
+    never names."""
+    return await gateway.rpc.call(mc.NOTICE_BOARD, mc.NoticeBoardQuery(area_code=area_code))

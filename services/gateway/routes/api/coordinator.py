@@ -33,7 +33,6 @@ from services.gateway.schemas import (
     RequestOut,
 )
 from services.gateway.usecases import coordinators, requests
-from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
 from shared.clock import to_local
 from shared.contracts import matching as mc
 
@@ -51,23 +50,15 @@ async def board(
     state: Annotated[list[mc.RequestState] | None, Query()] = None,
 ) -> BoardOut:
     """Requests in my cooperatives' areas (escalated first), optionally of some states."""
-    areas = await coordinator_areas(gateway, principal)
-    result = await gateway.rpc.call(
-        mc.COORDINATOR_BOARD,
-        mc.BoardQuery(
-            coordinator_id=principal.member_id,
-            area_codes=areas,
-            states=list(state) if state else None,
-        ),
+    areas, found = await coordinators.board(gateway, principal, list(state) if state else None)
+    return BoardOut(
+        area_codes=areas,
+        counts=dict(found.counts),
+        requests=[
+            requests.summary_out(summary, as_coordinator=True)
+            for summary in coordinators.board_rows(found, areas)
+        ],
     )
-    order = ["escalated", "open", "proposed", "matched", "done", "cancelled", "expired"]
-    rows = [
-        requests.summary_out(summary, as_coordinator=True)
-        for key in sorted(result.requests, key=lambda k: order.index(k) if k in order else 99)
-        for summary in result.requests[key]
-        if in_areas(areas, summary.neighbourhood)
-    ]
-    return BoardOut(area_codes=areas, counts=dict(result.counts), requests=rows)
 
 
 @router.get(
@@ -79,18 +70,7 @@ async def candidates(
     request_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> mc.CandidateList:
     """Volunteers who could help with this request, nearest first."""
-    areas = await coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await check_in_areas(areas, view)
-    return await gateway.rpc.call(
-        mc.COORDINATOR_CANDIDATES,
-        mc.CandidatesQuery(
-            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
-        ),
-    )
+    return await coordinators.candidates(gateway, principal, request_id)
 
 
 @router.post("/requests/{request_id}/match", response_model=RequestOut, operation_id=MATCH_REQUEST)
@@ -99,13 +79,6 @@ async def match(
 ) -> RequestOut:
     """Match a request of my area to a volunteer by hand."""
     view = await coordinators.coordinator_match(gateway, principal, request_id, body.volunteer_id)
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[body.volunteer_id],
-        area=view.neighbourhood,
-    )
     return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 

@@ -22,7 +22,6 @@ from services.gateway.schemas import (
     RequestOut,
 )
 from services.gateway.usecases import requests
-from shared.contracts import matching as mc
 
 router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
 
@@ -54,10 +53,7 @@ async def create(
 )
 async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut]:
     """My requests, newest first."""
-    mine = await gateway.rpc.call(
-        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
-    )
-    return [requests.summary_out(s) for s in mine.requests]
+    return [requests.summary_out(s) for s in await requests.my_requests(gateway, principal)]
 
 
 @router.get(
@@ -81,9 +77,7 @@ async def get(request_id: IdPath, request: Request) -> RequestOut:
 @router.post("/{request_id}/cancel", response_model=RequestOut, operation_id=CANCEL_REQUEST)
 async def cancel(request_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
     """No help needed any more."""
-    view = await gateway.rpc.call(
-        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
-    )
+    view = await requests.cancel(gateway, principal, request_id)
     return await requests.request_out(gateway, view, viewer=principal)
 
 
@@ -96,15 +90,13 @@ async def complete(
 ) -> RequestOut:
     """The help was given (by the requester or the volunteer), with hours and feedback."""
     body = body or CompleteBody()
-    view = await gateway.rpc.call(
-        mc.REQUEST_COMPLETE,
-        mc.RequestComplete(
-            request_id=request_id,
-            actor_id=principal.member_id,
-            hours=body.hours,
-            score=body.score,
-            comment=body.feedback,
-        ),
+    view = await requests.complete(
+        gateway,
+        principal,
+        request_id,
+        hours=body.hours,
+        score=body.score,
+        comment=body.feedback,
     )
     return await requests.request_out(gateway, view, viewer=principal)
 

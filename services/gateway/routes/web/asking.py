@@ -28,7 +28,6 @@ from services.gateway.security import new_token
 from services.gateway.usecases import coordinators, requests
 from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
-from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, Invalid, NotFound, SamenError
 
@@ -126,10 +125,8 @@ async def submit_request(
 
 @router.get("/requests")
 async def my_requests(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    mine = await gateway.rpc.call(
-        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
-    )
-    return render(request, "requests.html.j2", principal, requests=mine.requests)
+    mine = await requests.my_requests(gateway, principal)
+    return render(request, "requests.html.j2", principal, requests=mine)
 
 
 @router.get("/requests/{request_id}")
@@ -157,9 +154,7 @@ async def cancel_confirm(
     view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    if principal.member_id not in (view.requester_id, view.entered_by) or view.state in (
-        mc.FINAL_STATES
-    ):
+    if not requests.may_cancel(view, principal.member_id):
         return redirect(f"/requests/{quote(request_id)}")
     out = await requests.request_out(gateway, view, viewer=principal)
     return render(request, "cancel_confirm.html.j2", principal, request_view=out)
@@ -170,9 +165,7 @@ async def cancel_submit(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await gateway.rpc.call(
-        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
-    )
+    await requests.cancel(gateway, principal, request_id)
     return redirect(f"/requests/{quote(request_id)}?done=cancelled")
 
 
@@ -191,15 +184,13 @@ async def complete_submit(
         hours = float(text(form, "hours").replace(",", ".")) if text(form, "hours") else None
     except ValueError:
         hours = None
-    await gateway.rpc.call(
-        mc.REQUEST_COMPLETE,
-        mc.RequestComplete(
-            request_id=request_id,
-            actor_id=principal.member_id,
-            hours=hours if hours is None or 0 <= hours <= 168 else None,
-            score=score_of(form),
-            comment=text(form, "feedback")[:2000] or None,
-        ),
+    await requests.complete(
+        gateway,
+        principal,
+        request_id,
+        hours=hours if hours is None or 0 <= hours <= 168 else None,
+        score=score_of(form),
+        comment=text(form, "feedback")[:2000] or None,
     )
     # The thank-you, or (without a score or comment) the feedback form once more.
     return redirect(f"/requests/{quote(request_id)}/feedback")

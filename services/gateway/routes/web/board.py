@@ -1,6 +1,5 @@
 """The coordinator's board and the information point."""
 
-import asyncio
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,14 +23,12 @@ from services.gateway.routes.web.forms import (
 from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
 from services.gateway.security import new_token
 from services.gateway.usecases import coordinators, requests
-from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
+from services.gateway.usecases.areas import coordinator_areas
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
-from shared.contracts import matching as mc
-from shared.contracts import registry as rc
 from shared.contracts.matching import NOTE_MAX
-from shared.errors import Forbidden, Invalid, SamenError, Unavailable
+from shared.errors import Invalid, SamenError, Unavailable
 
 router = APIRouter(include_in_schema=False)
 CATEGORY_VALUES = {c.value for c in Category}
@@ -50,10 +47,7 @@ async def board_page(
     state: Choice = None,
     q: Choice = None,
 ) -> Response:
-    areas = await coordinator_areas(gateway, principal)
-    board = await gateway.rpc.call(
-        mc.COORDINATOR_BOARD, mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas)
-    )
+    areas, board = await coordinators.board(gateway, principal)
     wanted = coordinators.BoardFilter(
         neighbourhood=neighbourhood or None,
         category=category if category in CATEGORY_VALUES else None,
@@ -104,59 +98,17 @@ async def volunteers_page(request: Request, principal: Member, gateway: GatewayD
 async def board_request(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await check_in_areas(areas, view)
-    # Made apart from the gather: inside it, mypy would take the verbs' results for
-    # "result or exception".
-    member = gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=view.requester_id, actor_id=principal.member_id)
-    )
-    nearest = gateway.rpc.call(
-        mc.COORDINATOR_CANDIDATES,
-        mc.CandidatesQuery(
-            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
-        ),
-    )
-    requester, candidates = await asyncio.gather(member, nearest, return_exceptions=True)
-    names: dict[str, str] = {}
-    if not isinstance(candidates, BaseException):
-        found = await asyncio.gather(
-            *(
-                gateway.rpc.call(rc.MEMBER_CONTACT, rc.MemberRef(member_id=c.volunteer_id))
-                for c in candidates.candidates
-            ),
-            return_exceptions=True,
-        )
-        # First names only: enough to choose, and the volunteer may live outside the area.
-        names = {m.member_id: m.first_name for m in found if not isinstance(m, BaseException)}
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="request.view",
-        subject_type="request",
-        subject_ids=[view.request_id],
-        area=view.neighbourhood,
-    )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[view.requester_id, *names],
-        area=view.neighbourhood,
-    )
-    out = await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    shown = await coordinators.board_request(gateway, principal, request_id)
+    out = await requests.request_out(gateway, shown.view, viewer=principal, as_coordinator=True)
     return render(
         request,
         "board_request.html.j2",
         principal,
         request_view=out,
-        requester=None if isinstance(requester, BaseException) else requester,
-        reach=None if isinstance(requester, BaseException) else passing_on.reach_of(requester),
-        candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
-        names=names,
+        requester=shown.requester,
+        reach=passing_on.reach_of(shown.requester) if shown.requester else None,
+        candidates=shown.candidates,
+        names=shown.names,
     )
 
 
@@ -185,12 +137,7 @@ async def board_reassign(
 async def _ending_page(
     request: Request, principal: Principal, gateway: Gateway, request_id: str, action: str
 ) -> Response:
-    areas = await coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await check_in_areas(areas, view)
+    _, view = await coordinators.request_in_my_areas(gateway, principal, request_id)
     return render(
         request,
         "board_end.html.j2",
@@ -240,11 +187,7 @@ async def board_close(
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        areas = await coordinator_areas(gateway, principal)
-        view = await gateway.rpc.call(
-            mc.REQUEST_GET,
-            mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-        )
+        _, view = await coordinators.request_in_my_areas(gateway, principal, request_id)
         return render(
             request,
             "board_end.html.j2",
@@ -302,12 +245,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
 async def ask_on_behalf_page(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await coordinator_areas(gateway, principal)
-    requester = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
-    )
-    if not in_areas(areas, requester.neighbourhood):
-        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    requester = await coordinators.resident(gateway, principal, member_id)
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
@@ -324,9 +262,7 @@ async def ask_on_behalf_page(
 async def ask_on_behalf_submit(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    requester = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
-    )
+    requester = await coordinators.resident(gateway, principal, member_id)
     return await submit_request(request, principal, gateway, requester=requester)
 
 
@@ -339,5 +275,5 @@ async def notice_board(
 ) -> Response:
     """The sheet the living room pins up: open requests by category and day, never names."""
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    board = await gateway.rpc.call(mc.NOTICE_BOARD, mc.NoticeBoardQuery(area_code=code))
+    board = await requests.notice_board(gateway, code)
     return render(request, "notice_board.html.j2", principal, board=board, area=code)
