@@ -1,10 +1,11 @@
-"""A member's account: registering, logging in and out, the links that set a password
-(reset, invitation) and confirm a new e-mail address, the log-ins of members registered or
-imported by someone else, and where their messages go."""
+"""A member's account: registering, logging in and out, their details, the links that set a
+password (reset, invitation) and confirm a new e-mail address, the log-ins of members
+registered or imported by someone else, and where their messages go."""
 
 import asyncio
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature
 
@@ -228,6 +229,30 @@ async def refresh_roles(gateway: Gateway, account: Account) -> Account:
 
 async def logout(gateway: Gateway, principal: Principal) -> None:
     await gateway.store.end_session(principal.token_hash)
+
+
+# ------------------------------------------------------------------ my details
+
+
+async def my_details(gateway: Gateway, principal: Principal) -> rc.MemberInfo:
+    """My details as the registry holds them."""
+    return await gateway.rpc.call(
+        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
+    )
+
+
+async def change_my_details(
+    gateway: Gateway, principal: Principal, changes: dict[str, Any]
+) -> rc.MemberInfo:
+    """Change only the fields given (`rc.MemberUpdate`'s: name, phone, language, consents...);
+    the log-in keeps the member's language, which the e-mails and the pages are in."""
+    member = await gateway.rpc.call(
+        rc.MEMBER_UPDATE,
+        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes),
+    )
+    if member.language != principal.account.language:
+        await gateway.store.update_account(principal.account.account_id, language=member.language)
+    return member
 
 
 # ------------------------------------------------------------------ setting a password by link

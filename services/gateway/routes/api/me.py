@@ -44,23 +44,14 @@ def me_out(member: rc.MemberInfo) -> MeOut:
 @router.get("", response_model=MeOut)
 async def get_me(principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """My details as the registry holds them."""
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
-    )
-    return me_out(member)
+    return me_out(await accounts.my_details(gateway, principal))
 
 
 @router.patch("", response_model=MeOut)
 async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """Change my details; only the fields given change."""
     changes = body.model_dump(exclude_unset=True)
-    member = await gateway.rpc.call(
-        rc.MEMBER_UPDATE,
-        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes),
-    )
-    if "language" in changes:
-        await gateway.store.update_account(principal.account.account_id, language=member.language)
-    return me_out(member)
+    return me_out(await accounts.change_my_details(gateway, principal, changes))
 
 
 @router.post("/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeRequested)

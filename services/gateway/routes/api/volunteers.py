@@ -59,12 +59,7 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
 @router.get("/volunteers/me", response_model=VolunteerOut)
 async def get_profile(principal: CurrentMember, gateway: GatewayDep) -> VolunteerOut:
     """My volunteer profile."""
-    return volunteer_out(
-        await gateway.rpc.call(
-            rc.VOLUNTEER_PROFILE_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
-    )
+    return volunteer_out(await volunteers.profile(gateway, principal))
 
 
 @router.put("/volunteers/me", response_model=VolunteerOut)
@@ -72,23 +67,13 @@ async def put_profile(
     body: VolunteerBody, principal: CurrentMember, gateway: GatewayDep
 ) -> VolunteerOut:
     """Offer help: what, when (weekday 0 = Monday, "HH:MM"), how far, which languages."""
-    profile = await gateway.rpc.call(
-        rc.VOLUNTEER_PROFILE_SET,
+    profile = await volunteers.offer_help(
+        gateway,
+        principal,
         rc.VolunteerProfileSet(
             member_id=principal.member_id, actor_id=principal.member_id, **body.model_dump()
         ),
     )
-    if "volunteer" not in principal.roles:
-        roles = [*principal.roles, "volunteer"]
-        await gateway.rpc.call(
-            rc.MEMBER_UPDATE,
-            rc.MemberUpdate(
-                member_id=principal.member_id,
-                actor_id=principal.member_id,
-                roles=roles,
-            ),
-        )
-        await gateway.store.set_roles_for_member(principal.member_id, roles)
     return volunteer_out(profile)
 
 
@@ -99,10 +84,7 @@ async def put_profile(
 )
 async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
     """Requests proposed to me, newest first."""
-    found = await gateway.rpc.call(
-        mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=principal.member_id)
-    )
-    return [proposal_out(p) for p in found.proposals]
+    return [proposal_out(p) for p in await volunteers.proposals(gateway, principal)]
 
 
 async def answer(

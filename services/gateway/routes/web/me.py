@@ -25,9 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/me")
 async def me_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
-    )
+    member = await accounts.my_details(gateway, principal)
     return render(request, "me.html.j2", principal, member=member, errors={})
 
 
@@ -36,27 +34,23 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
     form = await checked_form(request, principal)
     language = text(form, "language")
     try:
-        member = await gateway.rpc.call(
-            rc.MEMBER_UPDATE,
-            rc.MemberUpdate(
-                member_id=principal.member_id,
-                actor_id=principal.member_id,
-                name=text(form, "name") or None,
-                phone=text(form, "phone"),
-                language=language if language in ("nl", "en") else None,
-                consents={
+        await accounts.change_my_details(
+            gateway,
+            principal,
+            {
+                "name": text(form, "name") or None,
+                "phone": text(form, "phone"),
+                "language": language if language in ("nl", "en") else None,
+                "consents": {
                     purpose: form.get(f"consent_{purpose}") == "on"
                     for purpose in rc.CONSENT_PURPOSES
                 },
-            ),
+            },
         )
     except SamenError as exc:
         if exc.http_status in (429, 503):
             raise
-        member = await gateway.rpc.call(
-            rc.MEMBER_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        member = await accounts.my_details(gateway, principal)
         return render(
             request,
             "me.html.j2",
@@ -65,7 +59,6 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
             member=member,
             errors=field_errors(exc),
         )
-    await gateway.store.update_account(principal.account.account_id, language=member.language)
     response = redirect("/me?done=saved")
     response.delete_cookie("samen_lang", path="/")
     return response
@@ -81,10 +74,7 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        member = await gateway.rpc.call(
-            rc.MEMBER_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        member = await accounts.my_details(gateway, principal)
         language = language_of(request, principal)
         errors = field_errors(exc)
         errors["new_email"] = translate(
