@@ -1,5 +1,6 @@
 """Where a coordinator works: the areas of the cooperatives they coordinate (all of them
-for an admin), and whether a request or an address lies inside them."""
+for an admin), and whether a request or an address lies inside them; and where a postcode
+lies."""
 
 from services.gateway.bootstrap import Gateway
 from services.gateway.principal import Principal
@@ -30,3 +31,8 @@ def in_areas(area_codes: list[str], code: str | None) -> bool:
 async def check_in_areas(area_codes: list[str], view: mc.RequestView) -> None:
     if not in_areas(area_codes, view.neighbourhood or view.district or view.municipality):
         raise Forbidden("This request lies outside the areas of your cooperative.")
+
+
+async def postcode_area(gateway: Gateway, postcode: str) -> rc.PostcodeArea:
+    """The district and most likely neighbourhood of a postcode, with how sure that is."""
+    return await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))

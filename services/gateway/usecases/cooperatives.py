@@ -36,6 +36,13 @@ class Administered:
     changes: list[AuditEntry]
 
 
+async def public_cooperatives(gateway: Gateway, area: str | None) -> list[rc.CooperativeInfo]:
+    """The cooperatives, or those whose areas contain `area` (most local first): what anyone
+    may look up (whoever shows them leaves out who coordinates them)."""
+    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(area_code=area))
+    return list(found.cooperatives)
+
+
 async def cooperatives_run_by(gateway: Gateway, principal: Principal) -> list[rc.CooperativeInfo]:
     """The cooperatives this member may run: all for an admin; for a coordinator, those whose
     areas lie inside the areas of the cooperatives they coordinate."""

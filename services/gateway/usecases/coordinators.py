@@ -15,7 +15,12 @@ from services.gateway.passing_on import letter_pdf
 from services.gateway.principal import Principal
 from services.gateway.schemas import OnBehalfMember, RequestBody
 from services.gateway.usecases.accounts import invite
-from services.gateway.usecases.areas import check_in_areas, coordinator_areas, in_areas
+from services.gateway.usecases.areas import (
+    check_in_areas,
+    coordinator_areas,
+    in_areas,
+    postcode_area,
+)
 from services.gateway.usecases.audit import audit
 from services.gateway.usecases.requests import ask_for_help
 from shared.certificates import CertificateState, certificate_expires, certificate_state
@@ -368,7 +373,7 @@ async def register_on_behalf(
     A resident with an e-mail address gets a log-in without a password and an invitation to
     set one (the same single-use link as a reset, working longer)."""
     areas = await coordinator_areas(gateway, principal)
-    place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=body.postcode))
+    place = await postcode_area(gateway, body.postcode)
     if not in_areas(areas, place.neighbourhood.code):
         raise Forbidden("This address lies outside the areas of your cooperative.")
     member = await gateway.rpc.call(

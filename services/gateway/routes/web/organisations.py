@@ -50,23 +50,6 @@ def _chosen_areas(form: FormData) -> list[str]:
     return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if c in known]
 
 
-async def _base_area(gateway: GatewayDep, form: FormData) -> str:
-    """Where the organisation is based: its postcode's neighbourhood, else the area picked."""
-    postcode = text(form, "postcode")
-    if postcode:
-        try:
-            place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))
-        except SamenError as exc:
-            raise Invalid(
-                "unknown postcode", details={"field": "postcode", "reason": "malformed"}
-            ) from exc
-        return place.neighbourhood.code
-    area = text(form, "area")
-    if area not in area_names():
-        raise Invalid("choose an area", details={"field": "area_code"})
-    return area
-
-
 def _organisation_page(
     request: Request,
     principal: Principal,
@@ -136,8 +119,9 @@ async def new_organisation_submit(
     keeper = await social_map.keeper(gateway, principal)
     values = _organisation_values(form)
     try:
-        org = await gateway.rpc.call(
-            rc.ORGANISATION_ADD,
+        org = await social_map.add_organisation(
+            gateway,
+            principal,
             rc.OrganisationAdd(
                 name=values["name"],
                 description=values["description"],
@@ -145,9 +129,8 @@ async def new_organisation_submit(
                 phone=values["phone"] or None,
                 website=values["website"] or None,
                 address=values["address"] or None,
-                area_code=await _base_area(gateway, form),
+                area_code=await social_map.base_area(gateway, values["postcode"], values["area"]),
                 manager_emails=_emails(form),
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -207,8 +190,10 @@ async def organisation_submit(
     values = _organisation_values(form)
     try:
         emails = _emails(form) if keeper.coordinates and values["manager_emails"] else None
-        await gateway.rpc.call(
-            rc.ORGANISATION_UPDATE,
+        await social_map.update_organisation(
+            gateway,
+            principal,
+            organisation_id,
             rc.OrganisationUpdate(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -217,9 +202,8 @@ async def organisation_submit(
                 phone=values["phone"],
                 website=values["website"],
                 address=values["address"],
-                area_code=await _base_area(gateway, form),
+                area_code=await social_map.base_area(gateway, values["postcode"], values["area"]),
                 manager_emails=emails,
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -234,10 +218,7 @@ async def organisation_retire(
 ) -> Response:
     await checked_form(request, principal)
     await social_map.organisation_of(gateway, principal, organisation_id)
-    await gateway.rpc.call(
-        rc.ORGANISATION_RETIRE,
-        rc.OrganisationRef(organisation_id=organisation_id, actor_id=principal.member_id),
-    )
+    await social_map.retire_organisation(gateway, principal, organisation_id)
     return redirect("/organisations")
 
 
@@ -315,8 +296,9 @@ async def new_offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.rpc.call(
-            rc.OFFER_ADD,
+        await social_map.add_offer(
+            gateway,
+            principal,
             rc.OfferAdd(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -329,7 +311,6 @@ async def new_offer_submit(
                 email=values["email"] or None,
                 phone=values["phone"] or None,
                 url=values["url"] or None,
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -380,14 +361,11 @@ async def offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.rpc.call(
-            rc.OFFER_UPDATE,
-            rc.OfferUpdate(
-                offer_id=offer_id,
-                opening_hours=hours,
-                actor_id=principal.member_id,
-                **values,
-            ),
+        await social_map.update_offer(
+            gateway,
+            principal,
+            offer_id,
+            rc.OfferUpdate(offer_id=offer_id, opening_hours=hours, **values),
         )
     except Exception as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
@@ -411,9 +389,7 @@ async def offer_retire(
 ) -> Response:
     await checked_form(request, principal)
     org, _ = await social_map.offer_of(gateway, principal, offer_id)
-    await gateway.rpc.call(
-        rc.OFFER_RETIRE, rc.OfferRef(offer_id=offer_id, actor_id=principal.member_id)
-    )
+    await social_map.retire_offer(gateway, principal, offer_id)
     return redirect(f"/organisations/{quote(org.organisation_id)}")
 
 

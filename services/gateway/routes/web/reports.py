@@ -43,13 +43,11 @@ async def reports_page(
 ) -> Response:
     language = language_of(request, principal)
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    start, end = reporting.period(
-        gateway.clock.now(),
-        local_day(since, gateway.settings.time_zone),
-        local_day(until, gateway.settings.time_zone, next_day=True),
-    )
     zone = gateway.settings.time_zone
-    total = await reports.report(gateway.rpc, code, start, end, zone)
+    total = await reports.figures(
+        gateway, code, local_day(since, zone), local_day(until, zone, next_day=True)
+    )
+    start, end = total.period_from, total.period_until
     views = report_charts(total, language, zone)
     now = gateway.clock.now()
     return render(
@@ -99,12 +97,7 @@ async def quarter_download(
 ) -> Response:
     """A district's quarter for the funder (CSV, XLSX or a one-page PDF with the charts)."""
     found = await reports.quarter_file(
-        gateway.rpc,
-        district,
-        quarter,
-        format,
-        language_of(request, principal),
-        gateway.settings.time_zone,
+        gateway, district, quarter, format, language_of(request, principal)
     )
     return Response(
         found.content,
