@@ -4,9 +4,11 @@ The use cases that open, send and spend them are in usecases/accounts.py."""
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from itsdangerous import URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from services.gateway.adapters.store import Account, AccountLink
 from services.gateway.bootstrap import Gateway
@@ -66,3 +68,33 @@ def keyed_bucket(gateway: Gateway, kind: str, value: str) -> str:
     """A rate-limit bucket that names no e-mail address (the table is not a list of them)."""
     digest = hmac.new(gateway.secret_keys.current.encode(), value.encode(), hashlib.sha256)
     return f"{kind}:{digest.hexdigest()}"
+
+
+def token_of(signer: URLSafeSerializer, link: AccountLink) -> str:
+    """The token of a link: its id and expiry, signed; the database holds the id, never it."""
+    return signer.dumps({"j": link.link_id, "e": int(link.expires_at.timestamp())})
+
+
+async def open_link(
+    gateway: Gateway,
+    signer: URLSafeSerializer,
+    token: str,
+    fits: Callable[[AccountLink], bool] = lambda link: True,
+) -> OpenLink:
+    """The link behind a token, if it is genuine, `fits` what it is used for, and can still be
+    used; LinkRefused says plainly why not. Opening spends nothing."""
+    try:
+        claim = signer.loads(token)
+        link_id, expires = str(claim["j"]), int(claim["e"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise LinkRefused() from exc
+    link = await gateway.store.link(link_id)
+    account = await gateway.store.account(link.account_id) if link is not None else None
+    if link is None or account is None or not fits(link):
+        raise LinkRefused()
+    if link.used_at is not None:
+        raise LinkUsed()
+    now = gateway.clock.now()
+    if now >= link.expires_at or now >= datetime.fromtimestamp(expires, UTC):
+        raise LinkExpired()
+    return OpenLink(link, account)

@@ -4,19 +4,17 @@ registered or imported by someone else, and where their messages go."""
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from itsdangerous import BadSignature
-
 from services.gateway.account_links import (
-    LinkExpired,
-    LinkRefused,
     LinkUsed,
     OpenLink,
     account_signer,
     email_signer,
     keyed_bucket,
+    open_link,
+    token_of,
 )
 from services.gateway.adapters.store import Account, LinkSpent, normalise_email
 from services.gateway.bootstrap import Gateway
@@ -322,21 +320,7 @@ async def request_password_reset(gateway: Gateway, email: str, *, client: str) -
 
 async def open_account_link(gateway: Gateway, token: str) -> OpenLink:
     """The link behind a token, if it can still be used; LinkRefused says plainly why not."""
-    try:
-        claim = account_signer(gateway).loads(token)
-        link_id, expires = str(claim["j"]), int(claim["e"])
-    except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise LinkRefused() from exc
-    link = await gateway.store.link(link_id)
-    account = await gateway.store.account(link.account_id) if link is not None else None
-    if link is None or account is None:
-        raise LinkRefused()
-    if link.used_at is not None:
-        raise LinkUsed()
-    now = gateway.clock.now()
-    if now >= link.expires_at or now >= datetime.fromtimestamp(expires, UTC):
-        raise LinkExpired()
-    return OpenLink(link, account)
+    return await open_link(gateway, account_signer(gateway), token)
 
 
 async def set_password_by_link(gateway: Gateway, token: str, body: NewPassword) -> Account:
@@ -438,7 +422,7 @@ async def request_email_change(gateway: Gateway, principal: Principal, email: st
         lifetime=timedelta(hours=options.email_link_hours),
         new_email=address,
     )
-    token = email_signer(gateway).dumps({"j": link.link_id, "e": int(link.expires_at.timestamp())})
+    token = token_of(email_signer(gateway), link)
     url = gateway.settings.public_url.rstrip("/") + nc.EMAIL_LINK_PATH.format(token=token)
     try:
         async with asyncio.timeout(ACCOUNT_NOTICE_TIMEOUT_SECONDS):
@@ -458,21 +442,12 @@ async def request_email_change(gateway: Gateway, principal: Principal, email: st
 
 async def open_email_link(gateway: Gateway, token: str) -> OpenLink:
     """The e-mail change behind a token, if it can still be used (LinkRefused says why not)."""
-    try:
-        claim = email_signer(gateway).loads(token)
-        link_id, expires = str(claim["j"]), int(claim["e"])
-    except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise LinkRefused() from exc
-    link = await gateway.store.link(link_id)
-    account = await gateway.store.account(link.account_id) if link is not None else None
-    if link is None or account is None or link.purpose != EMAIL_CHANGE or not link.new_email:
-        raise LinkRefused()
-    if link.used_at is not None:
-        raise LinkUsed()
-    now = gateway.clock.now()
-    if now >= link.expires_at or now >= datetime.fromtimestamp(expires, UTC):
-        raise LinkExpired()
-    return OpenLink(link, account)
+    return await open_link(
+        gateway,
+        email_signer(gateway),
+        token,
+        lambda link: link.purpose == EMAIL_CHANGE and bool(link.new_email),
+    )
 
 
 async def confirm_email_change(gateway: Gateway, token: str) -> str:

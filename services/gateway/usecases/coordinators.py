@@ -27,6 +27,7 @@ from shared.certificates import CertificateState, certificate_expires, certifica
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
+from shared.contracts.verbs import Verb
 from shared.errors import Forbidden, Invalid, SamenError
 from shared.texts import N_
 
@@ -205,29 +206,29 @@ async def candidates(gateway: Gateway, principal: Principal, request_id: str) ->
 async def coordinator_match(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
-    """Match a request of my areas to a volunteer by hand; the answer shows them, so it is
-    a look at their details (audited, as handing it to another volunteer is)."""
-    areas, view = await request_in_my_areas(gateway, principal, request_id)
-    matched = await gateway.rpc.call(
-        mc.COORDINATOR_MATCH,
-        mc.CoordinatorMatch(
-            coordinator_id=principal.member_id,
-            area_codes=areas,
-            request_id=request_id,
-            volunteer_id=volunteer_id,
-        ),
-    )
-    await audit(gateway, principal, "member.view", [volunteer_id], area=view.neighbourhood)
-    return matched
+    """Match a request of my areas to a volunteer by hand."""
+    return await _hand_to(gateway, principal, mc.COORDINATOR_MATCH, request_id, volunteer_id)
 
 
 async def reassign(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
     """Hand a matched request to another volunteer (the first one is told it is off)."""
+    return await _hand_to(gateway, principal, mc.COORDINATOR_REASSIGN, request_id, volunteer_id)
+
+
+async def _hand_to(
+    gateway: Gateway,
+    principal: Principal,
+    verb: Verb[mc.CoordinatorMatch, mc.RequestView],
+    request_id: str,
+    volunteer_id: str,
+) -> mc.RequestView:
+    """Give a request of my areas to a volunteer; the answer shows them, so it is a look at
+    their details (audited)."""
     areas, view = await request_in_my_areas(gateway, principal, request_id)
     changed = await gateway.rpc.call(
-        mc.COORDINATOR_REASSIGN,
+        verb,
         mc.CoordinatorMatch(
             coordinator_id=principal.member_id,
             area_codes=areas,
