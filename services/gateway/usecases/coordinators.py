@@ -27,7 +27,6 @@ from shared.certificates import CertificateState, certificate_expires, certifica
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
-from shared.contracts.verbs import Verb
 from shared.errors import Forbidden, Invalid, SamenError
 from shared.texts import N_
 
@@ -207,28 +206,29 @@ async def coordinator_match(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
     """Match a request of my areas to a volunteer by hand."""
-    return await _hand_to(gateway, principal, mc.COORDINATOR_MATCH, request_id, volunteer_id)
+    return await _hand_to(gateway, principal, request_id, volunteer_id, reassign=False)
 
 
 async def reassign(
     gateway: Gateway, principal: Principal, request_id: str, volunteer_id: str
 ) -> mc.RequestView:
     """Hand a matched request to another volunteer (the first one is told it is off)."""
-    return await _hand_to(gateway, principal, mc.COORDINATOR_REASSIGN, request_id, volunteer_id)
+    return await _hand_to(gateway, principal, request_id, volunteer_id, reassign=True)
 
 
 async def _hand_to(
     gateway: Gateway,
     principal: Principal,
-    verb: Verb[mc.CoordinatorMatch, mc.RequestView],
     request_id: str,
     volunteer_id: str,
+    *,
+    reassign: bool,
 ) -> mc.RequestView:
     """Give a request of my areas to a volunteer; the answer shows them, so it is a look at
     their details (audited)."""
     areas, view = await request_in_my_areas(gateway, principal, request_id)
     changed = await gateway.rpc.call(
-        verb,
+        mc.COORDINATOR_REASSIGN if reassign else mc.COORDINATOR_MATCH,
         mc.CoordinatorMatch(
             coordinator_id=principal.member_id,
             area_codes=areas,
