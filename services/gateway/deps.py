@@ -4,15 +4,14 @@ Who is asking: a bearer token (API clients) or the session cookie (the web). A c
 request that changes something must also carry the CSRF token (form field or header).
 """
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from faststream.nats import NatsBroker
 
-from services.gateway.adapters.store import Account
 from services.gateway.bootstrap import Gateway
-from services.gateway.problems import NotSignedIn
+from services.gateway.errors import NotSignedIn
+from services.gateway.principal import Principal
 from services.gateway.security import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -53,27 +52,6 @@ GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 BrokerDep = Annotated[NatsBroker, Depends(get_broker)]
 RpcDep = Annotated[Rpc, Depends(get_rpc)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The signed-in member making this request."""
-
-    account: Account
-    via: str  # "cookie" or "bearer"
-    token_hash: str
-    csrf_secret: str
-
-    @property
-    def member_id(self) -> str:
-        return self.account.member_id
-
-    @property
-    def roles(self) -> list[str]:
-        return self.account.roles
-
-    def has(self, *roles: str) -> bool:
-        return any(role in self.account.roles for role in roles)
 
 
 async def optional_principal(request: Request) -> Principal | None:

@@ -8,6 +8,7 @@ once, at first use: no compile step, nothing to install. How to add a text or a 
 docs/translating.md.
 """
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import get_args
@@ -17,6 +18,7 @@ from markupsafe import Markup
 
 from services.gateway.icons import pictogram
 from shared.categories import LABELS, Category
+from shared.clock import to_local
 from shared.contracts.notify import Language as MessageLanguage
 from shared.texts import N_
 
@@ -150,3 +152,16 @@ def category_label(category: str, language: str) -> str:
 
 def category_icon(category: str) -> Markup:
     return pictogram(category)
+
+
+def local_time(
+    moment: datetime | None, language: str, with_time: bool = True, zone: str | None = None
+) -> str:
+    """A moment as the cooperative's clocks show it (`SAMEN_TIME_ZONE`)."""
+    if moment is None:
+        return ""
+    local = to_local(moment, zone)
+    key = f"weekday.{local.weekday()}"  # services/gateway/i18n.py KEYED
+    weekday = translate(key, language)
+    text = f"{weekday} {local.day}-{local.month}-{local.year}"
+    return f"{text} {local:%H:%M}" if with_time else text

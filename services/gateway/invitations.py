@@ -2,13 +2,13 @@
 
 The registry keeps who is still to be invited (`member.invitations_due`), so the job only
 asks every `SAMEN_INVITATION_POLL_SECONDS`; several gateway processes asking at once invite
-nobody twice (the log-in is made once: `information_point.invite_imported`).
+nobody twice (the log-in is made once: `accounts.invite_imported`).
 """
 
 import asyncio
 
-from services.gateway import information_point
 from services.gateway.bootstrap import Gateway
+from services.gateway.usecases import accounts
 from shared.errors import SamenError
 from shared.logging import get_logger
 
@@ -19,7 +19,7 @@ async def run(gateway: Gateway) -> None:
     interval = gateway.options.invitation_poll_seconds
     while True:
         try:
-            invited = await information_point.invite_imported(gateway)
+            invited = await accounts.invite_imported(gateway)
             if invited:
                 log.info("imported members invited", members=invited)
         except asyncio.CancelledError:

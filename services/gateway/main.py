@@ -20,7 +20,7 @@ from services.gateway.config import get_gateway_settings
 from services.gateway.demo import seed_in_background
 from services.gateway.limits import LimitRequestSize
 from services.gateway.problems import PROBLEM_JSON
-from services.gateway.routes import health, pages
+from services.gateway.routes import health, web
 from services.gateway.routes.api import (
     admin,
     auth,
@@ -221,9 +221,9 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
 
-    @app.exception_handler(pages.SignInFirst)
+    @app.exception_handler(web.SignInFirst)
     async def sign_in_first(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, pages.SignInFirst)
+        assert isinstance(exc, web.SignInFirst)
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
     # Routes are tried one by one, router by router: each resource router hangs directly off
@@ -243,7 +243,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     ):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
-    app.include_router(pages.router)
+    app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

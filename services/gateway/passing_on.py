@@ -3,7 +3,8 @@ the tasks on the board ("Call Mr Hoekstra: Lotte helps on Tuesday at 10:00"), ti
 passed on, and the letter the coordinator prints to hand over or post.
 
 Notify keeps the tasks (it knows what it would have sent, and to whom) and looks up names and
-numbers in the registry when a task is read; the gateway words them and audits each look.
+numbers in the registry when a task is read; this module words them and draws the letter, the
+use cases that read, tick and print them (audited) are in usecases/coordinators.py.
 """
 
 from __future__ import annotations
@@ -17,15 +18,10 @@ from typing import Literal
 from fpdf import FPDF
 from pydantic import BaseModel, Field
 
-from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
-from services.gateway.i18n import N_, category_label, translate
-from services.gateway.usecases import coordinator_areas
-from services.gateway.web import local_time
+from services.gateway.i18n import N_, category_label, local_time, translate
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import Code, Id, Line, Name, Phone
-from shared.errors import SamenError
 
 LETTER_LANGUAGE = "nl"  # the letter is in plain Dutch, whatever language the board is in
 BODY_PT = 14  # large type: read by people who may see less well
@@ -235,55 +231,3 @@ def reach_of(member: rc.MemberInfo) -> Reach:
 
 
 # ------------------------------------------------------------------ use cases
-
-
-async def open_tasks(gateway: Gateway, principal: Principal) -> list[nc.PassOnTask]:
-    """My open tasks (a coordinator's only); each resident on them is a look at their data."""
-    await coordinator_areas(gateway, principal)
-    found = await gateway.rpc.call(nc.TASKS_LIST, nc.TaskQuery(coordinator_id=principal.member_id))
-    for task in found.tasks:
-        await gateway.store.audit(
-            actor_id=principal.member_id,
-            action="member.view",
-            subject_type="member",
-            subject_ids=[task.resident_id],
-            area=task.area,
-        )
-    return found.tasks
-
-
-async def tick_done(gateway: Gateway, principal: Principal, task_id: str) -> nc.PassOnTask:
-    await coordinator_areas(gateway, principal)
-    task = await gateway.rpc.call(
-        nc.TASK_DONE, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
-    )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="task.done",
-        subject_type="task",
-        subject_ids=[task.task_id],
-        area=task.area,
-    )
-    return task
-
-
-async def letter(gateway: Gateway, principal: Principal, task_id: str) -> bytes:
-    """The letter of one of my tasks, signed with my name and how to reach me."""
-    await coordinator_areas(gateway, principal)
-    task = await gateway.rpc.call(
-        nc.TASK_GET, nc.TaskRef(task_id=task_id, coordinator_id=principal.member_id)
-    )
-    try:
-        me: rc.MemberContact | None = await gateway.rpc.call(
-            rc.MEMBER_CONTACT, rc.MemberRef(member_id=principal.member_id)
-        )
-    except SamenError:
-        me = None
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="task.letter",
-        subject_type="member",
-        subject_ids=[task.resident_id],
-        area=task.area,
-    )
-    return letter_pdf(task, me, gateway.settings.time_zone)

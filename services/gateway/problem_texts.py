@@ -31,7 +31,7 @@ BY_REASON: dict[str, str] = {
     "bad_signature": N_("This link is not valid."),
     "proposal_closed": N_("This proposal is no longer open."),
     "already_matched": N_("Someone else already helps with this request."),
-    # a coordinator's list of members (services/gateway/member_imports.py)
+    # a coordinator's list of members (services/gateway/usecases/coordinators.py)
     "no_file": N_("Choose the file to import."),
     "bad_date": N_("Fill in a date, for example 15-03-2026."),
     "empty_file": N_("The file is empty."),
@@ -105,7 +105,7 @@ BY_FIELD: dict[str, str] = {
     "manager_emails": N_("Fill in e-mail addresses, one per line."),
     "website": N_("Fill in a web address, for example https://example.nl."),
     "url": N_("Fill in a web address, for example https://example.nl."),
-    # a cooperative's matching policy and channels (services/gateway/administering.py)
+    # a cooperative's matching policy and channels (services/gateway/usecases/cooperatives.py)
     "proposals_per_round": N_("Fill in a number from 1 to 20."),
     "offer_hours": N_("Fill in a number of hours, for example 4."),
     "urgent_offer_minutes": N_("Fill in a number of minutes, for example 30."),

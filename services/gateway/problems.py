@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway.errors import NotSignedIn, TooManyAttempts
 from shared.db import database_unavailable
 from shared.errors import SamenError
 from shared.logging import get_logger
@@ -70,20 +71,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 GONE_RESPONSE: dict[int | str, dict[str, Any]] = {
     410: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[410]}
 }
-
-
-class TooManyAttempts(SamenError):
-    code = "rate_limited"
-    http_status = 429
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, details={"retry_after": retry_after})
-        self.retry_after = retry_after
-
-
-class NotSignedIn(SamenError):
-    code = "unauthorized"
-    http_status = 401
 
 
 def problem_response(

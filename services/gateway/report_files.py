@@ -13,15 +13,13 @@ from datetime import datetime, timedelta
 from fpdf import FPDF
 from openpyxl import Workbook
 
-from services.gateway import reporting
+from services.gateway.area_names import area_name
 from services.gateway.i18n import category_label, translate
-from services.gateway.report_charts import ReportCharts, report_charts
-from services.gateway.web import area_name
+from services.gateway.report_charts import ReportCharts
 from shared.categories import Category
 from shared.clock import to_local
 from shared.contracts import matching as mc
 from shared.errors import Invalid
-from shared.rpc import Rpc
 from shared.texts import N_
 
 HIDDEN = N_("hidden (fewer than 5 people)")
@@ -313,23 +311,3 @@ def file_format(value: str) -> str:
             details={"field": "format", "reason": "bad_format"},
         )
     return value
-
-
-async def quarter_file(
-    rpc: Rpc, district: str, quarter: str, kind: str, language: str, zone: str | None
-) -> File:
-    """A district's quarter for the funder, as CSV, XLSX or a one-page PDF with the charts."""
-    code = reporting.district(district)
-    kind = file_format(kind)
-    start, end = reporting.quarter(quarter, zone)
-    figures = await reporting.report(rpc, code, start, end, zone)
-    label = reporting.quarter_of(start, zone)
-    name = f"samen-{code}-{label}.{kind}"
-    if kind == "csv":
-        content = csv_text(figures, zone).encode("utf-8")
-    elif kind == "xlsx":
-        content = xlsx_bytes(figures, language, zone)
-    else:
-        title = f"{translate('Figures', language)}: {area_name(code)}, {label}"
-        content = pdf_bytes(figures, report_charts(figures, language, zone), title, language, zone)
-    return File(name, FORMATS[kind], content)

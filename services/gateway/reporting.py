@@ -4,11 +4,9 @@
 import re
 from datetime import date, datetime, time, timedelta
 
-from services.gateway.web import districts
+from services.gateway.area_names import districts
 from shared.clock import from_local, to_local
-from shared.contracts import matching as mc
 from shared.errors import Invalid
-from shared.rpc import Rpc
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
@@ -73,20 +71,3 @@ def district(value: str) -> str:
             details={"field": "district", "reason": "unknown_district"},
         )
     return value
-
-
-async def report(
-    rpc: Rpc, area: str, start: datetime, end: datetime, zone: str | None = None
-) -> mc.Figures:
-    """The figures of the period with those of each week in it (the last 26 at most), all
-    suppressed together, so that no week is the whole minus the other weeks. The API, the page
-    and the files ask the same, so they publish the same cells for the same period."""
-    return await rpc.call(
-        mc.REPORT_FIGURES,
-        mc.FiguresQuery(
-            area_code=area,
-            period_from=start,
-            period_until=end,
-            periods=week_starts(start, end, zone),
-        ),
-    )

@@ -5,9 +5,6 @@ open (my requests, proposals, inbox, the coordinator board) follows `/api/v1/eve
 few lines of script and redraws itself; without script it is simply reloaded by hand.
 """
 
-import csv
-from datetime import datetime
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from services.gateway.deps import Principal, browser_csrf_secret
+from services.gateway.area_names import area_name, request_number
+from services.gateway.deps import browser_csrf_secret
 from services.gateway.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
@@ -26,14 +24,14 @@ from services.gateway.i18n import (
     category_icon,
     category_label,
     direction,
+    local_time,
     translate,
 )
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import field_text, problem_text
 from services.gateway.problems import Problem
 from services.gateway.security import CSRF_COOKIE, csrf_token, new_token
 from shared.categories import Category
-from shared.clock import to_local
-from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV
 from shared.texts import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -48,57 +46,6 @@ TEXT_SIZE_COOKIE = "samen_text"
 TEXT_SIZES = ("normal", "large")
 
 
-@lru_cache
-def area_names() -> dict[str, str]:
-    names: dict[str, str] = {"GM0344": "Utrecht"}
-    with UTRECHT_DISTRICTS_CSV.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            names[row["wijk_code"]] = row["wijk_naam"]
-    with UTRECHT_NEIGHBOURHOODS_CSV.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            names[row["buurt_code"]] = row["buurt_naam"]
-    return names
-
-
-def alphanumeric(text: str) -> str:
-    """Letters and digits only, upper case: how a typed request number is compared."""
-    return "".join(c for c in text if c.isalnum()).upper()
-
-
-def request_number(request_id: str) -> str:
-    """The short number a coordinator reads out on the phone: the id's last six characters."""
-    return alphanumeric(request_id)[-6:]
-
-
-def districts() -> list[tuple[str, str]]:
-    """The districts (wijken) to choose from, by name: (code, name)."""
-    return sorted(
-        ((c, n) for c, n in area_names().items() if c.startswith("WK")), key=lambda item: item[1]
-    )
-
-
-@lru_cache
-def area_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """Utrecht's districts by name, each with its neighbourhoods by name: what a form offers
-    to pick an area from (nobody types a CBS code)."""
-    neighbourhoods: dict[str, list[tuple[str, str]]] = {}
-    with UTRECHT_NEIGHBOURHOODS_CSV.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            neighbourhoods.setdefault(row["wijk_code"], []).append(
-                (row["buurt_code"], row["buurt_naam"])
-            )
-    return [
-        (code, name, sorted(neighbourhoods.get(code, []), key=lambda item: item[1]))
-        for code, name in districts()
-    ]
-
-
-def area_name(code: str | None) -> str:
-    if not code:
-        return ""
-    return area_names().get(code, code)
-
-
 def language_of(request: Request, principal: Principal | None) -> str:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
@@ -109,19 +56,6 @@ def language_of(request: Request, principal: Principal | None) -> str:
     if principal is not None and principal.account.language in LANGUAGES:
         return principal.account.language
     return DEFAULT_LANGUAGE
-
-
-def local_time(
-    moment: datetime | None, language: str, with_time: bool = True, zone: str | None = None
-) -> str:
-    """A moment as the cooperative's clocks show it (`SAMEN_TIME_ZONE`)."""
-    if moment is None:
-        return ""
-    local = to_local(moment, zone)
-    key = f"weekday.{local.weekday()}"  # services/gateway/i18n.py KEYED
-    weekday = translate(key, language)
-    text = f"{weekday} {local.day}-{local.month}-{local.year}"
-    return f"{text} {local:%H:%M}" if with_time else text
 
 
 def web_link(address: str | None) -> str | None:

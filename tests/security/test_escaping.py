@@ -34,13 +34,13 @@ from starlette.requests import Request
 
 from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
-from services.gateway.administering import Administered
-from services.gateway.coordinating import BoardFilter, VolunteerRow
-from services.gateway.deps import Principal
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.passing_on import TaskOut
+from services.gateway.principal import Principal
 from services.gateway.problems import Problem
 from services.gateway.schemas import MemberImportOut, NotificationsOut, RequestOut
+from services.gateway.usecases.cooperatives import Administered
+from services.gateway.usecases.coordinators import BoardFilter, VolunteerRow
 from services.notify.adapters.rendering import LANGUAGES, TEMPLATES, Renderer
 from services.notify.domain.messages import Facts, Person, message_context
 from services.notify.domain.model import Template

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from services.gateway import passing_on
 from services.gateway.adapters.store import Account
-from services.gateway.deps import Principal
 from services.gateway.passing_on import letter_lines, letter_pdf, reach_of, task_text
+from services.gateway.principal import Principal
+from services.gateway.usecases import coordinators
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.verbs import AnyVerb
@@ -180,7 +180,7 @@ def principal(member_id: str, roles: list[str]) -> Principal:
 
 async def test_reading_the_tasks_is_a_look_at_each_residents_details() -> None:
     gateway = fake_gateway()
-    found = await passing_on.open_tasks(gateway, principal("joke", ["coordinator"]))
+    found = await coordinators.open_tasks(gateway, principal("joke", ["coordinator"]))
     assert [t.task_id for t in found] == ["task-7f3a"]
     assert [(a["action"], a["subject_ids"]) for a in gateway.store.audits] == [
         ("member.view", ["mem-5c1d"])
@@ -190,9 +190,9 @@ async def test_reading_the_tasks_is_a_look_at_each_residents_details() -> None:
 async def test_ticking_done_and_printing_are_audited() -> None:
     gateway = fake_gateway()
     joke = principal("joke", ["coordinator"])
-    done = await passing_on.tick_done(gateway, joke, "task-7f3a")
+    done = await coordinators.tick_done(gateway, joke, "task-7f3a")
     assert (done.done_by, gateway.rpc.ticked) == ("joke", [("task-7f3a", "joke")])
-    pdf = await passing_on.letter(gateway, joke, "task-7f3a")
+    pdf = await coordinators.letter(gateway, joke, "task-7f3a")
     assert "Joke de Vries" in pdf_text(pdf)
     assert [a["action"] for a in gateway.store.audits] == ["task.done", "task.letter"]
 
@@ -200,5 +200,5 @@ async def test_ticking_done_and_printing_are_audited() -> None:
 async def test_only_coordinators_have_tasks() -> None:
     gateway = fake_gateway()
     with pytest.raises(Forbidden):
-        await passing_on.open_tasks(gateway, principal("lotte", ["volunteer"]))
+        await coordinators.open_tasks(gateway, principal("lotte", ["volunteer"]))
     assert gateway.store.audits == []

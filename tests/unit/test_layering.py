@@ -108,6 +108,11 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "import nats",
             "The layers reach the bus only through shared",
         ),
+        (
+            "services/gateway/usecases/requests.py",
+            "import services.gateway.deps",  # FastAPI, by way of deps
+            "The gateway's use cases know nothing of HTTP",
+        ),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

@@ -4,6 +4,7 @@ English detail, and each problem is said once."""
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from services.gateway.errors import NotSignedIn, TooManyAttempts
 from services.gateway.problem_texts import (
     BY_CODE,
     BY_FIELD,
@@ -12,7 +13,6 @@ from services.gateway.problem_texts import (
     field_errors,
     problem_text,
 )
-from services.gateway.problems import NotSignedIn, TooManyAttempts
 from shared.errors import Conflict, Invalid, NotFound
 
 

@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from services.gateway.i18n import local_time
 from services.gateway.reporting import week_starts
-from services.gateway.routes.pages.asking import window_of
+from services.gateway.routes.web.asking import window_of
 from services.gateway.schemas import RequestBody
-from services.gateway.web import local_time
 from services.matching.domain.rules import RequestNeeds, VolunteerSnapshot, available
 from services.notify.domain.messages import format_window
 from shared.areas import AreaRef

@@ -4,10 +4,9 @@ their own cooperatives' areas. Every change is in the cooperative's change log."
 
 from fastapi import APIRouter, Response
 
-from services.gateway import administering
-from services.gateway.administering import Administered
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdPath
 from services.gateway.schemas import (
     AdminCooperativeOut,
     AppriseAddress,
@@ -16,9 +15,18 @@ from services.gateway.schemas import (
     CooperativePatch,
     CoordinatorInvite,
     CoordinatorOut,
-    IdPath,
     PublicCooperative,
     PublicCooperativeList,
+)
+from services.gateway.usecases.cooperatives import (
+    Administered,
+    administered,
+    change_channels,
+    change_cooperative,
+    change_policy,
+    cooperatives_run_by,
+    invite_coordinator,
+    remove_coordinator,
 )
 from shared.contracts import notify as nc
 from shared.events import MatchingPolicy
@@ -59,7 +67,7 @@ def cooperative_out(view: Administered) -> AdminCooperativeOut:
 @router.get("", response_model=PublicCooperativeList)
 async def cooperatives(principal: Coordinator, gateway: GatewayDep) -> PublicCooperativeList:
     """The cooperatives I run."""
-    found = await administering.cooperatives_run_by(gateway, principal)
+    found = await cooperatives_run_by(gateway, principal)
     return PublicCooperativeList(cooperatives=[_public(c) for c in found])
 
 
@@ -69,7 +77,7 @@ async def cooperative(
 ) -> AdminCooperativeOut:
     """One cooperative I run: areas, coordinators (a look at their details, audited),
     policy, channels (masked), digest time and the latest changes."""
-    return cooperative_out(await administering.administered(gateway, principal, cooperative_id))
+    return cooperative_out(await administered(gateway, principal, cooperative_id))
 
 
 @router.patch("/{cooperative_id}", response_model=AdminCooperativeOut)
@@ -78,8 +86,8 @@ async def change(
 ) -> AdminCooperativeOut:
     """Rename it, or (admins) change its areas: known CBS codes, inside the parent
     cooperative's, holding the areas of the cooperatives under it."""
-    await administering.change_cooperative(gateway, principal, cooperative_id, body)
-    return cooperative_out(await administering.administered(gateway, principal, cooperative_id))
+    await change_cooperative(gateway, principal, cooperative_id, body)
+    return cooperative_out(await administered(gateway, principal, cooperative_id))
 
 
 @router.put("/{cooperative_id}/policy", response_model=AdminCooperativeOut)
@@ -88,8 +96,8 @@ async def policy(
 ) -> AdminCooperativeOut:
     """The whole matching policy: proposals per round, offer time, urgent offer time, rounds,
     rings, radius cap and the rest; matching uses it from the next round on."""
-    await administering.change_policy(gateway, principal, cooperative_id, body)
-    return cooperative_out(await administering.administered(gateway, principal, cooperative_id))
+    await change_policy(gateway, principal, cooperative_id, body)
+    return cooperative_out(await administered(gateway, principal, cooperative_id))
 
 
 @router.post("/{cooperative_id}/coordinators", response_model=CoordinatorOut, status_code=201)
@@ -98,7 +106,7 @@ async def invite(
 ) -> CoordinatorOut:
     """(Admins) make someone a coordinator here by e-mail address; someone new is registered
     and gets an e-mail to choose a password."""
-    member = await administering.invite_coordinator(gateway, principal, cooperative_id, body)
+    member = await invite_coordinator(gateway, principal, cooperative_id, body)
     return CoordinatorOut(
         member_id=member.member_id, name=member.name, email=member.email, phone=member.phone
     )
@@ -109,7 +117,7 @@ async def remove(
     cooperative_id: IdPath, member_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> Response:
     """Someone no longer coordinates this cooperative (role and log-in stay)."""
-    await administering.remove_coordinator(gateway, principal, cooperative_id, member_id)
+    await remove_coordinator(gateway, principal, cooperative_id, member_id)
     return Response(status_code=204)
 
 
@@ -119,5 +127,5 @@ async def channels(
 ) -> AdminCooperativeOut:
     """Add or remove the cooperative's Apprise addresses (a group chat hearing of every
     escalation), and set its coordinators' digest time."""
-    await administering.change_channels(gateway, principal, cooperative_id, body)
-    return cooperative_out(await administering.administered(gateway, principal, cooperative_id))
+    await change_channels(gateway, principal, cooperative_id, body)
+    return cooperative_out(await administered(gateway, principal, cooperative_id))

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from services.gateway import account_links, email_change, usecases
 from services.gateway.bootstrap import Gateway
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import GONE_RESPONSE, PROBLEM_RESPONSES
@@ -17,6 +16,7 @@ from services.gateway.schemas import (
     TokenOut,
 )
 from services.gateway.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token
+from services.gateway.usecases import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
 
@@ -63,8 +63,8 @@ async def register(
 
     Answers 202 and the same body whether or not the address had an account already; the
     owner of a taken address is told by e-mail instead. Log in next (`/auth/login`)."""
-    await usecases.register(gateway, body, client=client_of(request))
-    return RegistrationReceived(detail=usecases.REGISTRATION_RECEIVED)
+    await accounts.register(gateway, body, client=client_of(request))
+    return RegistrationReceived(detail=accounts.REGISTRATION_RECEIVED)
 
 
 @router.post("/login", response_model=TokenOut)
@@ -73,10 +73,10 @@ async def login(
 ) -> TokenOut:
     """Check the password; sets the session cookie and returns a bearer token."""
     client = client_of(request)
-    account = await usecases.authenticate(gateway, body, client=client)
-    token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
+    account = await accounts.authenticate(gateway, body, client=client)
+    token, csrf_secret = await accounts.open_session(gateway, account, kind="cookie")
     set_session_cookies(response, gateway, token=token, csrf_secret=csrf_secret)
-    bearer, _ = await usecases.open_session(gateway, account, kind="bearer")
+    bearer, _ = await accounts.open_session(gateway, account, kind="bearer")
     return TokenOut(
         access_token=bearer,
         member_id=account.member_id,
@@ -97,8 +97,8 @@ async def password_reset(
 
     Answers 202 and the same body whether or not the address has an account (only its owner
     gets an e-mail); 429 when this client or this address asked too often."""
-    await account_links.request_password_reset(gateway, body.email, client=client_of(request))
-    return PasswordResetRequested(detail=account_links.RESET_REQUESTED)
+    await accounts.request_password_reset(gateway, body.email, client=client_of(request))
+    return PasswordResetRequested(detail=accounts.RESET_REQUESTED)
 
 
 @router.post(
@@ -111,7 +111,7 @@ async def password_reset_confirm(
 
     Ends every session of the member and spends the link; a used, expired or bad link is
     410 (problem `code`: link_used, link_expired, link_invalid). Log in next."""
-    await account_links.set_password_by_link(gateway, body.token, body)
+    await accounts.set_password_by_link(gateway, body.token, body)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 
@@ -126,7 +126,7 @@ async def email_change_confirm(
     needed: the link is the proof). From then on you log in with the new address; the old
     one is told. A used, expired or bad link is 410 (problem `code`: link_used,
     link_expired, link_invalid); 409 when the address has been taken meanwhile."""
-    await email_change.confirm_email_change(gateway, body.token)
+    await accounts.confirm_email_change(gateway, body.token)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
 
@@ -134,7 +134,7 @@ async def email_change_confirm(
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(principal: CurrentMember, response: Response, gateway: GatewayDep) -> Response:
     """End this session (the cookie, or the bearer token used for this call)."""
-    await usecases.logout(gateway, principal)
+    await accounts.logout(gateway, principal)
     response.status_code = status.HTTP_204_NO_CONTENT
     clear_session_cookies(response, gateway)
     return response

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.gateway import coordinating, information_point, member_imports, usecases
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.openapi_links import (
     COORDINATOR_FOLLOW_UPS,
@@ -17,6 +16,7 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdempotencyKeyHeader, IdPath
 from services.gateway.schemas import (
     AreaVolunteerOut,
     AuditOut,
@@ -25,8 +25,6 @@ from services.gateway.schemas import (
     CoordinatorCancelBody,
     CoordinatorCloseBody,
     CoordinatorMatchBody,
-    IdempotencyKeyHeader,
-    IdPath,
     MemberImportOut,
     OnBehalfMember,
     OnBehalfRequest,
@@ -34,6 +32,7 @@ from services.gateway.schemas import (
     RequestCreated,
     RequestOut,
 )
+from services.gateway.usecases import coordinators, requests
 from shared.clock import to_local
 from shared.contracts import matching as mc
 
@@ -51,23 +50,15 @@ async def board(
     state: Annotated[list[mc.RequestState] | None, Query()] = None,
 ) -> BoardOut:
     """Requests in my cooperatives' areas (escalated first), optionally of some states."""
-    areas = await usecases.coordinator_areas(gateway, principal)
-    result = await gateway.rpc.call(
-        mc.COORDINATOR_BOARD,
-        mc.BoardQuery(
-            coordinator_id=principal.member_id,
-            area_codes=areas,
-            states=list(state) if state else None,
-        ),
+    areas, found = await coordinators.board(gateway, principal, list(state) if state else None)
+    return BoardOut(
+        area_codes=areas,
+        counts=dict(found.counts),
+        requests=[
+            requests.summary_out(summary, as_coordinator=True)
+            for summary in coordinators.board_rows(found, areas)
+        ],
     )
-    order = ["escalated", "open", "proposed", "matched", "done", "cancelled", "expired"]
-    requests = [
-        usecases.summary_out(summary, as_coordinator=True)
-        for key in sorted(result.requests, key=lambda k: order.index(k) if k in order else 99)
-        for summary in result.requests[key]
-        if usecases.in_areas(areas, summary.neighbourhood)
-    ]
-    return BoardOut(area_codes=areas, counts=dict(result.counts), requests=requests)
 
 
 @router.get(
@@ -79,18 +70,7 @@ async def candidates(
     request_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> mc.CandidateList:
     """Volunteers who could help with this request, nearest first."""
-    areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await usecases.check_in_areas(areas, view)
-    return await gateway.rpc.call(
-        mc.COORDINATOR_CANDIDATES,
-        mc.CandidatesQuery(
-            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
-        ),
-    )
+    return await coordinators.candidates(gateway, principal, request_id)
 
 
 @router.post("/requests/{request_id}/match", response_model=RequestOut, operation_id=MATCH_REQUEST)
@@ -98,15 +78,8 @@ async def match(
     request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Match a request of my area to a volunteer by hand."""
-    view = await usecases.coordinator_match(gateway, principal, request_id, body.volunteer_id)
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[body.volunteer_id],
-        area=view.neighbourhood,
-    )
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    view = await coordinators.coordinator_match(gateway, principal, request_id, body.volunteer_id)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/reassign", response_model=RequestOut)
@@ -114,8 +87,8 @@ async def reassign(
     request_id: IdPath, body: CoordinatorMatchBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Hand a matched request to another volunteer; the first one is told it is off."""
-    view = await coordinating.reassign(gateway, principal, request_id, body.volunteer_id)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    view = await coordinators.reassign(gateway, principal, request_id, body.volunteer_id)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestOut)
@@ -123,8 +96,8 @@ async def cancel(
     request_id: IdPath, body: CoordinatorCancelBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Cancel a request on the requester's behalf, with a note for the log."""
-    view = await coordinating.cancel(gateway, principal, request_id, body.note)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    view = await coordinators.cancel(gateway, principal, request_id, body.note)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.post("/requests/{request_id}/close", response_model=RequestOut)
@@ -132,8 +105,8 @@ async def close(
     request_id: IdPath, body: CoordinatorCloseBody, principal: Coordinator, gateway: GatewayDep
 ) -> RequestOut:
     """Close a request as done with a note (e.g. help arranged outside Samen)."""
-    view = await coordinating.close(gateway, principal, request_id, body.note, body.hours)
-    return await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    view = await coordinators.close(gateway, principal, request_id, body.note, body.hours)
+    return await requests.request_out(gateway, view, viewer=principal, as_coordinator=True)
 
 
 @router.get("/audit", response_model=list[AuditOut])
@@ -143,7 +116,7 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     """Looks at personal data: an admin sees everyone's, a coordinator their own."""
-    entries = await coordinating.audit_log(gateway, principal, limit)
+    entries = await coordinators.audit_log(gateway, principal, limit)
     return [AuditOut(**vars(entry)) for entry in entries]
 
 
@@ -152,7 +125,7 @@ async def register_member(
     body: OnBehalfMember, principal: Coordinator, gateway: GatewayDep
 ) -> Registered:
     """Register a resident at the information point (no e-mail needed: reached through me)."""
-    member = await information_point.register_on_behalf(gateway, principal, body)
+    member = await coordinators.register_on_behalf(gateway, principal, body)
     return Registered(
         member_id=member.member_id,
         area={
@@ -178,7 +151,7 @@ async def request_on_behalf(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestCreated:
     """Ask for help on a resident's behalf (`Idempotency-Key` as for `POST /requests`)."""
-    view = await information_point.ask_on_behalf(
+    view = await coordinators.ask_on_behalf(
         gateway, principal, body, body.requester_id, idempotency_key=idempotency_key
     )
     return RequestCreated(id=view.request_id, state=view.state)
@@ -205,7 +178,7 @@ async def import_members(
 ) -> MemberImportOut:
     """Upload a CSV of residents and volunteers; it is imported in the background. Follow
     `Location` for its progress and, once done, each rejected row's line and reason."""
-    view = await member_imports.upload(gateway, principal, await request.body(), file_name)
+    view = await coordinators.upload_members(gateway, principal, await request.body(), file_name)
     response.headers["Location"] = f"/api/v1/coordinator/member-imports/{view.import_id}"
     return MemberImportOut.of(view)
 
@@ -215,14 +188,14 @@ async def member_import(
     import_id: IdPath, principal: Coordinator, gateway: GatewayDep
 ) -> MemberImportOut:
     """How far an import I uploaded is; its report once it is done."""
-    return MemberImportOut.of(await member_imports.status(gateway, principal, import_id))
+    return MemberImportOut.of(await coordinators.member_import(gateway, principal, import_id))
 
 
 @router.get("/volunteers", response_model=list[AreaVolunteerOut])
 async def area_volunteers(principal: Coordinator, gateway: GatewayDep) -> list[AreaVolunteerOut]:
     """The volunteers of my areas and their certificate of conduct (VOG): expired first."""
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
-    rows = await coordinating.volunteers(gateway, principal, today)
+    rows = await coordinators.volunteers(gateway, principal, today)
     return [
         AreaVolunteerOut(
             member_id=r.member.member_id,
@@ -243,4 +216,4 @@ async def set_certificate(
     member_id: IdPath, body: CertificateBody, principal: Coordinator, gateway: GatewayDep
 ) -> None:
     """Record the day a volunteer's certificate of conduct (VOG) was issued (null: none)."""
-    await coordinating.set_certificate(gateway, principal, member_id, body.date)
+    await coordinators.set_certificate(gateway, principal, member_id, body.date)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from services.gateway import social_map
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
+from services.gateway.usecases import social_map
 from shared.contracts import registry as rc
 
 router = APIRouter(tags=["social map"], responses=PROBLEM_RESPONSES)
@@ -64,9 +64,7 @@ async def add_organisation(
     body: OrganisationBody, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OrganisationInfo:
     """Put an organisation on the social map."""
-    return await gateway.rpc.call(
-        rc.ORGANISATION_ADD, rc.OrganisationAdd(**body.model_dump(), actor_id=principal.member_id)
-    )
+    return await social_map.add_organisation(gateway, principal, body)
 
 
 @router.get("/organisations/{organisation_id}", response_model=rc.OrganisationInfo)
@@ -82,14 +80,7 @@ async def update_organisation(
     organisation_id: IdPath, body: OrganisationPatch, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OrganisationInfo:
     """Change an organisation's details (its managers, its area's coordinators)."""
-    return await gateway.rpc.call(
-        rc.ORGANISATION_UPDATE,
-        rc.OrganisationUpdate(
-            **body.model_dump(exclude_unset=True),
-            organisation_id=organisation_id,
-            actor_id=principal.member_id,
-        ),
-    )
+    return await social_map.update_organisation(gateway, principal, organisation_id, body)
 
 
 @router.delete("/organisations/{organisation_id}", response_model=rc.OrganisationInfo)
@@ -98,10 +89,7 @@ async def retire_organisation(
 ) -> rc.OrganisationInfo:
     """Retire an organisation: it and all its offers leave the social map (kept for
     history; `active` becomes false)."""
-    return await gateway.rpc.call(
-        rc.ORGANISATION_RETIRE,
-        rc.OrganisationRef(organisation_id=organisation_id, actor_id=principal.member_id),
-    )
+    return await social_map.retire_organisation(gateway, principal, organisation_id)
 
 
 @router.get("/offers", response_model=rc.OfferList)
@@ -111,16 +99,13 @@ async def offers(
     organisation_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> rc.OfferList:
     """The standing offers of an organisation I keep up to date (retired ones too)."""
-    await social_map.organisation_of(gateway, principal, organisation_id)
-    return rc.OfferList(offers=await social_map.offers_of(gateway, organisation_id))
+    return rc.OfferList(offers=await social_map.kept_offers(gateway, principal, organisation_id))
 
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=rc.OfferInfo)
 async def add_offer(body: OfferBody, principal: CurrentMember, gateway: GatewayDep) -> rc.OfferInfo:
     """Add a standing offer; it shows on the social map at once."""
-    return await gateway.rpc.call(
-        rc.OFFER_ADD, rc.OfferAdd(**body.model_dump(), actor_id=principal.member_id)
-    )
+    return await social_map.add_offer(gateway, principal, body)
 
 
 @router.get("/offers/{offer_id}", response_model=rc.OfferInfo)
@@ -135,12 +120,7 @@ async def update_offer(
     offer_id: IdPath, body: OfferPatch, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OfferInfo:
     """Change a standing offer (its opening hours, contact, areas...)."""
-    return await gateway.rpc.call(
-        rc.OFFER_UPDATE,
-        rc.OfferUpdate(
-            **body.model_dump(exclude_unset=True), offer_id=offer_id, actor_id=principal.member_id
-        ),
-    )
+    return await social_map.update_offer(gateway, principal, offer_id, body)
 
 
 @router.delete("/offers/{offer_id}", response_model=rc.OfferInfo)
@@ -148,6 +128,4 @@ async def retire_offer(
     offer_id: IdPath, principal: CurrentMember, gateway: GatewayDep
 ) -> rc.OfferInfo:
     """Retire a standing offer: it leaves the social map (kept for history)."""
-    return await gateway.rpc.call(
-        rc.OFFER_RETIRE, rc.OfferRef(offer_id=offer_id, actor_id=principal.member_id)
-    )
+    return await social_map.retire_offer(gateway, principal, offer_id)

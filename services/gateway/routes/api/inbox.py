@@ -1,6 +1,5 @@
 """The in-app inbox (held by notify) and live updates over server-sent events."""
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -9,15 +8,12 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep
-from services.gateway.live import Listener
 from services.gateway.openapi_links import MARK_INBOX_ITEM_READ, links_from
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath, InboxItemOut, InboxOut, Language
-from shared.contracts import matching as mc
-from shared.contracts import notify as nc
-from shared.errors import SamenError
+from services.gateway.routes.params import IdPath
+from services.gateway.schemas import InboxItemOut, InboxOut, Language
+from services.gateway.usecases.inbox import listener_for, mark_message_read, messages
 
 router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
 
@@ -38,9 +34,7 @@ async def inbox(
     ] = None,
 ) -> InboxOut:
     """My messages, newest first."""
-    page = await gateway.rpc.call(
-        nc.INBOX_LIST, nc.InboxQuery(member_id=principal.member_id, language=lang)
-    )
+    page = await messages(gateway, principal, lang)
     return InboxOut(
         unread=page.unread,
         items=[
@@ -64,24 +58,8 @@ async def inbox(
 )
 async def mark_read(item_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> Response:
     """Mark one message read."""
-    await gateway.rpc.call(
-        nc.INBOX_MARK_READ, nc.MarkRead(member_id=principal.member_id, item_ids=[item_id])
-    )
+    await mark_message_read(gateway, principal, item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-async def listener_for(gateway: GatewayDep, principal: CurrentMember) -> Listener:
-    listener = Listener(member_id=principal.member_id)
-    # New requests are still picked up from their request.created events.
-    with contextlib.suppress(SamenError):
-        mine = await gateway.rpc.call(
-            mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
-        )
-        listener.request_ids.update(s.request_id for s in mine.requests)
-    if principal.has("coordinator", "admin"):
-        with contextlib.suppress(SamenError):
-            listener.areas = tuple(await usecases.coordinator_areas(gateway, principal))
-    return listener
 
 
 @router.get(

@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from services.gateway import email_change, notification_settings, privacy
 from services.gateway.deps import CurrentMember, GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.routes.api.auth import clear_session_cookies
@@ -17,6 +16,7 @@ from services.gateway.schemas import (
     NotificationsPatch,
     TestMessageOut,
 )
+from services.gateway.usecases import accounts, privacy
 from shared.contracts import registry as rc
 
 router = APIRouter(prefix="/me", tags=["me"], responses=PROBLEM_RESPONSES)
@@ -44,23 +44,14 @@ def me_out(member: rc.MemberInfo) -> MeOut:
 @router.get("", response_model=MeOut)
 async def get_me(principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """My details as the registry holds them."""
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
-    )
-    return me_out(member)
+    return me_out(await accounts.my_details(gateway, principal))
 
 
 @router.patch("", response_model=MeOut)
 async def patch_me(body: MePatch, principal: CurrentMember, gateway: GatewayDep) -> MeOut:
     """Change my details; only the fields given change."""
     changes = body.model_dump(exclude_unset=True)
-    member = await gateway.rpc.call(
-        rc.MEMBER_UPDATE,
-        rc.MemberUpdate(member_id=principal.member_id, actor_id=principal.member_id, **changes),
-    )
-    if "language" in changes:
-        await gateway.store.update_account(principal.account.account_id, language=member.language)
-    return me_out(member)
+    return me_out(await accounts.change_my_details(gateway, principal, changes))
 
 
 @router.post("/email", status_code=status.HTTP_202_ACCEPTED, response_model=EmailChangeRequested)
@@ -72,15 +63,15 @@ async def change_email(
     (`/auth/email-change/confirm`), and the old address is told then. Answers 202 and the
     same body whether or not the new address is in use (its owner is told instead); 422 for
     the address you have now; 429 after a few tries."""
-    await email_change.request_email_change(gateway, principal, body.email)
-    return EmailChangeRequested(detail=email_change.EMAIL_CHANGE_SENT)
+    await accounts.request_email_change(gateway, principal, body.email)
+    return EmailChangeRequested(detail=accounts.EMAIL_CHANGE_SENT)
 
 
 @router.get("/notifications", response_model=NotificationsOut)
 async def get_notifications(principal: CurrentMember, gateway: GatewayDep) -> NotificationsOut:
     """Where my messages go: channels in order of preference, my Apprise addresses (masked:
     the whole URL is never shown again), quiet hours, language and (coordinators) the digest."""
-    return await notification_settings.notification_preferences(gateway, principal)
+    return await accounts.notification_preferences(gateway, principal)
 
 
 @router.patch("/notifications", response_model=NotificationsOut)
@@ -90,7 +81,7 @@ async def patch_notifications(
     """Change where my messages go; only the fields given change (a channel or an Apprise
     address not named stays). An Apprise URL the service does not allow, or that Apprise
     cannot use, is 422 naming only its scheme; `digest` is for coordinators (403 otherwise)."""
-    return await notification_settings.change_notification_preferences(gateway, principal, body)
+    return await accounts.change_notification_preferences(gateway, principal, body)
 
 
 @router.post(
@@ -99,7 +90,7 @@ async def patch_notifications(
 async def test_notifications(principal: CurrentMember, gateway: GatewayDep) -> TestMessageOut:
     """Send me a test message over my channels, as every message goes (not held by quiet
     hours); 429 after a few in an hour."""
-    return await notification_settings.send_test_message(gateway, principal)
+    return await accounts.send_test_message(gateway, principal)
 
 
 @router.get("/export")

@@ -8,6 +8,9 @@ from services.gateway import hsds
 from services.gateway.deps import GatewayDep
 from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.schemas import PublicCooperative, PublicCooperativeList
+from services.gateway.usecases import social_map
+from services.gateway.usecases.areas import postcode_area
+from services.gateway.usecases.cooperatives import public_cooperatives
 from shared.categories import Category
 from shared.contracts import registry as rc
 
@@ -25,7 +28,7 @@ async def lookup(
     postcode: Annotated[str, Query(min_length=4, max_length=10, examples=["3561 AB"])],
 ) -> rc.PostcodeArea:
     """District and most likely neighbourhood of a postcode, with how sure that is."""
-    return await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))
+    return await postcode_area(gateway, postcode)
 
 
 @router.get("/cooperatives", response_model=PublicCooperativeList)
@@ -38,12 +41,12 @@ async def cooperatives(
 ) -> PublicCooperativeList:
     """The cooperatives, or those whose areas contain `area` (most local first). Who
     coordinates them is not listed."""
-    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(area_code=area))
+    found = await public_cooperatives(gateway, area)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return PublicCooperativeList(
         cooperatives=[
             PublicCooperative.model_validate(c.model_dump(exclude={"coordinator_ids"}))
-            for c in found.cooperatives
+            for c in found
         ]
     )
 
@@ -61,8 +64,8 @@ async def directory(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> rc.DirectoryResults:
     """The social map: local services and standing offers (Open Referral HSDS shape)."""
-    results = await gateway.rpc.call(
-        rc.DIRECTORY_SEARCH,
+    results = await social_map.search(
+        gateway,
         rc.DirectorySearch(
             q=q or None, category=category, area_code=area, limit=limit, offset=offset
         ),
@@ -71,22 +74,11 @@ async def directory(
     return results
 
 
-EXPORT_PAGE = 200
-EXPORT_MAX = 20_000  # a city's social map many times over
-
-
 @router.get("/directory/hsds")
 async def directory_hsds(gateway: GatewayDep, response: Response) -> dict[str, Any]:
     """The whole social map as Open Referral HSDS 3.0 JSON (a paginated list of services,
     each with its organization, phones, schedules, service areas and location), for a
     municipal social map to import. Only active offers; nothing about members."""
-    services: list[rc.HsdsService] = []
-    while len(services) < EXPORT_MAX:
-        page = await gateway.rpc.call(
-            rc.DIRECTORY_SEARCH, rc.DirectorySearch(limit=EXPORT_PAGE, offset=len(services))
-        )
-        services.extend(page.services)
-        if len(page.services) < EXPORT_PAGE:
-            break
+    services = await social_map.whole_map(gateway)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return hsds.export(services)

@@ -9,10 +9,9 @@ from fastapi.responses import Response
 from services.gateway.deps import GatewayDep
 from services.gateway.i18n import LANGUAGES
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.report_files import FORMATS, csv_text, quarter_file
-from services.gateway.reporting import period, report
+from services.gateway.report_files import FORMATS, csv_text
 from services.gateway.schemas import ReportOut
-from shared.contracts import matching as mc
+from services.gateway.usecases import reports
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -22,13 +21,6 @@ AreaQuery = Annotated[
 ]
 FromQuery = Annotated[datetime | None, Query(alias="from", description="default: 12 weeks ago")]
 ToQuery = Annotated[datetime | None, Query(alias="to", description="default: now")]
-
-
-async def figures(
-    gateway: GatewayDep, area: str, since: datetime | None, until: datetime | None
-) -> mc.Figures:
-    start, end = period(gateway.clock.now(), since, until)
-    return await report(gateway.rpc, area, start, end, gateway.settings.time_zone)
 
 
 @router.get("/reports", response_model=ReportOut)
@@ -41,7 +33,7 @@ async def report_json(
     """Requests and residents by category, state, district and week; match rate, time to
     match, hours. A cell of fewer than 5 people is null, with as many more as keep it from
     being worked out from the rest."""
-    result = await figures(gateway, area, since, until)
+    result = await reports.figures(gateway, area, since, until)
     return ReportOut(**result.model_dump())
 
 
@@ -58,7 +50,7 @@ async def report_csv(
 ) -> Response:
     """The same figures as CSV (`figure,key,value,note`); a suppressed cell is empty with the
     note `hidden (fewer than 5 people)`, a median of a week without requests `no requests`."""
-    result = await figures(gateway, area, since, until)
+    result = await reports.figures(gateway, area, since, until)
     filename = f"samen-{result.area_code}-{result.period_from:%Y%m%d}-{result.period_until:%Y%m%d}"
     return Response(
         csv_text(result, gateway.settings.time_zone),
@@ -86,13 +78,8 @@ async def quarter_report(
 ) -> Response:
     """A district's quarter for the funder: CSV, XLSX or a one-page PDF with the chart per
     week and the map, suppressed as the figures are."""
-    found = await quarter_file(
-        gateway.rpc,
-        district,
-        quarter,
-        format,
-        lang if lang in LANGUAGES else "nl",
-        gateway.settings.time_zone,
+    found = await reports.quarter_file(
+        gateway, district, quarter, format, lang if lang in LANGUAGES else "nl"
     )
     return Response(
         found.content,

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request, status
 
-from services.gateway import usecases
 from services.gateway.deps import CurrentMember, GatewayDep, api_principal, gateway_of
 from services.gateway.openapi_doc import SIGNED_IN
 from services.gateway.openapi_links import (
@@ -14,16 +13,15 @@ from services.gateway.openapi_links import (
     links_from,
 )
 from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdempotencyKeyHeader, IdPath
 from services.gateway.schemas import (
     CompleteBody,
     FeedbackBody,
-    IdempotencyKeyHeader,
-    IdPath,
     RequestBody,
     RequestCreated,
     RequestOut,
 )
-from shared.contracts import matching as mc
+from services.gateway.usecases import requests
 
 router = APIRouter(prefix="/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
 
@@ -44,7 +42,7 @@ async def create(
 
     Send an `Idempotency-Key`: a retry after a timeout or a 503 then answers with the
     request the first attempt made (if it did) instead of asking twice."""
-    view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=idempotency_key)
+    view = await requests.ask_for_help(gateway, principal, body, idempotency_key=idempotency_key)
     return RequestCreated(id=view.request_id, state=view.state)
 
 
@@ -55,10 +53,7 @@ async def create(
 )
 async def mine(principal: CurrentMember, gateway: GatewayDep) -> list[RequestOut]:
     """My requests, newest first."""
-    mine = await gateway.rpc.call(
-        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
-    )
-    return [usecases.summary_out(s) for s in mine.requests]
+    return [requests.summary_out(s) for s in await requests.my_requests(gateway, principal)]
 
 
 @router.get(
@@ -73,8 +68,8 @@ async def get(request_id: IdPath, request: Request) -> RequestOut:
     # look-ups cost about a sixth of the request.
     principal = await api_principal(request)
     gateway = gateway_of(request)
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
-    return await usecases.request_out(
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
+    return await requests.request_out(
         gateway, view, viewer=principal, as_coordinator=as_coordinator
     )
 
@@ -82,10 +77,8 @@ async def get(request_id: IdPath, request: Request) -> RequestOut:
 @router.post("/{request_id}/cancel", response_model=RequestOut, operation_id=CANCEL_REQUEST)
 async def cancel(request_id: IdPath, principal: CurrentMember, gateway: GatewayDep) -> RequestOut:
     """No help needed any more."""
-    view = await gateway.rpc.call(
-        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
-    )
-    return await usecases.request_out(gateway, view, viewer=principal)
+    view = await requests.cancel(gateway, principal, request_id)
+    return await requests.request_out(gateway, view, viewer=principal)
 
 
 @router.post("/{request_id}/complete", response_model=RequestOut, operation_id=COMPLETE_REQUEST)
@@ -97,17 +90,15 @@ async def complete(
 ) -> RequestOut:
     """The help was given (by the requester or the volunteer), with hours and feedback."""
     body = body or CompleteBody()
-    view = await gateway.rpc.call(
-        mc.REQUEST_COMPLETE,
-        mc.RequestComplete(
-            request_id=request_id,
-            actor_id=principal.member_id,
-            hours=body.hours,
-            score=body.score,
-            comment=body.feedback,
-        ),
+    view = await requests.complete(
+        gateway,
+        principal,
+        request_id,
+        hours=body.hours,
+        score=body.score,
+        comment=body.feedback,
     )
-    return await usecases.request_out(gateway, view, viewer=principal)
+    return await requests.request_out(gateway, view, viewer=principal)
 
 
 @router.post("/{request_id}/feedback", response_model=RequestOut, operation_id=GIVE_FEEDBACK)
@@ -117,4 +108,4 @@ async def feedback(
     """How it went, once the help is done (whoever closed it): the requester and the
     volunteer each once (409 `feedback_given` the second time). The score counts in the
     anonymous figures; the comment is read only by the cooperative's coordinators."""
-    return await usecases.give_feedback(gateway, principal, request_id, body)
+    return await requests.give_feedback(gateway, principal, request_id, body)

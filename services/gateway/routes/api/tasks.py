@@ -10,7 +10,8 @@ from services.gateway import passing_on
 from services.gateway.deps import Coordinator, GatewayDep
 from services.gateway.passing_on import TaskOut
 from services.gateway.problems import PROBLEM_RESPONSES
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
+from services.gateway.usecases import coordinators
 from services.gateway.web import language_of
 
 router = APIRouter(prefix="/coordinator/tasks", tags=["coordinator"], responses=PROBLEM_RESPONSES)
@@ -24,7 +25,7 @@ PDF: dict[int | str, dict[str, Any]] = {
 async def tasks(request: Request, principal: Coordinator, gateway: GatewayDep) -> list[TaskOut]:
     """My open tasks, oldest first: for each resident without e-mail, whom to call, what to
     tell them and how they reach the other side of the help. Each one is in the audit log."""
-    found = await passing_on.open_tasks(gateway, principal)
+    found = await coordinators.open_tasks(gateway, principal)
     language = language_of(request, principal)
     return [passing_on.task_out(t, language, gateway.settings.time_zone) for t in found]
 
@@ -34,7 +35,7 @@ async def done(
     task_id: IdPath, request: Request, principal: Coordinator, gateway: GatewayDep
 ) -> TaskOut:
     """Tick a task done: who and when are kept (the first tick counts) and audited."""
-    task = await passing_on.tick_done(gateway, principal, task_id)
+    task = await coordinators.tick_done(gateway, principal, task_id)
     return passing_on.task_out(task, language_of(request, principal), gateway.settings.time_zone)
 
 
@@ -42,7 +43,7 @@ async def done(
 async def letter(task_id: IdPath, principal: Coordinator, gateway: GatewayDep) -> Response:
     """The task as a letter to print and hand over or post: plain Dutch, large type, the
     cooperative's name and how to reach me; no numbers of the system."""
-    pdf = await passing_on.letter(gateway, principal, task_id)
+    pdf = await coordinators.letter(gateway, principal, task_id)
     return Response(
         pdf,
         media_type="application/pdf",

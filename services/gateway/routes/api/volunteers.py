@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.gateway import usecases
+from services.gateway.area_names import area_name
 from services.gateway.deps import (
     CurrentMember,
     GatewayDep,
@@ -12,15 +12,17 @@ from services.gateway.deps import (
     Volunteer,
     check_csrf_header,
 )
+from services.gateway.errors import NotSignedIn
 from services.gateway.openapi_links import (
     ACCEPT_PROPOSAL,
     DECLINE_PROPOSAL,
     PROPOSAL_FOLLOW_UPS,
     links_from,
 )
-from services.gateway.problems import PROBLEM_RESPONSES, NotSignedIn
-from services.gateway.schemas import IdPath, ProposalOut, VolunteerBody, VolunteerOut
-from services.gateway.web import area_name
+from services.gateway.problems import PROBLEM_RESPONSES
+from services.gateway.routes.params import IdPath
+from services.gateway.schemas import ProposalOut, VolunteerBody, VolunteerOut
+from services.gateway.usecases import volunteers
 from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 
@@ -57,12 +59,7 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
 @router.get("/volunteers/me", response_model=VolunteerOut)
 async def get_profile(principal: CurrentMember, gateway: GatewayDep) -> VolunteerOut:
     """My volunteer profile."""
-    return volunteer_out(
-        await gateway.rpc.call(
-            rc.VOLUNTEER_PROFILE_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
-    )
+    return volunteer_out(await volunteers.profile(gateway, principal))
 
 
 @router.put("/volunteers/me", response_model=VolunteerOut)
@@ -70,23 +67,13 @@ async def put_profile(
     body: VolunteerBody, principal: CurrentMember, gateway: GatewayDep
 ) -> VolunteerOut:
     """Offer help: what, when (weekday 0 = Monday, "HH:MM"), how far, which languages."""
-    profile = await gateway.rpc.call(
-        rc.VOLUNTEER_PROFILE_SET,
+    profile = await volunteers.offer_help(
+        gateway,
+        principal,
         rc.VolunteerProfileSet(
             member_id=principal.member_id, actor_id=principal.member_id, **body.model_dump()
         ),
     )
-    if "volunteer" not in principal.roles:
-        roles = [*principal.roles, "volunteer"]
-        await gateway.rpc.call(
-            rc.MEMBER_UPDATE,
-            rc.MemberUpdate(
-                member_id=principal.member_id,
-                actor_id=principal.member_id,
-                roles=roles,
-            ),
-        )
-        await gateway.store.set_roles_for_member(principal.member_id, roles)
     return volunteer_out(profile)
 
 
@@ -97,10 +84,7 @@ async def put_profile(
 )
 async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
     """Requests proposed to me, newest first."""
-    found = await gateway.rpc.call(
-        mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=principal.member_id)
-    )
-    return [proposal_out(p) for p in found.proposals]
+    return [proposal_out(p) for p in await volunteers.proposals(gateway, principal)]
 
 
 async def answer(
@@ -112,14 +96,14 @@ async def answer(
     accept: bool,
 ) -> ProposalOut:
     if token:
-        _, view = await usecases.answer_by_link(
+        _, view = await volunteers.answer_by_link(
             gateway, token, proposal_id=proposal_id, action="accept" if accept else "decline"
         )
         return proposal_out(view)
     if principal is None:
         raise NotSignedIn("Sign in, or use the link from your message.")
     check_csrf_header(request, principal)
-    view = await usecases.answer_proposal(
+    view = await volunteers.answer_proposal(
         gateway, proposal_id, volunteer_id=principal.member_id, accept=accept
     )
     return proposal_out(view)

@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from services.gateway.deps import MaybeMember, Principal, browser_csrf_secret
+from services.gateway.deps import MaybeMember, browser_csrf_secret
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import BY_REASON
 from services.gateway.problem_texts import field_errors as field_errors  # for the pages
 from services.gateway.schemas import (

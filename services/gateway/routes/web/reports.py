@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.gateway import report_files, reporting
+from services.gateway import reporting
+from services.gateway.area_names import area_name, districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.report_charts import report_charts
-from services.gateway.web import area_name, districts, language_of, render
+from services.gateway.usecases import reports
+from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
 from shared.errors import Invalid
 
@@ -41,13 +43,11 @@ async def reports_page(
 ) -> Response:
     language = language_of(request, principal)
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    start, end = reporting.period(
-        gateway.clock.now(),
-        local_day(since, gateway.settings.time_zone),
-        local_day(until, gateway.settings.time_zone, next_day=True),
-    )
     zone = gateway.settings.time_zone
-    total = await reporting.report(gateway.rpc, code, start, end, zone)
+    total = await reports.figures(
+        gateway, code, local_day(since, zone), local_day(until, zone, next_day=True)
+    )
+    start, end = total.period_from, total.period_until
     views = report_charts(total, language, zone)
     now = gateway.clock.now()
     return render(
@@ -96,13 +96,8 @@ async def quarter_download(
     format: Annotated[str, Query(max_length=8)] = "pdf",
 ) -> Response:
     """A district's quarter for the funder (CSV, XLSX or a one-page PDF with the charts)."""
-    found = await report_files.quarter_file(
-        gateway.rpc,
-        district,
-        quarter,
-        format,
-        language_of(request, principal),
-        gateway.settings.time_zone,
+    found = await reports.quarter_file(
+        gateway, district, quarter, format, language_of(request, principal)
     )
     return Response(
         found.content,

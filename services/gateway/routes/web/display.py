@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.gateway.deps import GatewayDep, MaybeMember
-from services.gateway.routes.pages.accounts import safe_next
-from services.gateway.routes.pages.forms import checked_form, redirect, text
+from services.gateway.routes.web.accounts import safe_next
+from services.gateway.routes.web.forms import checked_form, redirect, text
 from services.gateway.web import TEXT_SIZE_COOKIE, TEXT_SIZES
 
 router = APIRouter(include_in_schema=False)

@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from services.gateway import member_imports, usecases
 from services.gateway.deps import GatewayDep
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect
-from services.gateway.schemas import IdPath, MemberImportOut
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect
+from services.gateway.schemas import MemberImportOut
+from services.gateway.usecases import coordinators
+from services.gateway.usecases.areas import coordinator_areas
 from services.gateway.web import render
 from shared.errors import Invalid, SamenError
 
@@ -20,7 +22,7 @@ FOLLOW_EVERY_SECONDS = 2  # how often a page of an import still running redraws 
 
 @router.get("/board/members/import")
 async def import_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    await usecases.coordinator_areas(gateway, principal)
+    await coordinator_areas(gateway, principal)
     return render(request, "member_import.html.j2", principal, errors={})
 
 
@@ -31,7 +33,9 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise Invalid("no file", details={"field": "file", "reason": "no_file"})
-        view = await member_imports.upload(gateway, principal, await upload.read(), upload.filename)
+        view = await coordinators.upload_members(
+            gateway, principal, await upload.read(), upload.filename
+        )
     except SamenError as exc:
         if exc.http_status in (429, 503):
             raise
@@ -49,7 +53,7 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
 async def import_status_page(
     import_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    view = MemberImportOut.of(await member_imports.status(gateway, principal, import_id))
+    view = MemberImportOut.of(await coordinators.member_import(gateway, principal, import_id))
     running = view.state not in ("done", "failed")
     return render(
         request,

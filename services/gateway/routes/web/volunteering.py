@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from services.gateway import usecases
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import SPOKEN_LANGUAGES
-from services.gateway.routes.pages.forms import (
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath, LinkTokenPath
+from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
     checked_form,
@@ -21,16 +22,11 @@ from services.gateway.routes.pages.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import (
-    IdPath,
-    LinkTokenPath,
-)
+from services.gateway.usecases import accounts, requests, volunteers
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.certificates import certificate_expires, certificate_state
 from shared.clock import to_local
-from shared.contracts import matching as mc
-from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.bounds import FEW
 from shared.errors import Conflict, Invalid, NotFound, SamenError
@@ -94,17 +90,12 @@ def volunteer_form(
 
 @router.get("/volunteer")
 async def volunteer_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    profile: Any
+    profile: rc.VolunteerProfile | None
     try:
-        profile = await gateway.rpc.call(
-            rc.VOLUNTEER_PROFILE_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        profile = await volunteers.profile(gateway, principal)
     except NotFound:
         profile = None
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
-    )
+    member = await accounts.my_details(gateway, principal)
     consent = member.consents.get("matching")
     return volunteer_form(
         request,
@@ -157,10 +148,7 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
     form = await checked_form(request, principal)
     current: rc.VolunteerProfile | None
     try:
-        current = await gateway.rpc.call(
-            rc.VOLUNTEER_PROFILE_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        current = await volunteers.profile(gateway, principal)
     except NotFound:
         current = None
     known = set(current.languages) if current else set()
@@ -185,20 +173,12 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             # The page does not show the certificate of conduct: keep the one on file.
             certificate_of_conduct_date=current.certificate_of_conduct_date if current else None,
         )
-        await gateway.rpc.call(
-            rc.MEMBER_UPDATE,
-            rc.MemberUpdate(
-                member_id=principal.member_id,
-                actor_id=principal.member_id,
-                consents={"matching": form.get("consent_matching") == "on"},
-                roles=(None if "volunteer" in principal.roles else [*principal.roles, "volunteer"]),
-            ),
+        await volunteers.offer_help(
+            gateway,
+            principal,
+            command,
+            matching_consent=form.get("consent_matching") == "on",
         )
-        if "volunteer" not in principal.roles:
-            await gateway.store.set_roles_for_member(
-                principal.member_id, [*principal.roles, "volunteer"]
-            )
-        await gateway.rpc.call(rc.VOLUNTEER_PROFILE_SET, command)
     except (ValueError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -233,10 +213,8 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
 
 @router.get("/proposals")
 async def proposals_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    found = await gateway.rpc.call(
-        mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=principal.member_id)
-    )
-    return render(request, "proposals.html.j2", principal, proposals=found.proposals)
+    found = await volunteers.proposals(gateway, principal)
+    return render(request, "proposals.html.j2", principal, proposals=found)
 
 
 @router.post("/proposals/{proposal_id}/{answer}")
@@ -246,7 +224,7 @@ async def proposal_submit(
     await checked_form(request, principal)
     if answer not in ("accept", "decline"):
         raise NotFound("No such answer.")
-    view = await usecases.answer_proposal(
+    view = await volunteers.answer_proposal(
         gateway, proposal_id, volunteer_id=principal.member_id, accept=answer == "accept"
     )
     if answer == "accept":  # the next step: whom, when, where and how to reach them
@@ -254,48 +232,29 @@ async def proposal_submit(
     return redirect("/proposals?done=declined")
 
 
-async def link_view(
+async def link_page_of(
     request: Request,
     principal: Principal | None,
     gateway: Gateway,
     token: str,
-    link: nc.ProposalLink,
     *,
     closed: bool = False,
 ) -> Response:
     """The page of a link: its question and button while the proposal is open, otherwise
-    what became of it (the answer given, taken by someone else, or over); `closed`: matching
-    refused the answer (409), whatever notify has heard of it yet."""
-    proposal = None
-    try:
-        found = await gateway.rpc.call(
-            mc.PROPOSAL_LIST_FOR_VOLUNTEER, mc.ProposalQuery(volunteer_id=link.volunteer_id)
-        )
-        proposal = next((p for p in found.proposals if p.proposal_id == link.proposal_id), None)
-    except SamenError:
-        pass
-    # The answer the proposal got, whichever way and whatever notify has heard of it yet.
-    answer = link.answer or (
-        {"accepted": "accept", "declined": "decline"}.get(proposal.state) if proposal else None
-    )
-    job = None
-    if answer == "accept" and principal is not None and principal.member_id == link.volunteer_id:
-        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
+    what became of it (the answer given, taken by someone else, or over)."""
+    viewer_id = principal.member_id if principal is not None else None
+    shown = await volunteers.link_view(gateway, token, viewer_id=viewer_id, closed=closed)
     return render(
         request,
         "link.html.j2",
         principal,
         status_code=409 if closed else 200,
-        link=link,
+        link=shown.link,
         token=token,
-        proposal=proposal,
-        answer=answer,
-        open=answer is None
-        and not closed
-        and not link.used
-        and link.state == "open"
-        and (proposal is None or proposal.state == "pending"),
-        job=job,
+        proposal=shown.proposal,
+        answer=shown.answer,
+        open=shown.open,
+        job=shown.job,
         closed=closed,
     )
 
@@ -306,8 +265,7 @@ async def link_page(
 ) -> Response:
     """The accept/decline link from a message: looking does not answer (mail scanners open
     links); the button on this page does."""
-    link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
-    return await link_view(request, principal, gateway, token, link)
+    return await link_page_of(request, principal, gateway, token)
 
 
 @router.post("/p/{token}")
@@ -316,10 +274,9 @@ async def link_submit(
 ) -> Response:
     await checked_form(request, principal)
     try:
-        link, _ = await usecases.answer_by_link(gateway, token)
+        link, _ = await volunteers.answer_by_link(gateway, token)
     except Conflict:  # answered otherwise, taken by someone else, or over: the page says which
-        link = await gateway.rpc.call(nc.TOKEN_VERIFY, nc.TokenRequest(token=token))
-        return await link_view(request, principal, gateway, token, link, closed=True)
+        return await link_page_of(request, principal, gateway, token, closed=True)
     signed_in = principal is not None and principal.member_id == link.volunteer_id
     if link.action == "accept" and signed_in:
         return redirect(f"/requests/{quote(link.request_id)}?done=accepted")
@@ -327,5 +284,5 @@ async def link_submit(
     # or that the decline is noted.
     job = None
     if link.action == "accept":
-        job = await usecases.matched_job(gateway, link.request_id, link.volunteer_id)
+        job = await requests.matched_job(gateway, link.request_id, link.volunteer_id)
     return render(request, "link_done.html.j2", principal, answer=link.action, job=job)

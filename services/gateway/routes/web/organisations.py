@@ -9,9 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.gateway import social_map
-from services.gateway.deps import GatewayDep, Principal
-from services.gateway.routes.pages.forms import (
+from services.gateway.area_names import area_groups, area_names
+from services.gateway.deps import GatewayDep
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     day_time_rows,
@@ -20,8 +22,9 @@ from services.gateway.routes.pages.forms import (
     text,
     typed_rows,
 )
-from services.gateway.schemas import IdPath
-from services.gateway.web import area_groups, area_names, render
+from services.gateway.usecases import social_map
+from services.gateway.usecases.areas import coordinator_areas
+from services.gateway.web import render
 from shared.categories import Category
 from shared.contracts import registry as rc
 from shared.errors import Invalid, SamenError
@@ -45,23 +48,6 @@ def _emails(form: FormData) -> list[str]:
 def _chosen_areas(form: FormData) -> list[str]:
     known = area_names()
     return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if c in known]
-
-
-async def _base_area(gateway: GatewayDep, form: FormData) -> str:
-    """Where the organisation is based: its postcode's neighbourhood, else the area picked."""
-    postcode = text(form, "postcode")
-    if postcode:
-        try:
-            place = await gateway.rpc.call(rc.AREAS_LOOKUP, rc.PostcodeQuery(postcode=postcode))
-        except SamenError as exc:
-            raise Invalid(
-                "unknown postcode", details={"field": "postcode", "reason": "malformed"}
-            ) from exc
-        return place.neighbourhood.code
-    area = text(form, "area")
-    if area not in area_names():
-        raise Invalid("choose an area", details={"field": "area_code"})
-    return area
 
 
 def _organisation_page(
@@ -133,8 +119,9 @@ async def new_organisation_submit(
     keeper = await social_map.keeper(gateway, principal)
     values = _organisation_values(form)
     try:
-        org = await gateway.rpc.call(
-            rc.ORGANISATION_ADD,
+        org = await social_map.add_organisation(
+            gateway,
+            principal,
             rc.OrganisationAdd(
                 name=values["name"],
                 description=values["description"],
@@ -142,9 +129,8 @@ async def new_organisation_submit(
                 phone=values["phone"] or None,
                 website=values["website"] or None,
                 address=values["address"] or None,
-                area_code=await _base_area(gateway, form),
+                area_code=await social_map.base_area(gateway, values["postcode"], values["area"]),
                 manager_emails=_emails(form),
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -204,8 +190,10 @@ async def organisation_submit(
     values = _organisation_values(form)
     try:
         emails = _emails(form) if keeper.coordinates and values["manager_emails"] else None
-        await gateway.rpc.call(
-            rc.ORGANISATION_UPDATE,
+        await social_map.update_organisation(
+            gateway,
+            principal,
+            organisation_id,
             rc.OrganisationUpdate(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -214,9 +202,8 @@ async def organisation_submit(
                 phone=values["phone"],
                 website=values["website"],
                 address=values["address"],
-                area_code=await _base_area(gateway, form),
+                area_code=await social_map.base_area(gateway, values["postcode"], values["area"]),
                 manager_emails=emails,
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -231,10 +218,7 @@ async def organisation_retire(
 ) -> Response:
     await checked_form(request, principal)
     await social_map.organisation_of(gateway, principal, organisation_id)
-    await gateway.rpc.call(
-        rc.ORGANISATION_RETIRE,
-        rc.OrganisationRef(organisation_id=organisation_id, actor_id=principal.member_id),
-    )
+    await social_map.retire_organisation(gateway, principal, organisation_id)
     return redirect("/organisations")
 
 
@@ -312,8 +296,9 @@ async def new_offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.rpc.call(
-            rc.OFFER_ADD,
+        await social_map.add_offer(
+            gateway,
+            principal,
             rc.OfferAdd(
                 organisation_id=organisation_id,
                 name=values["name"],
@@ -326,7 +311,6 @@ async def new_offer_submit(
                 email=values["email"] or None,
                 phone=values["phone"] or None,
                 url=values["url"] or None,
-                actor_id=principal.member_id,
             ),
         )
     except Exception as exc:
@@ -377,14 +361,11 @@ async def offer_submit(
             raise Invalid("choose an area", details={"field": "area_codes"})
         if not values["categories"]:
             raise Invalid("choose a category", details={"field": "categories"})
-        await gateway.rpc.call(
-            rc.OFFER_UPDATE,
-            rc.OfferUpdate(
-                offer_id=offer_id,
-                opening_hours=hours,
-                actor_id=principal.member_id,
-                **values,
-            ),
+        await social_map.update_offer(
+            gateway,
+            principal,
+            offer_id,
+            rc.OfferUpdate(offer_id=offer_id, opening_hours=hours, **values),
         )
     except Exception as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
@@ -408,9 +389,7 @@ async def offer_retire(
 ) -> Response:
     await checked_form(request, principal)
     org, _ = await social_map.offer_of(gateway, principal, offer_id)
-    await gateway.rpc.call(
-        rc.OFFER_RETIRE, rc.OfferRef(offer_id=offer_id, actor_id=principal.member_id)
-    )
+    await social_map.retire_offer(gateway, principal, offer_id)
     return redirect(f"/organisations/{quote(org.organisation_id)}")
 
 
@@ -419,7 +398,7 @@ async def offer_retire(
 
 @router.get("/board/organisations/import")
 async def import_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    await social_map.coordinator_areas(gateway, principal)
+    await coordinator_areas(gateway, principal)
     return render(request, "directory_import.html.j2", principal, errors={}, report=None)
 
 

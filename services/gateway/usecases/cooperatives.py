@@ -11,17 +11,16 @@ from dataclasses import dataclass
 
 from services.gateway.adapters.store import AuditEntry, normalise_email
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
-from services.gateway.information_point import invite
-from services.gateway.notification_settings import apprise_refusal
+from services.gateway.principal import Principal
 from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
-from services.gateway.usecases import in_areas
+from services.gateway.usecases.accounts import apprise_refusal, invite
+from services.gateway.usecases.areas import in_areas
+from services.gateway.usecases.audit import audit
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import MatchingPolicy
 
-CHANGE = "cooperative.change"
 NOT_YOURS = "You do not run this cooperative."
 
 
@@ -35,6 +34,13 @@ class Administered:
     may_change_areas: bool
     may_invite: bool
     changes: list[AuditEntry]
+
+
+async def public_cooperatives(gateway: Gateway, area: str | None) -> list[rc.CooperativeInfo]:
+    """The cooperatives, or those whose areas contain `area` (most local first): what anyone
+    may look up (whoever shows them leaves out who coordinates them)."""
+    found = await gateway.rpc.call(rc.COOPERATIVE_LIST, rc.CooperativeQuery(area_code=area))
+    return list(found.cooperatives)
 
 
 async def cooperatives_run_by(gateway: Gateway, principal: Principal) -> list[rc.CooperativeInfo]:
@@ -74,12 +80,7 @@ async def administered(gateway: Gateway, principal: Principal, cooperative_id: s
         for member_id in coop.coordinator_ids
     ]
     if coordinators:
-        await gateway.store.audit(
-            actor_id=principal.member_id,
-            action="member.view",
-            subject_type="member",
-            subject_ids=[m.member_id for m in coordinators],
-        )
+        await audit(gateway, principal, "member.view", [m.member_id for m in coordinators])
     return Administered(
         cooperative=coop,
         coordinators=coordinators,
@@ -97,11 +98,12 @@ async def administered(gateway: Gateway, principal: Principal, cooperative_id: s
 async def _changed(
     gateway: Gateway, principal: Principal, coop: rc.CooperativeInfo, detail: str
 ) -> None:
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action=CHANGE,
-        subject_type="cooperative",
-        subject_ids=[coop.cooperative_id],
+    """A change to the cooperative, in its change log (the audit log)."""
+    await audit(
+        gateway,
+        principal,
+        "cooperative.change",
+        [coop.cooperative_id],
         area=coop.area_codes[0] if coop.area_codes else None,
         detail=detail,
     )

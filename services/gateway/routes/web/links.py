@@ -5,8 +5,8 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.gateway.routes.pages.forms import redirect
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import redirect
 
 router = APIRouter(include_in_schema=False)
 

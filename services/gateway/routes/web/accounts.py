@@ -7,24 +7,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import account_links, usecases
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway import account_links
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.errors import TooManyAttempts
 from services.gateway.i18n import message_language, translate
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import FORM, LOGIN_REFUSED, TOO_MANY_FAILURES
-from services.gateway.problems import TooManyAttempts
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
     client_of,
     set_session_cookies,
 )
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import (
-    LinkTokenPath,
-    LoginBody,
-    NewPassword,
-    PasswordResetBody,
-    RegisterBody,
-)
+from services.gateway.routes.params import LinkTokenPath
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.schemas import LoginBody, NewPassword, PasswordResetBody, RegisterBody
+from services.gateway.usecases import accounts
 from services.gateway.web import language_of, render
 from shared.errors import SamenError
 
@@ -56,7 +53,7 @@ async def register_submit(
             volunteer=volunteer,
             share_phone=form.get("share_phone") == "on",
         )
-        await usecases.register(
+        await accounts.register(
             gateway,
             body,
             client=client_of(request),
@@ -98,7 +95,7 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
     email, target = text(form, "email"), safe_next(text(form, "next"))
     try:
         body = LoginBody(email=email, password=text(form, "password") or " ")
-        account = await usecases.authenticate(gateway, body, client=client_of(request))
+        account = await accounts.authenticate(gateway, body, client=client_of(request))
     except TooManyAttempts as exc:
         language = language_of(request, principal)
         wait = translate(TOO_MANY_FAILURES, language)
@@ -125,7 +122,7 @@ async def login_submit(request: Request, principal: MaybeMember, gateway: Gatewa
             email=email,
             errors={FORM: LOGIN_REFUSED} if status == 401 else field_errors(exc),
         )
-    token, csrf_secret = await usecases.open_session(gateway, account, kind="cookie")
+    token, csrf_secret = await accounts.open_session(gateway, account, kind="cookie")
     if target == "/":
         target = "/board" if "coordinator" in account.roles else "/requests"
     response = redirect(target + ("&" if "?" in target else "?") + "done=welcome")
@@ -147,7 +144,7 @@ async def password_reset_submit(
     email = text(form, "email")
     try:
         body = PasswordResetBody(email=email)
-        await account_links.request_password_reset(gateway, body.email, client=client_of(request))
+        await accounts.request_password_reset(gateway, body.email, client=client_of(request))
     except ValidationError as exc:
         return render(
             request,
@@ -182,7 +179,7 @@ async def set_password_page(
 ) -> Response:
     """Opening the link spends nothing (a mail scanner may open it): the form does."""
     try:
-        await account_links.open_account_link(gateway, token)
+        await accounts.open_account_link(gateway, token)
     except account_links.LinkRefused as exc:
         return refused_link_page(request, principal, exc)
     return render(request, "set_password.html.j2", principal, refused=None, token=token, errors={})
@@ -195,7 +192,7 @@ async def set_password_submit(
     form = await checked_form(request, principal)
     try:
         body = NewPassword(password=text(form, "password"))
-        await account_links.set_password_by_link(gateway, token, body)
+        await accounts.set_password_by_link(gateway, token, body)
     except account_links.LinkRefused as exc:
         return refused_link_page(request, principal, exc)
     except ValidationError as exc:
@@ -217,7 +214,7 @@ async def set_password_submit(
 @router.post("/logout")
 async def logout_submit(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     await checked_form(request, principal)
-    await usecases.logout(gateway, principal)
+    await accounts.logout(gateway, principal)
     response = redirect("/?done=signed_out")
     clear_session_cookies(response, gateway)
     return response

@@ -1,6 +1,5 @@
 """The coordinator's board and the information point."""
 
-import asyncio
 from typing import Annotated
 from urllib.parse import quote
 
@@ -8,26 +7,28 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import coordinating, information_point, passing_on, usecases
+from services.gateway import passing_on
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
-from services.gateway.routes.pages.asking import submit_request
-from services.gateway.routes.pages.forms import (
+from services.gateway.deps import GatewayDep, MaybeMember
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.asking import submit_request
+from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     field_errors,
     redirect,
     text,
 )
-from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, IdPath, OnBehalfMember
+from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
 from services.gateway.security import new_token
+from services.gateway.usecases import coordinators, requests
+from services.gateway.usecases.areas import coordinator_areas
 from services.gateway.web import language_of, render
 from shared.categories import Category
 from shared.clock import to_local
-from shared.contracts import matching as mc
-from shared.contracts import registry as rc
 from shared.contracts.matching import NOTE_MAX
-from shared.errors import Forbidden, Invalid, SamenError, Unavailable
+from shared.errors import Invalid, SamenError, Unavailable
 
 router = APIRouter(include_in_schema=False)
 CATEGORY_VALUES = {c.value for c in Category}
@@ -46,20 +47,17 @@ async def board_page(
     state: Choice = None,
     q: Choice = None,
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
-    board = await gateway.rpc.call(
-        mc.COORDINATOR_BOARD, mc.BoardQuery(coordinator_id=principal.member_id, area_codes=areas)
-    )
-    wanted = coordinating.BoardFilter(
+    areas, board = await coordinators.board(gateway, principal)
+    wanted = coordinators.BoardFilter(
         neighbourhood=neighbourhood or None,
         category=category if category in CATEGORY_VALUES else None,
-        state=state if state in coordinating.BOARD_STATES else None,
+        state=state if state in coordinators.BOARD_STATES else None,
         number=q or None,
     )
     try:
         tasks = [
             passing_on.task_out(task, language_of(request, principal), gateway.settings.time_zone)
-            for task in await passing_on.open_tasks(gateway, principal)
+            for task in await coordinators.open_tasks(gateway, principal)
         ]
     except Unavailable:  # the board without them rather than no board
         tasks = []
@@ -72,11 +70,11 @@ async def board_page(
         "board.html.j2",
         principal,
         areas=areas,
-        columns=coordinating.board_columns(board, areas, wanted),
+        columns=coordinators.board_columns(board, areas, wanted),
         board=board,
         wanted=wanted,
         neighbourhoods=neighbourhoods,
-        states=coordinating.BOARD_STATES,
+        states=coordinators.BOARD_STATES,
         tasks=tasks,
     )
 
@@ -84,7 +82,7 @@ async def board_page(
 @router.get("/board/audit")
 async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     """Every look at someone's personal data: my own, or everyone's for an admin."""
-    entries = await coordinating.audit_log(gateway, principal, limit=500)
+    entries = await coordinators.audit_log(gateway, principal, limit=500)
     return render(request, "board_audit.html.j2", principal, entries=entries)
 
 
@@ -92,7 +90,7 @@ async def audit_page(request: Request, principal: Member, gateway: GatewayDep) -
 async def volunteers_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     """The volunteers of my areas and their certificate of conduct (VOG)."""
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
-    rows = await coordinating.volunteers(gateway, principal, today)
+    rows = await coordinators.volunteers(gateway, principal, today)
     return render(request, "board_volunteers.html.j2", principal, rows=rows, today=today)
 
 
@@ -100,59 +98,17 @@ async def volunteers_page(request: Request, principal: Member, gateway: GatewayD
 async def board_request(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await usecases.check_in_areas(areas, view)
-    # Made apart from the gather: inside it, mypy would take the verbs' results for
-    # "result or exception".
-    member = gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=view.requester_id, actor_id=principal.member_id)
-    )
-    nearest = gateway.rpc.call(
-        mc.COORDINATOR_CANDIDATES,
-        mc.CandidatesQuery(
-            coordinator_id=principal.member_id, area_codes=areas, request_id=request_id
-        ),
-    )
-    requester, candidates = await asyncio.gather(member, nearest, return_exceptions=True)
-    names: dict[str, str] = {}
-    if not isinstance(candidates, BaseException):
-        found = await asyncio.gather(
-            *(
-                gateway.rpc.call(rc.MEMBER_CONTACT, rc.MemberRef(member_id=c.volunteer_id))
-                for c in candidates.candidates
-            ),
-            return_exceptions=True,
-        )
-        # First names only: enough to choose, and the volunteer may live outside the area.
-        names = {m.member_id: m.first_name for m in found if not isinstance(m, BaseException)}
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="request.view",
-        subject_type="request",
-        subject_ids=[view.request_id],
-        area=view.neighbourhood,
-    )
-    await gateway.store.audit(
-        actor_id=principal.member_id,
-        action="member.view",
-        subject_type="member",
-        subject_ids=[view.requester_id, *names],
-        area=view.neighbourhood,
-    )
-    out = await usecases.request_out(gateway, view, viewer=principal, as_coordinator=True)
+    shown = await coordinators.board_request(gateway, principal, request_id)
+    out = await requests.request_out(gateway, shown.view, viewer=principal, as_coordinator=True)
     return render(
         request,
         "board_request.html.j2",
         principal,
         request_view=out,
-        requester=None if isinstance(requester, BaseException) else requester,
-        reach=None if isinstance(requester, BaseException) else passing_on.reach_of(requester),
-        candidates=[] if isinstance(candidates, BaseException) else candidates.candidates,
-        names=names,
+        requester=shown.requester,
+        reach=passing_on.reach_of(shown.requester) if shown.requester else None,
+        candidates=shown.candidates,
+        names=shown.names,
     )
 
 
@@ -165,7 +121,7 @@ async def certificate_submit(
         body = CertificateBody(date=text(form, "date") or None)
     except ValidationError as exc:
         raise Invalid("not a date", details={"field": "date", "reason": "bad_date"}) from exc
-    await coordinating.set_certificate(gateway, principal, member_id, body.date)
+    await coordinators.set_certificate(gateway, principal, member_id, body.date)
     return redirect(f"/board/volunteers?done=certificate#v-{quote(member_id)}")
 
 
@@ -174,19 +130,14 @@ async def board_reassign(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await coordinating.reassign(gateway, principal, request_id, text(form, "volunteer_id"))
+    await coordinators.reassign(gateway, principal, request_id, text(form, "volunteer_id"))
     return redirect(f"/board/{quote(request_id)}?done=reassigned")
 
 
 async def _ending_page(
     request: Request, principal: Principal, gateway: Gateway, request_id: str, action: str
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
-    view = await gateway.rpc.call(
-        mc.REQUEST_GET,
-        mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-    )
-    await usecases.check_in_areas(areas, view)
+    _, view = await coordinators.request_in_my_areas(gateway, principal, request_id)
     return render(
         request,
         "board_end.html.j2",
@@ -218,7 +169,7 @@ async def board_cancel(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await coordinating.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
+    await coordinators.cancel(gateway, principal, request_id, text(form, "note")[:NOTE_MAX])
     return redirect(f"/board/{quote(request_id)}?done=stopped")
 
 
@@ -232,15 +183,11 @@ async def board_close(
         body = CoordinatorCloseBody(
             note=values["note"], hours=values["hours"].replace(",", ".") or None
         )
-        await coordinating.close(gateway, principal, request_id, body.note, body.hours)
+        await coordinators.close(gateway, principal, request_id, body.note, body.hours)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        areas = await usecases.coordinator_areas(gateway, principal)
-        view = await gateway.rpc.call(
-            mc.REQUEST_GET,
-            mc.RequestQuery(request_id=request_id, actor_id=principal.member_id, area_codes=areas),
-        )
+        _, view = await coordinators.request_in_my_areas(gateway, principal, request_id)
         return render(
             request,
             "board_end.html.j2",
@@ -259,13 +206,13 @@ async def board_match(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     form = await checked_form(request, principal)
-    await usecases.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
+    await coordinators.coordinator_match(gateway, principal, request_id, text(form, "volunteer_id"))
     return redirect(f"/board/{quote(request_id)}?done=matched")
 
 
 @router.get("/board/members/new")
 async def new_member_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    await usecases.coordinator_areas(gateway, principal)
+    await coordinator_areas(gateway, principal)
     return render(request, "new_member.html.j2", principal, values={}, errors={})
 
 
@@ -279,7 +226,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
             language=text(form, "language") if text(form, "language") == "en" else "nl",
             share_phone=text(form, "share_phone") == "yes",
         )
-        member = await information_point.register_on_behalf(gateway, principal, body)
+        member = await coordinators.register_on_behalf(gateway, principal, body)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
@@ -298,12 +245,7 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
 async def ask_on_behalf_page(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    areas = await usecases.coordinator_areas(gateway, principal)
-    requester = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
-    )
-    if not usecases.in_areas(areas, requester.neighbourhood):
-        raise Forbidden("This resident lives outside the areas of your cooperative.")
+    requester = await coordinators.resident(gateway, principal, member_id)
     today = to_local(gateway.clock.now(), gateway.settings.time_zone).date()
     return render(
         request,
@@ -320,9 +262,7 @@ async def ask_on_behalf_page(
 async def ask_on_behalf_submit(
     member_id: str, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    requester = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=member_id, actor_id=principal.member_id)
-    )
+    requester = await coordinators.resident(gateway, principal, member_id)
     return await submit_request(request, principal, gateway, requester=requester)
 
 
@@ -335,5 +275,5 @@ async def notice_board(
 ) -> Response:
     """The sheet the living room pins up: open requests by category and day, never names."""
     code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else "GM0344"
-    board = await gateway.rpc.call(mc.NOTICE_BOARD, mc.NoticeBoardQuery(area_code=code))
+    board = await requests.notice_board(gateway, code)
     return render(request, "notice_board.html.j2", principal, board=board, area=code)

@@ -1,7 +1,7 @@
 """A member's data from every service (export), and erasure everywhere."""
 
 from services.gateway.bootstrap import Gateway
-from services.gateway.deps import Principal
+from services.gateway.principal import Principal
 from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc

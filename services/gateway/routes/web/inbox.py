@@ -6,15 +6,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway import inbox_view
+from services.gateway.area_names import districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import message_language
-from services.gateway.routes.pages.forms import Member, checked_form, redirect
-from services.gateway.schemas import (
-    IdPath,
-)
-from services.gateway.web import districts, language_of, render
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import Member, checked_form, redirect
+from services.gateway.usecases import inbox, social_map
+from services.gateway.web import language_of, render
 from shared.categories import Category
-from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +23,7 @@ router = APIRouter(include_in_schema=False)
 async def inbox_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     # The messages in the page's language (Dutch on a page in a language notify does not write).
     language = message_language(language_of(request, principal))
-    page = await gateway.rpc.call(
-        nc.INBOX_LIST, nc.InboxQuery(member_id=principal.member_id, language=language)
-    )
+    page = await inbox.messages(gateway, principal, language)
     messages = {i.item_id: inbox_view.message(i.body, i.template, i.link) for i in page.items}
     return render(request, "inbox.html.j2", principal, page=page, messages=messages)
 
@@ -36,14 +33,12 @@ async def inbox_read(
     item_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await gateway.rpc.call(
-        nc.INBOX_MARK_READ, nc.MarkRead(member_id=principal.member_id, item_ids=[item_id])
-    )
+    await inbox.mark_message_read(gateway, principal, item_id)
     return redirect("/inbox")
 
 
 @router.get("/map")
-async def social_map(
+async def map_page(
     request: Request,
     principal: MaybeMember,
     gateway: GatewayDep,
@@ -53,25 +48,19 @@ async def social_map(
 ) -> Response:
     chosen = category if category in {c.value for c in Category} else None
     area_code = area if area and area[:2] in ("GM", "WK", "BU") and area[2:].isdigit() else None
-    results = await gateway.rpc.call(
-        rc.DIRECTORY_SEARCH,
+    results = await social_map.search(
+        gateway,
         rc.DirectorySearch(
             q=q or None,
             category=Category(chosen) if chosen else None,
             area_code=area_code,
         ),
     )
-    keeps_map = principal is not None and principal.has("coordinator", "admin")
-    if principal is not None and not keeps_map:
-        managed = await gateway.rpc.call(
-            rc.ORGANISATION_LIST, rc.OrganisationQuery(manager_id=principal.member_id)
-        )
-        keeps_map = bool(managed.organisations)
     return render(
         request,
         "map.html.j2",
         principal,
-        keeps_map=keeps_map,
+        keeps_map=await social_map.keeps_map(gateway, principal),
         results=results,
         q=q or "",
         chosen=chosen or "",

@@ -9,16 +9,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import administering
-from services.gateway.deps import GatewayDep, Principal
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import (
-    ChannelsPatch,
-    CooperativePatch,
-    CoordinatorInvite,
-    IdPath,
-)
-from services.gateway.web import area_groups, render
+from services.gateway.area_names import area_groups
+from services.gateway.deps import GatewayDep
+from services.gateway.principal import Principal
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.schemas import ChannelsPatch, CooperativePatch, CoordinatorInvite
+from services.gateway.usecases import cooperatives
+from services.gateway.web import render
 from shared.contracts import notify as nc
 from shared.errors import SamenError
 from shared.events import MatchingPolicy
@@ -47,7 +45,7 @@ POLICY_FIELDS = (
 
 @router.get("/admin")
 async def cooperatives_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    found = await administering.cooperatives_run_by(gateway, principal)
+    found = await cooperatives.cooperatives_run_by(gateway, principal)
     return render(request, "admin.html.j2", principal, cooperatives=found)
 
 
@@ -62,7 +60,7 @@ async def _page(
     typed: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = await administering.administered(gateway, principal, cooperative_id)
+    view = await cooperatives.administered(gateway, principal, cooperative_id)
     saved = request.query_params.get("saved")
     return render(
         request,
@@ -127,7 +125,7 @@ async def cooperative_submit(
             name=typed["name"] or None,
             area_codes=areas if principal.has("admin") else None,
         )
-        await administering.change_cooperative(gateway, principal, cooperative_id, patch)
+        await cooperatives.change_cooperative(gateway, principal, cooperative_id, patch)
     except (SamenError, ValidationError) as exc:
         return await _refused(
             request, principal, gateway, cooperative_id, "cooperative", exc, typed
@@ -153,7 +151,7 @@ async def policy_submit(
     form = await checked_form(request, principal)
     typed = {name: text(form, name) for name in POLICY_FIELDS}
     try:
-        await administering.change_policy(gateway, principal, cooperative_id, _policy(form))
+        await cooperatives.change_policy(gateway, principal, cooperative_id, _policy(form))
     except (SamenError, ValidationError) as exc:
         return await _refused(request, principal, gateway, cooperative_id, "policy", exc, typed)
     return _saved(cooperative_id, "policy")
@@ -173,7 +171,7 @@ async def invite_submit(
             house_number=typed["house_number"] or None,
             language="en" if text(form, "language") == "en" else "nl",
         )
-        await administering.invite_coordinator(gateway, principal, cooperative_id, invitation)
+        await cooperatives.invite_coordinator(gateway, principal, cooperative_id, invitation)
     except (SamenError, ValidationError) as exc:
         return await _refused(
             request, principal, gateway, cooperative_id, "coordinators", exc, typed
@@ -190,7 +188,7 @@ async def remove_submit(
     gateway: GatewayDep,
 ) -> Response:
     await checked_form(request, principal)
-    await administering.remove_coordinator(gateway, principal, cooperative_id, member_id)
+    await cooperatives.remove_coordinator(gateway, principal, cooperative_id, member_id)
     return _saved(cooperative_id, "coordinators")
 
 
@@ -207,7 +205,7 @@ async def channels_submit(
             apprise_remove=[str(v)[:16] for v in form.getlist("apprise_remove")][:10] or None,
             digest_time=typed["digest_time"],
         )
-        await administering.change_channels(gateway, principal, cooperative_id, patch)
+        await cooperatives.change_channels(gateway, principal, cooperative_id, patch)
     except (SamenError, ValidationError) as exc:
         return await _refused(request, principal, gateway, cooperative_id, "channels", exc, typed)
     return _saved(cooperative_id, "channels")

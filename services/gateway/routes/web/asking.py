@@ -8,11 +8,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import calendar, information_point, usecases
-from services.gateway.deps import GatewayDep, Principal
+from services.gateway import calendar
+from services.gateway.area_names import area_name
+from services.gateway.deps import GatewayDep
 from services.gateway.i18n import category_label, translate
+from services.gateway.principal import Principal
 from services.gateway.problem_texts import field_text
-from services.gateway.routes.pages.forms import (
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import (
     DAY_PARTS,
     Member,
     checked_form,
@@ -20,16 +23,11 @@ from services.gateway.routes.pages.forms import (
     redirect,
     text,
 )
-from services.gateway.schemas import (
-    FeedbackBody,
-    IdPath,
-    RequestBody,
-    valid_idempotency_key,
-)
+from services.gateway.schemas import FeedbackBody, RequestBody, valid_idempotency_key
 from services.gateway.security import new_token
-from services.gateway.web import area_name, language_of, render
+from services.gateway.usecases import coordinators, requests
+from services.gateway.web import language_of, render
 from shared.clock import from_local, to_local
-from shared.contracts import matching as mc
 from shared.contracts import registry as rc
 from shared.errors import Conflict, Invalid, NotFound, SamenError
 
@@ -94,9 +92,9 @@ async def submit_request(
             languages=[requester.language if requester else language_of(request, principal)],
         )
         if requester is None:
-            view = await usecases.ask_for_help(gateway, principal, body, idempotency_key=key)
+            view = await requests.ask_for_help(gateway, principal, body, idempotency_key=key)
         else:
-            view = await information_point.ask_on_behalf(
+            view = await coordinators.ask_on_behalf(
                 gateway, principal, body, requester.member_id, idempotency_key=key
             )
     except (ValueError, SamenError) as exc:
@@ -127,20 +125,18 @@ async def submit_request(
 
 @router.get("/requests")
 async def my_requests(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    mine = await gateway.rpc.call(
-        mc.REQUEST_LIST_MINE, mc.MyRequestsQuery(member_id=principal.member_id)
-    )
-    return render(request, "requests.html.j2", principal, requests=mine.requests)
+    mine = await requests.my_requests(gateway, principal)
+    return render(request, "requests.html.j2", principal, requests=mine)
 
 
 @router.get("/requests/{request_id}")
 async def request_page(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     return render(
         request,
         "request.html.j2",
@@ -155,14 +151,12 @@ async def cancel_confirm(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     """Are you sure? (a page of its own: cancelling takes a second step, without script)"""
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    if principal.member_id not in (view.requester_id, view.entered_by) or view.state in (
-        mc.FINAL_STATES
-    ):
+    if not requests.may_cancel(view, principal.member_id):
         return redirect(f"/requests/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     return render(request, "cancel_confirm.html.j2", principal, request_view=out)
 
 
@@ -171,9 +165,7 @@ async def cancel_submit(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await gateway.rpc.call(
-        mc.REQUEST_CANCEL, mc.RequestCancel(request_id=request_id, actor_id=principal.member_id)
-    )
+    await requests.cancel(gateway, principal, request_id)
     return redirect(f"/requests/{quote(request_id)}?done=cancelled")
 
 
@@ -192,15 +184,13 @@ async def complete_submit(
         hours = float(text(form, "hours").replace(",", ".")) if text(form, "hours") else None
     except ValueError:
         hours = None
-    await gateway.rpc.call(
-        mc.REQUEST_COMPLETE,
-        mc.RequestComplete(
-            request_id=request_id,
-            actor_id=principal.member_id,
-            hours=hours if hours is None or 0 <= hours <= 168 else None,
-            score=score_of(form),
-            comment=text(form, "feedback")[:2000] or None,
-        ),
+    await requests.complete(
+        gateway,
+        principal,
+        request_id,
+        hours=hours if hours is None or 0 <= hours <= 168 else None,
+        score=score_of(form),
+        comment=text(form, "feedback")[:2000] or None,
     )
     # The thank-you, or (without a score or comment) the feedback form once more.
     return redirect(f"/requests/{quote(request_id)}/feedback")
@@ -213,10 +203,10 @@ async def feedback_page(
     """Where the requester's e-mail "how did it go?" leads (and the volunteer's page): the
     form while this side has not said it, else the thank-you; before the help was marked as
     given, the request's own page with its "help was given" form."""
-    view, as_coordinator = await usecases.visible_request(gateway, principal, request_id)
+    view, as_coordinator = await requests.visible_request(gateway, principal, request_id)
     if as_coordinator:
         return redirect(f"/board/{quote(request_id)}")
-    out = await usecases.request_out(gateway, view, viewer=principal)
+    out = await requests.request_out(gateway, view, viewer=principal)
     if out.my_side is None or out.state != "done":
         anchor = "#done" if out.state == "matched" and out.my_side else ""
         return redirect(f"/requests/{quote(request_id)}{anchor}")
@@ -231,15 +221,15 @@ async def feedback_submit(
     values = {"score": text(form, "score"), "comment": text(form, "comment")[:2000]}
     try:
         body = FeedbackBody(score=score_of(form), comment=values["comment"] or None)
-        await usecases.give_feedback(gateway, principal, request_id, body)
+        await requests.give_feedback(gateway, principal, request_id, body)
     except (ValueError, Invalid):
-        view, _ = await usecases.visible_request(gateway, principal, request_id)
+        view, _ = await requests.visible_request(gateway, principal, request_id)
         return render(
             request,
             "feedback.html.j2",
             principal,
             status_code=422,
-            request_view=await usecases.request_out(gateway, view, viewer=principal),
+            request_view=await requests.request_out(gateway, view, viewer=principal),
             values=values,
             errors={
                 "score": translate(
@@ -258,7 +248,7 @@ async def job_calendar(
     request_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     """The agreed time for the volunteer's own calendar: only the matched volunteer gets it."""
-    job = await usecases.matched_job(gateway, request_id, principal.member_id)
+    job = await requests.matched_job(gateway, request_id, principal.member_id)
     if job is None:
         raise NotFound("No such job for you.")
     view, asker = job, job.requester

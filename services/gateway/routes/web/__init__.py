@@ -3,7 +3,7 @@ cases as the JSON API."""
 
 from fastapi import APIRouter
 
-from services.gateway.routes.pages import (
+from services.gateway.routes.web import (
     accounts,
     admin,
     asking,
@@ -18,7 +18,7 @@ from services.gateway.routes.pages import (
     tasks,
     volunteering,
 )
-from services.gateway.routes.pages.forms import SignInFirst
+from services.gateway.routes.web.forms import SignInFirst
 
 router = APIRouter(include_in_schema=False)
 # The tasks before the board: /board/tasks is not a request's /board/{request_id}.

@@ -7,8 +7,9 @@ from fastapi.responses import Response
 
 from services.gateway import passing_on
 from services.gateway.deps import GatewayDep
-from services.gateway.routes.pages.forms import Member, checked_form, redirect
-from services.gateway.schemas import IdPath
+from services.gateway.routes.params import IdPath
+from services.gateway.routes.web.forms import Member, checked_form, redirect
+from services.gateway.usecases import coordinators
 from services.gateway.web import language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -17,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/board/tasks")
 async def tasks_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     """Whom to call and what to tell them; a letter to print; a tick once it is done."""
-    found = await passing_on.open_tasks(gateway, principal)
+    found = await coordinators.open_tasks(gateway, principal)
     language = language_of(request, principal)
     tasks = [passing_on.task_out(t, language, gateway.settings.time_zone) for t in found]
     return render(request, "board_tasks.html.j2", principal, tasks=tasks)
@@ -28,13 +29,13 @@ async def task_done(
     task_id: IdPath, request: Request, principal: Member, gateway: GatewayDep
 ) -> Response:
     await checked_form(request, principal)
-    await passing_on.tick_done(gateway, principal, task_id)
+    await coordinators.tick_done(gateway, principal, task_id)
     return redirect("/board/tasks?done=passed_on")
 
 
 @router.get("/board/tasks/{task_id}/letter.pdf")
 async def task_letter(task_id: IdPath, principal: Member, gateway: GatewayDep) -> Response:
-    pdf = await passing_on.letter(gateway, principal, task_id)
+    pdf = await coordinators.letter(gateway, principal, task_id)
     return Response(
         pdf,
         media_type="application/pdf",

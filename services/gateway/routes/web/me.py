@@ -5,14 +5,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway import account_links, email_change, notification_settings, privacy
-from services.gateway.deps import GatewayDep, MaybeMember, Principal
+from services.gateway import account_links
+from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import translate
+from services.gateway.principal import Principal
 from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
-from services.gateway.routes.pages.forms import Member, checked_form, field_errors, redirect, text
-from services.gateway.schemas import EmailChangeBody, LinkTokenPath, NotificationsPatch
+from services.gateway.routes.params import LinkTokenPath
+from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.schemas import EmailChangeBody, NotificationsPatch
+from services.gateway.usecases import accounts, privacy
 from services.gateway.web import language_of, render
 from shared.contracts import registry as rc
 from shared.errors import SamenError
@@ -22,9 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/me")
 async def me_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    member = await gateway.rpc.call(
-        rc.MEMBER_GET, rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id)
-    )
+    member = await accounts.my_details(gateway, principal)
     return render(request, "me.html.j2", principal, member=member, errors={})
 
 
@@ -33,27 +34,23 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
     form = await checked_form(request, principal)
     language = text(form, "language")
     try:
-        member = await gateway.rpc.call(
-            rc.MEMBER_UPDATE,
-            rc.MemberUpdate(
-                member_id=principal.member_id,
-                actor_id=principal.member_id,
-                name=text(form, "name") or None,
-                phone=text(form, "phone"),
-                language=language if language in ("nl", "en") else None,
-                consents={
+        await accounts.change_my_details(
+            gateway,
+            principal,
+            {
+                "name": text(form, "name") or None,
+                "phone": text(form, "phone"),
+                "language": language if language in ("nl", "en") else None,
+                "consents": {
                     purpose: form.get(f"consent_{purpose}") == "on"
                     for purpose in rc.CONSENT_PURPOSES
                 },
-            ),
+            },
         )
     except SamenError as exc:
         if exc.http_status in (429, 503):
             raise
-        member = await gateway.rpc.call(
-            rc.MEMBER_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        member = await accounts.my_details(gateway, principal)
         return render(
             request,
             "me.html.j2",
@@ -62,7 +59,6 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
             member=member,
             errors=field_errors(exc),
         )
-    await gateway.store.update_account(principal.account.account_id, language=member.language)
     response = redirect("/me?done=saved")
     response.delete_cookie("samen_lang", path="/")
     return response
@@ -74,14 +70,11 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
     form = await checked_form(request, principal)
     try:
         body = EmailChangeBody(email=text(form, "new_email"))
-        await email_change.request_email_change(gateway, principal, body.email)
+        await accounts.request_email_change(gateway, principal, body.email)
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        member = await gateway.rpc.call(
-            rc.MEMBER_GET,
-            rc.MemberQuery(member_id=principal.member_id, actor_id=principal.member_id),
-        )
+        member = await accounts.my_details(gateway, principal)
         language = language_of(request, principal)
         errors = field_errors(exc)
         errors["new_email"] = translate(
@@ -118,7 +111,7 @@ async def email_confirm_page(
 ) -> Response:
     """Opening the link changes nothing (a mail scanner may open it): the button does."""
     try:
-        opened = await email_change.open_email_link(gateway, token)
+        opened = await accounts.open_email_link(gateway, token)
     except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return render(
@@ -137,7 +130,7 @@ async def email_confirm_submit(
 ) -> Response:
     await checked_form(request, principal)
     try:
-        await email_change.confirm_email_change(gateway, token)
+        await accounts.confirm_email_change(gateway, token)
     except account_links.LinkRefused as exc:
         return refused_email_link(request, principal, exc)
     return redirect("/me?done=email_changed" if principal else "/login?done=email_changed")
@@ -162,7 +155,7 @@ async def erased_page(request: Request, principal: MaybeMember) -> Response:
 
 @router.get("/me/notifications")
 async def notifications_page(request: Request, principal: Member, gateway: GatewayDep) -> Response:
-    preferences = await notification_settings.notification_preferences(gateway, principal)
+    preferences = await accounts.notification_preferences(gateway, principal)
     return render(request, "notifications.html.j2", principal, preferences=preferences, errors={})
 
 
@@ -185,9 +178,7 @@ def notifications_patch(form: FormData, principal: Member) -> NotificationsPatch
         values["language"] = text(form, "language")
     if principal.has("coordinator", "admin") and text(form, "digest"):
         values["digest"] = text(form, "digest")
-        values["digest_time"] = (
-            text(form, "digest_time") or notification_settings.DEFAULT_DIGEST_TIME
-        )
+        values["digest_time"] = text(form, "digest_time") or accounts.DEFAULT_DIGEST_TIME
     return NotificationsPatch.model_validate(values)
 
 
@@ -197,13 +188,13 @@ async def notifications_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     try:
-        await notification_settings.change_notification_preferences(
+        await accounts.change_notification_preferences(
             gateway, principal, notifications_patch(form, principal)
         )
     except (ValidationError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
             raise
-        preferences = await notification_settings.notification_preferences(gateway, principal)
+        preferences = await accounts.notification_preferences(gateway, principal)
         language = language_of(request, principal)
         return render(
             request,
@@ -219,5 +210,5 @@ async def notifications_submit(
 @router.post("/me/notifications/test")
 async def notifications_test(request: Request, principal: Member, gateway: GatewayDep) -> Response:
     await checked_form(request, principal)
-    await notification_settings.send_test_message(gateway, principal)
+    await accounts.send_test_message(gateway, principal)
     return redirect("/me/notifications?done=test_sent")
