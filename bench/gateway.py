@@ -30,6 +30,7 @@ async def sign_up(client: httpx.AsyncClient, base: str) -> dict[str, str]:
         "password": "lang-genoeg-wachtwoord",
         "postcode": "3561AB",
         "house_number": "81",
+        "matching": True,  # its requests go to volunteers, as a resident's normally do
     }
     (await client.post(f"{base}/api/v1/auth/register", json=body)).raise_for_status()
     login = await client.post(

@@ -214,6 +214,8 @@ async def residents(base: str, count: int) -> list[dict[str, str]]:
                 "password": "lang-genoeg-wachtwoord",
                 "postcode": OVERVECHT_PC4[n % len(OVERVECHT_PC4)],
                 "house_number": str(n + 1),
+                # Without it no request of theirs goes to volunteers: a coordinator handles it.
+                "matching": True,
             }
             (await client.post(f"{base}/api/v1/auth/register", json=body)).raise_for_status()
             login = await client.post(
