@@ -1,13 +1,14 @@
 """Request and response bodies of the REST API (those not taken over from the contracts)."""
 
 import re
-from datetime import date, datetime
 from datetime import date as date_type
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category
+from shared.contracts import registry as rc
 from shared.contracts.bounds import (
     FEW,
     MANY,
@@ -36,7 +37,7 @@ from shared.contracts.matching import (
 )
 from shared.contracts.notify import HHMM, Channel
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
-from shared.events import AvailabilitySlot, MatchingPolicy, Role
+from shared.events import MatchingPolicy, Role
 
 Language = Literal["nl", "en"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
@@ -270,39 +271,16 @@ class TestMessageOut(BaseModel):
     channels: list[Channel] = Field(max_length=FEW, description="where it goes, in order")
 
 
-class VolunteerBody(_Body):
-    """A volunteer's profile: what they help with, where and when."""
-
-    categories: Annotated[list[Category], Distinct] = Field(max_length=FEW, min_length=1)
-    availability: list[AvailabilitySlot] = Field(max_length=FEW, default_factory=list)
-    flexible: bool = False
-    radius_km: float = Field(default=2.0, ge=0, le=100)
-    languages: Annotated[list[Code], Distinct] = Field(
-        max_length=FEW, default_factory=lambda: ["nl"], min_length=1
-    )
-    max_open: int = Field(default=3, ge=0, le=20)
-    active: bool = True
-    paused_until: date | None = Field(
-        default=None,
-        description="with active false: the day (the cooperative's calendar) the profile "
-        "resumes by itself, after today; leave out to pause until you resume it",
-    )
+class VolunteerBody(rc.VolunteerOffer, _Body):
+    """A volunteer's profile: what they help with, where and when (the registry's fields)."""
 
 
-class VolunteerOut(BaseModel):
-    """A volunteer's profile as stored."""
+class VolunteerOut(rc.VolunteerOffer):
+    """A volunteer's profile as stored: the offer, and what the registry adds to it."""
 
     member_id: Id
-    categories: list[Category] = Field(max_length=FEW)
-    availability: list[AvailabilitySlot] = Field(max_length=FEW)
-    flexible: bool
-    radius_km: float
-    languages: list[Code] = Field(max_length=FEW)
-    max_open: int
-    active: bool
     matching_consent: bool
     neighbourhood: Code | None = None
-    paused_until: date | None = Field(default=None, description="resumes by itself that day")
 
 
 class ProposalOut(BaseModel):
