@@ -28,13 +28,24 @@ async def profile(gateway: Gateway, principal: Principal) -> rc.VolunteerProfile
 async def offer_help(
     gateway: Gateway,
     principal: Principal,
-    command: rc.VolunteerProfileSet,
+    offer: rc.VolunteerOffer,
     *,
     matching_consent: bool | None = None,
 ) -> rc.VolunteerProfile:
     """Save my profile, becoming a volunteer if I was not one yet. The consent to be matched
     (when the form asks it) and the role go first, so the profile's event carries both; the
-    gateway's copy of the roles follows the registry's."""
+    gateway's copy of the roles follows the registry's. The certificate of conduct is not the
+    volunteer's to set (a coordinator records it): the one on file is kept."""
+    try:
+        on_file = (await profile(gateway, principal)).certificate_of_conduct_date
+    except NotFound:  # becoming a volunteer now
+        on_file = None
+    command = rc.VolunteerProfileSet(
+        member_id=principal.member_id,
+        actor_id=principal.member_id,
+        certificate_of_conduct_date=on_file,
+        **offer.model_dump(include=set(rc.VolunteerOffer.model_fields)),
+    )
     joining = "volunteer" not in principal.roles
     roles = [*principal.roles, "volunteer"] if joining else None
     if joining or matching_consent is not None:

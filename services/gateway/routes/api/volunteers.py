@@ -67,13 +67,7 @@ async def put_profile(
     body: VolunteerBody, principal: CurrentMember, gateway: GatewayDep
 ) -> VolunteerOut:
     """Offer help: what, when (weekday 0 = Monday, "HH:MM"), how far, which languages."""
-    profile = await volunteers.offer_help(
-        gateway,
-        principal,
-        rc.VolunteerProfileSet(
-            member_id=principal.member_id, actor_id=principal.member_id, **body.model_dump()
-        ),
-    )
+    profile = await volunteers.offer_help(gateway, principal, body)
     return volunteer_out(profile)
 
 

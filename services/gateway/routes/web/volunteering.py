@@ -159,9 +159,7 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
         languages = submitted_languages(form, known)
         radius = float(text(form, "radius_km").replace(",", ".") or 2)
         max_open = int(text(form, "max_open") or 3)
-        command = rc.VolunteerProfileSet(
-            member_id=principal.member_id,
-            actor_id=principal.member_id,
+        offer = rc.VolunteerOffer(
             categories=[Category(str(c)) for c in form.getlist("categories")],
             availability=slots,
             flexible=form.get("flexible") == "on",
@@ -170,13 +168,11 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             max_open=max_open,
             active=form.get("active") == "on",
             paused_until=submitted_return_day(form),
-            # The page does not show the certificate of conduct: keep the one on file.
-            certificate_of_conduct_date=current.certificate_of_conduct_date if current else None,
         )
         await volunteers.offer_help(
             gateway,
             principal,
-            command,
+            offer,
             matching_consent=form.get("consent_matching") == "on",
         )
     except (ValueError, SamenError) as exc:
