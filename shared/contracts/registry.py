@@ -17,6 +17,20 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from shared.categories import Category
+from shared.contracts.areas import AREAS_DISTANCE as AREAS_DISTANCE
+from shared.contracts.areas import AREAS_GET as AREAS_GET
+from shared.contracts.areas import AREAS_LIST as AREAS_LIST
+from shared.contracts.areas import AREAS_LOOKUP as AREAS_LOOKUP
+from shared.contracts.areas import AreaCode as AreaCode
+from shared.contracts.areas import AreaDistance as AreaDistance
+from shared.contracts.areas import AreaInfo as AreaInfo
+from shared.contracts.areas import AreaLevel as AreaLevel
+from shared.contracts.areas import AreaList as AreaList
+from shared.contracts.areas import AreaPair as AreaPair
+from shared.contracts.areas import AreaQuery as AreaQuery
+from shared.contracts.areas import NeighbourhoodCandidate as NeighbourhoodCandidate
+from shared.contracts.areas import PostcodeArea as PostcodeArea
+from shared.contracts.areas import PostcodeQuery as PostcodeQuery
 from shared.contracts.bounds import (
     FEW,
     MANY,
@@ -29,7 +43,6 @@ from shared.contracts.bounds import (
     Line,
     Name,
     Phone,
-    Text,
 )
 from shared.contracts.directory import (
     CLOCK_TIME as CLOCK_TIME,
@@ -113,82 +126,11 @@ from shared.ids import COOPERATIVE_ID_PATTERN, check_cooperative_id
 MAX_CONTACTS_PER_CALL = 500
 
 Language = Literal["nl", "en"]
-AreaLevel = Literal["municipality", "district", "neighbourhood"]
 ConsentPurpose = Literal["matching", "share_phone", "share_email"]
 """matching: my profile and requests may be used to match me with others;
 share_phone / share_email: the person I am matched with may see my phone number / e-mail."""
 
 CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = ("matching", "share_phone", "share_email")
-
-
-# ----------------------------------------------------------------- areas
-
-
-class AreaInfo(BaseModel):
-    """An area of the CBS registry (municipality, district or neighbourhood) with where it lies."""
-
-    code: Code
-    level: AreaLevel
-    name: Name
-    parent_code: Code | None = None
-    municipality_code: Code
-    population: int | None = None
-    lat: float | None = None
-    lon: float | None = None
-
-
-class PostcodeQuery(StrictRequest):
-    postcode: Code = Field(examples=["3561 AB", "3561AB", "3561"])
-
-
-class NeighbourhoodCandidate(BaseModel):
-    """A neighbourhood a postcode may lie in, with the share of its inhabitants."""
-
-    code: Code
-    name: Name
-    share: float = Field(description="share of this postcode's inhabitants living there (0-1)")
-
-
-class PostcodeArea(BaseModel):
-    """Where a postcode lies. At four digits the neighbourhood is the most likely one."""
-
-    postcode: Code = Field(description="normalised: '3561 AB' or '3561'")
-    pc4: Code
-    municipality: AreaInfo
-    district: AreaInfo
-    neighbourhood: AreaInfo
-    district_confidence: float = Field(ge=0, le=1)
-    neighbourhood_confidence: float = Field(ge=0, le=1)
-    confidence: Literal["high", "medium", "low"] = Field(
-        description="how sure the neighbourhood is: high >= 0.8, medium >= 0.5, else low"
-    )
-    candidates: list[NeighbourhoodCandidate] = Field(max_length=MANY, default_factory=list)
-    note: Text | None = None
-
-
-class AreaQuery(StrictRequest):
-    parent_code: Code | None = Field(default=None, description="children of this area")
-    level: AreaLevel | None = None
-    municipality_code: Code | None = None
-
-
-class AreaList(BaseModel):
-    areas: list[AreaInfo] = Field(max_length=MANY)
-
-
-class AreaCode(StrictRequest):
-    code: Code
-
-
-class AreaPair(StrictRequest):
-    from_code: Code
-    to_code: Code
-
-
-class AreaDistance(BaseModel):
-    from_code: Code
-    to_code: Code
-    km: float
 
 
 # ----------------------------------------------------------------- cooperatives
@@ -557,13 +499,6 @@ class DirectoryImportReport(BaseModel):
 # ----------------------------------------------------------------- verbs
 # fmt: off
 _SERVICE = "registry"
-AREAS_LOOKUP = Verb(_SERVICE, "areas.lookup", PostcodeQuery, PostcodeArea,
-    "Postcode -> municipality, district and most likely neighbourhood, with confidence.")
-AREAS_LIST = Verb(_SERVICE, "areas.list", AreaQuery, AreaList,
-    "Areas, filtered by parent, level or municipality.")
-AREAS_GET = Verb(_SERVICE, "areas.get", AreaCode, AreaInfo, "One area by its CBS code.")
-AREAS_DISTANCE = Verb(_SERVICE, "areas.distance", AreaPair, AreaDistance,
-    "Distance in km between the centroids of two areas.")
 COOPERATIVE_LIST = Verb(_SERVICE, "cooperative.list", CooperativeQuery, CooperativeList,
     "Cooperatives (covering an area, most local first; or coordinated by a member).")
 COOPERATIVE_GET = Verb(_SERVICE, "cooperative.get", CooperativeRef, CooperativeInfo,

@@ -75,10 +75,8 @@ def register(
             c.COORDINATOR_CANCEL: in_uow(usecases.coordinator_cancel, ctx=ctx),
             c.COORDINATOR_CLOSE: in_uow(usecases.coordinator_close, ctx=ctx),
             c.REPORT_FIGURES: in_uow(reports.report_figures),
-            c.MEMBER_EXPORT: in_uow(lambda q, **at: privacy.export_member(q.member_id, **at)),
-            c.MEMBER_ERASE: in_uow(
-                lambda q, **at: privacy.erase_member(q.member_id, **at), ctx=ctx
-            ),
+            c.MEMBER_EXPORT: in_uow(_export_member),
+            c.MEMBER_ERASE: in_uow(_erase_member, ctx=ctx),
         }
     )
 

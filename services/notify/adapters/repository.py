@@ -7,21 +7,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.adapters.member_data import (
+    erase_member as erase_member,
+)
+from services.notify.adapters.member_data import (
+    member_inbox,
+    member_notifications,
+    rows_touched,
+)
 from services.notify.adapters.orm import (
     OPEN_NOTIFICATION,
     SENDING_NOTIFICATION,
     delivery_attempts,
     inbox_items,
     notifications,
-    preferences,
-    proposal_links,
-    requests,
 )
 from services.notify.domain.model import OPEN_STATUSES, Status, Template
 from services.notify.domain.notification import Notification
@@ -58,11 +63,6 @@ _ADD_NOTIFICATION = PerDialect(
 _ADD_INBOX_ITEMS = PerDialect(
     lambda insert: insert(inbox_items).on_conflict_do_nothing(index_elements=["notification_id"])
 )
-
-
-def rows_touched(result: Any) -> int:
-    """Rows an INSERT/UPDATE/DELETE touched."""
-    return int(result.rowcount)
 
 
 # ---------------------------------------------------------------- notifications
@@ -415,86 +415,6 @@ async def attempts(
         query = query.where(delivery_attempts.c.status == status)
     query = query.order_by(delivery_attempts.c.at.desc(), delivery_attempts.c.id.desc())
     return list((await session.execute(query.limit(limit))).mappings())
-
-
-# ---------------------------------------------------------------- a member's data
-
-
-async def member_notifications(session: AsyncSession, member_id: str) -> list[RowMapping]:
-    result = await session.execute(
-        select(notifications)
-        .where(notifications.c.recipient_id == member_id)
-        .order_by(notifications.c.created_at)
-    )
-    return list(result.mappings())
-
-
-async def member_inbox(session: AsyncSession, member_id: str) -> list[RowMapping]:
-    result = await session.execute(
-        select(inbox_items)
-        .where(inbox_items.c.member_id == member_id)
-        .order_by(inbox_items.c.created_at)
-    )
-    return list(result.mappings())
-
-
-MENTIONING = ("request_matched", "match_confirmed", "reminder", "thanks_requester")
-SCRUBBED_SUBJECT = "Bericht verwijderd / Message removed"
-SCRUBBED_BODY = (
-    "Dit bericht noemde iemand die Samen heeft verlaten. Daarom is het verwijderd.\n"
-    "This message named someone who has left Samen, so it has been removed.\n"
-)
-
-
-async def _scrub_mentions(session: AsyncSession, member_id: str) -> int:
-    """Other members' messages that name this member (first name, shared phone): the inbox
-    keeps that they got a message, not what it said about the erased member."""
-    sources = (
-        select(requests.c.request_id).where(requests.c.requester_id == member_id),
-        select(proposal_links.c.request_id).where(proposal_links.c.volunteer_id == member_id),
-        select(notifications.c.request_id).where(
-            notifications.c.recipient_id == member_id, notifications.c.request_id.is_not(None)
-        ),
-    )
-    request_ids: set[str] = set()
-    for source in sources:
-        request_ids.update((await session.execute(source)).scalars())
-    if not request_ids:
-        return 0
-    mentioning = select(notifications.c.id).where(
-        notifications.c.request_id.in_(request_ids),
-        notifications.c.template.in_(MENTIONING),
-        notifications.c.recipient_id != member_id,
-    )
-    result = await session.execute(
-        update(inbox_items)
-        .where(inbox_items.c.notification_id.in_(mentioning))
-        .values(subject=SCRUBBED_SUBJECT, body=SCRUBBED_BODY)
-    )
-    return rows_touched(result)
-
-
-async def erase_member(session: AsyncSession, member_id: str) -> int:
-    """Delete what notify holds about a member. A pending erasure confirmation stays until it
-    has gone out (it holds the only copy of the address, see docs/notify.md)."""
-    keep = and_(
-        notifications.c.template == "erasure_confirmed",
-        notifications.c.status.in_([s.value for s in (*OPEN_STATUSES, Status.sending)]),
-    )
-    counts = await _scrub_mentions(session, member_id)
-    for statement in (
-        delete(inbox_items).where(inbox_items.c.member_id == member_id),
-        delete(delivery_attempts).where(
-            delivery_attempts.c.recipient_id == member_id,
-            delivery_attempts.c.template != "erasure_confirmed",
-        ),
-        delete(notifications).where(notifications.c.recipient_id == member_id, ~keep),
-        delete(preferences).where(preferences.c.member_id == member_id),
-        delete(proposal_links).where(proposal_links.c.volunteer_id == member_id),
-        delete(requests).where(requests.c.requester_id == member_id),
-    ):
-        counts += rows_touched(await session.execute(statement))
-    return counts
 
 
 class NotificationRepository:

@@ -1,12 +1,39 @@
-"""Request and response bodies of the REST API (those not taken over from the contracts)."""
+"""Request and response bodies of the REST API (those not taken over from the contracts):
+the accounts' in accounts.py, what they share in base.py, the rest here (volunteering,
+requests, coordinating, reports, cooperatives)."""
 
-import re
 from datetime import date as date_type
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from services.gateway.schemas.accounts import AppriseAddress as AppriseAddress
+from services.gateway.schemas.accounts import EmailChangeBody as EmailChangeBody
+from services.gateway.schemas.accounts import EmailChangeConfirm as EmailChangeConfirm
+from services.gateway.schemas.accounts import EmailChangeRequested as EmailChangeRequested
+from services.gateway.schemas.accounts import LoginBody as LoginBody
+from services.gateway.schemas.accounts import MeOut as MeOut
+from services.gateway.schemas.accounts import MePatch as MePatch
+from services.gateway.schemas.accounts import NewPassword as NewPassword
+from services.gateway.schemas.accounts import NotificationsOut as NotificationsOut
+from services.gateway.schemas.accounts import NotificationsPatch as NotificationsPatch
+from services.gateway.schemas.accounts import PasswordResetBody as PasswordResetBody
+from services.gateway.schemas.accounts import PasswordResetConfirm as PasswordResetConfirm
+from services.gateway.schemas.accounts import PasswordResetRequested as PasswordResetRequested
+from services.gateway.schemas.accounts import RegisterBody as RegisterBody
+from services.gateway.schemas.accounts import Registered as Registered
+from services.gateway.schemas.accounts import RegistrationReceived as RegistrationReceived
+from services.gateway.schemas.accounts import TestMessageOut as TestMessageOut
+from services.gateway.schemas.accounts import TokenOut as TokenOut
+from services.gateway.schemas.base import _CONTROL_CHARACTERS as _CONTROL_CHARACTERS
+from services.gateway.schemas.base import EMAIL_PATTERN as EMAIL_PATTERN
+from services.gateway.schemas.base import IDEMPOTENCY_KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
+from services.gateway.schemas.base import Language as Language
+from services.gateway.schemas.base import _Body
+from services.gateway.schemas.base import _check_text as _check_text
+from services.gateway.schemas.base import has_control_characters as has_control_characters
+from services.gateway.schemas.base import valid_idempotency_key as valid_idempotency_key
 from shared.categories import Category
 from shared.contracts import registry as rc
 from shared.contracts.bounds import (
@@ -16,259 +43,24 @@ from shared.contracts.bounds import (
     Code,
     Distinct,
     Email,
-    HouseNumber,
     Id,
     Key,
     Line,
     Name,
     Phone,
     Text,
-    Token,
     Url,
     UtcTime,
 )
 from shared.contracts.matching import (
-    IDEMPOTENCY_KEY_MAX,
     NOTE_MAX,
     EscalationReason,
     FeedbackSide,
     FeedbackView,
     RequestState,
 )
-from shared.contracts.notify import HHMM, Channel
 from shared.contracts.registry import IMPORT_REJECTIONS_SHOWN, ImportState, MemberImportView
-from shared.events import MatchingPolicy, Role
-
-Language = Literal["nl", "en"]
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
-
-
-# NUL and other control characters (but tab and newlines), DEL, and lone surrogates.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def has_control_characters(text: str) -> bool:
-    """NUL and other control characters (but tab and newlines), and lone surrogates: no
-    database stores them, and no person types them."""
-    return _CONTROL_CHARACTERS.search(text) is not None
-
-
-def _check_text(value: Any) -> None:
-    if isinstance(value, str) and has_control_characters(value):
-        raise ValueError("text must not contain control characters")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    if isinstance(value, list):
-        for item in value:
-            _check_text(item)
-
-
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
-
-
-def valid_idempotency_key(value: str | None) -> str | None:
-    """A key from a web form: used when it is well-formed, else none (the form still goes)."""
-    if not value or len(value) > IDEMPOTENCY_KEY_MAX:
-        return None
-    return value if re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value) else None
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_control_characters(cls, data: Any) -> Any:
-        _check_text(data)
-        return data
-
-
-class RegisterBody(_Body):
-    """Signing up as a member: name, e-mail address, password and address."""
-
-    name: str = Field(min_length=1, max_length=200, examples=["Anna de Vries"])
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
-    password: str = Field(min_length=8, max_length=200)
-    postcode: str = Field(min_length=4, max_length=10, examples=["3561 AB"])
-    house_number: str = Field(min_length=1, max_length=12, examples=["81"])
-    phone: str | None = Field(default=None, max_length=30)
-    language: Language = "nl"
-    volunteer: bool = Field(default=False, description="also register as a volunteer")
-    share_phone: bool = Field(
-        default=False, description="the person I am matched with may see my phone number"
-    )
-    matching: bool = Field(
-        default=False,
-        description="my details may be used to find a match in my neighbourhood (without it "
-        "a coordinator handles my requests), as the registration form asks",
-    )
-
-
-class Registered(BaseModel):
-    """The answer to signing up: the new member."""
-
-    member_id: Id
-    area: dict[Code, Code | None] = Field(
-        max_length=FEW,
-        description="municipality, district and neighbourhood codes of the member's address",
-    )
-    neighbourhood_name: Name | None = None
-    roles: list[Role] = Field(max_length=FEW)
-
-
-class RegistrationReceived(BaseModel):
-    """The same answer whether the address was new or had an account already (which only its
-    owner hears, by e-mail): log in next."""
-
-    status: Literal["received"] = "received"
-    detail: Line
-
-
-class PasswordResetBody(_Body):
-    """Asking for a password reset link by e-mail."""
-
-    email: str = Field(min_length=3, max_length=320, examples=["anna@example.nl"])
-
-
-class NewPassword(_Body):
-    password: str = Field(min_length=8, max_length=200)
-
-
-class PasswordResetConfirm(NewPassword):
-    """Setting a new password with the token from the reset link."""
-
-    token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
-
-
-class PasswordResetRequested(BaseModel):
-    """The answer to a reset request (the same whether the address is known or not)."""
-
-    detail: Line
-
-
-class LoginBody(_Body):
-    """Signing in with e-mail address and password."""
-
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class TokenOut(BaseModel):
-    """A bearer token to send as `Authorization: Bearer <token>`."""
-
-    access_token: Token
-    token_type: Literal["bearer"] = "bearer"
-    member_id: Id
-    roles: list[Code] = Field(max_length=FEW)
-    csrf_token: Token = Field(description="send as X-CSRF-Token when using the session cookie")
-
-
-class MeOut(BaseModel):
-    """The signed-in member's own account."""
-
-    member_id: Id
-    name: Name
-    first_name: Name
-    email: Email | None
-    phone: Phone | None
-    postcode: Code | None
-    house_number: HouseNumber | None
-    language: Language
-    roles: list[Role] = Field(max_length=FEW)
-    municipality: Code | None
-    district: Code | None
-    neighbourhood: Code | None
-    neighbourhood_name: Name | None
-    consents: dict[Key, bool] = Field(max_length=FEW)
-
-
-class MePatch(_Body):
-    """Changes to one's own account; fields left out stay as they are."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=30)
-    postcode: str | None = Field(default=None, min_length=4, max_length=10)
-    house_number: str | None = Field(default=None, min_length=1, max_length=12)
-    language: Language | None = None
-    consents: dict[Literal["matching", "share_phone", "share_email"], bool] | None = Field(
-        default=None, max_length=FEW
-    )
-
-
-class EmailChangeBody(_Body):
-    """Asking to change one's e-mail address (a link goes to the new one)."""
-
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN, examples=["anna@example.nl"])
-
-
-class EmailChangeRequested(BaseModel):
-    """The answer to an e-mail change: a link was sent to the new address."""
-
-    detail: Line
-
-
-class EmailChangeConfirm(_Body):
-    """Confirming a new e-mail address with the token from the link."""
-
-    token: str = Field(min_length=1, max_length=500, description="from the e-mailed link")
-
-
-class AppriseAddress(BaseModel):
-    """One Apprise address, masked: the whole URL is a secret and is never shown again."""
-
-    id: Code = Field(description="names it in `apprise_remove`")
-    scheme: Code
-    masked: Line = Field(examples=["tgram://…7Q"])
-
-
-class NotificationsOut(BaseModel):
-    """How a member is told of proposals and news: the channels, in order."""
-
-    channels: list[Channel] = Field(
-        max_length=FEW,
-        description="in order of preference; the inbox on this site always gets the message, "
-        "and the channels after `inbox` are not tried",
-    )
-    apprise: list[AppriseAddress] = Field(max_length=FEW)
-    quiet_start: Code = Field(description="local time (HH:MM) from which messages wait")
-    quiet_end: Code = Field(description="local time (HH:MM) until which they wait")
-    language: Language | None = Field(description="None: the language of my details")
-    digest: Literal["immediate", "daily"] = Field(
-        description="coordinators: escalations at once, or once a day at `digest_time`"
-    )
-    digest_time: Code = Field(description="local time (HH:MM) of the daily digest")
-    may_choose_digest: bool = Field(description="coordinators and admins only")
-
-
-class NotificationsPatch(_Body):
-    """Only the fields given change; the Apprise addresses change one by one."""
-
-    channels: Annotated[list[Channel], Distinct] | None = Field(
-        default=None, min_length=1, max_length=3, examples=[["email", "apprise", "inbox"]]
-    )
-    apprise_add: list[Annotated[str, Field(min_length=4, max_length=2000)]] | None = Field(
-        default=None,
-        max_length=5,
-        description="Apprise URLs to add (tgram://..., twilio://..., ...); webhooks (json, xml, "
-        "form, http) and self-hosted services only where the operator allows them",
-    )
-    apprise_remove: list[Annotated[str, Field(max_length=16)]] | None = Field(
-        default=None, max_length=FEW, description="`id`s of addresses to remove"
-    )
-    quiet_start: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["22:00"])
-    quiet_end: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["07:30"])
-    language: Language | None = None
-    digest: Literal["immediate", "daily"] | None = None
-    digest_time: str | None = Field(default=None, max_length=5, pattern=HHMM, examples=["08:00"])
-
-
-class TestMessageOut(BaseModel):
-    """The answer to a test message: where it was sent."""
-
-    detail: Line
-    channels: list[Channel] = Field(max_length=FEW, description="where it goes, in order")
+from shared.events import MatchingPolicy
 
 
 class VolunteerBody(rc.VolunteerOffer, _Body):
