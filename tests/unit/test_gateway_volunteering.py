@@ -82,3 +82,14 @@ async def test_saving_the_profile_keeps_the_certificate_on_file() -> None:
     assert saved.radius_km == 5
     assert saved.certificate_of_conduct_date == RECORDED
     assert [s.certificate_of_conduct_date for s in registry.sent] == [None, RECORDED]
+
+
+async def test_the_page_hands_over_the_profile_it_read_and_it_is_not_read_again() -> None:
+    registry = FakeRegistry()
+    gateway: Any = FakeGateway(registry)
+    first = await volunteers.offer_help(gateway, volunteer(["resident"]), OFFER)
+    on_file = first.model_copy(update={"certificate_of_conduct_date": RECORDED})
+    registry.profile = None  # a second read would find nothing and lose the date
+    volunteer_now = volunteer(["resident", "volunteer"])
+    saved = await volunteers.offer_help(gateway, volunteer_now, OFFER, on_file=on_file)
+    assert saved.certificate_of_conduct_date == RECORDED

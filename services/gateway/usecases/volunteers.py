@@ -25,25 +25,35 @@ async def profile(gateway: Gateway, principal: Principal) -> rc.VolunteerProfile
     )
 
 
+class NotRead:
+    """The profile on file has not been read yet."""
+
+
+NOT_READ = NotRead()
+
+
 async def offer_help(
     gateway: Gateway,
     principal: Principal,
     offer: rc.VolunteerOffer,
     *,
     matching_consent: bool | None = None,
+    on_file: rc.VolunteerProfile | NotRead | None = NOT_READ,
 ) -> rc.VolunteerProfile:
     """Save my profile, becoming a volunteer if I was not one yet. The consent to be matched
     (when the form asks it) and the role go first, so the profile's event carries both; the
     gateway's copy of the roles follows the registry's. The certificate of conduct is not the
-    volunteer's to set (a coordinator records it): the one on file is kept."""
-    try:
-        on_file = (await profile(gateway, principal)).certificate_of_conduct_date
-    except NotFound:  # becoming a volunteer now
-        on_file = None
+    volunteer's to set (a coordinator records it): the one on file is kept. `on_file`: the
+    profile as the caller read it already (None: there is none), so it is not read twice."""
+    if isinstance(on_file, NotRead):
+        try:
+            on_file = await profile(gateway, principal)
+        except NotFound:  # becoming a volunteer now
+            on_file = None
     command = rc.VolunteerProfileSet(
         member_id=principal.member_id,
         actor_id=principal.member_id,
-        certificate_of_conduct_date=on_file,
+        certificate_of_conduct_date=on_file.certificate_of_conduct_date if on_file else None,
         **offer.model_dump(include=set(rc.VolunteerOffer.model_fields)),
     )
     joining = "volunteer" not in principal.roles

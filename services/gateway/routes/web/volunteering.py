@@ -174,6 +174,7 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             principal,
             offer,
             matching_consent=form.get("consent_matching") == "on",
+            on_file=current,
         )
     except (ValueError, SamenError) as exc:
         if isinstance(exc, SamenError) and exc.http_status in (429, 503):
