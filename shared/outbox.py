@@ -6,7 +6,6 @@ before marking the row, the server drops the second copy inside its duplicate wi
 """
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +32,7 @@ from shared import metrics
 from shared.clock import Clock, SystemClock
 from shared.events import Envelope
 from shared.logging import get_logger
-from shared.polling import AT_ONCE, Poller
+from shared.polling import AT_ONCE, Poller, cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -186,9 +185,7 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
             self._task = None
         try:
             await self._mark_published_rows()

@@ -59,3 +59,16 @@ class Poller:
                     woken = await self._woken.wait()
             if woken and self.settle_after_wake > 0:
                 await asyncio.sleep(self.settle_after_wake)
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[None]], timeout: float = 5.0) -> None:
+    """Cancel background tasks and wait until they are gone. A cancel can be lost on Python
+    3.11 (asyncio.wait_for inside a library), so it is repeated until the task ends."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    pending = {task for task in tasks if not task.done()}
+    while pending and asyncio.get_running_loop().time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.2)
+    for task in pending:
+        log.warning("background task did not stop", task=task.get_name())

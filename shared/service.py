@@ -31,6 +31,7 @@ from shared.inbox import inbox_table
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay, outbox_table
+from shared.polling import cancel_and_wait
 from shared.rpc import RpcClient, VerbTable, register_rpc, register_verbs
 from shared.settings import Settings, get_settings
 from shared.streams import ConsumerSpec, consumers_of, provision
@@ -87,19 +88,6 @@ def nats_broker(settings: Settings, *, name: str) -> NatsBroker:
         logger=logging.getLogger(f"faststream.{name}"),
         log_level=logging.DEBUG,
     )
-
-
-async def cancel_and_wait(tasks: list[asyncio.Task[None]], timeout: float = 5.0) -> None:
-    """Cancel background tasks and wait until they are gone. A cancel can be lost on Python
-    3.11 (asyncio.wait_for inside a library), so it is repeated until the task ends."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    pending = {task for task in tasks if not task.done()}
-    while pending and asyncio.get_running_loop().time() < deadline:
-        for task in pending:
-            task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=0.2)
-    for task in pending:
-        log.warning("background task did not stop", task=task.get_name())
 
 
 class ServiceRuntime:

@@ -11,27 +11,28 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.usecases import accounts
 from shared.errors import SamenError
 from shared.logging import get_logger
+from shared.polling import Poller
 
 log = get_logger(__name__)
 
 
-async def run(gateway: Gateway) -> None:
-    interval = gateway.options.invitation_poll_seconds
-    while True:
-        try:
-            invited = await accounts.invite_imported(gateway)
-            if invited:
-                log.info("imported members invited", members=invited)
-        except asyncio.CancelledError:
-            raise
-        except SamenError as exc:  # the registry is away: next time
-            log.warning("invitations not fetched", code=exc.code)
-        except Exception:
-            log.exception("invitation pass failed")
-        await asyncio.sleep(interval)
+async def invite_once(gateway: Gateway) -> None:
+    try:
+        invited = await accounts.invite_imported(gateway)
+    except SamenError as exc:  # the registry is away: next time
+        log.warning("invitations not fetched", code=exc.code)
+        return
+    if invited:
+        log.info("imported members invited", members=invited)
 
 
 def start(gateway: Gateway) -> asyncio.Task[None] | None:
-    if gateway.options.invitation_poll_seconds <= 0:
+    interval = gateway.options.invitation_poll_seconds
+    if interval <= 0:
         return None
-    return asyncio.create_task(run(gateway), name="gateway-invitations")
+    poller = Poller("invitation pass", every=interval)
+
+    async def one_pass() -> None:
+        await invite_once(gateway)
+
+    return asyncio.create_task(poller.run(one_pass), name="gateway-invitations")

@@ -1,7 +1,5 @@
 """The gateway's FastAPI app: REST API under /api/v1, web pages, live updates, health."""
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +35,7 @@ from services.gateway.routes.api import (
 from services.gateway.schemas import has_control_characters
 from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
 from shared.metrics import HttpMetricsMiddleware
+from shared.polling import cancel_and_wait
 from shared.tracing import configure_tracing
 
 log = get_logger(__name__)
@@ -183,12 +182,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if seeding is not None:
-                seeding.cancel()
-            if inviting is not None:
-                inviting.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await inviting
+            await cancel_and_wait([task for task in (seeding, inviting) if task is not None])
             await gw.stop()
 
     limits = gateway.options if gateway is not None else get_gateway_settings()

@@ -9,11 +9,11 @@ AsyncAPI document are made from the same objects.
 """
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.bounds import Id
+from shared.contracts.bounds import FEW, SOME, Code, Id, Key, Name
 from shared.subjects import rpc_subject
 
 Request = TypeVar("Request", bound=BaseModel)
@@ -44,11 +44,13 @@ class Health(BaseModel):
     in its outbox, and per durable consumer how many events it handled, failed and
     dead-lettered."""
 
-    service: str
-    status: str = Field(description="ok, or degraded when the database does not answer")
-    database: str
+    service: Name
+    status: Code = Field(description="ok, or degraded when the database does not answer")
+    database: Name
     outbox_backlog: int
-    consumers: dict[str, dict[str, int]] = {}
+    consumers: dict[Key, Annotated[dict[Key, int], Field(max_length=FEW)]] = Field(
+        default={}, max_length=SOME
+    )
 
 
 @dataclass(frozen=True, slots=True)

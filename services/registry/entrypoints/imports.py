@@ -1,11 +1,11 @@
 """The background worker that runs members imports uploaded in the web, one at a time."""
 
 import asyncio
-import contextlib
 
 from services.registry.service_layer import member_imports
 from services.registry.service_layer.member_imports import Live, MakeUow
 from shared.logging import get_logger
+from shared.polling import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -40,9 +40,7 @@ class ImportRunner:
                     await member_imports.try_again_later(self.make_uow, import_id)
                     await asyncio.sleep(self.poll_seconds)
         finally:
-            saver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await saver
+            await cancel_and_wait([saver])
 
     async def _save_progress(self) -> None:
         while True:

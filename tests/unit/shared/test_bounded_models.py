@@ -1,20 +1,32 @@
 """Every string, list and dict a client or a service can send is bounded: a walk over every
-model of the API (services/gateway/schemas.py) and of the contracts (shared/contracts/) that
-fails on a field without a `max_length`, so a new field cannot forget one."""
+model of the API (services/gateway/schemas/) and of the contracts (shared/contracts/) that
+fails on a field without a `max_length`, so a new field cannot forget one. The modules are
+found by walking both packages, so a model in a new module is walked too."""
 
 import enum
+import importlib
 import inspect
+import pkgutil
 import types
 from datetime import date, datetime
+from types import ModuleType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
 
 from services.gateway import schemas
-from shared.contracts import directory, matching, notify, registry
+from shared import contracts
 
-MODULES = (schemas, matching, notify, registry, directory)
+
+def modules_of(package: ModuleType) -> list[ModuleType]:
+    names = [package.__name__] + [
+        info.name for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+    ]
+    return [importlib.import_module(name) for name in names]
+
+
+MODULES = (*modules_of(schemas), *modules_of(contracts))
 SAFE = (bool, int, float, datetime, date, type(None))
 
 
