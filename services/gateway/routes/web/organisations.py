@@ -17,8 +17,9 @@ from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     day_time_rows,
-    field_errors,
+    form_errors,
     redirect,
+    refusal_status,
     text,
     typed_rows,
 )
@@ -147,9 +148,6 @@ def _refused(
     values: dict[str, Any],
     exc: Exception,
 ) -> Response:
-    if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-        raise exc
-    status_code = exc.http_status if isinstance(exc, SamenError) else 422
     return _organisation_page(
         request,
         principal,
@@ -157,8 +155,8 @@ def _refused(
         org=org,
         offers=offers,
         values=values,
-        errors=field_errors(exc),
-        status_code=status_code,
+        errors=form_errors(exc),
+        status_code=refusal_status(exc),
     )
 
 
@@ -314,8 +312,6 @@ async def new_offer_submit(
             ),
         )
     except Exception as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return _offer_page(
             request,
             principal,
@@ -323,8 +319,8 @@ async def new_offer_submit(
             offer=None,
             values=values,
             rows=typed_rows(form, "hours"),
-            errors=field_errors(exc),
-            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
         )
     return redirect(f"/organisations/{quote(organisation_id)}")
 
@@ -368,8 +364,6 @@ async def offer_submit(
             rc.OfferUpdate(offer_id=offer_id, opening_hours=hours, **values),
         )
     except Exception as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return _offer_page(
             request,
             principal,
@@ -377,8 +371,8 @@ async def offer_submit(
             offer=offer,
             values=values,
             rows=typed_rows(form, "hours"),
-            errors=field_errors(exc),
-            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
         )
     return redirect(f"/organisations/{quote(org.organisation_id)}")
 
@@ -411,14 +405,12 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
             raise Invalid("no file", details={"field": "file", "reason": "no_file"})
         report = await social_map.import_file(gateway, principal, await upload.read())
     except SamenError as exc:
-        if exc.http_status in (429, 503):
-            raise
         return render(
             request,
             "directory_import.html.j2",
             principal,
+            errors=form_errors(exc),
             status_code=exc.http_status,
-            errors=field_errors(exc),
             report=None,
         )
     return render(request, "directory_import.html.j2", principal, errors={}, report=report)
