@@ -384,7 +384,7 @@ def auth_conf() -> str:
     blocks = [events_account(), *(service_account(s) for s in SERVICES)]
     body = "\n\n".join(blocks)
     plugins = (
-        "  # Cooperative plug-ins, an account each: `samen plugin nats-user <cooperative> <area>`\n"
+        "  # Cooperative plug-ins, an account each: `samen plugin nats-user --cooperative ...`\n"
         '  include "plugins.conf"'
     )
     return f"{HEADER}\naccounts {{\n{body}\n\n{plugins}\n}}\n"
