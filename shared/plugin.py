@@ -46,7 +46,7 @@ from shared.areas import AreaRef
 from shared.events import Envelope, EventData
 from shared.handler_params import Message
 from shared.ids import check_cooperative_id
-from shared.logging import configure_logging, correlation, get_logger
+from shared.logging import configure_logging_from, correlation, get_logger
 from shared.nats_accounts import (
     EVENTS_ACCOUNT,
     Import,
@@ -303,7 +303,7 @@ class Plugin:
     # -- plumbing ---------------------------------------------------------------
 
     def _configure(self) -> None:
-        configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
+        configure_logging_from(self.settings, service=self.name)
 
     async def _on_message(self, msg: Message) -> None:
         async with self._lock:
