@@ -178,8 +178,8 @@ def parse_national_tables(
 ) -> dict[str, AreaSet]:
     """Every municipality of the tables (or those in `only`) as an AreaSet, by code.
 
-    Raises AreaFileError listing every row that cannot be read, and every code in `only` that
-    the tables do not hold.
+    Raises AreaFileError listing every row of those municipalities that cannot be read, and
+    every code in `only` that the tables do not hold.
     """
     wanted = None if only is None else set(only)
 
@@ -202,12 +202,12 @@ def parse_national_tables(
     )
     for table, rows, parse in levels:
         for line, row in enumerate(rows, start=2):
+            if not keep(_text(row, "gemeente_code")):
+                continue
             try:
                 area = parse(row)
             except ValueError as exc:
                 problems.add(table, line, str(exc))
-                continue
-            if not keep(area.municipality_code):
                 continue
             if area.municipality_code not in sets:
                 problems.add(table, line, f"{area.code}: no municipality {area.municipality_code}")
@@ -215,12 +215,14 @@ def parse_national_tables(
             target = sets[area.municipality_code]
             (target.districts if area.level == "district" else target.neighbourhoods).append(area)
     for line, row in enumerate(tables.postcodes, start=2):
+        if not keep(_text(row, "gemeente_code") or _text(row, "gemeente_code_4pp_punt")):
+            continue
         try:
             entry = _postcode(row)
         except ValueError as exc:
             problems.add("postcodes", line, str(exc))
             continue
-        if entry is None or not keep(entry.municipality_code):
+        if entry is None:
             continue
         if entry.municipality_code not in sets:
             problems.add(
@@ -230,8 +232,6 @@ def parse_national_tables(
         sets[entry.municipality_code].postcodes.append(entry)
     for code in sorted((wanted or set()) - set(sets)):
         problems.found.append(f"{code} is not a municipality of the tables")
-    if problems.found:
-        raise AreaFileError(problems.found)
     for area_set in sets.values():
         _check_references(area_set, problems)
     if problems.found:
