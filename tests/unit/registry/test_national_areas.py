@@ -2,7 +2,6 @@
 import use case over a fake unit of work (no database)."""
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Self, cast
 
 import pytest
@@ -288,12 +287,7 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         return None
 
     async def commit(self) -> None:
