@@ -98,6 +98,11 @@ async def get_area(*, code: str, uow: RegistryUnitOfWork) -> AreaInfo:
     return area_info(area)
 
 
+# About 180 bytes an area: the country's districts (3,509) fit in a message on the bus (1 MB),
+# its 18,673 areas do not.
+LISTED_AT_MOST = 4000
+
+
 async def list_areas(
     *,
     uow: RegistryUnitOfWork,
@@ -105,9 +110,18 @@ async def list_areas(
     level: str | None = None,
     municipality_code: str | None = None,
 ) -> list[AreaInfo]:
+    """Raises Invalid when more areas match than fit in one answer."""
     async with uow:
         found = await uow.repo.list_areas(
             parent_code=parent_code, level=level, municipality_code=municipality_code
+        )
+    if len(found) > LISTED_AT_MOST:
+        message = (
+            f"{len(found)} areas match, more than one answer holds ({LISTED_AT_MOST}): "
+            "ask per municipality (municipality_code or parent_code)"
+        )
+        raise Invalid(
+            message, details={"errors": [{"field": "municipality_code", "message": message}]}
         )
     return [area_info(a) for a in found]
 

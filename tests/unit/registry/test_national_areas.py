@@ -19,7 +19,7 @@ from services.registry.domain.national_areas import (
     parse_national_tables,
     with_reliability,
 )
-from services.registry.service_layer.areas import import_areas
+from services.registry.service_layer.areas import LISTED_AT_MOST, import_areas, list_areas
 from services.registry.service_layer.reference import (
     check_municipality_codes,
     national_area_sets,
@@ -265,7 +265,13 @@ class FakeRepository:
         self.postcodes: dict[str, list[PostcodeEntry]] = {}
         self.replaced: list[str] = []
 
-    async def list_areas(self, *, municipality_code: str | None = None) -> list[Area]:
+    async def list_areas(
+        self,
+        *,
+        parent_code: str | None = None,
+        level: str | None = None,
+        municipality_code: str | None = None,
+    ) -> list[Area]:
         return list(self.areas.get(municipality_code or "", []))
 
     async def all_postcodes(self, municipality_code: str | None = None) -> dict[str, PostcodeEntry]:
@@ -312,3 +318,17 @@ async def test_importing_again_changes_nothing_and_says_so() -> None:
     renamed = tables(municipalities=[{**MUNICIPALITY, "gemeente_naam_2025": "Apeldoorn (Gld)"}])
     third = await import_areas(parse_national_tables(renamed, only=["GM0200"]), uow_factory=make)
     assert third.imported == ["GM0200"]
+
+
+async def test_listing_more_areas_than_one_answer_holds_is_refused() -> None:
+    repo = FakeRepository()
+    many = [
+        Area(f"BU0200{n:04d}", "neighbourhood", f"Buurt {n}", "GM0200", f"WK0200{n // 100:02d}")
+        for n in range(LISTED_AT_MOST + 1)
+    ]
+    repo.areas["GM0200"] = many
+    uow = cast(RegistryUnitOfWork, FakeUnitOfWork(repo))
+    with pytest.raises(Invalid, match="ask per municipality"):
+        await list_areas(uow=uow, municipality_code="GM0200")
+    repo.areas["GM0200"] = many[:LISTED_AT_MOST]
+    assert len(await list_areas(uow=uow, municipality_code="GM0200")) == LISTED_AT_MOST
