@@ -7,9 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from services.registry.bootstrap import build
+from shared.areas import AreaRef
 from shared.contracts import registry as c
 from shared.errors import Invalid, NotFound
+from shared.events import MemberRegistered
 from shared.settings import Settings
+from tests.integration.registry.conftest import events_of
 from tests.integration.registry.test_members_import import samen
 
 CHOSEN = ("GM0200", "GM0599", "GM0118")  # Apeldoorn, Rotterdam, Hoogeveen
@@ -107,5 +110,19 @@ async def test_chosen_municipalities_are_imported_once_and_their_postcodes_resol
             c.AREAS_DISTANCE, c.AreaPair(from_code="GM0200", to_code="GM0118")
         )
         assert 60 < apart.km < 90
+
+        # A member in Apeldoorn lives in a district whose neighbourhood the data do not know:
+        # their events say `_` for it.
+        member = await runtime.rpc.call(
+            c.MEMBER_REGISTER,
+            c.MemberRegister(
+                name="Ans de Vries", email="ans@example.nl", postcode="7311 AB", house_number="3"
+            ),
+        )
+        assert (member.municipality, member.district) == ("GM0200", "WK020001")
+        assert member.neighbourhood_name == "Centrum"
+        (registered,) = await events_of(nats_url, MemberRegistered.TYPE)
+        assert registered.area == AreaRef(municipality="GM0200", district="WK020001")
+        assert registered.subject.endswith(".GM0200.WK020001._")
     finally:
         await runtime.stop()
