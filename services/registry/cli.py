@@ -181,7 +181,10 @@ def areas_import(
         import_national(municipality)
         return
     if municipality:
-        console.print("[red]✗ give a FILE or --municipality, not both[/]")
+        console.print(
+            "[red]✗ give a FILE or --municipality, not both "
+            "(one --municipality per code: --municipality GM0200 --municipality GM0118)[/]"
+        )
         raise typer.Exit(2)
     rows = read_rows(file)
     try:

@@ -92,21 +92,27 @@ def national_tables() -> NationalTables:
     )
 
 
+def _code_error(code: str, why: str) -> dict[str, str]:
+    return {"field": "municipality", "message": f"{why}: {code}"}
+
+
 def check_municipality_codes(codes: Iterable[str], tables: NationalTables) -> list[str]:
     """The codes once each; Invalid for one that is not a GM code, NotFound for one the tables
     do not hold."""
     wanted = list(dict.fromkeys(c.strip().upper() for c in codes))
     malformed = [c for c in wanted if not is_municipality(c)]
     if malformed:
-        message = (
-            f"not a CBS municipality code (GM and four digits, e.g. GM0200): {', '.join(malformed)}"
+        raise Invalid(
+            f"not a CBS municipality code (GM and 4 digits, e.g. GM0200): {', '.join(malformed)}",
+            details={"errors": [_code_error(c, "not a GM code") for c in malformed]},
         )
-        raise Invalid(message, details={"errors": [{"field": "municipality", "message": message}]})
     known = {(row.get("gemeente_code") or "").strip() for row in tables.municipalities}
     unknown = [c for c in wanted if c not in known]
     if unknown:
-        message = f"no such municipality in the CBS tables: {', '.join(unknown)}"
-        raise NotFound(message, details={"errors": [{"field": "municipality", "message": message}]})
+        raise NotFound(
+            f"no such municipality in the CBS tables: {', '.join(unknown)}",
+            details={"errors": [_code_error(c, "unknown") for c in unknown]},
+        )
     return wanted
 
 
