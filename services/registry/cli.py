@@ -242,9 +242,9 @@ def areas_list(
             return await area_cases.list_areas(uow=runtime.make_uow(), parent_code=parent)
         return await area_cases.list_areas(uow=runtime.make_uow(), level="municipality")
 
-    table = Table("code", "name", "population")
+    table = Table("code", "name", "population", "CBS year")
     for area in run(work):
-        table.add_row(area.code, area.name, str(area.population or ""))
+        table.add_row(area.code, area.name, str(area.population or ""), str(area.cbs_year or ""))
     console.print(table)
 
 
