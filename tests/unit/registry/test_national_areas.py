@@ -266,11 +266,7 @@ class FakeRepository:
         self.replaced: list[str] = []
 
     async def list_areas(
-        self,
-        *,
-        parent_code: str | None = None,
-        level: str | None = None,
-        municipality_code: str | None = None,
+        self, *, municipality_code: str | None = None, **other_filters: str | None
     ) -> list[Area]:
         return list(self.areas.get(municipality_code or "", []))
 
