@@ -4,10 +4,10 @@ out by.
 
 Areas change only when the registry imports them, so the gateway keeps the registry's answer
 (`areas.list`) for `NAMES_SECONDS`; after that the next page starts a new question and goes
-on with the names kept, so no page waits for it. Only the first names are waited for. While
-the registry does not answer, the names it gave last stay in use; before its first answer a
-page shows the codes, and the registry is asked again after `RETRY_SECONDS`, not on every
-page, so a registry that is away costs one page a wait, not each one.
+on with the names kept, so no page waits for it. Only the first question after a start is
+waited for. While the registry does not answer, the names it gave last stay in use (before
+its first answer, pages show codes), and it is asked again after `RETRY_SECONDS`, not on
+every page.
 """
 
 import asyncio
@@ -104,15 +104,16 @@ class AreaDirectory:
         self._retry = retry
         self._now = now
         self.latest = AreaNames()  # what pages show now: the last answer, at first none
-        self._answered = False
+        self._first = True  # no question has ended yet
         self._ask_after = float("-inf")
         self._asking: asyncio.Task[None] | None = None
 
     async def current(self) -> AreaNames:
-        """The names kept, asking the registry when they are due (waiting only for the first)."""
+        """The names kept, asking the registry when they are due (waiting only for the first
+        question)."""
         if self._asking is None and self._now() >= self._ask_after:
             self._asking = asyncio.create_task(self._ask(), name="gateway-area-names")
-        if not self._answered and self._asking is not None:
+        if self._first and self._asking is not None:
             # Shielded: a page whose visitor leaves does not cancel the others' question.
             await asyncio.shield(self._asking)
         return self.latest
@@ -124,7 +125,6 @@ class AreaDirectory:
     async def _ask(self) -> None:
         try:
             self.latest = AreaNames(await self._fetch())
-            self._answered = True
             self._ask_after = self._now() + self._ttl
             log.info("area names fetched", areas=len(self.latest))
         except Exception as exc:  # the registry is away, or said something odd: keep the last
@@ -132,6 +132,7 @@ class AreaDirectory:
             self._ask_after = self._now() + self._retry
         finally:
             self._asking = None
+            self._first = False
 
     async def _fetch(self) -> list[AreaInfo]:
         # Municipality by municipality: a country's areas in one answer would be larger than

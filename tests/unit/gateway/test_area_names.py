@@ -131,7 +131,10 @@ async def test_while_the_registry_is_away_pages_show_codes_and_it_is_asked_after
     assert len(registry.asked) == 1  # not on every page
     registry.away = False
     clock.now += 1
+    assert (await directory.current()).name(OVERVECHT) == OVERVECHT  # asked, not waited for
+    await asyncio.sleep(0)
     assert (await directory.current()).name(OVERVECHT) == "Overvecht"
+    assert len(registry.asked) == 3
 
 
 async def test_names_once_known_stay_while_the_registry_is_away() -> None:
