@@ -58,9 +58,6 @@ class AreaNames:
             for code, name in self._districts
         ]
 
-    def __contains__(self, code: object) -> bool:
-        return code in self._areas
-
     def __len__(self) -> int:
         return len(self._areas)
 

@@ -54,7 +54,6 @@ async def get_area_names(request: Request) -> AreaNames:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
-AreaNamesDep = Annotated[AreaNames, Depends(get_area_names)]
 BrokerDep = Annotated[NatsBroker, Depends(get_broker)]
 RpcDep = Annotated[Rpc, Depends(get_rpc)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

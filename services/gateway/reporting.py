@@ -64,7 +64,8 @@ def quarter_of(moment: datetime, zone: str | None = None) -> str:
 
 
 def district(value: str, names: AreaNames) -> str:
-    """A district's code (WK + 6 digits) that the registry knows, else a problem for the field."""
+    """A district's code (WK + 6 digits) that the registry knows (any while it has named
+    none), else a problem for the field."""
     if not DISTRICT.fullmatch(value) or not names.accepts(value):
         raise Invalid(
             "give a district code, e.g. WK034405",
