@@ -52,6 +52,7 @@ CONTRACTS: dict[str, ModuleType] = {"registry": rc, "matching": mc, "notify": nc
 # service for its health (/readyz); every service may ask itself (`samen health`, probes).
 CALLS: dict[str, tuple[AnyVerb, ...]] = {
     "gateway": (
+        rc.AREAS_LIST,  # the area names pages show (services/gateway/area_names.py)
         rc.AREAS_LOOKUP,
         rc.COOPERATIVE_GET,
         rc.COOPERATIVE_LIST,

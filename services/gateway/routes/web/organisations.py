@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.gateway.area_names import area_groups, area_names
-from services.gateway.deps import GatewayDep
+from services.gateway.area_names import AreaNames
+from services.gateway.deps import GatewayDep, gateway_of
 from services.gateway.principal import Principal
 from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import (
@@ -46,9 +46,8 @@ def _emails(form: FormData) -> list[str]:
     return [e.strip() for e in raw.splitlines() if e.strip()][:20]
 
 
-def _chosen_areas(form: FormData) -> list[str]:
-    known = area_names()
-    return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if c in known]
+def _chosen_areas(form: FormData, names: AreaNames) -> list[str]:
+    return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if names.accepts(c)]
 
 
 def _organisation_page(
@@ -71,7 +70,7 @@ def _organisation_page(
         offers=offers,
         values=values,
         errors=errors,
-        area_groups=area_groups(),
+        area_groups=gateway_of(request).areas.latest.groups(),
         coordinates=keeper.coordinates,
     )
 
@@ -223,13 +222,13 @@ async def organisation_retire(
 # ------------------------------------------------------------------ standing offers
 
 
-def _offer_values(form: FormData) -> dict[str, Any]:
+def _offer_values(form: FormData, names: AreaNames) -> dict[str, Any]:
     known = {c.value for c in Category}
     return {
         "name": text(form, "name"),
         "description": text(form, "description"),
         "categories": [str(c) for c in form.getlist("categories") if c in known],
-        "area_codes": _chosen_areas(form),
+        "area_codes": _chosen_areas(form, names),
         "schedule": text(form, "schedule"),
         "address": _optional(form, "address"),
         "phone": _optional(form, "phone"),
@@ -263,7 +262,7 @@ def _offer_page(
         values=values,
         hours_rows=rows + [BLANK_ROW] * HOURS_ROWS,
         errors=errors,
-        area_groups=area_groups(),
+        area_groups=gateway_of(request).areas.latest.groups(),
     )
 
 
@@ -287,7 +286,7 @@ async def new_offer_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     org = await social_map.organisation_of(gateway, principal, organisation_id)
-    values = _offer_values(form)
+    values = _offer_values(form, gateway.areas.latest)
     try:
         hours, _ = _hours(form)
         if not values["area_codes"]:
@@ -350,7 +349,7 @@ async def offer_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     org, offer = await social_map.offer_of(gateway, principal, offer_id)
-    values = _offer_values(form)
+    values = _offer_values(form, gateway.areas.latest)
     try:
         hours, _ = _hours(form)
         if not values["area_codes"]:
