@@ -1,5 +1,6 @@
 """Composition root of the notify service: wires adapters, handlers and RPC verbs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from services.notify.adapters.channels import (
 from services.notify.adapters.orm import messaging, metadata
 from services.notify.adapters.registry import Registry
 from services.notify.adapters.rendering import Renderer
+from services.notify.adapters.uow import SqlNotifyUnitOfWork
 from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.domain.links import LinkSigner
 from services.notify.entrypoints import rpc
@@ -29,7 +31,6 @@ from shared.credentials import secret_keys
 from shared.outbox import OutboxRow
 from shared.service import ServiceRuntime
 from shared.settings import Settings
-from shared.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -83,7 +84,7 @@ def assemble(
     signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
     email = email_channel(settings, own, clock, delivery)
-    notify_uow = runtime.uow_factory(NotifyUnitOfWork)
+    notify_uow: Callable[[], NotifyUnitOfWork] = runtime.uow_factory(SqlNotifyUnitOfWork)
     worker = DeliveryWorker(
         uow=notify_uow,
         clock=clock,
@@ -101,8 +102,8 @@ def assemble(
         runtime.relay.committed(rows)
         worker.wake()  # what a handler recorded is due now: no need to wait for the poll
 
-    def consumer_uow() -> UnitOfWork:
-        return UnitOfWork(
+    def consumer_uow() -> SqlNotifyUnitOfWork:
+        return SqlNotifyUnitOfWork(
             runtime.sessions,
             runtime.tables,
             source=runtime.name,
