@@ -5,16 +5,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.notify.adapters.channels import (
-    AppriseChannel,
     AppriseSender,
-    EmailChannel,
     EmlChannel,
     SmtpChannel,
     SmtpConfig,
     mail_domain,
 )
 from services.notify.adapters.orm import messaging, metadata
-from services.notify.adapters.registry import Registry
+from services.notify.adapters.registry import RegistryOverRpc
 from services.notify.adapters.rendering import Renderer
 from services.notify.adapters.uow import SqlNotifyUnitOfWork
 from services.notify.config import NotifySettings, get_notify_settings
@@ -24,6 +22,7 @@ from services.notify.entrypoints.events import handlers
 from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
 from services.notify.service_layer.passing_on import PassingOn
+from services.notify.service_layer.ports import AppriseChannel, EmailChannel
 from services.notify.service_layer.recording import Recorder
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
@@ -80,7 +79,7 @@ def assemble(
         credential_urls={"SAMEN_SMTP_URL": own.smtp_url},
     )
     settings, clock = runtime.settings, runtime.clock
-    registry = Registry(runtime.rpc)
+    registry = RegistryOverRpc(runtime.rpc)
     signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
     email = email_channel(settings, own, clock, delivery)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
     LinkClaim,
     LinkClosed,
@@ -28,6 +27,7 @@ from services.notify.domain.model import (
     idempotency_key,
 )
 from services.notify.domain.records import DeliveryLine, InboxEntry, LinkRecord
+from services.notify.service_layer.ports import Registry
 from services.notify.service_layer.recording import Recipient, new_notification
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.notify.adapters.registry import Registry
 from services.notify.domain.model import Template
 from services.notify.domain.passing_on import other_party, side_of
 from services.notify.domain.records import Task
+from services.notify.service_layer.ports import Registry
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import PassOnTask, TaskList, TaskPerson, TaskQuery, TaskRef

@@ -1,6 +1,7 @@
-"""What the use cases need of notify's storage, in domain words. The SQL adapters
-(adapters/repository.py, proposal_links.py, preferences_store.py, tasks_store.py) implement
-these; the unit tests hold them in memory.
+"""What the use cases need of notify's storage, in domain words, and of the world outside: the
+registry, the templates and the channels. The adapters implement these (the SQL ones in
+adapters/repository.py, proposal_links.py, preferences_store.py, tasks_store.py); the unit
+tests hold them in memory.
 
 The delivery worker reads notifications as rows (`Row`: a mapping of the table's columns, as
 the delivery rules take them) and records their steps on the `Notification` entity."""
@@ -10,9 +11,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.notify.domain.delivery_rules import Row
+from services.notify.domain.messages import Email, Rendered
 from services.notify.domain.notification import GUARDED, Notification
 from services.notify.domain.records import DeliveryLine, InboxEntry, KnownRequest, LinkRecord, Task
 from shared.contracts.notify import CooperativeChannels, Preferences
+from shared.contracts.registry import CooperativeInfo, MemberContact
 
 
 class NotificationRepository(Protocol):
@@ -201,3 +204,43 @@ class TaskRepository(Protocol):
     async def erase_member(self, member_id: str) -> int: ...
 
     async def member_tasks(self, member_id: str) -> list[Task]: ...
+
+
+class Registry(Protocol):
+    """What notify asks the registry. Each call raises `Unavailable` when it does not answer
+    (the caller tries again later)."""
+
+    async def contact(self, member_id: str) -> MemberContact | None:
+        """None when the registry does not know the member (erased)."""
+        ...
+
+    async def contacts(self, member_ids: list[str]) -> dict[str, MemberContact]:
+        """Members the registry does not know are missing from the answer."""
+        ...
+
+    async def cooperative(self, cooperative_id: str) -> CooperativeInfo | None: ...
+
+    async def cooperative_of(self, area_code: str | None) -> CooperativeInfo | None:
+        """The most local cooperative whose areas hold `area_code` (None: none does)."""
+        ...
+
+    async def area_name(self, code: str | None) -> str | None:
+        """A neighbourhood's name for a message; a message without it is still fine."""
+        ...
+
+
+class Renderer(Protocol):
+    def render(self, template: str, lang: str, variables: dict[str, Any]) -> Rendered: ...
+
+
+class EmailChannel(Protocol):
+    async def send(self, email: Email) -> None:
+        """Returns once delivered; raises `DeliveryError` otherwise."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of what the channel holds open (on stop, after the last send)."""
+
+
+class AppriseChannel(Protocol):
+    async def send(self, urls: list[str], *, title: str, body: str) -> None: ...

@@ -7,13 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.notify.adapters.channels import AppriseChannel, EmailChannel
-from services.notify.adapters.registry import Registry
-from services.notify.adapters.rendering import Renderer
 from services.notify.domain.delivery_rules import Row, Step
 from services.notify.domain.links import LinkSigner
 from services.notify.domain.model import RecipientKind, Template
 from services.notify.domain.records import LinkRecord
+from services.notify.service_layer.ports import AppriseChannel, EmailChannel, Registry, Renderer
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import Preferences

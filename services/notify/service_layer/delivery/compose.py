@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.notify.adapters.rendering import LANGUAGES
 from services.notify.domain.delivery_rules import (
     Cancel,
     Composed,
@@ -19,7 +18,7 @@ from services.notify.domain.delivery_rules import (
     needs_passing_on,
 )
 from services.notify.domain.links import LinkClaim
-from services.notify.domain.messages import Facts, Person, message_context
+from services.notify.domain.messages import LANGUAGES, Facts, Person, message_context
 from services.notify.domain.model import RecipientKind, Template
 from services.notify.domain.passing_on import task_holders
 from services.notify.domain.records import InboxEntry, LinkRecord

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.notify.adapters.channels import DeliveryError, Email
 from services.notify.domain.delivery_rules import (
     Composed,
     Postpone,
@@ -17,6 +16,7 @@ from services.notify.domain.delivery_rules import (
     decide,
     goes_in_digest,
 )
+from services.notify.domain.messages import DeliveryError, Email
 from services.notify.domain.model import Template, message_id
 from services.notify.domain.notification import Notification
 from services.notify.domain.records import DeliveryLine

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.notify.adapters.channels import DeliveryError
 from services.notify.domain.delivery_rules import (
     AfterFailure,
     Cancel,
@@ -27,6 +26,7 @@ from services.notify.domain.delivery_rules import (
     composed_of,
     is_final,
 )
+from services.notify.domain.messages import DeliveryError
 from services.notify.domain.model import (
     EMAIL_ONLY_TEMPLATES,
     RecipientKind,
