@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -44,21 +44,6 @@ _UPSERT_REQUEST: dict[tuple[str, ...], PerDialect] = {
 }
 
 
-def _request(row: Mapping[Any, Any]) -> KnownRequest:
-    return KnownRequest(
-        request_id=row["request_id"],
-        requester_id=row["requester_id"],
-        category=row["category"],
-        urgent=bool(row["urgent"]),
-        needed_from=row["needed_from"],
-        needed_until=row["needed_until"],
-    )
-
-
-def _link(row: Mapping[Any, Any]) -> LinkRecord:
-    return LinkRecord(**row)
-
-
 class ProposalLinkRepository:
     """The accept/decline links and the requests they are about, on one transaction's session
     (implements the service layer's `LinkRepository`)."""
@@ -88,7 +73,7 @@ class ProposalLinkRepository:
 
     async def get_request(self, request_id: str) -> KnownRequest | None:
         rows = await self._rows(select(requests).where(requests.c.request_id == request_id))
-        return _request(rows[0]) if rows else None
+        return KnownRequest(**rows[0]) if rows else None
 
     def add_link_later(self, link: LinkRecord) -> None:
         insert_later(self._session, _ADD_LINK(self._session), asdict(link))
@@ -102,11 +87,11 @@ class ProposalLinkRepository:
         rows = await self._rows(
             select(proposal_links).where(proposal_links.c.proposal_id.in_(list(proposal_ids)))
         )
-        return {row["proposal_id"]: _link(row) for row in rows}
+        return {row["proposal_id"]: LinkRecord(**row) for row in rows}
 
     async def link(self, link_id: str) -> LinkRecord | None:
         rows = await self._rows(select(proposal_links).where(proposal_links.c.link_id == link_id))
-        return _link(rows[0]) if rows else None
+        return LinkRecord(**rows[0]) if rows else None
 
     async def use_link(
         self, link_id: str, *, state: str, action: str | None, now: datetime

@@ -24,7 +24,13 @@ from services.notify.adapters.orm import (
 from services.notify.domain.delivery_rules import Row
 from services.notify.domain.model import OPEN_STATUSES, Status, Template
 from services.notify.domain.notification import GUARDED, Notification
-from services.notify.domain.records import CANCELLED_CHANNEL, DeliveryLine, InboxEntry
+from services.notify.domain.records import (
+    CANCELLED_CHANNEL,
+    DeliveryLine,
+    InboxEntry,
+    OpenMessages,
+)
+from shared.contracts.notify import DeliveryLogQuery
 from shared.db import is_postgres
 from shared.write_behind import insert_later
 
@@ -206,29 +212,19 @@ class NotificationRepository:
                 )
             )
 
-    async def cancel_open(
-        self,
-        *,
-        request_id: str,
-        templates: Sequence[str],
-        now: datetime,
-        reason: str,
-        recipient_id: str | None = None,
-        proposal_id: str | None = None,
-    ) -> int:
+    async def cancel_open(self, which: OpenMessages, *, now: datetime, reason: str) -> int:
         """Only rows this call moved from open to cancelled get a line: a redelivered event,
         or a worker that claimed the row first, finds nothing open and logs nothing."""
         open_statuses = [s.value for s in OPEN_STATUSES]
         conditions = [
-            notifications.c.request_id == request_id,
-            notifications.c.template.in_(list(templates)),
+            notifications.c.request_id == which.request_id,
+            notifications.c.template.in_(list(which.templates)),
             notifications.c.status.in_(open_statuses),
         ]
-        if recipient_id is not None:
-            conditions.append(notifications.c.recipient_id == recipient_id)
+        if which.recipient_id is not None:
+            conditions.append(notifications.c.recipient_id == which.recipient_id)
         rows = await self._rows(select(notifications).where(*conditions))
-        if proposal_id is not None:
-            rows = [row for row in rows if row["context"].get("proposal_id") == proposal_id]
+        rows = [row for row in rows if which.covers(row)]
         if not rows:
             return 0
         result = await self._session.execute(
@@ -332,33 +328,28 @@ class NotificationRepository:
         result = await self._session.execute(statement.values(read_at=now))
         return rows_touched(result)
 
-    async def attempts(
-        self,
-        *,
-        area_codes: Sequence[str] = (),
-        recipient_id: str | None = None,
-        notification_id: str | None = None,
-        status: str | None = None,
-        limit: int = 100,
-    ) -> list[DeliveryLine]:
-        query = select(delivery_attempts)
-        if area_codes:
-            codes = list(area_codes)
-            query = query.where(
+    async def attempts(self, query: DeliveryLogQuery) -> list[DeliveryLine]:
+        statement = select(delivery_attempts)
+        if query.area_codes:
+            codes = list(query.area_codes)
+            statement = statement.where(
                 or_(
                     delivery_attempts.c.municipality.in_(codes),
                     delivery_attempts.c.district.in_(codes),
                     delivery_attempts.c.neighbourhood.in_(codes),
                 )
             )
-        if recipient_id is not None:
-            query = query.where(delivery_attempts.c.recipient_id == recipient_id)
-        if notification_id is not None:
-            query = query.where(delivery_attempts.c.notification_id == notification_id)
-        if status is not None:
-            query = query.where(delivery_attempts.c.status == status)
-        query = query.order_by(delivery_attempts.c.at.desc(), delivery_attempts.c.id.desc())
-        return [_line(row) for row in await self._rows(query.limit(limit))]
+        for column, value in (
+            (delivery_attempts.c.recipient_id, query.recipient_id),
+            (delivery_attempts.c.notification_id, query.notification_id),
+            (delivery_attempts.c.status, query.status),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        statement = statement.order_by(
+            delivery_attempts.c.at.desc(), delivery_attempts.c.id.desc()
+        ).limit(query.limit)
+        return [_line(row) for row in await self._rows(statement)]
 
     # -- one member's data ------------------------------------------------------------
 

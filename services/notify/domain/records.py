@@ -42,6 +42,23 @@ class LinkRecord:
 
 
 @dataclass(frozen=True)
+class OpenMessages:
+    """The messages not yet sent about a request, of these templates (and, given, to this
+    recipient or about this proposal): what an event about the request may make stale."""
+
+    request_id: str
+    templates: tuple[str, ...]
+    recipient_id: str | None = None
+    proposal_id: str | None = None
+
+    def covers(self, notification: Mapping[Any, Any]) -> bool:
+        """Whether a notification of the request, open and of one of the templates, is one."""
+        return self.recipient_id in (None, notification["recipient_id"]) and (
+            self.proposal_id in (None, (notification["context"] or {}).get("proposal_id"))
+        )
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     """One message in a member's in-app inbox; `texts` holds it in the other languages."""
 

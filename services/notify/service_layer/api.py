@@ -244,14 +244,8 @@ class NotifyApi:
 
     async def delivery_log(self, query: DeliveryLogQuery) -> DeliveryLog:
         async with self._uow() as uow:
-            rows = await uow.notifications.attempts(
-                area_codes=query.area_codes,
-                recipient_id=query.recipient_id,
-                notification_id=query.notification_id,
-                status=query.status,
-                limit=query.limit,
-            )
-        return DeliveryLog(attempts=[_attempt(row) for row in rows])
+            lines = await uow.notifications.attempts(query)
+        return DeliveryLog(attempts=[_attempt(line) for line in lines])
 
     # -- accept/decline links ---------------------------------------------------------
 
@@ -334,7 +328,9 @@ class NotifyApi:
             prefs_known = await uow.preferences.get_preferences(member_id)
             inbox = await uow.notifications.member_inbox(member_id)
             sent = await uow.notifications.member_notifications(member_id)
-            lines = await uow.notifications.attempts(recipient_id=member_id, limit=1000)
+            lines = await uow.notifications.attempts(
+                DeliveryLogQuery(recipient_id=member_id, limit=1000)
+            )
             tasks = await uow.tasks.member_tasks(member_id)
         return MemberExport(
             member_id=member_id,

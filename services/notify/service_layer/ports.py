@@ -13,8 +13,15 @@ from typing import Any, Protocol
 from services.notify.domain.delivery_rules import Row
 from services.notify.domain.messages import Email, Rendered
 from services.notify.domain.notification import GUARDED, Notification
-from services.notify.domain.records import DeliveryLine, InboxEntry, KnownRequest, LinkRecord, Task
-from shared.contracts.notify import CooperativeChannels, Preferences
+from services.notify.domain.records import (
+    DeliveryLine,
+    InboxEntry,
+    KnownRequest,
+    LinkRecord,
+    OpenMessages,
+    Task,
+)
+from shared.contracts.notify import CooperativeChannels, DeliveryLogQuery, Preferences
 from shared.contracts.registry import CooperativeInfo, MemberContact
 
 
@@ -59,18 +66,8 @@ class NotificationRepository(Protocol):
         self, ids: Sequence[str], *, channel: str, attempts: int, now: datetime
     ) -> None: ...
 
-    async def cancel_open(
-        self,
-        *,
-        request_id: str,
-        templates: Sequence[str],
-        now: datetime,
-        reason: str,
-        recipient_id: str | None = None,
-        proposal_id: str | None = None,
-    ) -> int:
-        """Cancel the open messages about a request of these templates (and, given, to this
-        recipient or about this proposal), each with a `cancelled` line in the log; how many."""
+    async def cancel_open(self, which: OpenMessages, *, now: datetime, reason: str) -> int:
+        """Cancel these messages, each with a `cancelled` line in the log; how many."""
         ...
 
     async def proposal_went_out(
@@ -101,15 +98,7 @@ class NotificationRepository(Protocol):
 
     async def mark_read(self, member_id: str, item_ids: list[str] | None, now: datetime) -> int: ...
 
-    async def attempts(
-        self,
-        *,
-        area_codes: Sequence[str] = (),
-        recipient_id: str | None = None,
-        notification_id: str | None = None,
-        status: str | None = None,
-        limit: int = 100,
-    ) -> list[DeliveryLine]:
+    async def attempts(self, query: DeliveryLogQuery) -> list[DeliveryLine]:
         """The delivery log, newest first."""
         ...
 

@@ -22,7 +22,7 @@ from services.notify.domain.model import (
     stale_templates,
 )
 from services.notify.domain.notification import Notification
-from services.notify.domain.records import KnownRequest, LinkRecord
+from services.notify.domain.records import KnownRequest, LinkRecord, OpenMessages
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared import events as e
 from shared.events import Envelope
@@ -128,8 +128,7 @@ async def _cancel_stale(uow: NotifyUnitOfWork, request_id: str, outcome: str) ->
     """Cancel, with a line in the delivery log, every open message about the request that
     its outcome makes stale (held for quiet hours, for the digest, or not yet sent)."""
     cancelled = await uow.notifications.cancel_open(
-        request_id=request_id,
-        templates=[template.value for template in stale_templates(outcome)],
+        OpenMessages(request_id, tuple(template.value for template in stale_templates(outcome))),
         now=uow.clock.now(),
         reason=cancel_reason(outcome),
     )
@@ -145,12 +144,14 @@ async def _unsent_proposal_cancelled(
 ) -> int:
     """An answered or withdrawn proposal still held (quiet hours) need not go out any more."""
     return await uow.notifications.cancel_open(
-        request_id=data.request_id,
-        templates=[Template.proposal.value],
+        OpenMessages(
+            data.request_id,
+            (Template.proposal.value,),
+            recipient_id=data.volunteer_id,
+            proposal_id=data.proposal_id,
+        ),
         now=uow.clock.now(),
         reason=reason,
-        recipient_id=data.volunteer_id,
-        proposal_id=data.proposal_id,
     )
 
 
@@ -296,15 +297,14 @@ class Recorder:
         data = event.payload(e.RequestMatched)
         # Matched (by a volunteer's yes or by a coordinator's hand): an escalation or a
         # proposal still held about it would ask for help that is no longer needed.
-        await _cancel_stale(uow, data.request_id, "matched")
-        request, context = await _about_request(
+        request, context = await self._tell_both(
             uow,
-            data.request_id,
-            requester_id=data.requester_id,
-            volunteer_id=data.volunteer_id,
+            event,
+            data,
+            "matched",
+            (Template.request_matched, Template.match_confirmed),
             matched_by=data.matched_by,
         )
-        self._to_both(uow, event, data, Template.request_matched, Template.match_confirmed, context)
         needed_from = request.needed_from if request else None
         now = uow.clock.now()
         if needed_from is None or needed_from - now < REMINDER_MIN_NOTICE:
@@ -351,45 +351,48 @@ class Recorder:
 
     async def request_completed(self, event: Envelope, uow: NotifyUnitOfWork) -> None:
         data = event.payload(e.RequestCompleted)
-        await _cancel_stale(uow, data.request_id, "completed")
-        _, context = await _about_request(
+        await self._tell_both(
+            uow,
+            event,
+            data,
+            "completed",
+            (Template.thanks_requester, Template.thanks_volunteer),
+            hours=data.hours,
+        )
+
+    @staticmethod
+    async def _tell_both(
+        uow: NotifyUnitOfWork,
+        event: Envelope,
+        data: e.RequestMatched | e.RequestCompleted,
+        outcome: str,
+        templates: tuple[Template, Template],
+        **extra: Any,
+    ) -> tuple[KnownRequest | None, dict[str, Any]]:
+        """A request's outcome: what it makes stale is cancelled, and the requester and the
+        volunteer (when there is one) each get their message (`templates`, in that order).
+        Returns the request as known and the messages' context."""
+        await _cancel_stale(uow, data.request_id, outcome)
+        request, context = await _about_request(
             uow,
             data.request_id,
             requester_id=data.requester_id,
             volunteer_id=data.volunteer_id,
-            hours=data.hours,
+            **extra,
         )
-        self._to_both(
-            uow, event, data, Template.thanks_requester, Template.thanks_volunteer, context
-        )
-
-    @staticmethod
-    def _to_both(
-        uow: NotifyUnitOfWork,
-        event: Envelope,
-        data: e.RequestMatched | e.RequestCompleted,
-        to_requester: Template,
-        to_volunteer: Template,
-        context: dict[str, Any],
-    ) -> None:
-        """The requester's message and the volunteer's (when there is one) about a request."""
-        record(
-            uow,
-            event,
-            Recipient(data.requester_id),
-            to_requester,
-            context,
-            request_id=data.request_id,
-        )
-        if data.volunteer_id:
-            record(
-                uow,
-                event,
-                Recipient(data.volunteer_id),
-                to_volunteer,
-                context,
-                request_id=data.request_id,
-            )
+        for member_id, template in zip(
+            (data.requester_id, data.volunteer_id), templates, strict=True
+        ):
+            if member_id:
+                record(
+                    uow,
+                    event,
+                    Recipient(member_id),
+                    template,
+                    context,
+                    request_id=data.request_id,
+                )
+        return request, context
 
     async def request_closed(self, event: Envelope, uow: NotifyUnitOfWork) -> None:
         """Cancelled or expired: escalations, proposals, reminders and match messages still

@@ -17,7 +17,7 @@ from services.notify.domain.delivery_rules import (
     member_recipient,
     needs_passing_on,
 )
-from services.notify.domain.links import LinkClaim
+from services.notify.domain.links import ACTIONS, LinkClaim
 from services.notify.domain.messages import LANGUAGES, Facts, Person, message_context
 from services.notify.domain.model import RecipientKind, Template
 from services.notify.domain.passing_on import task_holders
@@ -221,15 +221,4 @@ class Compose(WorkerBase):
             raise Skip(Cancel(row, "proposal already answered or withdrawn"))
         if link.expires_at <= self._clock.now():
             raise Skip(Cancel(row, "proposal expired before it could go out"))
-        urls = {}
-        for action in ("accept", "decline"):
-            claim = LinkClaim(
-                link_id=link.link_id,
-                proposal_id=link.proposal_id,
-                request_id=link.request_id,
-                volunteer_id=link.volunteer_id,
-                action=action,
-                expires_at=link.expires_at,
-            )
-            urls[f"{action}_url"] = self._signer.url(claim)
-        return urls
+        return {f"{action}_url": self._signer.url(LinkClaim.of(link, action)) for action in ACTIONS}
