@@ -10,7 +10,7 @@ from services.notify.domain.messages import DeliveryError
 from services.notify.domain.model import Status, Template
 from services.notify.domain.passing_on import PASSED_ON
 from shared.contracts.notify import PreferencesUpdate, TaskQuery, TaskRef
-from shared.events import NotificationFailed, NotificationSent, RequestMatched
+from shared.events import NotificationFailed, NotificationSent, RequestEscalated, RequestMatched
 from tests.unit.notify.world import PUBLIC_URL, World
 
 # 23:00 in Utrecht (UTC+1 in December): inside the default quiet hours, 22:00-08:00.
@@ -157,3 +157,40 @@ async def test_while_the_registry_is_away_the_round_is_put_off(world: World) -> 
     assert proposal.status is Status.pending
     assert proposal.due_at == world.clock.now() + timedelta(seconds=30)
     assert world.db.tables.inbox == {}
+
+
+async def test_an_escalation_is_copied_to_each_coordinator_and_a_digest_folds_it_in(
+    world: World,
+) -> None:
+    world.member("joke", "Joke")
+    world.member("ahmed", "Ahmed")
+    world.cooperative("coop-1", ["joke", "ahmed"])
+    await world.api.preferences_set(
+        PreferencesUpdate(member_id="ahmed", daily_digest=True, digest_time="17:00")
+    )
+    await world.asked_for_help()
+    await world.handle(
+        world.recorder.request_escalated,
+        RequestEscalated(request_id="req-1", cooperative_id="coop-1", reason="no_candidates"),
+    )
+
+    await world.deliver()  # the cooperative's message becomes one per coordinator
+    await world.deliver()  # which go out, or wait for the digest
+
+    [original] = world.db.of("coop-1")
+    assert (original.status, original.sent_channel) == (Status.sent, "coordinators")
+    assert len(world.mailbox.to("joke@example.nl")) == 1
+    [held] = world.db.of("ahmed", Template.escalation)
+    assert held.status is Status.held and held.digest
+    assert held.due_at == datetime(2026, 12, 8, 16, 0, tzinfo=UTC)  # 17:00 in Utrecht
+    assert world.mailbox.to("ahmed@example.nl") == []
+
+    world.clock.set(held.due_at)
+    await world.deliver()  # folded into the day's digest
+    await world.deliver()  # which goes out
+
+    [digest] = world.db.of("ahmed", Template.digest)
+    assert digest.status is Status.sent
+    assert [item["reason"] for item in digest.context["items"]] == ["no_candidates"]
+    assert world.db.of("ahmed", Template.escalation)[0].sent_channel == "digest"
+    assert len(world.mailbox.to("ahmed@example.nl")) == 1
