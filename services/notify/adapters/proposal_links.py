@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from services.notify.adapters.orm import (
     proposal_links,
     requests,
 )
-from services.notify.adapters.repository import PerDialect, rows_touched
+from services.notify.adapters.repository import PerDialect, record_values, rows_touched
 from services.notify.domain.records import KnownRequest, LinkRecord
 from shared.write_behind import insert_later
 
@@ -62,7 +61,7 @@ class ProposalLinkRepository:
         Skipped when this transaction wrote the same values already: a request's proposals
         arrive with it, in one batch, and each would write the request again unchanged."""
         keep = ("requester_id",) if keep_requester else ()
-        values = asdict(request)
+        values = record_values(request)
         written: dict[str, dict[str, Any]] = self._session.info.setdefault("requests_written", {})
         before = written.get(request.request_id)
         if before is not None and all(before[k] == v for k, v in values.items() if k not in keep):
@@ -76,7 +75,7 @@ class ProposalLinkRepository:
         return KnownRequest(**rows[0]) if rows else None
 
     def add_link_later(self, link: LinkRecord) -> None:
-        insert_later(self._session, _ADD_LINK(self._session), asdict(link))
+        insert_later(self._session, _ADD_LINK(self._session), record_values(link))
 
     async def link_by_proposal(self, proposal_id: str) -> LinkRecord | None:
         return (await self.links_by_proposals([proposal_id])).get(proposal_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.orm import coordinator_task_holders, coordinator_tasks
-from services.notify.adapters.repository import dialect_insert, rows_touched
+from services.notify.adapters.repository import dialect_insert, record_values, rows_touched
 from services.notify.domain.records import Task
 
 
@@ -31,7 +30,7 @@ class TaskRepository:
         insert = dialect_insert(self._session)
         added = await self._session.execute(
             insert(coordinator_tasks)
-            .values(**asdict(task))
+            .values(**record_values(task))
             .on_conflict_do_nothing(index_elements=["notification_id"])
         )
         if not rows_touched(added):
