@@ -1,7 +1,7 @@
 """Notify's event handlers against the unit of work held in memory: which messages each event
 records, to whom and when, once however often it comes, and what it makes stale."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,8 +13,10 @@ from shared.events import (
     MemberErased,
     MemberRegistered,
     RequestCancelled,
+    RequestCompleted,
     RequestEscalated,
     RequestMatched,
+    VolunteerCertificateExpiring,
 )
 from tests.unit.notify.world import MORNING, TAAG, World
 
@@ -199,3 +201,41 @@ async def test_an_erased_member_leaves_nothing_behind(world: World) -> None:
 
     assert world.db.of("gerrit") == []
     assert world.db.tables.requests == {}
+
+
+async def test_a_completed_request_thanks_both_and_a_request_done_without_a_volunteer_one(
+    world: World,
+) -> None:
+    await world.asked_for_help()
+    await world.asked_for_help("req-2")
+
+    await world.handle(
+        world.recorder.request_completed,
+        RequestCompleted(request_id="req-1", requester_id="gerrit", volunteer_id="lotte", hours=2),
+    )
+    await world.handle(
+        world.recorder.request_completed,
+        RequestCompleted(request_id="req-2", requester_id="gerrit", volunteer_id=None),
+    )
+
+    thanked = world.db.of("gerrit", Template.thanks_requester)
+    assert [n.request_id for n in thanked] == ["req-1", "req-2"]
+    [volunteer] = world.db.of("lotte", Template.thanks_volunteer)
+    assert volunteer.context["hours"] == 2 and volunteer.context["category"] == "groceries"
+
+
+async def test_an_expiring_certificate_is_told_to_the_volunteer_and_the_coordinators(
+    world: World,
+) -> None:
+    await world.handle(
+        world.recorder.certificate_expiring,
+        VolunteerCertificateExpiring(
+            member_id="lotte", expires_on=date(2027, 1, 1), cooperative_id="coop-1"
+        ),
+    )
+
+    [own] = world.db.of("lotte")
+    [theirs] = world.db.of("coop-1")
+    assert (own.context["role"], theirs.context["role"]) == ("volunteer", "coordinator")
+    assert theirs.recipient_kind is RecipientKind.coordinators
+    assert theirs.context["volunteer_id"] == "lotte"
