@@ -11,9 +11,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-_MUNICIPALITY = re.compile(r"^GM\d{4}$")
-_DISTRICT = re.compile(r"^WK\d{4}[0-9A-Z]{2}$")
-_NEIGHBOURHOOD = re.compile(r"^BU\d{4}[0-9A-Z]{2}\d{2}$")
+# CBS codes: GM + 4 digits, WK + 6, BU + 8; since 2022 Amsterdam's districts have letters in
+# their last two places (WK0363AF, BU0363AF01).
+MUNICIPALITY_CODE = r"GM\d{4}"
+DISTRICT_CODE = r"WK\d{4}[0-9A-Z]{2}"
+NEIGHBOURHOOD_CODE = r"BU\d{4}[0-9A-Z]{2}\d{2}"
+AREA_CODE_PATTERN = f"^({MUNICIPALITY_CODE}|{DISTRICT_CODE}|{NEIGHBOURHOOD_CODE})$"
+_MUNICIPALITY = re.compile(f"^{MUNICIPALITY_CODE}$")
+_DISTRICT = re.compile(f"^{DISTRICT_CODE}$")
+_NEIGHBOURHOOD = re.compile(f"^{NEIGHBOURHOOD_CODE}$")
 
 
 def _checked(pattern: re.Pattern[str], kind: str) -> AfterValidator:

@@ -19,7 +19,7 @@ FORM = "form"  # the key of a problem with the form as a whole
 # By reason first (details["reason"], the most precise), then by code, then by HTTP status.
 BY_REASON: dict[str, str] = {
     # postcodes (registry: services/registry/domain/areas.py)
-    "unknown_municipality": N_("We do not know this postcode. Samen works in Utrecht."),
+    "unknown_municipality": N_("We do not know this postcode. Samen does not work there yet."),
     "po_box": N_("This is a PO box. Fill in the postcode of your home."),
     "malformed": N_("This postcode does not exist. Check it, for example 3511 AB."),
     # forms

@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from services.gateway.area_names import AreaNames
+from shared.areas import DISTRICT_CODE
 from shared.clock import from_local, to_local
 from shared.errors import Invalid
 
@@ -12,7 +13,7 @@ DEFAULT_WEEKS = 12
 MAX_WEEKS = 26
 EARLIEST, LATEST = 2000, 2200
 QUARTER = re.compile(r"(\d{4})-Q([1-4])")
-DISTRICT = re.compile(r"WK\d{6}")
+DISTRICT = re.compile(DISTRICT_CODE)
 
 
 def period(

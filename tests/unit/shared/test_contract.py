@@ -153,3 +153,15 @@ def test_logs_never_carry_personal_data() -> None:
 def test_retries_back_off_exponentially_up_to_a_cap() -> None:
     assert [retry_delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
     assert retry_delay(50) == 60.0
+
+
+def test_one_pattern_takes_every_cbs_area_code_amsterdams_lettered_ones_too() -> None:
+    import re
+
+    from shared.areas import AREA_CODE_PATTERN
+
+    for code in ("GM0344", "WK034403", "BU03440321", "WK0363AF", "BU0363AF01"):
+        assert re.fullmatch(AREA_CODE_PATTERN, code), code
+        assert AreaRef.from_code(code).most_specific() == code
+    for code in ("GM344", "WK03440", "BU0344032", "wk034403", "WK0363af", "XX0344"):
+        assert not re.fullmatch(AREA_CODE_PATTERN, code), code

@@ -11,10 +11,9 @@ from services.gateway.schemas import PublicCooperative, PublicCooperativeList
 from services.gateway.usecases import social_map
 from services.gateway.usecases.areas import postcode_area
 from services.gateway.usecases.cooperatives import public_cooperatives
+from shared.areas import AREA_CODE_PATTERN
 from shared.categories import Category
 from shared.contracts import registry as rc
-
-AREA_PATTERN = r"^(GM\d{4}|WK\d{6}|BU\d{8})$"
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
 # The same answer for everyone, nothing personal in it: a browser or proxy may keep it a
@@ -36,7 +35,7 @@ async def cooperatives(
     gateway: GatewayDep,
     response: Response,
     area: Annotated[
-        str | None, Query(max_length=12, pattern=AREA_PATTERN, examples=["GM0344"])
+        str | None, Query(max_length=12, pattern=AREA_CODE_PATTERN, examples=["GM0344"])
     ] = None,
 ) -> PublicCooperativeList:
     """The cooperatives, or those whose areas contain `area` (most local first). Who
@@ -58,7 +57,7 @@ async def directory(
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Category | None = None,
     area: Annotated[
-        str | None, Query(max_length=12, pattern=AREA_PATTERN, examples=["GM0344"])
+        str | None, Query(max_length=12, pattern=AREA_CODE_PATTERN, examples=["GM0344"])
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,

@@ -12,12 +12,13 @@ from services.gateway.problems import PROBLEM_RESPONSES
 from services.gateway.report_files import FORMATS, csv_text
 from services.gateway.schemas import ReportOut
 from services.gateway.usecases import reports
+from shared.areas import AREA_CODE_PATTERN
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 
 AreaQuery = Annotated[
     str,
-    Query(pattern=r"^(GM\d{4}|WK\d{6}|BU\d{8})$", description="GM, WK or BU code"),
+    Query(pattern=AREA_CODE_PATTERN, description="GM, WK or BU code"),
 ]
 FromQuery = Annotated[datetime | None, Query(alias="from", description="default: 12 weeks ago")]
 ToQuery = Annotated[datetime | None, Query(alias="to", description="default: now")]
