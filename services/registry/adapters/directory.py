@@ -1,6 +1,6 @@
 """Reads and writes of the social map's tables: organisations, their managers, their offers."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
 from services.registry.adapters.repository import area_digits
+from services.registry.adapters.volunteer_profiles import split_list
+
+
+def _offer(row: RowMapping) -> dict[str, Any]:
+    """An offer as the use cases read it: its categories a list."""
+    return {**row, "categories": split_list(row["categories"])}
+
+
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    """An offer's values as its table holds them: the categories `,a,b,`."""
+    stored = dict(values)
+    if "categories" in stored:
+        stored["categories"] = ",".join(["", *stored["categories"], ""])
+    return stored
 
 
 class DirectoryRepository:
@@ -81,11 +95,11 @@ class DirectoryRepository:
             )
         return list((await self.session.execute(query)).mappings().all())
 
-    async def add_organisation(self, values: dict[str, Any], manager_ids: Sequence[str]) -> None:
+    async def add_organisation(self, values: Mapping[str, Any], manager_ids: Sequence[str]) -> None:
         await self.session.execute(insert(orm.organisations).values(**values))
         await self.set_managers(values["organisation_id"], manager_ids)
 
-    async def update_organisation(self, organisation_id: str, values: dict[str, Any]) -> None:
+    async def update_organisation(self, organisation_id: str, values: Mapping[str, Any]) -> None:
         t = orm.organisations
         await self.session.execute(
             update(t).where(t.c.organisation_id == organisation_id).values(**values)
@@ -104,24 +118,27 @@ class DirectoryRepository:
         t = orm.organisation_managers
         await self.session.execute(delete(t).where(t.c.member_id == member_id))
 
-    async def offer(self, offer_id: str) -> RowMapping | None:
+    async def offer(self, offer_id: str) -> dict[str, Any] | None:
         o, org = orm.offers, orm.organisations
         query = (
             select(o, org.c.name.label("organisation_name"))
             .join(org, org.c.organisation_id == o.c.organisation_id)
             .where(o.c.offer_id == offer_id)
         )
-        return (await self.session.execute(query)).mappings().first()
+        row = (await self.session.execute(query)).mappings().first()
+        return _offer(row) if row else None
 
-    async def add_offer(self, values: dict[str, Any], area_codes: Sequence[str]) -> None:
-        await self.session.execute(insert(orm.offers).values(**values))
+    async def add_offer(self, values: Mapping[str, Any], area_codes: Sequence[str]) -> None:
+        await self.session.execute(insert(orm.offers).values(**_stored(values)))
         await self._serve(values["offer_id"], area_codes)
 
     async def update_offer(
-        self, offer_id: str, values: dict[str, Any], area_codes: Sequence[str] | None
+        self, offer_id: str, values: Mapping[str, Any], area_codes: Sequence[str] | None
     ) -> None:
         o = orm.offers
-        await self.session.execute(update(o).where(o.c.offer_id == offer_id).values(**values))
+        await self.session.execute(
+            update(o).where(o.c.offer_id == offer_id).values(**_stored(values))
+        )
         if area_codes is not None:
             a = orm.offer_areas
             await self.session.execute(delete(a).where(a.c.offer_id == offer_id))
@@ -163,7 +180,7 @@ class DirectoryRepository:
         limit: int | None = None,
         offset: int = 0,
         include_retired: bool = False,
-    ) -> tuple[int, list[RowMapping]]:
+    ) -> tuple[int, list[dict[str, Any]]]:
         o, org = orm.offers, orm.organisations
         query = select(o, org.c.name.label("organisation_name")).join(
             org, org.c.organisation_id == o.c.organisation_id
@@ -196,7 +213,7 @@ class DirectoryRepository:
         if limit is not None:
             query = query.limit(limit)
         rows = (await self.session.execute(query)).mappings().all()
-        return int(total or 0), list(rows)
+        return int(total or 0), [_offer(r) for r in rows]
 
     async def organisations_by_id(self, ids: Sequence[str]) -> dict[str, RowMapping]:
         if not ids:

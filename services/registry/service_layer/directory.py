@@ -4,7 +4,6 @@ by the members who manage them (the organisation's accounts), retired when they 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.registry.adapters.repository import Row, split_list
 from services.registry.domain import authz
 from services.registry.domain.cooperatives import common_area
 from services.registry.domain.directory import (
@@ -16,6 +15,7 @@ from services.registry.domain.errors import FieldErrors
 from services.registry.domain.members import normalise_email, normalise_phone
 from services.registry.service_layer.actors import load_actor
 from services.registry.service_layer.areas import check_code, known_codes
+from services.registry.service_layer.ports import Record
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.categories import Category
 from shared.contracts.registry import OfferInfo, OpeningHours, OrganisationInfo
@@ -28,7 +28,7 @@ _OPTIONAL_TEXTS = ("website", "address", "url")
 
 
 def organisation_info(
-    row: Row, managers: Sequence[str], area_name: str | None = None
+    row: Record, managers: Sequence[str], area_name: str | None = None
 ) -> OrganisationInfo:
     return OrganisationInfo(
         organisation_id=row["organisation_id"],
@@ -48,18 +48,18 @@ def organisation_info(
     )
 
 
-def hours_of(row: Row) -> list[OpeningHours]:
+def hours_of(row: Record) -> list[OpeningHours]:
     return [OpeningHours(**o.as_dict()) for o in openings_from_rows(row.get("opening_hours") or [])]
 
 
-def offer_info(row: Row) -> OfferInfo:
+def offer_info(row: Record) -> OfferInfo:
     return OfferInfo(
         offer_id=row["offer_id"],
         organisation_id=row["organisation_id"],
         organisation_name=row["organisation_name"],
         name=row["name"],
         description=row["description"],
-        categories=[Category(c) for c in split_list(row["categories"])],
+        categories=[Category(c) for c in row["categories"]],
         languages=list(row["languages"]),
         area_codes=list(row["area_codes"]),
         opening_hours=hours_of(row),
@@ -126,15 +126,15 @@ async def _manager_ids(uow: RegistryUnitOfWork, emails: Sequence[str]) -> list[s
     errors = FieldErrors()
     for raw in emails:
         email = normalise_email(raw) if raw else None
-        row = await uow.repo.member_by_email(email) if email else None
-        if row is None or row["erased_at"] is not None:
+        member = await uow.members.by_email(email) if email else None
+        if member is None or member.erased:
             errors.add(
                 "manager_emails",
                 f"no member with the e-mail address {raw!r}",
                 reason="no_member_with_email",
             )
         else:
-            ids.append(row["member_id"])
+            ids.append(member.member_id)
     errors.raise_if_any()
     return list(dict.fromkeys(ids))
 
@@ -186,7 +186,7 @@ async def add_organisation(
     return organisation_info(values, managers, areas[area_code].name)
 
 
-async def _organisation(uow: RegistryUnitOfWork, organisation_id: str) -> tuple[Row, list[str]]:
+async def _organisation(uow: RegistryUnitOfWork, organisation_id: str) -> tuple[Record, list[str]]:
     org = await uow.directory.organisation(organisation_id)
     if org is None:
         raise NotFound(f"no organisation {organisation_id}")
@@ -304,7 +304,7 @@ def _offer_values(
         },
     )
     if categories is not None:
-        values["categories"] = ",".join(["", *_categories(errors, categories), ""])
+        values["categories"] = _categories(errors, categories)
     if languages is not None:
         values["languages"] = [lang.strip().lower() for lang in languages if lang.strip()]
     if hours is not None:
@@ -374,7 +374,7 @@ async def add_offer(
             OfferPublished(
                 offer_id=offer_id,
                 organisation_id=organisation_id,
-                categories=[Category(c) for c in split_list(values["categories"])],
+                categories=values["categories"],
             ),
             common_area(codes),
         )
@@ -382,7 +382,7 @@ async def add_offer(
     return offer_info({**values, "organisation_name": org["name"]})
 
 
-async def _offer(uow: RegistryUnitOfWork, offer_id: str) -> tuple[Row, list[str]]:
+async def _offer(uow: RegistryUnitOfWork, offer_id: str) -> tuple[Record, list[str]]:
     row = await uow.directory.offer(offer_id)
     if row is None:
         raise NotFound(f"no offer {offer_id}")

@@ -3,10 +3,10 @@ HSDS): active offers of organisations that are not retired, with how to reach th
 
 from collections.abc import Sequence
 
-from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.directory import search_words
 from services.registry.service_layer.areas import check_code
 from services.registry.service_layer.directory import hours_of
+from services.registry.service_layer.ports import Record
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.categories import Category
 from shared.contracts.registry import (
@@ -18,7 +18,7 @@ from shared.contracts.registry import (
 )
 
 
-async def _services(uow: RegistryUnitOfWork, rows: Sequence[Row]) -> list[HsdsService]:
+async def _services(uow: RegistryUnitOfWork, rows: Sequence[Record]) -> list[HsdsService]:
     orgs = await uow.directory.organisations_by_id(list({r["organisation_id"] for r in rows}))
     codes = {c for r in rows for c in r["area_codes"]}
     codes |= {r["location_area_code"] for r in rows if r["location_area_code"]}
@@ -33,7 +33,7 @@ async def _services(uow: RegistryUnitOfWork, rows: Sequence[Row]) -> list[HsdsSe
                 name=r["name"],
                 description=r["description"],
                 status="active" if r["active"] else "inactive",
-                categories=[Category(c) for c in split_list(r["categories"])],
+                categories=[Category(c) for c in r["categories"]],
                 languages=list(r["languages"]),
                 opening_hours=hours_of(r),
                 schedule=r["schedule"],
