@@ -33,8 +33,6 @@ class Transaction(Protocol):
     """A unit of work as use cases see it, whatever holds its data: a service's Protocol adds
     its repositories, and unit tests implement it in memory."""
 
-    clock: Clock
-
     def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
 
     async def commit(self) -> None: ...

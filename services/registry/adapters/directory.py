@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.adapters import orm
 from services.registry.adapters.repository import area_digits
 from services.registry.adapters.volunteer_profiles import split_list
+from services.registry.domain.directory import OfferSearch
 
 
 def _offer(row: RowMapping) -> dict[str, Any]:
@@ -169,29 +170,24 @@ class DirectoryRepository:
             )
         return ids
 
-    async def search_offers(
-        self,
-        *,
-        organisation_id: str | None = None,
-        area_code: str | None = None,
-        category: str | None = None,
-        words: Sequence[str] = (),
-        language: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        include_retired: bool = False,
-    ) -> tuple[int, list[dict[str, Any]]]:
+    async def search_offers(self, wanted: OfferSearch) -> tuple[int, list[dict[str, Any]]]:
         o, org = orm.offers, orm.organisations
+        organisation_id, area_code, category = (
+            wanted.organisation_id,
+            wanted.area_code,
+            wanted.category,
+        )
+        language, limit = wanted.language, wanted.limit
         query = select(o, org.c.name.label("organisation_name")).join(
             org, org.c.organisation_id == o.c.organisation_id
         )
-        if not include_retired:
+        if not wanted.include_retired:
             query = query.where(o.c.active.is_(True), org.c.retired_at.is_(None))
         if organisation_id:
             query = query.where(o.c.organisation_id == organisation_id)
         if category:
             query = query.where(o.c.categories.like(f"%,{category},%"))
-        for word in words:
+        for word in wanted.words:
             query = query.where(o.c.search_text.like(f"%{word}%"))
         if language:
             query = query.where(
@@ -209,7 +205,7 @@ class DirectoryRepository:
                 )
             )
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        query = query.order_by(o.c.name, o.c.offer_id).offset(offset)
+        query = query.order_by(o.c.name, o.c.offer_id).offset(wanted.offset)
         if limit is not None:
             query = query.limit(limit)
         rows = (await self.session.execute(query)).mappings().all()

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.adapters import orm
 from services.registry.adapters.repository import neighbourhood_prefix
 from services.registry.adapters.volunteer_profiles import split_list
-from services.registry.domain.members import ConsentChange, Member
+from services.registry.domain.imports import ImportedMember
+from services.registry.domain.members import ConsentChange, Member, MemberSearch
 
 # What an import adds, for the planner to count again.
 IMPORTED_TABLES = (
@@ -140,40 +141,33 @@ class SqlMemberRepository:
             update(orm.members).where(orm.members.c.member_id == member.member_id).values(**values)
         )
 
-    async def search(
-        self,
-        *,
-        area_codes: Sequence[str] | None,
-        role: str | None,
-        category: str | None,
-        q: str | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[int, list[Member]]:
+    async def search(self, wanted: MemberSearch) -> tuple[int, list[Member]]:
         m = orm.members
         query = select(m).where(m.c.erased_at.is_(None))
-        if area_codes is not None:
-            if not area_codes:
+        if wanted.area_codes is not None:
+            if not wanted.area_codes:
                 return 0, []
             query = query.where(
-                or_(*(m.c.neighbourhood.like(neighbourhood_prefix(c)) for c in area_codes))
+                or_(*(m.c.neighbourhood.like(neighbourhood_prefix(c)) for c in wanted.area_codes))
             )
-        if role:
-            query = query.where(m.c.roles.like(f"%{role}%"))
-        if category:
+        if wanted.role:
+            query = query.where(m.c.roles.like(f"%{wanted.role}%"))
+        if wanted.category:
             v = orm.volunteer_profiles
             query = query.where(
                 m.c.member_id.in_(
-                    select(v.c.member_id).where(v.c.categories.like(f"%,{category},%"))
+                    select(v.c.member_id).where(v.c.categories.like(f"%,{wanted.category},%"))
                 )
             )
-        if q:
-            query = query.where(func.lower(m.c.name).like(f"%{q.lower()}%"))
+        if wanted.q:
+            query = query.where(func.lower(m.c.name).like(f"%{wanted.q.lower()}%"))
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = (
             (
                 await self.session.execute(
-                    query.order_by(m.c.name, m.c.member_id).limit(limit).offset(offset)
+                    query.order_by(m.c.name, m.c.member_id)
+                    .limit(wanted.limit)
+                    .offset(wanted.offset)
                 )
             )
             .mappings()
@@ -240,23 +234,28 @@ class SqlMemberRepository:
         t = orm.member_import_keys
         await self.session.execute(delete(t).where(t.c.member_id == member_id))
 
-    async def add_imported(
-        self,
-        members: Sequence[Member],
-        *,
-        consents: Sequence[tuple[str, ConsentChange]],
-        import_keys: Sequence[tuple[str, str]],
-        invite: Sequence[str],
-        now: datetime,
-    ) -> None:
+    async def add_imported(self, imported: Sequence[ImportedMember], now: datetime) -> None:
         batches: list[tuple[Any, list[dict[str, Any]]]] = [
-            (orm.members, [member_values(m) for m in members]),
+            (orm.members, [member_values(i.member) for i in imported]),
             (
                 orm.member_import_keys,
-                [{"key": k, "member_id": m, "imported_at": now} for k, m in import_keys],
+                [
+                    {"key": i.key, "member_id": i.member.member_id, "imported_at": now}
+                    for i in imported
+                ],
             ),
-            (orm.member_consents, [consent_values(m, c) for m, c in consents]),
-            (orm.member_invitations, [{"member_id": m, "requested_at": now} for m in invite]),
+            (
+                orm.member_consents,
+                [consent_values(i.member.member_id, c) for i in imported for c in i.consents],
+            ),
+            (
+                orm.member_invitations,
+                [
+                    {"member_id": i.member.member_id, "requested_at": now}
+                    for i in imported
+                    if i.invite
+                ],
+            ),
         ]
         for table, rows in batches:
             if rows:

@@ -3,7 +3,7 @@
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -20,6 +20,21 @@ def search_text(*parts: str | None) -> str:
 def search_words(q: str | None) -> list[str]:
     """The words to look for (each must occur); `%` and `_` are not wildcards for the user."""
     return [w for w in re.split(r"[\W_]+", fold(q or "")) if w][:8]
+
+
+@dataclass(frozen=True)
+class OfferSearch:
+    """Which offers to find: each given filter narrows it (words: all of them occur); retired
+    offers, and those of retired organisations, only when asked; a page of them, by name."""
+
+    organisation_id: str | None = None
+    area_code: str | None = None
+    category: str | None = None
+    words: Sequence[str] = ()
+    language: str | None = None
+    limit: int | None = None
+    offset: int = 0
+    include_retired: bool = False
 
 
 # ----------------------------------------------------------------- opening hours

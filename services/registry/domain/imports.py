@@ -23,7 +23,7 @@ from shared.events import AvailabilitySlot
 
 from .areas import PostcodeError, Resolution
 from .errors import FieldErrors
-from .members import MemberDraft, draft_member
+from .members import ConsentChange, Member, MemberDraft, draft_member
 from .volunteers import ProfileDraft, draft_profile
 
 COLUMNS = (
@@ -109,6 +109,17 @@ class ImportRow:
     place: Resolution
     profile: ProfileDraft | None
     key: str
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    """A member an import adds: with the import key that knows them again, the consents the
+    file gave, and whether they are to be invited to set a password (they have an e-mail)."""
+
+    member: Member
+    key: str
+    consents: list[ConsentChange]
+    invite: bool
 
 
 def parse_member_row(

@@ -272,6 +272,19 @@ def placed(place: Resolution) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class MemberSearch:
+    """Which members to list: those not erased living in one of `area_codes` (None: anywhere),
+    with the role, offering the category, whose name holds `q`; a page of them, by name."""
+
+    area_codes: Sequence[str] | None = None
+    role: str | None = None
+    category: str | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
 # Erasure: what is wiped, and what stays as anonymous figures.
 ERASED_FIELDS = ("name", "first_name", "email", "phone", "postcode", "house_number")
 KEPT_AFTER_ERASURE = (

@@ -7,6 +7,7 @@ from typing import Any
 from services.registry.domain import authz
 from services.registry.domain.cooperatives import common_area
 from services.registry.domain.directory import (
+    OfferSearch,
     opening_hours,
     openings_from_rows,
     search_text,
@@ -475,9 +476,11 @@ async def list_offers(
     check_code(area_code)
     async with uow:
         _, rows = await uow.directory.search_offers(
-            organisation_id=organisation_id,
-            area_code=area_code,
-            category=category,
-            include_retired=include_retired,
+            OfferSearch(
+                organisation_id=organisation_id,
+                area_code=area_code,
+                category=category,
+                include_retired=include_retired,
+            )
         )
     return [offer_info(r) for r in rows]

@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.registry.domain.areas import Resolution, normalise_postcode, resolve_postcode
-from services.registry.domain.imports import ImportRow, parse_member_row
+from services.registry.domain.imports import ImportedMember, ImportRow, parse_member_row
 from services.registry.domain.members import (
     CONSENT_PURPOSES,
     PRIVILEGED_ROLES,
-    ConsentChange,
-    Member,
     consent_changes,
     new_member,
 )
@@ -143,20 +141,19 @@ async def import_members(
         report_progress("import", 0, len(fresh))
         for start in range(0, len(fresh), CHUNK):
             chunk = fresh[start : start + CHUNK]
-            members: list[Member] = []
-            consents: list[tuple[str, ConsentChange]] = []
-            keys: list[tuple[str, str]] = []
+            members: list[ImportedMember] = []
             profiles: list[Profile] = []
-            invitations: list[str] = []
             for row in chunk:
                 member_id = new_id()
                 m = row.member
-                members.append(new_member(member_id, m, row.place, now))
-                keys.append((row.key, member_id))
-                if m.email:  # the gateway invites them to set a password, once
-                    invitations.append(member_id)
-                for change in consent_changes({}, m.consents, at=now, by=registered_by):
-                    consents.append((member_id, change))
+                members.append(
+                    ImportedMember(
+                        new_member(member_id, m, row.place, now),
+                        row.key,
+                        consent_changes({}, m.consents, at=now, by=registered_by),
+                        invite=bool(m.email),  # the gateway invites them to set a password, once
+                    )
+                )
                 area = AreaRef.from_code(row.place.neighbourhood_code)
                 uow.emit(
                     MemberRegistered(
@@ -188,9 +185,7 @@ async def import_members(
                         ),
                         area,
                     )
-            await uow.members.add_imported(
-                members, consents=consents, import_keys=keys, invite=invitations, now=now
-            )
+            await uow.members.add_imported(members, now)
             await uow.volunteers.add_imported(profiles)
             report.volunteers += len(profiles)
             report_progress("import", start + len(chunk), len(fresh))

@@ -12,6 +12,7 @@ from services.registry.domain.members import (
     PRIVILEGED_ROLES,
     ConsentChange,
     Member,
+    MemberSearch,
     check_reachable,
     consent_changes,
     current_consents,
@@ -374,7 +375,7 @@ async def list_members(
                 require_area(actor, None, "list members")
             areas = list(actor.coordinated_areas)
         total, found = await uow.members.search(
-            area_codes=areas, role=role, category=category, q=q, limit=limit, offset=offset
+            MemberSearch(areas, role=role, category=category, q=q, limit=limit, offset=offset)
         )
         names = await uow.repo.areas_by_code(m.neighbourhood for m in found if m.neighbourhood)
     return MemberList(

@@ -8,7 +8,9 @@ from typing import Any, Protocol
 
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
-from services.registry.domain.members import ConsentChange, Member
+from services.registry.domain.directory import OfferSearch
+from services.registry.domain.imports import ImportedMember
+from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
 
 Record = Mapping[Any, Any]
@@ -35,18 +37,8 @@ class MemberRepository(Protocol):
         """Write a changed member back (all but its id and creation time)."""
         ...
 
-    async def search(
-        self,
-        *,
-        area_codes: Sequence[str] | None,
-        role: str | None,
-        category: str | None,
-        q: str | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[int, list[Member]]:
-        """(how many match, one page of them by name): members not erased, in one of
-        `area_codes` (None: anywhere), with the role, offering the category, named like `q`."""
+    async def search(self, query: MemberSearch) -> tuple[int, list[Member]]:
+        """(how many match, the page asked for)."""
         ...
 
     async def registered_by(self, member_id: str) -> list[str]:
@@ -65,17 +57,8 @@ class MemberRepository(Protocol):
 
     async def delete_import_keys(self, member_id: str) -> None: ...
 
-    async def add_imported(
-        self,
-        members: Sequence[Member],
-        *,
-        consents: Sequence[tuple[str, ConsentChange]],
-        import_keys: Sequence[tuple[str, str]],
-        invite: Sequence[str],
-        now: datetime,
-    ) -> None:
-        """One batch of an import: the members, their consents (member id, change), their
-        import keys (key, member id) and who is to be invited to set a password."""
+    async def add_imported(self, imported: Sequence[ImportedMember], now: datetime) -> None:
+        """One batch of an import, with its consents, import keys and invitations."""
         ...
 
     async def refresh_statistics(self) -> None:
@@ -203,18 +186,9 @@ class DirectoryRepository(Protocol):
 
     async def retire_offers_of(self, organisation_id: str, at: datetime) -> list[str]: ...
 
-    async def search_offers(
-        self,
-        *,
-        organisation_id: str | None = None,
-        area_code: str | None = None,
-        category: str | None = None,
-        words: Sequence[str] = (),
-        language: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        include_retired: bool = False,
-    ) -> tuple[int, Sequence[Record]]: ...
+    async def search_offers(self, query: OfferSearch) -> tuple[int, Sequence[Record]]:
+        """(how many match, the page asked for), each with its organisation's name."""
+        ...
 
 
 class MemberImportRepository(Protocol):

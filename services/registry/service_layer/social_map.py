@@ -3,7 +3,7 @@ HSDS): active offers of organisations that are not retired, with how to reach th
 
 from collections.abc import Sequence
 
-from services.registry.domain.directory import search_words
+from services.registry.domain.directory import OfferSearch, search_words
 from services.registry.service_layer.areas import check_code
 from services.registry.service_layer.directory import hours_of
 from services.registry.service_layer.ports import Record
@@ -81,12 +81,14 @@ async def search_directory(
     check_code(area_code)
     async with uow:
         total, rows = await uow.directory.search_offers(
-            area_code=area_code,
-            category=category,
-            words=search_words(q),
-            language=language.lower() if language else None,
-            limit=limit,
-            offset=offset,
+            OfferSearch(
+                area_code=area_code,
+                category=category,
+                words=search_words(q),
+                language=language.lower() if language else None,
+                limit=limit,
+                offset=offset,
+            )
         )
         services = await _services(uow, rows)
     return DirectoryResults(total=total, services=services)

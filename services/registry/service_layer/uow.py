@@ -11,6 +11,7 @@ from services.registry.service_layer.ports import (
     MemberRepository,
     ProfileRepository,
 )
+from shared.clock import Clock
 from shared.uow import Transaction
 
 
@@ -18,6 +19,8 @@ class RegistryUnitOfWork(Transaction, Protocol):
     """`async with make_uow() as uow: ...; await uow.commit()`; the events emitted go out with
     the commit, or not at all. A commit raises shared.errors.AlreadyStored when a unique key
     (a member's e-mail address) is taken meanwhile."""
+
+    clock: Clock
 
     @property
     def members(self) -> MemberRepository: ...

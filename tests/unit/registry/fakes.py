@@ -18,7 +18,9 @@ from typing import Any, Self
 
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
-from services.registry.domain.members import ConsentChange, Member
+from services.registry.domain.directory import OfferSearch
+from services.registry.domain.imports import ImportedMember
+from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
 from services.registry.service_layer.ports import Record
 from shared.areas import AreaRef
@@ -147,22 +149,14 @@ class FakeMembers:
     async def save(self, member: Member) -> None:
         self._t.members[member.member_id] = copy.deepcopy(member)
 
-    async def search(
-        self,
-        *,
-        area_codes: Sequence[str] | None,
-        role: str | None,
-        category: str | None,
-        q: str | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[int, list[Member]]:
+    async def search(self, query: MemberSearch) -> tuple[int, list[Member]]:
+        areas, category, q = query.area_codes, query.category, query.q
         found = [
             m
             for m in self._t.members.values()
             if not m.erased
-            and (area_codes is None or any(_inside(m.neighbourhood, c) for c in area_codes))
-            and (not role or role in m.roles)
+            and (areas is None or any(_inside(m.neighbourhood, c) for c in areas))
+            and (not query.role or query.role in m.roles)
             and (
                 not category
                 or (
@@ -173,7 +167,7 @@ class FakeMembers:
             and (not q or q.lower() in (m.name or "").lower())
         ]
         found.sort(key=lambda m: (m.name or "", m.member_id))
-        return len(found), copy.deepcopy(found[offset : offset + limit])
+        return len(found), copy.deepcopy(found[query.offset : query.offset + query.limit])
 
     async def registered_by(self, member_id: str) -> list[str]:
         return sorted(m.member_id for m in self._t.members.values() if m.registered_by == member_id)
@@ -197,21 +191,13 @@ class FakeMembers:
         for key in [k for k, m in self._t.import_keys.items() if m == member_id]:
             del self._t.import_keys[key]
 
-    async def add_imported(
-        self,
-        members: Sequence[Member],
-        *,
-        consents: Sequence[tuple[str, ConsentChange]],
-        import_keys: Sequence[tuple[str, str]],
-        invite: Sequence[str],
-        now: datetime,
-    ) -> None:
-        for member in members:
-            await self.add(member)
-        for member_id, change in consents:
-            self._t.consents.setdefault(member_id, []).append(change)
-        self._t.import_keys.update(dict(import_keys))
-        self._t.invitations.update(dict.fromkeys(invite))
+    async def add_imported(self, imported: Sequence[ImportedMember], now: datetime) -> None:
+        for i in imported:
+            await self.add(i.member)
+            self._t.consents.setdefault(i.member.member_id, []).extend(i.consents)
+            self._t.import_keys[i.key] = i.member.member_id
+            if i.invite:
+                self._t.invitations[i.member.member_id] = None
 
     async def refresh_statistics(self) -> None:
         return None
@@ -456,39 +442,26 @@ class FakeDirectory:
             self._t.offers[i].update(active=False, retired_at=at, updated_at=at)
         return ids
 
-    async def search_offers(
-        self,
-        *,
-        organisation_id: str | None = None,
-        area_code: str | None = None,
-        category: str | None = None,
-        words: Sequence[str] = (),
-        language: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        include_retired: bool = False,
-    ) -> tuple[int, list[Record]]:
+    async def search_offers(self, query: OfferSearch) -> tuple[int, list[Record]]:
         def matches(o: Mapping[str, Any]) -> bool:
             org = self._t.organisations[o["organisation_id"]]
             live = o["active"] and org.get("retired_at") is None
+            area, language = query.area_code, query.language
             return (
-                (include_retired or live)
-                and (not organisation_id or o["organisation_id"] == organisation_id)
-                and (not category or category in o["categories"])
-                and all(w in o["search_text"] for w in words)
+                (query.include_retired or live)
+                and (not query.organisation_id or o["organisation_id"] == query.organisation_id)
+                and (not query.category or query.category in o["categories"])
+                and all(w in o["search_text"] for w in query.words)
                 and (not language or language in [lang.lower() for lang in o["languages"]])
-                and (
-                    not area_code
-                    or any(_inside(c, area_code) or _inside(area_code, c) for c in o["area_codes"])
-                )
+                and (not area or any(_inside(c, area) or _inside(area, c) for c in o["area_codes"]))
             )
 
         found = sorted(
             (self._with_name(o) for o in self._t.offers.values() if matches(o)),
             key=lambda o: (o["name"], o["offer_id"]),
         )
-        end = None if limit is None else offset + limit
-        return len(found), list(found[offset:end])
+        end = None if query.limit is None else query.offset + query.limit
+        return len(found), list(found[query.offset : end])
 
 
 class FakeImports:
