@@ -470,14 +470,14 @@ async def export_member(
         ]
         profile = await volunteers.profile_view(uow, member)
         orgs = await uow.directory.organisations(manager_id=member_id)
-        managers = await uow.directory.managers([o["organisation_id"] for o in orgs])
+        managers = await uow.directory.managers([o.organisation_id for o in orgs])
         coops = await uow.repo.cooperatives(coordinator_id=member_id)
         registered_ids = await uow.members.registered_by(member_id)
     return MemberExport(
         member=info,
         consent_history=history,
         volunteer_profile=profile,
-        organisations=[organisation_info(o, managers[o["organisation_id"]]) for o in orgs],
+        organisations=[organisation_info(o, managers[o.organisation_id]) for o in orgs],
         coordinated_cooperatives=[cooperative_info(c) for c in coops],
         members_registered=registered_ids,
         exported_at=uow.clock.now(),

@@ -8,14 +8,13 @@ from typing import Any, Protocol
 
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
-from services.registry.domain.directory import OfferSearch
+from services.registry.domain.directory import Offer, OfferSearch, Organisation
 from services.registry.domain.imports import ImportedMember
 from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
 
 Record = Mapping[Any, Any]
-"""An organisation, offer or web import as stored: its fields by name (an offer's categories
-as a list of category values)."""
+"""A web import as stored: its fields by name."""
 
 
 class MemberRepository(Protocol):
@@ -146,11 +145,12 @@ class AreaAndCooperativeRepository(Protocol):
 
 
 class DirectoryRepository(Protocol):
-    """The social map: organisations, the members who manage them, their offers."""
+    """The social map: organisations, the members who manage them, their offers. A change
+    names the fields it changes (`changes`: field -> new value)."""
 
-    async def organisation(self, organisation_id: str) -> Record | None: ...
+    async def organisation(self, organisation_id: str) -> Organisation | None: ...
 
-    async def organisation_named(self, name: str, area_code: str) -> Record | None:
+    async def organisation_named(self, name: str, area_code: str) -> Organisation | None:
         """A listed organisation of this name (any case) based in this area."""
         ...
 
@@ -162,32 +162,36 @@ class DirectoryRepository(Protocol):
         area_codes: Sequence[str] | None = None,
         manager_id: str | None = None,
         include_retired: bool = True,
-    ) -> Sequence[Record]: ...
+    ) -> list[Organisation]:
+        """By name; `area_codes`: those based inside one of them, or in an area containing it."""
+        ...
 
-    async def organisations_by_id(self, ids: Sequence[str]) -> Mapping[str, Record]: ...
+    async def organisations_by_id(self, ids: Sequence[str]) -> dict[str, Organisation]: ...
 
-    async def add_organisation(self, values: Record, manager_ids: Sequence[str]) -> None: ...
+    async def add_organisation(self, org: Organisation, manager_ids: Sequence[str]) -> None: ...
 
-    async def update_organisation(self, organisation_id: str, values: Record) -> None: ...
+    async def update_organisation(
+        self, organisation_id: str, changes: Mapping[str, Any]
+    ) -> None: ...
 
     async def set_managers(self, organisation_id: str, manager_ids: Sequence[str]) -> None: ...
 
     async def remove_manager_everywhere(self, member_id: str) -> None: ...
 
-    async def offer(self, offer_id: str) -> Record | None:
-        """The offer with its organisation's name (`organisation_name`)."""
-        ...
+    async def offer(self, offer_id: str) -> Offer | None: ...
 
-    async def add_offer(self, values: Record, area_codes: Sequence[str]) -> None: ...
+    async def add_offer(self, offer: Offer) -> None: ...
 
     async def update_offer(
-        self, offer_id: str, values: Record, area_codes: Sequence[str] | None
-    ) -> None: ...
+        self, offer_id: str, changes: Mapping[str, Any], area_codes: Sequence[str] | None
+    ) -> None:
+        """`area_codes`: the areas it serves now (None: unchanged)."""
+        ...
 
     async def retire_offers_of(self, organisation_id: str, at: datetime) -> list[str]: ...
 
-    async def search_offers(self, query: OfferSearch) -> tuple[int, Sequence[Record]]:
-        """(how many match, the page asked for), each with its organisation's name."""
+    async def search_offers(self, query: OfferSearch) -> tuple[int, list[Offer]]:
+        """(how many match, the page asked for)."""
         ...
 
 

@@ -18,7 +18,7 @@ from typing import Any, Self
 
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
-from services.registry.domain.directory import OfferSearch
+from services.registry.domain.directory import Offer, OfferSearch, Organisation
 from services.registry.domain.imports import ImportedMember
 from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
@@ -41,9 +41,9 @@ class Tables:
     areas: dict[str, Area] = field(default_factory=dict)
     postcodes: dict[str, PostcodeEntry] = field(default_factory=dict)
     cooperatives: dict[str, Cooperative] = field(default_factory=dict)
-    organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    organisations: dict[str, Organisation] = field(default_factory=dict)
     managers: dict[str, list[str]] = field(default_factory=dict)  # organisation -> members
-    offers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offers: dict[str, Offer] = field(default_factory=dict)
     imports: dict[str, dict[str, Any]] = field(default_factory=dict)
     import_parts: dict[str, list[str]] = field(default_factory=dict)
 
@@ -366,18 +366,18 @@ class FakeDirectory:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    def _with_name(self, offer: dict[str, Any]) -> dict[str, Any]:
-        org = self._t.organisations[offer["organisation_id"]]
-        return {**offer, "organisation_name": org["name"]}
+    def _read(self, offer: Offer) -> Offer:
+        org = self._t.organisations[offer.organisation_id]
+        return replace(offer, organisation_name=org.name)
 
-    async def organisation(self, organisation_id: str) -> Record | None:
-        return self._t.organisations.get(organisation_id)
+    async def organisation(self, organisation_id: str) -> Organisation | None:
+        return copy.deepcopy(self._t.organisations.get(organisation_id))
 
-    async def organisation_named(self, name: str, area_code: str) -> Record | None:
+    async def organisation_named(self, name: str, area_code: str) -> Organisation | None:
         for org in self._t.organisations.values():
-            same = org["name"].lower() == name.lower() and org["area_code"] == area_code
-            if same and org.get("retired_at") is None:
-                return org
+            same = org.name.lower() == name.lower() and org.area_code == area_code
+            if same and org.retired_at is None:
+                return copy.deepcopy(org)
         return None
 
     async def managers(self, organisation_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -389,7 +389,7 @@ class FakeDirectory:
         area_codes: Sequence[str] | None = None,
         manager_id: str | None = None,
         include_retired: bool = True,
-    ) -> list[Record]:
+    ) -> list[Organisation]:
         def near(code: str) -> bool:  # based inside one of the areas, or in one containing it
             assert area_codes is not None
             return any(_inside(code, c) or _inside(c, code) for c in area_codes)
@@ -397,21 +397,24 @@ class FakeDirectory:
         found = [
             o
             for o in self._t.organisations.values()
-            if (include_retired or o.get("retired_at") is None)
-            and (area_codes is None or near(o["area_code"]))
-            and (manager_id is None or manager_id in self._t.managers.get(o["organisation_id"], []))
+            if (include_retired or o.retired_at is None)
+            and (area_codes is None or near(o.area_code))
+            and (manager_id is None or manager_id in self._t.managers.get(o.organisation_id, []))
         ]
-        return sorted(found, key=lambda o: (o["name"], o["organisation_id"]))
+        return copy.deepcopy(sorted(found, key=lambda o: (o.name, o.organisation_id)))
 
-    async def organisations_by_id(self, ids: Sequence[str]) -> dict[str, Record]:
-        return {i: self._t.organisations[i] for i in ids if i in self._t.organisations}
+    async def organisations_by_id(self, ids: Sequence[str]) -> dict[str, Organisation]:
+        return {
+            i: copy.deepcopy(self._t.organisations[i]) for i in ids if i in self._t.organisations
+        }
 
-    async def add_organisation(self, values: Record, manager_ids: Sequence[str]) -> None:
-        self._t.organisations[values["organisation_id"]] = {"retired_at": None, **values}
-        await self.set_managers(values["organisation_id"], manager_ids)
+    async def add_organisation(self, org: Organisation, manager_ids: Sequence[str]) -> None:
+        self._t.organisations[org.organisation_id] = copy.deepcopy(org)
+        await self.set_managers(org.organisation_id, manager_ids)
 
-    async def update_organisation(self, organisation_id: str, values: Record) -> None:
-        self._t.organisations[organisation_id].update(values)
+    async def update_organisation(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
+        org = self._t.organisations[organisation_id]
+        self._t.organisations[organisation_id] = replace(org, **changes)
 
     async def set_managers(self, organisation_id: str, manager_ids: Sequence[str]) -> None:
         self._t.managers[organisation_id] = list(manager_ids)
@@ -420,48 +423,49 @@ class FakeDirectory:
         for org_id, managers in self._t.managers.items():
             self._t.managers[org_id] = [m for m in managers if m != member_id]
 
-    async def offer(self, offer_id: str) -> Record | None:
+    async def offer(self, offer_id: str) -> Offer | None:
         offer = self._t.offers.get(offer_id)
-        return self._with_name(offer) if offer else None
+        return self._read(offer) if offer else None
 
-    async def add_offer(self, values: Record, area_codes: Sequence[str]) -> None:
-        self._t.offers[values["offer_id"]] = {"retired_at": None, **values}
+    async def add_offer(self, offer: Offer) -> None:
+        self._t.offers[offer.offer_id] = copy.deepcopy(offer)
 
     async def update_offer(
-        self, offer_id: str, values: Record, area_codes: Sequence[str] | None
+        self, offer_id: str, changes: Mapping[str, Any], area_codes: Sequence[str] | None
     ) -> None:
-        self._t.offers[offer_id].update(values)
+        self._t.offers[offer_id] = replace(self._t.offers[offer_id], **changes)
 
     async def retire_offers_of(self, organisation_id: str, at: datetime) -> list[str]:
         ids = [
             i
             for i, o in self._t.offers.items()
-            if o["organisation_id"] == organisation_id and o["active"]
+            if o.organisation_id == organisation_id and o.active
         ]
         for i in ids:
-            self._t.offers[i].update(active=False, retired_at=at, updated_at=at)
+            self._t.offers[i] = replace(
+                self._t.offers[i], active=False, retired_at=at, updated_at=at
+            )
         return ids
 
-    async def search_offers(self, query: OfferSearch) -> tuple[int, list[Record]]:
-        def matches(o: Mapping[str, Any]) -> bool:
-            org = self._t.organisations[o["organisation_id"]]
-            live = o["active"] and org.get("retired_at") is None
+    async def search_offers(self, query: OfferSearch) -> tuple[int, list[Offer]]:
+        def matches(o: Offer) -> bool:
+            live = o.active and self._t.organisations[o.organisation_id].retired_at is None
             area, language = query.area_code, query.language
             return (
                 (query.include_retired or live)
-                and (not query.organisation_id or o["organisation_id"] == query.organisation_id)
-                and (not query.category or query.category in o["categories"])
-                and all(w in o["search_text"] for w in query.words)
-                and (not language or language in [lang.lower() for lang in o["languages"]])
-                and (not area or any(_inside(c, area) or _inside(area, c) for c in o["area_codes"]))
+                and (not query.organisation_id or o.organisation_id == query.organisation_id)
+                and (not query.category or query.category in o.categories)
+                and all(w in o.search_text for w in query.words)
+                and (not language or language in [lang.lower() for lang in o.languages])
+                and (not area or any(_inside(c, area) or _inside(area, c) for c in o.area_codes))
             )
 
         found = sorted(
-            (self._with_name(o) for o in self._t.offers.values() if matches(o)),
-            key=lambda o: (o["name"], o["offer_id"]),
+            (self._read(o) for o in self._t.offers.values() if matches(o)),
+            key=lambda o: (o.name, o.offer_id),
         )
         end = None if query.limit is None else query.offset + query.limit
-        return len(found), list(found[query.offset : end])
+        return len(found), found[query.offset : end]
 
 
 class FakeImports:
