@@ -9,12 +9,9 @@ from typing import Any, Protocol
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
 from services.registry.domain.directory import Offer, OfferSearch, Organisation
-from services.registry.domain.imports import ImportedMember
+from services.registry.domain.imports import ImportedMember, MemberImport
 from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
-
-Record = Mapping[Any, Any]
-"""A web import as stored: its fields by name."""
 
 
 class MemberRepository(Protocol):
@@ -196,15 +193,16 @@ class DirectoryRepository(Protocol):
 
 
 class MemberImportRepository(Protocol):
-    """The imports uploaded in the web: each job and the parts of its file."""
+    """The imports uploaded in the web: each job and the parts of its file. A change names the
+    fields it changes (`changes`: field -> new value)."""
 
-    async def add(self, values: Record) -> None: ...
+    async def add(self, job: MemberImport) -> None: ...
 
-    async def get(self, import_id: str, *, for_update: bool = False) -> Record | None: ...
+    async def get(self, import_id: str, *, for_update: bool = False) -> MemberImport | None: ...
 
-    async def change(self, import_id: str, values: Record) -> None: ...
+    async def change(self, import_id: str, changes: Mapping[str, Any]) -> None: ...
 
-    async def change_while_running(self, import_id: str, values: Record) -> None:
+    async def change_while_running(self, import_id: str, changes: Mapping[str, Any]) -> None:
         """Change an import still being checked or imported, never one finished meanwhile."""
         ...
 

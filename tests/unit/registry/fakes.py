@@ -19,10 +19,9 @@ from typing import Any, Self
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
 from services.registry.domain.directory import Offer, OfferSearch, Organisation
-from services.registry.domain.imports import ImportedMember
+from services.registry.domain.imports import ImportedMember, MemberImport
 from services.registry.domain.members import ConsentChange, Member, MemberSearch
 from services.registry.domain.volunteers import Profile, ProfileDraft
-from services.registry.service_layer.ports import Record
 from shared.areas import AreaRef
 from shared.clock import Clock
 from shared.errors import AlreadyStored
@@ -44,7 +43,7 @@ class Tables:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     managers: dict[str, list[str]] = field(default_factory=dict)  # organisation -> members
     offers: dict[str, Offer] = field(default_factory=dict)
-    imports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    imports: dict[str, MemberImport] = field(default_factory=dict)
     import_parts: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -474,24 +473,18 @@ class FakeImports:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    async def add(self, values: Record) -> None:
-        self._t.imports[values["import_id"]] = {
-            "phase": None,
-            "error": None,
-            "finished_at": None,
-            **values,
-        }
+    async def add(self, job: MemberImport) -> None:
+        self._t.imports[job.import_id] = copy.deepcopy(job)
 
-    async def get(self, import_id: str, *, for_update: bool = False) -> Record | None:
-        found = self._t.imports.get(import_id)
-        return dict(found) if found else None
+    async def get(self, import_id: str, *, for_update: bool = False) -> MemberImport | None:
+        return copy.deepcopy(self._t.imports.get(import_id))
 
-    async def change(self, import_id: str, values: Record) -> None:
-        self._t.imports[import_id].update(values)
+    async def change(self, import_id: str, changes: Mapping[str, Any]) -> None:
+        self._t.imports[import_id] = replace(self._t.imports[import_id], **changes)
 
-    async def change_while_running(self, import_id: str, values: Record) -> None:
-        if self._t.imports[import_id]["state"] in ("checking", "importing"):
-            self._t.imports[import_id].update(values)
+    async def change_while_running(self, import_id: str, changes: Mapping[str, Any]) -> None:
+        if self._t.imports[import_id].state in ("checking", "importing"):
+            await self.change(import_id, changes)
 
     async def add_part(self, import_id: str, seq: int, text: str) -> None:
         self._t.import_parts.setdefault(import_id, []).append(text)
@@ -507,9 +500,9 @@ class FakeImports:
         self._t.import_parts.pop(import_id, None)
 
     async def claim_next(self, now: datetime, *, stale_before: datetime) -> str | None:
-        for import_id, job in sorted(self._t.imports.items(), key=lambda i: i[1]["created_at"]):
-            stale = job["state"] in ("checking", "importing") and job["updated_at"] < stale_before
-            if job["state"] == "waiting" or stale:
-                job.update(state="checking", updated_at=now)
-                return import_id
+        for job in sorted(self._t.imports.values(), key=lambda j: j.created_at):
+            stale = job.state in ("checking", "importing") and job.updated_at < stale_before
+            if job.state == "waiting" or stale:
+                job.state, job.updated_at = "checking", now
+                return job.import_id
         return None

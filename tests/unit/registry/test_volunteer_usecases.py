@@ -1,14 +1,15 @@
 """The registry's volunteer, cooperative and import use cases against the unit of work held in
 memory: offering help, the certificate of conduct on file and its reminders, pauses that end,
-who may coordinate, and a members file imported twice."""
+who may coordinate, a members file imported twice, and one uploaded in the web."""
 
 from datetime import date, timedelta
 
 import pytest
 
-from services.registry.service_layer import cooperatives, members, volunteers
+from services.registry.service_layer import cooperatives, member_imports, members, volunteers
 from services.registry.service_layer.imports import import_members
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.contracts.registry import MemberImportPart, MemberImportQuery
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import (
     MemberUpdated,
     VolunteerCertificateExpiring,
@@ -197,3 +198,50 @@ async def test_a_members_file_imported_twice_adds_everyone_once(world: World) ->
     )
     assert (again.imported, again.already_imported) == (0, 2)
     assert len(world.db.tables.members) == 3  # the coordinator, Henk and Mira
+
+
+async def test_a_file_uploaded_in_parts_is_imported_by_its_coordinator_and_then_forgotten(
+    world: World,
+) -> None:
+    coordinator = await world.coordinator()
+    ans = await world.register()
+    header = "name,postcode,house_number\n"
+    first = await member_imports.receive_part(
+        MemberImportPart(actor_id=coordinator.member_id, file_name="leden.csv", seq=0, text=header),
+        uow=world.db.uow(),
+    )
+    assert first.state == "receiving"
+    with pytest.raises(Conflict):  # part 1 comes next
+        await member_imports.receive_part(
+            MemberImportPart(
+                actor_id=coordinator.member_id, import_id=first.import_id, seq=2, text=""
+            ),
+            uow=world.db.uow(),
+        )
+    whole = await member_imports.receive_part(
+        MemberImportPart(
+            actor_id=coordinator.member_id,
+            import_id=first.import_id,
+            seq=1,
+            text=f"Henk Jansen,{TAAG} XY,3\nPiet Oost,3581 AA,4\n",
+            last=True,
+        ),
+        uow=world.db.uow(),
+    )
+    assert whole.state == "waiting"
+
+    assert await member_imports.claim_next(world.db.uow) == first.import_id
+    await member_imports.run_import(first.import_id, make_uow=world.db.uow, live={})
+
+    done = await member_imports.get_import(
+        MemberImportQuery(actor_id=coordinator.member_id, import_id=first.import_id),
+        uow=world.db.uow(),
+    )
+    assert (done.state, done.imported, done.rejected_count) == ("done", 1, 1)
+    assert "outside your cooperative" in done.rejected[0].reason  # Oost is not hers
+    assert first.import_id not in world.db.tables.import_parts  # the file is not kept
+    with pytest.raises(NotFound):  # only she, or an admin, sees it
+        await member_imports.get_import(
+            MemberImportQuery(actor_id=ans.member_id, import_id=first.import_id),
+            uow=world.db.uow(),
+        )
