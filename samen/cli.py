@@ -107,10 +107,10 @@ def up(
     SAMEN_SECRET_KEY set, the services get a random key kept in <data folder>/secret_key."""
     from samen.supervisor import run
     from shared.credentials import refuse_to_start
-    from shared.logging import configure_logging
+    from shared.logging import configure_logging_from
 
     settings = get_settings()
-    configure_logging(service="samen", env=settings.env, level=settings.log_level)
+    configure_logging_from(settings, service="samen")
     import os
 
     nats_url = os.environ.get("NATS_URL") or os.environ.get("SAMEN_NATS_URL")
@@ -335,6 +335,40 @@ def config(
     for row in settings_rows(get_notify_settings(), model=NotifySettings):
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def logs(
+    correlation_id: Annotated[
+        str | None, typer.Option("--correlation-id", help="only the lines of this id")
+    ] = None,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="only this service (repeatable)")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="data folder (SAMEN_DATA_DIR)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the lines as JSON, as written")] = False,
+) -> None:
+    """Show the merged logs of `samen up` (every service, oldest first); with
+    --correlation-id, what became of one HTTP request or event in every service."""
+    from samen.logs import SERVICE_LOGS, merged
+
+    folder = (data_dir or get_settings().data_dir) / "logs"
+    unknown = sorted(set(service or ()) - set(SERVICE_LOGS))
+    if unknown:
+        raise typer.BadParameter(
+            f"no such service: {', '.join(unknown)} (one of {', '.join(SERVICE_LOGS)})",
+            param_hint="--service",
+        )
+    if not folder.is_dir():
+        console.print(f"[red]no logs in {folder}[/]: is this the data folder of a `samen up`?")
+        raise typer.Exit(1)
+    lines = merged(folder, correlation_id=correlation_id, services=service or SERVICE_LOGS)
+    for line in lines:
+        print(json.dumps(line.fields) if as_json else line.readable())
+    if not lines:
+        console.print(
+            "no log lines" + (f" with correlation id {correlation_id}" if correlation_id else "")
+        )
 
 
 @app.command()

@@ -213,6 +213,8 @@ class Supervisor:
                 "SAMEN_HTTP_PORT": str(self.http_port),
                 "SAMEN_PUBLIC_URL": base.get("SAMEN_PUBLIC_URL", self.url),
                 "PYTHONUNBUFFERED": "1",
+                # Their output goes to files that `samen logs` reads: JSON lines.
+                "SAMEN_LOG_FORMAT": base.get("SAMEN_LOG_FORMAT") or "json",
             }
         )
         base.update(self._nats_passwords)

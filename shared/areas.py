@@ -1,7 +1,8 @@
 """CBS area codes: municipality (GM), district (WK, 'wijk') and neighbourhood (BU, 'buurt').
 
 The codes are national, so one deployment can serve several municipalities. A district code
-embeds its municipality (WK0344_03), a neighbourhood code its district (BU0344_03_05).
+embeds its municipality (WK0344_03), a neighbourhood code its district (BU0344_03_05). Since
+2022 Amsterdam numbers its districts with letters (WK0363AF, BU0363AF01).
 """
 
 import functools
@@ -11,8 +12,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
-_DISTRICT = re.compile(r"^WK\d{6}$")
-_NEIGHBOURHOOD = re.compile(r"^BU\d{8}$")
+_DISTRICT = re.compile(r"^WK\d{4}[0-9A-Z]{2}$")
+_NEIGHBOURHOOD = re.compile(r"^BU\d{4}[0-9A-Z]{2}\d{2}$")
 
 
 def _checked(pattern: re.Pattern[str], kind: str) -> AfterValidator:

@@ -208,7 +208,7 @@ class EventConsumer:
     async def _handle_together(self, ready: list[Delivery]) -> tuple[int | None, Exception] | None:
         """Handle events in one transaction and ack them. On failure nothing is written, and
         the answer says which event failed and why (index None: the commit failed)."""
-        durations: list[tuple[str, float]] = []
+        durations: list[tuple[Envelope, float]] = []
         index: int | None = None
         try:
             async with self._uow_factory() as uow:
@@ -223,13 +223,21 @@ class EventConsumer:
                     with self._event_context(event):
                         uow.causation_id = event.event_id
                         await self._handlers[event.type](event, uow)
-                    durations.append((event.type, time.perf_counter() - started))
+                    durations.append((event, time.perf_counter() - started))
                 index = None
                 await uow.commit()
         except Exception as exc:
             return index, exc
-        for event_type, seconds in durations:
-            self._count_handled(event_type, seconds)
+        for event, seconds in durations:
+            self._count_handled(event.type, seconds)
+            log.info(
+                "event handled",
+                consumer=self.spec.durable,
+                event_type=event.type,
+                event_id=event.event_id,
+                correlation_id=event.correlation_id,
+                ms=round(seconds * 1000, 1),
+            )
         for raw, _ in ready:
             await raw.ack()
         return None

@@ -41,13 +41,13 @@ PUBLISHED = frozenset(
         "dev-notify",
         "dev-gateway",
         "dev-admin",
-        "dev-plugin-overvecht",
+        "dev-plugin-noticeboard",
         "changeregistry",
         "changematching",
         "changenotify",
         "changegateway",
         "changeadmin",
-        "changepluginovervecht",
+        "changepluginnoticeboard",
     }
 )
 # Words that mark a value as a placeholder still waiting to be replaced (the examples in

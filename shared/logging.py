@@ -9,9 +9,10 @@ processor strips personal data, so logs never carry names, e-mail, phone numbers
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -63,14 +64,23 @@ def drop_personal_data(
     return event_dict
 
 
-def configure_logging(*, service: str, env: str = "development", level: str = "INFO") -> None:
+def configure_logging(
+    *, service: str, env: str = "development", level: str = "INFO", json: bool | None = None
+) -> None:
+    """JSON lines when `json` (default: in production), else readable lines."""
     renderer: Any = (
         structlog.processors.JSONRenderer()
-        if env == "production"
+        if (env == "production" if json is None else json)
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+
+    def add_service(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict.setdefault("service", service)
+        return event_dict
+
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_service,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         drop_personal_data,
@@ -84,7 +94,6 @@ def configure_logging(*, service: str, env: str = "development", level: str = "I
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     # Route the standard library (uvicorn, faststream, alembic) through the same pipeline.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -98,6 +107,26 @@ def configure_logging(*, service: str, env: str = "development", level: str = "I
     root.setLevel(level.upper())
     for noisy in ("alembic.runtime.migration", "httpx", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # FastStream gives its logger a coloured handler of its own and keeps it from the root:
+    # its lines (and those of the loggers below it, the services' brokers) come here instead.
+    faststream = logging.getLogger("faststream")
+    faststream.handlers = []
+    faststream.propagate = True
+
+
+class LogSettings(Protocol):
+    @property
+    def env(self) -> str: ...
+    @property
+    def log_level(self) -> str: ...
+    def logs_json(self) -> bool: ...
+
+
+def configure_logging_from(settings: LogSettings, *, service: str) -> None:
+    """`configure_logging` as the settings say (SAMEN_ENV, SAMEN_LOG_LEVEL, SAMEN_LOG_FORMAT)."""
+    configure_logging(
+        service=service, env=settings.env, level=settings.log_level, json=settings.logs_json()
+    )
 
 
 def current_correlation_id() -> str | None:
@@ -121,6 +150,21 @@ def correlation(correlation_id: str | None) -> Iterator[str]:
 
 def get_logger(name: str | None = None) -> Any:
     return structlog.get_logger(name)
+
+
+def route_template(scope: Any) -> str:
+    """The template of the route a request matched, as the client sees it
+    (`/api/v1/requests/{request_id}`): never the path itself, which holds ids."""
+    route = getattr(scope.get("route"), "path", None)
+    if route is None:
+        return "unmatched"
+    # A router included with a prefix keeps its routes' own paths: the prefix is what the path
+    # has before the route's segments. Prefixes here are plain words (`/api/v1`), never ids.
+    path = str(scope.get("path", ""))
+    extra = path.rstrip("/").count("/") - route.rstrip("/").count("/")
+    if extra > 0 and ":path}" not in route:
+        return "/".join(path.split("/")[: extra + 1]) + route
+    return route
 
 
 CORRELATION_HTTP_HEADER = "X-Correlation-Id"
@@ -148,9 +192,13 @@ class CorrelationIdMiddleware:
         if given is not None and cid != given:
             _log.debug("a client's correlation id was not a UUID or ULID; a new one was made")
         header = (b"x-correlation-id", cid.encode("latin-1"))
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_header(message: Any) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
@@ -165,4 +213,12 @@ class CorrelationIdMiddleware:
             else:
                 await self.app(scope, receive, send_with_header)
         finally:
+            # The route's template, never the path: a path holds ids (personal data).
+            _log.info(
+                "http request",
+                method=scope.get("method", "WS"),
+                route=route_template(scope),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
             structlog.contextvars.reset_contextvars(**tokens)

@@ -11,6 +11,8 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from shared.logging import route_template
+
 messages_handled = Counter(
     "samen_messages_handled", "Events handled by a consumer", ["service", "consumer", "type"]
 )
@@ -139,7 +141,7 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = route_template(scope)
             count, seconds = self._series_of(scope.get("method", "GET"), route, status)
             count.inc()
             seconds.observe(time.perf_counter() - started)

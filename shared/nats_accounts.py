@@ -52,6 +52,7 @@ CONTRACTS: dict[str, ModuleType] = {"registry": rc, "matching": mc, "notify": nc
 # service for its health (/readyz); every service may ask itself (`samen health`, probes).
 CALLS: dict[str, tuple[AnyVerb, ...]] = {
     "gateway": (
+        rc.AREAS_LIST,  # the area names pages show (services/gateway/area_names.py)
         rc.AREAS_LOOKUP,
         rc.COOPERATIVE_GET,
         rc.COOPERATIVE_LIST,
@@ -384,7 +385,7 @@ def auth_conf() -> str:
     blocks = [events_account(), *(service_account(s) for s in SERVICES)]
     body = "\n\n".join(blocks)
     plugins = (
-        "  # Cooperative plug-ins, an account each: `samen plugin nats-user <cooperative> <area>`\n"
+        "  # Cooperative plug-ins, an account each: `samen plugin nats-user --cooperative ...`\n"
         '  include "plugins.conf"'
     )
     return f"{HEADER}\naccounts {{\n{body}\n\n{plugins}\n}}\n"

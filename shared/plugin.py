@@ -2,32 +2,37 @@
 
 A plug-in follows the events of its own area (`shared.events`, typed), publishes what it has
 to say on `samen.ext.<cooperative>.>`, and logs and reads its settings the way the services do.
-It runs as the NATS user `plugin-<cooperative>` in an account of its own (deploy/nats/plugins.conf),
-which may see nothing else: no other area's events, no request/reply, no personal data.
+A cooperative may run several, each by its own name: a plug-in runs as the NATS user
+`plugin-<name>-<cooperative>` in an account of its own (deploy/nats/plugins.conf), which may
+see nothing else: no other area's events, no request/reply, no personal data. `<cooperative>`
+is the id the registry and the API know the cooperative by (`utrecht-overvecht`).
 
-    plugin = Plugin("overvecht", area="WK034403")
+    plugin = Plugin("utrecht-overvecht", name="tally", area="WK034403")
 
     @plugin.on(RequestCreated)
     async def created(event: Envelope, data: RequestCreated) -> None:
-        await plugin.publish("seen", {"category": data.category})
+        await plugin.publish("seen", payload={"category": data.category})
 
     plugin.run()
 
 Two ways to receive events:
 - live (default): a plain subscription to the area; nothing is replayed, events published
   while the plug-in is down are missed;
-- `durable=True`: the durable consumer `plugin-<cooperative>` that the operator created with the
-  area filter (`samen plugin provision <cooperative> <area>`): the first start replays the
-  area's history, later starts go on where the last one stopped, each event is acked after
-  the handlers ran (a failing handler is retried with backoff).
+- `durable=True`: its own durable consumer `plugin-<name>-<cooperative>` that the operator
+  created with the area filter (`samen plugin provision --cooperative ID --name NAME --area
+  CODE`): the first start replays the area's history, later starts go on where the last one
+  stopped, each event is acked after the handlers ran (a failing handler's event comes back
+  after `RETRY_SECONDS`, at most `MAX_DELIVERIES` times).
 
 docs/plugins.md walks through a first plug-in; examples/noticeboard/ is a complete one.
 """
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 import typer
 from faststream import AckPolicy, FastStream
@@ -41,7 +46,7 @@ from shared.areas import AreaRef
 from shared.events import Envelope, EventData
 from shared.handler_params import Message
 from shared.ids import check_cooperative_id
-from shared.logging import configure_logging, correlation, get_logger
+from shared.logging import configure_logging_from, correlation, get_logger
 from shared.nats_accounts import (
     EVENTS_ACCOUNT,
     Import,
@@ -64,12 +69,20 @@ class PluginSettings(Settings):
     SAMEN_LOG_LEVEL, SAMEN_DATA_DIR, ...) plus the plug-in's own."""
 
     plugin_cooperative: str | None = Field(
-        default=None, description="the cooperative id this plug-in belongs to"
+        default=None, description="the id of the cooperative this plug-in belongs to"
+    )
+    plugin_name: str | None = Field(
+        default=None, description="the plug-in's own name among its cooperative's plug-ins"
     )
     plugin_area: str | None = Field(default=None, description="CBS code of its area")
 
 
 # -------------------------------------------------------------- names and permissions
+
+# A plug-in's own name among its cooperative's plug-ins: letters and digits only, so that in
+# `plugin-<name>-<cooperative>` the first - after the name ends it, and no two plug-ins (of
+# one cooperative or of two) ever share a NATS user, account, durable consumer or inbox.
+PLUGIN_NAME_PATTERN = r"^[a-z0-9]{2,30}$"
 
 
 def check_cooperative(cooperative: str) -> str:
@@ -78,23 +91,50 @@ def check_cooperative(cooperative: str) -> str:
     return check_cooperative_id(cooperative)
 
 
-def plugin_user(cooperative: str) -> str:
-    """`plugin-<cooperative>`: never a service's name, whatever the cooperative is called."""
-    return f"plugin-{check_cooperative(cooperative)}"
+def check_plugin_name(name: str) -> str:
+    if not re.fullmatch(PLUGIN_NAME_PATTERN, name):
+        raise ValueError(
+            "a plug-in's name is 2-30 lower-case letters and digits (no -), e.g. noticeboard"
+        )
+    return name
 
 
-def plugin_durable(cooperative: str) -> str:
-    return plugin_user(cooperative)
+@dataclass(frozen=True)
+class PluginIdentity:
+    """Who a plug-in is: its cooperative, by the id the registry and the API know it by (also
+    its token in `samen.ext`), and its own name, so a cooperative may run several plug-ins,
+    each with its own durable consumer."""
 
+    cooperative: str
+    name: str
 
-def plugin_account(cooperative: str) -> str:
-    """Its NATS account, `PLUGIN_<COOPERATIVE>` (ids have no _, so no two share one)."""
-    return account_of(plugin_user(cooperative))
+    def __post_init__(self) -> None:
+        check_cooperative(self.cooperative)
+        check_plugin_name(self.name)
 
+    @property
+    def user(self) -> str:
+        """`plugin-<name>-<cooperative>`: never a service's name, nor another plug-in's."""
+        return f"plugin-{self.name}-{self.cooperative}"
 
-def plugin_inbox_prefix(cooperative: str) -> str:
-    """Its own reply inbox prefix, the one every user has (`_INBOX_<user>`)."""
-    return Settings(nats_user=plugin_user(cooperative)).reply_inbox()
+    @property
+    def durable(self) -> str:
+        return self.user
+
+    @property
+    def account(self) -> str:
+        """`PLUGIN_<NAME>_<COOPERATIVE>` (names have no - or _, ids no _: none shared)."""
+        return account_of(self.user)
+
+    @property
+    def inbox_prefix(self) -> str:
+        """Its own reply inbox prefix, the one every user has (`_INBOX_<user>`)."""
+        return Settings(nats_user=self.user).reply_inbox()
+
+    @property
+    def ext_subjects(self) -> str:
+        """What the cooperative's plug-ins publish and read among themselves."""
+        return f"{EXT_PREFIX}.{self.cooperative}.>"
 
 
 def area_subjects(area: str | AreaRef) -> str:
@@ -110,48 +150,56 @@ def area_subjects(area: str | AreaRef) -> str:
     return ".".join([EVENT_PREFIX, "*", "*", *tokens, *suffix])
 
 
-def plugin_consumer_spec(cooperative: str, area: str, *, max_deliver: int = 10) -> ConsumerSpec:
+# When a handler fails, the event comes back after these many seconds (then the last, again),
+# until the consumer has delivered it MAX_DELIVERIES times; docs/plugins.md states the same.
+RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
+MAX_DELIVERIES = 10
+
+
+def retry_delay(delivery: int) -> float:
+    """How long after its `delivery`-th failed delivery an event comes back."""
+    return RETRY_SECONDS[min(max(delivery, 1), len(RETRY_SECONDS)) - 1]
+
+
+def plugin_consumer_spec(
+    plugin: PluginIdentity, area: str, *, max_deliver: int = MAX_DELIVERIES
+) -> ConsumerSpec:
     """The durable consumer of a plug-in: only its area's events."""
     return ConsumerSpec(
-        service=plugin_user(cooperative),
-        durable=plugin_durable(cooperative),
+        service=plugin.user,
+        durable=plugin.durable,
         filter_subjects=(area_subjects(area),),
         max_deliver=max_deliver,
-        description=f"plug-in of cooperative {cooperative}: events of {area}",
+        description=f"plug-in {plugin.name} of cooperative {plugin.cooperative}: events of {area}",
     )
 
 
-async def provision_plugin(js: JetStreamContext, cooperative: str, area: str) -> None:
+async def provision_plugin(js: JetStreamContext, plugin: PluginIdentity, area: str) -> None:
     """Create the plug-in's durable consumer (an operator's job: plug-ins cannot create any)."""
-    await js.add_consumer(EVENTS_STREAM, consumer_config(plugin_consumer_spec(cooperative, area)))
+    await js.add_consumer(EVENTS_STREAM, consumer_config(plugin_consumer_spec(plugin, area)))
 
 
-def nats_user_block(cooperative: str, area: str) -> str:
+def nats_user_block(plugin: PluginIdentity, area: str) -> str:
     """The plug-in's account for deploy/nats/plugins.conf: its area's events (live, and through
-    the durable consumer the admin made for it), its own samen.ext subjects, nothing else.
-    Whatever reply subject it sets, the server's answers stay in this account."""
-    user = plugin_user(cooperative)
-    durable = plugin_durable(cooperative)
+    the durable consumer the admin made for it), its cooperative's samen.ext subjects, nothing
+    else. Whatever reply subject it sets, the server's answers stay in this account."""
     events = area_subjects(area)
-    own = f"{EXT_PREFIX}.{cooperative}.>"
     return (
         render_account(
-            plugin_account(cooperative),
-            user=user,
-            publish=[own, *consumer_permissions(durable)],
-            subscribe=[events, own, f"{plugin_inbox_prefix(cooperative)}.>"],
-            imports=[Import("stream", EVENTS_ACCOUNT, events), *consumer_imports(durable)],
-            comment=f"plug-in of cooperative {cooperative}: the events of {area}",
+            plugin.account,
+            user=plugin.user,
+            publish=[plugin.ext_subjects, *consumer_permissions(plugin.durable)],
+            subscribe=[events, plugin.ext_subjects, f"{plugin.inbox_prefix}.>"],
+            imports=[Import("stream", EVENTS_ACCOUNT, events), *consumer_imports(plugin.durable)],
+            comment=(
+                f"plug-in {plugin.name} of cooperative {plugin.cooperative}: the events of {area}"
+            ),
         )
         + "\n"
     )
 
 
 # -------------------------------------------------------------------------- the kit
-
-
-def _retry_delay(delivery: int) -> float:
-    return float(min(60.0, 2 ** max(0, delivery - 1)))
 
 
 class Plugin:
@@ -161,6 +209,7 @@ class Plugin:
         self,
         cooperative: str | None = None,
         *,
+        name: str | None = None,
         area: str | None = None,
         settings: Settings | None = None,
         durable: bool = False,
@@ -168,17 +217,19 @@ class Plugin:
         self.settings = settings or PluginSettings()
         if isinstance(self.settings, PluginSettings):
             cooperative = cooperative or self.settings.plugin_cooperative
+            name = name or self.settings.plugin_name
             area = area or self.settings.plugin_area
-        if not cooperative or not area:
+        if not cooperative or not name or not area:
             raise ValueError(
-                "a plug-in needs its cooperative and area "
-                "(arguments, or SAMEN_PLUGIN_COOPERATIVE and SAMEN_PLUGIN_AREA)"
+                "a plug-in needs its cooperative, name and area (arguments, or "
+                "SAMEN_PLUGIN_COOPERATIVE, SAMEN_PLUGIN_NAME and SAMEN_PLUGIN_AREA)"
             )
-        self.cooperative = check_cooperative(cooperative)
+        self.identity = PluginIdentity(cooperative, name)
+        self.cooperative = self.identity.cooperative
         self.area = AreaRef.from_code(area)
         self.durable = durable
         self.subject_filter = area_subjects(self.area)
-        self.name = plugin_user(self.cooperative)
+        self.name = self.identity.user
         self.log = get_logger(self.name)
         self._handlers: dict[str, list[tuple[type[EventData], Handler]]] = {}
         user = self.settings.nats_user or self.name
@@ -187,7 +238,7 @@ class Plugin:
             self.settings.nats_servers(),
             security=NatsUserPassword(user, self.settings.nats_password or ""),
             name=self.name,
-            inbox_prefix=plugin_inbox_prefix(self.cooperative),
+            inbox_prefix=self.identity.inbox_prefix,
             js_options={"prefix": own.js_api_prefix()},
             allow_reconnect=True,
             max_reconnect_attempts=-1,
@@ -198,13 +249,13 @@ class Plugin:
             self.broker.subscriber(
                 self.subject_filter,
                 stream=JStream(EVENTS_STREAM, declare=False),
-                durable=plugin_durable(self.cooperative),
+                durable=self.identity.durable,
                 # One message per fetch: FastStream hands the messages of a fetched batch to
                 # concurrent tasks, which may reach the lock out of stream order, and a board
                 # that sees `request.escalated` before `request.created` shows it open.
                 pull_sub=PullSub(batch_size=1, timeout=1.0),
                 ack_policy=AckPolicy.MANUAL,
-                inbox_prefix=f"{plugin_inbox_prefix(self.cooperative)}.".encode(),
+                inbox_prefix=f"{self.identity.inbox_prefix}.".encode(),
                 no_reply=True,
                 title=f"{self.name}:events",
             )(self._on_message)
@@ -252,7 +303,7 @@ class Plugin:
     # -- plumbing ---------------------------------------------------------------
 
     def _configure(self) -> None:
-        configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
+        configure_logging_from(self.settings, service=self.name)
 
     async def _on_message(self, msg: Message) -> None:
         async with self._lock:
@@ -293,7 +344,7 @@ class Plugin:
             await msg.ack()
             return
         metadata = msg.raw_message.metadata
-        await msg.nack(delay=_retry_delay(metadata.num_delivered if metadata else 1))
+        await msg.nack(delay=retry_delay(metadata.num_delivered if metadata else 1))
 
 
 # -------------------------------------------------------------------------- samen plugin
@@ -301,25 +352,34 @@ class Plugin:
 cli = typer.Typer(help="Cooperative plug-ins: NATS users and durable consumers.")
 
 
+Cooperative = Annotated[
+    str, typer.Option("--cooperative", help="the cooperative's id, as the registry knows it")
+]
+Name = Annotated[str, typer.Option("--name", help="the plug-in's name, e.g. noticeboard")]
+Area = Annotated[str, typer.Option("--area", help="CBS code of its area: GM…, WK… or BU…")]
+
+
+def identity_of(cooperative: str, name: str) -> PluginIdentity:
+    try:
+        return PluginIdentity(cooperative, name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @cli.command("nats-user")
-def nats_user_command(
-    cooperative: str = typer.Argument(help="the cooperative's id (one subject token)"),
-    area: str = typer.Argument(help="CBS code of its area: GM…, WK… or BU…"),
-) -> None:
+def nats_user_command(cooperative: Cooperative, name: Name, area: Area) -> None:
     """Print the plug-in's NATS account for deploy/nats/plugins.conf (paste it there)."""
-    typer.echo(nats_user_block(cooperative, area), nl=False)
+    typer.echo(nats_user_block(identity_of(cooperative, name), area), nl=False)
 
 
 @cli.command("provision")
-def provision_command(
-    cooperative: str = typer.Argument(help="the cooperative's id"),
-    area: str = typer.Argument(help="CBS code of its area"),
-) -> None:
+def provision_command(cooperative: Cooperative, name: Name, area: Area) -> None:
     """Create the plug-in's durable consumer, filtered to its area (as the admin user)."""
     import nats
 
     from shared.reach import expect_nats
 
+    plugin = identity_of(cooperative, name)
     settings = Settings()
 
     async def go() -> None:
@@ -328,13 +388,13 @@ def provision_command(
             settings.nats_servers(), user=settings.nats_user, password=settings.nats_password
         )
         try:
-            await provision_plugin(nc.jetstream(prefix=settings.js_api_prefix()), cooperative, area)
+            await provision_plugin(nc.jetstream(prefix=settings.js_api_prefix()), plugin, area)
         finally:
             with contextlib.suppress(Exception):
                 await nc.close()
 
     asyncio.run(go())
-    typer.echo(f"durable consumer {plugin_durable(cooperative)} on {area_subjects(area)}")
+    typer.echo(f"durable consumer {plugin.durable} on {area_subjects(area)}")
 
 
 COMMANDS = {"plugin": cli}  # `samen plugin ...`

@@ -114,11 +114,12 @@ def register_rpc(
             correlation(headers.get(CORRELATION_HEADER)) as cid,
             span(f"rpc {service}.{name}", cid, SpanKind.SERVER),
         ):
+            error: SamenError | None = None
             try:
                 request = request_model.model_validate_json(msg.body or b"{}")
                 return ok_reply(await handler(request))
             except ValidationError as exc:
-                error: SamenError = Invalid("invalid request", details=validation_details(exc))
+                error = Invalid("invalid request", details=validation_details(exc))
             except SamenError as exc:
                 error = exc
             except Exception as exc:
@@ -134,7 +135,11 @@ def register_rpc(
                     log.exception("rpc handler failed", subject=verb.subject)
                     error = SamenError("internal error")
             finally:
-                latency.observe(time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                latency.observe(seconds)
+                outcome = "ok" if error is None else error.code
+                log.info("rpc answered", verb=verb.subject, outcome=outcome, ms=_ms(seconds))
+            assert error is not None  # an answer returned above
             metrics.rpc_errors.labels(service, name, error.code).inc()
             return error_reply(error)
 
@@ -159,6 +164,10 @@ def register_verbs(broker: NatsBroker, service: str, table: VerbTable) -> None:
         if verb.service != service:
             raise ValueError(f"{service} cannot answer {verb}: that is {verb.service}'s verb")
         register_rpc(broker, verb, handler)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
 
 
 def _expired(deadline: str | None) -> bool:

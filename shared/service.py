@@ -28,7 +28,7 @@ from shared.db import create_engine, is_postgres, session_factory
 from shared.errors import Unavailable
 from shared.events import PUBLISHED_BY, typed_envelope
 from shared.inbox import inbox_table
-from shared.logging import configure_logging, get_logger
+from shared.logging import configure_logging_from, get_logger
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay, outbox_table
 from shared.polling import cancel_and_wait
@@ -205,10 +205,13 @@ class ServiceRuntime:
 
     # -- life cycle -------------------------------------------------------------
 
+    def configure_logging(self) -> None:
+        configure_logging_from(self.settings, service=self.name)
+
     async def prepare(self) -> None:
         """Migrate the database, connect to NATS and check (or, on an open server, provision)
         the streams and consumers."""
-        configure_logging(service=self.name, env=self.settings.env, level=self.settings.log_level)
+        self.configure_logging()
         if self.settings.metrics_port and not self._metrics_served:
             metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
             self._metrics_served = True
@@ -257,6 +260,7 @@ class ServiceRuntime:
         await self.broker.stop()
 
     def run(self) -> None:
+        self.configure_logging()  # before FastStream's first line ("app starting")
         heap.collect_less_often(self.name)
         self.app.after_startup(lambda: heap.settle(self.name))
         # uvloop (there wherever uvicorn[standard] is) spends a good deal less CPU per message

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/<service>.db",
     )
     log_level: str = Field(default="INFO")
+    log_format: Literal["json", "console"] | None = Field(
+        default=None,
+        description="json: one JSON object a line (what `samen logs` reads; `samen up` sets it "
+        "for the services); console: readable lines; unset: json in production, else console",
+    )
     otlp_endpoint: str | None = Field(
         default=None,
         description="OpenTelemetry OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces)",
@@ -88,6 +93,9 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"not an IANA time zone: {value!r}") from exc
         return value
+
+    def logs_json(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.env == "production")
 
     @property
     def in_production(self) -> bool:

@@ -1,15 +1,16 @@
 """The notice board as a running plug-in: events in, a printable page out.
 
-    SAMEN_PLUGIN_COOPERATIVE=overvecht SAMEN_PLUGIN_AREA=WK034403 \\
+    SAMEN_PLUGIN_COOPERATIVE=utrecht-overvecht SAMEN_PLUGIN_NAME=noticeboard \\
+    SAMEN_PLUGIN_AREA=WK034403 \\
     SAMEN_NATS_PASSWORD=... NATS_URL=nats://... python -m examples.noticeboard
 
 GET /            the sheet as HTML (refreshes itself every minute; print it from the browser)
 GET /sheet.pdf   the same sheet as an A4 PDF        (?lang=en for English)
 GET /healthz     the plug-in is up
 
-It runs as the NATS user plugin-<cooperative> and reads its area's events through the durable
-consumer plugin-<cooperative> that the operator created (`samen plugin provision`), so it sees
-its area's history on the first start and nothing of other areas ever. Whenever the board
+It runs as the NATS user plugin-noticeboard-<cooperative> and reads its area's events through
+its own durable consumer of that name, which the operator created (`samen plugin provision`),
+so it sees its area's history on the first start and nothing of other areas ever. Whenever the board
 changes it publishes `samen.ext.<cooperative>.noticeboard.updated` with the number of open
 requests.
 """

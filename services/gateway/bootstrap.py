@@ -7,6 +7,7 @@ from wsgiref.simple_server import WSGIServer
 from faststream.nats import NatsBroker
 
 from services.gateway.adapters.store import GatewayStore, SessionCache
+from services.gateway.area_names import AreaDirectory
 from services.gateway.config import GatewaySettings, get_gateway_settings
 from services.gateway.live import LiveHub
 from services.gateway.request_cache import RequestCachingRpc, RequestViewCache, connection_epoch
@@ -59,6 +60,8 @@ class Gateway:
         self.rpc: Rpc = RequestCachingRpc(
             RpcClient(self.broker, timeout=self.settings.rpc_timeout), self.request_views
         )
+        # The registry's area names, which pages and files show instead of codes.
+        self.areas = AreaDirectory(self.rpc)
         self.hub = LiveHub(on_event=self.request_views.follow)
         self._metrics_server: WSGIServer | None = None
 
@@ -90,5 +93,6 @@ class Gateway:
             self._metrics_server.server_close()
             self._metrics_server = None
         self.hub.close()
+        await self.areas.close()
         await self.broker.stop()
         await self.engine.dispose()

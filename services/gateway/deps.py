@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from faststream.nats import NatsBroker
 
+from services.gateway.area_names import AreaNames
 from services.gateway.bootstrap import Gateway
 from services.gateway.errors import NotSignedIn
 from services.gateway.principal import Principal
@@ -46,6 +47,10 @@ async def get_rpc(request: Request) -> Rpc:
 
 async def get_app_settings(request: Request) -> Settings:
     return gateway_of(request).settings
+
+
+async def get_area_names(request: Request) -> AreaNames:
+    return await gateway_of(request).areas.current()
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]

@@ -33,7 +33,7 @@ from services.gateway.routes.api import (
     volunteers,
 )
 from services.gateway.schemas import has_control_characters
-from shared.logging import CorrelationIdMiddleware, configure_logging, get_logger
+from shared.logging import CorrelationIdMiddleware, configure_logging_from, get_logger
 from shared.metrics import HttpMetricsMiddleware
 from shared.polling import cancel_and_wait
 from shared.tracing import configure_tracing
@@ -172,7 +172,7 @@ def create_app(gateway: Gateway | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gw = gateway or Gateway()
-        configure_logging(service="gateway", env=gw.settings.env, level=gw.settings.log_level)
+        configure_logging_from(gw.settings, service="gateway")
         configure_tracing("gateway", gw.settings.otlp_endpoint)
         app.state.gateway = gw
         await gw.start()

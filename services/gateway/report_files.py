@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from fpdf import FPDF
 from openpyxl import Workbook
 
-from services.gateway.area_names import area_name
+from services.gateway.area_names import AreaNames
 from services.gateway.i18n import category_label, translate
 from services.gateway.report_charts import ReportCharts
 from shared.categories import Category
@@ -128,20 +128,22 @@ def _label(figure: str, language: str) -> str:
     return translate(SCALARS.get(figure) or TABLES[figure], language)
 
 
-def _key(row: Row, language: str) -> str:
+def _key(row: Row, language: str, names: AreaNames) -> str:
     if row.figure.endswith("by_category") and row.key in {c.value for c in Category}:
         return category_label(row.key, language)
     if row.figure == "by_state":
         return translate(f"state.{row.key}", language)
-    return area_name(row.key) if row.key[:2] in ("GM", "WK", "BU") else row.key
+    return names.name(row.key) if row.key[:2] in ("GM", "WK", "BU") else row.key
 
 
-def xlsx_bytes(figures: mc.Figures, language: str, zone: str | None = None) -> bytes:
+def xlsx_bytes(
+    figures: mc.Figures, language: str, zone: str | None = None, *, names: AreaNames
+) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
     sheet.title = translate("Figures", language)[:31]
-    sheet.append([translate("Area", language), area_name(figures.area_code)])
+    sheet.append([translate("Area", language), names.name(figures.area_code)])
     sheet.append([translate("From", language), _day(figures.period_from, zone)])
     sheet.append([translate("To", language), _day(figures.period_until, zone, last=True)])
     sheet.append([])
@@ -150,7 +152,7 @@ def xlsx_bytes(figures: mc.Figures, language: str, zone: str | None = None) -> b
         sheet.append(
             [
                 _label(row.figure, language),
-                _key(row, language),
+                _key(row, language, names),
                 row.value,
                 translate(row.note, language) if row.note else None,
             ]
@@ -190,12 +192,14 @@ def _shown(value: float | None, note: str, language: str, *, percent: bool = Fal
     return f"{value:g}" if isinstance(value, int) else f"{value:.1f}"
 
 
-def _neighbourhoods(pdf: FPDF, figures: mc.Figures, language: str, *, top: float) -> None:
+def _neighbourhoods(
+    pdf: FPDF, figures: mc.Figures, language: str, names: AreaNames, *, top: float
+) -> None:
     """The neighbourhoods of the map as a table, in two columns of at most 16 rows."""
     pdf.set_font("Helvetica", "B", 10)
     pdf.set_xy(10, top)
     pdf.cell(0, 5, _latin(translate("Requests per neighbourhood", language)))
-    codes = sorted(figures.by_neighbourhood, key=area_name)[:32]
+    codes = sorted(figures.by_neighbourhood, key=names.name)[:32]
     for column in range(2 if len(codes) > 16 else 1):
         x = 10 + 97 * column
         pdf.set_font("Helvetica", "B", 9)
@@ -206,7 +210,7 @@ def _neighbourhoods(pdf: FPDF, figures: mc.Figures, language: str, *, top: float
         pdf.set_font("Helvetica", "", 9)
         for n, code in enumerate(codes[16 * column : 16 * column + 16]):
             pdf.set_xy(x, top + 11 + 5 * n)
-            pdf.cell(55, 5, _latin(area_name(code))[:34], border="B")
+            pdf.cell(55, 5, _latin(names.name(code))[:34], border="B")
             for value in (
                 figures.by_neighbourhood[code],
                 figures.residents_by_neighbourhood.get(code),
@@ -215,7 +219,13 @@ def _neighbourhoods(pdf: FPDF, figures: mc.Figures, language: str, *, top: float
 
 
 def pdf_bytes(
-    figures: mc.Figures, views: ReportCharts, title: str, language: str, zone: str | None = None
+    figures: mc.Figures,
+    views: ReportCharts,
+    title: str,
+    language: str,
+    zone: str | None = None,
+    *,
+    names: AreaNames,
 ) -> bytes:
     """One A4 page: the key figures, the kinds of help, the chart per week and the map."""
     pdf = FPDF(format="A4", unit="mm")
@@ -264,7 +274,9 @@ def pdf_bytes(
     for code, count in sorted(figures.by_category.items())[:12]:
         people = figures.residents_by_category.get(code)
         pdf.set_x(105)
-        pdf.cell(55, 5, _latin(_key(Row("by_category", code, None, ""), language)), border="B")
+        pdf.cell(
+            55, 5, _latin(_key(Row("by_category", code, None, ""), language, names)), border="B"
+        )
         pdf.cell(20, 5, _latin(_shown(count, HIDDEN, language)), border="B", align="R")
         pdf.cell(
             20,
@@ -283,7 +295,7 @@ def pdf_bytes(
     pdf.cell(95, 5, _latin(views.map_title))
     pdf.image(io.BytesIO(_printable(str(views.per_week))), x=10, y=y + 6, w=90)
     pdf.image(io.BytesIO(_printable(str(views.utrecht_map))), x=105, y=y + 6, w=95)
-    _neighbourhoods(pdf, figures, language, top=y + 100)
+    _neighbourhoods(pdf, figures, language, names, top=y + 100)
     pdf.set_font("Helvetica", "", 8)
     pdf.set_xy(10, 285)
     pdf.cell(0, 4, _latin(translate("Hidden cells are grey in the chart and the map.", language)))

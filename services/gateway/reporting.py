@@ -4,7 +4,7 @@
 import re
 from datetime import date, datetime, time, timedelta
 
-from services.gateway.area_names import districts
+from services.gateway.area_names import AreaNames
 from shared.clock import from_local, to_local
 from shared.errors import Invalid
 
@@ -63,9 +63,10 @@ def quarter_of(moment: datetime, zone: str | None = None) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
-def district(value: str) -> str:
-    """A district's code (WK + 6 digits) that we know, else a problem for the field."""
-    if not DISTRICT.fullmatch(value) or value not in dict(districts()):
+def district(value: str, names: AreaNames) -> str:
+    """A district's code (WK + 6 digits) that the registry knows (any while it has named
+    none), else a problem for the field."""
+    if not DISTRICT.fullmatch(value) or not names.accepts(value):
         raise Invalid(
             "give a district code, e.g. WK034405",
             details={"field": "district", "reason": "unknown_district"},

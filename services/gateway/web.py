@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from services.gateway.area_names import area_name, request_number
+from services.gateway.area_names import request_number
 from services.gateway.deps import browser_csrf_secret
 from services.gateway.i18n import (
     DEFAULT_LANGUAGE,
@@ -125,7 +125,7 @@ def render(
             "categories": list(Category),
             "category_label": lambda c: category_label(c, language),
             "category_icon": category_icon,
-            "area_name": area_name,
+            "area_name": gateway.areas.latest.name,
             "request_number": request_number,
             "web_link": web_link,
             "when": lambda m, with_time=True: local_time(

@@ -26,7 +26,7 @@ from services.registry.service_layer import areas as area_cases
 from services.registry.service_layer import cooperatives as coop_cases
 from services.registry.service_layer.directory_imports import import_directory
 from services.registry.service_layer.imports import import_members
-from services.registry.service_layer.reference import seed
+from services.registry.service_layer.reference import national_area_sets, seed
 from shared.events import MatchingPolicy
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
@@ -165,11 +165,27 @@ def read_rows(path: Path, required: frozenset[str] = frozenset()) -> list[dict[s
 @areas_app.command("import")
 def areas_import(
     file: Annotated[
-        Path, typer.Argument(help="CSV, one row per neighbourhood (see docs/registry.md)")
-    ],
+        Path | None,
+        typer.Argument(help="CSV, one row per neighbourhood (see docs/registry.md)"),
+    ] = None,
+    municipality: Annotated[
+        list[str] | None,
+        typer.Option(help="CBS code of a municipality of the national tables (repeat)"),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="municipality name, if not in the file")] = None,
 ) -> None:
-    """Import (or replace) one municipality's districts, neighbourhoods and postcodes."""
+    """Import the municipalities of the country (all, or those named with --municipality) from
+    the shipped CBS tables, or one municipality from a FILE of your own. Running it again
+    changes nothing."""
+    if file is None:
+        import_national(municipality)
+        return
+    if municipality:
+        console.print(
+            "[red]✗ give a FILE or --municipality, not both "
+            "(one --municipality per code: --municipality GM0200 --municipality GM0118)[/]"
+        )
+        raise typer.Exit(2)
     rows = read_rows(file)
     try:
         area_set = parse_area_rows(rows, municipality_name=name)
@@ -190,6 +206,31 @@ def areas_import(
     )
 
 
+def import_national(codes: list[str] | None) -> None:
+    area_sets = national_area_sets(codes or None)
+
+    async def work(runtime: RegistryRuntime) -> area_cases.AreaImportReport:
+        with _progress() as bar:
+            task = bar.add_task("importing municipalities", total=len(area_sets))
+
+            def progress(done: int, total: int, code: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"importing {code}")
+
+            return await area_cases.import_areas(
+                area_sets, uow_factory=runtime.make_uow, progress=progress
+            )
+
+    report = run(work)
+    years = {a.cbs_year for s in area_sets.values() for a in s.areas() if a.cbs_year}
+    console.print(
+        f"[green]✓[/] {len(report.imported)} municipalities imported, "
+        f"{len(report.unchanged)} unchanged ({report.areas} areas, {report.postcodes} "
+        f"postcodes; CBS classification {', '.join(str(y) for y in sorted(years))})"
+    )
+    if not report.changed:
+        console.print("nothing changed: the registry holds these areas already")
+
+
 @areas_app.command("list")
 def areas_list(
     parent: Annotated[str | None, typer.Argument(help="children of this area")] = None,
@@ -201,9 +242,9 @@ def areas_list(
             return await area_cases.list_areas(uow=runtime.make_uow(), parent_code=parent)
         return await area_cases.list_areas(uow=runtime.make_uow(), level="municipality")
 
-    table = Table("code", "name", "population")
+    table = Table("code", "name", "population", "CBS year")
     for area in run(work):
-        table.add_row(area.code, area.name, str(area.population or ""))
+        table.add_row(area.code, area.name, str(area.population or ""), str(area.cbs_year or ""))
     console.print(table)
 
 

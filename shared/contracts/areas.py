@@ -23,6 +23,9 @@ class AreaInfo(BaseModel):
     population: int | None = None
     lat: float | None = None
     lon: float | None = None
+    cbs_year: int | None = Field(
+        default=None, ge=1900, le=2100, description="the CBS classification the code is of"
+    )
 
 
 class PostcodeQuery(StrictRequest):
@@ -38,7 +41,8 @@ class NeighbourhoodCandidate(BaseModel):
 
 
 class PostcodeArea(BaseModel):
-    """Where a postcode lies. At four digits the neighbourhood is the most likely one."""
+    """Where a postcode lies. At four digits the neighbourhood is the most likely one; where
+    the data do not know it (neighbourhood_known false) `neighbourhood` is the district."""
 
     postcode: Code = Field(description="normalised: '3561 AB' or '3561'")
     pc4: Code
@@ -52,6 +56,17 @@ class PostcodeArea(BaseModel):
     )
     candidates: list[NeighbourhoodCandidate] = Field(max_length=MANY, default_factory=list)
     note: Text | None = None
+    district_reliability: Literal["high", "medium", "low"] | None = Field(
+        default=None,
+        description="how reliable the district is; low: the postcode spans several districts",
+    )
+    neighbourhood_known: bool = Field(
+        default=True,
+        description="false: only the district is known, and `neighbourhood` is that district",
+    )
+    municipality_share: float | None = Field(
+        default=None, ge=0, le=1, description="share of the postcode's addresses in it"
+    )
 
 
 class AreaQuery(StrictRequest):

@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from shared.events import (
     envelope,
 )
 from shared.nats_accounts import auth_conf
-from shared.plugin import nats_user_block, plugin_consumer_spec, provision_plugin
+from shared.plugin import PluginIdentity, nats_user_block, plugin_consumer_spec, provision_plugin
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import CONSUMERS, consumer_config, provision
@@ -53,9 +54,12 @@ AUTH = REPO / "deploy" / "nats" / "auth.conf"
 SERVICES = ("registry", "matching", "notify")
 OVERVECHT = AreaRef.from_code("BU03440321")  # Zamenhofdreef, district WK034403
 OOST = AreaRef.from_code("BU03440522")  # Sterrenwijk, district WK034405
-PLUGIN_USER = "plugin-overvecht"
 PLUGINS = REPO / "deploy" / "nats" / "plugins.conf"
-PLUGIN_COOPERATIVE = "overvecht"
+# The example plug-in of deploy/nats/plugins.conf: the notice board of the Overvecht district
+# cooperative, by the id the registry knows it by.
+PLUGIN_COOPERATIVE = "utrecht-overvecht"
+NOTICEBOARD = PluginIdentity(PLUGIN_COOPERATIVE, "noticeboard")
+PLUGIN_USER = NOTICEBOARD.user
 
 # Which service publishes which aggregate's events (mirrors the comment in auth.conf).
 EVENT_OWNERS = {
@@ -326,7 +330,7 @@ def test_auth_conf_is_the_generated_one() -> None:
     """deploy/nats/auth.conf is `samen nats-config`: regenerate it after a change in shared/
     (`samen nats-config > deploy/nats/auth.conf`)."""
     assert AUTH.read_text() == auth_conf()
-    assert nats_user_block(PLUGIN_COOPERATIVE, "WK034403") in PLUGINS.read_text()
+    assert nats_user_block(NOTICEBOARD, "WK034403") in PLUGINS.read_text()
 
 
 def test_every_event_aggregate_and_durable_consumer_has_its_permissions() -> None:
@@ -366,7 +370,7 @@ async def provisioned(nats_: SecuredNats) -> None:
     async with connect(nats_, "admin") as admin:
         js = admin.nc.jetstream()
         await provision(js)
-        await provision_plugin(js, PLUGIN_COOPERATIVE, "WK034403")
+        await provision_plugin(js, NOTICEBOARD, "WK034403")
 
 
 async def publish_as_admin(nats_: SecuredNats, *events: Envelope) -> None:
@@ -397,7 +401,7 @@ async def test_a_plugin_for_overvecht_receives_overvecht_events_live_and_durably
     async def on_event(msg: Msg) -> None:
         received.append(Envelope.model_validate_json(msg.data))
 
-    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_plugin-overvecht") as plugin:
+    async with connect(secured_nats, PLUGIN_USER, inbox_prefix=NOTICEBOARD.inbox_prefix) as plugin:
         area_filter = event_filter("*.*", AreaRef.from_code("WK034403"))
         await plugin.nc.subscribe(area_filter, cb=on_event)
         await plugin.nc.flush()
@@ -410,7 +414,7 @@ async def test_a_plugin_for_overvecht_receives_overvecht_events_live_and_durably
         await eventually(got_overvecht, message="the plug-in did not get Overvecht's event")
 
         # Its durable consumer (made by the operator with the area filter) replays the area.
-        spec = plugin_consumer_spec(PLUGIN_COOPERATIVE, "WK034403")
+        spec = plugin_consumer_spec(NOTICEBOARD, "WK034403")
         js = plugin.nc.jetstream(prefix=JS_API_PREFIX)  # its account's name for the JS API
         sub = await js.pull_subscribe_bind(spec.durable, stream=EVENTS_STREAM)
         messages = await sub.fetch(10, timeout=5)
@@ -427,11 +431,46 @@ async def test_a_plugin_for_overvecht_receives_overvecht_events_live_and_durably
     assert secured_nats.violations() == []
 
 
+async def test_two_plugins_of_one_cooperative_each_read_every_event_of_their_area(
+    tmp_path: Path,
+) -> None:
+    """Each named plug-in has its own durable consumer: a second one of the cooperative is not a
+    second reader of the first's consumer (which would hand each of them half the events)."""
+    agenda = PluginIdentity(PLUGIN_COOPERATIVE, "agenda")
+    config = tmp_path / "nats"
+    shutil.copytree(REPO / "deploy" / "nats", config)
+    with (config / "plugins.conf").open("a") as plugins:
+        plugins.write("\n" + nats_user_block(agenda, "WK034403"))
+    with secured_nats_server(tmp_path, config / "samen.conf") as nats_:
+        await provisioned(nats_)
+        async with connect(nats_, "admin") as admin:
+            await provision_plugin(admin.nc.jetstream(), agenda, "WK034403")
+        created = [
+            event(
+                RequestCreated(request_id=f"r-{n}", requester_id=f"m-{n}", category="garden"),
+                OVERVECHT,
+            )
+            for n in range(6)
+        ]
+        await publish_as_admin(nats_, *created)
+        for plugin in (NOTICEBOARD, agenda):
+            async with connect(nats_, plugin.user, inbox_prefix=plugin.inbox_prefix) as own:
+                js = own.nc.jetstream(prefix=JS_API_PREFIX)
+                sub = await js.pull_subscribe_bind(plugin.durable, stream=EVENTS_STREAM)
+                messages = await sub.fetch(len(created), timeout=5)
+                for msg in messages:
+                    await msg.ack()
+                read = [Envelope.model_validate_json(m.data).event_id for m in messages]
+                assert read == [e.event_id for e in created], plugin.name
+                assert own.errors == []
+        assert nats_.violations() == []
+
+
 async def test_a_plugin_is_refused_other_areas_requests_and_the_event_stream(
     secured_nats: SecuredNats,
 ) -> None:
     await provisioned(secured_nats)
-    async with connect(secured_nats, PLUGIN_USER, inbox_prefix="_INBOX_plugin-overvecht") as plugin:
+    async with connect(secured_nats, PLUGIN_USER, inbox_prefix=NOTICEBOARD.inbox_prefix) as plugin:
         nc = plugin.nc
         oost_filter = event_filter("*.*", AreaRef.from_code("WK034405"))
         await nc.subscribe(oost_filter)
@@ -449,13 +488,15 @@ async def test_a_plugin_is_refused_other_areas_requests_and_the_event_stream(
         assert await plugin.refused(forged.subject)
         await nc.publish("samen.rpc.registry.member.get", b"{}")
         assert await plugin.refused("samen.rpc.registry.member.get")
-        await nc.publish(ext_subject("oost", "hello"), b"{}")
-        assert await plugin.refused("samen.ext.oost.hello")
+        await nc.publish(ext_subject("utrecht-oost", "hello"), b"{}")
+        assert await plugin.refused("samen.ext.utrecht-oost.hello")
         # No side door through JetStream: it cannot make a consumer for Oost's events.
         with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
             await nc.jetstream().add_consumer(
                 EVENTS_STREAM,
-                consumer_config(plugin_consumer_spec("overvecht-2", "WK034405")),
+                consumer_config(
+                    plugin_consumer_spec(PluginIdentity("utrecht-oost", "board"), "WK034405")
+                ),
                 timeout=2,
             )
         assert await plugin.refused("$JS.API.CONSUMER")

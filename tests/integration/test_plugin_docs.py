@@ -1,9 +1,11 @@
-"""docs/plugins.md: "your first plug-in in 30 lines" runs as written, as the Overvecht plug-in
-user, against a real nats-server with the users of deploy/nats."""
+"""docs/plugins.md: "your first plug-in in 30 lines" runs as written, as the tally plug-in of
+the Overvecht cooperative, against a real nats-server with the users of deploy/nats and the
+plug-in's account added the way the docs tell an operator to."""
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,8 +16,8 @@ from nats.aio.msg import Msg
 
 from shared.areas import AreaRef
 from shared.events import RequestCreated, RequestMatched, envelope
+from shared.plugin import PluginIdentity, nats_user_block
 from tests.integration.test_nats_permissions import (
-    PLUGIN_USER,
     SecuredNats,
     connect,
     provisioned,
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "plugins.md"
+TALLY = PluginIdentity("utrecht-overvecht", "tally")  # as the snippet names itself
 
 
 def first_plugin_snippet() -> str:
@@ -39,7 +42,11 @@ def first_plugin_snippet() -> str:
 
 @pytest.fixture
 def secured_nats(tmp_path: Path) -> Iterator[SecuredNats]:
-    with secured_nats_server(tmp_path) as server:
+    config = tmp_path / "nats"
+    shutil.copytree(REPO / "deploy" / "nats", config)
+    with (config / "plugins.conf").open("a") as plugins:  # samen plugin nats-user ... >>
+        plugins.write("\n" + nats_user_block(TALLY, "WK034403"))
+    with secured_nats_server(tmp_path, config / "samen.conf") as server:
         yield server
 
 
@@ -58,7 +65,7 @@ async def test_the_first_plugin_from_the_docs_publishes_its_tally(
     env.update(
         {
             "NATS_URL": secured_nats.url,
-            "SAMEN_NATS_PASSWORD": secured_nats.password(PLUGIN_USER),
+            "SAMEN_NATS_PASSWORD": secured_nats.password(TALLY.user),
             "SAMEN_ENV": "test",
             "PYTHONPATH": str(REPO),
         }
@@ -71,13 +78,14 @@ async def test_the_first_plugin_from_the_docs_publishes_its_tally(
             [sys.executable, str(script)], env=env, cwd=tmp_path, stdout=log, stderr=log
         )
         try:
-            # samen.ext.overvecht lives in the plug-in's own NATS account: read it there.
-            async with connect(secured_nats, PLUGIN_USER) as listener:
+            # samen.ext.utrecht-overvecht lives in the plug-in's own NATS account: read it
+            # there.
+            async with connect(secured_nats, TALLY.user) as listener:
 
                 async def on_tally(msg: Msg) -> None:
                     tallies.append(json.loads(msg.data))
 
-                await listener.nc.subscribe("samen.ext.overvecht.tally", cb=on_tally)
+                await listener.nc.subscribe("samen.ext.utrecht-overvecht.tally", cb=on_tally)
 
                 async def publish_until_counted() -> bool:
                     # A live plug-in misses what came before it subscribed: send until it counts.

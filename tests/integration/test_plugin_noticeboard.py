@@ -34,7 +34,7 @@ from shared.events import (
 )
 from shared.plugin import PluginSettings
 from tests.integration.test_nats_permissions import (
-    PLUGIN_COOPERATIVE,
+    NOTICEBOARD,
     PLUGIN_USER,
     SecuredNats,
     connect,
@@ -116,7 +116,7 @@ def stories() -> list[Story]:
                 created("req-escalated-paperwork", "paperwork"),
                 RequestEscalated(
                     request_id="req-escalated-paperwork",
-                    cooperative_id="overvecht",
+                    cooperative_id="utrecht-overvecht",
                     reason="no_candidates",
                 ),
             ],
@@ -174,7 +174,8 @@ def plugin_settings(nats_: SecuredNats, tmp_path: Path) -> PluginSettings:
         nats_password=nats_.password(PLUGIN_USER),
         data_dir=tmp_path / "noticeboard",
         log_level="WARNING",
-        plugin_cooperative=PLUGIN_COOPERATIVE,
+        plugin_cooperative=NOTICEBOARD.cooperative,
+        plugin_name=NOTICEBOARD.name,
         plugin_area="WK034403",
     )
 
@@ -206,13 +207,13 @@ async def test_the_notice_board_lists_the_open_requests_of_its_own_area_only(
 ) -> None:
     await provisioned(secured_nats)
     updates: list[bytes] = []
-    # samen.ext.overvecht lives in the plug-in's own NATS account: read it there.
-    async with connect(secured_nats, "plugin-overvecht") as listener:
+    # samen.ext.utrecht-overvecht lives in the plug-in's own NATS account: read it there.
+    async with connect(secured_nats, PLUGIN_USER) as listener:
 
         async def on_update(msg: Msg) -> None:
             updates.append(msg.data)
 
-        await listener.nc.subscribe("samen.ext.overvecht.noticeboard.updated", cb=on_update)
+        await listener.nc.subscribe("samen.ext.utrecht-overvecht.noticeboard.updated", cb=on_update)
         all_events = [e for story in stories() for e in story.envelopes()]
         # Half the events before the board starts (it replays them), half while it runs.
         await publish_as_admin(secured_nats, *all_events[:5])

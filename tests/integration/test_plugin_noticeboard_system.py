@@ -20,7 +20,7 @@ from samen.stack import PostgresDatabases
 from shared.plugin import PluginSettings
 from tests.conftest import RunningSystem, start_system, stop_system
 from tests.integration.test_nats_permissions import (
-    PLUGIN_COOPERATIVE,
+    NOTICEBOARD,
     PLUGIN_USER,
     SecuredNats,
     assert_no_violations,
@@ -88,7 +88,8 @@ async def test_the_notice_board_shows_its_areas_open_requests_from_the_running_s
             nats_password=nats_.password(PLUGIN_USER),
             data_dir=tmp_path / "noticeboard",
             log_level="WARNING",
-            plugin_cooperative=PLUGIN_COOPERATIVE,
+            plugin_cooperative=NOTICEBOARD.cooperative,
+            plugin_name=NOTICEBOARD.name,
             plugin_area="WK034403",
         ),
         board=Board(tmp_path / "noticeboard" / "board.db"),

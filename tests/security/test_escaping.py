@@ -34,6 +34,7 @@ from starlette.requests import Request
 
 from services.gateway import charts, inbox_view, web
 from services.gateway.adapters.store import Account, AuditEntry
+from services.gateway.area_names import AreaNames
 from services.gateway.i18n import LANGUAGES as LANGUAGES_OF_PAGES
 from services.gateway.passing_on import TaskOut
 from services.gateway.principal import Principal
@@ -365,6 +366,7 @@ def page_context(template: str, v: int) -> dict[str, Any]:
         "reports.html.j2": {
             "area": hostile("area"),
             "area_label": hostile("area_label"),
+            "municipalities": make(list[tuple[str, str]], "municipalities"),
             "districts": make(list[tuple[str, str]], "districts"),
             "figures": make(mc.Figures, "figures"),
             "per_week": charts.stacked_bars(
@@ -486,6 +488,8 @@ def hostile_request(lang: str) -> Request:
     gateway = types.SimpleNamespace(
         secret_keys=SecretKeys("test key"),
         settings=types.SimpleNamespace(time_zone="Europe/Amsterdam"),
+        # No names: each area shows its (hostile) code.
+        areas=types.SimpleNamespace(latest=AreaNames()),
         cookie_secure=False,
     )
     app = types.SimpleNamespace(state=types.SimpleNamespace(gateway=gateway))

@@ -36,18 +36,13 @@ from shared.contracts.verbs import AnyVerb, Verb
 from shared.errors import Invalid
 from shared.events import MemberRegistered, RequestCreated
 from shared.nats_accounts import CALLS, SERVICES, password_variable, verbs_of
-from shared.plugin import (
-    area_subjects,
-    check_cooperative,
-    nats_user_block,
-    plugin_inbox_prefix,
-    plugin_user,
-)
+from shared.plugin import PluginIdentity, area_subjects, check_cooperative, nats_user_block
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import CONSUMERS
 from shared.subjects import DLQ_STREAM, EVENTS_STREAM, JS_API, JS_API_PREFIX, event_subject
 from tests.integration.test_nats_permissions import (
+    PLUGIN_USER,
     REPO,
     Connection,
     SecuredNats,
@@ -66,6 +61,7 @@ OVERVECHT = AreaRef.from_code("BU03440321")  # district WK034403, the example pl
 OOST = AreaRef.from_code("BU03440522")  # district WK034405, a second plug-in's
 OOST_EVENT = event_subject("request.created", OOST)
 MARKER_AREA = AreaRef.from_code("BU03440522")
+OOST_PLUGIN = PluginIdentity("utrecht-oost", "board")
 
 
 @pytest.fixture
@@ -75,7 +71,7 @@ def secured(tmp_path: Path) -> Iterator[SecuredNats]:
     config = tmp_path / "nats"
     shutil.copytree(REPO / "deploy" / "nats", config)
     with (config / "plugins.conf").open("a") as plugins:
-        plugins.write("\n" + nats_user_block("oost", "WK034405"))
+        plugins.write("\n" + nats_user_block(OOST_PLUGIN, "WK034405"))
     with secured_nats_server(tmp_path, config / "samen.conf") as server:
         yield server
 
@@ -104,7 +100,7 @@ async def watchers(
     listens = {
         "admin": ["samen.>"],
         "gateway": ["samen.evt.>", "_INBOX_gateway.>"],
-        "plugin-oost": [area_subjects("WK034405"), "samen.ext.oost.>"],
+        OOST_PLUGIN.user: [area_subjects("WK034405"), OOST_PLUGIN.ext_subjects],
         "registry": ["samen.rpc.registry.>", "_INBOX_registry.>"],
         "notify": ["samen.rpc.notify.>", "_INBOX_notify.>"],
     }
@@ -152,7 +148,7 @@ async def settle(nats_: SecuredNats, seen: Seen) -> None:
 FOREIGN_REPLIES = (
     OOST_EVENT,  # another district's event
     "samen.dlq.notify",  # another's dead letters
-    "samen.ext.oost.board",  # another cooperative's own subjects
+    "samen.ext.utrecht-oost.board",  # another cooperative's own subjects
     "samen.rpc.registry.member.erase",  # a verb
     "_INBOX_gateway.stolen",  # another's reply inbox
 )
@@ -193,10 +189,10 @@ async def test_a_plugins_pull_requests_with_foreign_reply_subjects_reach_nobody(
     events_before, dead_before = await counts(secured)
 
     async with (
-        watchers(secured, attacker="plugin-overvecht") as seen,
-        connect(secured, "plugin-overvecht") as plugin,
+        watchers(secured, attacker=PLUGIN_USER) as seen,
+        connect(secured, PLUGIN_USER) as plugin,
     ):
-        msg = await pull_with_foreign_replies(plugin, "plugin-overvecht", FOREIGN_REPLIES)
+        msg = await pull_with_foreign_replies(plugin, PLUGIN_USER, FOREIGN_REPLIES)
         # An ack with a reply subject is answered too (the server confirms it there).
         for reply in FOREIGN_REPLIES:
             await plugin.nc.publish(msg.reply, b"+ACK", reply=reply)
@@ -496,7 +492,13 @@ def test_a_cooperative_id_that_is_a_system_name_or_not_a_slug_is_refused(
 ) -> None:
     with pytest.raises(ValueError):
         check_cooperative(cooperative)
-    result = CliRunner().invoke(app, ["plugin", "nats-user", cooperative, "WK034403"])
+    result = CliRunner().invoke(
+        app,
+        [
+            *("plugin", "nats-user", "--cooperative", cooperative),
+            *("--name", "board", "--area", "WK034403"),
+        ],
+    )
     assert result.exit_code != 0
     assert "user:" not in result.output
     with pytest.raises(ValidationError):
@@ -509,13 +511,13 @@ def test_a_cooperative_id_that_is_a_system_name_or_not_a_slug_is_refused(
 
 
 def test_a_plugin_never_shares_a_name_or_inbox_with_a_service() -> None:
-    for cooperative in ("overvecht", "buurt-zuilen", "oost"):
-        user = plugin_user(cooperative)
-        assert user not in {*SERVICES, "admin"}
-        assert plugin_inbox_prefix(cooperative) not in {
+    for cooperative in ("utrecht-overvecht", "buurt-zuilen", "utrecht-oost"):
+        plugin = PluginIdentity(cooperative, "board")
+        assert plugin.user not in {*SERVICES, "admin"}
+        assert plugin.inbox_prefix not in {
             Settings(nats_user=s).reply_inbox() for s in (*SERVICES, "admin")
         }
-        assert plugin_inbox_prefix(cooperative) == f"_INBOX_{user}"
+        assert plugin.inbox_prefix == f"_INBOX_{plugin.user}"
 
 
 async def test_a_plugin_sees_no_other_districts_events_nor_anybodys_replies(
@@ -527,7 +529,7 @@ async def test_a_plugin_sees_no_other_districts_events_nor_anybodys_replies(
     async def record(msg: Msg) -> None:
         got.append(msg.subject)
 
-    async with connect(secured, "plugin-overvecht") as plugin:
+    async with connect(secured, PLUGIN_USER) as plugin:
         for subject in (area_subjects("WK034405"), "samen.evt.>", "_INBOX_gateway.>", "_INBOX.>"):
             await plugin.nc.subscribe(subject, cb=record)
             assert await plugin.refused(subject)

@@ -40,7 +40,7 @@ def last_line(stderr: str) -> str:
         ["health", "registry"],
         ["admin", "create", "--email", "a@example.org", "--role", "admin"],
         ["matching", "rebuild-read-model"],
-        ["plugin", "provision", "buurt", "WK034403"],
+        ["plugin", "provision", "--cooperative", "buurt", "--name", "board", "--area", "WK034403"],
         ["up"],
     ],
     ids=lambda command: command[0],

@@ -15,6 +15,7 @@ from services.gateway.report_charts import report_charts
 from services.matching.domain.reports import RequestFact, figures
 from shared.contracts import matching as mc
 from shared.errors import Invalid
+from tests.registry_areas import utrecht_names
 from tests.security.test_escaping import hostile_request, page_context
 
 ZONE = "Europe/Amsterdam"
@@ -124,7 +125,7 @@ def test_the_quarter_is_validated_in_the_readers_words() -> None:
             reporting.quarter(wrong, ZONE)
         assert caught.value.details == {"field": "quarter", "reason": "bad_quarter"}
     with pytest.raises(Invalid) as caught:
-        reporting.district("WK999999")
+        reporting.district("WK999999", utrecht_names())
     assert caught.value.details["reason"] == "unknown_district"
     with pytest.raises(Invalid):
         report_files.file_format("docx")
@@ -136,13 +137,20 @@ def test_the_funders_files_show_the_same_hidden_cells() -> None:
         *(ask(f"w{n}", week=1, hood=WOLGA, category="transport") for n in range(3)),
     ]
     result = overvecht(cohort)
-    book = load_workbook(io.BytesIO(report_files.xlsx_bytes(result, "nl", ZONE))).active
+    book = load_workbook(
+        io.BytesIO(report_files.xlsx_bytes(result, "nl", ZONE, names=utrecht_names()))
+    ).active
     assert book is not None
     values = [row[2] for row in book.iter_rows(min_row=6, values_only=True)]
     assert values == [r.value for r in report_files.rows(result, ZONE)]
     hidden = [row for row in book.iter_rows(min_row=6, values_only=True) if row[2] is None]
     assert hidden and all(row[3] for row in hidden)  # each says why it is empty
     pdf = report_files.pdf_bytes(
-        result, report_charts(result, "nl", ZONE), "Cijfers: Overvecht", "nl", ZONE
+        result,
+        report_charts(result, "nl", ZONE),
+        "Cijfers: Overvecht",
+        "nl",
+        ZONE,
+        names=utrecht_names(),
     )
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", pdf)) == 1

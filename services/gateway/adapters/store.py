@@ -24,6 +24,7 @@ from services.gateway.adapters.orm import (
     sessions,
 )
 from services.gateway.caching import ExpiringCache
+from services.gateway.models import AuditEntry
 from services.gateway.throttle import Failures, LoginKeys
 from shared.clock import Clock
 from shared.errors import Conflict, Unavailable
@@ -62,17 +63,6 @@ class AccountLink:
 
 class LinkSpent(Exception):
     """The link was used already (perhaps a moment ago, by another request)."""
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor_id: str
-    action: str
-    subject_type: str
-    subject_id: str
-    area: str | None
-    detail: str | None = None
 
 
 def _account(row: Any) -> Account:
@@ -434,10 +424,7 @@ class GatewayStore:
 
         async with self._sessions() as db:
             rows = (await db.execute(query)).all()
-        return [
-            AuditEntry(r.at, r.actor_id, r.action, r.subject_type, r.subject_id, r.area, r.detail)
-            for r in rows
-        ]
+        return [AuditEntry.model_validate(row._mapping) for row in rows]
 
     # -- rate limits -----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from services.gateway.models import AuditEntry
 from services.gateway.schemas.accounts import AppriseAddress as AppriseAddress
 from services.gateway.schemas.accounts import EmailChangeBody as EmailChangeBody
 from services.gateway.schemas.accounts import EmailChangeConfirm as EmailChangeConfirm
@@ -317,16 +318,8 @@ class InboxOut(BaseModel):
     items: list[InboxItemOut] = Field(max_length=MANY)
 
 
-class AuditOut(BaseModel):
+class AuditOut(AuditEntry):
     """One entry of a cooperative's audit log: who did what, when."""
-
-    at: datetime
-    actor_id: Id
-    action: Name
-    subject_type: Name
-    subject_id: Id
-    area: Code | None
-    detail: Line | None = Field(default=None, description="for a change: what changed")
 
 
 class PublicCooperative(BaseModel):

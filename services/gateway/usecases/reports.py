@@ -4,7 +4,6 @@ district's quarter as a file for the funder."""
 from datetime import datetime
 
 from services.gateway import reporting
-from services.gateway.area_names import area_name
 from services.gateway.bootstrap import Gateway
 from services.gateway.i18n import translate
 from services.gateway.report_charts import report_charts
@@ -50,7 +49,8 @@ async def quarter_file(
 ) -> File:
     """A district's quarter for the funder, as CSV, XLSX or a one-page PDF with the charts."""
     zone = gateway.settings.time_zone
-    code = reporting.district(district)
+    names = await gateway.areas.current()
+    code = reporting.district(district, names)
     kind = file_format(kind)
     start, end = reporting.quarter(quarter, zone)
     found = await _figures_between(gateway, code, start, end)
@@ -59,8 +59,9 @@ async def quarter_file(
     if kind == "csv":
         content = csv_text(found, zone).encode("utf-8")
     elif kind == "xlsx":
-        content = xlsx_bytes(found, language, zone)
+        content = xlsx_bytes(found, language, zone, names=names)
     else:
-        title = f"{translate('Figures', language)}: {area_name(code)}, {label}"
-        content = pdf_bytes(found, report_charts(found, language, zone), title, language, zone)
+        title = f"{translate('Figures', language)}: {names.name(code)}, {label}"
+        charts = report_charts(found, language, zone)
+        content = pdf_bytes(found, charts, title, language, zone, names=names)
     return File(name, FORMATS[kind], content)

@@ -6,7 +6,6 @@ page shows."""
 
 from dataclasses import dataclass
 
-from services.gateway.area_names import area_names
 from services.gateway.bootstrap import Gateway
 from services.gateway.principal import Principal
 from services.gateway.usecases.areas import coordinator_areas, in_areas, postcode_area
@@ -158,7 +157,7 @@ async def base_area(gateway: Gateway, postcode: str, area: str) -> str:
                 "unknown postcode", details={"field": "postcode", "reason": "malformed"}
             ) from exc
         return place.neighbourhood.code
-    if area not in area_names():
+    if not area or not (await gateway.areas.current()).accepts(area):
         raise Invalid("choose an area", details={"field": "area_code"})
     return area
 

@@ -113,3 +113,10 @@ async def record(uow: MatchingUnitOfWork, request: HelpRequest, *, new: bool = F
         await uow.requests.save(request)
     for event in request.pop_events():
         uow.emit(event, request.area)
+
+
+async def commit_change(uow: MatchingUnitOfWork, request: HelpRequest) -> None:
+    """The end of every use case that changes one request: write it, queue its events and
+    commit them together."""
+    await record(uow, request)
+    await uow.commit()

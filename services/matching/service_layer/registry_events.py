@@ -18,25 +18,22 @@ from shared.events import (
 
 
 async def member_registered(event: Envelope, uow: MatchingUnitOfWork) -> None:
-    data = event.payload(MemberRegistered)
+    await _put_member(event, event.payload(MemberRegistered), uow)
+
+
+async def member_updated(event: Envelope, uow: MatchingUnitOfWork) -> None:
+    await _put_member(event, event.payload(MemberUpdated), uow)
+
+
+async def _put_member(
+    event: Envelope, data: MemberRegistered | MemberUpdated, uow: MatchingUnitOfWork
+) -> None:
     await uow.readmodel.put_member(
         data.member_id,
         area=event.area,
         roles=list(data.roles),
         language=data.language,
         consents=None if data.consents is None else dict(data.consents),
-        now=event.occurred_at,
-    )
-
-
-async def member_updated(event: Envelope, uow: MatchingUnitOfWork) -> None:
-    data = event.payload(MemberUpdated)
-    await uow.readmodel.put_member(
-        data.member_id,
-        area=event.area,
-        roles=list(data.roles),
-        language=data.language,
-        consents=dict(data.consents),
         now=event.occurred_at,
     )
 

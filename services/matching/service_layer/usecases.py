@@ -19,7 +19,7 @@ from services.matching.domain.rules import (
     within_radius,
     within_rings,
 )
-from services.matching.service_layer.matching import needs_of, next_round, record
+from services.matching.service_layer.matching import commit_change, needs_of, next_round, record
 from services.matching.service_layer.uow import MatchingUnitOfWork, retrying
 from services.matching.service_layer.views import (
     ALL_SIDES,
@@ -323,8 +323,7 @@ async def cancel_request(
     if cmd.actor_id not in (request.requester_id, request.entered_by):
         raise Forbidden("only the requester can cancel this request")
     request.cancel(by=cmd.actor_id, now=ctx.now())
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, with_proposals=True)
 
 
@@ -335,8 +334,7 @@ async def complete_request(
     request.complete(
         by=cmd.actor_id, now=ctx.now(), hours=cmd.hours, score=cmd.score, comment=cmd.comment
     )
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, feedback_of=(request.side_of(cmd.actor_id),))
 
 
@@ -348,8 +346,7 @@ async def give_feedback(
     side = request.give_feedback(
         by=cmd.actor_id, score=cmd.score, comment=cmd.comment, now=ctx.now()
     )
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, feedback_of=(side,))
 
 
@@ -414,8 +411,7 @@ async def answer_proposal(
             await next_round(request, uow, ctx.centroids, now=now)
     # The same answer again (a retry after a lost reply) writes nothing and sends nothing.
     if changed:
-        await record(uow, request)
-        await uow.commit()
+        await commit_change(uow, request)
     return proposal_view(
         request.proposal(cmd.proposal_id),
         request,
@@ -505,8 +501,7 @@ async def coordinator_match(
         request.reassign(cmd.volunteer_id, coordinator_id=cmd.coordinator_id, now=now)
     else:
         request.match_by_hand(cmd.volunteer_id, coordinator_id=cmd.coordinator_id, now=now)
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, with_proposals=True, feedback_of=ALL_SIDES)
 
 
@@ -516,8 +511,7 @@ async def coordinator_cancel(
     request = await uow.requests.get(cmd.request_id)
     require_coordinator_of(cmd.area_codes, request)
     request.cancel(by=cmd.coordinator_id, now=ctx.now(), note=cmd.note)
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, with_proposals=True)
 
 
@@ -527,8 +521,7 @@ async def coordinator_close(
     request = await uow.requests.get(cmd.request_id)
     require_coordinator_of(cmd.area_codes, request)
     request.close(coordinator_id=cmd.coordinator_id, note=cmd.note, now=ctx.now(), hours=cmd.hours)
-    await record(uow, request)
-    await uow.commit()
+    await commit_change(uow, request)
     return request_view(request, with_proposals=True, feedback_of=ALL_SIDES)
 
 

@@ -38,6 +38,7 @@ areas = Table(
     Column("population", Integer, nullable=True),
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
+    Column("cbs_year", Integer, nullable=True),  # the CBS classification of code and name
 )
 
 postcodes = Table(
@@ -47,6 +48,13 @@ postcodes = Table(
     Column("municipality_code", String(6), nullable=False, index=True),
     Column("po_box", Boolean, nullable=False, default=False),
     Column("point_neighbourhood", String(10), nullable=True),
+    # The national table's estimate (services/registry/domain/national_areas.py).
+    Column("district_code", String(10), nullable=True),
+    Column("district_share", Float, nullable=True),
+    Column("district_reliability", String(6), nullable=True),
+    Column("neighbourhood_code", String(10), nullable=True),
+    Column("neighbourhood_share", Float, nullable=True),
+    Column("municipality_share", Float, nullable=True),
 )
 
 postcode_neighbourhoods = Table(

@@ -21,6 +21,28 @@ def neighbourhood_prefix(code: str) -> str:
     return f"BU{area_digits(code)}%"
 
 
+# The postcodes table's columns besides pc4, named as PostcodeEntry's fields.
+POSTCODE_FIELDS = (
+    "municipality_code",
+    "po_box",
+    "point_neighbourhood",
+    "district_code",
+    "district_share",
+    "district_reliability",
+    "neighbourhood_code",
+    "neighbourhood_share",
+    "municipality_share",
+)
+
+
+def _postcode_entry(row: RowMapping, candidates: Sequence[tuple[str, int]]) -> PostcodeEntry:
+    return PostcodeEntry(
+        pc4=row["pc4"],
+        candidates=tuple(sorted(candidates)),
+        **{c: row[c] for c in POSTCODE_FIELDS},
+    )
+
+
 class RegistryRepository:
     """The areas and the cooperatives; implements `AreaAndCooperativeRepository`."""
 
@@ -40,6 +62,7 @@ class RegistryRepository:
             population=row["population"],
             lat=row["lat"],
             lon=row["lon"],
+            cbs_year=row["cbs_year"],
         )
 
     async def area(self, code: str) -> Area | None:
@@ -112,6 +135,7 @@ class RegistryRepository:
                     "population": a.population,
                     "lat": a.lat,
                     "lon": a.lon,
+                    "cbs_year": a.cbs_year,
                 }
                 for a in areas
             ],
@@ -119,15 +143,7 @@ class RegistryRepository:
         if postcodes:
             await self.session.execute(
                 insert(orm.postcodes),
-                [
-                    {
-                        "pc4": p.pc4,
-                        "municipality_code": p.municipality_code,
-                        "po_box": p.po_box,
-                        "point_neighbourhood": p.point_neighbourhood,
-                    }
-                    for p in postcodes
-                ],
+                [{"pc4": p.pc4, **{c: getattr(p, c) for c in POSTCODE_FIELDS}} for p in postcodes],
             )
             links = [
                 {"pc4": p.pc4, "neighbourhood_code": code, "population": people}
@@ -153,32 +169,25 @@ class RegistryRepository:
                 ).where(orm.postcode_neighbourhoods.c.pc4 == pc4)
             )
         ).all()
-        return PostcodeEntry(
-            pc4=row["pc4"],
-            municipality_code=row["municipality_code"],
-            po_box=row["po_box"],
-            candidates=tuple((code, people) for code, people in links),
-            point_neighbourhood=row["point_neighbourhood"],
-        )
+        return _postcode_entry(row, [(code, people) for code, people in links])
 
-    async def all_postcodes(self) -> dict[str, PostcodeEntry]:
-        rows = (await self.session.execute(select(orm.postcodes))).mappings().all()
-        links = (await self.session.execute(select(orm.postcode_neighbourhoods))).mappings().all()
+    async def all_postcodes(self, municipality_code: str | None = None) -> dict[str, PostcodeEntry]:
+        """Every stored PC4 (of one municipality)."""
+        query = select(orm.postcodes)
+        links_query = select(orm.postcode_neighbourhoods)
+        if municipality_code:
+            query = query.where(orm.postcodes.c.municipality_code == municipality_code)
+            links_query = links_query.where(
+                orm.postcode_neighbourhoods.c.pc4.in_(select(query.subquery().c.pc4))
+            )
+        rows = (await self.session.execute(query)).mappings().all()
+        links = (await self.session.execute(links_query)).mappings().all()
         candidates: dict[str, list[tuple[str, int]]] = {}
         for link in links:
             candidates.setdefault(link["pc4"], []).append(
                 (link["neighbourhood_code"], link["population"])
             )
-        return {
-            r["pc4"]: PostcodeEntry(
-                r["pc4"],
-                r["municipality_code"],
-                r["po_box"],
-                tuple(candidates.get(r["pc4"], ())),
-                r["point_neighbourhood"],
-            )
-            for r in rows
-        }
+        return {r["pc4"]: _postcode_entry(r, candidates.get(r["pc4"], [])) for r in rows}
 
     # ------------------------------------------------------------------ cooperatives
 

@@ -1,9 +1,12 @@
 """Areas, postcodes and distances: pure rules, no I/O.
 
 A Dutch postcode is four digits (PC4, never starting with 0) and, optionally, two letters
-(PC6). Samen knows, per PC4, the neighbourhoods whose most common postcode it is and how many
-people live there; a lookup names the district and the most likely neighbourhood and says how
-sure it is (the share of those inhabitants living in it).
+(PC6). For Utrecht Samen knows, per PC4, the neighbourhoods whose most common postcode it is and
+how many people live there; a lookup names the district and the most likely neighbourhood and
+says how sure it is (the share of those inhabitants living in it). Elsewhere the national table
+names the PC4's district (and, where known, neighbourhood) with the estimated share of its
+residents living there and how reliable that is; where the neighbourhood is not known the
+postcode is placed in its district.
 """
 
 import math
@@ -15,6 +18,7 @@ from typing import Literal
 from shared.areas import AreaRef, area_level, is_district, is_municipality, is_neighbourhood
 
 Level = Literal["municipality", "district", "neighbourhood"]
+Reliability = Literal["high", "medium", "low"]
 
 _POSTCODE = re.compile(r"^([1-9][0-9]{3})\s*([A-Za-z]{2})?$")
 # PostNL never issues these letter pairs (they had unwanted connotations).
@@ -65,6 +69,8 @@ class Area:
     population: int | None = None
     lat: float | None = None
     lon: float | None = None
+    # The CBS classification (year) the code and name are of.
+    cbs_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,15 @@ class PostcodeEntry:
     candidates: tuple[tuple[str, int], ...] = ()
     # The neighbourhood a geocoded point of the PC4 falls in (an independent cross-check).
     point_neighbourhood: str | None = None
+    # From the national table: the district with most of the PC4's residents, their estimated
+    # share and how reliable that is; the neighbourhood likewise where it is known.
+    district_code: str | None = None
+    district_share: float | None = None
+    district_reliability: Reliability | None = None
+    neighbourhood_code: str | None = None
+    neighbourhood_share: float | None = None
+    # The share of the PC4's addresses in this municipality, when some lie in others.
+    municipality_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,13 +105,23 @@ class Resolution:
     neighbourhood_confidence: float
     candidates: tuple[tuple[str, float], ...]
     note: str | None = None
+    district_reliability: Reliability | None = None
+    # False: the neighbourhood is not known, and neighbourhood_code is the district's code (the
+    # most specific area the postcode can be placed in).
+    neighbourhood_known: bool = True
+    municipality_share: float | None = None
 
     @property
-    def confidence(self) -> Literal["high", "medium", "low"]:
+    def confidence(self) -> Reliability:
         return confidence_label(self.neighbourhood_confidence)
 
+    @property
+    def reliability(self) -> Reliability:
+        """How reliable the district is: the table's own verdict, else from the share."""
+        return self.district_reliability or confidence_label(self.district_confidence)
 
-def confidence_label(share: float) -> Literal["high", "medium", "low"]:
+
+def confidence_label(share: float) -> Reliability:
     if share >= 0.8:
         return "high"
     if share >= 0.5:
@@ -110,11 +135,13 @@ def resolve_postcode(postcode: Postcode, entry: PostcodeEntry | None) -> Resolut
         raise PostcodeError(
             f"postcode {postcode} is not in a known municipality", "unknown_municipality"
         )
-    if entry.po_box or not entry.candidates:
+    if entry.po_box or not (entry.candidates or entry.district_code):
         raise PostcodeError(
             f"postcode {postcode} is a PO box or has no homes: give the postcode of a home address",
             "po_box",
         )
+    if not entry.candidates:
+        return _resolve_by_district(postcode, entry)
     weights = {code: max(0, people) for code, people in entry.candidates}
     total = sum(weights.values())
     if total == 0:  # nobody registered yet: every candidate equally likely
@@ -148,6 +175,42 @@ def resolve_postcode(postcode: Postcode, entry: PostcodeEntry | None) -> Resolut
         neighbourhood_confidence=round(neighbourhood_share, 3),
         candidates=tuple((c, round(weights[c] / total, 3)) for c in ranked),
         note=note,
+        district_reliability=entry.district_reliability,
+        municipality_share=entry.municipality_share,
+    )
+
+
+def _resolve_by_district(postcode: Postcode, entry: PostcodeEntry) -> Resolution:
+    """A PC4 of the national table: its district, and its neighbourhood where known."""
+    assert entry.district_code is not None
+    district_share = entry.district_share if entry.district_share is not None else 1.0
+    notes = []
+    if postcode.letters:
+        notes.append("placed by its first four digits; the letters do not narrow it down further")
+    if entry.district_reliability == "low":
+        notes.append("this postcode spans several districts; please check the district")
+    if entry.municipality_share is not None and entry.municipality_share < 1:
+        notes.append("part of this postcode lies in another municipality")
+    known = entry.neighbourhood_code is not None
+    if known:
+        assert entry.neighbourhood_code is not None
+        share = entry.neighbourhood_share if entry.neighbourhood_share is not None else 1.0
+        candidates: tuple[tuple[str, float], ...] = ((entry.neighbourhood_code, share),)
+    else:
+        notes.append("the neighbourhood of this postcode is not known, only its district")
+        share, candidates = district_share, ()
+    return Resolution(
+        postcode=postcode,
+        municipality_code=entry.municipality_code,
+        district_code=entry.district_code,
+        neighbourhood_code=entry.neighbourhood_code or entry.district_code,
+        district_confidence=round(district_share, 3),
+        neighbourhood_confidence=round(share, 3),
+        candidates=candidates,
+        note="; ".join(notes) or None,
+        district_reliability=entry.district_reliability,
+        neighbourhood_known=known,
+        municipality_share=entry.municipality_share,
     )
 
 

@@ -1,25 +1,41 @@
-"""Reference data and seed: Utrecht's areas and postcodes, SAMEN030 and its cooperatives.
+"""Reference data and seed: the areas of the country, Utrecht's areas and postcodes, SAMEN030
+and its cooperatives.
 
-Loaded at the first start (and by every `samen` registry command); running it again changes
-nothing.
+Utrecht is loaded at the first start (and by every `samen` registry command); running it again
+changes nothing. Other municipalities come with `samen areas import`.
 """
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from services.registry.domain.areas import AreaSet, PostcodeEntry, parse_area_rows
+from services.registry.domain.national_areas import (
+    NationalTables,
+    parse_national_tables,
+    with_reliability,
+)
 from services.registry.service_layer.cooperatives import add_cooperative
 from services.registry.service_layer.uow import RegistryUnitOfWork
-from shared.data import UTRECHT_DISTRICTS_CSV, UTRECHT_NEIGHBOURHOODS_CSV, UTRECHT_POSTCODES_CSV
-from shared.errors import AlreadyStored, Conflict
+from shared.areas import is_municipality
+from shared.data import (
+    NL_DISTRICTS_CSV,
+    NL_MUNICIPALITIES_CSV,
+    NL_NEIGHBOURHOODS_CSV,
+    NL_POSTCODES_CSV,
+    UTRECHT_DISTRICTS_CSV,
+    UTRECHT_NEIGHBOURHOODS_CSV,
+    UTRECHT_POSTCODES_CSV,
+)
+from shared.errors import AlreadyStored, Conflict, Invalid, NotFound
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 UTRECHT = "GM0344"
+UTRECHT_CBS_YEAR = 2024  # its tables are of the 2023/2024 classification (identical there)
 CITY_COOPERATIVE = "samen030"
 
 
@@ -58,7 +74,63 @@ def utrecht_area_set() -> AreaSet:
     for pc4, entry in derived.items():
         postcodes.setdefault(pc4, entry)
     area_set.postcodes = sorted(postcodes.values(), key=lambda p: p.pc4)
+    area_set.municipality = replace(area_set.municipality, cbs_year=UTRECHT_CBS_YEAR)
+    area_set.districts = [replace(a, cbs_year=UTRECHT_CBS_YEAR) for a in area_set.districts]
+    area_set.neighbourhoods = [
+        replace(a, cbs_year=UTRECHT_CBS_YEAR) for a in area_set.neighbourhoods
+    ]
     return area_set
+
+
+def national_tables() -> NationalTables:
+    """The shipped national tables (see shared/data/nl/SOURCES.txt)."""
+    return NationalTables(
+        municipalities=read_csv(NL_MUNICIPALITIES_CSV),
+        districts=read_csv(NL_DISTRICTS_CSV),
+        neighbourhoods=read_csv(NL_NEIGHBOURHOODS_CSV),
+        postcodes=read_csv(NL_POSTCODES_CSV),
+    )
+
+
+def _code_error(code: str, why: str) -> dict[str, str]:
+    return {"field": "municipality", "message": f"{why}: {code}"}
+
+
+def check_municipality_codes(codes: Iterable[str], tables: NationalTables) -> list[str]:
+    """The codes once each; Invalid for one that is not a GM code, NotFound for one the tables
+    do not hold."""
+    wanted = list(dict.fromkeys(c.strip().upper() for c in codes))
+    malformed = [c for c in wanted if not is_municipality(c)]
+    if malformed:
+        raise Invalid(
+            f"not a CBS municipality code (GM and 4 digits, e.g. GM0200): {', '.join(malformed)}",
+            details={"errors": [_code_error(c, "not a GM code") for c in malformed]},
+        )
+    known = {(row.get("gemeente_code") or "").strip() for row in tables.municipalities}
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise NotFound(
+            f"no such municipality in the CBS tables: {', '.join(unknown)}",
+            details={"errors": [_code_error(c, "unknown") for c in unknown]},
+        )
+    return wanted
+
+
+def national_area_sets(codes: Iterable[str] | None = None) -> dict[str, AreaSet]:
+    """Every municipality of the country (or those of `codes`), by code. Utrecht is its own,
+    more detailed tables with the national verdict on each PC4's district. Raises Invalid or
+    NotFound for a code that is not a municipality's."""
+    tables = national_tables()
+    only = None if codes is None else check_municipality_codes(codes, tables)
+    sets = parse_national_tables(tables, only=only)
+    if UTRECHT in sets:
+        sets[UTRECHT] = with_reliability(utrecht_area_set(), sets[UTRECHT])
+    return sets
+
+
+def utrecht_reference_set() -> AreaSet:
+    """Utrecht as the seed and `samen areas import` store it."""
+    return national_area_sets([UTRECHT])[UTRECHT]
 
 
 def slug(text: str) -> str:
@@ -92,7 +164,7 @@ async def seed(make: Callable[[], RegistryUnitOfWork]) -> list[str]:
         has_utrecht = await uow.repo.has_municipality(UTRECHT)
         existing = {c.cooperative_id for c in await uow.repo.cooperatives()}
     if not has_utrecht:
-        area_set = utrecht_area_set()
+        area_set = utrecht_reference_set()
         uow = make()
         try:
             async with uow:

@@ -15,10 +15,11 @@ from shared.contracts import matching as mc
 from shared.contracts import notify as nc
 from shared.contracts import registry as rc
 from shared.contracts.verbs import AnyVerb
-from shared.errors import Conflict, Invalid, NotFound, SamenError
+from shared.errors import Conflict, Invalid, NotFound, SamenError, Unavailable
 from shared.events import MatchingPolicy
 from shared.ids import new_id
 from shared.rpc import Handler, register_rpc
+from tests.registry_areas import list_areas, utrecht_areas
 
 OVERVECHT = "BU03440312"
 OOST = "BU03440510"
@@ -51,6 +52,9 @@ class FakeWorld:
     registrations: list[rc.MemberRegister] = field(default_factory=list)  # member.register calls
     invitations: list[rc.InvitationDue] = field(default_factory=list)  # imported, to invite
     test_messages: list[str] = field(default_factory=list)  # member ids, one per test message
+    areas: tuple[rc.AreaInfo, ...] = field(default_factory=utrecht_areas)  # Utrecht's, real
+    area_lists: list[rc.AreaQuery] = field(default_factory=list)  # areas.list calls
+    areas_away: bool = False  # areas.list is not answered
 
     def __post_init__(self) -> None:
         for coop_id, code in (("overvecht", "WK034403"), ("oost", "WK034405")):
@@ -155,6 +159,12 @@ class FakeWorld:
                 neighbourhood_confidence=1,
                 confidence="high",
             )
+
+        async def areas_list(q: rc.AreaQuery) -> rc.AreaList:
+            world.area_lists.append(q)
+            if world.areas_away:
+                raise Unavailable("the registry did not answer")
+            return list_areas(world.areas, q)
 
         async def member_register(cmd: rc.MemberRegister) -> rc.MemberInfo:
             world.registrations.append(cmd)
@@ -364,6 +374,7 @@ class FakeWorld:
 
         answers: tuple[tuple[AnyVerb, Handler], ...] = (
             (rc.AREAS_LOOKUP, lookup),
+            (rc.AREAS_LIST, areas_list),
             (rc.MEMBER_REGISTER, member_register),
             (rc.MEMBER_GET, member_get),
             (rc.MEMBER_CONTACT, member_contact),

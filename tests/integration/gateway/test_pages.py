@@ -3,7 +3,9 @@ back with a message (never a server error)."""
 
 import pytest
 
+from shared.contracts import registry as rc
 from tests.integration.gateway.conftest import PASSWORD, RunningGateway
+from tests.integration.gateway.fakes import OVERVECHT
 from tests.integration.gateway.test_security import form_token
 
 pytestmark = pytest.mark.integration
@@ -119,3 +121,25 @@ async def test_the_helpers_e_mail_shows_only_when_they_agreed_to_share_it(
         )
     assert page.status_code == 200, page.text[:300]
     assert ("helper.mail@example.nl" in page.text) is shared
+
+
+@pytest.mark.parametrize("away", [False, True])
+async def test_a_page_names_the_neighbourhood_as_the_registry_does_or_shows_its_code(
+    running_gateway: RunningGateway, away: bool
+) -> None:
+    """The names come from the registry's areas.list; while it does not answer, the page
+    still shows, with the neighbourhood's code."""
+    world = running_gateway.world
+    world.areas_away = away
+    async with running_gateway.client() as client:
+        resident = await running_gateway.register(client, "buurt.naam@example.nl")
+        bearer = await running_gateway.bearer(client, "buurt.naam@example.nl")
+        request_id = world.add_request(resident, OVERVECHT)
+        page = await client.get(
+            f"/requests/{request_id}", headers={**bearer, "Accept": "text/html"}
+        )
+    assert page.status_code == 200, page.text[:300]
+    name = "Wolga- en Donaudreef en omgeving"
+    assert (name in page.text) is not away
+    assert (f"<dd>{OVERVECHT}</dd>" in page.text) is away
+    assert world.area_lists[0] == rc.AreaQuery(level="municipality")

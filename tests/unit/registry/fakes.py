@@ -328,8 +328,12 @@ class FakeAreasAndCooperatives:
     async def postcode(self, pc4: str) -> PostcodeEntry | None:
         return self._t.postcodes.get(pc4)
 
-    async def all_postcodes(self) -> dict[str, PostcodeEntry]:
-        return dict(self._t.postcodes)
+    async def all_postcodes(self, municipality_code: str | None = None) -> dict[str, PostcodeEntry]:
+        return {
+            pc4: p
+            for pc4, p in self._t.postcodes.items()
+            if municipality_code is None or p.municipality_code == municipality_code
+        }
 
     async def cooperative(self, cooperative_id: str) -> Cooperative | None:
         return copy.deepcopy(self._t.cooperatives.get(cooperative_id))

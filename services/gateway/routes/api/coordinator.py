@@ -117,7 +117,7 @@ async def audit_log(
 ) -> list[AuditOut]:
     """Looks at personal data: an admin sees everyone's, a coordinator their own."""
     entries = await coordinators.audit_log(gateway, principal, limit)
-    return [AuditOut(**vars(entry)) for entry in entries]
+    return [AuditOut.model_validate(entry.model_dump()) for entry in entries]
 
 
 @router.post("/members", status_code=status.HTTP_201_CREATED, response_model=Registered)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.gateway.area_names import area_name
+from services.gateway.area_names import AreaNames
 from services.gateway.deps import (
     CurrentMember,
     GatewayDep,
@@ -33,7 +33,7 @@ def volunteer_out(profile: rc.VolunteerProfile) -> VolunteerOut:
     return VolunteerOut(**profile.model_dump(exclude={"updated_at", "certificate_of_conduct_date"}))
 
 
-def proposal_out(p: mc.ProposalView) -> ProposalOut:
+def proposal_out(p: mc.ProposalView, names: AreaNames) -> ProposalOut:
     return ProposalOut(
         id=p.proposal_id,
         request_id=p.request_id,
@@ -49,7 +49,7 @@ def proposal_out(p: mc.ProposalView) -> ProposalOut:
             else "flexible"
         ),
         neighbourhood=p.neighbourhood,
-        neighbourhood_name=area_name(p.neighbourhood) or None,
+        neighbourhood_name=names.name(p.neighbourhood) or None,
         expires_at=p.expires_at,
         description=p.description if p.state in ("pending", "accepted") else None,
         distance_km=p.distance_km,
@@ -78,7 +78,9 @@ async def put_profile(
 )
 async def my_proposals(principal: Volunteer, gateway: GatewayDep) -> list[ProposalOut]:
     """Requests proposed to me, newest first."""
-    return [proposal_out(p) for p in await volunteers.proposals(gateway, principal)]
+    found = await volunteers.proposals(gateway, principal)
+    names = await gateway.areas.current()
+    return [proposal_out(p, names) for p in found]
 
 
 async def answer(
@@ -93,14 +95,14 @@ async def answer(
         _, view = await volunteers.answer_by_link(
             gateway, token, proposal_id=proposal_id, action="accept" if accept else "decline"
         )
-        return proposal_out(view)
+        return proposal_out(view, await gateway.areas.current())
     if principal is None:
         raise NotSignedIn("Sign in, or use the link from your message.")
     check_csrf_header(request, principal)
     view = await volunteers.answer_proposal(
         gateway, proposal_id, volunteer_id=principal.member_id, accept=accept
     )
-    return proposal_out(view)
+    return proposal_out(view, await gateway.areas.current())
 
 
 TokenQuery = Annotated[

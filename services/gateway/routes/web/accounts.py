@@ -19,7 +19,15 @@ from services.gateway.routes.api.auth import (
     set_session_cookies,
 )
 from services.gateway.routes.params import LinkTokenPath
-from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.routes.web.forms import (
+    Member,
+    checked_form,
+    field_errors,
+    form_errors,
+    redirect,
+    refusal_status,
+    text,
+)
 from services.gateway.schemas import LoginBody, NewPassword, PasswordResetBody, RegisterBody
 from services.gateway.usecases import accounts
 from services.gateway.web import language_of, render
@@ -60,15 +68,13 @@ async def register_submit(
             consents={"matching": form.get("consent_matching") == "on"},
         )
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return render(
             request,
             "register.html.j2",
             principal,
-            status_code=422 if isinstance(exc, ValidationError) else exc.http_status,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
             values={**values, "volunteer": volunteer},
-            errors=field_errors(exc),
         )
     # Not signed in yet, new address or taken: the same page either way (only the owner of a
     # taken address hears of it, by e-mail), and the log-in leads on to the next step.

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.gateway.area_names import area_groups
 from services.gateway.deps import GatewayDep
 from services.gateway.principal import Principal
 from services.gateway.routes.params import IdPath
@@ -71,7 +70,7 @@ async def _page(
         coop=view.cooperative,
         apprise=[(nc.apprise_id(u), nc.masked_apprise(u)) for u in view.channels.apprise_urls],
         rings=RINGS,
-        area_groups=area_groups(),
+        area_groups=gateway.areas.latest.groups(),
         errors=errors or {},
         section=section,
         typed=typed or {},

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.gateway import calendar
-from services.gateway.area_names import area_name
 from services.gateway.deps import GatewayDep
 from services.gateway.i18n import category_label, translate
 from services.gateway.principal import Principal
@@ -269,7 +268,7 @@ async def job_calendar(
         end=view.needed_until,
         zone=gateway.settings.time_zone,
         now=gateway.clock.now(),
-        place=area_name(view.neighbourhood) or None,
+        place=gateway.areas.latest.name(view.neighbourhood) or None,
         requester=asker,
         contact_lines=contact,
     )

@@ -16,8 +16,9 @@ from services.gateway.routes.web.asking import submit_request
 from services.gateway.routes.web.forms import (
     Member,
     checked_form,
-    field_errors,
+    form_errors,
     redirect,
+    refusal_status,
     text,
 )
 from services.gateway.schemas import CertificateBody, CoordinatorCloseBody, OnBehalfMember
@@ -185,8 +186,7 @@ async def board_close(
         )
         await coordinators.close(gateway, principal, request_id, body.note, body.hours)
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
+        errors = form_errors(exc)
         _, view = await coordinators.request_in_my_areas(gateway, principal, request_id)
         return render(
             request,
@@ -196,7 +196,7 @@ async def board_close(
             action="close",
             request_view=view,
             values=values,
-            errors=field_errors(exc),
+            errors=errors,
         )
     return redirect(f"/board/{quote(request_id)}?done=closed")
 
@@ -228,15 +228,13 @@ async def new_member_submit(request: Request, principal: Member, gateway: Gatewa
         )
         member = await coordinators.register_on_behalf(gateway, principal, body)
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return render(
             request,
             "new_member.html.j2",
             principal,
-            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
             values=values,
-            errors=field_errors(exc),
         )
     return redirect(f"/board/ask/{quote(member.member_id)}")
 

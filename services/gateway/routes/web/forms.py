@@ -15,7 +15,7 @@ from services.gateway.schemas import (
     has_control_characters,
 )
 from services.gateway.security import CSRF_FIELD, csrf_valid
-from shared.errors import Forbidden, Invalid
+from shared.errors import Forbidden, Invalid, SamenError
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAY_PARTS = {
@@ -23,6 +23,24 @@ DAY_PARTS = {
     "afternoon": ("12:00", "17:00"),
     "evening": ("17:00", "21:00"),
 }
+
+
+# Refusals that are not the form's fault: too many tries, a service away. Their own error
+# page says so; the form shown again with field errors would not.
+NOT_THE_FORMS_FAULT = (429, 503)
+
+
+def form_errors(exc: Exception) -> dict[str, str]:
+    """The errors by field of a form the user can put right, for the form shown again; a
+    refusal that is not the form's fault is raised again instead."""
+    if isinstance(exc, SamenError) and exc.http_status in NOT_THE_FORMS_FAULT:
+        raise exc
+    return field_errors(exc)
+
+
+def refusal_status(exc: Exception) -> int:
+    """The status of a form shown again: the refusal's own, or 422 for invalid input."""
+    return exc.http_status if isinstance(exc, SamenError) else 422
 
 
 def redirect(url: str) -> RedirectResponse:

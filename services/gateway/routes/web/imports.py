@@ -8,7 +8,12 @@ from starlette.datastructures import UploadFile
 
 from services.gateway.deps import GatewayDep
 from services.gateway.routes.params import IdPath
-from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect
+from services.gateway.routes.web.forms import (
+    Member,
+    checked_form,
+    form_errors,
+    redirect,
+)
 from services.gateway.schemas import MemberImportOut
 from services.gateway.usecases import coordinators
 from services.gateway.usecases.areas import coordinator_areas
@@ -37,14 +42,12 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
             gateway, principal, await upload.read(), upload.filename
         )
     except SamenError as exc:
-        if exc.http_status in (429, 503):
-            raise
         return render(
             request,
             "member_import.html.j2",
             principal,
+            errors=form_errors(exc),
             status_code=exc.http_status,
-            errors=field_errors(exc),
         )
     return redirect(f"/board/members/import/{quote(view.import_id)}")
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway import inbox_view
-from services.gateway.area_names import districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.i18n import message_language
 from services.gateway.routes.params import IdPath
@@ -65,5 +64,5 @@ async def map_page(
         q=q or "",
         chosen=chosen or "",
         area=area_code or "",
-        districts=districts(),
+        districts=gateway.areas.latest.districts(),
     )

@@ -13,7 +13,13 @@ from services.gateway.routes.api.auth import (
     clear_session_cookies,
 )
 from services.gateway.routes.params import LinkTokenPath
-from services.gateway.routes.web.forms import Member, checked_form, field_errors, redirect, text
+from services.gateway.routes.web.forms import (
+    Member,
+    checked_form,
+    form_errors,
+    redirect,
+    text,
+)
 from services.gateway.schemas import EmailChangeBody, NotificationsPatch
 from services.gateway.usecases import accounts, privacy
 from services.gateway.web import language_of, render
@@ -48,8 +54,7 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
             },
         )
     except SamenError as exc:
-        if exc.http_status in (429, 503):
-            raise
+        errors = form_errors(exc)
         member = await accounts.my_details(gateway, principal)
         return render(
             request,
@@ -57,7 +62,7 @@ async def me_submit(request: Request, principal: Member, gateway: GatewayDep) ->
             principal,
             status_code=422,
             member=member,
-            errors=field_errors(exc),
+            errors=errors,
         )
     response = redirect("/me?done=saved")
     response.delete_cookie("samen_lang", path="/")
@@ -72,11 +77,9 @@ async def me_email_submit(request: Request, principal: Member, gateway: GatewayD
         body = EmailChangeBody(email=text(form, "new_email"))
         await accounts.request_email_change(gateway, principal, body.email)
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
+        errors = form_errors(exc)
         member = await accounts.my_details(gateway, principal)
         language = language_of(request, principal)
-        errors = field_errors(exc)
         errors["new_email"] = translate(
             exc.message
             if isinstance(exc, SamenError)
@@ -192,8 +195,7 @@ async def notifications_submit(
             gateway, principal, notifications_patch(form, principal)
         )
     except (ValidationError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
+        errors = form_errors(exc)
         preferences = await accounts.notification_preferences(gateway, principal)
         language = language_of(request, principal)
         return render(
@@ -202,7 +204,7 @@ async def notifications_submit(
             principal,
             status_code=422,
             preferences=preferences,
-            errors={key: translate(words, language) for key, words in field_errors(exc).items()},
+            errors={key: translate(words, language) for key, words in errors.items()},
         )
     return redirect("/me/notifications?done=saved")
 

@@ -9,16 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.gateway.area_names import area_groups, area_names
-from services.gateway.deps import GatewayDep
+from services.gateway.area_names import AreaNames
+from services.gateway.deps import GatewayDep, gateway_of
 from services.gateway.principal import Principal
 from services.gateway.routes.params import IdPath
 from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     day_time_rows,
-    field_errors,
+    form_errors,
     redirect,
+    refusal_status,
     text,
     typed_rows,
 )
@@ -45,9 +46,8 @@ def _emails(form: FormData) -> list[str]:
     return [e.strip() for e in raw.splitlines() if e.strip()][:20]
 
 
-def _chosen_areas(form: FormData) -> list[str]:
-    known = area_names()
-    return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if c in known]
+def _chosen_areas(form: FormData, names: AreaNames) -> list[str]:
+    return [c for c in dict.fromkeys(str(v) for v in form.getlist("areas")) if names.accepts(c)]
 
 
 def _organisation_page(
@@ -70,7 +70,7 @@ def _organisation_page(
         offers=offers,
         values=values,
         errors=errors,
-        area_groups=area_groups(),
+        area_groups=gateway_of(request).areas.latest.groups(),
         coordinates=keeper.coordinates,
     )
 
@@ -147,9 +147,6 @@ def _refused(
     values: dict[str, Any],
     exc: Exception,
 ) -> Response:
-    if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-        raise exc
-    status_code = exc.http_status if isinstance(exc, SamenError) else 422
     return _organisation_page(
         request,
         principal,
@@ -157,8 +154,8 @@ def _refused(
         org=org,
         offers=offers,
         values=values,
-        errors=field_errors(exc),
-        status_code=status_code,
+        errors=form_errors(exc),
+        status_code=refusal_status(exc),
     )
 
 
@@ -225,13 +222,13 @@ async def organisation_retire(
 # ------------------------------------------------------------------ standing offers
 
 
-def _offer_values(form: FormData) -> dict[str, Any]:
+def _offer_values(form: FormData, names: AreaNames) -> dict[str, Any]:
     known = {c.value for c in Category}
     return {
         "name": text(form, "name"),
         "description": text(form, "description"),
         "categories": [str(c) for c in form.getlist("categories") if c in known],
-        "area_codes": _chosen_areas(form),
+        "area_codes": _chosen_areas(form, names),
         "schedule": text(form, "schedule"),
         "address": _optional(form, "address"),
         "phone": _optional(form, "phone"),
@@ -265,7 +262,7 @@ def _offer_page(
         values=values,
         hours_rows=rows + [BLANK_ROW] * HOURS_ROWS,
         errors=errors,
-        area_groups=area_groups(),
+        area_groups=gateway_of(request).areas.latest.groups(),
     )
 
 
@@ -289,7 +286,7 @@ async def new_offer_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     org = await social_map.organisation_of(gateway, principal, organisation_id)
-    values = _offer_values(form)
+    values = _offer_values(form, gateway.areas.latest)
     try:
         hours, _ = _hours(form)
         if not values["area_codes"]:
@@ -314,8 +311,6 @@ async def new_offer_submit(
             ),
         )
     except Exception as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return _offer_page(
             request,
             principal,
@@ -323,8 +318,8 @@ async def new_offer_submit(
             offer=None,
             values=values,
             rows=typed_rows(form, "hours"),
-            errors=field_errors(exc),
-            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
         )
     return redirect(f"/organisations/{quote(organisation_id)}")
 
@@ -354,7 +349,7 @@ async def offer_submit(
 ) -> Response:
     form = await checked_form(request, principal)
     org, offer = await social_map.offer_of(gateway, principal, offer_id)
-    values = _offer_values(form)
+    values = _offer_values(form, gateway.areas.latest)
     try:
         hours, _ = _hours(form)
         if not values["area_codes"]:
@@ -368,8 +363,6 @@ async def offer_submit(
             rc.OfferUpdate(offer_id=offer_id, opening_hours=hours, **values),
         )
     except Exception as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
         return _offer_page(
             request,
             principal,
@@ -377,8 +370,8 @@ async def offer_submit(
             offer=offer,
             values=values,
             rows=typed_rows(form, "hours"),
-            errors=field_errors(exc),
-            status_code=exc.http_status if isinstance(exc, SamenError) else 422,
+            errors=form_errors(exc),
+            status_code=refusal_status(exc),
         )
     return redirect(f"/organisations/{quote(org.organisation_id)}")
 
@@ -411,14 +404,12 @@ async def import_submit(request: Request, principal: Member, gateway: GatewayDep
             raise Invalid("no file", details={"field": "file", "reason": "no_file"})
         report = await social_map.import_file(gateway, principal, await upload.read())
     except SamenError as exc:
-        if exc.http_status in (429, 503):
-            raise
         return render(
             request,
             "directory_import.html.j2",
             principal,
+            errors=form_errors(exc),
             status_code=exc.http_status,
-            errors=field_errors(exc),
             report=None,
         )
     return render(request, "directory_import.html.j2", principal, errors={}, report=report)

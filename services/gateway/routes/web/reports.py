@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.gateway import reporting
-from services.gateway.area_names import area_name, districts
 from services.gateway.deps import GatewayDep, MaybeMember
 from services.gateway.report_charts import report_charts
 from services.gateway.usecases import reports
@@ -55,8 +54,9 @@ async def reports_page(
         "reports.html.j2",
         principal,
         area=code,
-        area_label=area_name(code),
-        districts=districts(),
+        area_label=gateway.areas.latest.name(code),
+        municipalities=gateway.areas.latest.municipalities(),
+        districts=gateway.areas.latest.districts(),
         figures=total,
         per_week=views.per_week,
         time_to_match=views.time_to_match,

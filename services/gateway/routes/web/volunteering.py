@@ -18,7 +18,7 @@ from services.gateway.routes.web.forms import (
     Member,
     checked_form,
     day_time_rows,
-    field_errors,
+    form_errors,
     redirect,
     text,
 )
@@ -177,9 +177,7 @@ async def volunteer_submit(request: Request, principal: Member, gateway: Gateway
             on_file=current,
         )
     except (ValueError, SamenError) as exc:
-        if isinstance(exc, SamenError) and exc.http_status in (429, 503):
-            raise
-        errors = field_errors(exc)
+        errors = form_errors(exc)
         if "slot_rows" in errors:
             errors["slot_rows"] = N_("Choose a day and both times, with the end after the start.")
         if "languages" in errors:
