@@ -1,20 +1,20 @@
 """Composition root of the notify service: wires adapters, handlers and RPC verbs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from services.notify.adapters.channels import (
-    AppriseChannel,
     AppriseSender,
-    EmailChannel,
     EmlChannel,
     SmtpChannel,
     SmtpConfig,
     mail_domain,
 )
 from services.notify.adapters.orm import messaging, metadata
-from services.notify.adapters.registry import Registry
+from services.notify.adapters.registry import RegistryOverRpc
 from services.notify.adapters.rendering import Renderer
+from services.notify.adapters.uow import SqlNotifyUnitOfWork
 from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.domain.links import LinkSigner
 from services.notify.entrypoints import rpc
@@ -22,6 +22,7 @@ from services.notify.entrypoints.events import handlers
 from services.notify.service_layer.api import NotifyApi
 from services.notify.service_layer.delivery import DeliveryConfig, DeliveryWorker
 from services.notify.service_layer.passing_on import PassingOn
+from services.notify.service_layer.ports import AppriseChannel, EmailChannel
 from services.notify.service_layer.recording import Recorder
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
@@ -29,7 +30,6 @@ from shared.credentials import secret_keys
 from shared.outbox import OutboxRow
 from shared.service import ServiceRuntime
 from shared.settings import Settings
-from shared.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -79,11 +79,11 @@ def assemble(
         credential_urls={"SAMEN_SMTP_URL": own.smtp_url},
     )
     settings, clock = runtime.settings, runtime.clock
-    registry = Registry(runtime.rpc)
+    registry = RegistryOverRpc(runtime.rpc)
     signer = LinkSigner(secret_keys(settings).verifying(), settings.public_url)
     delivery = delivery or DeliveryConfig()
     email = email_channel(settings, own, clock, delivery)
-    notify_uow = runtime.uow_factory(NotifyUnitOfWork)
+    notify_uow: Callable[[], NotifyUnitOfWork] = runtime.uow_factory(SqlNotifyUnitOfWork)
     worker = DeliveryWorker(
         uow=notify_uow,
         clock=clock,
@@ -101,8 +101,8 @@ def assemble(
         runtime.relay.committed(rows)
         worker.wake()  # what a handler recorded is due now: no need to wait for the poll
 
-    def consumer_uow() -> UnitOfWork:
-        return UnitOfWork(
+    def consumer_uow() -> SqlNotifyUnitOfWork:
+        return SqlNotifyUnitOfWork(
             runtime.sessions,
             runtime.tables,
             source=runtime.name,

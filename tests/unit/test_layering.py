@@ -118,6 +118,16 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "import services.gateway.deps",  # FastAPI, by way of deps
             "The gateway's use cases know nothing of HTTP",
         ),
+        (
+            "services/notify/service_layer/recording.py",
+            "from services.notify.adapters.repository import NotificationRepository",
+            "Notify's use cases import no adapter, no SQL and no bus",
+        ),
+        (
+            "services/notify/service_layer/delivery/compose.py",
+            "from sqlalchemy.engine import RowMapping",
+            "Notify's use cases import no adapter, no SQL and no bus",
+        ),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

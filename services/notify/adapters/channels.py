@@ -2,6 +2,7 @@
 
 A channel either returns (delivered) or raises `DeliveryError`; `transient` says whether trying
 again later may help (a 4xx reply, a connection that failed) or not (a 5xx reply, a bad URL).
+They implement the service layer's `EmailChannel` and `AppriseChannel`.
 """
 
 from __future__ import annotations
@@ -17,41 +18,14 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 import apprise
 
+from services.notify.domain.messages import DeliveryError, Email
 from services.notify.domain.model import apprise_allowed, apprise_scheme
 from shared.clock import Clock
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, *, transient: bool) -> None:
-        super().__init__(message)
-        self.transient = transient
-
-
-@dataclass(frozen=True)
-class Email:
-    to: str
-    to_name: str
-    subject: str
-    text: str
-    html: str
-    message_id: str  # derived from the idempotency key
-
-
-class EmailChannel(Protocol):
-    async def send(self, email: Email) -> None: ...
-
-    async def close(self) -> None:
-        """Let go of what the channel holds open (on stop, after the last send)."""
-
-
-class AppriseChannel(Protocol):
-    async def send(self, urls: list[str], *, title: str, body: str) -> None: ...
 
 
 @functools.lru_cache(maxsize=1024)  # subjects and senders repeat; encoding them is slow

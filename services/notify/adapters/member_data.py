@@ -1,12 +1,11 @@
-"""What notify holds about one member: read for an export, forgotten on erasure (messages
-that named them are scrubbed, their own are deleted)."""
+"""Forgetting one member on erasure: messages that named them are scrubbed, their own are
+deleted."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.orm import (
@@ -23,24 +22,6 @@ from services.notify.domain.model import OPEN_STATUSES, Status
 def rows_touched(result: Any) -> int:
     """Rows an INSERT/UPDATE/DELETE touched."""
     return int(result.rowcount)
-
-
-async def member_notifications(session: AsyncSession, member_id: str) -> list[RowMapping]:
-    result = await session.execute(
-        select(notifications)
-        .where(notifications.c.recipient_id == member_id)
-        .order_by(notifications.c.created_at)
-    )
-    return list(result.mappings())
-
-
-async def member_inbox(session: AsyncSession, member_id: str) -> list[RowMapping]:
-    result = await session.execute(
-        select(inbox_items)
-        .where(inbox_items.c.member_id == member_id)
-        .order_by(inbox_items.c.created_at)
-    )
-    return list(result.mappings())
 
 
 MENTIONING = ("request_matched", "match_confirmed", "reminder", "thanks_requester")

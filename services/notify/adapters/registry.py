@@ -21,7 +21,9 @@ from shared.errors import NotFound, SamenError
 from shared.rpc import RpcClient
 
 
-class Registry:
+class RegistryOverRpc:
+    """Implements the service layer's `Registry` over request/reply."""
+
     def __init__(self, rpc: RpcClient) -> None:
         self._rpc = rpc
         # Area names are reference data (a few thousand nationally): asked once per process,

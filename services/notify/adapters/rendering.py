@@ -12,10 +12,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notify.domain.messages import Rendered
+from services.notify.domain.messages import LANGUAGES, Rendered
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LANGUAGES = ("nl", "en")
+__all__ = ["LANGUAGES", "TEMPLATES", "Renderer"]
 
 
 class Renderer:

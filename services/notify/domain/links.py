@@ -14,9 +14,11 @@ from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from services.notify.domain.records import LinkRecord
 from shared.contracts.notify import PROPOSAL_LINK_PATH, PROPOSAL_LINK_SALT
 
 Action = Literal["accept", "decline"]
+ACTIONS: tuple[Action, ...] = ("accept", "decline")
 
 
 class LinkError(Exception):
@@ -40,6 +42,18 @@ class LinkClaim:
     volunteer_id: str
     action: Action
     expires_at: datetime
+
+    @classmethod
+    def of(cls, link: LinkRecord, action: Action) -> LinkClaim:
+        """What the link sent with a proposal says for one of its answers."""
+        return cls(
+            link_id=link.link_id,
+            proposal_id=link.proposal_id,
+            request_id=link.request_id,
+            volunteer_id=link.volunteer_id,
+            action=action,
+            expires_at=link.expires_at,
+        )
 
 
 class LinkSigner:

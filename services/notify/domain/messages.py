@@ -70,6 +70,28 @@ class Rendered:
     html: str
 
 
+LANGUAGES = ("nl", "en")  # the languages of the templates
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    message_id: str  # derived from the idempotency key
+
+
+class DeliveryError(Exception):
+    """A channel did not deliver; `transient`: trying again later may help (a 4xx reply, a
+    connection that failed), or not (a 5xx reply, a bad URL)."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
 @dataclass(frozen=True)
 class Person:
     """What a message may say about someone: first name, and a phone number only when they

@@ -20,6 +20,7 @@ from shared.errors import Conflict
 INBOX = "inbox"  # the channel of a message that is in the in-app inbox only
 DIGEST = "digest"  # a held item folded into a coordinator's daily digest
 COORDINATORS = "coordinators"  # a cooperative's message, copied to each of its coordinators
+GUARDED = ("status", "attempts")  # what a save checks by default: still as read, or no write
 
 
 class IllegalTransition(Conflict):
@@ -67,7 +68,7 @@ class Notification:
         self.as_read = {"status": self.status, "attempts": self.attempts}
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Notification:
+    def from_row(cls, row: Mapping[Any, Any]) -> Notification:
         """As read from its table (a row, or any mapping of its columns)."""
         return cls(
             id=row["id"],

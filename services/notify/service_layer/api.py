@@ -9,10 +9,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import RowMapping
-
-from services.notify.adapters import repository as repo
-from services.notify.adapters.registry import Registry
 from services.notify.domain.links import (
     LinkClaim,
     LinkClosed,
@@ -30,7 +26,9 @@ from services.notify.domain.model import (
     channel_plan,
     idempotency_key,
 )
-from services.notify.service_layer.recording import Recipient, notification_row
+from services.notify.domain.records import DeliveryLine, InboxEntry, LinkRecord
+from services.notify.service_layer.ports import Registry
+from services.notify.service_layer.recording import Recipient, new_notification
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.bounds import FEW
@@ -65,31 +63,31 @@ from shared.events import Envelope
 from shared.ids import new_id
 
 
-def _item(row: RowMapping, language: str | None = None) -> InboxItem:
+def _item(entry: InboxEntry, language: str | None = None) -> InboxItem:
     """The item in `language` where it was written in it too, else in the reader's own."""
-    texts = (row.get("texts") or {}).get(language) if language else None
+    texts = (entry.texts or {}).get(language) if language else None
     return InboxItem(
-        item_id=row["id"],
-        template=row["template"],
-        subject=texts["subject"] if texts else row["subject"],
-        body=texts["body"] if texts else row["body"],
-        link=row["link"],
-        created_at=repo.aware(row["created_at"]),
-        read_at=repo.aware(row["read_at"]),
+        item_id=entry.id,
+        template=entry.template,
+        subject=texts["subject"] if texts else entry.subject,
+        body=texts["body"] if texts else entry.body,
+        link=entry.link,
+        created_at=entry.created_at,
+        read_at=entry.read_at,
     )
 
 
-def _attempt(row: RowMapping) -> DeliveryAttempt:
+def _attempt(line: DeliveryLine) -> DeliveryAttempt:
     return DeliveryAttempt(
-        attempt_id=row["id"],
-        notification_id=row["notification_id"],
-        recipient_id=row["recipient_id"],
-        template=row["template"],
-        channel=row["channel"],
-        status=row["status"],
-        error=row["error"],
-        at=repo.aware(row["at"]),
-        area_code=row["neighbourhood"] or row["district"] or row["municipality"],
+        attempt_id=line.id,
+        notification_id=line.notification_id,
+        recipient_id=line.recipient_id,
+        template=line.template,
+        channel=line.channel,
+        status=line.status,
+        error=line.error,
+        at=line.at,
+        area_code=line.area_code,
     )
 
 
@@ -211,10 +209,10 @@ class NotifyApi:
         marker = Envelope(event_id=new_id(), type=CHANNEL_CHECK_TYPE, source="notify")
         async with self._uow() as uow:
             prefs = await uow.preferences.get_preferences(member_id)
-            row = notification_row(
+            notification = new_notification(
                 uow, marker, Recipient(member_id), Template.test_message, {"member_id": member_id}
             )
-            await uow.notifications.add_notification(row)
+            await uow.notifications.add(notification)
             await uow.commit()
         self._wake()
         plan = channel_plan(
@@ -222,7 +220,7 @@ class NotifyApi:
         )
         return ChannelCheckQueued(
             member_id=member_id,
-            notification_id=row["id"],
+            notification_id=notification.id,
             channels=[*(channel for channel in plan if channel != "inbox"), "inbox"],
         )
 
@@ -246,14 +244,8 @@ class NotifyApi:
 
     async def delivery_log(self, query: DeliveryLogQuery) -> DeliveryLog:
         async with self._uow() as uow:
-            rows = await uow.notifications.attempts(
-                area_codes=query.area_codes,
-                recipient_id=query.recipient_id,
-                notification_id=query.notification_id,
-                status=query.status,
-                limit=query.limit,
-            )
-        return DeliveryLog(attempts=[_attempt(row) for row in rows])
+            lines = await uow.notifications.attempts(query)
+        return DeliveryLog(attempts=[_attempt(line) for line in lines])
 
     # -- accept/decline links ---------------------------------------------------------
 
@@ -278,16 +270,16 @@ class NotifyApi:
         return Invalid(message, details={"reason": exc.reason})
 
     @staticmethod
-    def _link(claim: LinkClaim, row: RowMapping) -> ProposalLink:
+    def _link(claim: LinkClaim, row: LinkRecord) -> ProposalLink:
         return ProposalLink(
             proposal_id=claim.proposal_id,
             request_id=claim.request_id,
             volunteer_id=claim.volunteer_id,
             action=claim.action,
             expires_at=claim.expires_at,
-            used=row["state"] != "open",
-            state=row["state"],
-            answer=answer_given(row["state"], row["used_action"]),
+            used=row.state != "open",
+            state=row.state,
+            answer=answer_given(row.state, row.used_action),
         )
 
     async def token_verify(self, token: str) -> ProposalLink:
@@ -302,14 +294,14 @@ class NotifyApi:
             raise self._refusal(LinkError("expired"), None)
         return link
 
-    def _answers(self, claim: LinkClaim, row: RowMapping | None, now: datetime) -> bool:
+    def _answers(self, claim: LinkClaim, row: LinkRecord | None, now: datetime) -> bool:
         """True: this use answers; False: the proposal has this answer already; or refused."""
         if row is None:
             raise NotFound("this link is no longer known")
         try:
-            return redeemable(claim, row["state"], row["used_action"], now=now)
+            return redeemable(claim, row.state, row.used_action, now=now)
         except LinkError as exc:
-            raise self._refusal(exc, answer_given(row["state"], row["used_action"])) from exc
+            raise self._refusal(exc, answer_given(row.state, row.used_action)) from exc
 
     async def token_redeem(self, token: str) -> ProposalLink:
         """Spend the link on its answer; the same link again after that is the same success
@@ -335,32 +327,34 @@ class NotifyApi:
         async with self._uow() as uow:
             prefs_known = await uow.preferences.get_preferences(member_id)
             inbox = await uow.notifications.member_inbox(member_id)
-            rows = await uow.notifications.member_notifications(member_id)
-            log_rows = await uow.notifications.attempts(recipient_id=member_id, limit=1000)
+            sent = await uow.notifications.member_notifications(member_id)
+            lines = await uow.notifications.attempts(
+                DeliveryLogQuery(recipient_id=member_id, limit=1000)
+            )
             tasks = await uow.tasks.member_tasks(member_id)
         return MemberExport(
             member_id=member_id,
             preferences=prefs_known,
-            inbox=[_item(row) for row in inbox],
+            inbox=[_item(entry) for entry in inbox],
             notifications=[
                 NotificationInfo(
-                    notification_id=row["id"],
-                    template=row["template"],
-                    status=row["status"],
-                    created_at=repo.aware(row["created_at"]),
-                    sent_at=repo.aware(row["sent_at"]),
+                    notification_id=n.id,
+                    template=n.template,
+                    status=n.status.value,
+                    created_at=n.created_at or n.due_at,  # always set once stored
+                    sent_at=n.sent_at,
                 )
-                for row in rows
+                for n in sent
             ],
-            deliveries=[_attempt(row) for row in log_rows],
+            deliveries=[_attempt(line) for line in lines],
             passed_on=[
                 PassedOnInfo(
-                    task_id=row["task_id"],
-                    template=row["template"],
-                    created_at=repo.aware(row["created_at"]) or row["created_at"],
-                    done_at=repo.aware(row["done_at"]),
+                    task_id=task.task_id,
+                    template=task.template,
+                    created_at=task.created_at,
+                    done_at=task.done_at,
                 )
-                for row in tasks
+                for task in tasks
             ],
         )
 
@@ -381,7 +375,7 @@ class NotifyApi:
         marker = Envelope(event_id=marker_id, type="member.erased", source="notify")
         async with self._uow() as uow:
             prefs = await uow.preferences.get_preferences(member_id)
-            row = notification_row(
+            notification = new_notification(
                 uow,
                 marker,
                 Recipient(member_id),
@@ -395,12 +389,12 @@ class NotifyApi:
                     "language": prefs.language or contact.language,
                 },
             )
-            notification_id: str | None = row["id"]
-            if not await uow.notifications.add_notification(row):
-                existing = await uow.notifications.notification_by_key(
+            notification_id: str | None = notification.id
+            if not await uow.notifications.add(notification):
+                existing = await uow.notifications.by_key(
                     idempotency_key(marker_id, member_id, Template.erasure_confirmed.value),
                 )
-                notification_id = existing["id"] if existing else None
+                notification_id = existing.id if existing else None
             await uow.commit()
         self._wake()
         return ErasureConfirmationQueued(member_id=member_id, notification_id=notification_id)
@@ -459,15 +453,15 @@ class NotifyApi:
             marker_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samen:{kind}:{member_id}:{hour}"))
         marker = Envelope(event_id=marker_id, type=ACCOUNT_NOTICE_TYPE, source="notify")
         async with self._uow() as uow:
-            row = notification_row(
+            notification = new_notification(
                 uow, marker, Recipient(member_id), template, context, inbox=inbox
             )
-            added = await uow.notifications.add_notification(row)
+            added = await uow.notifications.add(notification)
             await uow.commit()
         if not added:
             return AccountNoticeQueued(member_id=member_id)
         self._wake()
-        return AccountNoticeQueued(member_id=member_id, notification_id=row["id"])
+        return AccountNoticeQueued(member_id=member_id, notification_id=notification.id)
 
 
 ACCOUNT_LINK_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,1000}")  # an itsdangerous URL-safe token

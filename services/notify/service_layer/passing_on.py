@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.engine import RowMapping
-
-from services.notify.adapters.registry import Registry
-from services.notify.adapters.repository import aware
 from services.notify.domain.model import Template
 from services.notify.domain.passing_on import other_party, side_of
+from services.notify.domain.records import Task
+from services.notify.service_layer.ports import Registry
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import PassOnTask, TaskList, TaskPerson, TaskQuery, TaskRef
@@ -35,58 +33,56 @@ class PassingOn:
 
     async def tasks(self, query: TaskQuery) -> TaskList:
         async with self._uow().read_only() as uow:
-            rows = await uow.tasks.tasks_of(
+            tasks = await uow.tasks.tasks_of(
                 query.coordinator_id, open_only=query.open_only, limit=query.limit
             )
-        return TaskList(tasks=await self._views(rows))
+        return TaskList(tasks=await self._views(tasks))
 
     async def get(self, ref: TaskRef) -> PassOnTask:
         async with self._uow().read_only() as uow:
-            row = await uow.tasks.task_for(ref.task_id, ref.coordinator_id)
-        if row is None:
+            task = await uow.tasks.task_for(ref.task_id, ref.coordinator_id)
+        if task is None:
             raise NotFound("No such task.")
-        return (await self._views([row]))[0]
+        return (await self._views([task]))[0]
 
     async def done(self, ref: TaskRef) -> PassOnTask:
         """Tick a task done; ticking it again keeps who ticked first and when."""
         async with self._uow() as uow:
-            row = await uow.tasks.task_for(ref.task_id, ref.coordinator_id)
-            if row is None:
+            if await uow.tasks.task_for(ref.task_id, ref.coordinator_id) is None:
                 raise NotFound("No such task.")
             await uow.tasks.mark_done(ref.task_id, ref.coordinator_id, self._clock.now())
             await uow.commit()
         return await self.get(ref)
 
-    async def _views(self, rows: list[RowMapping]) -> list[PassOnTask]:
+    async def _views(self, tasks: list[Task]) -> list[PassOnTask]:
         wanted: set[str] = set()
-        for row in rows:
-            wanted.add(row["member_id"])
-            other = other_party(Template(row["template"]), row["context"])
+        for task in tasks:
+            wanted.add(task.member_id)
+            other = other_party(Template(task.template), task.context)
             if other:
                 wanted.add(other)
         contacts = await self._registry.contacts(sorted(wanted)) if wanted else {}
-        names: dict[str, str | None] = {}
-        for row in rows:
-            area = row["neighbourhood"]
-            if area not in names:
-                cooperative = await self._registry.cooperative_of(area)
-                names[area] = cooperative.name if cooperative else None
-        return [task_view(row, contacts, names[row["neighbourhood"]]) for row in rows]
+        names: dict[str | None, str | None] = {}
+        for task in tasks:
+            if task.neighbourhood not in names:
+                cooperative = await self._registry.cooperative_of(task.neighbourhood)
+                names[task.neighbourhood] = cooperative.name if cooperative else None
+        return [task_view(task, contacts, names[task.neighbourhood]) for task in tasks]
 
 
 def task_view(
-    row: RowMapping, contacts: dict[str, MemberContact], cooperative_name: str | None
+    task: Task, contacts: dict[str, MemberContact], cooperative_name: str | None
 ) -> PassOnTask:
-    template = Template(row["template"])
-    context = row["context"]
-    resident = contacts.get(row["member_id"])
+    template = Template(task.template)
+    context = task.context
+    resident = contacts.get(task.member_id)
     other_id = other_party(template, context)
     other = contacts.get(other_id) if other_id else None
     return PassOnTask(
-        task_id=row["task_id"],
+        task_id=task.task_id,
         template=template.value,
-        request_id=row["request_id"],
-        resident_id=row["member_id"],
+        request_id=task.request_id,
+        resident_id=task.member_id,
         resident_name=resident.name if resident else "",
         resident_phone=resident.phone if resident else None,
         side=side_of(template, context),
@@ -100,11 +96,11 @@ def task_view(
         category=context.get("category"),
         needed_from=_moment(context.get("needed_from")),
         needed_until=_moment(context.get("needed_until")),
-        area=row["neighbourhood"],
+        area=task.neighbourhood,
         cooperative_name=cooperative_name,
-        created_at=aware(row["created_at"]) or row["created_at"],
-        done_at=aware(row["done_at"]),
-        done_by=row["done_by"],
+        created_at=task.created_at,
+        done_at=task.done_at,
+        done_by=task.done_by,
     )
 
 

@@ -1,24 +1,51 @@
-"""Notify's unit of work: the shared one plus notify's repositories on its session."""
+"""Notify's unit of work as the use cases see it; adapters/uow.py has the one on the database."""
 
-from typing import Self
+from types import TracebackType
+from typing import Protocol, Self
 
-from services.notify.adapters.preferences_store import PreferencesRepository
-from services.notify.adapters.proposal_links import ProposalLinkRepository
-from services.notify.adapters.repository import NotificationRepository
-from services.notify.adapters.tasks_store import TaskRepository
-from shared.uow import UnitOfWork
+from services.notify.service_layer.ports import (
+    LinkRepository,
+    NotificationRepository,
+    PreferencesRepository,
+    TaskRepository,
+)
+from shared.areas import AreaRef
+from shared.clock import Clock
+from shared.events import Envelope, EventData
 
 
-class NotifyUnitOfWork(UnitOfWork):
-    notifications: NotificationRepository
-    preferences: PreferencesRepository
-    links: ProposalLinkRepository
-    tasks: TaskRepository
+class NotifyUnitOfWork(Protocol):
+    """`async with make_uow() as uow: ...; await uow.commit()`: the rows written and the events
+    emitted go to the database together, or not at all."""
 
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        self.notifications = NotificationRepository(self.session)
-        self.preferences = PreferencesRepository(self.session)
-        self.links = ProposalLinkRepository(self.session)
-        self.tasks = TaskRepository(self.session)
-        return self
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def preferences(self) -> PreferencesRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    def read_only(self) -> Self:
+        """This unit of work only reads (see `shared.uow.UnitOfWork.read_only`)."""
+        ...
+
+    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from services.notify.adapters.orm import notifications, proposal_links
+from services.notify.adapters.uow import SqlNotifyUnitOfWork
 from services.notify.bootstrap import Notify
 from services.notify.domain.model import Status
 from services.notify.service_layer.recording import Recorder
@@ -621,7 +622,8 @@ async def test_a_batch_of_proposals_writes_its_links_and_messages_one_statement_
         lambda _c, _cur, sql, *_: statements.append(" ".join(sql.split()[:3])),
     )
     recorder = Recorder()
-    async with notify.runtime.uow() as uow:  # as the consumer handles one fetched batch
+    # As the consumer handles one fetched batch:
+    async with notify.runtime.uow_factory(SqlNotifyUnitOfWork)() as uow:
         for volunteer in ("vol-1", "vol-2", "vol-3"):
             proposal = envelope(proposed(volunteer), source="matching", area=AREA)
             await recorder.match_proposed(proposal, uow)

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from services.notify.adapters import channels
-from services.notify.adapters.channels import DeliveryError, Email, SmtpChannel, SmtpConfig
+from services.notify.adapters.channels import SmtpChannel, SmtpConfig
 from services.notify.bootstrap import email_channel
 from services.notify.config import NotifySettings
+from services.notify.domain.messages import DeliveryError, Email
 from services.notify.service_layer.delivery import DeliveryConfig
 from shared.clock import SystemClock
 from shared.settings import Settings

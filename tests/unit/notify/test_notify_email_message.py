@@ -4,7 +4,8 @@ import email
 import email.policy
 from email.message import EmailMessage
 
-from services.notify.adapters.channels import Email, render_message
+from services.notify.adapters.channels import render_message
+from services.notify.domain.messages import Email
 
 
 def read_back(raw: bytes) -> EmailMessage:

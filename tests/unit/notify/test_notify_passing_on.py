@@ -13,6 +13,7 @@ from services.notify.domain.passing_on import (
     side_of,
     task_holders,
 )
+from services.notify.domain.records import Task
 from services.notify.service_layer.passing_on import task_view
 from shared.contracts.registry import MemberContact
 
@@ -72,22 +73,21 @@ def contact(member_id: str, name: str, **extra: object) -> MemberContact:
 
 
 def test_a_task_names_him_and_his_phone_and_the_volunteer_only_as_she_agreed() -> None:
-    row = {
-        "task_id": "t-1",
-        "member_id": "gerrit",
-        "template": "request_matched",
-        "request_id": "req-1",
-        "context": {**MATCHED, "category": "transport", "needed_from": "2026-12-08T09:00:00+00:00"},
-        "neighbourhood": "BU03440312",
-        "created_at": datetime(2026, 12, 2, tzinfo=UTC),
-        "done_at": None,
-        "done_by": None,
-    }
+    row = Task(
+        task_id="t-1",
+        notification_id="n-1",
+        member_id="gerrit",
+        template="request_matched",
+        request_id="req-1",
+        context={**MATCHED, "category": "transport", "needed_from": "2026-12-08T09:00:00+00:00"},
+        neighbourhood="BU03440312",
+        created_at=datetime(2026, 12, 2, tzinfo=UTC),
+    )
     contacts = {
         "gerrit": contact("gerrit", "Gerrit Hoekstra", phone="030 765 4321"),
         "lotte": contact("lotte", "Lotte Vos", phone="06 1234 5678", email="lotte@example.nl"),
     }
-    task = task_view(row, contacts, "Buurtcoöperatie Overvecht")  # type: ignore[arg-type]
+    task = task_view(row, contacts, "Buurtcoöperatie Overvecht")
     assert (task.resident_name, task.resident_phone) == ("Gerrit Hoekstra", "030 765 4321")
     assert task.other is not None and task.other.first_name == "Lotte"
     assert task.other.phone is None and task.other.email is None  # she did not agree to share
@@ -96,8 +96,8 @@ def test_a_task_names_him_and_his_phone_and_the_volunteer_only_as_she_agreed() -
         **contacts,
         "lotte": contacts["lotte"].model_copy(update={"share_phone_with_match": True}),
     }
-    assert task_view(row, shared, None).other.phone == "06 1234 5678"  # type: ignore[arg-type, union-attr]
-    gone = task_view(row, {}, None)  # type: ignore[arg-type]
+    assert task_view(row, shared, None).other.phone == "06 1234 5678"  # type: ignore[union-attr]
+    gone = task_view(row, {}, None)
     assert gone.resident_name == "" and gone.other is None  # erased: nothing kept to show
 
 

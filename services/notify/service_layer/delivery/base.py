@@ -7,12 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.notify.adapters.channels import AppriseChannel, EmailChannel
-from services.notify.adapters.registry import Registry
-from services.notify.adapters.rendering import Renderer
 from services.notify.domain.delivery_rules import Row, Step
 from services.notify.domain.links import LinkSigner
 from services.notify.domain.model import RecipientKind, Template
+from services.notify.domain.records import LinkRecord
+from services.notify.service_layer.ports import AppriseChannel, EmailChannel, Registry, Renderer
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.clock import Clock
 from shared.contracts.notify import Preferences
@@ -46,7 +45,7 @@ class Lookup:
     (preferences, proposal links, contacts); anything not fetched ahead is asked for alone."""
 
     preferences: dict[str, Preferences] = field(default_factory=dict)
-    links: Mapping[str, Row] = field(default_factory=dict)
+    links: Mapping[str, LinkRecord] = field(default_factory=dict)
     contacts: dict[str, MemberContact] = field(default_factory=dict)
     asked: set[str] = field(default_factory=set)  # asked for; missing from `contacts`: unknown
     coordinators: dict[str, list[str]] = field(default_factory=dict)  # area -> its cooperative's

@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.notify.adapters import repository as repo
-from services.notify.adapters.rendering import LANGUAGES
 from services.notify.domain.delivery_rules import (
     Cancel,
     Composed,
@@ -19,10 +17,11 @@ from services.notify.domain.delivery_rules import (
     member_recipient,
     needs_passing_on,
 )
-from services.notify.domain.links import LinkClaim
-from services.notify.domain.messages import Facts, Person, message_context
+from services.notify.domain.links import ACTIONS, LinkClaim
+from services.notify.domain.messages import LANGUAGES, Facts, Person, message_context
 from services.notify.domain.model import RecipientKind, Template
 from services.notify.domain.passing_on import task_holders
+from services.notify.domain.records import InboxEntry, LinkRecord
 from services.notify.service_layer.delivery.base import Lookup, Skip, WorkerBase, to_member
 from shared.contracts.notify import Preferences
 from shared.contracts.registry import MemberContact
@@ -60,22 +59,22 @@ class Compose(WorkerBase):
             return
         lookup.asked = wanted
 
-    def _inbox_item(self, row: Row, composed: Composed, now: datetime) -> dict[str, Any]:
-        return {
-            "id": new_id(),
-            "member_id": row["recipient_id"],
-            "notification_id": row["id"],
-            "template": row["template"],
-            "subject": composed.rendered.subject[:300],
-            "body": composed.rendered.text,
-            "texts": {
+    def _inbox_item(self, row: Row, composed: Composed, now: datetime) -> InboxEntry:
+        return InboxEntry(
+            id=new_id(),
+            member_id=row["recipient_id"],
+            notification_id=row["id"],
+            template=row["template"],
+            subject=composed.rendered.subject[:300],
+            body=composed.rendered.text,
+            texts={
                 language: {"subject": message.subject[:300], "body": message.text}
                 for language, message in composed.translations.items()
             }
             or None,
-            "link": composed.link,
-            "created_at": now,
-        }
+            link=composed.link,
+            created_at=now,
+        )
 
     async def _contact(self, lookup: Lookup, member_id: str) -> MemberContact | None:
         if member_id in lookup.asked:
@@ -214,25 +213,12 @@ class Compose(WorkerBase):
     async def _links(self, row: Row, context: dict[str, Any], lookup: Lookup) -> dict[str, str]:
         proposal_id = context["proposal_id"]
         if proposal_id in lookup.links:
-            link: Row | None = lookup.links[proposal_id]
+            link: LinkRecord | None = lookup.links[proposal_id]
         else:
             async with self._uow() as uow:
                 link = await uow.links.link_by_proposal(proposal_id)
-        if link is None or link["state"] != "open":
+        if link is None or link.state != "open":
             raise Skip(Cancel(row, "proposal already answered or withdrawn"))
-        expires_at = repo.aware(link["expires_at"])
-        assert expires_at is not None
-        if expires_at <= self._clock.now():
+        if link.expires_at <= self._clock.now():
             raise Skip(Cancel(row, "proposal expired before it could go out"))
-        urls = {}
-        for action in ("accept", "decline"):
-            claim = LinkClaim(
-                link_id=link["link_id"],
-                proposal_id=link["proposal_id"],
-                request_id=link["request_id"],
-                volunteer_id=link["volunteer_id"],
-                action=action,
-                expires_at=expires_at,
-            )
-            urls[f"{action}_url"] = self._signer.url(claim)
-        return urls
+        return {f"{action}_url": self._signer.url(LinkClaim.of(link, action)) for action in ACTIONS}

@@ -7,8 +7,6 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.notify.adapters import repository as repo
-from services.notify.adapters.channels import DeliveryError, Email
 from services.notify.domain.delivery_rules import (
     Composed,
     Postpone,
@@ -18,7 +16,10 @@ from services.notify.domain.delivery_rules import (
     decide,
     goes_in_digest,
 )
+from services.notify.domain.messages import DeliveryError, Email
 from services.notify.domain.model import Template, message_id
+from services.notify.domain.notification import Notification
+from services.notify.domain.records import DeliveryLine
 from services.notify.service_layer.delivery.base import Lookup, Skip, digest_cooperative, to_member
 from services.notify.service_layer.delivery.digest import Digest
 from shared.errors import Unavailable
@@ -85,7 +86,7 @@ class DeliveryWorker(Digest):
             await self.recover_interrupted()
         # Read without a transaction: the claim below checks each row's state again.
         async with self._uow().read_only() as uow:
-            due = await uow.notifications.due_notifications(now, self.config.batch)
+            due = await uow.notifications.due(now, self.config.batch)
             regular = [row for row in due if not self._gathers_rows(row)]
             prefs = await uow.preferences.preferences_of(
                 sorted({r["recipient_id"] for r in regular if to_member(r) and not r["snapshot"]}),
@@ -130,16 +131,17 @@ class DeliveryWorker(Digest):
                 if row["id"] not in self._sending_ids  # still being sent by this process
             ]
             for row in stale:
-                notification = repo.notification_from_row(row)
+                notification = Notification.from_row(row)
                 notification.uncertain(now)
                 if await uow.notifications.save(notification):
-                    await uow.notifications.log_attempt(
+                    line = DeliveryLine.about(
                         row,
                         channel=row["sending_channel"] or "unknown",
                         status="unknown",
                         at=now,
                         error="interrupted while sending; not sent again",
                     )
+                    await uow.notifications.log([line])
                     log.warning("delivery outcome unknown", notification_id=row["id"])
             await uow.commit()
         return len(stale)

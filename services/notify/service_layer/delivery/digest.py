@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.notify.adapters import repository as repo
 from services.notify.domain.delivery_rules import Row
 from services.notify.domain.model import RecipientKind, Status, Template, idempotency_key
+from services.notify.domain.notification import Notification
 from services.notify.service_layer.delivery.outcomes import Outcomes
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.errors import Unavailable
@@ -50,20 +50,19 @@ class Digest(Outcomes):
             if not items:
                 return
             day = now.date().isoformat()
-            await uow.notifications.add_notification(
-                {
-                    "id": new_id(),
-                    "idempotency_key": idempotency_key(
+            await uow.notifications.add(
+                Notification(
+                    id=new_id(),
+                    idempotency_key=idempotency_key(
                         f"digest-{day}-{items[0]['id']}", recipient_id, Template.digest.value
                     ),
-                    "event_id": items[0]["event_id"],
-                    "recipient_id": recipient_id,
-                    "recipient_kind": RecipientKind.member.value,
-                    "template": Template.digest.value,
-                    "request_id": None,
-                    "urgent": False,
-                    "digest": False,
-                    "context": {
+                    event_id=items[0]["event_id"],
+                    recipient_id=recipient_id,
+                    recipient_kind=RecipientKind.member,
+                    template=Template.digest.value,
+                    status=Status.pending,
+                    due_at=now,
+                    context={
                         "items": [
                             {
                                 "category": item["context"].get("category", "information"),
@@ -74,18 +73,11 @@ class Digest(Outcomes):
                             for item in items
                         ]
                     },
-                    "municipality": row["municipality"],
-                    "district": None,
-                    "neighbourhood": None,
-                    "status": Status.pending.value,
-                    "due_at": now,
-                    "channel_index": 0,
-                    "attempts": 0,
-                    "inbox_done": True,  # each escalation is in the inbox already
-                    "snapshot": None,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                    municipality=row["municipality"],
+                    inbox_done=True,  # each escalation is in the inbox already
+                    created_at=now,
+                    updated_at=now,
+                )
             )
             for item in items:
                 self._sent_event(uow, item, "digest")
@@ -94,7 +86,7 @@ class Digest(Outcomes):
 
     @staticmethod
     async def _fold_in(uow: NotifyUnitOfWork, item: Row, now: datetime) -> bool:
-        notification = repo.notification_from_row(item)
+        notification = Notification.from_row(item)
         notification.folded_into_digest(now)
         return await uow.notifications.save(notification, guard=("status",))
 
@@ -106,28 +98,25 @@ class Digest(Outcomes):
         async with self._uow() as uow:
             # Claimed first, as it was read: an escalation cancelled meanwhile (the request
             # was matched while the registry was asked) is not copied to anyone.
-            notification = repo.notification_from_row(row)
+            notification = Notification.from_row(row)
             notification.fanned_out(now, to_anyone=bool(coordinator_ids))
             if not await uow.notifications.save(notification):
                 return
             for coordinator_id in coordinator_ids:
-                await uow.notifications.add_notification(
-                    {
+                await uow.notifications.add(
+                    Notification(
                         **{k: row[k] for k in COPIED},
-                        "id": new_id(),
-                        "idempotency_key": idempotency_key(
+                        id=new_id(),
+                        idempotency_key=idempotency_key(
                             row["event_id"], coordinator_id, row["template"]
                         ),
-                        "recipient_id": coordinator_id,
-                        "recipient_kind": RecipientKind.member.value,
-                        "status": Status.pending.value,
-                        "due_at": now,
-                        "channel_index": 0,
-                        "attempts": 0,
-                        "inbox_done": False,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
+                        recipient_id=coordinator_id,
+                        recipient_kind=RecipientKind.member,
+                        status=Status.pending,
+                        due_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
             await uow.commit()
         if not coordinator_ids:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from services.notify.adapters import repository as repo
-from services.notify.adapters.channels import DeliveryError
 from services.notify.domain.delivery_rules import (
     AfterFailure,
     Cancel,
@@ -29,6 +26,7 @@ from services.notify.domain.delivery_rules import (
     composed_of,
     is_final,
 )
+from services.notify.domain.messages import DeliveryError
 from services.notify.domain.model import (
     EMAIL_ONLY_TEMPLATES,
     RecipientKind,
@@ -38,9 +36,10 @@ from services.notify.domain.model import (
 )
 from services.notify.domain.notification import INBOX, Notification
 from services.notify.domain.passing_on import PASSED_ON
+from services.notify.domain.records import CANCELLED_CHANNEL, DeliveryLine, InboxEntry, Task
 from services.notify.service_layer.delivery.compose import Compose
 from services.notify.service_layer.uow import NotifyUnitOfWork
-from shared.areas import AreaRef, area_of
+from shared.areas import area_of
 from shared.events import NotificationFailed, NotificationSent
 from shared.ids import new_id
 from shared.logging import get_logger
@@ -51,20 +50,20 @@ log = get_logger(__name__)
 class Outcomes(Compose):
     async def _apply(self, uow: NotifyUnitOfWork, steps: list[Step], now: datetime) -> list[Send]:
         """Record every decision of a round; returns the sends this worker claimed."""
-        items: list[dict[str, Any]] = []
-        lines: list[dict[str, Any]] = []
+        items: list[InboxEntry] = []
+        lines: list[DeliveryLine] = []
         for step in steps:
             composed = composed_of(step)
             if composed is not None and not step.row["inbox_done"]:
                 items.append(self._inbox_item(step.row, composed, now))
-                lines.append(repo.attempt(step.row, channel=INBOX, status="sent", at=now))
+                lines.append(DeliveryLine.about(step.row, channel=INBOX, status="sent", at=now))
         # The inbox items first, in the rows' order, so that two workers on the same rows
         # wait for each other instead of deadlocking.
         await uow.notifications.add_inbox_items(items)
         sends: dict[str, list[Send]] = {}
         for step in steps:
             row = step.row
-            notification = repo.notification_from_row(row)
+            notification = Notification.from_row(row)
             if composed_of(step):
                 notification.inbox_written()
             match step:
@@ -76,7 +75,7 @@ class Outcomes(Compose):
                     if await uow.notifications.save(notification):
                         until = step.until.isoformat(timespec="minutes")
                         lines.append(
-                            repo.attempt(
+                            DeliveryLine.about(
                                 row,
                                 channel=step.channel,
                                 status="held",
@@ -89,7 +88,7 @@ class Outcomes(Compose):
                 case FinishInInbox():
                     # No external channel: the inbox item is the message.
                     if row["recipient_kind"] == RecipientKind.cooperative.value:
-                        notification = repo.notification_from_row(row)  # no inbox
+                        notification = Notification.from_row(row)  # no inbox
                         notification.cancelled(now)
                         await uow.notifications.save(notification, guard=())
                     else:
@@ -104,9 +103,9 @@ class Outcomes(Compose):
                     notification.cancelled(now)
                     if await uow.notifications.save(notification):
                         lines.append(
-                            repo.attempt(
+                            DeliveryLine.about(
                                 row,
-                                channel=repo.CANCELLED_CHANNEL,
+                                channel=CANCELLED_CHANNEL,
                                 status=Status.cancelled.value,
                                 at=now,
                                 error=step.reason,
@@ -119,14 +118,14 @@ class Outcomes(Compose):
                     notification.given_up(now, forget=False)
                     await uow.notifications.save(notification, guard=())
                     lines.append(
-                        repo.attempt(
+                        DeliveryLine.about(
                             row, channel="none", status="failed", at=now, error="recipient unknown"
                         )
                     )
                     self._failed_event(uow, row, "none", "recipient_unknown")
                 case Postpone():
                     await self._postpone(uow, row)
-        await uow.notifications.log_attempts(lines)
+        await uow.notifications.log(lines)
         claimed: list[Send] = []
         for channel, group in sends.items():
             got = await uow.notifications.claim_for_sending(
@@ -149,16 +148,16 @@ class Outcomes(Compose):
         if not await uow.notifications.save(notification):
             return  # cancelled or taken since it was read
         await uow.tasks.add_task(
-            {
-                "task_id": new_id(),
-                "notification_id": notification.id,
-                "member_id": notification.recipient_id,
-                "template": notification.template,
-                "request_id": notification.request_id,
-                "context": dict(notification.context),
-                "neighbourhood": notification.neighbourhood,
-                "created_at": now,
-            },
+            Task(
+                task_id=new_id(),
+                notification_id=notification.id,
+                member_id=notification.recipient_id,
+                template=notification.template,
+                request_id=notification.request_id,
+                context=dict(notification.context),
+                neighbourhood=notification.neighbourhood,
+                created_at=now,
+            ),
             composed.recipient.passed_on_by,
         )
         self._sent_event(uow, notification, PASSED_ON)
@@ -167,7 +166,7 @@ class Outcomes(Compose):
         """Record what each send of a round came to, in one transaction."""
         finished = self._clock.now()
         async with self._uow() as uow:
-            lines: list[dict[str, Any]] = []
+            lines: list[DeliveryLine] = []
             sent: dict[tuple[str, int], list[str]] = {}
             for step, error in outcomes:
                 if error is None:
@@ -175,7 +174,9 @@ class Outcomes(Compose):
                         step.row["id"]
                     )
                     lines.append(
-                        repo.attempt(step.row, channel=step.channel, status="sent", at=finished)
+                        DeliveryLine.about(
+                            step.row, channel=step.channel, status="sent", at=finished
+                        )
                     )
                     self._sent_event(uow, step.row, step.channel)
                 else:
@@ -184,7 +185,7 @@ class Outcomes(Compose):
                 await uow.notifications.mark_sent(
                     ids, channel=channel, attempts=attempts, now=finished
                 )
-            await uow.notifications.log_attempts(lines)
+            await uow.notifications.log(lines)
             for step, error in outcomes:
                 # An erased member's last message: once it is done, forget whose it was
                 # (after the log lines above, which are anonymised with it).
@@ -199,55 +200,42 @@ class Outcomes(Compose):
         if any(error is not None for _, error in outcomes):
             self.wake()  # a retry or the next channel may be due at once
 
-    @staticmethod
-    def _entity(row: Row | Notification) -> Notification:
-        return row if isinstance(row, Notification) else repo.notification_from_row(row)
-
-    @staticmethod
-    def _area(notification: Notification) -> AreaRef:
-        return area_of(notification.municipality, notification.district, notification.neighbourhood)
-
     def _sent_event(self, uow: NotifyUnitOfWork, row: Row | Notification, channel: str) -> None:
-        notification = self._entity(row)
-        uow.emit(
-            NotificationSent(
-                notification_id=notification.id,
-                recipient_id=notification.recipient_id,
-                template=notification.template,
-                channel=channel,
-            ),
-            self._area(notification),
-        )
+        self._announce(uow, row, NotificationSent, channel=channel)
 
     def _failed_event(
         self, uow: NotifyUnitOfWork, row: Row | Notification, channel: str, reason: str
     ) -> None:
-        notification = self._entity(row)
+        self._announce(uow, row, NotificationFailed, channel=channel, reason=reason)
+
+    @staticmethod
+    def _announce(
+        uow: NotifyUnitOfWork,
+        row: Row | Notification,
+        kind: type[NotificationSent | NotificationFailed],
+        **outcome: str,
+    ) -> None:
+        """What became of a notification, announced in its area."""
+        n = row if isinstance(row, Notification) else Notification.from_row(row)
         uow.emit(
-            NotificationFailed(
-                notification_id=notification.id,
-                recipient_id=notification.recipient_id,
-                template=notification.template,
-                channel=channel,
-                reason=reason,
-            ),
-            self._area(notification),
+            kind(notification_id=n.id, recipient_id=n.recipient_id, template=n.template, **outcome),
+            area_of(n.municipality, n.district, n.neighbourhood),
         )
 
     async def _postpone(self, uow: NotifyUnitOfWork, row: Row) -> None:
         now = self._clock.now()
-        notification = repo.notification_from_row(row)
+        notification = Notification.from_row(row)
         notification.postponed(now + timedelta(seconds=self.config.registry_retry_seconds), now)
         await uow.notifications.save(notification)
 
     async def _failed(
-        self, uow: NotifyUnitOfWork, step: Send, exc: DeliveryError, lines: list[dict[str, Any]]
+        self, uow: NotifyUnitOfWork, step: Send, exc: DeliveryError, lines: list[DeliveryLine]
     ) -> None:
         now = self._clock.now()
         row, channel, notification = step.row, step.channel, step.notification
         attempts = row["attempts"] + 1
         error = redact(str(exc))
-        lines.append(repo.attempt(row, channel=channel, status="failed", at=now, error=error))
+        lines.append(DeliveryLine.about(row, channel=channel, status="failed", at=now, error=error))
         match self._after_failure(step, exc, now):
             case Retry(at=at, delay=delay):
                 notification.retry_at(at, now)
