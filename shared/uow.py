@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
@@ -27,24 +27,6 @@ class MessagingTables:
     def __init__(self, outbox: Table, inbox: Table) -> None:
         self.outbox = outbox
         self.inbox = inbox
-
-
-class Transaction(Protocol):
-    """A unit of work as use cases see it, whatever holds its data: a service's Protocol adds
-    its repositories, and unit tests implement it in memory."""
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 
 class UnitOfWork:

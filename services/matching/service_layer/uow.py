@@ -9,7 +9,8 @@ from services.matching.adapters.readmodel import ReadModel as SqlReadModel
 from services.matching.adapters.repository import RequestRepository as SqlRequestRepository
 from services.matching.service_layer.ports import ReadModel, RequestRepository
 from shared.logging import get_logger
-from shared.uow import Transaction, UnitOfWork
+from shared.transaction import Transaction
+from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 T = TypeVar("T")

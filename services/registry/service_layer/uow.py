@@ -12,7 +12,7 @@ from services.registry.service_layer.ports import (
     ProfileRepository,
 )
 from shared.clock import Clock
-from shared.uow import Transaction
+from shared.transaction import Transaction
 
 
 class RegistryUnitOfWork(Transaction, Protocol):

@@ -13,8 +13,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
@@ -25,7 +24,7 @@ from services.registry.domain.volunteers import Profile, ProfileDraft
 from shared.areas import AreaRef
 from shared.clock import Clock
 from shared.errors import AlreadyStored
-from shared.events import Envelope, EventData, envelope
+from tests.in_memory import InMemoryDatabase, InMemoryUnitOfWork
 
 
 @dataclass
@@ -47,61 +46,33 @@ class Tables:
     import_parts: dict[str, list[str]] = field(default_factory=dict)
 
 
-class FakeDatabase:
+class FakeDatabase(InMemoryDatabase[Tables]):
     def __init__(self, clock: Clock, tables: Tables | None = None) -> None:
-        self.clock = clock
-        self.tables = tables or Tables()
-        self.events: list[Envelope] = []  # what was committed to the outbox, in order
-        self.commits = 0
+        super().__init__(clock, tables or Tables())
 
     def uow(self) -> FakeRegistryUnitOfWork:
         return FakeRegistryUnitOfWork(self)
 
-    def event_types(self, since: int = 0) -> list[str]:
-        return [e.type for e in self.events[since:]]
 
-
-class FakeRegistryUnitOfWork:
+class FakeRegistryUnitOfWork(InMemoryUnitOfWork[Tables]):
     """Implements the service layer's `RegistryUnitOfWork` Protocol."""
 
+    source = "registry"
     members: FakeMembers
     volunteers: FakeProfiles
     repo: FakeAreasAndCooperatives
     directory: FakeDirectory
     imports: FakeImports
 
-    def __init__(self, db: FakeDatabase) -> None:
-        self._db = db
-        self.clock = db.clock
-        self._pending: list[Envelope] = []
-
-    def read_only(self) -> Self:
-        return self
-
-    async def __aenter__(self) -> Self:
-        self._tables = copy.deepcopy(self._db.tables)
-        self._pending = []
+    def _begin(self) -> None:
         self.members = FakeMembers(self._tables)
         self.volunteers = FakeProfiles(self._tables)
         self.repo = FakeAreasAndCooperatives(self._tables)
         self.directory = FakeDirectory(self._tables)
         self.imports = FakeImports(self._tables)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pending = []
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope:
-        event = envelope(data, source="registry", area=area, occurred_at=self.clock.now())
-        self._pending.append(event)
-        return event
-
-    async def commit(self) -> None:
+    def _check(self) -> None:
+        """An e-mail address is unique, as the members table's key keeps it."""
         owners = {m.email: m.member_id for m in self._db.tables.members.values() if m.email}
         seen: dict[str, str] = {}
         for member in self._tables.members.values():
@@ -111,10 +82,6 @@ class FakeRegistryUnitOfWork:
                 seen.setdefault(member.email, member.member_id) != member.member_id
             ):
                 raise AlreadyStored("a row with the same unique key is stored already")
-        self._db.tables = copy.deepcopy(self._tables)
-        self._db.events.extend(self._pending)
-        self._db.commits += 1
-        self._pending = []
 
 
 def _inside(code: str | None, area_code: str) -> bool:
