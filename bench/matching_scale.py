@@ -1,14 +1,17 @@
 """Does the cost of one match grow with the number of volunteers elsewhere?
 
 Seeds 1,000 / 100,000 / 1,000,000 volunteers into a fresh matching database (SQLite, bulk
-inserts): Utrecht's 111 real neighbourhoods plus synthetic municipalities of 10 districts x 10
-neighbourhoods each, about 1,000 volunteers per municipality (so 1k = Utrecht alone, 1M =
-Utrecht and 999 others). Then runs 1,000 matches at each size (after 100 unmeasured ones, in
-blocks of 50 taking turns between the sizes, so noise from the rest of the machine falls on
-every size alike): the whole `request.create` use case (read the requester's home, look
-candidates up through the (category, area) indexes, rank them, write the request, its
-proposals, its timers and the outbox rows, commit), each request in a random neighbourhood of
-a random municipality.
+inserts) over the real municipalities of the Netherlands (shared/data/nl): one volunteer per
+about 18 residents, so 1,000,000 fill all 342 municipalities, and a smaller size fills the first
+municipalities of a fixed random order at that same density (1k: one or two small ones). Where
+the data gives neighbourhoods with residents (Utrecht, Rijnmond) volunteers live in a
+neighbourhood, weighted by its residents; elsewhere, as a four-digit postcode allows, in a
+district (no neighbourhood), weighted by its residents. Then runs 1,000 matches at each size
+(after 100 unmeasured ones, in blocks of 50 taking turns between the sizes, so noise from the
+rest of the machine falls on every size alike): the whole `request.create` use case (read the
+requester's home, look candidates up through the (category, area) indexes, rank them, write the
+request, its proposals, its timers and the outbox rows, commit), each request at a home drawn
+like a volunteer's, in a seeded municipality.
 
 Prints p50/p99 per match per size (wall clock, and the CPU time of this process, which other
 load on the machine does not inflate) and the ratio 1M : 1k (target: p99 at 1M within 2x of
@@ -20,6 +23,7 @@ Run: `.venv/bin/python -m bench.matching_scale [--sizes 1000,100000,1000000] [--
 
 import argparse
 import asyncio
+import csv
 import gc
 import json
 import os
@@ -27,6 +31,7 @@ import random
 import sqlite3
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,46 +47,81 @@ from services.matching.service_layer.usecases import Context, create_request
 from shared.categories import Category
 from shared.clock import FrozenClock
 from shared.contracts.matching import RequestCreate
+from shared.data import NL_DISTRICTS_CSV, NL_MUNICIPALITIES_CSV, NL_NEIGHBOURHOODS_CSV
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade_sync
 
-PER_MUNICIPALITY = 1_000
 WARMUP = 100  # matches run before measuring, at every size
 CATEGORIES = [c.value for c in Category]
-UTRECHT = "GM0344"
+COUNTRY_SIZE = 1_000_000  # volunteers that fill every municipality
 
 
-def utrecht_neighbourhoods(centroids: Centroids) -> list[str]:
-    return sorted(code for code in centroids if code.startswith("BU0344"))
+@dataclass
+class Municipality:
+    """Where its residents live: neighbourhoods (where the data knows them) or districts, each
+    with its number of residents."""
+
+    code: str
+    homes: list[str]
+    residents: list[int]
+    volunteers: int = 0  # how many the country's density gives it
+
+    def draw(self, rng: random.Random, count: int) -> list[str]:
+        return rng.choices(self.homes, weights=self.residents, k=count)
 
 
-def synthetic_municipality(
-    n: int, rng: random.Random
-) -> tuple[str, dict[str, tuple[float, float]]]:
-    """GM1000+n: 10 districts of 10 neighbourhoods on a grid ~0.7 km apart."""
-    gm = f"{1000 + n:04d}"
-    lat0, lon0 = rng.uniform(50.8, 53.3), rng.uniform(3.6, 7.0)
-    points = {}
-    for d in range(10):
-        for b in range(10):
-            code = f"BU{gm}{d + 10:02d}{b + 10:02d}"
-            row, col = divmod(d * 10 + b, 10)
-            points[code] = (lat0 + row * 0.0063, lon0 + col * 0.0102)
-    return f"GM{gm}", points
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
-def area_of(code: str) -> tuple[str, str, str]:
-    return f"GM{code[2:6]}", f"WK{code[2:8]}", code
+def populated(path: Path, column: str, centroids: Centroids) -> dict[str, list[tuple[str, int]]]:
+    """Per municipality, its areas in `path` that have residents and a centroid."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for row in read(path):
+        residents = int(row["inwoners_2024"] or 0)
+        if residents > 0 and row[column] in centroids:
+            found.setdefault(row["gemeente_code"], []).append((row[column], residents))
+    return found
 
 
-def seed(path: Path, volunteers: int, rng: random.Random) -> tuple[Centroids, list[list[str]]]:
-    """Bulk-load the read model; returns the centroids and each municipality's neighbourhoods."""
-    centroids = Centroids.from_csv()
-    municipalities = [utrecht_neighbourhoods(centroids)]
-    for n in range(max(0, volunteers // PER_MUNICIPALITY - 1)):
-        _, points = synthetic_municipality(n, rng)
-        centroids.add(points.items())
-        municipalities.append(sorted(points))
+def country(centroids: Centroids, rng: random.Random) -> list[Municipality]:
+    """Every municipality with its homes, in a fixed random order, each with its share of a
+    country of COUNTRY_SIZE volunteers."""
+    buurten = populated(NL_NEIGHBOURHOODS_CSV, "buurt_code", centroids)
+    wijken = populated(NL_DISTRICTS_CSV, "wijk_code", centroids)
+    places = []
+    for row in read(NL_MUNICIPALITIES_CSV):
+        homes = buurten.get(row["gemeente_code"]) or wijken.get(row["gemeente_code"])
+        if homes:
+            places.append(
+                Municipality(row["gemeente_code"], [h for h, _ in homes], [n for _, n in homes])
+            )
+    total = sum(sum(p.residents) for p in places)
+    for place in places:
+        place.volunteers = max(1, round(sum(place.residents) * COUNTRY_SIZE / total))
+    rng.shuffle(places)
+    return places
+
+
+def area_of(code: str) -> tuple[str, str, str | None]:
+    """(municipality, district, neighbourhood) of a BU or WK code (Amsterdam's have letters)."""
+    return f"GM{code[2:6]}", f"WK{code[2:8]}", code if code.startswith("BU") else None
+
+
+def seed(path: Path, volunteers: int, rng: random.Random) -> tuple[Centroids, list[Municipality]]:
+    """Bulk-load the read model; returns the centroids and the municipalities seeded, each with
+    the number of volunteers it got."""
+    centroids = Centroids.national()
+    seeded: list[Municipality] = []
+    left = volunteers
+    for place in country(centroids, random.Random(7)):  # one order for every size
+        if left <= 0:
+            break
+        take = min(left, place.volunteers)
+        seeded.append(Municipality(place.code, place.homes, place.residents, take))
+        left -= take
+    homes = [home for place in seeded for home in place.draw(rng, place.volunteers)]
 
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=OFF")
@@ -116,9 +156,7 @@ def seed(path: Path, volunteers: int, rng: random.Random) -> tuple[Centroids, li
         batch_candidates.clear()
 
     roles = json.dumps(["resident", "volunteer"])
-    for n in range(volunteers):
-        municipality = municipalities[min(n // PER_MUNICIPALITY, len(municipalities) - 1)]
-        code = rng.choice(municipality)
+    for n, code in enumerate(homes):
         gm, wk, bu = area_of(code)
         member_id = f"v{n:07d}"
         categories = sorted(rng.sample(CATEGORIES, 3))
@@ -152,7 +190,7 @@ def seed(path: Path, volunteers: int, rng: random.Random) -> tuple[Centroids, li
     db.execute("ANALYZE")
     db.commit()
     db.close()
-    return centroids, municipalities
+    return centroids, seeded
 
 
 def add_requesters(path: Path, homes: list[str]) -> None:
@@ -174,7 +212,10 @@ def query_plan(path: Path, code: str) -> list[str]:
     plans = []
     for where, args in (
         ("c.neighbourhood = ?", (bu,)),
-        ("c.district = ? AND c.neighbourhood != ?", (wk, bu)),
+        (
+            "c.district = ? AND (c.neighbourhood IS NULL OR ? IS NULL OR c.neighbourhood != ?)",
+            (wk, bu, bu),
+        ),
         ("c.municipality = ? AND c.district != ?", (gm, wk)),
     ):
         rows = db.execute(
@@ -198,9 +239,12 @@ class Site:
         started = time.perf_counter()
         self.centroids, self.municipalities = seed(self.path, volunteers, self.rng)
         self.seed_seconds = time.perf_counter() - started
-        self.homes = [
-            self.rng.choice(self.rng.choice(self.municipalities)) for _ in range(matches + WARMUP)
-        ]
+        places = self.rng.choices(
+            self.municipalities,
+            weights=[m.volunteers for m in self.municipalities],
+            k=matches + WARMUP,
+        )
+        self.homes = [place.draw(self.rng, 1)[0] for place in places]
         add_requesters(self.path, self.homes)
         self.plans = query_plan(self.path, self.homes[0])
         self.clock = FrozenClock()

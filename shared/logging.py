@@ -64,6 +64,17 @@ def drop_personal_data(
     return event_dict
 
 
+def _not_faststream_chatter(record: logging.LogRecord) -> bool:
+    """FastStream logs each of its subscriber tasks ending ("callback for Task-12 is being
+    executed...") at INFO: nothing an operator can act on."""
+    message = record.msg
+    return not (
+        record.name.startswith("faststream")
+        and isinstance(message, str)
+        and message.startswith("callback for ")
+    )
+
+
 def configure_logging(
     *, service: str, env: str = "development", level: str = "INFO", json: bool | None = None
 ) -> None:
@@ -102,6 +113,7 @@ def configure_logging(
             foreign_pre_chain=processors,
         )
     )
+    handler.addFilter(_not_faststream_chatter)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

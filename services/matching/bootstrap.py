@@ -50,7 +50,7 @@ def build(
         settings=settings,
         clock=clock,
     )
-    ctx = Context(clock=runtime.clock, centroids=centroids or Centroids.from_csv())
+    ctx = Context(clock=runtime.clock, centroids=centroids or Centroids.national())
     uow = runtime.uow_factory(SqlMatchingUnitOfWork)
     runtime.context = ctx
     runtime.consume(events.handlers(ctx), spec=consumer, uow_factory=uow)

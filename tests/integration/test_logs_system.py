@@ -1,6 +1,7 @@
 """Logs an operator can follow: under `samen up` every service writes JSON lines, one per HTTP
-request, request/reply answered and event handled, each with the correlation id of the work,
-and `samen logs --correlation-id` shows one request's way through all four services."""
+request, request/reply answered, event handled and message sent, each with the correlation id
+of the work, and `samen logs --correlation-id` shows one request's way through all four
+services, down to the welcome message it caused."""
 
 import json
 
@@ -44,7 +45,14 @@ def test_one_correlation_id_is_followed_through_every_service(system: RunningSys
     def every_service_logged_it() -> bool:
         return {line.service for line in merged(folder, correlation_id=cid)} == set(SERVICE_LOGS)
 
+    def welcome_sent() -> bool:
+        return any(
+            line.fields["event"] == "message sent" and line.fields["template"] == "welcome"
+            for line in merged(folder, correlation_id=cid, services=["notify"])
+        )
+
     wait_until(every_service_logged_it, message="not every service logged the correlation id")
+    wait_until(welcome_sent, message="the welcome was not logged as sent under the id")
     lines = merged(folder, correlation_id=cid)
     events = {(line.service, line.fields["event"]) for line in lines}
     assert ("gateway", "http request") in events
@@ -84,6 +92,7 @@ def test_one_correlation_id_is_followed_through_every_service(system: RunningSys
             if line.strip():
                 assert line.startswith("{"), f"{service}: {line[:120]}"
         assert EMAIL not in text and NAME not in text
+        assert "is being executed" not in text  # FastStream's chatter about its own tasks
     # A path with an id is logged by its route's template.
     looked_up = httpx.get(f"{system.url}{API}/requests/{new_id()}", timeout=10)
     assert looked_up.status_code in (401, 404)

@@ -417,3 +417,31 @@ async def test_a_coordinator_finds_candidates_reassigns_and_cancels(
         await m.call(
             c.REQUEST_COMPLETE, c.RequestComplete(request_id=request.request_id, actor_id="ans")
         )
+
+
+async def test_where_postcodes_give_no_neighbourhood_members_live_in_the_district_and_match_there(
+    start_matching: StartMatching, nats_url: str
+) -> None:
+    """Apeldoorn: a four-digit postcode gives the district (wijk) only, so the registry places
+    its members in the district (`_` for the neighbourhood in the events), and matching works
+    district first: the volunteers of the resident's own district, then the municipality's."""
+    zuid, noord = "WK020003", "WK020001"  # Apeldoorn-Zuid, and a district north of it
+    m = await start_matching()
+    await m.cooperative("zuid-doet-samen", "district", [zuid], ["broker-zuid"])
+    await m.resident("aaltje", zuid)
+    for n in (1, 2, 3):
+        await m.volunteer(f"zuid-{n}", zuid, ["groceries"])
+    await m.volunteer("noord-1", noord, ["groceries", "transport"], radius_km=10)
+    await m.volunteer("utrecht-1", TAAG, ["groceries", "transport"], radius_km=10)
+    await m.settle()
+
+    groceries = await m.call(c.REQUEST_CREATE, ask("aaltje"))
+    assert (groceries.state, groceries.neighbourhood) == ("proposed", None)
+    assert sorted(p.volunteer_id for p in groceries.proposals) == ["zuid-1", "zuid-2", "zuid-3"]
+    transport = await m.call(c.REQUEST_CREATE, ask("aaltje", "transport"))
+    assert [p.volunteer_id for p in transport.proposals] == ["noord-1"]
+    garden = await m.call(c.REQUEST_CREATE, ask("aaltje", "garden"))
+    assert (garden.state, garden.escalated_to) == ("escalated", "zuid-doet-samen")
+
+    created = await published(m, nats_url, "samen.evt.request.created.", 3)
+    assert {e.subject.split(".")[-3:][1:] == ["WK020003", "_"] for e in created} == {True}

@@ -69,7 +69,9 @@ candidates = Table(
     Column("category", String(32), primary_key=True),
     Column("municipality", String(CODE), nullable=False),
     Column("district", String(CODE), nullable=False),
-    Column("neighbourhood", String(CODE), nullable=False),
+    # None where the buurt is not known (outside the areas whose postcodes give it): the
+    # volunteer lives in the district, and is found from there.
+    Column("neighbourhood", String(CODE), nullable=True),
     Index("ix_candidates_neighbourhood", "category", "neighbourhood"),
     Index("ix_candidates_district", "category", "district"),
     Index("ix_candidates_municipality", "category", "municipality"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import String, Table, bindparam, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.matching.adapters.orm import (
@@ -58,7 +58,7 @@ class ReadModel:
 
     async def home_area(self, member_id: str) -> AreaRef | None:
         row = await self.member_row(member_id)
-        if row is None or row.erased or row.neighbourhood is None:
+        if row is None or row.erased or row.district is None:
             return None
         return area_of(row.municipality, row.district, row.neighbourhood)
 
@@ -87,7 +87,7 @@ class ReadModel:
             "erased": False,
             "updated_at": now,
         }
-        if area.neighbourhood is not None:
+        if area.district is not None:  # a home: a neighbourhood, or a district without one
             values.update(
                 municipality=area.municipality,
                 district=area.district,
@@ -138,7 +138,7 @@ class ReadModel:
         await self.connection.execute(delete(candidates).where(candidates.c.member_id == member_id))
         member = await self.member_row(member_id)
         volunteer = await self.volunteer_row(member_id)
-        if member is None or volunteer is None or member.erased or member.neighbourhood is None:
+        if member is None or volunteer is None or member.erased or member.district is None:
             return
         if "volunteer" not in member.roles or not volunteer.active:
             return
@@ -306,9 +306,15 @@ def _ring_query(scope: Scope) -> Any:
     if scope == "neighbourhood":
         where.append(c.neighbourhood == bindparam("neighbourhood"))
     elif scope == "rest_of_district":
+        # Those in the district outside the request's neighbourhood: in another one, or in
+        # none known (all of the district, when the request's own neighbourhood is not known).
         where += [
             c.district == bindparam("district"),
-            c.neighbourhood != bindparam("neighbourhood"),
+            or_(
+                c.neighbourhood.is_(None),
+                bindparam("neighbourhood", type_=String).is_(None),
+                c.neighbourhood != bindparam("neighbourhood", type_=String),
+            ),
         ]
     else:
         where += [

@@ -148,8 +148,8 @@ class HelpRequest:
             raise BadCommand("needed_until must be after needed_from")
         if needed_until is not None and needed_until <= now:
             raise BadCommand("needed_until lies in the past")
-        if area.neighbourhood is None:
-            raise BadCommand("the request needs the requester's neighbourhood")
+        if area.district is None:
+            raise BadCommand("the request needs the requester's neighbourhood, or district")
         request = cls(
             id=request_id or new_id(),
             requester_id=requester_id,

@@ -66,14 +66,25 @@ def tier_of(home: AreaRef, target: AreaRef) -> Tier:
 def area_distance_km(
     home: AreaRef, target: AreaRef, centroids: Mapping[str, LatLon]
 ) -> float | None:
-    """Distance between neighbourhood centroids; 0 within one neighbourhood; None if unknown."""
+    """Distance between the centroids of the most specific areas known (a neighbourhood, else
+    its district); 0 within one of them; None if a centroid is unknown."""
     if home.neighbourhood is not None and home.neighbourhood == target.neighbourhood:
         return 0.0
-    a = centroids.get(home.neighbourhood or "")
-    b = centroids.get(target.neighbourhood or "")
+    both_districts = home.neighbourhood is None and target.neighbourhood is None
+    if both_districts and home.district is not None and home.district == target.district:
+        return 0.0
+    a = point_of(home, centroids)
+    b = point_of(target, centroids)
     if a is None or b is None:
         return None
     return haversine_km(a, b)
+
+
+def point_of(area: AreaRef, centroids: Mapping[str, LatLon]) -> LatLon | None:
+    for code in (area.neighbourhood, area.district):
+        if code is not None and code in centroids:
+            return centroids[code]
+    return None
 
 
 @dataclass(frozen=True)

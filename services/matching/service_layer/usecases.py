@@ -98,7 +98,7 @@ async def learn_requester(
     events would record them (they still come, and say the same or newer). False when the
     registry does not know them either, or they were erased here."""
     found = await registry.placement(member_id)
-    if found is None or found.neighbourhood is None:
+    if found is None or found.district is None:
         return False
     async with make_uow() as uow:
         known = await uow.readmodel.put_member(
@@ -219,7 +219,7 @@ async def open_request(cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Cont
                 district=requester.district,
                 neighbourhood=requester.neighbourhood,
             )
-            if requester is not None and requester.neighbourhood is not None
+            if requester is not None and requester.district is not None
             else None
         )
         if area is None:
@@ -235,8 +235,8 @@ async def open_request(cmd: RequestCreate, *, uow: MatchingUnitOfWork, ctx: Cont
                 area = AreaRef.from_code(cmd.neighbourhood)
             except ValueError as exc:
                 raise Invalid(str(exc)) from exc
-            if area.neighbourhood is None:
-                raise Invalid("neighbourhood must be a BU code")
+            if area.district is None:
+                raise Invalid("neighbourhood must be a BU code, or a WK code where it is not known")
         else:
             known = await uow.readmodel.home_area(cmd.requester_id)
             if known is None:

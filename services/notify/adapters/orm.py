@@ -61,6 +61,8 @@ notifications = Table(
     Column("snapshot", JSON, nullable=True),
     Column("created_at", WHEN, nullable=False),
     Column("updated_at", WHEN, nullable=False),
+    # The work that caused it (HTTP request, event): its sending is logged under this id.
+    Column("correlation_id", String(40), nullable=True),
     # Partial: a notification leaves these indexes when it is done, so a delivery round reads
     # the open ones only, however long the history. (One on status would keep every row, and
     # the entries a status change leaves behind until the next vacuum: rounds read them all.)

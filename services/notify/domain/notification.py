@@ -60,6 +60,7 @@ class Notification:
     snapshot: dict[str, Any] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    correlation_id: str | None = None  # of the work that caused it
     # The columns set since it was read (or last saved), and their values as read.
     changes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     as_read: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -96,6 +97,7 @@ class Notification:
             snapshot=row["snapshot"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            correlation_id=row.get("correlation_id"),
         )
 
     # -- bookkeeping ------------------------------------------------------------------

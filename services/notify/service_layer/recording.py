@@ -89,6 +89,7 @@ def new_notification(
         snapshot=options.get("snapshot"),
         created_at=now,
         updated_at=now,
+        correlation_id=event.correlation_id,
     )
 
 

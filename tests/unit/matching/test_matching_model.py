@@ -56,12 +56,18 @@ def test_a_flexible_request_without_deadline_expires_after_thirty_days() -> None
         {"needed_from": None},
         {"needed_until": NOW + timedelta(hours=-1), "needed_from": NOW - timedelta(hours=2)},
         {"needed_until": NOW + timedelta(hours=1), "needed_from": NOW + timedelta(hours=2)},
-        {"area": AreaRef.from_code("WK034403")},
+        {"area": AreaRef.from_code("GM0344")},  # a municipality alone is no home
     ],
 )
 def test_bad_requests_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(BadCommand):
         new_request(**kwargs)
+
+
+def test_a_request_of_a_district_whose_neighbourhood_is_not_known_is_taken() -> None:
+    # Outside the areas whose postcodes give the buurt, a resident lives in a district.
+    request = new_request(area=AreaRef.from_code("WK020003"))
+    assert (request.area.district, request.area.neighbourhood) == ("WK020003", None)
 
 
 def test_first_accept_wins_and_the_others_are_withdrawn() -> None:

@@ -6,6 +6,7 @@ from services.matching.domain.rules import (
     RequestNeeds,
     Tier,
     VolunteerSnapshot,
+    area_distance_km,
     available,
     best,
     escalation_target,
@@ -96,6 +97,37 @@ def test_filters() -> None:
     nurse = volunteer("x", categories=frozenset({"light_care"}))
     assert why_not(nurse, care, POLICY, d, tier) == "certificate_of_conduct"
     assert why_not(volunteer("x"), n, POLICY, d, tier) is None
+
+
+# Apeldoorn, where a postcode gives the district (wijk) only: members live in a district.
+APELDOORN = {
+    "WK020003": (52.2030, 5.9650),  # Apeldoorn-Zuid
+    "WK020001": (52.2300, 5.9600),  # another district, ~3 km north
+}
+
+
+def test_where_the_neighbourhood_is_not_known_matching_works_district_first() -> None:
+    asked = needs(area=AreaRef.from_code("WK020003"))
+    pool = [
+        volunteer("north", "WK020001"),
+        volunteer("same-district", "WK020003"),
+        volunteer("utrecht", "BU03440305"),
+    ]
+    ranked = rank(pool, asked, POLICY, APELDOORN)
+    assert [(r.volunteer.member_id, r.tier, r.distance_km) for r in ranked][:1] == [
+        ("same-district", "district", 0.0)
+    ]
+    assert [r.volunteer.member_id for r in ranked] == ["same-district", "north"]
+    north = area_distance_km(AreaRef.from_code("WK020001"), asked.area, APELDOORN)
+    assert north is not None and 2.5 < north < 3.5
+
+
+def test_a_district_stands_in_for_a_neighbourhood_without_a_centroid() -> None:
+    centroids = {**CENTROIDS, "WK034401": (52.0850, 5.0885)}
+    # BU03440199 has no centroid of its own: its district's is used.
+    far = area_distance_km(AreaRef.from_code("BU03440199"), HOME, centroids)
+    assert far is not None and 4.0 < far < 5.0
+    assert area_distance_km(AreaRef.from_code("BU03440299"), HOME, centroids) is None
 
 
 def test_a_volunteer_with_a_small_radius_is_not_proposed_far_away() -> None:

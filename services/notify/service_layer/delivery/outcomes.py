@@ -42,7 +42,7 @@ from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.areas import area_of
 from shared.events import NotificationFailed, NotificationSent
 from shared.ids import new_id
-from shared.logging import get_logger
+from shared.logging import correlation, get_logger
 
 log = get_logger(__name__)
 
@@ -215,12 +215,25 @@ class Outcomes(Compose):
         kind: type[NotificationSent | NotificationFailed],
         **outcome: str,
     ) -> None:
-        """What became of a notification, announced in its area."""
+        """What became of a notification, logged and announced in its area under the
+        correlation id of the work that caused it."""
         n = row if isinstance(row, Notification) else Notification.from_row(row)
-        uow.emit(
-            kind(notification_id=n.id, recipient_id=n.recipient_id, template=n.template, **outcome),
-            area_of(n.municipality, n.district, n.neighbourhood),
-        )
+        with correlation(n.correlation_id):
+            log.info(
+                "message sent" if kind is NotificationSent else "message failed",
+                notification_id=n.id,
+                template=n.template,
+                **outcome,
+            )
+            uow.emit(
+                kind(
+                    notification_id=n.id,
+                    recipient_id=n.recipient_id,
+                    template=n.template,
+                    **outcome,
+                ),
+                area_of(n.municipality, n.district, n.neighbourhood),
+            )
 
     async def _postpone(self, uow: NotifyUnitOfWork, row: Row) -> None:
         now = self._clock.now()
