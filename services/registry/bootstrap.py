@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from services.registry.adapters.orm import messaging, metadata
+from services.registry.adapters.uow import SqlRegistryUnitOfWork
 from services.registry.entrypoints import rpc
 from services.registry.entrypoints.imports import ImportRunner
 from services.registry.entrypoints.timers import VolunteerDayJob
@@ -28,7 +29,7 @@ class RegistryRuntime(ServiceRuntime):
             settings=settings,
             clock=clock,
         )
-        self.make_uow: Callable[[], RegistryUnitOfWork] = self.uow_factory(RegistryUnitOfWork)
+        self.make_uow: Callable[[], RegistryUnitOfWork] = self.uow_factory(SqlRegistryUnitOfWork)
         self.volunteer_days = VolunteerDayJob(self.make_uow)
 
     async def prepare(self) -> None:

@@ -99,6 +99,11 @@ def test_the_code_keeps_every_layering_contract() -> None:
             "Use cases and domains build no SQL and touch no bus (matching, registry)",
         ),
         (
+            "services/registry/service_layer/volunteers.py",
+            "from services.registry.adapters.volunteer_profiles import split_list",
+            "The registry's service layer does not import its adapters",
+        ),
+        (
             "services/matching/entrypoints/timers.py",
             "import services.matching.adapters.orm",
             "Entrypoints do not reach into adapters",

@@ -2,23 +2,21 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from services.matching.adapters.errors import is_retryable
 from services.matching.adapters.readmodel import ReadModel as SqlReadModel
 from services.matching.adapters.repository import RequestRepository as SqlRequestRepository
 from services.matching.service_layer.ports import ReadModel, RequestRepository
-from shared.areas import AreaRef
-from shared.events import Envelope, EventData
 from shared.logging import get_logger
+from shared.transaction import Transaction
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 T = TypeVar("T")
 
 
-class MatchingUnitOfWork(Protocol):
+class MatchingUnitOfWork(Transaction, Protocol):
     """The unit of work as the use cases see it: `async with make_uow() as uow: ...;
     await uow.commit()`; the events emitted go out with the commit, or not at all."""
 
@@ -27,19 +25,6 @@ class MatchingUnitOfWork(Protocol):
 
     @property
     def readmodel(self) -> ReadModel: ...
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 
 class SqlMatchingUnitOfWork(UnitOfWork):

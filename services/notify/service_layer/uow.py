@@ -1,6 +1,5 @@
 """Notify's unit of work as the use cases see it; adapters/uow.py has the one on the database."""
 
-from types import TracebackType
 from typing import Protocol, Self
 
 from services.notify.service_layer.ports import (
@@ -9,12 +8,11 @@ from services.notify.service_layer.ports import (
     PreferencesRepository,
     TaskRepository,
 )
-from shared.areas import AreaRef
 from shared.clock import Clock
-from shared.events import Envelope, EventData
+from shared.transaction import Transaction
 
 
-class NotifyUnitOfWork(Protocol):
+class NotifyUnitOfWork(Transaction, Protocol):
     """`async with make_uow() as uow: ...; await uow.commit()`: the rows written and the events
     emitted go to the database together, or not at all."""
 
@@ -36,16 +34,3 @@ class NotifyUnitOfWork(Protocol):
     def read_only(self) -> Self:
         """This unit of work only reads (see `shared.uow.UnitOfWork.read_only`)."""
         ...
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope: ...
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...

@@ -1,42 +1,46 @@
 """Reads and writes of the web imports' tables (`member_imports`, `member_import_parts`)."""
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
+from services.registry.domain.imports import MemberImport
 
 jobs = orm.member_imports
 parts = orm.member_import_parts
 
 
 class MemberImports:
+    """Implements the service layer's `MemberImportRepository`."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(insert(jobs).values(**values))
+    async def add(self, job: MemberImport) -> None:
+        await self.session.execute(insert(jobs).values(**asdict(job)))
 
-    async def get(self, import_id: str, *, for_update: bool = False) -> RowMapping | None:
+    async def get(self, import_id: str, *, for_update: bool = False) -> MemberImport | None:
         query = select(jobs).where(jobs.c.import_id == import_id)
         if for_update:
             query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
+        row = (await self.session.execute(query)).mappings().first()
+        return MemberImport(**row) if row else None
 
-    async def change(self, import_id: str, values: Mapping[str, Any]) -> None:
+    async def change(self, import_id: str, changes: Mapping[str, Any]) -> None:
         await self.session.execute(
-            update(jobs).where(jobs.c.import_id == import_id).values(**values)
+            update(jobs).where(jobs.c.import_id == import_id).values(**changes)
         )
 
-    async def change_while_running(self, import_id: str, values: Mapping[str, Any]) -> None:
-        """Change an import still being checked or imported, never one finished meanwhile."""
+    async def change_while_running(self, import_id: str, changes: Mapping[str, Any]) -> None:
         await self.session.execute(
             update(jobs)
             .where(jobs.c.import_id == import_id, jobs.c.state.in_(("checking", "importing")))
-            .values(**values)
+            .values(**changes)
         )
 
     async def add_part(self, import_id: str, seq: int, text: str) -> None:

@@ -1,32 +1,15 @@
-"""Reads and writes of the registry's tables, on one session (the unit of work's)."""
+"""Reads and writes of the areas and the cooperatives, on one session (the unit of work's)."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    RowMapping,
-    bindparam,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
-from services.registry.adapters.volunteer_profiles import VolunteerProfiles
-from services.registry.adapters.volunteer_profiles import join_list as join_list
-from services.registry.adapters.volunteer_profiles import split_list as split_list
 from services.registry.domain.areas import Area, PostcodeEntry
 from services.registry.domain.cooperatives import Cooperative
 from shared.events import MatchingPolicy
-
-Row = Mapping[Any, Any]
-"""A table row as a mapping (SQLAlchemy RowMapping or a plain dict)."""
 
 
 def area_digits(code: str) -> str:
@@ -52,7 +35,7 @@ POSTCODE_FIELDS = (
 )
 
 
-def _postcode_entry(row: Row, candidates: Sequence[tuple[str, int]]) -> PostcodeEntry:
+def _postcode_entry(row: RowMapping, candidates: Sequence[tuple[str, int]]) -> PostcodeEntry:
     return PostcodeEntry(
         pc4=row["pc4"],
         candidates=tuple(sorted(candidates)),
@@ -60,7 +43,9 @@ def _postcode_entry(row: Row, candidates: Sequence[tuple[str, int]]) -> Postcode
     )
 
 
-class RegistryRepository(VolunteerProfiles):
+class RegistryRepository:
+    """The areas and the cooperatives; implements `AreaAndCooperativeRepository`."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -314,190 +299,3 @@ class RegistryRepository(VolunteerProfiles):
         if ids:
             await self.session.execute(delete(t).where(t.c.member_id == member_id))
         return ids
-
-    # ------------------------------------------------------------------ members
-
-    async def member(self, member_id: str, *, for_update: bool = False) -> RowMapping | None:
-        query = select(orm.members).where(orm.members.c.member_id == member_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
-
-    async def members_by_ids(self, member_ids: Sequence[str]) -> list[RowMapping]:
-        if not member_ids:
-            return []
-        rows = await self.session.execute(_MEMBERS_BY_IDS, {"member_ids": list(member_ids)})
-        return list(rows.mappings().all())
-
-    async def member_by_email(self, email: str) -> RowMapping | None:
-        return (
-            (await self.session.execute(select(orm.members).where(orm.members.c.email == email)))
-            .mappings()
-            .first()
-        )
-
-    async def emails_taken(self, emails: Sequence[str]) -> set[str]:
-        taken: set[str] = set()
-        for start in range(0, len(emails), 500):
-            chunk = emails[start : start + 500]
-            taken.update(
-                (
-                    await self.session.execute(
-                        select(orm.members.c.email).where(orm.members.c.email.in_(chunk))
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return taken
-
-    async def add_member(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(orm.members).values(**values))
-
-    async def update_member(self, member_id: str, values: dict[str, Any]) -> None:
-        await self.session.execute(
-            update(orm.members).where(orm.members.c.member_id == member_id).values(**values)
-        )
-
-    async def list_members(
-        self,
-        *,
-        area_codes: Sequence[str] | None,
-        role: str | None,
-        category: str | None,
-        q: str | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[int, list[RowMapping]]:
-        m = orm.members
-        query = select(m).where(m.c.erased_at.is_(None))
-        if area_codes is not None:
-            if not area_codes:
-                return 0, []
-            query = query.where(
-                or_(*(m.c.neighbourhood.like(neighbourhood_prefix(c)) for c in area_codes))
-            )
-        if role:
-            query = query.where(m.c.roles.like(f"%{role}%"))
-        if category:
-            v = orm.volunteer_profiles
-            query = query.where(
-                m.c.member_id.in_(
-                    select(v.c.member_id).where(v.c.categories.like(f"%,{category},%"))
-                )
-            )
-        if q:
-            query = query.where(func.lower(m.c.name).like(f"%{q.lower()}%"))
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = (
-            (
-                await self.session.execute(
-                    query.order_by(m.c.name, m.c.member_id).limit(limit).offset(offset)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        return int(total or 0), list(rows)
-
-    async def registered_by(self, member_id: str) -> list[str]:
-        m = orm.members
-        return list(
-            (
-                await self.session.execute(
-                    select(m.c.member_id)
-                    .where(m.c.registered_by == member_id)
-                    .order_by(m.c.member_id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-
-    async def consents(self, member_id: str) -> list[RowMapping]:
-        t = orm.member_consents
-        return list(
-            (
-                await self.session.execute(
-                    select(t).where(t.c.member_id == member_id).order_by(t.c.at, t.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-
-    async def consents_of(self, member_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
-        """Consent records per member, oldest first."""
-        if not member_ids:
-            return {}
-        rows = (
-            await self.session.execute(_CONSENTS_OF, {"member_ids": list(member_ids)})
-        ).mappings()
-        grouped: dict[str, list[RowMapping]] = {}
-        for row in rows:
-            grouped.setdefault(row["member_id"], []).append(row)
-        return grouped
-
-    async def add_consents(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(orm.member_consents), rows)
-
-    async def delete_consents(self, member_id: str) -> None:
-        t = orm.member_consents
-        await self.session.execute(delete(t).where(t.c.member_id == member_id))
-
-    async def import_keys_known(self, keys: Sequence[str]) -> set[str]:
-        t = orm.member_import_keys
-        known: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            known.update(
-                (await self.session.execute(select(t.c.key).where(t.c.key.in_(chunk))))
-                .scalars()
-                .all()
-            )
-        return known
-
-    async def bulk_insert(self, table_name: str, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(orm.metadata.tables[table_name]), rows)
-
-    async def refresh_statistics(self, table_names: Sequence[str]) -> None:
-        """Have the database's planner count these tables again (after a bulk load)."""
-        for name in table_names:
-            table = orm.metadata.tables[name]  # a known table: never a name from outside
-            await self.session.execute(text(f"ANALYZE {table.name}"))
-
-    async def invitations_due(self, limit: int) -> list[RowMapping]:
-        """Open invitations of members not erased, oldest first, with what an invitation
-        needs (the address, roles and language)."""
-        i, m = orm.member_invitations, orm.members
-        rows = await self.session.execute(
-            select(m.c.member_id, m.c.email, m.c.roles, m.c.language)
-            .join(m, m.c.member_id == i.c.member_id)
-            .where(i.c.done_at.is_(None), m.c.erased_at.is_(None), m.c.email.is_not(None))
-            .order_by(i.c.requested_at, i.c.member_id)
-            .limit(limit)
-        )
-        return list(rows.mappings())
-
-    async def invitation_done(self, member_id: str, now: datetime) -> None:
-        i = orm.member_invitations
-        await self.session.execute(
-            update(i).where(i.c.member_id == member_id, i.c.done_at.is_(None)).values(done_at=now)
-        )
-
-    async def delete_import_keys(self, member_id: str) -> None:
-        t = orm.member_import_keys
-        await self.session.execute(delete(t).where(t.c.member_id == member_id))
-
-
-# The contact look-ups notify makes for every delivery round, built once.
-_MEMBERS_BY_IDS = select(orm.members).where(
-    orm.members.c.member_id.in_(bindparam("member_ids", expanding=True))
-)
-_CONSENTS_OF = (
-    select(orm.member_consents)
-    .where(orm.member_consents.c.member_id.in_(bindparam("member_ids", expanding=True)))
-    .order_by(orm.member_consents.c.at, orm.member_consents.c.id)
-)

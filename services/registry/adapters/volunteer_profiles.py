@@ -1,13 +1,16 @@
 """Reads and writes of volunteer profiles: saving one, the pauses that end, and the
-certificates of conduct due a notice (part of the registry's repository)."""
+certificates of conduct due a notice, turned into the domain's `Profile`."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import RowMapping, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters import orm
+from services.registry.domain.volunteers import Profile, ProfileDraft
+from shared.categories import Category
 from shared.events import AvailabilitySlot
 
 
@@ -21,19 +24,56 @@ def split_list(text: str | None) -> list[str]:
     return [v for v in (text or "").split(",") if v]
 
 
-class VolunteerProfiles:
-    session: AsyncSession
+def profile_of(row: RowMapping) -> Profile:
+    return Profile(
+        member_id=row["member_id"],
+        draft=ProfileDraft(
+            categories=[Category(c) for c in split_list(row["categories"])],
+            availability=[AvailabilitySlot.model_validate(s) for s in row["availability"]],
+            flexible=row["flexible"],
+            radius_km=row["radius_km"],
+            languages=list(row["languages"]),
+            max_open=row["max_open"],
+            active=row["active"],
+            certificate_of_conduct_date=row["certificate_of_conduct_date"],
+            paused_until=row["paused_until"],
+        ),
+        updated_at=row["updated_at"],
+        certificate_notice=row["certificate_notice"],
+    )
 
-    async def profile(self, member_id: str) -> RowMapping | None:
+
+def profile_values(draft: ProfileDraft, now: datetime) -> dict[str, Any]:
+    return {
+        "paused_until": draft.paused_until if not draft.active else None,
+        "categories": join_list(draft.categories),
+        "availability": [s.model_dump() for s in draft.availability],
+        "flexible": draft.flexible,
+        "radius_km": draft.radius_km,
+        "languages": list(draft.languages),
+        "max_open": draft.max_open,
+        "active": draft.active,
+        "certificate_of_conduct_date": draft.certificate_of_conduct_date,
+        "updated_at": now,
+    }
+
+
+class SqlProfileRepository:
+    """Implements the service layer's `ProfileRepository`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: str) -> Profile | None:
         t = orm.volunteer_profiles
-        return (
+        row = (
             (await self.session.execute(select(t).where(t.c.member_id == member_id)))
             .mappings()
             .first()
         )
+        return profile_of(row) if row else None
 
-    async def profiles_to_resume(self, today: date, limit: int) -> list[str]:
-        """Members whose pause ends on or before `today` (the cooperative's local day)."""
+    async def to_resume(self, today: date, limit: int) -> list[str]:
         t = orm.volunteer_profiles
         rows = await self.session.execute(
             select(t.c.member_id)
@@ -43,8 +83,7 @@ class VolunteerProfiles:
         )
         return list(rows.scalars())
 
-    async def resume_profile(self, member_id: str, today: date, now: datetime) -> bool:
-        """Active again, if its pause is still the one that ended (not changed meanwhile)."""
+    async def resume(self, member_id: str, today: date, now: datetime) -> bool:
         t = orm.volunteer_profiles
         result = await self.session.execute(
             update(t)
@@ -54,52 +93,35 @@ class VolunteerProfiles:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def save_profile(
-        self,
-        member_id: str,
-        *,
-        categories: Sequence[str],
-        availability: Sequence[AvailabilitySlot],
-        flexible: bool,
-        radius_km: float,
-        languages: Sequence[str],
-        max_open: int,
-        active: bool,
-        certificate_of_conduct_date: date | None,
-        now: datetime,
-        paused_until: date | None = None,
-    ) -> None:
+    async def save(self, member_id: str, draft: ProfileDraft, now: datetime) -> None:
         t = orm.volunteer_profiles
-        values = {
-            "paused_until": paused_until if not active else None,
-            "categories": join_list(categories),
-            "availability": [s.model_dump() for s in availability],
-            "flexible": flexible,
-            "radius_km": radius_km,
-            "languages": list(languages),
-            "max_open": max_open,
-            "active": active,
-            "certificate_of_conduct_date": certificate_of_conduct_date,
-            "updated_at": now,
-        }
-        existing = await self.profile(member_id)
+        values = profile_values(draft, now)
+        existing = await self.get(member_id)
         if existing is None:
             await self.session.execute(insert(t).values(member_id=member_id, **values))
         else:
-            if existing["certificate_of_conduct_date"] != certificate_of_conduct_date:
+            if existing.draft.certificate_of_conduct_date != draft.certificate_of_conduct_date:
                 values["certificate_notice"] = None  # a new certificate: its own reminders
             await self.session.execute(update(t).where(t.c.member_id == member_id).values(**values))
 
+    async def add_imported(self, profiles: Sequence[Profile]) -> None:
+        if profiles:
+            await self.session.execute(
+                insert(orm.volunteer_profiles),
+                [
+                    {"member_id": p.member_id, **profile_values(p.draft, p.updated_at)}
+                    for p in profiles
+                ],
+            )
+
     async def certificates_to_remind(
         self, *, warn_issued_by: date, expired_issued_by: date, limit: int
-    ) -> list[RowMapping]:
-        """Profiles whose certificate entered its warning time without a reminder yet, or
-        ran out without the notice that it did (`shared.certificates` gives the bounds)."""
+    ) -> list[Profile]:
         t = orm.volunteer_profiles
         issued = t.c.certificate_of_conduct_date
         notice = t.c.certificate_notice
         rows = await self.session.execute(
-            select(t.c.member_id, issued, notice, t.c.categories)
+            select(t)
             .where(issued.is_not(None))
             .where(
                 or_(
@@ -110,10 +132,9 @@ class VolunteerProfiles:
             .order_by(issued, t.c.member_id)
             .limit(limit)
         )
-        return list(rows.mappings())
+        return [profile_of(r) for r in rows.mappings()]
 
     async def mark_certificate_notice(self, member_id: str, issued: date, notice: str) -> bool:
-        """Note the reminder sent, if the certificate is still the one it was about."""
         t = orm.volunteer_profiles
         result = await self.session.execute(
             update(t)
@@ -122,6 +143,6 @@ class VolunteerProfiles:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def delete_profile(self, member_id: str) -> None:
+    async def delete(self, member_id: str) -> None:
         t = orm.volunteer_profiles
         await self.session.execute(delete(t).where(t.c.member_id == member_id))

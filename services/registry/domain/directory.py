@@ -3,8 +3,11 @@
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.categories import Category
 
 
 def fold(text: str) -> str:
@@ -20,6 +23,65 @@ def search_text(*parts: str | None) -> str:
 def search_words(q: str | None) -> list[str]:
     """The words to look for (each must occur); `%` and `_` are not wildcards for the user."""
     return [w for w in re.split(r"[\W_]+", fold(q or "")) if w][:8]
+
+
+@dataclass
+class Organisation:
+    """An organisation on the social map; retired: off the map, kept for what it offered."""
+
+    organisation_id: str
+    name: str
+    area_code: str
+    created_at: datetime
+    description: str = ""
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
+
+
+@dataclass
+class Offer:
+    """A standing offer of an organisation, for the areas it serves. `organisation_name` is
+    its organisation's, read with it; `search_text` the folded words a search looks in."""
+
+    offer_id: str
+    organisation_id: str
+    name: str
+    categories: list[Category]
+    area_codes: list[str]
+    created_at: datetime
+    organisation_name: str = ""
+    description: str = ""
+    languages: list[str] = field(default_factory=list)
+    opening_hours: list["Opening"] = field(default_factory=list)
+    schedule: str = ""
+    address: str | None = None
+    location_area_code: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    url: str | None = None
+    active: bool = True
+    search_text: str = ""
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OfferSearch:
+    """Which offers to find: each given filter narrows it (words: all of them occur); retired
+    offers, and those of retired organisations, only when asked; a page of them, by name."""
+
+    organisation_id: str | None = None
+    area_code: str | None = None
+    category: str | None = None
+    words: Sequence[str] = ()
+    language: str | None = None
+    limit: int | None = None
+    offset: int = 0
+    include_retired: bool = False
 
 
 # ----------------------------------------------------------------- opening hours

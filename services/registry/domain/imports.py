@@ -16,14 +16,15 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from shared.events import AvailabilitySlot
 
 from .areas import PostcodeError, Resolution
 from .errors import FieldErrors
-from .members import MemberDraft, draft_member
+from .members import ConsentChange, Member, MemberDraft, draft_member
 from .volunteers import ProfileDraft, draft_profile
 
 COLUMNS = (
@@ -109,6 +110,40 @@ class ImportRow:
     place: Resolution
     profile: ProfileDraft | None
     key: str
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    """A member an import adds: with the import key that knows them again, the consents the
+    file gave, and whether they are to be invited to set a password (they have an e-mail)."""
+
+    member: Member
+    key: str
+    consents: list[ConsentChange]
+    invite: bool
+
+
+@dataclass
+class MemberImport:
+    """A members file uploaded in the web, and how far its import is: receiving its parts,
+    waiting, checking, importing, then done (with its report) or failed (with why)."""
+
+    import_id: str
+    actor_id: str
+    file_name: str | None
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    phase: str | None = None
+    rows: int = 0
+    done: int = 0
+    imported: int = 0
+    volunteers: int = 0
+    already_imported: int = 0
+    rejected_count: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {"line": ..., "reason": ...}
+    error: str | None = None
+    finished_at: datetime | None = None
 
 
 def parse_member_row(

@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
+from .areas import Resolution
 from .errors import FieldErrors
 
 ROLES: tuple[str, ...] = ("resident", "volunteer", "coordinator", "admin")
@@ -100,10 +102,25 @@ def check_reachable(email: str | None, phone: str | None, registered_by: str | N
 
 @dataclass(frozen=True)
 class ConsentChange:
+    """A consent given or withdrawn; the record of a member's consents is a list of these."""
+
     purpose: str
     granted: bool
     at: datetime
     by: str | None = None
+
+
+def current_consents(records: Sequence[ConsentChange]) -> dict[str, ConsentChange]:
+    """The latest record per purpose (records come oldest first)."""
+    latest: dict[str, ConsentChange] = {}
+    for record in records:
+        latest[record.purpose] = record
+    return latest
+
+
+def held_consents(records: Sequence[ConsentChange]) -> dict[str, bool]:
+    """Purpose -> granted, as the latest record of each says."""
+    return {p: c.granted for p, c in current_consents(records).items()}
 
 
 def consent_changes(
@@ -199,6 +216,75 @@ def draft_member(
     )
 
 
+@dataclass
+class Member:
+    """A registered member as stored. Erased: the personal fields are None, the rest stays."""
+
+    member_id: str
+    name: str | None
+    first_name: str | None
+    email: str | None
+    phone: str | None
+    postcode: str | None
+    house_number: str | None
+    language: str
+    roles: list[str]
+    municipality: str | None
+    district: str | None
+    neighbourhood: str | None
+    area_confidence: float | None
+    registered_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    erased_at: datetime | None = None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+
+def new_member(member_id: str, draft: MemberDraft, place: Resolution, at: datetime) -> Member:
+    """A member registered (or imported) at `at`, living where their postcode places them."""
+    return Member(
+        member_id=member_id,
+        name=draft.name,
+        first_name=draft.first_name,
+        email=draft.email,
+        phone=draft.phone,
+        postcode=str(place.postcode),
+        house_number=draft.house_number,
+        language=draft.language,
+        roles=list(draft.roles),
+        registered_by=draft.registered_by,
+        created_at=at,
+        updated_at=at,
+        **placed(place),
+    )
+
+
+def placed(place: Resolution) -> dict[str, Any]:
+    """A member's area fields as the postcode's resolution gives them."""
+    return {
+        "municipality": place.municipality_code,
+        "district": place.district_code,
+        "neighbourhood": place.neighbourhood_code,
+        "area_confidence": place.neighbourhood_confidence,
+    }
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    """Which members to list: those not erased living in one of `area_codes` (None: anywhere),
+    with the role, offering the category, whose name holds `q`; a page of them, by name."""
+
+    area_codes: Sequence[str] | None = None
+    role: str | None = None
+    category: str | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
 # Erasure: what is wiped, and what stays as anonymous figures.
 ERASED_FIELDS = ("name", "first_name", "email", "phone", "postcode", "house_number")
 KEPT_AFTER_ERASURE = (
@@ -212,9 +298,14 @@ KEPT_AFTER_ERASURE = (
 
 
 def erased_values(at: datetime) -> dict[str, object]:
-    """The column values of an erased member: personal data gone, area and times kept."""
+    """The fields of an erased member: personal data gone, area and times kept."""
     values: dict[str, object] = dict.fromkeys(ERASED_FIELDS)
     values["erased_at"] = at
     values["updated_at"] = at
     values["registered_by"] = None
     return values
+
+
+def erased(member: Member, at: datetime) -> Member:
+    """The member as erasure leaves them."""
+    return replace(member, **erased_values(at))  # type: ignore[arg-type]

@@ -174,6 +174,17 @@ def draft_profile(
     )
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A member's volunteer profile as stored: the draft saved, when, and the last notice sent
+    about its certificate of conduct ("expiring", "expired"; a new date starts afresh)."""
+
+    member_id: str
+    draft: ProfileDraft
+    updated_at: datetime
+    certificate_notice: str | None = None
+
+
 def resume_day(paused_until: date | None, *, active: bool) -> date | None:
     """The local day a profile resumes by itself: only a paused one has it."""
     return None if active else paused_until

@@ -8,10 +8,10 @@ from shared.errors import Forbidden
 async def load_actor(uow: RegistryUnitOfWork, actor_id: str | None) -> Actor | None:
     if actor_id is None:
         return None
-    row = await uow.repo.member(actor_id)
-    if row is None or row["erased_at"] is not None:
+    member = await uow.members.get(actor_id)
+    if member is None or member.erased:
         raise Forbidden("the acting member is not known")
-    roles = frozenset(row["roles"].split(","))
+    roles = frozenset(member.roles)
     areas: list[str] = []
     if "coordinator" in roles:
         _, areas = await uow.repo.coordinated_areas(actor_id)

@@ -45,15 +45,15 @@ def announce(uow: RegistryUnitOfWork, coop: Cooperative, *, created: bool) -> No
 
 async def _check_coordinators(uow: RegistryUnitOfWork, coop: Cooperative) -> None:
     for member_id in coop.coordinator_ids:
-        row = await uow.repo.member(member_id)
-        if row is None or row["erased_at"] is not None:
+        member = await uow.members.get(member_id)
+        if member is None or member.erased:
             raise Invalid(
                 f"no member {member_id}",
                 details={
                     "errors": [{"field": "coordinator_ids", "message": f"no member {member_id}"}]
                 },
             )
-        if "coordinator" not in row["roles"].split(",") and "admin" not in row["roles"].split(","):
+        if "coordinator" not in member.roles and "admin" not in member.roles:
             raise Invalid(
                 f"member {member_id} does not have the coordinator role",
                 details={

@@ -2,14 +2,17 @@
 by the members who manage them (the organisation's accounts), retired when they stop."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from services.registry.adapters.repository import Row, split_list
 from services.registry.domain import authz
 from services.registry.domain.cooperatives import common_area
 from services.registry.domain.directory import (
+    Offer,
+    OfferSearch,
+    Opening,
+    Organisation,
     opening_hours,
-    openings_from_rows,
     search_text,
 )
 from services.registry.domain.errors import FieldErrors
@@ -28,51 +31,51 @@ _OPTIONAL_TEXTS = ("website", "address", "url")
 
 
 def organisation_info(
-    row: Row, managers: Sequence[str], area_name: str | None = None
+    org: Organisation, managers: Sequence[str], area_name: str | None = None
 ) -> OrganisationInfo:
     return OrganisationInfo(
-        organisation_id=row["organisation_id"],
-        name=row["name"],
-        description=row["description"],
-        email=row["email"],
-        phone=row["phone"],
-        website=row["website"],
-        address=row.get("address"),
-        area_code=row["area_code"],
+        organisation_id=org.organisation_id,
+        name=org.name,
+        description=org.description,
+        email=org.email,
+        phone=org.phone,
+        website=org.website,
+        address=org.address,
+        area_code=org.area_code,
         area_name=area_name,
         manager_ids=list(managers),
-        active=row.get("retired_at") is None,
-        created_at=row["created_at"],
-        updated_at=row.get("updated_at"),
-        retired_at=row.get("retired_at"),
+        active=org.retired_at is None,
+        created_at=org.created_at,
+        updated_at=org.updated_at,
+        retired_at=org.retired_at,
     )
 
 
-def hours_of(row: Row) -> list[OpeningHours]:
-    return [OpeningHours(**o.as_dict()) for o in openings_from_rows(row.get("opening_hours") or [])]
+def hours_of(offer: Offer) -> list[OpeningHours]:
+    return [OpeningHours(**o.as_dict()) for o in offer.opening_hours]
 
 
-def offer_info(row: Row) -> OfferInfo:
+def offer_info(offer: Offer) -> OfferInfo:
     return OfferInfo(
-        offer_id=row["offer_id"],
-        organisation_id=row["organisation_id"],
-        organisation_name=row["organisation_name"],
-        name=row["name"],
-        description=row["description"],
-        categories=[Category(c) for c in split_list(row["categories"])],
-        languages=list(row["languages"]),
-        area_codes=list(row["area_codes"]),
-        opening_hours=hours_of(row),
-        schedule=row["schedule"],
-        address=row["address"],
-        location_area_code=row["location_area_code"],
-        email=row["email"],
-        phone=row["phone"],
-        url=row["url"],
-        active=row["active"],
-        created_at=row["created_at"],
-        updated_at=row.get("updated_at"),
-        retired_at=row.get("retired_at"),
+        offer_id=offer.offer_id,
+        organisation_id=offer.organisation_id,
+        organisation_name=offer.organisation_name,
+        name=offer.name,
+        description=offer.description,
+        categories=list(offer.categories),
+        languages=list(offer.languages),
+        area_codes=list(offer.area_codes),
+        opening_hours=hours_of(offer),
+        schedule=offer.schedule,
+        address=offer.address,
+        location_area_code=offer.location_area_code,
+        email=offer.email,
+        phone=offer.phone,
+        url=offer.url,
+        active=offer.active,
+        created_at=offer.created_at,
+        updated_at=offer.updated_at,
+        retired_at=offer.retired_at,
     )
 
 
@@ -101,10 +104,9 @@ def _clean(errors: FieldErrors, changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _hours(errors: FieldErrors, hours: Sequence[OpeningHours] | None) -> list[dict[str, Any]]:
+def _hours(errors: FieldErrors, hours: Sequence[OpeningHours] | None) -> list[Opening]:
     with errors.checking("opening_hours"):
-        checked = opening_hours((h.weekday, h.opens, h.closes) for h in hours or [])
-        return [o.as_dict() for o in checked]
+        return opening_hours((h.weekday, h.opens, h.closes) for h in hours or [])
     return []
 
 
@@ -126,15 +128,15 @@ async def _manager_ids(uow: RegistryUnitOfWork, emails: Sequence[str]) -> list[s
     errors = FieldErrors()
     for raw in emails:
         email = normalise_email(raw) if raw else None
-        row = await uow.repo.member_by_email(email) if email else None
-        if row is None or row["erased_at"] is not None:
+        member = await uow.members.by_email(email) if email else None
+        if member is None or member.erased:
             errors.add(
                 "manager_emails",
                 f"no member with the e-mail address {raw!r}",
                 reason="no_member_with_email",
             )
         else:
-            ids.append(row["member_id"])
+            ids.append(member.member_id)
     errors.raise_if_any()
     return list(dict.fromkeys(ids))
 
@@ -178,15 +180,17 @@ async def add_organisation(
         authz.require_list_organisation(actor, area_code)
         managers = await _manager_ids(uow, manager_emails)
         now = uow.clock.now()
-        values.update(organisation_id=new_id(), area_code=area_code, created_at=now, updated_at=now)
-        for field in ("email", "phone", "website", "address"):
-            values.setdefault(field, None)
-        await uow.directory.add_organisation(values, managers)
+        org = Organisation(
+            organisation_id=new_id(), area_code=area_code, created_at=now, updated_at=now, **values
+        )
+        await uow.directory.add_organisation(org, managers)
         await uow.commit()
-    return organisation_info(values, managers, areas[area_code].name)
+    return organisation_info(org, managers, areas[area_code].name)
 
 
-async def _organisation(uow: RegistryUnitOfWork, organisation_id: str) -> tuple[Row, list[str]]:
+async def _organisation(
+    uow: RegistryUnitOfWork, organisation_id: str
+) -> tuple[Organisation, list[str]]:
     org = await uow.directory.organisation(organisation_id)
     if org is None:
         raise NotFound(f"no organisation {organisation_id}")
@@ -196,7 +200,7 @@ async def _organisation(uow: RegistryUnitOfWork, organisation_id: str) -> tuple[
 async def get_organisation(*, uow: RegistryUnitOfWork, organisation_id: str) -> OrganisationInfo:
     async with uow:
         org, managers = await _organisation(uow, organisation_id)
-        return organisation_info(org, managers, await _area_name(uow, org["area_code"]))
+        return organisation_info(org, managers, await _area_name(uow, org.area_code))
 
 
 async def update_organisation(
@@ -214,21 +218,21 @@ async def update_organisation(
     async with uow:
         actor = await load_actor(uow, actor_id)
         org, managers = await _organisation(uow, organisation_id)
-        if org["retired_at"] is not None:
+        if org.retired_at is not None:
             raise Invalid("this organisation is retired", details={"reason": "retired"})
-        authz.require_edit_organisation(actor, managers=managers, area_code=org["area_code"])
+        authz.require_edit_organisation(actor, managers=managers, area_code=org.area_code)
         if "area_code" in values:
             await known_codes(uow, [values["area_code"]])
         if manager_emails is not None:
-            authz.require_name_managers(actor, org["area_code"])
+            authz.require_name_managers(actor, org.area_code)
             managers = await _manager_ids(uow, manager_emails)
             await uow.directory.set_managers(organisation_id, managers)
         values["updated_at"] = uow.clock.now()
         await uow.directory.update_organisation(organisation_id, values)
-        row = {**org, **values}
-        area_name = await _area_name(uow, row["area_code"])
+        org = replace(org, **values)
+        area_name = await _area_name(uow, org.area_code)
         await uow.commit()
-    return organisation_info(row, managers, area_name)
+    return organisation_info(org, managers, area_name)
 
 
 async def retire_organisation(
@@ -238,15 +242,15 @@ async def retire_organisation(
     async with uow:
         actor = await load_actor(uow, actor_id)
         org, managers = await _organisation(uow, organisation_id)
-        authz.require_edit_organisation(actor, managers=managers, area_code=org["area_code"])
+        authz.require_edit_organisation(actor, managers=managers, area_code=org.area_code)
         now = uow.clock.now()
-        if org["retired_at"] is None:
+        if org.retired_at is None:
             await uow.directory.retire_offers_of(organisation_id, now)
             await uow.directory.update_organisation(
                 organisation_id, {"retired_at": now, "updated_at": now}
             )
-            org = {**org, "retired_at": now, "updated_at": now}
-        area_name = await _area_name(uow, org["area_code"])
+            org = replace(org, retired_at=now, updated_at=now)
+        area_name = await _area_name(uow, org.area_code)
         await uow.commit()
     return organisation_info(org, managers, area_name)
 
@@ -260,20 +264,20 @@ async def list_organisations(
 ) -> list[OrganisationInfo]:
     check_code(area_code)
     async with uow:
-        rows = await uow.directory.organisations(
+        orgs = await uow.directory.organisations(
             area_codes=[area_code] if area_code else None,
             manager_id=manager_id,
             include_retired=include_retired,
         )
-        managers = await uow.directory.managers([r["organisation_id"] for r in rows])
-        places = await uow.repo.areas_by_code(r["area_code"] for r in rows)
+        managers = await uow.directory.managers([o.organisation_id for o in orgs])
+        places = await uow.repo.areas_by_code(o.area_code for o in orgs)
     return [
         organisation_info(
-            r,
-            managers[r["organisation_id"]],
-            places[r["area_code"]].name if r["area_code"] in places else None,
+            o,
+            managers[o.organisation_id],
+            places[o.area_code].name if o.area_code in places else None,
         )
-        for r in rows
+        for o in orgs
     ]
 
 
@@ -304,7 +308,7 @@ def _offer_values(
         },
     )
     if categories is not None:
-        values["categories"] = ",".join(["", *_categories(errors, categories), ""])
+        values["categories"] = _categories(errors, categories)
     if languages is not None:
         values["languages"] = [lang.strip().lower() for lang in languages if lang.strip()]
     if hours is not None:
@@ -350,49 +354,47 @@ async def add_offer(
     async with uow:
         actor = await load_actor(uow, actor_id)
         org, managers = await _organisation(uow, organisation_id)
-        if org["retired_at"] is not None:
+        if org.retired_at is not None:
             raise Invalid("this organisation is retired", details={"reason": "retired"})
         codes = list(dict.fromkeys(area_codes))
         await known_codes(uow, codes + ([location_area_code] if location_area_code else []))
         authz.require_edit_offer(actor, managers=managers, served=codes)
         now = uow.clock.now()
-        offer_id = new_id()
-        values.update(
-            offer_id=offer_id,
+        offer = Offer(
+            offer_id=new_id(),
             organisation_id=organisation_id,
+            organisation_name=org.name,
             area_codes=codes,
             location_area_code=location_area_code,
-            active=True,
             created_at=now,
             updated_at=now,
+            search_text=search_text(name, description, org.name, schedule),
+            **values,
         )
-        for field in ("address", "email", "phone", "url"):
-            values.setdefault(field, None)
-        values["search_text"] = search_text(name, description, org["name"], schedule)
-        await uow.directory.add_offer(values, codes)
+        await uow.directory.add_offer(offer)
         uow.emit(
             OfferPublished(
-                offer_id=offer_id,
+                offer_id=offer.offer_id,
                 organisation_id=organisation_id,
-                categories=[Category(c) for c in split_list(values["categories"])],
+                categories=offer.categories,
             ),
             common_area(codes),
         )
         await uow.commit()
-    return offer_info({**values, "organisation_name": org["name"]})
+    return offer_info(offer)
 
 
-async def _offer(uow: RegistryUnitOfWork, offer_id: str) -> tuple[Row, list[str]]:
-    row = await uow.directory.offer(offer_id)
-    if row is None:
+async def _offer(uow: RegistryUnitOfWork, offer_id: str) -> tuple[Offer, list[str]]:
+    offer = await uow.directory.offer(offer_id)
+    if offer is None:
         raise NotFound(f"no offer {offer_id}")
-    return row, (await uow.directory.managers([row["organisation_id"]]))[row["organisation_id"]]
+    return offer, (await uow.directory.managers([offer.organisation_id]))[offer.organisation_id]
 
 
 async def get_offer(*, uow: RegistryUnitOfWork, offer_id: str) -> OfferInfo:
     async with uow:
-        row, _ = await _offer(uow, offer_id)
-    return offer_info(row)
+        offer, _ = await _offer(uow, offer_id)
+    return offer_info(offer)
 
 
 async def update_offer(
@@ -425,10 +427,10 @@ async def update_offer(
     location = changes.get("location_area_code")
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row, managers = await _offer(uow, offer_id)
-        if not row["active"]:
+        offer, managers = await _offer(uow, offer_id)
+        if not offer.active:
             raise Invalid("this offer is retired", details={"reason": "retired"})
-        authz.require_edit_offer(actor, managers=managers, served=list(row["area_codes"]))
+        authz.require_edit_offer(actor, managers=managers, served=offer.area_codes)
         if codes is not None:
             await known_codes(uow, codes)
             authz.require_edit_offer(actor, managers=managers, served=codes)
@@ -437,14 +439,14 @@ async def update_offer(
             if location:
                 await known_codes(uow, [location])
             values["location_area_code"] = location or None
-        merged = {**row, **values}
+        merged = replace(offer, **values)
         values["search_text"] = search_text(
-            merged["name"], merged["description"], row["organisation_name"], merged["schedule"]
+            merged.name, merged.description, offer.organisation_name, merged.schedule
         )
         values["updated_at"] = uow.clock.now()
         await uow.directory.update_offer(offer_id, values, codes)
         await uow.commit()
-    return offer_info({**row, **values})
+    return offer_info(replace(offer, **values))
 
 
 async def retire_offer(
@@ -453,15 +455,16 @@ async def retire_offer(
     """Off the map, kept for the history of what was offered."""
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row, managers = await _offer(uow, offer_id)
-        authz.require_edit_offer(actor, managers=managers, served=list(row["area_codes"]))
-        values: dict[str, Any] = {}
-        if row["active"]:
+        offer, managers = await _offer(uow, offer_id)
+        authz.require_edit_offer(actor, managers=managers, served=offer.area_codes)
+        if offer.active:
             now = uow.clock.now()
-            values = {"active": False, "retired_at": now, "updated_at": now}
-            await uow.directory.update_offer(offer_id, values, None)
+            await uow.directory.update_offer(
+                offer_id, {"active": False, "retired_at": now, "updated_at": now}, None
+            )
+            offer = replace(offer, active=False, retired_at=now, updated_at=now)
         await uow.commit()
-    return offer_info({**row, **values})
+    return offer_info(offer)
 
 
 async def list_offers(
@@ -474,10 +477,12 @@ async def list_offers(
 ) -> list[OfferInfo]:
     check_code(area_code)
     async with uow:
-        _, rows = await uow.directory.search_offers(
-            organisation_id=organisation_id,
-            area_code=area_code,
-            category=category,
-            include_retired=include_retired,
+        _, offers = await uow.directory.search_offers(
+            OfferSearch(
+                organisation_id=organisation_id,
+                area_code=area_code,
+                category=category,
+                include_retired=include_retired,
+            )
         )
-    return [offer_info(r) for r in rows]
+    return [offer_info(o) for o in offers]

@@ -105,7 +105,7 @@ async def _put(
         )
         organisation_id = info.organisation_id
     else:
-        organisation_id = org["organisation_id"]
+        organisation_id = org.organisation_id
         offers = await directory.list_offers(uow=uow_factory(), organisation_id=organisation_id)
         if any(o.name.lower() == row.offer.lower() for o in offers):
             return False, False

@@ -9,10 +9,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.registry.adapters.repository import join_list
 from services.registry.domain.areas import Resolution, normalise_postcode, resolve_postcode
-from services.registry.domain.imports import ImportRow, parse_member_row
-from services.registry.domain.members import CONSENT_PURPOSES, PRIVILEGED_ROLES, consent_changes
+from services.registry.domain.imports import ImportedMember, ImportRow, parse_member_row
+from services.registry.domain.members import (
+    CONSENT_PURPOSES,
+    PRIVILEGED_ROLES,
+    consent_changes,
+    new_member,
+)
+from services.registry.domain.volunteers import Profile
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
 from shared.certificates import certificate_counts
@@ -28,13 +33,6 @@ Progress = Callable[[str, int, int], None]
 """progress(phase, done, total): phase is 'validate' or 'import'."""
 
 CHUNK = 1000
-IMPORTED_TABLES = (
-    "members",
-    "member_import_keys",
-    "member_consents",
-    "volunteer_profiles",
-    "member_invitations",
-)
 
 
 @dataclass
@@ -78,10 +76,10 @@ async def import_members(
     async with uow:
         postcodes = await uow.repo.all_postcodes()
         if registered_by is not None:
-            registrar = await uow.repo.member(registered_by)
-            if registrar is None or registrar["erased_at"] is not None:
+            registrar = await uow.members.get(registered_by)
+            if registrar is None or registrar.erased:
                 raise Invalid(f"registered_by: no member {registered_by}")
-            if not set(registrar["roles"].split(",")) & PRIVILEGED_ROLES:
+            if not set(registrar.roles) & PRIVILEGED_ROLES:
                 raise Invalid("registered_by: that member is not a coordinator or admin")
         today: date = uow.clock.now().date()
 
@@ -118,9 +116,9 @@ async def import_members(
     # 2. Leave out who is there already; an e-mail address someone else uses is a rejection.
     uow = uow_factory()
     async with uow:
-        known = await uow.repo.import_keys_known([r.key for r in valid])
+        known = await uow.members.import_keys_known([r.key for r in valid])
         emails = [r.member.email for r in valid if r.member.email and r.key not in known]
-        taken = await uow.repo.emails_taken(emails)
+        taken = await uow.members.emails_taken(emails)
     fresh: list[ImportRow] = []
     for row in valid:
         if row.key in known:
@@ -143,43 +141,19 @@ async def import_members(
         report_progress("import", 0, len(fresh))
         for start in range(0, len(fresh), CHUNK):
             chunk = fresh[start : start + CHUNK]
-            members, consents, keys, profiles, invitations = [], [], [], [], []
+            members: list[ImportedMember] = []
+            profiles: list[Profile] = []
             for row in chunk:
                 member_id = new_id()
                 m = row.member
                 members.append(
-                    {
-                        "member_id": member_id,
-                        "name": m.name,
-                        "first_name": m.first_name,
-                        "email": m.email,
-                        "phone": m.phone,
-                        "postcode": m.postcode,
-                        "house_number": m.house_number,
-                        "language": m.language,
-                        "roles": ",".join(m.roles),
-                        "municipality": row.place.municipality_code,
-                        "district": row.place.district_code,
-                        "neighbourhood": row.place.neighbourhood_code,
-                        "area_confidence": row.place.neighbourhood_confidence,
-                        "registered_by": registered_by,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                keys.append({"key": row.key, "member_id": member_id, "imported_at": now})
-                if m.email:  # the gateway invites them to set a password, once
-                    invitations.append({"member_id": member_id, "requested_at": now})
-                for change in consent_changes({}, m.consents, at=now, by=registered_by):
-                    consents.append(
-                        {
-                            "member_id": member_id,
-                            "purpose": change.purpose,
-                            "granted": change.granted,
-                            "at": change.at,
-                            "by": change.by,
-                        }
+                    ImportedMember(
+                        new_member(member_id, m, row.place, now),
+                        row.key,
+                        consent_changes({}, m.consents, at=now, by=registered_by),
+                        invite=bool(m.email),  # the gateway invites them to set a password, once
                     )
+                )
                 area = AreaRef.from_code(row.place.neighbourhood_code)
                 uow.emit(
                     MemberRegistered(
@@ -193,20 +167,7 @@ async def import_members(
                 )
                 if row.profile is not None:
                     p = row.profile
-                    profiles.append(
-                        {
-                            "member_id": member_id,
-                            "categories": join_list(p.categories),
-                            "availability": [s.model_dump() for s in p.availability],
-                            "flexible": p.flexible,
-                            "radius_km": p.radius_km,
-                            "languages": p.languages,
-                            "max_open": p.max_open,
-                            "active": p.active,
-                            "certificate_of_conduct_date": p.certificate_of_conduct_date,
-                            "updated_at": now,
-                        }
-                    )
+                    profiles.append(Profile(member_id, p, now))
                     uow.emit(
                         VolunteerProfileUpdated(
                             member_id=member_id,
@@ -224,11 +185,8 @@ async def import_members(
                         ),
                         area,
                     )
-            await uow.repo.bulk_insert("members", members)
-            await uow.repo.bulk_insert("member_import_keys", keys)
-            await uow.repo.bulk_insert("member_consents", consents)
-            await uow.repo.bulk_insert("volunteer_profiles", profiles)
-            await uow.repo.bulk_insert("member_invitations", invitations)
+            await uow.members.add_imported(members, now)
+            await uow.volunteers.add_imported(profiles)
             report.volunteers += len(profiles)
             report_progress("import", start + len(chunk), len(fresh))
         report.events = len(fresh) + report.volunteers
@@ -247,7 +205,7 @@ async def _refresh_statistics(uow_factory: Callable[[], RegistryUnitOfWork]) -> 
     try:
         uow = uow_factory()
         async with uow:
-            await uow.repo.refresh_statistics(IMPORTED_TABLES)
+            await uow.members.refresh_statistics()
             await uow.commit()
     except Exception as exc:  # only the planner's figures are behind: the import stands
         log.warning("could not analyse the imported tables", error=str(exc))

@@ -8,12 +8,17 @@ outside their cooperative's areas are rejected. Progress is visible while it run
 way is taken up again; importing is idempotent, so nobody is added twice.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from services.registry.domain.imports import REQUIRED_COLUMNS, UnreadableFile, rows_from_csv
+from services.registry.domain.imports import (
+    REQUIRED_COLUMNS,
+    MemberImport,
+    UnreadableFile,
+    rows_from_csv,
+)
 from services.registry.service_layer.actors import load_actor
 from services.registry.service_layer.imports import ImportReport, import_members
 from services.registry.service_layer.uow import RegistryUnitOfWork
@@ -50,26 +55,26 @@ Live = dict[str, Progress]
 """The progress of the imports running in this process, between writes to the database."""
 
 
-def view(row: Mapping[Any, Any], live: Progress | None = None) -> MemberImportView:
-    state, phase, done, rows = row["state"], row["phase"], row["done"], row["rows"]
+def view(job: MemberImport, live: Progress | None = None) -> MemberImportView:
+    state, phase, done, rows = job.state, job.phase, job.done, job.rows
     if live is not None and state in RUNNING:
         phase, done, rows = live.phase, live.done, live.total
         state = "checking" if phase == "validate" else "importing"
     return MemberImportView(
-        import_id=row["import_id"],
+        import_id=job.import_id,
         state=state,
-        file_name=row["file_name"],
+        file_name=job.file_name,
         phase=phase,
         rows=rows,
         done=done,
-        imported=row["imported"],
-        volunteers=row["volunteers"],
-        already_imported=row["already_imported"],
-        rejected_count=row["rejected_count"],
-        rejected=[ImportRejection(**r) for r in row["rejected"][:IMPORT_REJECTIONS_SHOWN]],
-        error=row["error"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
+        imported=job.imported,
+        volunteers=job.volunteers,
+        already_imported=job.already_imported,
+        rejected_count=job.rejected_count,
+        rejected=[ImportRejection(**r) for r in job.rejected[:IMPORT_REJECTIONS_SHOWN]],
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
     )
 
 
@@ -85,28 +90,21 @@ async def receive_part(cmd: MemberImportPart, *, uow: RegistryUnitOfWork) -> Mem
                 raise Invalid("a new import starts with part 0")
             import_id = new_id()
             await uow.imports.add(
-                {
-                    "import_id": import_id,
-                    "actor_id": actor.member_id,
-                    "file_name": cmd.file_name,
-                    "state": "receiving",
-                    "rows": 0,
-                    "done": 0,
-                    "imported": 0,
-                    "volunteers": 0,
-                    "already_imported": 0,
-                    "rejected_count": 0,
-                    "rejected": [],
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                MemberImport(
+                    import_id=import_id,
+                    actor_id=actor.member_id,
+                    file_name=cmd.file_name,
+                    state="receiving",
+                    created_at=now,
+                    updated_at=now,
+                )
             )
         else:
             import_id = cmd.import_id
-            row = await uow.imports.get(import_id, for_update=True)
-            if row is None or row["actor_id"] != actor.member_id:
+            job = await uow.imports.get(import_id, for_update=True)
+            if job is None or job.actor_id != actor.member_id:
                 raise NotFound("there is no such import")
-            if row["state"] != "receiving":
+            if job.state != "receiving":
                 raise Conflict("this file has been received whole already")
             count, _ = await uow.imports.part_count_and_size(import_id)
             if cmd.seq != count:
@@ -116,9 +114,9 @@ async def receive_part(cmd: MemberImportPart, *, uow: RegistryUnitOfWork) -> Mem
         await uow.imports.add_part(import_id, cmd.seq, cmd.text)
         if cmd.last:
             await uow.imports.change(import_id, {"state": "waiting", "updated_at": now})
-        row = await uow.imports.get(import_id)
-        assert row is not None
-        answer = view(row)
+        job = await uow.imports.get(import_id)
+        assert job is not None
+        answer = view(job)
         await uow.commit()
         return answer
 
@@ -129,10 +127,10 @@ async def get_import(
     """Where an import stands: for the coordinator who uploaded it, and for admins."""
     async with uow:
         actor = await load_actor(uow, q.actor_id)
-        row = await uow.imports.get(q.import_id)
-        if row is None or (row["actor_id"] != q.actor_id and not (actor and actor.is_admin)):
+        job = await uow.imports.get(q.import_id)
+        if job is None or (job.actor_id != q.actor_id and not (actor and actor.is_admin)):
             raise NotFound("there is no such import")
-        return view(row, (live or {}).get(q.import_id))
+        return view(job, (live or {}).get(q.import_id))
 
 
 async def claim_next(make_uow: MakeUow) -> str | None:
@@ -182,11 +180,11 @@ def report_values(report: ImportReport) -> dict[str, Any]:
 async def run_import(import_id: str, *, make_uow: MakeUow, live: Live) -> None:
     """Import a received file; its report, or why it failed, is kept with it."""
     async with make_uow() as uow:
-        row = await uow.imports.get(import_id)
-        if row is None:
+        job = await uow.imports.get(import_id)
+        if job is None:
             return
         text = await uow.imports.text(import_id)
-        actor = await load_actor(uow, row["actor_id"])
+        actor = await load_actor(uow, job.actor_id)
     if actor is None:
         await _finish(make_uow, import_id, {"state": "failed", "error": "unknown importer"})
         return

@@ -1,25 +1,32 @@
 """Members: register, read, change, contact, export and erase."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.areas import PostcodeError, Resolution
 from services.registry.domain.authz import Actor, require_admin, require_area, require_manage
 from services.registry.domain.errors import FieldErrors
 from services.registry.domain.members import (
     CONSENT_PURPOSES,
     PRIVILEGED_ROLES,
+    ConsentChange,
+    Member,
+    MemberSearch,
     check_reachable,
     consent_changes,
+    current_consents,
     draft_member,
-    erased_values,
+    erased,
     first_name_of,
+    held_consents,
+    new_member,
     normalise_email,
     normalise_house_number,
     normalise_name,
     normalise_phone,
     normalise_roles,
+    placed,
 )
 from services.registry.service_layer import volunteers
 from services.registry.service_layer.actors import load_actor
@@ -48,59 +55,42 @@ from shared.events import MemberErased, MemberRegistered, MemberUpdated
 from shared.ids import new_id
 
 
-def current_consents(rows: Sequence[Row]) -> dict[str, Row]:
-    """The latest record per purpose (rows come oldest first)."""
-    latest: dict[str, Row] = {}
-    for row in rows:
-        latest[row["purpose"]] = row
-    return latest
+def member_area(member: Member) -> AreaRef:
+    return AreaRef.from_code(member.neighbourhood)
 
 
-def member_area(row: Row) -> AreaRef:
-    return AreaRef.from_code(row["neighbourhood"])
-
-
-async def member_info(uow: RegistryUnitOfWork, row: Row) -> MemberInfo:
-    consents = current_consents(await uow.repo.consents(row["member_id"]))
-    coordinates, _ = await uow.repo.coordinated_areas(row["member_id"])
-    neighbourhood = await uow.repo.area(row["neighbourhood"]) if row["neighbourhood"] else None
+async def member_info(uow: RegistryUnitOfWork, member: Member) -> MemberInfo:
+    consents = current_consents(await uow.members.consents(member.member_id))
+    coordinates, _ = await uow.repo.coordinated_areas(member.member_id)
+    neighbourhood = await uow.repo.area(member.neighbourhood) if member.neighbourhood else None
     return MemberInfo(
-        member_id=row["member_id"],
-        name=row["name"],
-        first_name=row["first_name"],
-        email=row["email"],
-        phone=row["phone"],
-        postcode=row["postcode"],
-        house_number=row["house_number"],
-        language=row["language"],
-        roles=split_list(row["roles"]),
-        consents={p: ConsentState(granted=r["granted"], at=r["at"]) for p, r in consents.items()},
-        municipality=row["municipality"],
-        district=row["district"],
-        neighbourhood=row["neighbourhood"],
+        member_id=member.member_id,
+        name=member.name,
+        first_name=member.first_name,
+        email=member.email,
+        phone=member.phone,
+        postcode=member.postcode,
+        house_number=member.house_number,
+        language=member.language,
+        roles=member.roles,
+        consents={p: ConsentState(granted=c.granted, at=c.at) for p, c in consents.items()},
+        municipality=member.municipality,
+        district=member.district,
+        neighbourhood=member.neighbourhood,
         neighbourhood_name=neighbourhood.name if neighbourhood else None,
-        area_confidence=row["area_confidence"],
-        registered_by=row["registered_by"],
+        area_confidence=member.area_confidence,
+        registered_by=member.registered_by,
         coordinates=coordinates,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        created_at=member.created_at,
+        updated_at=member.updated_at,
     )
 
 
-async def live_member(uow: RegistryUnitOfWork, member_id: str) -> Row:
-    row = await uow.repo.member(member_id)
-    if row is None or row["erased_at"] is not None:
+async def live_member(uow: RegistryUnitOfWork, member_id: str) -> Member:
+    member = await uow.members.get(member_id)
+    if member is None or member.erased:
         raise NotFound(f"no member {member_id}")
-    return row
-
-
-def area_values(found: Resolution) -> dict[str, Any]:
-    return {
-        "municipality": found.municipality_code,
-        "district": found.district_code,
-        "neighbourhood": found.neighbourhood_code,
-        "area_confidence": found.neighbourhood_confidence,
-    }
+    return member
 
 
 async def _place(uow: RegistryUnitOfWork, postcode: str, errors: FieldErrors) -> Resolution | None:
@@ -116,14 +106,13 @@ async def _check_registrar(
 ) -> None:
     if registered_by is None:
         return
-    registrar = await uow.repo.member(registered_by)
-    if registrar is None or registrar["erased_at"] is not None:
+    registrar = await uow.members.get(registered_by)
+    if registrar is None or registrar.erased:
         raise Invalid(
             f"no member {registered_by}",
             details={"errors": [{"field": "registered_by", "message": "no such member"}]},
         )
-    roles = set(split_list(registrar["roles"]))
-    if not roles & PRIVILEGED_ROLES:
+    if not set(registrar.roles) & PRIVILEGED_ROLES:
         raise Invalid(
             "only a coordinator or an admin registers someone on their behalf",
             details={"errors": [{"field": "registered_by", "message": "not a coordinator"}]},
@@ -177,43 +166,16 @@ async def register_member(
             require_admin(actor, "give the coordinator or admin role")
         if registered_by is not None:
             require_area(actor, found.neighbourhood_code, "register members here")
-        if draft.email and await uow.repo.member_by_email(draft.email) is not None:
+        if draft.email and await uow.members.by_email(draft.email) is not None:
             raise Conflict(
                 "this e-mail address is registered already",
                 details={"errors": [{"field": "email", "message": "already registered"}]},
             )
         now = uow.clock.now()
         member_id = new_id()
-        await uow.repo.add_member(
-            {
-                "member_id": member_id,
-                "name": draft.name,
-                "first_name": draft.first_name,
-                "email": draft.email,
-                "phone": draft.phone,
-                "postcode": str(found.postcode),
-                "house_number": draft.house_number,
-                "language": draft.language,
-                "roles": ",".join(draft.roles),
-                "registered_by": registered_by,
-                "created_at": now,
-                "updated_at": now,
-                **area_values(found),
-            }
-        )
+        await uow.members.add(new_member(member_id, draft, found, now))
         changes = consent_changes({}, draft.consents, at=now, by=registered_by)
-        await uow.repo.add_consents(
-            [
-                {
-                    "member_id": member_id,
-                    "purpose": c.purpose,
-                    "granted": c.granted,
-                    "at": c.at,
-                    "by": c.by,
-                }
-                for c in changes
-            ]
-        )
+        await uow.members.add_consents(member_id, changes)
         uow.emit(
             MemberRegistered(
                 member_id=member_id,
@@ -236,25 +198,25 @@ async def get_member(
 ) -> MemberInfo:
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row = await live_member(uow, member_id)
-        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
-        return await member_info(uow, row)
+        member = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
+        return await member_info(uow, member)
 
 
 async def placement(*, member_id: str, uow: RegistryUnitOfWork) -> MemberPlacement:
     """What matching would know of a member from their events, for a request that came
     before the events did."""
     async with uow:
-        row = await live_member(uow, member_id)
-        consents = current_consents(await uow.repo.consents(member_id))
+        member = await live_member(uow, member_id)
+        consents = held_consents(await uow.members.consents(member_id))
         return MemberPlacement(
-            member_id=row["member_id"],
-            roles=split_list(row["roles"]),
-            language=row["language"],
-            consents={p: bool(r["granted"]) for p, r in consents.items()},
-            municipality=row["municipality"],
-            district=row["district"],
-            neighbourhood=row["neighbourhood"],
+            member_id=member.member_id,
+            roles=member.roles,
+            language=member.language,
+            consents=consents,
+            municipality=member.municipality,
+            district=member.district,
+            neighbourhood=member.neighbourhood,
         )
 
 
@@ -264,16 +226,16 @@ async def find_by_email(*, email: str, uow: RegistryUnitOfWork) -> MemberInfo:
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     async with uow:
-        row = await uow.repo.member_by_email(wanted) if wanted else None
-        if row is None:
+        member = await uow.members.by_email(wanted) if wanted else None
+        if member is None:
             raise NotFound("no member with this e-mail address")
-        return await member_info(uow, row)
+        return await member_info(uow, member)
 
 
 async def update_member(
     *,
     member_id: str,
-    changes: Row,
+    changes: Mapping[str, Any],
     uow: RegistryUnitOfWork,
     actor_id: str | None = None,
 ) -> MemberInfo:
@@ -282,11 +244,10 @@ async def update_member(
     the matching consent of a volunteer changes)."""
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row = await live_member(uow, member_id)
-        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        member = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
         errors = FieldErrors()
         values: dict[str, Any] = {}
-        changed: list[str] = []
         if "name" in changes and changes["name"] is not None:
             with errors.checking("name"):
                 values["name"] = normalise_name(changes["name"])
@@ -296,9 +257,9 @@ async def update_member(
                 values["first_name"] = (
                     normalise_name(given)
                     if given
-                    else first_name_of(values.get("name") or row["name"])
+                    else first_name_of(values.get("name") or member.name or "")
                 )
-        elif "name" in values and row["first_name"] == first_name_of(row["name"]):
+        elif "name" in values and member.first_name == first_name_of(member.name or ""):
             values["first_name"] = first_name_of(values["name"])
         if "email" in changes:
             with errors.checking("email"):
@@ -311,11 +272,11 @@ async def update_member(
                 if changes["language"] not in ("nl", "en"):
                     raise ValueError("language is one of nl, en")
                 values["language"] = changes["language"]
-        new_roles = split_list(row["roles"])
+        new_roles = member.roles
         if changes.get("roles") is not None:
             with errors.checking("roles"):
                 new_roles = normalise_roles(changes["roles"])
-                values["roles"] = ",".join(new_roles)
+                values["roles"] = new_roles
         postcode = changes.get("postcode") or None
         house_number = changes.get("house_number") or None
         found = None
@@ -327,28 +288,27 @@ async def update_member(
         errors.raise_if_any()
         if found is not None:
             values["postcode"] = str(found.postcode)
-            values.update(area_values(found))
+            values.update(placed(found))
             require_manage(actor, member_id=member_id, area_code=found.neighbourhood_code)
-        old_roles = set(split_list(row["roles"]))
+        old_roles = set(member.roles)
         if (set(new_roles) ^ old_roles) & PRIVILEGED_ROLES:
             require_admin(actor, "give or take the coordinator or admin role")
-        email = values.get("email", row["email"])
-        phone = values.get("phone", row["phone"])
+        email = values.get("email", member.email)
+        phone = values.get("phone", member.phone)
         try:
-            check_reachable(email, phone, row["registered_by"])
+            check_reachable(email, phone, member.registered_by)
         except ValueError as exc:
             raise Invalid(
                 str(exc), details={"errors": [{"field": "email", "message": str(exc)}]}
             ) from None
-        if email and email != row["email"] and await uow.repo.member_by_email(email) is not None:
+        if email and email != member.email and await uow.members.by_email(email) is not None:
             raise Conflict(
                 "this e-mail address is registered already",
                 details={"errors": [{"field": "email", "message": "already registered"}]},
             )
-        changed = sorted(k for k, v in values.items() if row[k] != v)
+        changed = sorted(k for k, v in values.items() if getattr(member, k) != v)
         now = uow.clock.now()
-        consent_rows = await uow.repo.consents(member_id)
-        held = {p: r["granted"] for p, r in current_consents(consent_rows).items()}
+        held = held_consents(await uow.members.consents(member_id))
         try:
             consent_diff = consent_changes(
                 held,
@@ -360,35 +320,23 @@ async def update_member(
             raise Invalid(str(exc)) from None
         if consent_diff:
             changed.append("consents")
-            await uow.repo.add_consents(
-                [
-                    {
-                        "member_id": member_id,
-                        "purpose": c.purpose,
-                        "granted": c.granted,
-                        "at": c.at,
-                        "by": c.by,
-                    }
-                    for c in consent_diff
-                ]
-            )
+            await uow.members.add_consents(member_id, consent_diff)
             held.update({c.purpose: c.granted for c in consent_diff})
         if not changed:
-            return await member_info(uow, row)
-        values["updated_at"] = now
-        await uow.repo.update_member(member_id, values)
-        updated = await live_member(uow, member_id)
+            return await member_info(uow, member)
+        updated = replace(member, **values, updated_at=now)
+        await uow.members.save(updated)
         uow.emit(
             MemberUpdated(
                 member_id=member_id,
                 roles=new_roles,
-                language=updated["language"],
+                language=updated.language,
                 changed=changed,
                 consents=held,
             ),
             member_area(updated),
         )
-        area_moved = updated["neighbourhood"] != row["neighbourhood"]
+        area_moved = updated.neighbourhood != member.neighbourhood
         consent_moved = any(c.purpose == "matching" for c in consent_diff)
         stopped = "volunteer" in old_roles and "volunteer" not in new_roles
         if area_moved or consent_moved or stopped:
@@ -426,24 +374,24 @@ async def list_members(
             if not actor.is_coordinator:
                 require_area(actor, None, "list members")
             areas = list(actor.coordinated_areas)
-        total, rows = await uow.repo.list_members(
-            area_codes=areas, role=role, category=category, q=q, limit=limit, offset=offset
+        total, found = await uow.members.search(
+            MemberSearch(areas, role=role, category=category, q=q, limit=limit, offset=offset)
         )
-        names = await uow.repo.areas_by_code(r["neighbourhood"] for r in rows if r["neighbourhood"])
+        names = await uow.repo.areas_by_code(m.neighbourhood for m in found if m.neighbourhood)
     return MemberList(
         total=total,
         members=[
             MemberSummary(
-                member_id=r["member_id"],
-                name=r["name"],
-                roles=split_list(r["roles"]),
-                neighbourhood=r["neighbourhood"],
-                neighbourhood_name=names[r["neighbourhood"]].name
-                if r["neighbourhood"] in names
+                member_id=m.member_id,
+                name=m.name,
+                roles=m.roles,
+                neighbourhood=m.neighbourhood,
+                neighbourhood_name=names[m.neighbourhood].name
+                if m.neighbourhood in names
                 else None,
-                language=r["language"],
+                language=m.language,
             )
-            for r in rows
+            for m in found
         ],
     )
 
@@ -451,16 +399,11 @@ async def list_members(
 async def invitations_due(*, limit: int, uow: RegistryUnitOfWork) -> InvitationsDue:
     """Imported members with an e-mail address still to be invited to set a password."""
     async with uow:
-        rows = await uow.repo.invitations_due(limit)
+        due = await uow.members.invitations_due(limit)
     return InvitationsDue(
         invitations=[
-            InvitationDue(
-                member_id=row["member_id"],
-                email=row["email"],
-                roles=split_list(row["roles"]),
-                language=row["language"],
-            )
-            for row in rows
+            InvitationDue(member_id=m.member_id, email=m.email, roles=m.roles, language=m.language)
+            for m in due
         ]
     )
 
@@ -468,48 +411,48 @@ async def invitations_due(*, limit: int, uow: RegistryUnitOfWork) -> Invitations
 async def invitation_done(*, member_id: str, uow: RegistryUnitOfWork) -> MemberRef:
     """The member has been invited (or needs no invitation): never again."""
     async with uow:
-        await uow.repo.invitation_done(member_id, uow.clock.now())
+        await uow.members.invitation_done(member_id, uow.clock.now())
         await uow.commit()
     return MemberRef(member_id=member_id)
 
 
 async def member_contact(*, member_id: str, uow: RegistryUnitOfWork) -> MemberContact:
     async with uow.read_only():
-        row = await live_member(uow, member_id)
-        consents = current_consents(await uow.repo.consents(member_id))
-    return contact_of(row, consents)
+        member = await live_member(uow, member_id)
+        consents = current_consents(await uow.members.consents(member_id))
+    return contact_of(member, consents)
 
 
 async def member_contacts(*, member_ids: list[str], uow: RegistryUnitOfWork) -> MemberContactList:
     """Many contacts in one read; unknown and erased members are left out."""
     async with uow.read_only():
-        rows = await uow.repo.members_by_ids(member_ids)
-        consents = await uow.repo.consents_of([row["member_id"] for row in rows])
+        found = await uow.members.by_ids(member_ids)
+        consents = await uow.members.consents_of([m.member_id for m in found])
     return MemberContactList(
         contacts=[
-            contact_of(row, current_consents(consents.get(row["member_id"], [])))
-            for row in rows
-            if row["erased_at"] is None
+            contact_of(m, current_consents(consents.get(m.member_id, [])))
+            for m in found
+            if not m.erased
         ]
     )
 
 
-def contact_of(row: Row, consents: Mapping[str, Row]) -> MemberContact:
-    share_phone = bool(consents.get("share_phone") and consents["share_phone"]["granted"])
-    share_email = bool(consents.get("share_email") and consents["share_email"]["granted"])
+def contact_of(member: Member, consents: Mapping[str, ConsentChange]) -> MemberContact:
+    share_phone = bool(consents.get("share_phone") and consents["share_phone"].granted)
+    share_email = bool(consents.get("share_email") and consents["share_email"].granted)
     return MemberContact(
-        member_id=row["member_id"],
-        name=row["name"],
-        first_name=row["first_name"],
-        email=row["email"],
-        phone=row["phone"],
-        language=row["language"],
+        member_id=member.member_id,
+        name=member.name,
+        first_name=member.first_name,
+        email=member.email,
+        phone=member.phone,
+        language=member.language,
         # Without an e-mail address Samen cannot write to them: the coordinator who registered
         # them passes the messages on (by phone, or by letter), whether they have a phone or not.
-        via_coordinator_id=row["registered_by"] if not row["email"] else None,
+        via_coordinator_id=member.registered_by if not member.email else None,
         share_phone_with_match=share_phone,
         share_email_with_match=share_email,
-        neighbourhood=row["neighbourhood"],
+        neighbourhood=member.neighbourhood,
     )
 
 
@@ -518,23 +461,23 @@ async def export_member(
 ) -> MemberExport:
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row = await live_member(uow, member_id)
-        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
-        info = await member_info(uow, row)
+        member = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
+        info = await member_info(uow, member)
         history = [
-            ConsentRecord(purpose=r["purpose"], granted=r["granted"], at=r["at"], by=r["by"])
-            for r in await uow.repo.consents(member_id)
+            ConsentRecord(purpose=c.purpose, granted=c.granted, at=c.at, by=c.by)
+            for c in await uow.members.consents(member_id)
         ]
-        profile = await volunteers.profile_view(uow, row)
+        profile = await volunteers.profile_view(uow, member)
         orgs = await uow.directory.organisations(manager_id=member_id)
-        managers = await uow.directory.managers([o["organisation_id"] for o in orgs])
+        managers = await uow.directory.managers([o.organisation_id for o in orgs])
         coops = await uow.repo.cooperatives(coordinator_id=member_id)
-        registered_ids = await uow.repo.registered_by(member_id)
+        registered_ids = await uow.members.registered_by(member_id)
     return MemberExport(
         member=info,
         consent_history=history,
         volunteer_profile=profile,
-        organisations=[organisation_info(o, managers[o["organisation_id"]]) for o in orgs],
+        organisations=[organisation_info(o, managers[o.organisation_id]) for o in orgs],
         coordinated_cooperatives=[cooperative_info(c) for c in coops],
         members_registered=registered_ids,
         exported_at=uow.clock.now(),
@@ -555,15 +498,15 @@ async def erase_member(
     """Wipe personal data; keep the member id, area and times so figures still add up."""
     async with uow:
         actor = await load_actor(uow, actor_id)
-        row = await live_member(uow, member_id)
-        require_manage(actor, member_id=member_id, area_code=row["neighbourhood"])
+        member = await live_member(uow, member_id)
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
         now = uow.clock.now()
-        await uow.repo.update_member(member_id, erased_values(now))
-        await uow.repo.delete_consents(member_id)
-        await uow.repo.delete_profile(member_id)
-        await uow.repo.delete_import_keys(member_id)
+        await uow.members.save(erased(member, now))
+        await uow.members.delete_consents(member_id)
+        await uow.volunteers.delete(member_id)
+        await uow.members.delete_import_keys(member_id)
         await uow.directory.remove_manager_everywhere(member_id)
         await _leave_cooperatives(uow, member_id)
-        uow.emit(MemberErased(member_id=member_id), member_area(row))
+        uow.emit(MemberErased(member_id=member_id), member_area(member))
         await uow.commit()
     return MemberErasure(member_id=member_id, erased_at=now)

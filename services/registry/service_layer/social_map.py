@@ -3,12 +3,10 @@ HSDS): active offers of organisations that are not retired, with how to reach th
 
 from collections.abc import Sequence
 
-from services.registry.adapters.repository import Row, split_list
-from services.registry.domain.directory import search_words
+from services.registry.domain.directory import Offer, OfferSearch, search_words
 from services.registry.service_layer.areas import check_code
 from services.registry.service_layer.directory import hours_of
 from services.registry.service_layer.uow import RegistryUnitOfWork
-from shared.categories import Category
 from shared.contracts.registry import (
     DirectoryResults,
     HsdsLocation,
@@ -18,51 +16,51 @@ from shared.contracts.registry import (
 )
 
 
-async def _services(uow: RegistryUnitOfWork, rows: Sequence[Row]) -> list[HsdsService]:
-    orgs = await uow.directory.organisations_by_id(list({r["organisation_id"] for r in rows}))
-    codes = {c for r in rows for c in r["area_codes"]}
-    codes |= {r["location_area_code"] for r in rows if r["location_area_code"]}
+async def _services(uow: RegistryUnitOfWork, offers: Sequence[Offer]) -> list[HsdsService]:
+    orgs = await uow.directory.organisations_by_id(list({o.organisation_id for o in offers}))
+    codes = {c for o in offers for c in o.area_codes}
+    codes |= {o.location_area_code for o in offers if o.location_area_code}
     places = await uow.repo.areas_by_code(codes)
     services = []
-    for r in rows:
-        org = orgs[r["organisation_id"]]
-        place = places.get(r["location_area_code"] or "")
+    for offer in offers:
+        org = orgs[offer.organisation_id]
+        place = places.get(offer.location_area_code or "")
         services.append(
             HsdsService(
-                id=r["offer_id"],
-                name=r["name"],
-                description=r["description"],
-                status="active" if r["active"] else "inactive",
-                categories=[Category(c) for c in split_list(r["categories"])],
-                languages=list(r["languages"]),
-                opening_hours=hours_of(r),
-                schedule=r["schedule"],
+                id=offer.offer_id,
+                name=offer.name,
+                description=offer.description,
+                status="active" if offer.active else "inactive",
+                categories=list(offer.categories),
+                languages=list(offer.languages),
+                opening_hours=hours_of(offer),
+                schedule=offer.schedule,
                 # How to reach it: the offer's own contact details, else its organisation's.
-                email=r["email"] or org["email"],
-                phone=r["phone"] or org["phone"],
-                url=r["url"] or org["website"],
+                email=offer.email or org.email,
+                phone=offer.phone or org.phone,
+                url=offer.url or org.website,
                 organization=HsdsOrganization(
-                    id=org["organisation_id"],
-                    name=org["name"],
-                    description=org["description"],
-                    email=org["email"],
-                    phone=org["phone"],
-                    url=org["website"],
+                    id=org.organisation_id,
+                    name=org.name,
+                    description=org.description,
+                    email=org.email,
+                    phone=org.phone,
+                    url=org.website,
                 ),
                 location=HsdsLocation(
-                    address=r["address"] or org["address"],
-                    area_code=r["location_area_code"],
+                    address=offer.address or org.address,
+                    area_code=offer.location_area_code,
                     area_name=place.name if place else None,
                     latitude=place.lat if place else None,
                     longitude=place.lon if place else None,
                 ),
-                service_areas=list(r["area_codes"]),
+                service_areas=list(offer.area_codes),
                 service_area_names=[
                     HsdsServiceArea(code=c, name=places[c].name)
-                    for c in r["area_codes"]
+                    for c in offer.area_codes
                     if c in places
                 ],
-                updated_at=r["updated_at"] or r["created_at"],
+                updated_at=offer.updated_at or offer.created_at,
             )
         )
     return services
@@ -80,13 +78,15 @@ async def search_directory(
 ) -> DirectoryResults:
     check_code(area_code)
     async with uow:
-        total, rows = await uow.directory.search_offers(
-            area_code=area_code,
-            category=category,
-            words=search_words(q),
-            language=language.lower() if language else None,
-            limit=limit,
-            offset=offset,
+        total, offers = await uow.directory.search_offers(
+            OfferSearch(
+                area_code=area_code,
+                category=category,
+                words=search_words(q),
+                language=language.lower() if language else None,
+                limit=limit,
+                offset=offset,
+            )
         )
-        services = await _services(uow, rows)
+        services = await _services(uow, offers)
     return DirectoryResults(total=total, services=services)

@@ -1,21 +1,42 @@
-"""The registry's unit of work: the shared one plus the registry's repository."""
+"""The registry's unit of work as the use cases see it: one transaction with the repositories
+of services/registry/service_layer/ports.py. The SQL one is in adapters/uow.py; unit tests use
+one held in memory."""
 
-from typing import Self
+from typing import Protocol, Self
 
-from services.registry.adapters.directory import DirectoryRepository
-from services.registry.adapters.member_imports import MemberImports
-from services.registry.adapters.repository import RegistryRepository
-from shared.uow import UnitOfWork
+from services.registry.service_layer.ports import (
+    AreaAndCooperativeRepository,
+    DirectoryRepository,
+    MemberImportRepository,
+    MemberRepository,
+    ProfileRepository,
+)
+from shared.clock import Clock
+from shared.transaction import Transaction
 
 
-class RegistryUnitOfWork(UnitOfWork):
-    repo: RegistryRepository
-    imports: MemberImports
-    directory: DirectoryRepository
+class RegistryUnitOfWork(Transaction, Protocol):
+    """`async with make_uow() as uow: ...; await uow.commit()`; the events emitted go out with
+    the commit, or not at all. A commit raises shared.errors.AlreadyStored when a unique key
+    (a member's e-mail address) is taken meanwhile."""
 
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        self.repo = RegistryRepository(self.session)
-        self.imports = MemberImports(self.session)
-        self.directory = DirectoryRepository(self.session)
-        return self
+    clock: Clock
+
+    @property
+    def members(self) -> MemberRepository: ...
+
+    @property
+    def volunteers(self) -> ProfileRepository: ...
+
+    @property
+    def repo(self) -> AreaAndCooperativeRepository: ...
+
+    @property
+    def directory(self) -> DirectoryRepository: ...
+
+    @property
+    def imports(self) -> MemberImportRepository: ...
+
+    def read_only(self) -> Self:
+        """A unit of work that only reads (shared.uow.UnitOfWork.read_only)."""
+        ...

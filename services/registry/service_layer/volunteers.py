@@ -1,12 +1,13 @@
 """Volunteer profiles: what someone offers, when, how far; announced to matching by event."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 
-from services.registry.adapters.repository import Row, split_list
 from services.registry.domain.authz import require_manage
 from services.registry.domain.cooperatives import most_local_first
-from services.registry.domain.volunteers import draft_profile
+from services.registry.domain.members import ROLES, Member, held_consents
+from services.registry.domain.volunteers import Profile, draft_profile
 from services.registry.service_layer.actors import load_actor
 from services.registry.service_layer.uow import RegistryUnitOfWork
 from shared.areas import AreaRef
@@ -29,36 +30,33 @@ from shared.events import (
 
 
 async def _matching_consent(uow: RegistryUnitOfWork, member_id: str) -> bool:
-    granted = False
-    for row in await uow.repo.consents(member_id):  # oldest first: the last one counts
-        if row["purpose"] == "matching":
-            granted = row["granted"]
-    return bool(granted)
+    return held_consents(await uow.members.consents(member_id)).get("matching", False)
 
 
-def _view(member: Row, profile: Row, consent: bool) -> VolunteerProfile:
+def _view(member: Member, profile: Profile, consent: bool) -> VolunteerProfile:
+    draft = profile.draft
     return VolunteerProfile(
-        member_id=member["member_id"],
-        categories=[Category(c) for c in split_list(profile["categories"])],
-        availability=[AvailabilitySlot.model_validate(s) for s in profile["availability"]],
-        flexible=profile["flexible"],
-        radius_km=profile["radius_km"],
-        languages=list(profile["languages"]),
-        max_open=profile["max_open"],
-        active=profile["active"],
-        certificate_of_conduct_date=profile["certificate_of_conduct_date"],
+        member_id=member.member_id,
+        categories=list(draft.categories),
+        availability=list(draft.availability),
+        flexible=draft.flexible,
+        radius_km=draft.radius_km,
+        languages=list(draft.languages),
+        max_open=draft.max_open,
+        active=draft.active,
+        certificate_of_conduct_date=draft.certificate_of_conduct_date,
         matching_consent=consent,
-        neighbourhood=member["neighbourhood"],
-        updated_at=profile["updated_at"],
-        paused_until=profile["paused_until"],
+        neighbourhood=member.neighbourhood,
+        updated_at=profile.updated_at,
+        paused_until=draft.paused_until,
     )
 
 
-async def profile_view(uow: RegistryUnitOfWork, member: Row) -> VolunteerProfile | None:
-    profile = await uow.repo.profile(member["member_id"])
+async def profile_view(uow: RegistryUnitOfWork, member: Member) -> VolunteerProfile | None:
+    profile = await uow.volunteers.get(member.member_id)
     if profile is None:
         return None
-    return _view(member, profile, await _matching_consent(uow, member["member_id"]))
+    return _view(member, profile, await _matching_consent(uow, member.member_id))
 
 
 def profile_event(view: VolunteerProfile, today: date) -> VolunteerProfileUpdated:
@@ -78,28 +76,18 @@ def profile_event(view: VolunteerProfile, today: date) -> VolunteerProfileUpdate
 
 
 async def announce_profile(
-    uow: RegistryUnitOfWork, member: Row, *, deactivate: bool = False
+    uow: RegistryUnitOfWork, member: Member, *, deactivate: bool = False
 ) -> None:
     """Emit the whole profile again (after a move, a consent change, or losing the role)."""
-    profile = await uow.repo.profile(member["member_id"])
+    profile = await uow.volunteers.get(member.member_id)
     if profile is None:
         return
-    view = _view(member, profile, await _matching_consent(uow, member["member_id"]))
+    view = _view(member, profile, await _matching_consent(uow, member.member_id))
     if deactivate and view.active:
         view = view.model_copy(update={"active": False})
-        await uow.repo.save_profile(
-            member["member_id"],
-            categories=view.categories,
-            availability=view.availability,
-            flexible=view.flexible,
-            radius_km=view.radius_km,
-            languages=view.languages,
-            max_open=view.max_open,
-            active=False,
-            certificate_of_conduct_date=view.certificate_of_conduct_date,
-            now=uow.clock.now(),
-        )
-    uow.emit(profile_event(view, _today(uow)), AreaRef.from_code(member["neighbourhood"]))
+        stopped = replace(profile.draft, active=False, paused_until=None)
+        await uow.volunteers.save(member.member_id, stopped, uow.clock.now())
+    uow.emit(profile_event(view, _today(uow)), AreaRef.from_code(member.neighbourhood))
 
 
 def _today(uow: RegistryUnitOfWork) -> date:
@@ -111,10 +99,10 @@ async def get_profile(
 ) -> VolunteerProfile:
     async with uow:
         actor = await load_actor(uow, actor_id)
-        member = await uow.repo.member(member_id)
-        if member is None or member["erased_at"] is not None:
+        member = await uow.members.get(member_id)
+        if member is None or member.erased:
             raise NotFound(f"no member {member_id}")
-        require_manage(actor, member_id=member_id, area_code=member["neighbourhood"])
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
         view = await profile_view(uow, member)
     if view is None:
         raise NotFound(f"member {member_id} has no volunteer profile")
@@ -141,10 +129,10 @@ async def set_profile(
     (`resume_due_profiles`)."""
     async with uow:
         actor = await load_actor(uow, actor_id)
-        member = await uow.repo.member(member_id)
-        if member is None or member["erased_at"] is not None:
+        member = await uow.members.get(member_id)
+        if member is None or member.erased:
             raise NotFound(f"no member {member_id}")
-        require_manage(actor, member_id=member_id, area_code=member["neighbourhood"])
+        require_manage(actor, member_id=member_id, area_code=member.neighbourhood)
         now = uow.clock.now()
         draft = draft_profile(
             categories=categories,
@@ -158,41 +146,21 @@ async def set_profile(
             today=to_local(now).date(),
             paused_until=paused_until,
         )
-        roles = split_list(member["roles"])
-        area = AreaRef.from_code(member["neighbourhood"])
-        if "volunteer" not in roles:
-            roles = [
-                r
-                for r in ("resident", "volunteer", "coordinator", "admin")
-                if r in {*roles, "volunteer"}
-            ]
-            await uow.repo.update_member(member_id, {"roles": ",".join(roles), "updated_at": now})
-            held = {}
-            for row in await uow.repo.consents(member_id):
-                held[row["purpose"]] = row["granted"]
+        area = AreaRef.from_code(member.neighbourhood)
+        if "volunteer" not in member.roles:
+            roles = [r for r in ROLES if r in {*member.roles, "volunteer"}]
+            await uow.members.save(replace(member, roles=roles, updated_at=now))
             uow.emit(
                 MemberUpdated(
                     member_id=member_id,
                     roles=roles,
-                    language=member["language"],
+                    language=member.language,
                     changed=["roles"],
-                    consents=held,
+                    consents=held_consents(await uow.members.consents(member_id)),
                 ),
                 area,
             )
-        await uow.repo.save_profile(
-            member_id,
-            categories=draft.categories,
-            availability=draft.availability,
-            flexible=draft.flexible,
-            radius_km=draft.radius_km,
-            languages=draft.languages,
-            max_open=draft.max_open,
-            active=draft.active,
-            certificate_of_conduct_date=draft.certificate_of_conduct_date,
-            now=now,
-            paused_until=draft.paused_until,
-        )
+        await uow.volunteers.save(member_id, draft, now)
         view = await profile_view(uow, member)
         assert view is not None
         uow.emit(profile_event(view, to_local(now).date()), area)
@@ -212,17 +180,17 @@ async def resume_due_profiles(
         async with uow_factory() as uow:
             now = uow.clock.now()
             today = to_local(now).date()
-            due = await uow.repo.profiles_to_resume(today, batch)
+            due = await uow.volunteers.to_resume(today, batch)
             for member_id in due:
-                if not await uow.repo.resume_profile(member_id, today, now):
+                if not await uow.volunteers.resume(member_id, today, now):
                     continue
-                member = await uow.repo.member(member_id)
-                if member is None or member["erased_at"] is not None:
+                member = await uow.members.get(member_id)
+                if member is None or member.erased:
                     continue
                 view = await profile_view(uow, member)
                 if view is None:
                     continue
-                uow.emit(profile_event(view, today), AreaRef.from_code(member["neighbourhood"]))
+                uow.emit(profile_event(view, today), AreaRef.from_code(member.neighbourhood))
                 resumed += 1
             await uow.commit()
         if len(due) < batch:
@@ -240,35 +208,37 @@ async def remind_certificates(
     while True:
         async with uow_factory() as uow:
             today = _today(uow)
-            due = await uow.repo.certificates_to_remind(
+            due = await uow.volunteers.certificates_to_remind(
                 warn_issued_by=issued_on_or_before_warns(today),
                 expired_issued_by=issued_on_or_before_expires(today),
                 limit=batch,
             )
-            for row in due:
-                issued: date = row["certificate_of_conduct_date"]
+            for profile in due:
+                issued = profile.draft.certificate_of_conduct_date
+                assert issued is not None  # only profiles with a certificate are due
                 expires = certificate_expires(issued)
                 expired = expires <= today
                 notice = "expired" if expired else "expiring"
-                if not await uow.repo.mark_certificate_notice(row["member_id"], issued, notice):
+                if not await uow.volunteers.mark_certificate_notice(
+                    profile.member_id, issued, notice
+                ):
                     continue
-                member = await uow.repo.member(row["member_id"])
-                if member is None or member["erased_at"] is not None:
+                member = await uow.members.get(profile.member_id)
+                if member is None or member.erased:
                     continue
-                area = AreaRef.from_code(member["neighbourhood"])
+                area = AreaRef.from_code(member.neighbourhood)
                 if expired:
                     view = await profile_view(uow, member)
                     if view is not None:
                         uow.emit(profile_event(view, today), area)
-                offered = {Category(c) for c in split_list(row["categories"])}
-                if not offered & NEEDS_CERTIFICATE_OF_CONDUCT:
+                if not set(profile.draft.categories) & NEEDS_CERTIFICATE_OF_CONDUCT:
                     continue
                 uow.emit(
                     VolunteerCertificateExpiring(
-                        member_id=row["member_id"],
+                        member_id=profile.member_id,
                         expires_on=expires,
                         expired=expired,
-                        cooperative_id=await _telling_cooperative(uow, member["neighbourhood"]),
+                        cooperative_id=await _telling_cooperative(uow, member.neighbourhood or ""),
                     ),
                     area,
                 )

@@ -13,8 +13,7 @@ import copy
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from services.matching.adapters.repository import ANSWERED, StaleRequest
 from services.matching.domain.model import UNMATCHED, HelpRequest, Proposal
@@ -23,7 +22,8 @@ from services.matching.domain.rules import Scope, Slot, VolunteerSnapshot
 from shared.areas import AreaRef, area_of
 from shared.clock import Clock
 from shared.errors import NotFound
-from shared.events import Envelope, EventData, MatchingPolicy, envelope
+from shared.events import MatchingPolicy
+from tests.in_memory import InMemoryDatabase, InMemoryUnitOfWork
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -80,12 +80,9 @@ class Tables:
     cooperatives: dict[str, Cooperative] = field(default_factory=dict)
 
 
-class FakeDatabase:
+class FakeDatabase(InMemoryDatabase[Tables]):
     def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.tables = Tables()
-        self.events: list[Envelope] = []  # what was committed to the outbox, in order
-        self.commits = 0
+        super().__init__(clock, Tables())
 
     def uow(self) -> FakeMatchingUnitOfWork:
         return FakeMatchingUnitOfWork(self)
@@ -94,42 +91,22 @@ class FakeDatabase:
         """The request as committed."""
         return self.tables.requests[request_id]
 
-    def event_types(self, since: int = 0) -> list[str]:
-        return [e.type for e in self.events[since:]]
 
-
-class FakeMatchingUnitOfWork:
+class FakeMatchingUnitOfWork(InMemoryUnitOfWork[Tables]):
     """Implements the service layer's `MatchingUnitOfWork` Protocol."""
 
+    source = "matching"
     requests: FakeRequests
     readmodel: FakeReadModel
 
-    def __init__(self, db: FakeDatabase) -> None:
-        self._db = db
-        self._pending: list[Envelope] = []
-
-    async def __aenter__(self) -> Self:
-        self._tables = copy.deepcopy(self._db.tables)
+    def _begin(self) -> None:
         self._versions = {i: r.version for i, r in self._tables.requests.items()}
-        self._pending = []
         self.requests = FakeRequests(self._tables)
         self.readmodel = FakeReadModel(self._tables)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pending = []
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope:
-        event = envelope(data, source="matching", area=area, occurred_at=self._db.clock.now())
-        self._pending.append(event)
-        return event
-
-    async def commit(self) -> None:
+    def _check(self) -> None:
+        """A request saved is still the version read, a new key still new; then the requests
+        added are written, as the SQL repository does at commit."""
         committed = self._db.tables.requests
         for request_id in self.requests.saved:
             if committed[request_id].version != self._versions[request_id]:
@@ -138,13 +115,12 @@ class FakeMatchingUnitOfWork:
             if key in self._db.tables.keys:
                 raise StaleRequest("a create with this idempotency key won meanwhile")
         self.requests.write_added()
-        self._db.tables = copy.deepcopy(self._tables)
+
+    async def commit(self) -> None:
+        await super().commit()
         self._versions = {i: r.version for i, r in self._tables.requests.items()}
         self.requests.saved.clear()
         self.requests.new_keys.clear()
-        self._db.events.extend(self._pending)
-        self._db.commits += 1
-        self._pending = []
 
 
 def _in(area: AreaRef, request: HelpRequest) -> bool:

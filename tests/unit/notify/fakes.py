@@ -10,12 +10,10 @@ use check the stored values first, as the SQL statements' WHERE clauses do.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from services.notify.adapters.preferences_store import default_preferences
 from services.notify.adapters.repository import ERASED, notification_values
@@ -32,12 +30,11 @@ from services.notify.domain.records import (
     OpenMessages,
     Task,
 )
-from shared.areas import AreaRef
 from shared.clock import Clock
 from shared.contracts.notify import CooperativeChannels, DeliveryLogQuery, Preferences
 from shared.contracts.registry import CooperativeInfo, MemberContact
 from shared.errors import Unavailable
-from shared.events import Envelope, EventData, envelope
+from tests.in_memory import InMemoryDatabase, InMemoryUnitOfWork
 
 
 @dataclass
@@ -55,12 +52,9 @@ class Tables:
     holders: dict[str, list[str]] = field(default_factory=dict)  # task id -> coordinators
 
 
-class FakeDatabase:
+class FakeDatabase(InMemoryDatabase[Tables]):
     def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.tables = Tables()
-        self.events: list[Envelope] = []  # what was committed to the outbox, in order
-        self.commits = 0
+        super().__init__(clock, Tables())
 
     def uow(self) -> FakeNotifyUnitOfWork:
         return FakeNotifyUnitOfWork(self)
@@ -73,57 +67,21 @@ class FakeDatabase:
             if n.recipient_id == recipient_id and (template is None or n.template == template)
         ]
 
-    def event_types(self) -> list[str]:
-        return [e.type for e in self.events]
 
-
-class FakeNotifyUnitOfWork:
+class FakeNotifyUnitOfWork(InMemoryUnitOfWork[Tables]):
     """Implements the service layer's `NotifyUnitOfWork` Protocol."""
 
+    source = "notify"
     notifications: FakeNotifications
     preferences: FakePreferences
     links: FakeLinks
     tasks: FakeTasks
 
-    def __init__(self, db: FakeDatabase) -> None:
-        self._db = db
-        self.clock = db.clock
-        self._read_only = False
-        self._pending: list[Envelope] = []
-
-    def read_only(self) -> Self:
-        self._read_only = True
-        return self
-
-    async def __aenter__(self) -> Self:
-        self._tables = copy.deepcopy(self._db.tables)
-        self._pending = []
+    def _begin(self) -> None:
         self.notifications = FakeNotifications(self._tables)
         self.preferences = FakePreferences(self._tables)
         self.links = FakeLinks(self._tables)
         self.tasks = FakeTasks(self._tables)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pending = []
-
-    def emit(self, data: EventData, area: AreaRef | None = None) -> Envelope:
-        event = envelope(data, source="notify", area=area, occurred_at=self.clock.now())
-        self._pending.append(event)
-        return event
-
-    async def commit(self) -> None:
-        if self._read_only:
-            raise RuntimeError("a read-only unit of work cannot commit")
-        self._db.tables = copy.deepcopy(self._tables)
-        self._db.events.extend(self._pending)
-        self._db.commits += 1
-        self._pending = []
 
 
 def _row(notification: Notification) -> Row:
