@@ -425,7 +425,7 @@ async def test_where_postcodes_give_no_neighbourhood_members_live_in_the_distric
     """Apeldoorn: a four-digit postcode gives the district (wijk) only, so the registry places
     its members in the district (`_` for the neighbourhood in the events), and matching works
     district first: the volunteers of the resident's own district, then the municipality's."""
-    zuid, noord = "WK020003", "WK020001"  # Apeldoorn-Zuid, and a district north of it
+    zuid, noord = "WK020004", "WK020001"  # Apeldoorn Zuid, and Centrum north of it
     m = await start_matching()
     await m.cooperative("zuid-doet-samen", "district", [zuid], ["broker-zuid"])
     await m.resident("aaltje", zuid)
@@ -444,4 +444,4 @@ async def test_where_postcodes_give_no_neighbourhood_members_live_in_the_distric
     assert (garden.state, garden.escalated_to) == ("escalated", "zuid-doet-samen")
 
     created = await published(m, nats_url, "samen.evt.request.created.", 3)
-    assert {e.subject.split(".")[-3:][1:] == ["WK020003", "_"] for e in created} == {True}
+    assert {e.subject.split(".")[-3:][1:] == ["WK020004", "_"] for e in created} == {True}

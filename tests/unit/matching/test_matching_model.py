@@ -66,8 +66,8 @@ def test_bad_requests_are_refused(kwargs: dict[str, object]) -> None:
 
 def test_a_request_of_a_district_whose_neighbourhood_is_not_known_is_taken() -> None:
     # Outside the areas whose postcodes give the buurt, a resident lives in a district.
-    request = new_request(area=AreaRef.from_code("WK020003"))
-    assert (request.area.district, request.area.neighbourhood) == ("WK020003", None)
+    request = new_request(area=AreaRef.from_code("WK020004"))
+    assert (request.area.district, request.area.neighbourhood) == ("WK020004", None)
 
 
 def test_first_accept_wins_and_the_others_are_withdrawn() -> None:

@@ -101,16 +101,16 @@ def test_filters() -> None:
 
 # Apeldoorn, where a postcode gives the district (wijk) only: members live in a district.
 APELDOORN = {
-    "WK020003": (52.2030, 5.9650),  # Apeldoorn-Zuid
-    "WK020001": (52.2300, 5.9600),  # another district, ~3 km north
+    "WK020004": (52.2030, 5.9650),  # Zuid
+    "WK020001": (52.2300, 5.9600),  # Centrum, ~3 km north
 }
 
 
 def test_where_the_neighbourhood_is_not_known_matching_works_district_first() -> None:
-    asked = needs(area=AreaRef.from_code("WK020003"))
+    asked = needs(area=AreaRef.from_code("WK020004"))
     pool = [
         volunteer("north", "WK020001"),
-        volunteer("same-district", "WK020003"),
+        volunteer("same-district", "WK020004"),
         volunteer("utrecht", "BU03440305"),
     ]
     ranked = rank(pool, asked, POLICY, APELDOORN)
