@@ -26,7 +26,7 @@ def test_an_unknown_postcode_is_said_once_in_dutch_and_the_form_keeps_the_e_mail
         page.click("button[type=submit]:has-text('Account maken')")
         page.wait_for_selector(".error-summary")
         summary = page.locator(".error-summary li").all_inner_texts()
-        assert summary == ["Deze postcode kennen we niet. Samen werkt in Utrecht."]
+        assert summary == ["Deze postcode kennen we niet. Samen werkt daar nog niet."]
         assert page.input_value("#email") == "ans.onbekend@example.nl"
         assert page.input_value("#postcode") == "9999 ZZ"
         text = page.inner_text("main")

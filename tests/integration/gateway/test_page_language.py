@@ -91,7 +91,7 @@ async def test_an_unknown_postcode_is_said_once_in_dutch_and_the_form_keeps_what
             },
         )
     assert refused.status_code == 422, refused.text[:300]
-    said = "Deze postcode kennen we niet. Samen werkt in Utrecht."
+    said = "Deze postcode kennen we niet. Samen werkt daar nog niet."
     assert error_summary(refused.text) == [said]
     assert refused.text.count(said) == 2  # in the summary and once under the postcode field
     assert 'id="postcode-error"' in refused.text
